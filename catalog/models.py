@@ -1,0 +1,287 @@
+"""What a store sells: products, their options and variants, media, categories, reviews.
+
+Stock lives on variants only. A simple product has exactly one variant (``is_default``, no
+option values) that carries its sku, price and stock; the API shows it as
+``defaultVariantId`` with ``variants: []``. A variant-based product has one variant per
+combination of option values. Every stock change leaves an :class:`InventoryAdjustment`.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.ids import PrefixedIdField
+from core.models import BaseModel, StoreOwnedModel
+
+
+class Category(StoreOwnedModel):
+    id = PrefixedIdField("cat")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    image = models.ImageField(upload_to="categories/%Y/%m/", blank=True, null=True)
+    meta_title = models.CharField(max_length=200, blank=True, default="")
+    meta_description = models.CharField(max_length=500, blank=True, default="")
+    published = models.BooleanField(default=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["store", "slug"], name="uniq_category_slug_per_store")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(StoreOwnedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class ProductType(models.TextChoices):
+        PHYSICAL = "physical", "Physical"
+        DIGITAL = "digital", "Digital"
+        BUNDLE = "bundle", "Bundle"
+        SUBSCRIPTION = "subscription", "Subscription"
+
+    class ShippingType(models.TextChoices):
+        REQUIRED = "required", "Required"
+        OPTIONAL = "optional", "Optional"
+        NONE = "none", "None"
+
+    id = PrefixedIdField("prod")
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255)
+    summary = models.CharField(max_length=500, blank=True, default="")
+    description = models.TextField(blank=True, default="", help_text="Markdown.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    product_type = models.CharField(
+        max_length=16, choices=ProductType.choices, default=ProductType.PHYSICAL
+    )
+    # Money in minor units of the store currency.
+    price_amount = models.PositiveBigIntegerField(default=0)
+    sale_price_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    sale_name = models.CharField(max_length=100, blank=True, default="")
+    sale_starts_at = models.DateTimeField(null=True, blank=True)
+    sale_ends_at = models.DateTimeField(null=True, blank=True)
+    cost_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    sku = models.CharField(max_length=100, blank=True, default="")
+    barcode = models.CharField(max_length=64, blank=True, default="")
+    brand = models.CharField(max_length=100, blank=True, default="")
+    weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    min_order_quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    max_order_quantity = models.PositiveIntegerField(null=True, blank=True)
+    shipping_type = models.CharField(
+        max_length=16, choices=ShippingType.choices, default=ShippingType.REQUIRED
+    )
+    require_delivery_or_collection = models.BooleanField(default=False)
+    fixed_shipping_rate_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    track_inventory = models.BooleanField(default=True)
+    featured = models.BooleanField(default=False)
+    sort_order = models.IntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="products")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "slug"], name="uniq_product_slug_per_store"),
+            models.CheckConstraint(
+                condition=Q(max_order_quantity__isnull=True)
+                | Q(max_order_quantity__gte=models.F("min_order_quantity")),
+                name="product_max_qty_gte_min_qty",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "status", "sort_order"])]
+
+    def __str__(self):
+        return self.name
+
+    def sale_active(self, at=None) -> bool:
+        """A sale price below the price, inside its window (open ends allowed)."""
+        if self.sale_price_amount is None or self.sale_price_amount >= self.price_amount:
+            return False
+        at = at or timezone.now()
+        if self.sale_starts_at and at < self.sale_starts_at:
+            return False
+        if self.sale_ends_at and at >= self.sale_ends_at:
+            return False
+        return True
+
+    def current_price_amount(self, at=None) -> int:
+        """What a shopper pays per unit now: the sale price while the sale runs, else price."""
+        return self.sale_price_amount if self.sale_active(at) else self.price_amount
+
+    @property
+    def requires_shipping(self) -> bool:
+        return self.shipping_type != self.ShippingType.NONE and self.product_type != self.ProductType.DIGITAL
+
+
+class ProductOption(BaseModel):
+    """An option such as Size, with ordered values (S, M, L)."""
+
+    id = PrefixedIdField("opt")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    store_lookup = "product__store"
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="uniq_option_name_per_product")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProductOptionValue(BaseModel):
+    id = PrefixedIdField("optv")
+    option = models.ForeignKey(ProductOption, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    store_lookup = "option__product__store"
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["option", "value"], name="uniq_value_per_option")
+        ]
+
+    def __str__(self):
+        return self.value
+
+
+class Variant(BaseModel):
+    """A purchasable SKU: the default one of a simple product, or one option combination."""
+
+    id = PrefixedIdField("var")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    is_default = models.BooleanField(default=False)
+    sku = models.CharField(max_length=100, blank=True, default="")
+    barcode = models.CharField(max_length=64, blank=True, default="")
+    # None: the product's price (and sale price) apply.
+    price_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    stock = models.IntegerField(default=0)
+    weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    option_values = models.ManyToManyField(ProductOptionValue, blank=True, related_name="variants")
+
+    store_lookup = "product__store"
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(is_default=True), name="one_default_variant"
+            ),
+        ]
+
+    def __str__(self):
+        return self.sku or self.id
+
+    def current_price_amount(self, at=None) -> int:
+        """A variant's own price when it has one (product sales do not apply to it), else the
+        product's current price (sale included)."""
+        if self.price_amount is not None:
+            return self.price_amount
+        return self.product.current_price_amount(at)
+
+    def is_purchasable_quantity(self, quantity: int) -> bool:
+        return not self.product.track_inventory or self.stock >= quantity
+
+
+class Media(BaseModel):
+    id = PrefixedIdField("med")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="products/%Y/%m/", max_length=300)
+    alt = models.CharField(max_length=255, blank=True, default="")
+    is_video = models.BooleanField(default=False)
+    aspect_ratio = models.FloatField(null=True, blank=True, help_text="width / height")
+    position = models.PositiveIntegerField(default=0, help_text="0 is the primary item.")
+
+    store_lookup = "product__store"
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name_plural = "media"
+
+    def __str__(self):
+        return self.alt or self.file.name
+
+
+class Review(StoreOwnedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending_moderation", "Pending moderation"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    id = PrefixedIdField("prev")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    title = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField()
+    author_name = models.CharField(max_length=100, blank=True, default="")
+    author_email = models.EmailField(blank=True, default="")
+    verified_purchase = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rating}★ {self.title or self.body[:30]}"
+
+
+class InventoryAdjustment(StoreOwnedModel):
+    """Audit row for every stock change."""
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        DASHBOARD = "dashboard", "Dashboard"
+        CHECKOUT = "checkout", "Checkout"
+        RELEASE = "release", "Released reservation"
+        REFUND = "refund", "Refund restock"
+        CANCEL = "cancel", "Cancellation restock"
+        IMPORT = "import", "Import"
+
+    id = PrefixedIdField("inv")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="inventory_adjustments")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="inventory_adjustments")
+    stock_before = models.IntegerField()
+    stock_after = models.IntegerField()
+    reason = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    reference = models.CharField(max_length=64, blank=True, default="", help_text="Order id, etc.")
+    actor = models.CharField(max_length=150, blank=True, default="", help_text="User or key.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def delta(self) -> int:
+        return self.stock_after - self.stock_before

@@ -1,0 +1,211 @@
+"""The merchant dashboard's tenancy, written once.
+
+Every domain admin subclasses :class:`StoreScopedAdmin` (or :class:`StoreScopedInline`), and
+so shows a merchant only the rows of the stores they belong to: lists, search, change pages
+(another store's object by URL is a 404), autocomplete, foreign-key choices, inline forms and
+actions. Superusers see every store.
+
+A model is tied to its store by a ``store`` field, or by ``store_lookup`` (e.g.
+``"product__store"``) on the model class for rows that belong to a store through a parent.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist
+from django.http import Http404
+from django.utils.html import format_html
+
+from . import services
+from .models import ApiKey, Store, StoreMembership
+from .selectors import store_ids_for_user
+
+
+def store_lookup_for(model) -> str | None:
+    """The ORM path from ``model`` to its Store, or None when it has none."""
+    if model is Store:
+        return "id"
+    explicit = getattr(model, "store_lookup", None)
+    if explicit:
+        return explicit
+    try:
+        field = model._meta.get_field("store")
+    except FieldDoesNotExist:
+        return None
+    return "store" if getattr(field, "related_model", None) is Store else None
+
+
+class StoreScopeMixin:
+    """Queryset and form-field scoping shared by model admins and inlines."""
+
+    def allowed_store_ids(self, request) -> list[str] | None:
+        """None for superusers (no restriction), else the ids of the user's stores."""
+        if request.user.is_superuser:
+            return None
+        return store_ids_for_user(user=request.user)
+
+    def scope_queryset(self, request, queryset, model=None):
+        ids = self.allowed_store_ids(request)
+        if ids is None:
+            return queryset
+        lookup = store_lookup_for(model or queryset.model)
+        if lookup is None:
+            return queryset.none()
+        return queryset.filter(**{f"{lookup}__in": ids}).distinct() if "__" in lookup else (
+            queryset.filter(**{f"{lookup}__in": ids})
+        )
+
+    def _scope_related(self, request, db_field, kwargs):
+        related = db_field.related_model
+        if related is None or self.allowed_store_ids(request) is None:
+            return kwargs
+        if store_lookup_for(related) is not None:
+            base = kwargs.get("queryset")
+            if base is None:
+                base = related._default_manager.all()
+            kwargs["queryset"] = self.scope_queryset(request, base, related)
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = self._scope_related(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs = self._scope_related(request, db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return self.scope_queryset(request, super().get_queryset(request))
+
+
+class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
+    """Base ModelAdmin for anything that belongs to a store."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and object_id is not None:
+            raise Http404("No such object in your stores.")
+        return obj
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        ids = self.allowed_store_ids(request)
+        if ids is not None and len(ids) == 1 and store_lookup_for(self.model) == "store":
+            initial.setdefault("store", ids[0])
+        return initial
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        ids = self.allowed_store_ids(request)
+        if store_lookup_for(self.model) == "store" and (ids is None or len(ids) > 1):
+            if "store" not in filters:
+                filters.insert(0, "store")
+        return filters
+
+
+class StoreScopedInline(StoreScopeMixin):
+    """Mix into TabularInline / StackedInline: rows and choices limited to the user's stores."""
+
+
+class StoreScopedTabularInline(StoreScopedInline, admin.TabularInline):
+    pass
+
+
+class StoreScopedStackedInline(StoreScopedInline, admin.StackedInline):
+    pass
+
+
+# -- Stores and keys --------------------------------------------------------------------
+
+
+class ApiKeyInline(StoreScopedTabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ("kind", "mode", "shown_key", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Key")
+    def shown_key(self, obj):
+        return obj.publishable_key or f"{obj.display_prefix}… (secret, shown once)"
+
+
+class MembershipInline(StoreScopedTabularInline):
+    model = StoreMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(Store)
+class StoreAdmin(StoreScopedAdmin):
+    list_display = ("name", "id", "currency", "country", "tax_inclusive", "created_at")
+    search_fields = ("name", "id")
+    readonly_fields = ("id", "created_at", "updated_at", "plan")
+    inlines = (ApiKeyInline, MembershipInline)
+    actions = ("roll_test_secret_key", "roll_live_secret_key")
+    fieldsets = (
+        (None, {"fields": ("id", "name", "plan", "notification_email", "storefront_url")}),
+        ("Locale and money", {"fields": ("currency", "supported_currencies", "country", "timezone",
+                                         "default_locale", "supported_locales", "tax_inclusive")}),
+        ("Checkout", {"fields": ("shipping_countries", "payment_methods")}),
+        ("Widget", {"fields": ("features", "branding")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def _roll(self, request, queryset, mode):
+        for store in queryset:
+            for key in store.api_keys.filter(kind=ApiKey.Kind.SECRET, mode=mode, revoked_at__isnull=True):
+                issued = services.api_key_roll(api_key=key)
+                self.message_user(
+                    request,
+                    format_html(
+                        "New {} secret key for {}: <code>{}</code> (shown once; the old key "
+                        "no longer works).",
+                        mode,
+                        store.name,
+                        issued.raw,
+                    ),
+                    messages.WARNING,
+                )
+
+    @admin.action(description="Roll the test secret key (shows the new key once)")
+    def roll_test_secret_key(self, request, queryset):
+        self._roll(request, queryset, "test")
+
+    @admin.action(description="Roll the live secret key (shows the new key once)")
+    def roll_live_secret_key(self, request, queryset):
+        self._roll(request, queryset, "live")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(StoreScopedAdmin):
+    list_display = ("display_prefix", "store", "kind", "mode", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("kind", "mode")
+    search_fields = ("display_prefix", "store__name")
+    readonly_fields = ("display_prefix", "kind", "mode", "store", "created_at", "last_used_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} key(s).")

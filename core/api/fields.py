@@ -1,0 +1,89 @@
+"""Serializer fields for the wire conventions: Money objects and prefixed ids."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.money import DEFAULT_LOCALE, Money
+
+
+class MoneySerializer(serializers.Serializer):
+    """Schema of the Money object."""
+
+    amount = serializers.IntegerField(help_text="Minor units of the currency (pence, cents).")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    formatted = serializers.CharField(help_text="Localised by Accept-Language.")
+
+    class Meta:
+        ref_name = "Money"
+
+
+def context_locale(context) -> str:
+    return (context or {}).get("locale") or DEFAULT_LOCALE
+
+
+@extend_schema_field(MoneySerializer)
+class MoneyField(serializers.Field):
+    """Read-only Money object from a :class:`~core.money.Money` attribute (None stays null)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Money):
+        return value.as_dict(context_locale(self.context))
+
+
+@extend_schema_field(MoneySerializer(allow_null=True))
+class NullableMoneyField(MoneyField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+
+def money_dict(money: Money | None, context) -> dict | None:
+    return None if money is None else money.as_dict(context_locale(context))
+
+
+class MinorUnitsField(serializers.IntegerField):
+    """A money input: a non-negative integer of minor units."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 10**12)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
+            self.fail("invalid")
+        if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean only: "yes", 1 and "true" are refused so typos do not flip settings."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only (no "3", no 3.5, no true)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF would otherwise accept 12 or true and stringify them)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

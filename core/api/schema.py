@@ -1,0 +1,152 @@
+"""OpenAPI generation: envelopes, the error responses every operation can give, headers.
+
+Views document their success payload with ``@extend_schema(responses=envelope(X))`` (or
+``page_envelope(X)``); everything else (errors, auth, cart and idempotency headers) is added
+here from the view's class attributes, so the schema stays true to what the server returns.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from .fields import MoneySerializer  # noqa: F401  (registers the Money component)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+    class Meta:
+        ref_name = "ErrorDetail"
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+    class Meta:
+        ref_name = "Error"
+
+
+class PageMetaSerializer(serializers.Serializer):
+    current_page = serializers.IntegerField()
+    per_page = serializers.IntegerField()
+    total = serializers.IntegerField()
+    last_page = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "PageMeta"
+
+
+_envelopes: dict[tuple, type] = {}
+
+
+def _name(serializer_class) -> str:
+    meta = getattr(serializer_class, "Meta", None)
+    ref = getattr(meta, "ref_name", None)
+    name = ref or serializer_class.__name__
+    return name[:-10] if name.endswith("Serializer") else name
+
+
+def envelope(serializer_class, *, many: bool = False, name: str | None = None):
+    """``{"data": X}`` (or ``{"data": [X]}``) as a serializer class for the schema."""
+    key = ("data", serializer_class, many, name)
+    if key not in _envelopes:
+        ref = name or f"{_name(serializer_class)}{'List' if many else ''}Response"
+        _envelopes[key] = type(
+            ref,
+            (serializers.Serializer,),
+            {"data": serializer_class(many=many), "Meta": type("Meta", (), {"ref_name": ref})},
+        )
+    return _envelopes[key]
+
+
+def page_envelope(serializer_class, *, meta_serializer=PageMetaSerializer, name: str | None = None):
+    """``{"data": [X], "meta": {...}}`` as a serializer class for the schema."""
+    key = ("page", serializer_class, meta_serializer, name)
+    if key not in _envelopes:
+        ref = name or f"{_name(serializer_class)}Page"
+        _envelopes[key] = type(
+            ref,
+            (serializers.Serializer,),
+            {
+                "data": serializer_class(many=True),
+                "meta": meta_serializer(),
+                "Meta": type("Meta", (), {"ref_name": ref}),
+            },
+        )
+    return _envelopes[key]
+
+
+def page_params() -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)."),
+        OpenApiParameter("perPage", OpenApiTypes.INT, description="Items per page (1-100, default 20)."),
+    ]
+
+
+STANDARD_ERRORS = ("400", "401", "404", "422", "429")
+
+
+class ApiAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = list(STANDARD_ERRORS) + [str(c) for c in getattr(self.view, "error_statuses", ())]
+        if self.method in getattr(self.view, "idempotent_methods", ()):
+            codes.append("409")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+        return responses
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        view = self.view
+        if getattr(view, "uses_cart_token", False):
+            params.append(
+                OpenApiParameter(
+                    "X-Cart-Token",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=getattr(view, "cart_token_required", True),
+                    description="Visitor cart identifier (any string up to 128 characters).",
+                )
+            )
+        if self.method in getattr(view, "idempotent_methods", ()):
+            params.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="Replays the first response for 24 hours.",
+                )
+            )
+        return params
+
+    def get_auth(self):
+        surface = getattr(self.view, "surface", None)
+        if surface == "public":
+            return [{"publishableKey": []}]
+        if surface == "private":
+            return [{"secretKey": []}]
+        return []
+
+    def get_tags(self):
+        module = self.view.__class__.__module__.split(".")[0]
+        surface = getattr(self.view, "surface", "")
+        return [f"{module} ({surface})" if surface else module]
+
+
+def preprocess_exclude_aliases(endpoints, **kwargs):
+    """Document ``/v3/private/...`` once; ``/v3/private/stores/{store_id}/...`` is an alias."""
+    return [
+        (path, regex, method, callback)
+        for path, regex, method, callback in endpoints
+        if path.startswith(("/v3/public/", "/v3/private/"))
+        and not path.startswith("/v3/private/stores/")
+    ]

@@ -1,0 +1,177 @@
+"""Base classes for every API view: key auth, store scoping, rate limits, idempotency, envelope.
+
+A view subclasses :class:`PublicApi` or :class:`PrivateApi`, declares ``rate_limits``, and in
+each handler validates input, calls one service or selector, and returns ``self.respond(...)``.
+"""
+
+from __future__ import annotations
+
+from rest_framework import status as http
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import NotFound, Unprocessable
+from core.money import locale_from_accept_language
+
+from . import idempotency
+from .authentication import PublishableKeyAuthentication, SecretKeyAuthentication
+from .casing import query_to_snake
+from .pagination import PageParamsSerializer, paginate
+from .throttling import EndpointRateThrottle, ratelimit_headers
+
+CART_TOKEN_HEADER = "X-Cart-Token"
+MAX_CART_TOKEN_LENGTH = 128
+
+
+class ApiView(APIView):
+    surface = ""
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = (EndpointRateThrottle,)
+    #: ``{"GET": "120/m", ...}`` as listed in ENDPOINTS.md.
+    rate_limits: dict[str, str] = {}
+    #: Methods on which an ``Idempotency-Key`` header is honoured.
+    idempotent_methods: frozenset[str] = frozenset()
+    #: Extra error statuses to document for this view (e.g. ``(409,)``).
+    error_statuses: tuple[int, ...] = ()
+
+    _idempotency_record = None
+
+    # -- request lifecycle ---------------------------------------------------------------
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in self.idempotent_methods:
+            self._idempotency_record = idempotency.begin(request, store=request.store)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return exc.response()
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in ratelimit_headers(request).items():
+            response[name] = value
+        if self._idempotency_record is not None:
+            idempotency.complete(self._idempotency_record, response)
+            self._idempotency_record = None
+        return response
+
+    # -- helpers for handlers ------------------------------------------------------------
+    @property
+    def store(self):
+        return self.request.store
+
+    @property
+    def mode(self) -> str:
+        return self.request.mode
+
+    @property
+    def locale(self) -> str:
+        store = getattr(self.request, "store", None)
+        default = store.locale if store is not None else "en"
+        return locale_from_accept_language(self.request.headers.get("Accept-Language"), default)
+
+    def get_serializer_context(self) -> dict:
+        return {
+            "request": self.request,
+            "view": self,
+            "store": getattr(self.request, "store", None),
+            "locale": self.locale,
+        }
+
+    def validate(self, serializer_class, data=None, *, partial: bool = False, **kwargs) -> dict:
+        """Validate the request body (or ``data``); a failure is a 422 with field messages."""
+        if data is None:
+            data = self.request.data
+        if not isinstance(data, dict):
+            raise Unprocessable("The request body must be a JSON object.")
+        serializer = serializer_class(
+            data=data, partial=partial, context={**self.get_serializer_context(), **kwargs}
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def validate_query(self, serializer_class) -> dict:
+        """Validate camelCase query parameters with a (snake_case) serializer."""
+        return self.validate(serializer_class, query_to_snake(self.request.query_params))
+
+    def serialize(self, serializer_class, instance, *, many: bool = False, **context):
+        return serializer_class(
+            instance, many=many, context={**self.get_serializer_context(), **context}
+        ).data
+
+    def respond(self, data, *, status: int = http.HTTP_200_OK, headers=None) -> Response:
+        """Wrap a payload (or a serializer) in the ``{"data": ...}`` envelope."""
+        if hasattr(data, "data") and hasattr(data, "is_valid"):
+            data = data.data
+        return Response({"data": data}, status=status, headers=headers)
+
+    def respond_page(self, queryset, serializer_class, *, extra_meta: dict | None = None,
+                     prepare=None, **context) -> Response:
+        """Paginate ``queryset`` by ``page``/``perPage`` and answer ``{"data", "meta"}``.
+
+        ``prepare(items)`` may attach per-page data (aggregates) to the page's objects.
+        """
+        params = self.validate_query(PageParamsSerializer)
+        page = paginate(queryset, page=params["page"], per_page=params["per_page"])
+        if prepare is not None:
+            prepare(page.items)
+        data = self.serialize(serializer_class, page.items, many=True, **context)
+        meta = page.meta()
+        if extra_meta:
+            meta.update(extra_meta)
+        return Response({"data": data, "meta": meta})
+
+    def no_content(self) -> Response:
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+
+class PublicApi(ApiView):
+    """``/v3/public/{publishable_key}/...``: a publishable key in the path and the header."""
+
+    surface = "public"
+    authentication_classes = (PublishableKeyAuthentication,)
+    #: Document the X-Cart-Token header for this view.
+    uses_cart_token = False
+    cart_token_required = True
+
+    @property
+    def cart_token(self) -> str:
+        """The visitor's ``X-Cart-Token``; missing or malformed is a 422 naming the header."""
+        token = self.optional_cart_token
+        if token is None:
+            raise Unprocessable(
+                "The X-Cart-Token header is required.",
+                code="cart_token_required",
+                fields={CART_TOKEN_HEADER: ["This header is required."]},
+            )
+        return token
+
+    @property
+    def optional_cart_token(self) -> str | None:
+        token = self.request.headers.get(CART_TOKEN_HEADER, "").strip()
+        if not token:
+            return None
+        if len(token) > MAX_CART_TOKEN_LENGTH or not token.isprintable():
+            raise Unprocessable(
+                "The X-Cart-Token header must be 1 to 128 printable characters.",
+                code="cart_token_invalid",
+                fields={CART_TOKEN_HEADER: ["Must be 1 to 128 printable characters."]},
+            )
+        return token
+
+
+class PrivateApi(ApiView):
+    """``/v3/private/...`` or ``/v3/private/stores/{store_id}/...`` with a secret key."""
+
+    surface = "private"
+    authentication_classes = (SecretKeyAuthentication,)
+    idempotent_methods = frozenset({"POST", "PATCH"})
+
+    def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        store_id = kwargs.get("store_id")
+        if store_id is not None and store_id != request.store.id:
+            raise NotFound("Store not found.")
+        super().initial(request, *args, **kwargs)

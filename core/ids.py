@@ -1,0 +1,54 @@
+"""Prefixed, opaque, time-ordered identifiers: ``prod_01J9Z3K8Q4T6V0W2X5Y7A9BCDE``.
+
+The part after the prefix is a ULID (48-bit millisecond timestamp and 80 random bits in
+Crockford base32), so ids sort by creation time and keep B-tree inserts local.
+"""
+
+import secrets
+import time
+
+from django.db import models
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid() -> str:
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{ulid()}"
+
+
+def has_prefix(value: str, prefix: str) -> bool:
+    return isinstance(value, str) and value.startswith(f"{prefix}_")
+
+
+class PrefixedIdField(models.CharField):
+    """Primary key holding a prefixed ULID, generated on instantiation."""
+
+    def __init__(self, prefix: str = "", *args, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("primary_key", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def get_default(self):
+        return new_id(self.prefix)
+
+    def has_default(self):
+        return True
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["prefix"] = self.prefix
+        for key, value in (("max_length", 40), ("primary_key", True), ("editable", False)):
+            if kwargs.get(key) == value:
+                kwargs.pop(key)
+        return name, path, args, kwargs

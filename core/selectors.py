@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import ApiKey, Store, hash_key
+
+
+def api_key_get_active(*, raw: str) -> ApiKey | None:
+    """The active key matching a raw key string, with its store, or None."""
+    if not raw or len(raw) > 128:
+        return None
+    return (
+        ApiKey.objects.select_related("store")
+        .filter(hashed_key=hash_key(raw), revoked_at__isnull=True)
+        .first()
+    )
+
+
+def stores_for_user(*, user) -> QuerySet[Store]:
+    """Stores a dashboard user may see: every store for superusers, else their memberships."""
+    if not user.is_authenticated or not user.is_active:
+        return Store.objects.none()
+    if user.is_superuser:
+        return Store.objects.all()
+    return Store.objects.filter(memberships__user=user)
+
+
+def store_ids_for_user(*, user) -> list[str]:
+    cache_attr = "_store_ids_cache"
+    if not hasattr(user, cache_attr):
+        setattr(user, cache_attr, list(stores_for_user(user=user).values_list("id", flat=True)))
+    return getattr(user, cache_attr)
+
+
+def system_health() -> dict[str, str]:
+    """Probe each subsystem; each value is ``"ok"`` or a short description of the failure."""
+    import uuid
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import connection
+
+    def probe(fn) -> str:
+        try:
+            fn()
+            return "ok"
+        except Exception as exc:  # noqa: BLE001  (reported, not raised)
+            return f"error: {exc.__class__.__name__}: {str(exc)[:200]}"
+
+    def database():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    def redis():
+        if settings.REDIS_URL:
+            import redis as redis_lib
+
+            redis_lib.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        key = f"health:{uuid.uuid4().hex}"
+        cache.set(key, "1", 5)
+        if cache.get(key) != "1":
+            raise RuntimeError("cache did not return the value it stored")
+        cache.delete(key)
+
+    def queue():
+        from shoprocket_site.celery import app
+
+        if app.conf.task_always_eager:
+            return
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+
+    def storage():
+        name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+        default_storage.delete(name)
+
+    return {
+        "database": probe(database),
+        "redis": probe(redis),
+        "queue": probe(queue),
+        "storage": probe(storage),
+    }

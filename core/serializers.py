@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django.core.validators import URLValidator
+from rest_framework import serializers
+
+from .api.fields import StrictBooleanField, StrictCharField
+from .models import PAYMENT_METHODS, Store
+from .validators import (
+    validate_country,
+    validate_currency,
+    validate_e164,  # noqa: F401  (re-exported for other apps' serializers)
+    validate_hex_colour,
+    validate_locale,
+    validate_timezone,
+)
+
+
+class FeaturesSerializer(serializers.Serializer):
+    reviews = serializers.BooleanField(default=False)
+    discounts = serializers.BooleanField(default=False)
+    multi_currency = serializers.BooleanField(default=False)
+    conversations = serializers.BooleanField(default=False)
+
+    class Meta:
+        ref_name = "StoreFeatures"
+
+
+class BrandingSerializer(serializers.Serializer):
+    primary_color = serializers.CharField(allow_null=True, default=None)
+    logo_url = serializers.CharField(allow_null=True, default=None)
+
+    class Meta:
+        ref_name = "StoreBranding"
+
+
+class PublicStoreSerializer(serializers.Serializer):
+    """``GET /``: what the widget needs at bootstrap."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    supported_currencies = serializers.ListField(child=serializers.CharField())
+    supported_locales = serializers.ListField(child=serializers.CharField())
+    default_locale = serializers.CharField()
+    features = FeaturesSerializer()
+    branding = BrandingSerializer()
+
+    class Meta:
+        ref_name = "PublicStore"
+
+
+class PrivateStoreSerializer(PublicStoreSerializer):
+    """``GET /store``: the whole configuration."""
+
+    country = serializers.CharField()
+    timezone = serializers.CharField()
+    plan = serializers.CharField()
+    tax_inclusive = serializers.BooleanField()
+    shipping_countries = serializers.ListField(child=serializers.CharField())
+    payment_methods = serializers.ListField(child=serializers.CharField())
+    notification_email = serializers.CharField(allow_blank=True)
+    storefront_url = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Store"
+
+
+def _run(validator):
+    def wrapped(value):
+        from django.core.exceptions import ValidationError as DjangoError
+
+        try:
+            validator(value)
+        except DjangoError as exc:
+            raise serializers.ValidationError(exc.messages)
+
+    return wrapped
+
+
+class FeaturesInputSerializer(serializers.Serializer):
+    reviews = StrictBooleanField(required=False)
+    discounts = StrictBooleanField(required=False)
+    multi_currency = StrictBooleanField(required=False)
+    conversations = StrictBooleanField(required=False)
+
+    class Meta:
+        ref_name = "StoreFeaturesInput"
+
+
+class BrandingInputSerializer(serializers.Serializer):
+    primary_color = StrictCharField(required=False, allow_null=True, validators=[_run(validate_hex_colour)])
+    logo_url = StrictCharField(required=False, allow_null=True, max_length=500,
+                               validators=[URLValidator(schemes=["http", "https"])])
+
+    class Meta:
+        ref_name = "StoreBrandingInput"
+
+
+class StoreUpdateSerializer(serializers.Serializer):
+    """``PATCH /store``: every key optional; ``features`` and ``branding`` merge."""
+
+    name = StrictCharField(required=False, min_length=1, max_length=200)
+    currency = StrictCharField(required=False, validators=[_run(validate_currency)])
+    country = StrictCharField(required=False, validators=[_run(validate_country)])
+    timezone = StrictCharField(required=False, validators=[_run(validate_timezone)])
+    supported_currencies = serializers.ListField(
+        child=StrictCharField(validators=[_run(validate_currency)]), required=False, max_length=50
+    )
+    supported_locales = serializers.ListField(
+        child=StrictCharField(validators=[_run(validate_locale)]), required=False, max_length=50
+    )
+    default_locale = StrictCharField(required=False, validators=[_run(validate_locale)])
+    features = FeaturesInputSerializer(required=False)
+    branding = BrandingInputSerializer(required=False)
+    tax_inclusive = StrictBooleanField(required=False)
+    shipping_countries = serializers.ListField(
+        child=StrictCharField(validators=[_run(validate_country)]), required=False, max_length=250
+    )
+    payment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(PAYMENT_METHODS)), required=False
+    )
+    notification_email = serializers.EmailField(required=False, allow_blank=True)
+    storefront_url = StrictCharField(required=False, allow_blank=True, max_length=200,
+                                     validators=[URLValidator(schemes=["http", "https"])])
+
+    class Meta:
+        ref_name = "StoreUpdate"
+
+    def validate_payment_methods(self, value):
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("Each payment method may appear once.")
+        return value
+
+    def validate(self, attrs):
+        store: Store = self.context["store"]
+        for key in ("supported_currencies", "supported_locales", "shipping_countries"):
+            if key in attrs:
+                attrs[key] = list(dict.fromkeys(attrs[key]))
+        if "features" in attrs:
+            attrs["features"] = {**(store.features or {}), **attrs["features"]}
+        if "branding" in attrs:
+            attrs["branding"] = {**(store.branding or {}), **attrs["branding"]}
+        currency = attrs.get("currency", store.currency)
+        supported = attrs.get("supported_currencies", store.supported_currencies or [])
+        if currency not in supported:
+            attrs["supported_currencies"] = [currency, *supported]
+        locale = attrs.get("default_locale", store.default_locale)
+        locales = attrs.get("supported_locales", store.supported_locales or [])
+        if locale not in locales:
+            attrs["supported_locales"] = [locale, *locales]
+        return attrs
+
+
+class HealthChecksSerializer(serializers.Serializer):
+    database = serializers.CharField()
+    redis = serializers.CharField()
+    queue = serializers.CharField()
+    storage = serializers.CharField()
+
+    class Meta:
+        ref_name = "HealthChecks"
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    checks = HealthChecksSerializer()
+    time = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Health"

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .api.private import HealthApi, StoreApi
+from .api.public import StoreMetadataApi
+
+public_urlpatterns = [
+    path("", StoreMetadataApi.as_view(), name="store-metadata-slash"),
+]
+
+private_urlpatterns = [
+    path("store", StoreApi.as_view(), name="store"),
+    path("health", HealthApi.as_view(), name="health"),
+]

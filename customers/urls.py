@@ -1,0 +1,2 @@
+public_urlpatterns: list = []
+private_urlpatterns: list = []

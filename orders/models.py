@@ -1,0 +1,171 @@
+"""Carts and orders: one model, ``type`` cart or order (the API's ``ord_`` ids show it).
+
+A cart belongs to its store, the key mode that created it and its ``X-Cart-Token``; at most one
+open cart exists per token. Checkout turns it into an order: prices, addresses, tax lines and
+the shipping choice are snapshotted onto the row and its items, and ``order_number`` is set.
+Money columns are integers of minor units in ``currency``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from core.ids import PrefixedIdField
+from core.models import BaseModel, Mode, StoreOwnedModel
+from core.money import Money
+
+
+class Order(StoreOwnedModel):
+    class Type(models.TextChoices):
+        CART = "cart", "Cart"
+        ORDER = "order", "Order"
+
+    class PaymentStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class FulfillmentStatus(models.TextChoices):
+        UNFULFILLED = "unfulfilled", "Unfulfilled"
+        PARTIAL = "partial", "Partially fulfilled"
+        FULFILLED = "fulfilled", "Fulfilled"
+
+    id = PrefixedIdField("ord")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TEST)
+    type = models.CharField(max_length=8, choices=Type.choices, default=Type.CART, db_index=True)
+    cart_token = models.CharField(max_length=128, db_index=True)
+    currency = models.CharField(max_length=3)
+    visitor_country = models.CharField(max_length=2, blank=True, default="")
+
+    # Who and where.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField(blank=True, default="")
+    shipping_address = models.JSONField(null=True, blank=True)
+    billing_address = models.JSONField(null=True, blank=True)
+    same_as_shipping = models.BooleanField(default=True)
+    notes = models.TextField(blank=True, default="")
+    marketing_opt_in = models.BooleanField(default=False)
+    terms_accepted = models.BooleanField(default=False)
+
+    # Pricing choices and their snapshots.
+    discount = models.ForeignKey(
+        "carts.Discount", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    discount_code = models.CharField(max_length=64, blank=True, default="")
+    discount_type = models.CharField(max_length=16, blank=True, default="")
+    discount_value = models.PositiveBigIntegerField(null=True, blank=True)
+    shipping_method = models.ForeignKey(
+        "carts.ShippingMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    shipping_option = models.JSONField(null=True, blank=True, help_text="Snapshot: id, name, price.")
+    tax_inclusive = models.BooleanField(default=False)
+    tax_breakdown = models.JSONField(default=list, blank=True)
+    subtotal_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    shipping_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
+    total_amount = models.BigIntegerField(default=0)
+
+    # Order state.
+    order_number = models.PositiveIntegerField(null=True, blank=True)
+    payment_status = models.CharField(
+        max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
+    )
+    fulfillment_status = models.CharField(
+        max_length=16, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+    )
+    payment_method = models.CharField(max_length=100, blank=True, default="")
+    payment_gateway = models.CharField(max_length=32, blank=True, default="")
+    payment_intent_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    payment_intent_status = models.CharField(
+        max_length=32, blank=True, default="", help_text="The payment's own word (succeeded, ...)."
+    )
+    next_action_url = models.URLField(max_length=1000, blank=True, default="")
+    return_url = models.URLField(max_length=1000, blank=True, default="")
+    stock_reserved = models.BooleanField(default=False)
+    reservation_expires_at = models.DateTimeField(null=True, blank=True)
+    refunded_amount = models.BigIntegerField(default=0)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    internal_notes = models.TextField(blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "mode", "cart_token"],
+                condition=Q(type="cart"),
+                name="one_open_cart_per_token",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "mode", "order_number"],
+                condition=Q(order_number__isnull=False),
+                name="uniq_order_number_per_store_mode",
+            ),
+            models.CheckConstraint(condition=Q(refunded_amount__gte=0), name="order_refunded_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "mode", "type", "-created_at"]),
+            models.Index(fields=["store", "type", "updated_at"]),
+        ]
+
+    def __str__(self):
+        if self.type == self.Type.ORDER and self.order_number:
+            return f"Order #{self.order_number}"
+        return f"{self.get_type_display()} {self.id}"
+
+    def money(self, amount: int) -> Money:
+        return Money(int(amount), self.currency)
+
+    @property
+    def is_cart(self) -> bool:
+        return self.type == self.Type.CART
+
+
+class OrderItem(BaseModel):
+    """A line of a cart or order. On orders, names, sku and prices are snapshots."""
+
+    id = PrefixedIdField("oitm")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(default=1)
+    product_name = models.CharField(max_length=255, blank=True, default="")
+    product_slug = models.CharField(max_length=255, blank=True, default="")
+    variant_name = models.CharField(max_length=255, blank=True, default="")
+    sku = models.CharField(max_length=100, blank=True, default="")
+    product_type = models.CharField(max_length=16, blank=True, default="")
+    requires_shipping = models.BooleanField(default=True)
+    unit_price_amount = models.BigIntegerField(default=0)
+    subtotal_amount = models.BigIntegerField(default=0)
+    discount_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
+    quantity_fulfilled = models.PositiveIntegerField(default=0)
+    quantity_refunded = models.PositiveIntegerField(default=0)
+
+    store_lookup = "order__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "variant"], condition=Q(variant__isnull=False), name="one_line_per_variant"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name or self.product_id}"

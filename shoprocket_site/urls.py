@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+import carts.urls
+import catalog.urls
+import conversations.urls
+import core.urls
+from core.api.public import StoreMetadataApi
+import customers.urls
+import orders.urls
+import webhooks.urls
+
+_apps = (core.urls, catalog.urls, carts.urls, orders.urls, customers.urls, conversations.urls, webhooks.urls)
+public_urlpatterns = [p for app in _apps for p in app.public_urlpatterns]
+private_urlpatterns = [p for app in _apps for p in app.private_urlpatterns]
+
+urlpatterns = [
+    path("v3/public/<str:publishable_key>", StoreMetadataApi.as_view(), name="store-metadata"),
+    path("v3/public/<str:publishable_key>/", include((public_urlpatterns, "public"))),
+    path("v3/private/", include((private_urlpatterns, "private"))),
+    path(
+        "v3/private/stores/<str:store_id>/",
+        include((private_urlpatterns, "private"), namespace="private-store"),
+    ),
+    path("v3/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("v3/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+    # Pages outside /v3 (e.g. the Stripe webhook, the test-mode 3-D Secure page).
+    *[p for app in _apps for p in getattr(app, "site_urlpatterns", [])],
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+admin.site.site_header = "Shoprocket dashboard"
+admin.site.site_title = "Shoprocket"
+admin.site.index_title = "Your stores"

@@ -1,0 +1,10 @@
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shoprocket_site.settings")
+application = get_wsgi_application()
+
+from core.checks import refuse_insecure_secret_key  # noqa: E402
+
+refuse_insecure_secret_key()
