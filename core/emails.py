@@ -1,0 +1,87 @@
+"""Transactional email: Django templates in ``templates/emails/``, HTML and plain text, in the
+store's branding, sent with Django's mail API.
+
+An app's Celery task (thin, taking ids) builds a context and calls :func:`email_send`; the
+task retries on SMTP failure (see ``EMAIL_TASK_OPTIONS``). Services queue those tasks with
+``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
+
+from .money import format_minor
+
+#: Options for ``@shared_task`` on email tasks: retried with backoff on SMTP/network failure.
+EMAIL_TASK_OPTIONS = {
+    "autoretry_for": (smtplib.SMTPException, ConnectionError, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def store_context(store) -> dict:
+    branding = store.branding or {}
+    return {
+        "store": store,
+        "store_name": store.name,
+        "primary_color": branding.get("primary_color") or "#FF5C00",
+        "logo_url": branding.get("logo_url"),
+        "locale": store.locale,
+    }
+
+
+def money_text(amount: int, currency: str, store) -> str:
+    """Money for emails, in the store's default locale."""
+    return format_minor(int(amount), currency, store.locale)
+
+
+def email_render(*, template: str, context: dict, store) -> RenderedEmail:
+    """Render ``emails/<template>.subject.txt``, ``.txt`` and ``.html``."""
+    ctx = {**store_context(store), **context}
+    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
+    html = render_to_string(f"emails/{template}.html", ctx)
+    try:
+        text = render_to_string(f"emails/{template}.txt", ctx)
+    except Exception:  # noqa: BLE001  (text part falls back to the HTML without tags)
+        text = strip_tags(html)
+    return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
+
+
+def email_send(*, store, to: list[str] | str, template: str, context: dict,
+               reply_to: list[str] | None = None) -> int:
+    """Render and send one email; SMTP errors propagate so the calling task retries."""
+    recipients = [to] if isinstance(to, str) else list(to)
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return 0
+    rendered = email_render(template=template, context=context, store=store)
+    from_email = settings.DEFAULT_FROM_EMAIL
+    if "<" not in from_email:
+        from_email = f"{store.name} <{from_email}>"
+    else:
+        from_email = f"{store.name} <{from_email.split('<', 1)[1].rstrip('>')}>"
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=from_email,
+        to=recipients,
+        reply_to=reply_to or ([store.notification_email] if store.notification_email else None),
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message.send(fail_silently=False)
