@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .ids import PrefixedIdField
 from .money import Money
+from .validators import validate_country, validate_currency, validate_locale, validate_timezone
 
 
 class BaseModel(models.Model):
@@ -61,13 +62,13 @@ def default_payment_methods():
 class Store(BaseModel):
     id = PrefixedIdField("str")
     name = models.CharField(max_length=200)
-    currency = models.CharField(max_length=3, default="GBP")
-    country = models.CharField(max_length=2, default="GB")
-    timezone = models.CharField(max_length=64, default="Europe/London")
+    currency = models.CharField(max_length=3, default="GBP", validators=[validate_currency])
+    country = models.CharField(max_length=2, default="GB", validators=[validate_country])
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
     plan = models.CharField(max_length=32, default="self_hosted")
     supported_currencies = models.JSONField(default=list, blank=True)
     supported_locales = models.JSONField(default=list, blank=True)
-    default_locale = models.CharField(max_length=16, default="en")
+    default_locale = models.CharField(max_length=16, default="en", validators=[validate_locale])
     features = models.JSONField(default=default_features, blank=True)
     branding = models.JSONField(default=default_branding, blank=True)
     tax_inclusive = models.BooleanField(default=False)

@@ -79,9 +79,12 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
+            is_index = isinstance(key, int) or (isinstance(key, str) and key.isdigit())
             key = str(key)
             if key in {"non_field_errors", "__all__"}:
                 name = prefix
+            elif is_index:
+                name = f"{prefix}[{key}]"
             else:
                 name = f"{prefix}.{to_camel(key)}" if prefix else to_camel(key)
             for k, v in flatten_errors(value, name).items():
