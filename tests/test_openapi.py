@@ -90,7 +90,21 @@ fuzz_schema = schemathesis.openapi.from_wsgi("/v3/schema", application)
 
 
 @pytest.fixture
-def fuzz_store(db, settings, make_store, tmp_path):
+def wsgi_keeps_test_connection():
+    """Requests go through the real WSGI handler, which would close the test's database
+    connection after each request (Django's test client suspends this the same way)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_store(db, settings, make_store, tmp_path, wsgi_keeps_test_connection):
     """A demo store with data of every app that has demo data; rate limits off."""
     import importlib
 
