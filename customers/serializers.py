@@ -249,7 +249,10 @@ class CustomerPatchSerializer(serializers.Serializer):
     """``PATCH /customers/{id}``: tags and metadata replace the stored ones entirely."""
 
     tags = serializers.ListField(
-        child=StrictCharField(max_length=MAX_TAG_LENGTH, allow_blank=False),
+        child=StrictCharField(
+            max_length=MAX_TAG_LENGTH,
+            error_messages={"blank": "A tag may not be blank.", "invalid": "A tag must be a string."},
+        ),
         max_length=MAX_TAGS,
         required=False,
         help_text=f"Replaces the tags: up to {MAX_TAGS} strings of 1-{MAX_TAG_LENGTH} characters.",

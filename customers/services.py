@@ -98,6 +98,8 @@ def _customer_get_or_create(*, store, email: str, first_name: str = "", last_nam
     email = email_normalize(email)
     try:
         validate_email(email)
+        if len(email) > 254:
+            raise ValidationError("too long")
     except ValidationError:
         raise field_error("email", "Enter a valid email address.") from None
     first_name = (first_name or "").strip()[:100]
