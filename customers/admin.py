@@ -70,7 +70,9 @@ class OrderHistoryInline(StoreScopedTabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-    fields = ("order", "mode", "placed", "payment_status", "fulfillment_status", "total", "refunded")
+    fields = (
+        "order", "mode", "placed", "payment_status", "fulfillment_status", "total", "refunded"
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

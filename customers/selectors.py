@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from core.exceptions import NotFound
+from core.ids import has_prefix
 
 from .models import Address, Customer, CustomerSession
 
@@ -80,7 +81,9 @@ def customer_list(*, store, mode: str, q: str | None = None,
     if q:
         for word in q.split():
             queryset = queryset.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
             )
     if created_after is not None:
         queryset = queryset.filter(created_at__gt=created_after)
@@ -90,9 +93,13 @@ def customer_list(*, store, mode: str, q: str | None = None,
 
 def customer_get(*, store, mode: str, customer_id: str) -> Customer:
     """One customer of the store with its addresses and totals; another store's is a 404."""
+    malformed = len(customer_id) > 40 or not customer_id.isprintable()
+    if malformed or not has_prefix(customer_id, "cust"):
+        raise NotFound("Customer not found.")
+    addresses = Address.objects.order_by("-is_default", "created_at")
     queryset = customer_totals_annotate(
         Customer.objects.filter(store=store, pk=customer_id), store=store, mode=mode
-    ).prefetch_related(Prefetch("addresses", queryset=Address.objects.order_by("-is_default", "created_at")))
+    ).prefetch_related(Prefetch("addresses", queryset=addresses))
     customer = queryset.first()
     if customer is None:
         raise NotFound("Customer not found.")

@@ -41,6 +41,17 @@ def _e164(value: str | None) -> str | None:
     return value
 
 
+def _has_nul(value) -> bool:
+    """Whether a JSON value holds a NUL character anywhere (PostgreSQL's jsonb refuses it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 # -- output -----------------------------------------------------------------------------
 
 
@@ -251,7 +262,9 @@ class CustomerPatchSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=StrictCharField(
             max_length=MAX_TAG_LENGTH,
-            error_messages={"blank": "A tag may not be blank.", "invalid": "A tag must be a string."},
+            error_messages={
+                "blank": "A tag may not be blank.", "invalid": "A tag must be a string."
+            },
         ),
         max_length=MAX_TAGS,
         required=False,
@@ -275,12 +288,16 @@ class CustomerPatchSerializer(serializers.Serializer):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Metadata must be a JSON object.")
         if len(value) > MAX_METADATA_KEYS:
-            raise serializers.ValidationError(f"Metadata may hold at most {MAX_METADATA_KEYS} keys.")
+            raise serializers.ValidationError(
+                f"Metadata may hold at most {MAX_METADATA_KEYS} keys."
+            )
         for key in value:
             if not key or len(key) > MAX_METADATA_KEY_LENGTH:
                 raise serializers.ValidationError(
                     f"Metadata keys must be 1 to {MAX_METADATA_KEY_LENGTH} characters."
                 )
+        if _has_nul(value):
+            raise serializers.ValidationError("Metadata may not contain NUL characters.")
         if len(json.dumps(value).encode()) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(
                 f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON."

@@ -84,9 +84,8 @@ def customer_payload(*, customer: Customer, mode: str) -> dict:
 
 
 def _record(customer: Customer, type: str, mode: str) -> None:
-    event_record(
-        store=customer.store, type=type, data=customer_payload(customer=customer, mode=mode), mode=mode
-    )
+    data = customer_payload(customer=customer, mode=mode)
+    event_record(store=customer.store, type=type, data=data, mode=mode)
 
 
 # -- guests -----------------------------------------------------------------------------
@@ -174,7 +173,9 @@ def customer_create(*, store, email: str, mode: str = "live", **fields) -> Custo
     customer = Customer(store=store, email=email_normalize(email), **fields)
     customer.full_clean(validate_constraints=False)
     if selectors.customer_get_by_email(store=store, email=customer.email) is not None:
-        raise Conflict("A customer with this email already exists in this store.", code="customer_exists")
+        raise Conflict(
+            "A customer with this email already exists in this store.", code="customer_exists"
+        )
     try:
         with transaction.atomic():
             customer.save(force_insert=True)
@@ -202,11 +203,14 @@ def _address_values(address: dict) -> dict[str, str]:
 
 def _address_identity(values: dict[str, str]) -> tuple:
     """What makes two addresses the same place and recipient (phone aside)."""
-    return tuple(
-        values[name].replace(" ", "").casefold() if name == "postcode" else " ".join(values[name].split()).casefold()
-        for name in ADDRESS_FIELDS
-        if name != "phone"
-    )
+    parts = []
+    for name in ADDRESS_FIELDS:
+        if name == "phone":
+            continue
+        value = values[name] or ""
+        value = value.replace(" ", "") if name == "postcode" else " ".join(value.split())
+        parts.append(value.casefold())
+    return tuple(parts)
 
 
 @transaction.atomic
@@ -245,7 +249,8 @@ def customer_address_save_from_order(*, customer: Customer, address: dict) -> Ad
 
 
 @transaction.atomic
-def customer_default_address_set(*, customer: Customer, address: Address | None = None) -> Address | None:
+def customer_default_address_set(*, customer: Customer,
+                                 address: Address | None = None) -> Address | None:
     """Make ``address`` the customer's one default (or, with None, keep the current default,
     falling back to the oldest address when there is none)."""
     addresses = Address.objects.filter(customer=customer)
@@ -429,7 +434,9 @@ def login_token_verify(*, store, mode: str, cart_token: str, raw_token: str) -> 
             "This login link has already been used. Request a new one.", "login_token_used"
         )
     if token.expires_at <= now:
-        raise _token_refused("This login link has expired. Request a new one.", "login_token_expired")
+        raise _token_refused(
+            "This login link has expired. Request a new one.", "login_token_expired"
+        )
     consumed = LoginToken.objects.filter(
         pk=token.pk, used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)

@@ -25,9 +25,13 @@ class CustomerListApi(PrivateApi):
     @extend_schema(
         operation_id="customers_list",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Search first name, last name or email."),
             OpenApiParameter(
-                "createdAfter", OpenApiTypes.DATETIME, description="ISO 8601; created strictly after."
+                "q", OpenApiTypes.STR, description="Search first name, last name or email."
+            ),
+            OpenApiParameter(
+                "createdAfter",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601; created strictly after.",
             ),
             *page_params(),
         ],

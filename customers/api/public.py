@@ -145,7 +145,9 @@ class ProfileApi(AccountApi):
 
     rate_limits = {"GET": "120/m", "PUT": "30/m"}
 
-    @extend_schema(operation_id="public_account_profile_get", responses=envelope(CustomerSerializer))
+    @extend_schema(
+        operation_id="public_account_profile_get", responses=envelope(CustomerSerializer)
+    )
     def get(self, request, **kwargs):
         return self.respond(self.serialize(CustomerSerializer, self.customer))
 

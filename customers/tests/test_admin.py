@@ -18,7 +18,7 @@ CHANGELIST = "/admin/customers/customer/"
 
 @pytest.fixture
 def merchant(shop):
-    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test", password="pw")
+    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
     client = Client()
     client.force_login(user)
     return client

@@ -297,3 +297,24 @@ def test_detail_costs_a_constant_number_of_queries(private, shop, make_customer,
         response = private.get(f"/customers/{customer.pk}")
 
     assert len(response.json()["data"]["addresses"]) == 11
+
+
+@pytest.mark.parametrize("metadata", [{"a": "x\x00y"}, {"a\x00": 1}, {"a": [{"b": "\x00"}]}])
+def test_patch_refuses_nul_characters_in_metadata(private, shop, make_customer, metadata):
+    sam = make_customer(shop.store)
+    response = private.patch(f"/customers/{sam.pk}", {"metadata": metadata})
+    assert response.status_code == 422
+    assert "metadata" in response.json()["error"]["fields"]
+
+
+def test_patch_accepts_a_literal_backslash_u_sequence(private, shop, make_customer):
+    sam = make_customer(shop.store)
+    response = private.patch(f"/customers/{sam.pk}", {"metadata": {"note": "\\u0000 typed"}})
+    assert response.status_code == 200
+    sam.refresh_from_db()
+    assert sam.metadata == {"note": "\\u0000 typed"}
+
+
+@pytest.mark.parametrize("ref", ["prod_01ABC", "cust_%00", "cust_" + "A" * 60])
+def test_malformed_customer_ids_are_404(private, shop, ref):
+    assert private.get(f"/customers/{ref}").status_code == 404
