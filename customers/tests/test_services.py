@@ -342,3 +342,15 @@ def test_the_beat_schedule_lists_the_purge():
 
     entry = BEAT_SCHEDULE["customers-purge-login-tokens"]
     assert entry["task"] in app.tasks
+
+
+def test_demo_seed_is_idempotent(shop):
+    from customers import demo
+
+    demo.seed(store=shop.store)
+    demo.seed(store=shop.store)
+
+    assert Customer.objects.filter(store=shop.store).count() == len(demo.DEMO_CUSTOMERS)
+    sam = Customer.objects.get(email="sam.buyer@example.com")
+    assert sam.is_claimed and sam.tags == ["vip"]
+    assert Address.objects.filter(customer=sam, is_default=True).count() == 1
