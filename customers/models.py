@@ -10,6 +10,29 @@ from core.ids import PrefixedIdField
 from core.models import BaseModel, StoreOwnedModel
 
 
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+
+
+def tags_normalize(value) -> list[str]:
+    """A list of 1-50 character strings (spaces collapsed, duplicates dropped, order kept);
+    raise ValueError with a readable message otherwise."""
+    if not isinstance(value, list):
+        raise ValueError("Tags must be a list of strings.")
+    if len(value) > MAX_TAGS:
+        raise ValueError(f"At most {MAX_TAGS} tags.")
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str):
+            raise ValueError("Each tag must be a string.")
+        tag = " ".join(tag.split())
+        if not tag or len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"Each tag must be 1 to {MAX_TAG_LENGTH} characters.")
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
 class Customer(StoreOwnedModel):
     id = PrefixedIdField("cust")
     email = models.EmailField(max_length=254)
@@ -88,3 +111,26 @@ class CustomerSession(StoreOwnedModel):
                 fields=["store", "mode", "cart_token"], name="one_session_per_cart_token"
             )
         ]
+
+
+class LoginToken(StoreOwnedModel):
+    """A passwordless login link: single use, short-lived, kept only as a SHA-256 digest.
+
+    The raw token (``lnk_`` and 43 url-safe characters, 256 random bits) exists only in the
+    email; the row keeps its digest, the customer, the key mode it was requested under, when
+    it expires and when it was used.
+    """
+
+    id = PrefixedIdField("ltok")
+    mode = models.CharField(max_length=8, default="test")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="login_tokens")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["customer", "created_at"])]
+
+    def __str__(self):
+        return f"Login link for {self.customer_id} ({'used' if self.used_at else 'unused'})"

@@ -1,0 +1,520 @@
+"""Writes for customers: guests, passwordless login, sessions, profiles and saved addresses.
+
+Services other areas call:
+
+- :func:`customer_get_or_create_guest` (checkout): the store's customer for an email.
+- :func:`customer_address_save_from_order` (checkout): keep an order's address on the customer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.api.casing import to_snake
+from core.emails import email_send
+from core.exceptions import Conflict, Unprocessable, field_error
+from webhooks.services import event_record
+
+from . import selectors
+from .models import Address, Customer, CustomerSession, LoginToken
+
+logger = logging.getLogger(__name__)
+
+#: How long a login link works.
+LOGIN_TOKEN_TTL = timedelta(minutes=15)
+LOGIN_TOKEN_PREFIX = "lnk_"
+#: ``lnk_`` and ``secrets.token_urlsafe(32)``: 256 random bits in 43 url-safe characters.
+LOGIN_TOKEN_PATTERN = re.compile(r"^lnk_[A-Za-z0-9_-]{43}$")
+#: At most this many unused links per customer within one TTL window; further requests are
+#: answered the same way but send nothing (so the endpoint cannot flood an inbox).
+MAX_OUTSTANDING_LOGIN_LINKS = 5
+#: The query parameter of the storefront URL that carries the token.
+LOGIN_LINK_QUERY_PARAM = "login_token"
+#: Used and expired tokens are deleted this long after they stop working.
+LOGIN_TOKEN_RETENTION = timedelta(days=1)
+
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "state",
+    "postcode",
+    "country_code",
+    "phone",
+)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def email_normalize(email: str) -> str:
+    """Trim and lower-case the domain (the local part is kept as typed)."""
+    email = (email or "").strip()
+    local, sep, domain = email.rpartition("@")
+    return f"{local}{sep}{domain.lower()}" if sep else email
+
+
+def login_token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def customer_payload(*, customer: Customer, mode: str) -> dict:
+    """The customer in its private API shape (webhook event data), totals for ``mode``."""
+    from .serializers import CustomerDetailSerializer
+
+    fresh = selectors.customer_get(store=customer.store, mode=mode, customer_id=customer.pk)
+    context = {"store": customer.store, "locale": customer.store.locale}
+    return dict(CustomerDetailSerializer(fresh, context=context).data)
+
+
+def _record(customer: Customer, type: str, mode: str) -> None:
+    data = customer_payload(customer=customer, mode=mode)
+    event_record(store=customer.store, type=type, data=data, mode=mode)
+
+
+# -- guests -----------------------------------------------------------------------------
+
+
+def _customer_get_or_create(*, store, email: str, first_name: str = "", last_name: str = "",
+                            marketing_opt_in: bool | None = None,
+                            mode: str = "test") -> tuple[Customer, bool]:
+    email = email_normalize(email)
+    try:
+        validate_email(email)
+        if len(email) > 254:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise field_error("email", "Enter a valid email address.") from None
+    first_name = (first_name or "").strip()[:100]
+    last_name = (last_name or "").strip()[:100]
+    customer = selectors.customer_get_by_email(store=store, email=email)
+    if customer is None:
+        customer = Customer(
+            store=store,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            marketing_opt_in=bool(marketing_opt_in),
+        )
+        customer.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                customer.save(force_insert=True)
+                _record(customer, "customer.created", mode)
+            return customer, True
+        except IntegrityError:
+            # Created concurrently: the unique (store, lower(email)) index decided the race.
+            customer = selectors.customer_get_by_email(store=store, email=email)
+            if customer is None:
+                raise
+    changed = []
+    if first_name and not customer.first_name:
+        customer.first_name = first_name
+        changed.append("first_name")
+    if last_name and not customer.last_name:
+        customer.last_name = last_name
+        changed.append("last_name")
+    if marketing_opt_in and not customer.marketing_opt_in:
+        customer.marketing_opt_in = True
+        changed.append("marketing_opt_in")
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+        _record(customer, "customer.updated", mode)
+    return customer, False
+
+
+@transaction.atomic
+def customer_get_or_create_guest(*, store, email: str, first_name: str = "", last_name: str = "",
+                                 marketing_opt_in: bool | None = None,
+                                 mode: str = "test") -> Customer:
+    """Return the store's customer for ``email``, creating an unclaimed (guest) one if needed.
+
+    Called by checkout for every order. Customers are per store: the same email in two stores
+    is two customers. The email matches case-insensitively; a new customer keeps it as typed
+    (domain lower-cased). Concurrency-safe: two simultaneous calls for one email get the
+    same row (the unique ``(store, lower(email))`` index settles the race).
+
+    On an existing customer, blank first/last names are filled in and ``marketing_opt_in=True``
+    opts in; ``False`` or ``None`` never opts out (only the customer or the merchant do that).
+    Records ``customer.created`` (or ``customer.updated`` when something changed) in the
+    caller's transaction, with ``mode`` the key mode of the request. An invalid email is a 422.
+    """
+    customer, _ = _customer_get_or_create(
+        store=store,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        marketing_opt_in=marketing_opt_in,
+        mode=mode,
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_create(*, store, email: str, mode: str = "live", **fields) -> Customer:
+    """Create a customer with the given fields (the dashboard's "add customer"); a duplicate
+    email in the store is a 409. Records ``customer.created``."""
+    customer = Customer(store=store, email=email_normalize(email), **fields)
+    customer.full_clean(validate_constraints=False)
+    if selectors.customer_get_by_email(store=store, email=customer.email) is not None:
+        raise Conflict(
+            "A customer with this email already exists in this store.", code="customer_exists"
+        )
+    try:
+        with transaction.atomic():
+            customer.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(
+            "A customer with this email already exists in this store.", code="customer_exists"
+        ) from None
+    _record(customer, "customer.created", mode)
+    return customer
+
+
+# -- saved addresses --------------------------------------------------------------------
+
+
+def _address_values(address: dict) -> dict[str, str]:
+    data = {to_snake(str(key)): value for key, value in address.items()}
+    values = {}
+    for name in ADDRESS_FIELDS:
+        value = data.get(name)
+        values[name] = "" if value is None else str(value).strip()
+    values["country_code"] = values["country_code"].upper()
+    values["state"] = values["state"].upper()
+    return values
+
+
+def _address_identity(values: dict[str, str]) -> tuple:
+    """What makes two addresses the same place and recipient (phone aside)."""
+    parts = []
+    for name in ADDRESS_FIELDS:
+        if name == "phone":
+            continue
+        value = values[name] or ""
+        value = value.replace(" ", "") if name == "postcode" else " ".join(value.split())
+        parts.append(value.casefold())
+    return tuple(parts)
+
+
+@transaction.atomic
+def customer_address_save_from_order(*, customer: Customer, address: dict) -> Address | None:
+    """Save an order's address (its JSON snapshot, snake_case or camelCase keys) to the
+    customer's saved addresses, unless an equal one is already there.
+
+    Equality ignores case, repeated spaces, spaces in the postcode and the phone. The
+    customer keeps exactly one default: the first saved address becomes the default, later
+    ones do not (the customer's choice stays). Returns the saved (or matching existing)
+    address, or None when the snapshot lacks a required part (line1, city, country code):
+    a checkout never fails because of this.
+    """
+    if not isinstance(address, dict):
+        return None
+    values = _address_values(address)
+    # Lock the customer so two orders placed at once cannot both add (or both default) it.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    existing = list(Address.objects.filter(customer=customer))
+    identity = _address_identity(values)
+    for saved in existing:
+        if _address_identity({n: getattr(saved, n) for n in ADDRESS_FIELDS}) == identity:
+            if not saved.phone and values["phone"]:
+                saved.phone = values["phone"]
+                saved.save(update_fields=["phone", "updated_at"])
+            return saved
+    new = Address(customer=customer, **values)
+    new.is_default = not any(a.is_default for a in existing)
+    try:
+        new.full_clean()
+    except ValidationError as exc:
+        logger.info("Order address not saved for %s: %s", customer.pk, exc.message_dict)
+        return None
+    new.save()
+    return new
+
+
+@transaction.atomic
+def customer_default_address_set(*, customer: Customer,
+                                 address: Address | None = None) -> Address | None:
+    """Make ``address`` the customer's one default (or, with None, keep the current default,
+    falling back to the oldest address when there is none)."""
+    addresses = Address.objects.filter(customer=customer)
+    if address is None:
+        current = addresses.filter(is_default=True).first()
+        if current is not None:
+            return current
+        address = addresses.order_by("created_at").first()
+        if address is None:
+            return None
+    addresses.exclude(pk=address.pk).filter(is_default=True).update(is_default=False)
+    addresses.filter(pk=address.pk).update(is_default=True)
+    address.is_default = True
+    return address
+
+
+# -- profile and merchant updates -------------------------------------------------------
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, data: dict, mode: str) -> Customer:
+    """Change the given (already validated) fields; only keys present in ``data`` change.
+
+    Used by ``PUT /account/profile`` (names, phone, marketing preference) and the private
+    ``PATCH /customers/{id}`` (tags and metadata replaced entirely, marketing preference).
+    Records ``customer.updated`` when something actually changed.
+    """
+    allowed = {"first_name", "last_name", "phone", "marketing_opt_in", "tags", "metadata"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"customer_update cannot change {sorted(unknown)}")
+    changed = []
+    for field, value in data.items():
+        if field == "phone" and value is None:
+            value = ""
+        if getattr(customer, field) != value:
+            setattr(customer, field, value)
+            changed.append(field)
+    if changed:
+        customer.full_clean(validate_unique=False, validate_constraints=False)
+        customer.save(update_fields=[*changed, "updated_at"])
+        _record(customer, "customer.updated", mode)
+    return customer
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+def _session_start(*, store, mode: str, cart_token: str, customer: Customer) -> CustomerSession:
+    """Mark the customer logged in, bind it to the visitor token and link the open cart."""
+    from orders.models import Order
+
+    now = timezone.now()
+    customer.claimed_at = customer.claimed_at or now
+    customer.last_login_at = now
+    customer.save(update_fields=["claimed_at", "last_login_at", "updated_at"])
+    sessions = CustomerSession.objects.filter(store=store, mode=mode, cart_token=cart_token)
+    if not sessions.update(customer=customer, last_seen_at=now):
+        try:
+            with transaction.atomic():
+                CustomerSession.objects.create(
+                    store=store, mode=mode, cart_token=cart_token, customer=customer
+                )
+        except IntegrityError:
+            sessions.update(customer=customer, last_seen_at=now)
+    Order.objects.filter(store=store, mode=mode, cart_token=cart_token, type="cart").update(
+        customer=customer, updated_at=now
+    )
+    return sessions.get()
+
+
+@transaction.atomic
+def customer_logout(*, store, mode: str, cart_token: str) -> None:
+    """End the session on this visitor token; the open cart stays, no longer linked."""
+    from orders.models import Order
+
+    CustomerSession.objects.filter(store=store, mode=mode, cart_token=cart_token).delete()
+    Order.objects.filter(
+        store=store, mode=mode, cart_token=cart_token, type="cart", customer__isnull=False
+    ).update(customer=None, updated_at=timezone.now())
+
+
+# -- passwordless login -----------------------------------------------------------------
+
+
+def login_link_url(*, store, raw_token: str) -> str:
+    """The storefront URL (the store's, else ``settings.STOREFRONT_URL``) with the token."""
+    base = store.storefront_url or settings.STOREFRONT_URL
+    parts = urlsplit(base)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k != LOGIN_LINK_QUERY_PARAM]
+    query.append((LOGIN_LINK_QUERY_PARAM, raw_token))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@transaction.atomic
+def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
+    """Issue a login token for the store's customer with this email and email the link.
+
+    An email with no customer in this store gets nothing: no row, no email (the API answer
+    is the same either way). Guests (unclaimed customers) get a link too: using it claims
+    the account. Returns the token row, or None when nothing was sent.
+    """
+    customer = selectors.customer_get_by_email(store=store, email=email_normalize(email))
+    if customer is None:
+        return None
+    now = timezone.now()
+    outstanding = LoginToken.objects.filter(
+        customer=customer, used_at__isnull=True, created_at__gt=now - LOGIN_TOKEN_TTL
+    ).count()
+    if outstanding >= MAX_OUTSTANDING_LOGIN_LINKS:
+        logger.info("Login link not sent to %s: %d links outstanding", customer.pk, outstanding)
+        return None
+    raw = LOGIN_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = LoginToken.objects.create(
+        store=store,
+        mode=mode,
+        customer=customer,
+        token_hash=login_token_digest(raw),
+        created_at=now,
+        expires_at=now + LOGIN_TOKEN_TTL,
+    )
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.login_link_email_send.delay(token.pk, raw))
+    return token
+
+
+def login_link_email_send(*, token_id: str, raw_token: str) -> int:
+    """Send the login-link email for a token that still works (else send nothing)."""
+    token = (
+        LoginToken.objects.select_related("customer", "store").filter(pk=token_id).first()
+    )
+    if token is None or token.used_at is not None or token.expires_at <= timezone.now():
+        return 0
+    if not hmac.compare_digest(token.token_hash, login_token_digest(raw_token)):
+        logger.warning("Login link %s not sent: token does not match its digest", token_id)
+        return 0
+    minutes = int(LOGIN_TOKEN_TTL.total_seconds() // 60)
+    return email_send(
+        store=token.store,
+        to=token.customer.email,
+        template="login_link",
+        context={
+            "customer": token.customer,
+            "link_url": login_link_url(store=token.store, raw_token=raw_token),
+            "expires_minutes": minutes,
+        },
+    )
+
+
+def _token_refused(message: str, code: str) -> Unprocessable:
+    return Unprocessable(message, code=code, fields={"token": [message]})
+
+
+@transaction.atomic
+def login_token_verify(*, store, mode: str, cart_token: str, raw_token: str) -> Customer:
+    """Exchange a login token for a session on ``cart_token``; returns the customer.
+
+    Refused with a 422 (and nothing authenticated) when the token is malformed, unknown,
+    of another store or key mode, already used, or expired. The token is looked up by its
+    SHA-256 digest and the digests compared with ``hmac.compare_digest``; it is consumed by
+    a conditional UPDATE, so two concurrent uses cannot both succeed. Success claims the
+    customer, sets ``last_login_at``, consumes the customer's other unused links and links
+    the open cart of ``cart_token`` to the customer.
+    """
+    if not isinstance(raw_token, str) or not LOGIN_TOKEN_PATTERN.match(raw_token):
+        raise _token_refused("This is not a login token.", "login_token_invalid")
+    digest = login_token_digest(raw_token)
+    token = LoginToken.objects.select_related("customer__store").filter(token_hash=digest).first()
+    if (
+        token is None
+        or not hmac.compare_digest(token.token_hash, digest)
+        or token.store_id != store.pk
+        or token.mode != mode
+    ):
+        raise _token_refused("This login link is not valid.", "login_token_invalid")
+    now = timezone.now()
+    if token.used_at is not None:
+        raise _token_refused(
+            "This login link has already been used. Request a new one.", "login_token_used"
+        )
+    if token.expires_at <= now:
+        raise _token_refused(
+            "This login link has expired. Request a new one.", "login_token_expired"
+        )
+    consumed = LoginToken.objects.filter(
+        pk=token.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not consumed:
+        raise _token_refused(
+            "This login link has already been used. Request a new one.", "login_token_used"
+        )
+    customer = token.customer
+    LoginToken.objects.filter(customer=customer, used_at__isnull=True).update(used_at=now)
+    _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
+    return customer
+
+
+@transaction.atomic
+def account_create(*, store, mode: str, cart_token: str, email: str,
+                   first_name: str | None = None, last_name: str | None = None,
+                   marketing_opt_in: bool | None = None) -> Customer:
+    """Create (or claim) the customer for ``email`` and authenticate the visitor's session.
+
+    - A new email: the customer is created, claimed and logged in.
+    - An unclaimed guest: claimed and logged in only when this ``X-Cart-Token`` placed an
+      order for that guest (the end-of-checkout "save my details" case); otherwise a 409
+      asks for the login link, since knowing an email must not open its order history.
+    - A claimed account: a 409 suggesting the login link (``POST /cart/send-auth``).
+    Sent names and marketing preference are applied when the account is created or claimed.
+    """
+    from orders.models import Order
+
+    email = email_normalize(email)
+    customer = selectors.customer_get_by_email(store=store, email=email)
+    if customer is None:
+        customer, created = _customer_get_or_create(
+            store=store,
+            email=email,
+            first_name=first_name or "",
+            last_name=last_name or "",
+            marketing_opt_in=marketing_opt_in,
+            mode=mode,
+        )
+        if created:
+            _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
+            return customer
+    customer = Customer.objects.select_for_update().select_related("store").get(pk=customer.pk)
+    if customer.is_claimed:
+        raise Conflict(
+            "An account already exists for this email. Send a login link to it "
+            "(POST /cart/send-auth) to sign in.",
+            code="account_exists",
+        )
+    placed_here = Order.objects.filter(
+        store=store, mode=mode, cart_token=cart_token, type="order"
+    ).filter(Q(customer=customer) | Q(email__iexact=customer.email))
+    if not placed_here.exists():
+        raise Conflict(
+            "This email has a guest record. Confirm the address with a login link "
+            "(POST /cart/send-auth) to sign in.",
+            code="login_link_required",
+        )
+    changed = []
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        value = (value or "").strip()[:100]
+        if value and getattr(customer, field) != value:
+            setattr(customer, field, value)
+            changed.append(field)
+    if marketing_opt_in is not None and customer.marketing_opt_in != marketing_opt_in:
+        customer.marketing_opt_in = marketing_opt_in
+        changed.append("marketing_opt_in")
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+    _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
+    _record(customer, "customer.updated", mode)
+    return customer
+
+
+def login_tokens_purge() -> int:
+    """Delete tokens that stopped working more than a day ago; returns how many."""
+    cutoff = timezone.now() - LOGIN_TOKEN_RETENTION
+    deleted, _ = LoginToken.objects.filter(
+        Q(expires_at__lt=cutoff) | Q(used_at__lt=cutoff)
+    ).delete()
+    return deleted
