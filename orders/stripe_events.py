@@ -70,7 +70,7 @@ HANDLERS = {
 
 
 def stripe_event_process(*, event) -> EventOutcome:
-    """Apply one verified Stripe event (a ``stripe.Event``) exactly once."""
+    """Apply one verified Stripe event (``stripe.Event.to_dict()``) exactly once."""
     with transaction.atomic():
         record, created = StripeEvent.objects.get_or_create(
             id=event["id"],

@@ -41,11 +41,14 @@ def stripe_webhook(request):
         return error_json_response(400, "Invalid Stripe-Signature.", code="invalid_signature")
     except (ValueError, KeyError, TypeError, AttributeError):
         return error_json_response(400, "Invalid webhook payload.", code="invalid_payload")
-    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-        return error_json_response(400, "Invalid webhook payload.", code="invalid_payload")
-    try:
-        event["data"]["object"]
-    except (KeyError, TypeError):
+    event = event.to_dict()
+    data = event.get("data")
+    if (
+        not isinstance(event.get("id"), str)
+        or not isinstance(event.get("type"), str)
+        or not isinstance(data, dict)
+        or not isinstance(data.get("object"), dict)
+    ):
         return error_json_response(400, "Invalid webhook payload.", code="invalid_payload")
     result = stripe_event_process(event=event)
     return JsonResponse({"received": True, "duplicate": result.duplicate, "outcome": result.outcome})
