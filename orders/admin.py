@@ -18,8 +18,16 @@ class OrderItemInline(StoreScopedTabularInline):
     model = OrderItem
     extra = 0
     can_delete = False
-    fields = ("product_name", "variant_name", "sku", "quantity", "unit_price", "subtotal",
-              "quantity_fulfilled", "quantity_refunded")
+    fields = (
+        "product_name",
+        "variant_name",
+        "sku",
+        "quantity",
+        "unit_price",
+        "subtotal",
+        "quantity_fulfilled",
+        "quantity_refunded",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -39,8 +47,15 @@ class OrderItemInline(StoreScopedTabularInline):
 
 @admin.register(Order)
 class OrderAdmin(StoreScopedAdmin):
-    list_display = ("number", "email", "payment_status", "fulfillment_status", "total",
-                    "mode", "created_at")
+    list_display = (
+        "number",
+        "email",
+        "payment_status",
+        "fulfillment_status",
+        "total",
+        "mode",
+        "created_at",
+    )
     list_display_links = ("number",)
     list_filter = ("payment_status", "fulfillment_status", "mode", "payment_method")
     search_fields = ("order_number__exact", "email", "id")
@@ -49,24 +64,82 @@ class OrderAdmin(StoreScopedAdmin):
     inlines = (OrderItemInline,)
     actions = ("mark_paid",)
     list_select_related = ("store",)
-    payment_fields = ("payment_method", "payment_gateway", "payment_intent_id",
-                      "payment_intent_status", "payment_word", "next_action_url", "paid_at",
-                      "refunded_amount", "stock_reserved", "reservation_expires_at")
+    payment_fields = (
+        "payment_method",
+        "payment_gateway",
+        "payment_intent_id",
+        "payment_intent_status",
+        "payment_word",
+        "next_action_url",
+        "paid_at",
+        "refunded_amount",
+        "stock_reserved",
+        "reservation_expires_at",
+    )
     readonly_fields = (
-        "id", "store", "mode", "type", "order_number", "cart_token", "currency", "customer",
-        "email", "payment_status", "fulfillment_status", "subtotal_amount", "discount_amount",
-        "shipping_amount", "tax_amount", "total_amount", "discount_code", "shipping_option",
-        "tax_breakdown", "placed_at", "fulfilled_at", "cancelled_at", "created_at", "updated_at",
-        "return_url", *payment_fields,
+        "id",
+        "store",
+        "mode",
+        "type",
+        "order_number",
+        "cart_token",
+        "currency",
+        "customer",
+        "email",
+        "payment_status",
+        "fulfillment_status",
+        "subtotal_amount",
+        "discount_amount",
+        "shipping_amount",
+        "tax_amount",
+        "total_amount",
+        "discount_code",
+        "shipping_option",
+        "tax_breakdown",
+        "placed_at",
+        "fulfilled_at",
+        "cancelled_at",
+        "created_at",
+        "updated_at",
+        "return_url",
+        *payment_fields,
     )
     fieldsets = (
-        (None, {"fields": ("id", "store", "mode", "order_number", "payment_status",
-                           "fulfillment_status", "created_at", "updated_at")}),
-        ("Customer", {"fields": ("customer", "email", "shipping_address", "billing_address",
-                                 "notes")}),
-        ("Totals", {"fields": ("currency", "subtotal_amount", "discount_code", "discount_amount",
-                               "shipping_option", "shipping_amount", "tax_amount",
-                               "tax_breakdown", "total_amount")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "store",
+                    "mode",
+                    "order_number",
+                    "payment_status",
+                    "fulfillment_status",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+        (
+            "Customer",
+            {"fields": ("customer", "email", "shipping_address", "billing_address", "notes")},
+        ),
+        (
+            "Totals",
+            {
+                "fields": (
+                    "currency",
+                    "subtotal_amount",
+                    "discount_code",
+                    "discount_amount",
+                    "shipping_option",
+                    "shipping_amount",
+                    "tax_amount",
+                    "tax_breakdown",
+                    "total_amount",
+                )
+            },
+        ),
         ("Payment", {"fields": payment_fields}),
         ("Dates", {"fields": ("placed_at", "fulfilled_at", "cancelled_at")}),
         ("Staff", {"fields": ("internal_notes", "metadata")}),
@@ -101,14 +174,18 @@ class OrderAdmin(StoreScopedAdmin):
             label = f"#{order.order_number}" if order.order_number else order.id
             if order.payment_method != "bank_transfer":
                 self.message_user(
-                    request, f"Order {label} was not placed by bank transfer; its payment is "
-                    "confirmed by the payment gateway.", messages.ERROR,
+                    request,
+                    f"Order {label} was not placed by bank transfer; its payment is "
+                    "confirmed by the payment gateway.",
+                    messages.ERROR,
                 )
                 continue
             if order.payment_status != Order.PaymentStatus.PENDING:
                 self.message_user(
-                    request, f"Order {label} is {order.get_payment_status_display().lower()}, "
-                    "not awaiting payment.", messages.ERROR,
+                    request,
+                    f"Order {label} is {order.get_payment_status_display().lower()}, "
+                    "not awaiting payment.",
+                    messages.ERROR,
                 )
                 continue
             try:

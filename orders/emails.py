@@ -28,8 +28,15 @@ def address_lines(value, *, locale: str = "en") -> list[str]:
     name = " ".join(filter(None, [address["first_name"], address["last_name"]]))
     city_line = " ".join(filter(None, [address["city"], address["state"], address["postcode"]]))
     country = _country_name(address["country_code"], locale) if address["country_code"] else ""
-    lines = [name, address["company"], address["line1"], address["line2"], city_line, country,
-             address["phone"]]
+    lines = [
+        name,
+        address["company"],
+        address["line1"],
+        address["line2"],
+        city_line,
+        country,
+        address["phone"],
+    ]
     return [line for line in lines if line]
 
 
@@ -93,7 +100,9 @@ def order_confirmation_send(*, order_id: str) -> int:
     if not order.email:
         return 0
     return email_send(
-        store=order.store, to=order.email, template="order_confirmation",
+        store=order.store,
+        to=order.email,
+        template="order_confirmation",
         context=order_email_context(order),
     )
 
@@ -104,6 +113,9 @@ def new_order_send(*, order_id: str) -> int:
     context = order_email_context(order)
     context["dashboard_url"] = absolute_url(reverse("admin:orders_order_change", args=[order.pk]))
     return email_send(
-        store=order.store, to=store_recipients(order.store), template="new_order",
-        context=context, reply_to=[order.email] if order.email else None,
+        store=order.store,
+        to=store_recipients(order.store),
+        template="new_order",
+        context=context,
+        reply_to=[order.email] if order.email else None,
     )

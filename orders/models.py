@@ -184,7 +184,9 @@ class OrderNumberCounter(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "mode"], name="uniq_order_counter_per_store_mode")
+            models.UniqueConstraint(
+                fields=["store", "mode"], name="uniq_order_counter_per_store_mode"
+            )
         ]
 
     def __str__(self):
@@ -231,7 +233,9 @@ class OfflineRefund(BaseModel):
     """A refund of an :class:`OfflinePaymentIntent` (always succeeds, like Stripe test mode)."""
 
     id = PrefixedIdField("re_test")
-    intent = models.ForeignKey(OfflinePaymentIntent, on_delete=models.CASCADE, related_name="refunds")
+    intent = models.ForeignKey(
+        OfflinePaymentIntent, on_delete=models.CASCADE, related_name="refunds"
+    )
     idempotency_key = models.CharField(max_length=255, unique=True)
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=32, blank=True, default="")

@@ -18,8 +18,9 @@ def _detail(queryset: QuerySet[Order]) -> QuerySet[Order]:
     return queryset.select_related("store", "customer").prefetch_related("items")
 
 
-def order_get_for_visitor(*, store, mode: str, order_id: str, cart_token: str,
-                          customer=None) -> Order:
+def order_get_for_visitor(
+    *, store, mode: str, order_id: str, cart_token: str, customer=None
+) -> Order:
     """An order the visitor may see: created with their ``X-Cart-Token`` or owned by the
     customer authenticated on it. Anything else is a 404 (never a 403 that confirms the id)."""
     access = Q(cart_token=cart_token)

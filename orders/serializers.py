@@ -45,8 +45,11 @@ def payment_status_word(order: Order) -> str:
     """The order's payment in the payment's own words (succeeded, requires_action,
     processing, failed, canceled): the order's state first, then its PaymentIntent's."""
     status = order.payment_status
-    if status in (Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED,
-                  Order.PaymentStatus.REFUNDED):
+    if status in (
+        Order.PaymentStatus.PAID,
+        Order.PaymentStatus.PARTIALLY_REFUNDED,
+        Order.PaymentStatus.REFUNDED,
+    ):
         return "succeeded"
     if status == Order.PaymentStatus.FAILED:
         return "failed"
@@ -186,7 +189,9 @@ class PublicOrderSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
-    payment_status = serializers.CharField(help_text="pending | paid | partially_refunded | refunded | failed | cancelled")
+    payment_status = serializers.CharField(
+        help_text="pending | paid | partially_refunded | refunded | failed | cancelled"
+    )
     fulfillment_status = serializers.CharField(help_text="unfulfilled | partial | fulfilled")
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
@@ -204,7 +209,9 @@ class OrderSerializer(serializers.Serializer):
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
     type = serializers.CharField()
-    payment_status = serializers.CharField(help_text="pending | paid | partially_refunded | refunded | failed | cancelled")
+    payment_status = serializers.CharField(
+        help_text="pending | paid | partially_refunded | refunded | failed | cancelled"
+    )
     fulfillment_status = serializers.CharField(help_text="unfulfilled | partial | fulfilled")
     currency = serializers.CharField()
     totals = OrderTotalsSerializer(source="*")

@@ -106,7 +106,10 @@ def order_number_assign(*, order: Order) -> int:
     number back (no gaps). Numbers start at :data:`ORDER_NUMBER_START`.
     """
     current = (
-        Order.objects.select_for_update().filter(pk=order.pk).values_list("order_number", flat=True).get()
+        Order.objects.select_for_update()
+        .filter(pk=order.pk)
+        .values_list("order_number", flat=True)
+        .get()
     )
     if current:
         order.order_number = current
@@ -143,12 +146,17 @@ def _stock_retake(order: Order) -> None:
         order.stock_reserved = True
     except Conflict as exc:
         logger.warning("Order %s paid late and could not re-reserve stock: %s", order.id, exc)
-        note = f"Paid after its stock reservation was released; stock could not be re-reserved: {exc.message}"
+        note = (
+            "Paid after its stock reservation was released; stock could not be re-reserved: "
+            f"{exc.message}"
+        )
         order.internal_notes = f"{order.internal_notes}\n{note}".strip()
 
 
 @transaction.atomic
-def order_mark_paid(*, order: Order, payment_intent_id: str = "", at: datetime | None = None) -> Order:
+def order_mark_paid(
+    *, order: Order, payment_intent_id: str = "", at: datetime | None = None
+) -> Order:
     """Record that the order's payment succeeded (idempotent).
 
     Sets ``payment_status`` paid, ``payment_intent_status`` succeeded and ``paid_at``, assigns the
@@ -201,8 +209,9 @@ def order_discount_release(*, order: Order) -> bool:
 
 
 @transaction.atomic
-def order_payment_failed(*, order: Order, reason: str = "",
-                         intent_status: str = PaymentStatus.REQUIRES_PAYMENT_METHOD) -> Order:
+def order_payment_failed(
+    *, order: Order, reason: str = "", intent_status: str = PaymentStatus.REQUIRES_PAYMENT_METHOD
+) -> Order:
     """Fail a pending order's payment (idempotent): release its reserved stock (audit rows
     with source ``release``) and its discount use; ``payment_status`` failed.
 
@@ -233,7 +242,9 @@ def order_payment_failed(*, order: Order, reason: str = "",
 
 
 @transaction.atomic
-def order_payment_record(*, order: Order, result: PaymentResult, at: datetime | None = None) -> Order:
+def order_payment_record(
+    *, order: Order, result: PaymentResult, at: datetime | None = None
+) -> Order:
     """Apply a gateway outcome to the order: the single path from "the payment is now X" to
     the order's state, used by checkout, the 3-D Secure page and the Stripe webhook.
 
@@ -245,7 +256,11 @@ def order_payment_record(*, order: Order, result: PaymentResult, at: datetime | 
     An outcome for another intent than the order's current one (a stale attempt) is ignored.
     """
     locked = _lock(order)
-    if locked.payment_intent_id and result.intent_id and locked.payment_intent_id != result.intent_id:
+    if (
+        locked.payment_intent_id
+        and result.intent_id
+        and locked.payment_intent_id != result.intent_id
+    ):
         logger.info("Ignoring %s for order %s: not its current payment", result.intent_id, order.id)
         return _copy_state(order, locked)
     if locked.payment_status != Order.PaymentStatus.PENDING and not result.succeeded:
@@ -257,7 +272,14 @@ def order_payment_record(*, order: Order, result: PaymentResult, at: datetime | 
         return _copy_state(order, order_mark_paid(order=locked, at=at))
     if result.declined or result.canceled:
         locked.payment_intent_status = result.status
-        locked.save(update_fields=["payment_gateway", "payment_intent_id", "payment_intent_status", "updated_at"])
+        locked.save(
+            update_fields=[
+                "payment_gateway",
+                "payment_intent_id",
+                "payment_intent_status",
+                "updated_at",
+            ]
+        )
         reason = result.decline_message or result.decline_code or result.status
         return _copy_state(
             order, order_payment_failed(order=locked, reason=reason, intent_status=result.status)
@@ -288,7 +310,9 @@ def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
         else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
     locked.save()
-    event_record(store=locked.store, type="order.refunded", data=_order_data(locked), mode=locked.mode)
+    event_record(
+        store=locked.store, type="order.refunded", data=_order_data(locked), mode=locked.mode
+    )
     return _copy_state(order, locked)
 
 
@@ -314,7 +338,12 @@ def order_reservation_expire(*, order: Order, now: datetime | None = None) -> bo
         if not result.canceled:
             # Still processing at the gateway (it cannot be cancelled): its outcome will come
             # through the webhook; keep the order and its stock until then.
-            logger.info("Order %s: payment %s is %s, not expiring", order.id, result.intent_id, result.status)
+            logger.info(
+                "Order %s: payment %s is %s, not expiring",
+                order.id,
+                result.intent_id,
+                result.status,
+            )
             return False
     with transaction.atomic():
         locked = _lock(order)
@@ -325,7 +354,9 @@ def order_reservation_expire(*, order: Order, now: datetime | None = None) -> bo
         ):
             _copy_state(order, locked)
             return False
-        order_payment_failed(order=order, reason=EXPIRED_REASON, intent_status=PaymentStatus.CANCELED)
+        order_payment_failed(
+            order=order, reason=EXPIRED_REASON, intent_status=PaymentStatus.CANCELED
+        )
     return True
 
 

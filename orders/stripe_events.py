@@ -58,8 +58,12 @@ def _charge_refunded(event) -> tuple[Order | None, str]:
     if order is None:
         return None, "ignored: no order for this charge"
     before = order.refunded_amount
-    order = services.order_refunds_sync(order=order, amount_refunded=int(_get(charge, "amount_refunded", 0)))
-    return order, f"refunded {order.refunded_amount}" if order.refunded_amount != before else "unchanged"
+    order = services.order_refunds_sync(
+        order=order, amount_refunded=int(_get(charge, "amount_refunded", 0))
+    )
+    return order, (
+        f"refunded {order.refunded_amount}" if order.refunded_amount != before else "unchanged"
+    )
 
 
 HANDLERS = {

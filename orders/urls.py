@@ -7,7 +7,11 @@ public_urlpatterns = [
     path("orders/<str:order>", public.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<str:order>/status", public.OrderStatusApi.as_view(), name="order-status"),
     path("account/orders", public.AccountOrderListApi.as_view(), name="account-orders"),
-    path("account/orders/<str:order>", public.AccountOrderDetailApi.as_view(), name="account-order-detail"),
+    path(
+        "account/orders/<str:order>",
+        public.AccountOrderDetailApi.as_view(),
+        name="account-order-detail",
+    ),
 ]
 
 private_urlpatterns: list = []

@@ -30,7 +30,8 @@ def stripe_webhook(request):
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
         return error_json_response(
-            400, "Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET.",
+            400,
+            "Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET.",
             code="webhook_not_configured",
         )
     try:
@@ -51,11 +52,15 @@ def stripe_webhook(request):
     ):
         return error_json_response(400, "Invalid webhook payload.", code="invalid_payload")
     result = stripe_event_process(event=event)
-    return JsonResponse({"received": True, "duplicate": result.duplicate, "outcome": result.outcome})
+    return JsonResponse(
+        {"received": True, "duplicate": result.duplicate, "outcome": result.outcome}
+    )
 
 
 def _intent_or_404(intent_id: str) -> OfflinePaymentIntent:
-    intent = OfflinePaymentIntent.objects.select_related("order", "store").filter(pk=intent_id).first()
+    intent = (
+        OfflinePaymentIntent.objects.select_related("order", "store").filter(pk=intent_id).first()
+    )
     if intent is None:
         raise Http404("No such payment.")
     return intent
@@ -72,11 +77,18 @@ def test_3ds_page(request, intent_id: str):
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in ("approve", "fail"):
-            return render(request, "orders/test_3ds.html", _page_context(intent, error="Choose approve or fail."), status=400)
+            return render(
+                request,
+                "orders/test_3ds.html",
+                _page_context(intent, error="Choose approve or fail."),
+                status=400,
+            )
         result = OfflineGateway().authenticate(intent_id=intent.id, approve=action == "approve")
         if intent.order is not None:
             services.order_payment_record(order=intent.order, result=result)
-            return HttpResponseRedirect(order_return_url(order=intent.order, return_url=intent.return_url))
+            return HttpResponseRedirect(
+                order_return_url(order=intent.order, return_url=intent.return_url)
+            )
         intent.refresh_from_db()
     return render(request, "orders/test_3ds.html", _page_context(intent))
 
@@ -89,11 +101,15 @@ def _page_context(intent: OfflinePaymentIntent, *, error: str = "") -> dict:
         "store_name": intent.store.name,
         "amount": format_minor(intent.amount, intent.currency, intent.store.locale),
         "pending": intent.status == PaymentStatus.REQUIRES_ACTION,
-        "continue_url": order_return_url(order=order, return_url=intent.return_url) if order else "",
+        "continue_url": (
+            order_return_url(order=order, return_url=intent.return_url) if order else ""
+        ),
         "error": error,
     }
 
 
 def payment_complete_page(request):
     """Where the shopper lands after a 3-D Secure step when checkout gave no return URL."""
-    return render(request, "orders/payment_complete.html", {"order_id": request.GET.get("order", "")})
+    return render(
+        request, "orders/payment_complete.html", {"order_id": request.GET.get("order", "")}
+    )

@@ -97,9 +97,17 @@ class PaymentGateway(ABC):
     name: str = ""
 
     @abstractmethod
-    def payment_create(self, *, order, amount: int, currency: str, payment_method: str,
-                       idempotency_key: str, return_url: str = "",
-                       metadata: dict | None = None) -> PaymentResult:
+    def payment_create(
+        self,
+        *,
+        order,
+        amount: int,
+        currency: str,
+        payment_method: str,
+        idempotency_key: str,
+        return_url: str = "",
+        metadata: dict | None = None,
+    ) -> PaymentResult:
         """Create and confirm a payment of ``amount`` for ``order`` with ``payment_method``.
 
         The same ``idempotency_key`` always returns the same payment (never a second charge).
@@ -117,8 +125,9 @@ class PaymentGateway(ABC):
         that already succeeded or was already canceled is returned as it is)."""
 
     @abstractmethod
-    def refund_create(self, *, intent_id: str, amount: int, idempotency_key: str,
-                      reason: str | None = None) -> RefundResult:
+    def refund_create(
+        self, *, intent_id: str, amount: int, idempotency_key: str, reason: str | None = None
+    ) -> RefundResult:
         """Refund ``amount`` of a succeeded payment (``reason`` from :data:`REFUND_REASONS`)."""
 
 

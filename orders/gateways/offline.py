@@ -104,11 +104,22 @@ class OfflineGateway(PaymentGateway):
             queryset = queryset.select_for_update()
         intent = queryset.filter(pk=intent_id).first()
         if intent is None:
-            raise PaymentGatewayError(f"No such payment_intent: '{intent_id}'", code="resource_missing")
+            raise PaymentGatewayError(
+                f"No such payment_intent: '{intent_id}'", code="resource_missing"
+            )
         return intent
 
-    def payment_create(self, *, order, amount, currency, payment_method, idempotency_key,
-                       return_url="", metadata=None) -> PaymentResult:
+    def payment_create(
+        self,
+        *,
+        order,
+        amount,
+        currency,
+        payment_method,
+        idempotency_key,
+        return_url="",
+        metadata=None,
+    ) -> PaymentResult:
         from orders.models import OfflinePaymentIntent
 
         card = TEST_PAYMENT_METHODS.get(payment_method)
@@ -118,15 +129,19 @@ class OfflineGateway(PaymentGateway):
                 f"Unknown payment method '{payment_method}'. Without STRIPE_SECRET_KEY, use one of "
                 f"Stripe's test payment methods: {names}."
             )
-            raise Unprocessable(message, code="invalid_payment_method",
-                                fields={"paymentMethod": [message]})
+            raise Unprocessable(
+                message, code="invalid_payment_method", fields={"paymentMethod": [message]}
+            )
         if amount < 1:
-            raise Unprocessable("The payment amount must be at least 1 minor unit.",
-                                fields={"amount": ["Must be at least 1."]})
+            raise Unprocessable(
+                "The payment amount must be at least 1 minor unit.",
+                fields={"amount": ["Must be at least 1."]},
+            )
         existing = OfflinePaymentIntent.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return self._replay(existing, amount=amount, currency=currency,
-                                payment_method=payment_method)
+            return self._replay(
+                existing, amount=amount, currency=currency, payment_method=payment_method
+            )
         if order.mode == Mode.LIVE:
             card = LIVE_MODE_TEST_CARD
         intent = OfflinePaymentIntent(
@@ -149,12 +164,17 @@ class OfflineGateway(PaymentGateway):
                 intent.save()
         except IntegrityError:
             existing = OfflinePaymentIntent.objects.get(idempotency_key=idempotency_key)
-            return self._replay(existing, amount=amount, currency=currency,
-                                payment_method=payment_method)
+            return self._replay(
+                existing, amount=amount, currency=currency, payment_method=payment_method
+            )
         return self._result(intent)
 
     def _replay(self, intent, *, amount, currency, payment_method) -> PaymentResult:
-        if (intent.amount, intent.currency, intent.payment_method) != (amount, currency, payment_method):
+        if (intent.amount, intent.currency, intent.payment_method) != (
+            amount,
+            currency,
+            payment_method,
+        ):
             raise PaymentGatewayError(
                 "Keys for idempotent requests can only be used with the same parameters they "
                 "were first used with.",

@@ -36,8 +36,9 @@ STRIPE_REFUND_REASONS = {
 
 
 @lru_cache(maxsize=8)
-def stripe_client(api_key: str, api_base: str = "", timeout: float = 20.0,
-                  max_network_retries: int = 2) -> stripe.StripeClient:
+def stripe_client(
+    api_key: str, api_base: str = "", timeout: float = 20.0, max_network_retries: int = 2
+) -> stripe.StripeClient:
     """One client per configuration and process (it keeps its HTTP connections)."""
     return stripe.StripeClient(
         api_key,
@@ -83,13 +84,23 @@ class StripeGateway(PaymentGateway):
     DEFAULT_TIMEOUT = 20.0
     DEFAULT_MAX_NETWORK_RETRIES = 2
 
-    def __init__(self, *, api_key: str | None = None, api_base: str | None = None,
-                 timeout: float | None = None, max_network_retries: int | None = None):
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        max_network_retries: int | None = None,
+    ):
         self.client = stripe_client(
             api_key or settings.STRIPE_SECRET_KEY,
             (settings.STRIPE_API_BASE if api_base is None else api_base) or "",
             self.DEFAULT_TIMEOUT if timeout is None else timeout,
-            self.DEFAULT_MAX_NETWORK_RETRIES if max_network_retries is None else max_network_retries,
+            (
+                self.DEFAULT_MAX_NETWORK_RETRIES
+                if max_network_retries is None
+                else max_network_retries
+            ),
         )
 
     # -- results -------------------------------------------------------------------------
@@ -121,8 +132,17 @@ class StripeGateway(PaymentGateway):
         return PaymentGatewayError(message, code=code)
 
     # -- the interface -------------------------------------------------------------------
-    def payment_create(self, *, order, amount, currency, payment_method, idempotency_key,
-                       return_url="", metadata=None) -> PaymentResult:
+    def payment_create(
+        self,
+        *,
+        order,
+        amount,
+        currency,
+        payment_method,
+        idempotency_key,
+        return_url="",
+        metadata=None,
+    ) -> PaymentResult:
         params = {
             "amount": amount,
             "currency": currency.lower(),
@@ -146,8 +166,9 @@ class StripeGateway(PaymentGateway):
         except stripe.InvalidRequestError as exc:
             if exc.param == "payment_method" or exc.code == "resource_missing":
                 message = exc.user_message or f"No such PaymentMethod: '{payment_method}'"
-                raise Unprocessable(message, code="invalid_payment_method",
-                                    fields={"paymentMethod": [message]}) from exc
+                raise Unprocessable(
+                    message, code="invalid_payment_method", fields={"paymentMethod": [message]}
+                ) from exc
             raise self._gateway_error(exc) from exc
         except stripe.StripeError as exc:
             raise self._gateway_error(exc) from exc

@@ -9,77 +9,163 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("core", "0001_initial"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OfflinePaymentIntent',
+            name="OfflinePaymentIntent",
             fields=[
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', core.ids.PrefixedIdField(prefix='pi_test', serialize=False)),
-                ('mode', models.CharField(choices=[('test', 'Test'), ('live', 'Live')], default='test', max_length=8)),
-                ('idempotency_key', models.CharField(max_length=255, unique=True)),
-                ('amount', models.BigIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('payment_method', models.CharField(max_length=100)),
-                ('status', models.CharField(choices=[('succeeded', 'Succeeded'), ('requires_action', 'Requires action'), ('processing', 'Processing'), ('requires_payment_method', 'Requires payment method'), ('canceled', 'Canceled')], max_length=32)),
-                ('return_url', models.URLField(blank=True, default='', max_length=1000)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('error_code', models.CharField(blank=True, default='', max_length=64)),
-                ('decline_code', models.CharField(blank=True, default='', max_length=64)),
-                ('decline_message', models.CharField(blank=True, default='', max_length=255)),
-                ('amount_refunded', models.BigIntegerField(default=0)),
-                ('canceled_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='offline_intents', to='orders.order')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.store')),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", core.ids.PrefixedIdField(prefix="pi_test", serialize=False)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("test", "Test"), ("live", "Live")], default="test", max_length=8
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=255, unique=True)),
+                ("amount", models.BigIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                ("payment_method", models.CharField(max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("succeeded", "Succeeded"),
+                            ("requires_action", "Requires action"),
+                            ("processing", "Processing"),
+                            ("requires_payment_method", "Requires payment method"),
+                            ("canceled", "Canceled"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("return_url", models.URLField(blank=True, default="", max_length=1000)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("error_code", models.CharField(blank=True, default="", max_length=64)),
+                ("decline_code", models.CharField(blank=True, default="", max_length=64)),
+                ("decline_message", models.CharField(blank=True, default="", max_length=255)),
+                ("amount_refunded", models.BigIntegerField(default=0)),
+                ("canceled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="offline_intents",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.store",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OfflineRefund',
+            name="OfflineRefund",
             fields=[
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', core.ids.PrefixedIdField(prefix='re_test', serialize=False)),
-                ('idempotency_key', models.CharField(max_length=255, unique=True)),
-                ('amount', models.BigIntegerField()),
-                ('reason', models.CharField(blank=True, default='', max_length=32)),
-                ('status', models.CharField(default='succeeded', max_length=16)),
-                ('intent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refunds', to='orders.offlinepaymentintent')),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", core.ids.PrefixedIdField(prefix="re_test", serialize=False)),
+                ("idempotency_key", models.CharField(max_length=255, unique=True)),
+                ("amount", models.BigIntegerField()),
+                ("reason", models.CharField(blank=True, default="", max_length=32)),
+                ("status", models.CharField(default="succeeded", max_length=16)),
+                (
+                    "intent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refunds",
+                        to="orders.offlinepaymentintent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='StripeEvent',
+            name="StripeEvent",
             fields=[
-                ('id', models.CharField(help_text="Stripe's evt_ id.", max_length=255, primary_key=True, serialize=False)),
-                ('type', models.CharField(max_length=64)),
-                ('livemode', models.BooleanField(default=False)),
-                ('outcome', models.CharField(blank=True, default='', max_length=255)),
-                ('processed_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='stripe_events', to='orders.order')),
+                (
+                    "id",
+                    models.CharField(
+                        help_text="Stripe's evt_ id.",
+                        max_length=255,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("type", models.CharField(max_length=64)),
+                ("livemode", models.BooleanField(default=False)),
+                ("outcome", models.CharField(blank=True, default="", max_length=255)),
+                ("processed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="stripe_events",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-processed_at'],
+                "ordering": ["-processed_at"],
             },
         ),
         migrations.CreateModel(
-            name='OrderNumberCounter',
+            name="OrderNumberCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('test', 'Test'), ('live', 'Live')], max_length=8)),
-                ('next_number', models.PositiveIntegerField()),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(choices=[("test", "Test"), ("live", "Live")], max_length=8),
+                ),
+                ("next_number", models.PositiveIntegerField()),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.store",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('store', 'mode'), name='uniq_order_counter_per_store_mode')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("store", "mode"), name="uniq_order_counter_per_store_mode"
+                    )
+                ],
             },
         ),
     ]

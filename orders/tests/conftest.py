@@ -28,12 +28,17 @@ _seq = itertools.count(1)
 def make_variant(db):
     """``make_variant(store, name=..., price=2400, stock=10) -> Variant`` (a simple product)."""
 
-    def make(store, *, name="Hand-poured candle", price=2400, stock=10, sku=None,
-             track_inventory=True) -> Variant:
+    def make(
+        store, *, name="Hand-poured candle", price=2400, stock=10, sku=None, track_inventory=True
+    ) -> Variant:
         n = next(_seq)
         product = Product.objects.create(
-            store=store, name=name, slug=f"product-{n}", price_amount=price,
-            status=Product.Status.PUBLISHED, track_inventory=track_inventory,
+            store=store,
+            name=name,
+            slug=f"product-{n}",
+            price_amount=price,
+            status=Product.Status.PUBLISHED,
+            track_inventory=track_inventory,
             sku=sku or f"SKU-{n}",
         )
         return Variant.objects.create(
@@ -48,8 +53,15 @@ def make_customer(db):
     """``make_customer(store, email=..., cart_token=None)``; with a token, the customer is
     logged in on it (a CustomerSession in ``mode``)."""
 
-    def make(store, *, email="sam@example.com", cart_token=None, mode="test",
-             first_name="Sam", last_name="Buyer") -> Customer:
+    def make(
+        store,
+        *,
+        email="sam@example.com",
+        cart_token=None,
+        mode="test",
+        first_name="Sam",
+        last_name="Buyer",
+    ) -> Customer:
         customer = Customer.objects.create(
             store=store, email=email, first_name=first_name, last_name=last_name
         )
@@ -71,24 +83,48 @@ def make_order(db, make_variant):
     does. Without ``lines``, one line of 2 candles at £24.00 (stock 10).
     """
 
-    def make(store, *, lines=None, reserve=True, mode="test", cart_token="visitor-token",
-             email="sam@example.com", shipping=0, tax=0, discount_amount=0, **fields) -> Order:
+    def make(
+        store,
+        *,
+        lines=None,
+        reserve=True,
+        mode="test",
+        cart_token="visitor-token",
+        email="sam@example.com",
+        shipping=0,
+        tax=0,
+        discount_amount=0,
+        **fields,
+    ) -> Order:
         if lines is None:
             lines = [(make_variant(store), 2)]
         subtotal = sum((v.price_amount or v.product.price_amount) * q for v, q in lines)
         fields.setdefault("shipping_address", dict(ADDRESS))
         fields.setdefault("billing_address", dict(ADDRESS))
         order = Order.objects.create(
-            store=store, mode=mode, type=Order.Type.ORDER, cart_token=cart_token,
-            currency=store.currency, email=email, subtotal_amount=subtotal,
-            shipping_amount=shipping, tax_amount=tax, discount_amount=discount_amount,
-            total_amount=subtotal + shipping + tax - discount_amount, **fields,
+            store=store,
+            mode=mode,
+            type=Order.Type.ORDER,
+            cart_token=cart_token,
+            currency=store.currency,
+            email=email,
+            subtotal_amount=subtotal,
+            shipping_amount=shipping,
+            tax_amount=tax,
+            discount_amount=discount_amount,
+            total_amount=subtotal + shipping + tax - discount_amount,
+            **fields,
         )
         for variant, quantity in lines:
             price = variant.price_amount or variant.product.price_amount
             OrderItem.objects.create(
-                order=order, product=variant.product, variant=variant, quantity=quantity,
-                product_name=variant.product.name, sku=variant.sku, unit_price_amount=price,
+                order=order,
+                product=variant.product,
+                variant=variant,
+                quantity=quantity,
+                product_name=variant.product.name,
+                sku=variant.sku,
+                unit_price_amount=price,
                 subtotal_amount=price * quantity,
             )
         if reserve:

@@ -28,11 +28,18 @@ SUCCEED = {"pm_card_visa", "pm_card_mastercard", "pm_card_amex"}
 DECLINES = {
     "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
     "pm_card_chargeDeclinedInsufficientFunds": (
-        "card_declined", "insufficient_funds", "Your card has insufficient funds."
+        "card_declined",
+        "insufficient_funds",
+        "Your card has insufficient funds.",
     ),
 }
 AUTHENTICATE = {"pm_card_authenticationRequired"}
-CANCELABLE = {"requires_payment_method", "requires_capture", "requires_confirmation", "requires_action"}
+CANCELABLE = {
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+}
 
 
 def _id(prefix: str) -> str:
@@ -116,7 +123,9 @@ class StripeDouble:
     def _charge(self, intent: dict) -> None:
         charge_id = _id("ch")
         intent["latest_charge"] = charge_id
-        self.charges.append({"id": charge_id, "payment_intent": intent["id"], "amount": intent["amount"]})
+        self.charges.append(
+            {"id": charge_id, "payment_intent": intent["id"], "amount": intent["amount"]}
+        )
 
     def handle(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         parts = path.strip("/").split("/")
@@ -132,12 +141,16 @@ class StripeDouble:
 
     def _intent_create(self, params: dict) -> tuple[int, dict]:
         if params.get("confirm") != "true":
-            return 400, _error("invalid_request_error", "This double only creates with confirm=true.")
+            return 400, _error(
+                "invalid_request_error", "This double only creates with confirm=true."
+            )
         method = params.get("payment_method", "")
         if method not in SUCCEED | set(DECLINES) | AUTHENTICATE:
             return 400, _error(
-                "invalid_request_error", f"No such PaymentMethod: '{method}'",
-                code="resource_missing", param="payment_method",
+                "invalid_request_error",
+                f"No such PaymentMethod: '{method}'",
+                code="resource_missing",
+                param="payment_method",
             )
         intent = {
             "id": _id("pi"),
@@ -170,7 +183,12 @@ class StripeDouble:
             }
             return 200, dict(intent)
         code, decline_code, message = DECLINES[method]
-        error = {"type": "card_error", "code": code, "decline_code": decline_code, "message": message}
+        error = {
+            "type": "card_error",
+            "code": code,
+            "decline_code": decline_code,
+            "message": message,
+        }
         intent["status"] = "requires_payment_method"
         intent["last_payment_error"] = error
         return 402, {"error": {**error, "payment_intent": dict(intent)}}
@@ -178,8 +196,12 @@ class StripeDouble:
     def _intent_get(self, intent_id: str) -> tuple[int, dict]:
         intent = self.intents.get(intent_id)
         if intent is None:
-            return 404, _error("invalid_request_error", f"No such payment_intent: '{intent_id}'",
-                               code="resource_missing", param="intent")
+            return 404, _error(
+                "invalid_request_error",
+                f"No such payment_intent: '{intent_id}'",
+                code="resource_missing",
+                param="intent",
+            )
         return 200, dict(intent)
 
     def _intent_cancel(self, intent_id: str, params: dict) -> tuple[int, dict]:
@@ -201,16 +223,22 @@ class StripeDouble:
     def _refund_create(self, params: dict) -> tuple[int, dict]:
         intent = self.intents.get(params.get("payment_intent", ""))
         if intent is None or intent["status"] != "succeeded":
-            return 400, _error("invalid_request_error", "This PaymentIntent has no charge to refund.",
-                               code="charge_not_refundable")
-        refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
+            return 400, _error(
+                "invalid_request_error",
+                "This PaymentIntent has no charge to refund.",
+                code="charge_not_refundable",
+            )
+        refunded = sum(
+            r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"]
+        )
         amount = int(params.get("amount", intent["amount"] - refunded))
         if amount > intent["amount"] - refunded:
             return 400, _error(
                 "invalid_request_error",
                 f"Refund amount ({amount}) is greater than unrefunded amount on charge "
                 f"({intent['amount'] - refunded})",
-                code="amount_too_large", param="amount",
+                code="amount_too_large",
+                param="amount",
             )
         refund = {
             "id": _id("re"),
@@ -226,19 +254,28 @@ class StripeDouble:
         return 200, refund
 
     # -- one request, with Stripe's idempotency ------------------------------------------
-    def serve(self, method: str, path: str, key: str | None, params: dict) -> tuple[int, dict, bool, float]:
+    def serve(
+        self, method: str, path: str, key: str | None, params: dict
+    ) -> tuple[int, dict, bool, float]:
         fingerprint = json.dumps([method, path, params], sort_keys=True)
         with self.lock:
-            self.requests.append({"method": method, "path": path, "idempotency_key": key, "params": params})
+            self.requests.append(
+                {"method": method, "path": path, "idempotency_key": key, "params": params}
+            )
             delay = self._delays.pop(0) if self._delays else 0.0
             if method == "POST" and key and key in self._idempotent:
                 first, status, body = self._idempotent[key]
                 if first != fingerprint:
-                    return 400, _error(
-                        "idempotency_error",
-                        "Keys for idempotent requests can only be used with the same parameters "
-                        "they were first used with.",
-                    ), False, delay
+                    return (
+                        400,
+                        _error(
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used with the same parameters "
+                            "they were first used with.",
+                        ),
+                        False,
+                        delay,
+                    )
                 return status, body, True, delay
             status, body = self.handle(method, path, params)
             if method == "POST" and key:
@@ -268,7 +305,12 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         params = _nest(parse_qsl(body or query, keep_blank_values=True))
         if not self.headers.get("Authorization", "").startswith("Bearer sk_test_"):
-            status, payload, replayed, delay = 401, _error("invalid_request_error", "Invalid API Key provided."), False, 0.0
+            status, payload, replayed, delay = (
+                401,
+                _error("invalid_request_error", "Invalid API Key provided."),
+                False,
+                0.0,
+            )
         else:
             status, payload, replayed, delay = self.double.serve(
                 method, path, self.headers.get("Idempotency-Key"), params

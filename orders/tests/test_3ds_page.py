@@ -21,9 +21,12 @@ def awaiting(shop, make_order):
     shop.store.save()
     order = make_order(shop.store, return_url="https://shop.example/thanks?from=checkout")
     result = OfflineGateway().payment_create(
-        order=order, amount=order.total_amount, currency=order.currency,
+        order=order,
+        amount=order.total_amount,
+        currency=order.currency,
         payment_method="pm_card_authenticationRequired",
-        idempotency_key=payment_idempotency_key(order=order), return_url=order.return_url,
+        idempotency_key=payment_idempotency_key(order=order),
+        return_url=order.return_url,
     )
     return services.order_payment_record(order=order, result=result)
 
@@ -74,7 +77,10 @@ def test_failing_fails_the_order_and_releases_its_stock(awaiting, public):
     assert awaiting.payment_status == "failed" and not awaiting.stock_reserved
     assert Variant.objects.get(pk=variant.pk).stock == 10
     assert InventoryAdjustment.objects.filter(source="release", reference=awaiting.id).count() == 1
-    assert OfflinePaymentIntent.objects.get(pk=awaiting.payment_intent_id).status == "requires_payment_method"
+    assert (
+        OfflinePaymentIntent.objects.get(pk=awaiting.payment_intent_id).status
+        == "requires_payment_method"
+    )
     status = public.get(f"/orders/{awaiting.id}/status", cart="visitor-token").json()["data"]
     assert status["paymentStatus"] == "failed"
     assert mail.outbox == []
@@ -87,8 +93,11 @@ def test_failing_fails_the_order_and_releases_its_stock(awaiting, public):
 def test_without_a_return_url_the_shopper_lands_on_the_complete_page(shop, make_order):
     order = make_order(shop.store)
     result = OfflineGateway().payment_create(
-        order=order, amount=order.total_amount, currency="GBP",
-        payment_method="pm_card_authenticationRequired", idempotency_key="k1",
+        order=order,
+        amount=order.total_amount,
+        currency="GBP",
+        payment_method="pm_card_authenticationRequired",
+        idempotency_key="k1",
     )
     services.order_payment_record(order=order, result=result)
     response = submit(order, "approve")

@@ -28,7 +28,9 @@ def superuser_client():
 
 def test_the_list_shows_placed_orders_of_my_stores_only(merchant, shop, other_shop, make_order):
     mine = make_order(shop.store, reserve=False, email="buyer@example.com")
-    cart = Order.objects.create(store=shop.store, cart_token="c", currency="GBP", email="cart@example.com")
+    cart = Order.objects.create(
+        store=shop.store, cart_token="c", currency="GBP", email="cart@example.com"
+    )
     theirs = make_order(other_shop.store, reserve=False, email="theirs@example.com")
     response = merchant.get("/admin/orders/order/")
     assert response.status_code == 200
@@ -48,7 +50,9 @@ def test_search_by_order_number_and_email(superuser_client, shop, make_order):
     assert "alice@example.com" in body and "bob@example.com" not in body
     body = superuser_client.get("/admin/orders/order/", {"q": "bob@"}).content.decode()
     assert "bob@example.com" in body and "alice@example.com" not in body
-    filtered = superuser_client.get("/admin/orders/order/", {"payment_status__exact": "paid"}).content.decode()
+    filtered = superuser_client.get(
+        "/admin/orders/order/", {"payment_status__exact": "paid"}
+    ).content.decode()
     assert "alice@example.com" not in filtered and a
 
 
@@ -69,6 +73,8 @@ def test_mark_paid_action_for_bank_transfers(merchant, shop, make_order):
     assert transfer.payment_status == "paid" and transfer.order_number == 1001
     assert card.payment_status == "pending"
     again = merchant.post(
-        "/admin/orders/order/", {"action": "mark_paid", "_selected_action": [transfer.pk]}, follow=True
+        "/admin/orders/order/",
+        {"action": "mark_paid", "_selected_action": [transfer.pk]},
+        follow=True,
     )
     assert any("not awaiting payment" in str(m) for m in again.context["messages"])

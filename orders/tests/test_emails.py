@@ -19,11 +19,23 @@ def order(shop, make_order, make_variant):
     candle = make_variant(shop.store, name="Hand-poured candle", price=2400, sku="CANDLE-001")
     matches = make_variant(shop.store, name="Matches", price=250, sku="MATCH-1")
     order = make_order(
-        shop.store, lines=[(candle, 2), (matches, 1)], shipping=395, tax=1010, discount_amount=500,
-        discount_code="SAVE5", payment_method="pm_card_visa", notes="Leave with the neighbour",
+        shop.store,
+        lines=[(candle, 2), (matches, 1)],
+        shipping=395,
+        tax=1010,
+        discount_amount=500,
+        discount_code="SAVE5",
+        payment_method="pm_card_visa",
+        notes="Leave with the neighbour",
         shipping_option={"id": "shm_1", "name": "Royal Mail 2nd class", "price": 395},
-        billing_address={"first_name": "Alex", "last_name": "Payer", "line1": "1 Bill St",
-                         "city": "Leeds", "postcode": "LS1 1AA", "country_code": "GB"},
+        billing_address={
+            "first_name": "Alex",
+            "last_name": "Payer",
+            "line1": "1 Bill St",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+            "country_code": "GB",
+        },
     )
     return order
 
@@ -34,7 +46,9 @@ def paid(order, capture):
     return order
 
 
-def test_the_confirmation_lists_lines_totals_and_addresses(order, django_capture_on_commit_callbacks):
+def test_the_confirmation_lists_lines_totals_and_addresses(
+    order, django_capture_on_commit_callbacks
+):
     paid(order, django_capture_on_commit_callbacks)
     [message] = [m for m in mail.outbox if m.to == ["sam@example.com"]]
     assert message.subject == "Your Acme Candles order #1001 is confirmed"
@@ -55,7 +69,9 @@ def test_the_confirmation_lists_lines_totals_and_addresses(order, django_capture
     assert "Hand-poured candle" in html and "£59.55" in html and "#FF5C00" in html
 
 
-def test_the_new_order_email_goes_to_the_store_with_a_dashboard_link(order, django_capture_on_commit_callbacks):
+def test_the_new_order_email_goes_to_the_store_with_a_dashboard_link(
+    order, django_capture_on_commit_callbacks
+):
     paid(order, django_capture_on_commit_callbacks)
     [message] = [m for m in mail.outbox if m.to == ["orders@acme.example"]]
     assert message.subject == "New order #1001 (£59.55)"
@@ -91,12 +107,18 @@ def test_no_customer_email_no_confirmation(shop, make_order):
     assert mail.outbox == []
 
 
-def test_emails_are_queued_on_commit_and_retry_on_smtp_failure(order, django_capture_on_commit_callbacks):
+def test_emails_are_queued_on_commit_and_retry_on_smtp_failure(
+    order, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.order_mark_paid(order=order)
     assert mail.outbox == []
     for callback in callbacks:
         callback()
     assert len(mail.outbox) == 2
-    assert tasks.order_confirmation_email.autoretry_for == (smtplib.SMTPException, ConnectionError, OSError)
+    assert tasks.order_confirmation_email.autoretry_for == (
+        smtplib.SMTPException,
+        ConnectionError,
+        OSError,
+    )
     assert tasks.order_new_order_email.max_retries == 8

@@ -44,10 +44,16 @@ def test_test_cards_succeed(shop, make_order, method):
     "method, decline_code, message",
     [
         ("pm_card_chargeDeclined", "generic_decline", "Your card was declined."),
-        ("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds", "Your card has insufficient funds."),
+        (
+            "pm_card_chargeDeclinedInsufficientFunds",
+            "insufficient_funds",
+            "Your card has insufficient funds.",
+        ),
     ],
 )
-def test_declining_cards_return_a_decline_not_an_exception(shop, make_order, method, decline_code, message):
+def test_declining_cards_return_a_decline_not_an_exception(
+    shop, make_order, method, decline_code, message
+):
     result = pay(make_order(shop.store), method)
     assert result.declined and result.status == "requires_payment_method"
     assert result.error_code == "card_declined"
@@ -59,7 +65,9 @@ def test_authentication_required_points_to_the_local_3ds_page(shop, make_order, 
     settings.PUBLIC_BASE_URL = "https://shop.example.com"
     result = pay(make_order(shop.store), "pm_card_authenticationRequired")
     assert result.requires_action
-    assert result.next_action_url == f"https://shop.example.com/payments/test-3ds/{result.intent_id}"
+    assert (
+        result.next_action_url == f"https://shop.example.com/payments/test-3ds/{result.intent_id}"
+    )
 
 
 def test_unknown_payment_method_is_a_422_naming_the_field(shop, make_order):
@@ -114,10 +122,13 @@ def test_retrieve_and_cancel(shop, make_order):
 def test_refunds_succeed_once_per_key_and_never_exceed_the_charge(shop, make_order):
     gateway = OfflineGateway()
     paid = pay(make_order(shop.store), "pm_card_visa")
-    first = gateway.refund_create(intent_id=paid.intent_id, amount=1000, idempotency_key="r1",
-                                  reason="customer_request")
+    first = gateway.refund_create(
+        intent_id=paid.intent_id, amount=1000, idempotency_key="r1", reason="customer_request"
+    )
     assert first.succeeded and first.amount == 1000 and first.refund_id.startswith("re_test_")
-    assert gateway.refund_create(intent_id=paid.intent_id, amount=1000, idempotency_key="r1") == first
+    assert (
+        gateway.refund_create(intent_id=paid.intent_id, amount=1000, idempotency_key="r1") == first
+    )
     assert OfflinePaymentIntent.objects.get(pk=paid.intent_id).amount_refunded == 1000
     with pytest.raises(PaymentGatewayError) as exc:
         gateway.refund_create(intent_id=paid.intent_id, amount=3801, idempotency_key="r2")

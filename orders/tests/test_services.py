@@ -84,7 +84,9 @@ def test_concurrent_assignments_get_distinct_consecutive_numbers(shop, make_orde
         thread.join()
     assert errors == []
     assert sorted(results) == list(range(1001, 1021))
-    stored = sorted(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("order_number", flat=True))
+    stored = sorted(
+        Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("order_number", flat=True)
+    )
     assert stored == list(range(1001, 1021))
 
 
@@ -109,7 +111,11 @@ def test_mark_paid_is_idempotent(shop, make_order, django_capture_on_commit_call
     assert Event.objects.filter(type="order.paid").count() == 1
     event = Event.objects.get(type="order.paid")
     assert event.data["id"] == order.id and event.data["orderNumber"] == "1001"
-    assert event.data["payment"] == {"gateway": None, "paymentIntentId": "pi_123", "status": "succeeded"}
+    assert event.data["payment"] == {
+        "gateway": None,
+        "paymentIntentId": "pi_123",
+        "status": "succeeded",
+    }
     assert event.mode == "test"
 
 
@@ -119,7 +125,9 @@ def test_mark_paid_refuses_a_cancelled_order(shop, make_order):
         services.order_mark_paid(order=order)
 
 
-def test_a_late_payment_after_the_reservation_was_released_takes_the_stock_again(shop, make_order, make_variant):
+def test_a_late_payment_after_the_reservation_was_released_takes_the_stock_again(
+    shop, make_order, make_variant
+):
     variant = make_variant(shop.store, stock=5)
     order = make_order(shop.store, lines=[(variant, 2)])
     services.order_payment_failed(order=order, reason="timeout")
@@ -160,10 +168,14 @@ def test_payment_failure_releases_stock_with_audit_rows(shop, make_order, make_v
 
 
 def test_payment_failure_gives_back_the_discount_use(shop, make_order):
-    discount = Discount.objects.create(store=shop.store, code="SAVE", type="percentage", value=10, usage_limit=5)
+    discount = Discount.objects.create(
+        store=shop.store, code="SAVE", type="percentage", value=10, usage_limit=5
+    )
     Discount.objects.filter(pk=discount.pk).update(usage_count=3)
     order = make_order(shop.store, discount=discount)
-    DiscountRedemption.objects.create(store=shop.store, discount=discount, order=order, email=order.email)
+    DiscountRedemption.objects.create(
+        store=shop.store, discount=discount, order=order, email=order.email
+    )
     services.order_payment_failed(order=order, reason="declined")
     assert Discount.objects.get(pk=discount.pk).usage_count == 2
     assert not DiscountRedemption.objects.filter(order=order).exists()
@@ -188,7 +200,10 @@ def test_payment_record_applies_each_outcome(shop, make_order):
     def attempt(method):
         order = make_order(shop.store)
         result = gateway.payment_create(
-            order=order, amount=order.total_amount, currency="GBP", payment_method=method,
+            order=order,
+            amount=order.total_amount,
+            currency="GBP",
+            payment_method=method,
             idempotency_key=payment_idempotency_key(order=order),
         )
         return services.order_payment_record(order=order, result=result)
@@ -197,21 +212,36 @@ def test_payment_record_applies_each_outcome(shop, make_order):
     assert paid.payment_status == "paid" and paid.payment_gateway == "offline"
     assert paid.payment_intent_id.startswith("pi_test_") and paid.order_number
     pending = attempt("pm_card_authenticationRequired")
-    assert pending.payment_status == "pending" and pending.payment_intent_status == "requires_action"
+    assert (
+        pending.payment_status == "pending" and pending.payment_intent_status == "requires_action"
+    )
     assert pending.next_action_url.endswith(f"/payments/test-3ds/{pending.payment_intent_id}")
     assert pending.reservation_expires_at > timezone.now() + timedelta(minutes=29)
     declined = attempt("pm_card_chargeDeclined")
-    assert declined.payment_status == "failed" and declined.payment_intent_status == "requires_payment_method"
+    assert (
+        declined.payment_status == "failed"
+        and declined.payment_intent_status == "requires_payment_method"
+    )
     assert not declined.stock_reserved and declined.order_number is None
 
 
 def test_payment_record_ignores_a_stale_intent(shop, make_order):
     from orders.gateways import PaymentResult
 
-    order = make_order(shop.store, payment_intent_id="pi_current", payment_gateway="stripe",
-                       payment_intent_status="requires_action")
-    stale = PaymentResult(gateway="stripe", intent_id="pi_old", status="requires_payment_method",
-                          amount=4800, currency="GBP", decline_message="declined")
+    order = make_order(
+        shop.store,
+        payment_intent_id="pi_current",
+        payment_gateway="stripe",
+        payment_intent_status="requires_action",
+    )
+    stale = PaymentResult(
+        gateway="stripe",
+        intent_id="pi_old",
+        status="requires_payment_method",
+        amount=4800,
+        currency="GBP",
+        decline_message="declined",
+    )
     services.order_payment_record(order=order, result=stale)
     assert order.payment_status == "pending" and order.stock_reserved
 
@@ -234,19 +264,25 @@ def test_refunds_sync_only_ever_raises_the_refunded_total(shop, make_order):
 
 def _awaiting_3ds(order, gateway):
     result = gateway.payment_create(
-        order=order, amount=order.total_amount, currency=order.currency,
+        order=order,
+        amount=order.total_amount,
+        currency=order.currency,
         payment_method="pm_card_authenticationRequired",
         idempotency_key=payment_idempotency_key(order=order),
     )
     return services.order_payment_record(order=order, result=result)
 
 
-def test_expired_reservations_fail_the_order_and_cancel_the_offline_intent(shop, make_order, make_variant):
+def test_expired_reservations_fail_the_order_and_cancel_the_offline_intent(
+    shop, make_order, make_variant
+):
     variant = make_variant(shop.store, stock=10)
     expired = _awaiting_3ds(make_order(shop.store, lines=[(variant, 3)]), OfflineGateway())
     fresh = _awaiting_3ds(make_order(shop.store, lines=[(variant, 1)]), OfflineGateway())
     assert stock(variant) == 6
-    Order.objects.filter(pk=expired.pk).update(reservation_expires_at=timezone.now() - timedelta(seconds=1))
+    Order.objects.filter(pk=expired.pk).update(
+        reservation_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert services.order_reservations_expire() == 1
     expired.refresh_from_db()
     fresh.refresh_from_db()
@@ -270,8 +306,11 @@ def test_the_timeout_honours_the_configured_minutes(settings, shop, make_order):
 
 
 def test_the_management_command_expires_reservations(shop, make_order):
-    order = make_order(shop.store, payment_method="bank_transfer",
-                       reservation_expires_at=timezone.now() - timedelta(minutes=1))
+    order = make_order(
+        shop.store,
+        payment_method="bank_transfer",
+        reservation_expires_at=timezone.now() - timedelta(minutes=1),
+    )
     call_command("expire_reservations", stdout=open("/dev/null", "w"))
     order.refresh_from_db()
     assert order.payment_status == "failed" and not order.stock_reserved
@@ -280,7 +319,9 @@ def test_the_management_command_expires_reservations(shop, make_order):
 def test_the_stripe_timeout_cancels_the_payment_intent(stripe_double, shop, make_order):
     order = _awaiting_3ds(make_order(shop.store), StripeGateway())
     assert order.payment_gateway == "stripe"
-    Order.objects.filter(pk=order.pk).update(reservation_expires_at=timezone.now() - timedelta(seconds=1))
+    Order.objects.filter(pk=order.pk).update(
+        reservation_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert services.order_reservations_expire() == 1
     order.refresh_from_db()
     assert order.payment_status == "failed"
@@ -288,10 +329,14 @@ def test_the_stripe_timeout_cancels_the_payment_intent(stripe_double, shop, make
     assert len(stripe_double.posts(f"/v1/payment_intents/{order.payment_intent_id}/cancel")) == 1
 
 
-def test_a_payment_completed_just_before_the_timeout_is_marked_paid(stripe_double, shop, make_order):
+def test_a_payment_completed_just_before_the_timeout_is_marked_paid(
+    stripe_double, shop, make_order
+):
     order = _awaiting_3ds(make_order(shop.store), StripeGateway())
     stripe_double.complete_3ds(order.payment_intent_id, approve=True)  # webhook not arrived yet
-    Order.objects.filter(pk=order.pk).update(reservation_expires_at=timezone.now() - timedelta(seconds=1))
+    Order.objects.filter(pk=order.pk).update(
+        reservation_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert services.order_reservations_expire() == 0
     order.refresh_from_db()
     assert order.payment_status == "paid" and order.order_number == 1001

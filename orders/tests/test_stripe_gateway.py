@@ -22,7 +22,9 @@ def pay(gateway, order, method, *, attempt=1, return_url="https://shop.example/t
     )
 
 
-def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(stripe_double, shop, make_order):
+def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(
+    stripe_double, shop, make_order
+):
     order = make_order(shop.store)
     gateway = get_gateway(mode="test")
     assert isinstance(gateway, StripeGateway)
@@ -34,8 +36,12 @@ def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(str
     params = request["params"]
     assert params["amount"] == "4800" and params["currency"] == "gbp"
     assert params["confirm"] == "true" and params["payment_method"] == "pm_card_visa"
-    assert params["metadata"] == {"cart_token": "visitor-token", "order_id": order.id,
-                                  "store_id": shop.store.id, "mode": "test"}
+    assert params["metadata"] == {
+        "cart_token": "visitor-token",
+        "order_id": order.id,
+        "store_id": shop.store.id,
+        "mode": "test",
+    }
     assert params["return_url"] == f"https://shop.example/thanks?step=done&order={order.id}"
     assert len(stripe_double.charges) == 1
 
@@ -44,14 +50,24 @@ def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(str
     "method, decline_code, message",
     [
         ("pm_card_chargeDeclined", "generic_decline", "Your card was declined."),
-        ("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds", "Your card has insufficient funds."),
+        (
+            "pm_card_chargeDeclinedInsufficientFunds",
+            "insufficient_funds",
+            "Your card has insufficient funds.",
+        ),
     ],
 )
-def test_card_errors_become_decline_results(stripe_double, shop, make_order, method, decline_code, message):
+def test_card_errors_become_decline_results(
+    stripe_double, shop, make_order, method, decline_code, message
+):
     result = pay(StripeGateway(), make_order(shop.store), method)
     assert result.declined
     assert result.intent_id in stripe_double.intents
-    assert (result.error_code, result.decline_code, result.decline_message) == ("card_declined", decline_code, message)
+    assert (result.error_code, result.decline_code, result.decline_message) == (
+        "card_declined",
+        decline_code,
+        message,
+    )
     assert stripe_double.charges == []
 
 
@@ -85,16 +101,26 @@ def test_retrieve_and_cancel(stripe_double, shop, make_order):
 def test_refund_with_an_idempotency_key_refunds_once(stripe_double, shop, make_order):
     gateway = StripeGateway()
     paid = pay(gateway, make_order(shop.store), "pm_card_visa")
-    first = gateway.refund_create(intent_id=paid.intent_id, amount=2400, idempotency_key="order-x-refund-1",
-                                  reason="customer_request")
-    again = gateway.refund_create(intent_id=paid.intent_id, amount=2400, idempotency_key="order-x-refund-1",
-                                  reason="customer_request")
+    first = gateway.refund_create(
+        intent_id=paid.intent_id,
+        amount=2400,
+        idempotency_key="order-x-refund-1",
+        reason="customer_request",
+    )
+    again = gateway.refund_create(
+        intent_id=paid.intent_id,
+        amount=2400,
+        idempotency_key="order-x-refund-1",
+        reason="customer_request",
+    )
     assert first == again and first.succeeded and first.amount == 2400 and first.currency == "GBP"
     assert len(stripe_double.refunds) == 1
     [request, _] = stripe_double.posts("/v1/refunds")
     assert request["params"]["reason"] == "requested_by_customer"
     with pytest.raises(PaymentGatewayError):
-        gateway.refund_create(intent_id=paid.intent_id, amount=5000, idempotency_key="order-x-refund-2")
+        gateway.refund_create(
+            intent_id=paid.intent_id, amount=5000, idempotency_key="order-x-refund-2"
+        )
 
 
 def test_a_timeout_after_stripe_received_the_request_is_retried_without_a_second_charge(

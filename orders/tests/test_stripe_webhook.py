@@ -25,15 +25,17 @@ def _webhook_secret(settings):
 
 
 def stripe_event(type_, obj, *, event_id="evt_1", created=None) -> str:
-    return json.dumps({
-        "id": event_id,
-        "object": "event",
-        "api_version": "2025-01-27.acacia",
-        "created": created or int(time.time()),
-        "livemode": False,
-        "type": type_,
-        "data": {"object": obj},
-    })
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "api_version": "2025-01-27.acacia",
+            "created": created or int(time.time()),
+            "livemode": False,
+            "type": type_,
+            "data": {"object": obj},
+        }
+    )
 
 
 def intent(order, *, status="succeeded", intent_id="pi_3Stripe", error=None):
@@ -53,9 +55,15 @@ def post(payload: str, *, secret=SECRET, signature=None, execute=True):
     from django.db import connection
     from django.test import TestCase
 
-    header = signature if signature is not None else stripe.WebhookSignature.generate_signature_header(payload, secret)
+    header = (
+        signature
+        if signature is not None
+        else stripe.WebhookSignature.generate_signature_header(payload, secret)
+    )
     with TestCase.captureOnCommitCallbacks(using=connection.alias, execute=execute):
-        return Client().post(URL, payload, content_type="application/json", headers={"Stripe-Signature": header})
+        return Client().post(
+            URL, payload, content_type="application/json", headers={"Stripe-Signature": header}
+        )
 
 
 @pytest.fixture
@@ -63,8 +71,13 @@ def awaiting(shop, make_order):
     """An order waiting for Stripe's 3-D Secure result."""
     shop.store.notification_email = "orders@acme.example"
     shop.store.save()
-    return make_order(shop.store, payment_gateway="stripe", payment_intent_id="pi_3Stripe",
-                      payment_intent_status="requires_action", payment_method="pm_card_authenticationRequired")
+    return make_order(
+        shop.store,
+        payment_gateway="stripe",
+        payment_intent_id="pi_3Stripe",
+        payment_intent_status="requires_action",
+        payment_method="pm_card_authenticationRequired",
+    )
 
 
 def test_payment_intent_succeeded_marks_the_order_paid(awaiting):
@@ -99,10 +112,14 @@ def test_a_bad_signature_is_a_400_in_the_envelope(awaiting):
     payload = stripe_event("payment_intent.succeeded", intent(awaiting))
     response = post(payload, secret="whsec_someone_else")
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "invalid_signature", "message": "Invalid Stripe-Signature."}}
+    assert response.json() == {
+        "error": {"code": "invalid_signature", "message": "Invalid Stripe-Signature."}
+    }
     missing = post(payload, signature="")
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "invalid_signature"
-    stale = stripe.WebhookSignature.generate_signature_header(payload, SECRET, timestamp=int(time.time()) - 3600)
+    stale = stripe.WebhookSignature.generate_signature_header(
+        payload, SECRET, timestamp=int(time.time()) - 3600
+    )
     assert post(payload, signature=stale).status_code == 400
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "pending"
@@ -128,8 +145,11 @@ def test_unconfigured_secret_and_wrong_method(settings, awaiting):
 def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
     variant = awaiting.items.get().variant
     assert Variant.objects.get(pk=variant.pk).stock == 8
-    error = {"type": "card_error", "code": "payment_intent_authentication_failure",
-             "message": "The provided PaymentMethod has failed authentication."}
+    error = {
+        "type": "card_error",
+        "code": "payment_intent_authentication_failure",
+        "message": "The provided PaymentMethod has failed authentication.",
+    }
     obj = intent(awaiting, status="requires_payment_method", error=error)
     response = post(stripe_event("payment_intent.payment_failed", obj, event_id="evt_fail"))
     assert response.json()["outcome"] == "order failed"
@@ -142,8 +162,12 @@ def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
 
 
 def test_a_failure_of_an_earlier_attempt_is_ignored(awaiting):
-    obj = intent(awaiting, status="requires_payment_method", intent_id="pi_old_attempt",
-                 error={"type": "card_error", "code": "card_declined", "message": "Your card was declined."})
+    obj = intent(
+        awaiting,
+        status="requires_payment_method",
+        intent_id="pi_old_attempt",
+        error={"type": "card_error", "code": "card_declined", "message": "Your card was declined."},
+    )
     response = post(stripe_event("payment_intent.payment_failed", obj))
     assert response.json()["outcome"].startswith("ignored")
     awaiting.refresh_from_db()
@@ -160,8 +184,14 @@ def test_an_order_without_an_intent_yet_is_found_by_metadata(shop, make_order):
 
 def test_charge_refunded_records_the_refunded_total(awaiting):
     services.order_mark_paid(order=awaiting)
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_3Stripe", "amount": 4800,
-              "amount_refunded": 2400, "refunded": False}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": "pi_3Stripe",
+        "amount": 4800,
+        "amount_refunded": 2400,
+        "refunded": False,
+    }
     payload = stripe_event("charge.refunded", charge, event_id="evt_refund")
     assert post(payload).json()["outcome"] == "refunded 2400"
     awaiting.refresh_from_db()
@@ -171,12 +201,18 @@ def test_charge_refunded_records_the_refunded_total(awaiting):
 
 
 def test_other_event_types_are_acknowledged_and_ignored(awaiting):
-    response = post(stripe_event("customer.created", {"id": "cus_1", "object": "customer"}, event_id="evt_c"))
+    response = post(
+        stripe_event("customer.created", {"id": "cus_1", "object": "customer"}, event_id="evt_c")
+    )
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored: event type not handled"
     unknown = intent(awaiting, intent_id="pi_elsewhere")
     unknown["metadata"] = {}
-    assert post(stripe_event("payment_intent.succeeded", unknown, event_id="evt_u")).json()["outcome"].startswith("ignored")
+    assert (
+        post(stripe_event("payment_intent.succeeded", unknown, event_id="evt_u"))
+        .json()["outcome"]
+        .startswith("ignored")
+    )
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "pending"
 
