@@ -223,3 +223,35 @@ def test_a_payment_for_a_cancelled_order_is_recorded_as_refused(awaiting):
     assert response.status_code == 200
     assert response.json()["outcome"].startswith("refused")
     assert StripeEvent.objects.filter(pk="evt_1").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_event_are_processed_once(awaiting):
+    import threading
+
+    from django.db import connection as thread_connection
+
+    payload = stripe_event("payment_intent.succeeded", intent(awaiting), event_id="evt_race")
+    header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
+    barrier = threading.Barrier(6)
+    answers = []
+
+    def deliver():
+        try:
+            barrier.wait()
+            response = Client().post(URL, payload, content_type="application/json",
+                                     headers={"Stripe-Signature": header})
+            answers.append((response.status_code, response.json()["duplicate"]))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [(200, False)] + [(200, True)] * 5
+    awaiting.refresh_from_db()
+    assert awaiting.payment_status == "paid" and awaiting.order_number == 1001
+    assert Event.objects.filter(type="order.paid").count() == 1
