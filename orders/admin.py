@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
 from core.exceptions import DomainError
@@ -102,6 +101,9 @@ class OrderAdmin(StoreScopedAdmin):
         "created_at",
         "updated_at",
         "return_url",
+        "shipping_address",
+        "billing_address",
+        "notes",
         *payment_fields,
     )
     fieldsets = (
@@ -146,8 +148,7 @@ class OrderAdmin(StoreScopedAdmin):
     )
 
     def get_queryset(self, request):
-        items = Prefetch("items", queryset=OrderItem.objects.select_related("order"))
-        return super().get_queryset(request).filter(type=Order.Type.ORDER).prefetch_related(items)
+        return super().get_queryset(request).filter(type=Order.Type.ORDER)
 
     def has_add_permission(self, request):
         return False

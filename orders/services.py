@@ -265,10 +265,12 @@ def order_payment_record(
         return _copy_state(order, locked)
     if locked.payment_status != Order.PaymentStatus.PENDING and not result.succeeded:
         return _copy_state(order, locked)
+    recorded = (locked.payment_gateway, locked.payment_intent_id)
     locked.payment_gateway = result.gateway or locked.payment_gateway
     locked.payment_intent_id = result.intent_id or locked.payment_intent_id
     if result.succeeded:
-        locked.save(update_fields=["payment_gateway", "payment_intent_id", "updated_at"])
+        if (locked.payment_gateway, locked.payment_intent_id) != recorded:
+            locked.save(update_fields=["payment_gateway", "payment_intent_id", "updated_at"])
         return _copy_state(order, order_mark_paid(order=locked, at=at))
     if result.declined or result.canceled:
         locked.payment_intent_status = result.status

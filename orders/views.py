@@ -7,6 +7,7 @@ import logging
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -35,8 +36,12 @@ def stripe_webhook(request):
             code="webhook_not_configured",
         )
     try:
+        payload = request.body
+    except RequestDataTooBig:
+        return error_json_response(400, "Webhook payload too large.", code="invalid_payload")
+    try:
         event = stripe.Webhook.construct_event(
-            request.body, request.headers.get("Stripe-Signature"), secret
+            payload, request.headers.get("Stripe-Signature"), secret
         )
     except stripe.SignatureVerificationError:
         return error_json_response(400, "Invalid Stripe-Signature.", code="invalid_signature")

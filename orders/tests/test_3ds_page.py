@@ -112,3 +112,12 @@ def test_unknown_intents_and_actions(awaiting):
     assert response.status_code == 400
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "pending"
+
+
+def test_a_second_approval_does_not_touch_the_paid_order(awaiting):
+    submit(awaiting, "approve")
+    awaiting.refresh_from_db()
+    updated_at = awaiting.updated_at
+    submit(awaiting, "approve")
+    awaiting.refresh_from_db()
+    assert awaiting.updated_at == updated_at

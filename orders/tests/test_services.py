@@ -1,5 +1,6 @@
 """Order payment-state services: numbering, paid, failed, refunds, reservation timeout."""
 
+import io
 import threading
 from datetime import timedelta
 
@@ -311,7 +312,9 @@ def test_the_management_command_expires_reservations(shop, make_order):
         payment_method="bank_transfer",
         reservation_expires_at=timezone.now() - timedelta(minutes=1),
     )
-    call_command("expire_reservations", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("expire_reservations", stdout=out)
+    assert out.getvalue().strip() == "Expired 1 order reservation(s)."
     order.refresh_from_db()
     assert order.payment_status == "failed" and not order.stock_reserved
 

@@ -240,8 +240,9 @@ def test_concurrent_deliveries_of_one_event_are_processed_once(awaiting):
     def deliver():
         try:
             barrier.wait()
-            response = Client().post(URL, payload, content_type="application/json",
-                                     headers={"Stripe-Signature": header})
+            response = Client().post(
+                URL, payload, content_type="application/json", headers={"Stripe-Signature": header}
+            )
             answers.append((response.status_code, response.json()["duplicate"]))
         finally:
             thread_connection.close()
@@ -255,3 +256,10 @@ def test_concurrent_deliveries_of_one_event_are_processed_once(awaiting):
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "paid" and awaiting.order_number == 1001
     assert Event.objects.filter(type="order.paid").count() == 1
+
+
+def test_an_oversized_payload_is_a_400(settings, awaiting):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = post(stripe_event("payment_intent.succeeded", intent(awaiting)))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_payload"
