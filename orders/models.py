@@ -169,3 +169,98 @@ class OrderItem(BaseModel):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name or self.product_id}"
+
+
+class OrderNumberCounter(models.Model):
+    """The next order number of one store in one key mode (test and live count separately).
+
+    ``orders.services.order_number_assign`` locks this row with ``select_for_update`` inside the
+    caller's transaction, so numbers are sequential with no gaps and no duplicates.
+    """
+
+    store = models.ForeignKey("core.Store", on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    next_number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "mode"], name="uniq_order_counter_per_store_mode"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.store_id} {self.mode}: next #{self.next_number}"
+
+
+class OfflinePaymentIntent(StoreOwnedModel):
+    """A PaymentIntent of the offline gateway (no ``STRIPE_SECRET_KEY``): Stripe test mode,
+    played locally. ``idempotency_key`` makes a retried create return the same intent."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        REQUIRES_ACTION = "requires_action", "Requires action"
+        PROCESSING = "processing", "Processing"
+        REQUIRES_PAYMENT_METHOD = "requires_payment_method", "Requires payment method"
+        CANCELED = "canceled", "Canceled"
+
+    id = PrefixedIdField("pi_test")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TEST)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="offline_intents"
+    )
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payment_method = models.CharField(max_length=100)
+    status = models.CharField(max_length=32, choices=Status.choices)
+    return_url = models.URLField(max_length=1000, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    decline_code = models.CharField(max_length=64, blank=True, default="")
+    decline_message = models.CharField(max_length=255, blank=True, default="")
+    amount_refunded = models.BigIntegerField(default=0)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.id} ({self.status})"
+
+
+class OfflineRefund(BaseModel):
+    """A refund of an :class:`OfflinePaymentIntent` (always succeeds, like Stripe test mode)."""
+
+    id = PrefixedIdField("re_test")
+    intent = models.ForeignKey(
+        OfflinePaymentIntent, on_delete=models.CASCADE, related_name="refunds"
+    )
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=32, blank=True, default="")
+    status = models.CharField(max_length=16, default="succeeded")
+
+    store_lookup = "intent__store"
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event already processed: a replayed event id changes nothing."""
+
+    id = models.CharField(max_length=255, primary_key=True, help_text="Stripe's evt_ id.")
+    type = models.CharField(max_length=64)
+    livemode = models.BooleanField(default=False)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events"
+    )
+    outcome = models.CharField(max_length=255, blank=True, default="")
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-processed_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"

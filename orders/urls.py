@@ -1,2 +1,24 @@
-public_urlpatterns: list = []
+from django.urls import path
+
+from . import views
+from .api import public
+
+public_urlpatterns = [
+    path("orders/<str:order>", public.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<str:order>/status", public.OrderStatusApi.as_view(), name="order-status"),
+    path("account/orders", public.AccountOrderListApi.as_view(), name="account-orders"),
+    path(
+        "account/orders/<str:order>",
+        public.AccountOrderDetailApi.as_view(),
+        name="account-order-detail",
+    ),
+]
+
 private_urlpatterns: list = []
+
+# Outside /v3 and the OpenAPI schema.
+site_urlpatterns = [
+    path("webhooks/stripe", views.stripe_webhook, name="orders-stripe-webhook"),
+    path("payments/test-3ds/<str:intent_id>", views.test_3ds_page, name="orders-test-3ds"),
+    path("payments/complete", views.payment_complete_page, name="orders-payment-complete"),
+]

@@ -1,0 +1,91 @@
+"""Public order endpoints: the post-checkout order page, its status poll, and the
+authenticated customer's order history."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+
+from core.api.schema import envelope, page_envelope, page_params
+from core.api.views import PublicApi
+from core.exceptions import Unauthenticated
+from customers.selectors import session_customer_get
+
+from .. import selectors
+from ..serializers import (
+    AccountOrderListItemSerializer,
+    OrderSerializer,
+    OrderStatusSerializer,
+    PublicOrderSerializer,
+)
+
+
+class VisitorOrderApi(PublicApi):
+    """An order seen by the cart token that created it or its authenticated customer."""
+
+    uses_cart_token = True
+
+    def visitor_order(self, order_id: str):
+        token = self.cart_token
+        customer = session_customer_get(store=self.store, mode=self.mode, cart_token=token)
+        return selectors.order_get_for_visitor(
+            store=self.store, mode=self.mode, order_id=order_id, cart_token=token, customer=customer
+        )
+
+
+class OrderDetailApi(VisitorOrderApi):
+    rate_limits = {"GET": "60/m"}
+
+    @extend_schema(operation_id="public_order_get", responses=envelope(PublicOrderSerializer))
+    def get(self, request, order: str, **kwargs):
+        return self.respond(self.serialize(PublicOrderSerializer, self.visitor_order(order)))
+
+
+class OrderStatusApi(VisitorOrderApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(operation_id="public_order_status", responses=envelope(OrderStatusSerializer))
+    def get(self, request, order: str, **kwargs):
+        return self.respond(self.serialize(OrderStatusSerializer, self.visitor_order(order)))
+
+
+class CustomerSessionApi(PublicApi):
+    """Endpoints of the customer authenticated on the visitor's cart token (401 otherwise)."""
+
+    uses_cart_token = True
+
+    @property
+    def customer(self):
+        token = self.optional_cart_token
+        customer = session_customer_get(store=self.store, mode=self.mode, cart_token=token)
+        if customer is None:
+            raise Unauthenticated(
+                "Log in first: this cart token has no authenticated customer.",
+                code="customer_unauthenticated",
+            )
+        return customer
+
+
+class AccountOrderListApi(CustomerSessionApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(
+        operation_id="public_account_orders_list",
+        parameters=page_params(),
+        responses=page_envelope(AccountOrderListItemSerializer),
+    )
+    def get(self, request, **kwargs):
+        orders = selectors.order_list_for_customer(
+            store=self.store, mode=self.mode, customer=self.customer
+        )
+        return self.respond_page(orders, AccountOrderListItemSerializer)
+
+
+class AccountOrderDetailApi(CustomerSessionApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(operation_id="public_account_order_get", responses=envelope(OrderSerializer))
+    def get(self, request, order: str, **kwargs):
+        found = selectors.order_get_for_customer(
+            store=self.store, mode=self.mode, customer=self.customer, order_id=order
+        )
+        return self.respond(self.serialize(OrderSerializer, found))

@@ -1,0 +1,121 @@
+"""Order emails: what they say, built from the order; sent by the tasks in ``orders/tasks.py``."""
+
+from __future__ import annotations
+
+from babel import Locale, UnknownLocaleError
+from django.urls import reverse
+
+from core.emails import email_send, money_text
+from core.models import StoreMembership
+
+from .gateways.base import absolute_url
+from .models import Order
+from .serializers import address_dict
+
+
+def _country_name(code: str, locale: str) -> str:
+    try:
+        return Locale.parse(locale).territories.get(code, code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+
+
+def address_lines(value, *, locale: str = "en") -> list[str]:
+    """An address snapshot as the lines of a postal address."""
+    address = address_dict(value)
+    if not address:
+        return []
+    name = " ".join(filter(None, [address["first_name"], address["last_name"]]))
+    city_line = " ".join(filter(None, [address["city"], address["state"], address["postcode"]]))
+    country = _country_name(address["country_code"], locale) if address["country_code"] else ""
+    lines = [
+        name,
+        address["company"],
+        address["line1"],
+        address["line2"],
+        city_line,
+        country,
+        address["phone"],
+    ]
+    return [line for line in lines if line]
+
+
+def order_email_context(order: Order) -> dict:
+    """Lines, totals and addresses, money formatted in the store's default locale."""
+    store = order.store
+
+    def money(amount: int) -> str:
+        return money_text(amount, order.currency, store)
+
+    lines = [
+        {
+            "name": item.product_name,
+            "variant": item.variant_name,
+            "sku": item.sku,
+            "quantity": item.quantity,
+            "price": money(item.unit_price_amount),
+            "subtotal": money(item.subtotal_amount),
+        }
+        for item in order.items.all()
+    ]
+    totals = [("Subtotal", money(order.subtotal_amount))]
+    if order.discount_amount:
+        label = f"Discount ({order.discount_code})" if order.discount_code else "Discount"
+        totals.append((label, f"-{money(order.discount_amount)}"))
+    totals.append(("Shipping", money(order.shipping_amount)))
+    totals.append(("Tax (included)" if order.tax_inclusive else "Tax", money(order.tax_amount)))
+    shipping = address_lines(order.shipping_address, locale=store.locale)
+    billing = address_lines(order.billing_address, locale=store.locale)
+    return {
+        "order": order,
+        "order_number": order.order_number or order.id,
+        "lines": lines,
+        "totals": totals,
+        "total": money(order.total_amount),
+        "shipping_address": shipping,
+        "billing_address": billing if billing != shipping else [],
+        "billing_same_as_shipping": bool(billing) and billing == shipping,
+        "shipping_option": (order.shipping_option or {}).get("name", ""),
+        "customer_email": order.email,
+        "customer_notes": order.notes,
+        "payment_method": order.payment_method,
+    }
+
+
+def store_recipients(store) -> list[str]:
+    """Who gets the store's order notifications: its notification email, else its owners."""
+    if store.notification_email:
+        return [store.notification_email]
+    owners = StoreMembership.objects.filter(store=store, role=StoreMembership.Role.OWNER)
+    return sorted({m.user.email for m in owners.select_related("user") if m.user.email})
+
+
+def _order(order_id: str) -> Order:
+    return Order.objects.select_related("store").prefetch_related("items").get(pk=order_id)
+
+
+def order_confirmation_send(*, order_id: str) -> int:
+    """Send the order confirmation to the customer; returns how many messages were sent."""
+    order = _order(order_id)
+    if not order.email:
+        return 0
+    return email_send(
+        store=order.store,
+        to=order.email,
+        template="order_confirmation",
+        context=order_email_context(order),
+    )
+
+
+def new_order_send(*, order_id: str) -> int:
+    """Tell the store about a paid order, with a link to it in the dashboard."""
+    order = _order(order_id)
+    context = order_email_context(order)
+    context["dashboard_url"] = absolute_url(reverse("admin:orders_order_change", args=[order.pk]))
+    return email_send(
+        store=order.store,
+        to=store_recipients(order.store),
+        template="new_order",
+        context=context,
+        reply_to=[order.email] if order.email else None,
+    )

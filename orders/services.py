@@ -1,0 +1,382 @@
+"""Order payment state: numbering, paid, failed, refunds seen at the gateway, and the
+reservation timeout.
+
+These are the writes the 3-D Secure test page, the Stripe webhook, the reservation timeout and
+checkout share. Each locks the order row (``select_for_update``) and is idempotent: calling it
+again on an order already in the target state changes nothing, so a replayed webhook, a double
+click on the 3-D Secure page and a timeout racing a late payment all end in one consistent
+state.
+
+``order.stock_reserved`` means "the order holds its lines' stock": checkout reserves it, a
+failed payment releases it, and a paid order keeps it (it is sold).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from catalog import services as catalog_services
+from catalog.models import InventoryAdjustment
+from catalog.services import StockLine
+from core.exceptions import Conflict, DomainError
+from webhooks.services import event_record
+
+from .gateways import PaymentGatewayError, PaymentResult, PaymentStatus, gateway_for_order
+from .models import Order, OrderNumberCounter
+
+logger = logging.getLogger(__name__)
+
+#: The first order number of a store (per key mode). The reference's examples show four
+#: digits; a store that imports older orders continues after the highest number it has.
+ORDER_NUMBER_START = 1001
+
+PAID_STATES = (
+    Order.PaymentStatus.PAID,
+    Order.PaymentStatus.PARTIALLY_REFUNDED,
+    Order.PaymentStatus.REFUNDED,
+)
+
+
+def reservation_expires_at(*, now: datetime | None = None) -> datetime:
+    """When stock reserved now for an unpaid order is released
+    (``settings.PAYMENT_RESERVATION_MINUTES``, default 30)."""
+    minutes = settings.PAYMENT_RESERVATION_MINUTES
+    return (now or timezone.now()) + timedelta(minutes=minutes)
+
+
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _copy_state(target: Order, source: Order) -> Order:
+    """Refresh the caller's instance from the locked, updated row (no query)."""
+    for field in Order._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def _stock_lines(order: Order) -> list[StockLine]:
+    return [
+        StockLine(variant_id=item.variant_id, quantity=item.quantity, label=item.product_name)
+        for item in order.items.all()
+        if item.variant_id
+    ]
+
+
+def _order_data(order: Order) -> dict:
+    from .serializers import order_event_data
+
+    return order_event_data(order)
+
+
+# -- order numbers ----------------------------------------------------------------------
+
+
+def _counter_locked(*, store_id: str, mode: str) -> OrderNumberCounter:
+    counters = OrderNumberCounter.objects.select_for_update()
+    counter = counters.filter(store_id=store_id, mode=mode).first()
+    if counter is None:
+        highest = (
+            Order.objects.filter(store_id=store_id, mode=mode).aggregate(n=Max("order_number"))["n"]
+            or 0
+        )
+        try:
+            with transaction.atomic():
+                OrderNumberCounter.objects.create(
+                    store_id=store_id, mode=mode, next_number=max(ORDER_NUMBER_START, highest + 1)
+                )
+        except IntegrityError:
+            pass  # created concurrently: the row is committed now, lock it below
+        counter = counters.get(store_id=store_id, mode=mode)
+    return counter
+
+
+@transaction.atomic
+def order_number_assign(*, order: Order) -> int:
+    """Give ``order`` the next number of its store and mode, unless it has one.
+
+    The counter row of (store, mode) stays locked until the caller's transaction commits, so
+    concurrent checkouts get distinct consecutive numbers, and a rolled-back checkout gives its
+    number back (no gaps). Numbers start at :data:`ORDER_NUMBER_START`.
+    """
+    current = (
+        Order.objects.select_for_update()
+        .filter(pk=order.pk)
+        .values_list("order_number", flat=True)
+        .get()
+    )
+    if current:
+        order.order_number = current
+        return current
+    counter = _counter_locked(store_id=order.store_id, mode=order.mode)
+    number = counter.next_number
+    OrderNumberCounter.objects.filter(pk=counter.pk).update(next_number=F("next_number") + 1)
+    now = timezone.now()
+    Order.objects.filter(pk=order.pk).update(order_number=number, updated_at=now)
+    order.order_number = number
+    order.updated_at = now
+    return number
+
+
+# -- payment outcomes ---------------------------------------------------------------------
+
+
+def _emails_queue(order_id: str) -> None:
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.order_confirmation_email.delay(order_id))
+    transaction.on_commit(lambda: tasks.order_new_order_email.delay(order_id))
+
+
+def _stock_retake(order: Order) -> None:
+    """A payment that succeeds after its reservation was released takes the stock again;
+    when it is gone the order stays paid and the shortfall is noted for the merchant."""
+    try:
+        catalog_services.stock_reserve(
+            lines=_stock_lines(order),
+            reference=order.id,
+            reason="Paid after the reservation was released",
+        )
+        order.stock_reserved = True
+    except Conflict as exc:
+        logger.warning("Order %s paid late and could not re-reserve stock: %s", order.id, exc)
+        note = (
+            "Paid after its stock reservation was released; stock could not be re-reserved: "
+            f"{exc.message}"
+        )
+        order.internal_notes = f"{order.internal_notes}\n{note}".strip()
+
+
+@transaction.atomic
+def order_mark_paid(
+    *, order: Order, payment_intent_id: str = "", at: datetime | None = None
+) -> Order:
+    """Record that the order's payment succeeded (idempotent).
+
+    Sets ``payment_status`` paid, ``payment_intent_status`` succeeded and ``paid_at``, assigns the
+    order number if missing, records ``order.paid`` for webhooks and queues the confirmation
+    email to the customer and the new-order email to the store once the transaction commits.
+    An order that is already paid (or refunded) is returned unchanged; a cancelled one is a 409.
+    """
+    locked = _lock(order)
+    if locked.type != Order.Type.ORDER:
+        raise Conflict("Only a placed order can be marked paid.", code="not_an_order")
+    if locked.payment_status in PAID_STATES:
+        return _copy_state(order, locked)
+    if locked.payment_status == Order.PaymentStatus.CANCELLED:
+        raise Conflict("A cancelled order cannot be marked paid.", code="order_cancelled")
+    if locked.payment_status == Order.PaymentStatus.FAILED and not locked.stock_reserved:
+        _stock_retake(locked)
+    locked.payment_status = Order.PaymentStatus.PAID
+    if payment_intent_id:
+        locked.payment_intent_id = payment_intent_id
+    if locked.payment_intent_id:
+        locked.payment_intent_status = PaymentStatus.SUCCEEDED
+    locked.paid_at = at or timezone.now()
+    locked.placed_at = locked.placed_at or locked.paid_at
+    locked.reservation_expires_at = None
+    locked.next_action_url = ""
+    locked.save()
+    order_number_assign(order=locked)
+    event_record(store=locked.store, type="order.paid", data=_order_data(locked), mode=locked.mode)
+    _emails_queue(locked.id)
+    return _copy_state(order, locked)
+
+
+def order_discount_release(*, order: Order) -> bool:
+    """Give back the discount use the order recorded: delete its DiscountRedemption and
+    decrement ``Discount.usage_count`` (never below 0). Returns whether there was one.
+
+    Stands in for ``carts.services.discount_release`` until the carts app provides it.
+    """
+    from carts.models import Discount, DiscountRedemption
+
+    redemption = DiscountRedemption.objects.filter(order_id=order.pk).first()
+    if redemption is None:
+        return False
+    deleted, _ = DiscountRedemption.objects.filter(pk=redemption.pk).delete()
+    if deleted:
+        Discount.objects.filter(pk=redemption.discount_id, usage_count__gt=0).update(
+            usage_count=F("usage_count") - 1
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
+def order_payment_failed(
+    *, order: Order, reason: str = "", intent_status: str = PaymentStatus.REQUIRES_PAYMENT_METHOD
+) -> Order:
+    """Fail a pending order's payment (idempotent): release its reserved stock (audit rows
+    with source ``release``) and its discount use; ``payment_status`` failed.
+
+    ``intent_status`` is the payment's own word to keep (``requires_payment_method`` after a
+    decline or failed authentication, ``canceled`` after the reservation timeout). An order
+    that is not pending is returned unchanged.
+    """
+    locked = _lock(order)
+    if locked.type != Order.Type.ORDER or locked.payment_status != Order.PaymentStatus.PENDING:
+        return _copy_state(order, locked)
+    logger.info("Payment of order %s failed: %s", locked.id, reason or "(no reason)")
+    if locked.stock_reserved:
+        catalog_services.stock_release(
+            lines=_stock_lines(locked),
+            source=InventoryAdjustment.Source.RELEASE,
+            reference=locked.id,
+            reason=f"Payment failed: {reason}"[:255] if reason else "Payment failed",
+        )
+        locked.stock_reserved = False
+    order_discount_release(order=locked)
+    locked.payment_status = Order.PaymentStatus.FAILED
+    if locked.payment_intent_id or locked.payment_intent_status:
+        locked.payment_intent_status = intent_status
+    locked.reservation_expires_at = None
+    locked.next_action_url = ""
+    locked.save()
+    return _copy_state(order, locked)
+
+
+@transaction.atomic
+def order_payment_record(
+    *, order: Order, result: PaymentResult, at: datetime | None = None
+) -> Order:
+    """Apply a gateway outcome to the order: the single path from "the payment is now X" to
+    the order's state, used by checkout, the 3-D Secure page and the Stripe webhook.
+
+    - succeeded: :func:`order_mark_paid`;
+    - requires_action / processing: the order stays pending with the intent, its status and
+      the next-action URL; the reservation expires after ``PAYMENT_RESERVATION_MINUTES``;
+    - declined (requires_payment_method) or canceled: :func:`order_payment_failed`.
+
+    An outcome for another intent than the order's current one (a stale attempt) is ignored.
+    """
+    locked = _lock(order)
+    if (
+        locked.payment_intent_id
+        and result.intent_id
+        and locked.payment_intent_id != result.intent_id
+    ):
+        logger.info("Ignoring %s for order %s: not its current payment", result.intent_id, order.id)
+        return _copy_state(order, locked)
+    if locked.payment_status != Order.PaymentStatus.PENDING and not result.succeeded:
+        return _copy_state(order, locked)
+    recorded = (locked.payment_gateway, locked.payment_intent_id)
+    locked.payment_gateway = result.gateway or locked.payment_gateway
+    locked.payment_intent_id = result.intent_id or locked.payment_intent_id
+    if result.succeeded:
+        if (locked.payment_gateway, locked.payment_intent_id) != recorded:
+            locked.save(update_fields=["payment_gateway", "payment_intent_id", "updated_at"])
+        return _copy_state(order, order_mark_paid(order=locked, at=at))
+    if result.declined or result.canceled:
+        locked.payment_intent_status = result.status
+        locked.save(
+            update_fields=[
+                "payment_gateway",
+                "payment_intent_id",
+                "payment_intent_status",
+                "updated_at",
+            ]
+        )
+        reason = result.decline_message or result.decline_code or result.status
+        return _copy_state(
+            order, order_payment_failed(order=locked, reason=reason, intent_status=result.status)
+        )
+    locked.payment_intent_status = result.status
+    locked.next_action_url = result.next_action_url or ""
+    if locked.reservation_expires_at is None:
+        locked.reservation_expires_at = reservation_expires_at()
+    locked.save()
+    return _copy_state(order, locked)
+
+
+@transaction.atomic
+def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
+    """Bring the order up to the total the gateway reports refunded (Stripe's
+    ``charge.amount_refunded``), e.g. after a refund made in Stripe's dashboard.
+
+    Only ever raises ``refunded_amount`` (a refund already recorded by our own refund flow, or
+    a replayed event, changes nothing); records ``order.refunded`` when it changes.
+    """
+    locked = _lock(order)
+    if locked.payment_status not in PAID_STATES or amount_refunded <= locked.refunded_amount:
+        return _copy_state(order, locked)
+    locked.refunded_amount = min(amount_refunded, locked.total_amount)
+    locked.payment_status = (
+        Order.PaymentStatus.REFUNDED
+        if locked.refunded_amount >= locked.total_amount
+        else Order.PaymentStatus.PARTIALLY_REFUNDED
+    )
+    locked.save()
+    event_record(
+        store=locked.store, type="order.refunded", data=_order_data(locked), mode=locked.mode
+    )
+    return _copy_state(order, locked)
+
+
+# -- reservation timeout ------------------------------------------------------------------
+
+EXPIRED_REASON = "The payment was not completed in time; the reservation expired."
+
+
+def order_reservation_expire(*, order: Order, now: datetime | None = None) -> bool:
+    """Fail one pending order whose reservation has expired; returns whether it did.
+
+    A payment in flight is cancelled through its gateway first (outside any transaction: it is
+    a network call). If the gateway answers that it succeeded meanwhile, the order is marked
+    paid instead. A gateway that cannot be reached raises :class:`PaymentGatewayError` and the
+    order is left for the next run.
+    """
+    now = now or timezone.now()
+    if order.payment_intent_id and order.payment_gateway:
+        result = gateway_for_order(order).payment_cancel(intent_id=order.payment_intent_id)
+        if result.succeeded:
+            order_payment_record(order=order, result=result)
+            return False
+        if not result.canceled:
+            # Still processing at the gateway (it cannot be cancelled): its outcome will come
+            # through the webhook; keep the order and its stock until then.
+            logger.info(
+                "Order %s: payment %s is %s, not expiring",
+                order.id,
+                result.intent_id,
+                result.status,
+            )
+            return False
+    with transaction.atomic():
+        locked = _lock(order)
+        if (
+            locked.payment_status != Order.PaymentStatus.PENDING
+            or locked.reservation_expires_at is None
+            or locked.reservation_expires_at > now
+        ):
+            _copy_state(order, locked)
+            return False
+        order_payment_failed(
+            order=order, reason=EXPIRED_REASON, intent_status=PaymentStatus.CANCELED
+        )
+    return True
+
+
+def order_reservations_expire(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Fail every pending order whose ``reservation_expires_at`` has passed (the periodic
+    task); returns how many were failed."""
+    now = now or timezone.now()
+    orders = list(
+        Order.objects.filter(
+            type=Order.Type.ORDER,
+            payment_status=Order.PaymentStatus.PENDING,
+            reservation_expires_at__lte=now,
+        ).order_by("reservation_expires_at")[:limit]
+    )
+    failed = 0
+    for order in orders:
+        try:
+            failed += order_reservation_expire(order=order, now=now)
+        except (PaymentGatewayError, DomainError) as exc:
+            logger.warning("Could not expire the reservation of order %s: %s", order.id, exc)
+    return failed

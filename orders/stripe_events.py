@@ -1,0 +1,98 @@
+"""Stripe webhook events, processed once each.
+
+``stripe_event_process`` records the event id (:class:`~orders.models.StripeEvent`) in the
+same transaction as the change it causes, so a replayed or concurrently redelivered event
+changes nothing. Handled: ``payment_intent.succeeded``, ``payment_intent.payment_failed``
+(through :func:`orders.services.order_payment_record`, like the 3-D Secure test page) and
+``charge.refunded`` (:func:`orders.services.order_refunds_sync`). Other types are recorded and
+ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
+
+from django.db import transaction
+
+from core.exceptions import DomainError
+
+from . import selectors, services
+from .gateways.stripe_gateway import _get, stripe_intent_result
+from .models import Order, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    duplicate: bool
+    outcome: str
+    order_id: str | None = None
+
+
+def _created_at(event) -> datetime | None:
+    created = _get(event, "created")
+    return datetime.fromtimestamp(int(created), tz=dt_timezone.utc) if created else None
+
+
+def _payment_intent_event(event) -> tuple[Order | None, str]:
+    intent = event["data"]["object"]
+    metadata = _get(intent, "metadata", {}) or {}
+    order = selectors.order_get_by_payment_intent(
+        intent_id=_get(intent, "id", ""), order_id=_get(metadata, "order_id")
+    )
+    if order is None:
+        return None, "ignored: no order for this payment"
+    result = stripe_intent_result(intent)
+    before = (order.payment_status, order.payment_intent_status)
+    order = services.order_payment_record(order=order, result=result, at=_created_at(event))
+    after = (order.payment_status, order.payment_intent_status)
+    return order, f"order {order.payment_status}" if after != before else "unchanged"
+
+
+def _charge_refunded(event) -> tuple[Order | None, str]:
+    charge = event["data"]["object"]
+    order = selectors.order_get_by_payment_intent(intent_id=_get(charge, "payment_intent", ""))
+    if order is None:
+        return None, "ignored: no order for this charge"
+    before = order.refunded_amount
+    order = services.order_refunds_sync(
+        order=order, amount_refunded=int(_get(charge, "amount_refunded", 0))
+    )
+    return order, (
+        f"refunded {order.refunded_amount}" if order.refunded_amount != before else "unchanged"
+    )
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _payment_intent_event,
+    "payment_intent.payment_failed": _payment_intent_event,
+    "charge.refunded": _charge_refunded,
+}
+
+
+def stripe_event_process(*, event) -> EventOutcome:
+    """Apply one verified Stripe event (``stripe.Event.to_dict()``) exactly once."""
+    with transaction.atomic():
+        record, created = StripeEvent.objects.get_or_create(
+            id=event["id"],
+            defaults={"type": event["type"], "livemode": bool(_get(event, "livemode", False))},
+        )
+        if not created:
+            return EventOutcome(duplicate=True, outcome="duplicate", order_id=record.order_id)
+        handler = HANDLERS.get(event["type"])
+        order, outcome = None, "ignored: event type not handled"
+        if handler is not None:
+            try:
+                with transaction.atomic():
+                    order, outcome = handler(event)
+            except DomainError as exc:
+                # A refusal (e.g. a payment for a cancelled order) will not change on retry.
+                logger.warning("Stripe event %s refused: %s", event["id"], exc.message)
+                outcome = f"refused: {exc.message}"
+        record.order = order
+        record.outcome = outcome[:255]
+        record.save(update_fields=["order", "outcome"])
+    return EventOutcome(duplicate=False, outcome=outcome, order_id=order.pk if order else None)

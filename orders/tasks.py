@@ -1,0 +1,27 @@
+"""Order background work: emails (retried on SMTP failure) and the reservation timeout."""
+
+from celery import shared_task
+
+from core.emails import EMAIL_TASK_OPTIONS
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_confirmation_email(order_id: str) -> int:
+    from .emails import order_confirmation_send
+
+    return order_confirmation_send(order_id=order_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_new_order_email(order_id: str) -> int:
+    from .emails import new_order_send
+
+    return new_order_send(order_id=order_id)
+
+
+@shared_task
+def order_reservations_expire() -> int:
+    """Fail pending orders whose stock reservation has expired (every minute)."""
+    from .services import order_reservations_expire as expire
+
+    return expire()

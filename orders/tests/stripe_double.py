@@ -1,0 +1,337 @@
+"""A local HTTP double of the few Stripe API endpoints the StripeGateway uses.
+
+``http.server`` in a thread, speaking Stripe's wire format (form-encoded requests, JSON
+responses, Stripe's error objects) so the real ``stripe`` library can be pointed at it with
+``api_base``:
+
+- ``POST /v1/payment_intents`` (with ``confirm=true``) and Stripe's test PaymentMethod ids;
+- ``GET /v1/payment_intents/{id}``, ``POST /v1/payment_intents/{id}/cancel``;
+- ``POST /v1/refunds``.
+
+``Idempotency-Key`` works like Stripe's: the first response to a key is stored before it is
+sent, and a request with the same key gets that response again (a different body under the
+same key is a 400 ``idempotency_error``), so a retry never charges twice. ``delay_next(s)``
+makes the next response arrive ``s`` seconds late, after the charge is recorded: a client
+timeout that happens once Stripe has received the request.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+SUCCEED = {"pm_card_visa", "pm_card_mastercard", "pm_card_amex"}
+DECLINES = {
+    "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
+    "pm_card_chargeDeclinedInsufficientFunds": (
+        "card_declined",
+        "insufficient_funds",
+        "Your card has insufficient funds.",
+    ),
+}
+AUTHENTICATE = {"pm_card_authenticationRequired"}
+CANCELABLE = {
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+}
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _nest(pairs) -> dict:
+    """``metadata[order_id]=x`` -> ``{"metadata": {"order_id": "x"}}`` (one level is enough)."""
+    out: dict = {}
+    for key, value in pairs:
+        if "[" in key and key.endswith("]"):
+            outer, inner = key[:-1].split("[", 1)
+            out.setdefault(outer, {})[inner] = value
+        else:
+            out[key] = value
+    return out
+
+
+class StripeDouble:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.intents: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.charges: list[dict] = []  # every successful charge
+        self.requests: list[dict] = []  # method, path, idempotency_key, params
+        self._idempotent: dict[str, tuple[str, int, dict]] = {}
+        self._delays: list[float] = []
+        self.server: ThreadingHTTPServer | None = None
+
+    # -- control -----------------------------------------------------------------------
+    def start(self) -> str:
+        double = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.double = double
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def delay_next(self, seconds: float) -> None:
+        """Delay the next response (the request is processed, then the answer waits)."""
+        with self.lock:
+            self._delays.append(seconds)
+
+    def complete_3ds(self, intent_id: str, *, approve: bool) -> dict:
+        """What the shopper does on Stripe's 3-D Secure page."""
+        with self.lock:
+            intent = self.intents[intent_id]
+            intent["next_action"] = None
+            if approve:
+                intent["status"] = "succeeded"
+                self._charge(intent)
+            else:
+                intent["status"] = "requires_payment_method"
+                intent["last_payment_error"] = {
+                    "type": "card_error",
+                    "code": "payment_intent_authentication_failure",
+                    "message": "The provided PaymentMethod has failed authentication.",
+                }
+            return dict(intent)
+
+    def posts(self, path: str) -> list[dict]:
+        return [r for r in self.requests if r["method"] == "POST" and r["path"] == path]
+
+    # -- Stripe's behaviour ------------------------------------------------------------
+    def _charge(self, intent: dict) -> None:
+        charge_id = _id("ch")
+        intent["latest_charge"] = charge_id
+        self.charges.append(
+            {"id": charge_id, "payment_intent": intent["id"], "amount": intent["amount"]}
+        )
+
+    def handle(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")
+        if method == "POST" and path == "/v1/payment_intents":
+            return self._intent_create(params)
+        if len(parts) == 3 and parts[:2] == ["v1", "payment_intents"] and method == "GET":
+            return self._intent_get(parts[2])
+        if len(parts) == 4 and parts[:2] == ["v1", "payment_intents"] and parts[3] == "cancel":
+            return self._intent_cancel(parts[2], params)
+        if method == "POST" and path == "/v1/refunds":
+            return self._refund_create(params)
+        return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+
+    def _intent_create(self, params: dict) -> tuple[int, dict]:
+        if params.get("confirm") != "true":
+            return 400, _error(
+                "invalid_request_error", "This double only creates with confirm=true."
+            )
+        method = params.get("payment_method", "")
+        if method not in SUCCEED | set(DECLINES) | AUTHENTICATE:
+            return 400, _error(
+                "invalid_request_error",
+                f"No such PaymentMethod: '{method}'",
+                code="resource_missing",
+                param="payment_method",
+            )
+        intent = {
+            "id": _id("pi"),
+            "object": "payment_intent",
+            "amount": int(params["amount"]),
+            "currency": params["currency"],
+            "payment_method": method,
+            "metadata": params.get("metadata", {}),
+            "description": params.get("description"),
+            "status": "requires_confirmation",
+            "next_action": None,
+            "last_payment_error": None,
+            "latest_charge": None,
+            "livemode": False,
+            "created": int(time.time()),
+        }
+        self.intents[intent["id"]] = intent
+        if method in SUCCEED:
+            intent["status"] = "succeeded"
+            self._charge(intent)
+            return 200, dict(intent)
+        if method in AUTHENTICATE:
+            intent["status"] = "requires_action"
+            intent["next_action"] = {
+                "type": "redirect_to_url",
+                "redirect_to_url": {
+                    "url": f"{self.url}/3ds/{intent['id']}",
+                    "return_url": params.get("return_url"),
+                },
+            }
+            return 200, dict(intent)
+        code, decline_code, message = DECLINES[method]
+        error = {
+            "type": "card_error",
+            "code": code,
+            "decline_code": decline_code,
+            "message": message,
+        }
+        intent["status"] = "requires_payment_method"
+        intent["last_payment_error"] = error
+        return 402, {"error": {**error, "payment_intent": dict(intent)}}
+
+    def _intent_get(self, intent_id: str) -> tuple[int, dict]:
+        intent = self.intents.get(intent_id)
+        if intent is None:
+            return 404, _error(
+                "invalid_request_error",
+                f"No such payment_intent: '{intent_id}'",
+                code="resource_missing",
+                param="intent",
+            )
+        return 200, dict(intent)
+
+    def _intent_cancel(self, intent_id: str, params: dict) -> tuple[int, dict]:
+        status, intent = self._intent_get(intent_id)
+        if status != 200:
+            return status, intent
+        intent = self.intents[intent_id]
+        if intent["status"] not in CANCELABLE:
+            return 400, _error(
+                "invalid_request_error",
+                f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}.",
+                code="payment_intent_unexpected_state",
+            )
+        intent["status"] = "canceled"
+        intent["next_action"] = None
+        intent["cancellation_reason"] = params.get("cancellation_reason")
+        return 200, dict(intent)
+
+    def _refund_create(self, params: dict) -> tuple[int, dict]:
+        intent = self.intents.get(params.get("payment_intent", ""))
+        if intent is None or intent["status"] != "succeeded":
+            return 400, _error(
+                "invalid_request_error",
+                "This PaymentIntent has no charge to refund.",
+                code="charge_not_refundable",
+            )
+        refunded = sum(
+            r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"]
+        )
+        amount = int(params.get("amount", intent["amount"] - refunded))
+        if amount > intent["amount"] - refunded:
+            return 400, _error(
+                "invalid_request_error",
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge "
+                f"({intent['amount'] - refunded})",
+                code="amount_too_large",
+                param="amount",
+            )
+        refund = {
+            "id": _id("re"),
+            "object": "refund",
+            "amount": amount,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "charge": intent["latest_charge"],
+            "reason": params.get("reason"),
+            "status": "succeeded",
+        }
+        self.refunds[refund["id"]] = refund
+        return 200, refund
+
+    # -- one request, with Stripe's idempotency ------------------------------------------
+    def serve(
+        self, method: str, path: str, key: str | None, params: dict
+    ) -> tuple[int, dict, bool, float]:
+        fingerprint = json.dumps([method, path, params], sort_keys=True)
+        with self.lock:
+            self.requests.append(
+                {"method": method, "path": path, "idempotency_key": key, "params": params}
+            )
+            delay = self._delays.pop(0) if self._delays else 0.0
+            if method == "POST" and key and key in self._idempotent:
+                first, status, body = self._idempotent[key]
+                if first != fingerprint:
+                    return (
+                        400,
+                        _error(
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used with the same parameters "
+                            "they were first used with.",
+                        ),
+                        False,
+                        delay,
+                    )
+                return status, body, True, delay
+            status, body = self.handle(method, path, params)
+            if method == "POST" and key:
+                self._idempotent[key] = (fingerprint, status, body)
+            return status, body, False, delay
+
+
+def _error(type_: str, message: str, *, code: str | None = None, param: str | None = None) -> dict:
+    error = {"type": type_, "message": message}
+    if code:
+        error["code"] = code
+    if param:
+        error["param"] = param
+    return {"error": error}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    double: StripeDouble
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002  (keep test output quiet)
+        pass
+
+    def _answer(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        path, _, query = self.path.partition("?")
+        params = _nest(parse_qsl(body or query, keep_blank_values=True))
+        if not self.headers.get("Authorization", "").startswith("Bearer sk_test_"):
+            status, payload, replayed, delay = (
+                401,
+                _error("invalid_request_error", "Invalid API Key provided."),
+                False,
+                0.0,
+            )
+        else:
+            status, payload, replayed, delay = self.double.serve(
+                method, path, self.headers.get("Idempotency-Key"), params
+            )
+        if delay:
+            time.sleep(delay)
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Request-Id", _id("req"))
+            if replayed:
+                self.send_header("Idempotent-Replayed", "true")
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timed out) before the answer came
+
+    def do_GET(self):  # noqa: N802
+        self._answer("GET")
+
+    def do_POST(self):  # noqa: N802
+        self._answer("POST")
