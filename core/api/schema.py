@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from .fields import MoneySerializer  # noqa: F401  (registers the Money component)
+from .pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -85,8 +86,16 @@ def page_envelope(serializer_class, *, meta_serializer=PageMetaSerializer, name:
 
 def page_params() -> list[OpenApiParameter]:
     return [
-        OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)."),
-        OpenApiParameter("perPage", OpenApiTypes.INT, description="Items per page (1-100, default 20)."),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            description="Page number (from 1).",
+        ),
+        OpenApiParameter(
+            "perPage",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            description=f"Items per page (1-{MAX_PER_PAGE}, default {DEFAULT_PER_PAGE}).",
+        ),
     ]
 
 
@@ -149,4 +158,5 @@ def preprocess_exclude_aliases(endpoints, **kwargs):
         for path, regex, method, callback in endpoints
         if path.startswith(("/v3/public/", "/v3/private/"))
         and not path.startswith("/v3/private/stores/")
+        and path != "/v3/public/{publishable_key}/"
     ]
