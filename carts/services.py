@@ -726,7 +726,11 @@ def cart_lock(*, store, mode: str, cart_token: str) -> Order:
 
 
 def _relock(cart: Order) -> Order:
-    """Lock ``cart`` for a mutation and return a fresh copy of it."""
+    """Lock ``cart`` for a mutation and return a fresh copy of it.
+
+    Personal data of an idle cart is cleared first, so the mutation (which makes the cart
+    active again) cannot bring it back.
+    """
     locked = (
         Order.objects.select_for_update(of=("self",))
         .select_related("discount", "shipping_method")
@@ -736,6 +740,7 @@ def _relock(cart: Order) -> Order:
     if locked is None:
         raise Conflict("This cart has already been checked out.", code="cart_closed")
     locked.store = cart.store
+    _expire_personal_data(locked, now=timezone.now(), persist=True)
     return locked
 
 
@@ -920,7 +925,6 @@ def cart_checkout_data_save(*, cart: Order, data: dict, locale: str | None = Non
     """
     with transaction.atomic():
         cart = _relock(cart)
-        _expire_personal_data(cart, now=timezone.now(), persist=True)
         if "email" in data:
             cart.email = (data["email"] or "").strip()
         if "shipping_address" in data:

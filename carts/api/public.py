@@ -109,7 +109,8 @@ class CartItemApi(PublicCartApi):
                                            quantity=data["quantity"], locale=self.locale)
         return self.respond_cart(priced)
 
-    @extend_schema(operation_id="cart_item_remove", request=None, responses=envelope(CartSerializer))
+    @extend_schema(operation_id="cart_item_remove", request=None,
+                   responses={200: envelope(CartSerializer)})
     def delete(self, request, item, **kwargs):
         priced = services.cart_item_remove(cart=self.get_cart(), item_id=item, locale=self.locale)
         return self.respond_cart(priced)
@@ -130,7 +131,7 @@ class CartDiscountApi(PublicCartApi):
         return self.respond_cart(priced)
 
     @extend_schema(operation_id="cart_discount_remove", request=None,
-                   responses=envelope(CartSerializer))
+                   responses={200: envelope(CartSerializer)})
     def delete(self, request, **kwargs):
         priced = services.cart_discount_remove(cart=self.get_cart(), locale=self.locale)
         return self.respond_cart(priced)
@@ -155,7 +156,6 @@ class CartShippingOptionListApi(PublicCartApi):
     """Shipping options for the cart and its saved address (422 until one is saved)."""
 
     rate_limits = {"GET": "120/m"}
-    error_statuses = (409,)
 
     @extend_schema(operation_id="cart_shipping_options_list",
                    responses=envelope(ShippingOptionSerializer, many=True))

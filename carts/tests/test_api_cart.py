@@ -390,6 +390,15 @@ def test_a_cart_idle_over_two_hours_forgets_email_and_addresses(cart, candle, va
     assert row.email == "" and row.shipping_address is None
 
 
+def test_a_change_to_an_idle_cart_does_not_bring_its_checkout_data_back(cart, candle, shop):
+    cart.add(candle)
+    cart.checkout_data({"email": "sam@example.com", "shippingAddress": GB_ADDRESS})
+    Order.objects.filter(cart_token=TOKEN).update(updated_at=timezone.now() - timedelta(hours=3))
+    body = data(cart.add(make_product(shop.store)))
+    assert body["hasShippingAddress"] is False and "customer" not in body
+    assert Order.objects.get(cart_token=TOKEN).email == ""
+
+
 def test_a_cart_idle_under_two_hours_keeps_its_checkout_data(cart, candle):
     cart.add(candle)
     cart.checkout_data({"email": "sam@example.com", "shippingAddress": GB_ADDRESS})
