@@ -584,6 +584,13 @@ class ActiveQuery(serializers.Serializer):
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class TaxRateListQuery(serializers.Serializer):
+    country_code = serializers.CharField(required=False, max_length=2, allow_blank=True)
+
+    def validate_country_code(self, value):
+        return value.strip().upper()
+
+
 class TaxRateSerializer(serializers.Serializer):
     id = serializers.CharField()
     country_code = serializers.CharField()

@@ -374,6 +374,18 @@ def _discount_rule(discount: Discount, *, store) -> pricing.DiscountRule:
     )
 
 
+def _discount_for_lines(discount: Discount, lines: list[CartLine], *, store,
+                        settings: pricing.StoreSettings):
+    """The engine's rule for ``discount`` (lines get their category ids when it needs them),
+    and the engine's rejection (minimum subtotal, nothing qualifying) or None."""
+    rule = _discount_rule(discount, store=store)
+    if rule.category_ids:
+        categories = selectors.product_category_ids(product_ids=[l.product.pk for l in lines])
+        for line in lines:
+            line.category_ids = categories.get(line.product.pk, frozenset())
+    return rule, pricing.discount_rejection(rule, [l.price_line() for l in lines], settings)
+
+
 def _removed_message(code: str, because: str) -> Message:
     return Message("discount_removed", f"The discount code {code} was removed from your cart "
                                        f"because {because}.")
@@ -515,12 +527,7 @@ def cart_price(*, cart: Order, persist: bool = True, destination: Destination | 
             messages.append(_removed_message(discount.code, refusal.because))
             discount, drop_discount = None, True
         else:
-            rule = _discount_rule(discount, store=store)
-            if rule.category_ids:
-                categories = selectors.product_category_ids(product_ids=[l.product.pk for l in lines])
-                for line in lines:
-                    line.category_ids = categories.get(line.product.pk, frozenset())
-            rejection = pricing.discount_rejection(rule, [l.price_line() for l in lines], settings)
+            rule, rejection = _discount_for_lines(discount, lines, store=store, settings=settings)
             if rejection is not None:
                 messages.append(_removed_message(discount.code, _ENGINE_BECAUSE[rejection.code]))
                 discount, rule, drop_discount = None, None, True
@@ -882,14 +889,8 @@ def cart_discount_apply(*, cart: Order, code: str, locale: str | None = None) ->
                                     email=cart.email)
         if refusal is not None:
             raise _refusal_error(refusal)
-        rule = _discount_rule(discount, store=store)
-        if rule.category_ids:
-            categories = selectors.product_category_ids(product_ids=[l.product.pk for l in priced.lines])
-            for line in priced.lines:
-                line.category_ids = categories.get(line.product.pk, frozenset())
-        rejection = pricing.discount_rejection(
-            rule, [line.price_line() for line in priced.lines], _settings(store, locale)
-        )
+        _, rejection = _discount_for_lines(discount, priced.lines, store=store,
+                                           settings=_settings(store, locale))
         if rejection is not None:
             raise Unprocessable(rejection.message, code=rejection.code,
                                 fields={"code": [rejection.message]})

@@ -21,6 +21,7 @@ from ..serializers import (
     ShippingMethodInput,
     ShippingMethodSerializer,
     TaxRateInput,
+    TaxRateListQuery,
     TaxRateSerializer,
 )
 
@@ -140,11 +141,9 @@ class TaxRateListApi(PrivateApi):
         responses=page_envelope(TaxRateSerializer),
     )
     def get(self, request, **kwargs):
-        country = (request.query_params.get("countryCode") or "").strip().upper()
-        return self.respond_page(
-            selectors.tax_rate_list(store=self.store, filters={"country_code": country}),
-            TaxRateSerializer,
-        )
+        filters = self.validate_query(TaxRateListQuery)
+        return self.respond_page(selectors.tax_rate_list(store=self.store, filters=filters),
+                                 TaxRateSerializer)
 
     @extend_schema(operation_id="tax_rate_create", request=TaxRateInput,
                    responses={201: envelope(TaxRateSerializer)})

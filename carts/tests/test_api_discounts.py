@@ -248,3 +248,16 @@ def test_discount_survives_a_price_change(cart, shop, vat):
     body = data(cart.get())
     assert body["totals"]["discount"]["amount"] == 200
     assert body["totals"]["total"]["amount"] == 2160
+
+
+def test_tax_inclusive_store_with_spring20(cart, candle, vat, shop):
+    from core.services import store_update
+
+    store_update(store=shop.store, data={"tax_inclusive": True})
+    make_discount(shop.store)
+    cart.add(candle, 3)
+    body = data(cart.discount("SPRING20"))
+    assert body["taxInclusive"] is True
+    totals = {k: v["amount"] for k, v in body["totals"].items()}
+    # The £57.60 paid contains its VAT: 5760 / 1.2 * 0.2 = 960.
+    assert totals == {"subtotal": 7200, "discount": 1440, "tax": 960, "shipping": 0, "total": 5760}
