@@ -540,19 +540,23 @@ def cart_price(*, cart: Order, persist: bool = True, destination: Destination | 
     method = cart.shipping_method if cart.shipping_method_id else None
     drop_shipping = False
     options: list[ShippingMethod] | None = None
-    if method is not None and not requires_shipping:
+    removed_name = None
+    if method is None and cart.shipping_option and not estimate:
+        removed_name, drop_shipping = cart.shipping_option.get("name") or "you chose", True
+    elif method is not None and not requires_shipping:
         method, drop_shipping = None, True
     elif method is not None and not estimate:
         address_country = (cart.shipping_address or {}).get("country_code")
         if not method.active or not address_country or not _available_shipping(
             store, [method], country_code=address_country, weight=weight
         ):
-            messages.append(Message(
-                "shipping_option_removed",
-                f"The shipping option {method.name} is no longer available for your cart "
-                "and was removed. Please choose another.",
-            ))
-            method, drop_shipping = None, True
+            removed_name, method, drop_shipping = method.name, None, True
+    if removed_name:
+        messages.append(Message(
+            "shipping_option_removed",
+            f"The shipping option {removed_name} is no longer available for your cart and was "
+            "removed. Please choose another.",
+        ))
     if estimate:
         options = []
         if requires_shipping:

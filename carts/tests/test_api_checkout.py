@@ -247,6 +247,18 @@ def test_deactivated_shipping_method_is_dropped_on_read(cart, candle, royal_mail
     assert body["messages"][0]["code"] == "shipping_option_removed"
 
 
+def test_deleted_shipping_method_is_dropped_with_a_message(cart, candle, royal_mail):
+    cart.add(candle)
+    cart.checkout_data({"shippingAddress": GB_ADDRESS})
+    cart.client.post("/cart/shipping-option", {"shippingOptionId": royal_mail[1].pk}, cart=TOKEN)
+    royal_mail[1].delete()
+    body = data(cart.get())
+    assert "shippingOption" not in body
+    assert body["messages"][0]["message"].startswith("The shipping option Royal Mail · Tracked 24")
+    assert Order.objects.get(cart_token=TOKEN).shipping_option is None
+    assert data(cart.get())["messages"] == []
+
+
 # -- estimate ------------------------------------------------------------------------------------
 
 
