@@ -13,6 +13,7 @@ from django.db.models.functions import Upper
 
 from core.ids import PrefixedIdField
 from core.models import StoreOwnedModel
+from orders.models import Order
 
 
 class Discount(StoreOwnedModel):
@@ -106,3 +107,19 @@ class TaxRate(StoreOwnedModel):
     def __str__(self):
         where = "-".join(filter(None, [self.country_code, self.state, self.postcode_prefix]))
         return f"{self.name} {self.rate} ({where})"
+
+
+class OpenCartManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(type="cart")
+
+
+class OpenCart(Order):
+    """Open carts (``orders.Order`` with ``type="cart"``), for their own dashboard page."""
+
+    objects = OpenCartManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "open cart"
+        verbose_name_plural = "open carts"

@@ -1,0 +1,178 @@
+"""Reads for carts and pricing configuration, with the joins their outputs need."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from catalog.models import Category, Media, Product, ProductOptionValue
+from core.exceptions import NotFound
+from orders.models import Order, OrderItem
+
+from .models import Discount, DiscountRedemption, ShippingMethod, TaxRate
+
+
+# -- carts ----------------------------------------------------------------------------------
+
+
+def cart_find(*, store, mode: str, cart_token: str) -> Order | None:
+    """The open cart of a visitor token in ``store`` and key ``mode``, or None."""
+    cart = (
+        Order.objects.select_related("discount", "shipping_method")
+        .filter(store=store, mode=mode, cart_token=cart_token, type=Order.Type.CART)
+        .first()
+    )
+    if cart is not None:
+        cart.store = store
+    return cart
+
+
+def cart_items(*, cart: Order) -> list[OrderItem]:
+    """The cart's lines with their variant, product, primary media and option values.
+
+    A constant number of queries (3) whatever the number of lines.
+    """
+    if cart.pk is None or cart._state.adding:
+        return []
+    return list(
+        OrderItem.objects.filter(order=cart)
+        .select_related("variant__product")
+        .prefetch_related(
+            Prefetch(
+                "variant__product__media",
+                queryset=Media.objects.filter(is_video=False).order_by("position", "created_at"),
+            ),
+            Prefetch(
+                "variant__option_values",
+                queryset=ProductOptionValue.objects.select_related("option").order_by(
+                    "option__position", "option__created_at", "position"
+                ),
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def cart_item_get(*, cart: Order, item_id: str) -> OrderItem:
+    """A line of ``cart`` by id; any other line (another cart's, another store's) is a 404."""
+    item = OrderItem.objects.filter(order=cart, pk=item_id).first()
+    if item is None:
+        raise NotFound("Cart item not found.")
+    return item
+
+
+def product_category_ids(*, product_ids) -> dict[str, frozenset[str]]:
+    """``{product_id: {category ids}}`` in one query."""
+    through = Product.categories.through
+    result: dict[str, set[str]] = {}
+    for product_id, category_id in through.objects.filter(product_id__in=set(product_ids)).values_list(
+        "product_id", "category_id"
+    ):
+        result.setdefault(product_id, set()).add(category_id)
+    return {key: frozenset(value) for key, value in result.items()}
+
+
+def category_ids_with_descendants(*, store, category_ids) -> frozenset[str]:
+    """The given categories and every category below them (one query for the store's tree)."""
+    wanted = set(category_ids)
+    if not wanted:
+        return frozenset()
+    children: dict[str | None, list[str]] = {}
+    for pk, parent_id in Category.objects.filter(store=store).values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    result: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        current = stack.pop()
+        if current in result:
+            continue
+        result.add(current)
+        stack.extend(children.get(current, ()))
+    return frozenset(result)
+
+
+# -- discounts ------------------------------------------------------------------------------
+
+
+def discount_get_by_code(*, store, code: str) -> Discount | None:
+    """The store's discount with this code, case-insensitively, or None."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return Discount.objects.filter(store=store, code__iexact=code).first()
+
+
+def discount_redemption_count(*, discount: Discount, customer=None, email: str = "") -> int:
+    """How many times this customer (by customer record or by email) has used ``discount``."""
+    condition = Q()
+    if customer is not None:
+        condition |= Q(customer=customer)
+    if email:
+        condition |= Q(email__iexact=email)
+    if not condition:
+        return 0
+    return DiscountRedemption.objects.filter(condition, discount=discount).count()
+
+
+def discount_list(*, store, filters: dict | None = None) -> QuerySet[Discount]:
+    filters = filters or {}
+    queryset = Discount.objects.filter(store=store).prefetch_related(
+        Prefetch("products", queryset=Product.objects.only("id").order_by("id")),
+        Prefetch("categories", queryset=Category.objects.only("id").order_by("id")),
+    )
+    if filters.get("code"):
+        queryset = queryset.filter(code__icontains=filters["code"])
+    if filters.get("active") is not None:
+        queryset = queryset.filter(active=filters["active"])
+    if filters.get("type"):
+        queryset = queryset.filter(type=filters["type"])
+    return queryset.order_by("-created_at", "id")
+
+
+def discount_get(*, store, discount_id: str) -> Discount:
+    discount = discount_list(store=store).filter(pk=discount_id).first()
+    if discount is None:
+        raise NotFound("Discount not found.")
+    return discount
+
+
+# -- shipping and tax -----------------------------------------------------------------------
+
+
+def shipping_methods_active(*, store) -> list[ShippingMethod]:
+    return list(ShippingMethod.objects.filter(store=store, active=True).order_by(
+        "sort_order", "price_amount", "name", "id"
+    ))
+
+
+def shipping_method_list(*, store, filters: dict | None = None) -> QuerySet[ShippingMethod]:
+    filters = filters or {}
+    queryset = ShippingMethod.objects.filter(store=store)
+    if filters.get("active") is not None:
+        queryset = queryset.filter(active=filters["active"])
+    return queryset.order_by("sort_order", "price_amount", "name", "id")
+
+
+def shipping_method_get(*, store, method_id: str) -> ShippingMethod:
+    method = ShippingMethod.objects.filter(store=store, pk=method_id).first()
+    if method is None:
+        raise NotFound("Shipping method not found.")
+    return method
+
+
+def tax_rates_for_country(*, store, country_code: str) -> list[TaxRate]:
+    return list(TaxRate.objects.filter(store=store, country_code=country_code))
+
+
+def tax_rate_list(*, store, filters: dict | None = None) -> QuerySet[TaxRate]:
+    filters = filters or {}
+    queryset = TaxRate.objects.filter(store=store)
+    if filters.get("country_code"):
+        queryset = queryset.filter(country_code=filters["country_code"])
+    return queryset.order_by("country_code", "state", "postcode_prefix", "name", "id")
+
+
+def tax_rate_get(*, store, rate_id: str) -> TaxRate:
+    rate = TaxRate.objects.filter(store=store, pk=rate_id).first()
+    if rate is None:
+        raise NotFound("Tax rate not found.")
+    return rate

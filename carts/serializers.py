@@ -1,0 +1,657 @@
+"""Input validation and output shapes of the cart, pricing and configuration endpoints."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator, RegexValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.fields import (
+    MinorUnitsField,
+    MoneyField,
+    MoneySerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    context_locale,
+)
+from core.money import Money
+from core.validators import validate_e164
+
+from .models import Discount
+from .reference import (
+    country_get,
+    is_valid_state,
+    normalize_postcode,
+    normalize_state,
+    postcode_error,
+    postcode_key,
+    states_for,
+)
+from .services import store_shipping_countries
+
+MAX_QUANTITY = 10_000
+MAX_INT = 2_147_483_647
+
+
+@extend_schema_field(MoneySerializer)
+class AmountField(serializers.Field):
+    """An integer amount in the store's currency, shown as a Money object."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return Money(int(value), self.context["store"].currency).as_dict(context_locale(self.context))
+
+
+@extend_schema_field(MoneySerializer(allow_null=True))
+class NullableAmountField(AmountField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+
+class RateField(serializers.DecimalField):
+    """A tax rate as a JSON number (0.2 for 20%)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 7)
+        kwargs.setdefault("decimal_places", 5)
+        kwargs.setdefault("coerce_to_string", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    def to_representation(self, value):
+        return super().to_representation(value).normalize()
+
+
+def _django(validator, value):
+    try:
+        validator(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages)
+
+
+# -- the Cart object ---------------------------------------------------------------------------
+
+
+class CartImageSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    path = serializers.CharField()
+    alt = serializers.CharField()
+
+    class Meta:
+        ref_name = "CartItemImage"
+
+
+class CartItemSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    product_id = serializers.CharField(source="product.pk")
+    variant_id = serializers.CharField(allow_null=True, help_text="Null for simple products.")
+    product_name = serializers.CharField(source="product.name")
+    product_slug = serializers.CharField(source="product.slug")
+    variant_name = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    price = MoneyField()
+    subtotal = MoneyField()
+    image = CartImageSerializer(allow_null=True)
+    track_inventory = serializers.BooleanField(source="product.track_inventory")
+    in_stock = serializers.BooleanField()
+    inventory_count = serializers.IntegerField(allow_null=True, help_text="Null when untracked.")
+    product_type = serializers.CharField(source="product.product_type")
+
+    class Meta:
+        ref_name = "CartItem"
+
+
+class TotalsSerializer(serializers.Serializer):
+    subtotal = MoneyField()
+    tax = MoneyField()
+    shipping = MoneyField()
+    discount = MoneyField()
+    total = MoneyField()
+
+    class Meta:
+        ref_name = "CartTotals"
+
+
+class TaxLineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    rate = RateField()
+    amount = MoneyField()
+    jurisdiction = serializers.CharField()
+
+    class Meta:
+        ref_name = "TaxBreakdownLine"
+
+
+class CartMessageSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="stock_limited, out_of_stock, discount_removed, ...")
+    level = serializers.ChoiceField(choices=["info", "warning"])
+    message = serializers.CharField()
+    item_id = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "CartMessage"
+
+
+class CartShippingOptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    price = MoneyField()
+
+    class Meta:
+        ref_name = "CartShippingOption"
+
+
+class CartCustomerSerializer(serializers.Serializer):
+    customer_id = serializers.CharField(allow_null=True)
+    email = serializers.CharField()
+    first_name = serializers.CharField(allow_null=True)
+    last_name = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "CartCustomer"
+
+
+class CartSerializer(serializers.Serializer):
+    """The Cart object, from a :class:`carts.services.PricedCart`."""
+
+    id = serializers.CharField(source="cart.id")
+    type = serializers.CharField(source="cart.type")
+    currency = serializers.CharField(source="result.currency")
+    visitor_country = serializers.CharField(source="cart.visitor_country", allow_null=True)
+    has_checkout_data = serializers.BooleanField()
+    has_billing_address = serializers.BooleanField()
+    has_shipping_address = serializers.BooleanField()
+    requires_shipping = serializers.BooleanField(source="result.requires_shipping")
+    discount_code = serializers.CharField(allow_null=True)
+    discount_type = serializers.CharField(allow_null=True,
+                                          help_text="percentage, fixed or free_shipping.")
+    discount_value = serializers.IntegerField(
+        allow_null=True, help_text="20 for 20%, 500 for 5.00 off; null for free shipping."
+    )
+    is_authenticated = serializers.BooleanField()
+    updated_at = serializers.DateTimeField(source="cart.updated_at")
+    items = CartItemSerializer(source="lines", many=True)
+    totals = TotalsSerializer(source="result")
+    tax_inclusive = serializers.BooleanField(source="result.tax_inclusive")
+    tax_breakdown = TaxLineSerializer(source="result.tax_breakdown", many=True)
+    messages = CartMessageSerializer(source="message_dicts", many=True)
+    shipping_option = CartShippingOptionSerializer(
+        required=False, help_text="Present once a shipping option is chosen."
+    )
+    customer = CartCustomerSerializer(
+        source="customer_snapshot", required=False,
+        help_text="Present when authenticated or when an email has been saved.",
+    )
+
+    class Meta:
+        ref_name = "Cart"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for key in ("shipping_option", "customer"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+# -- checkout data -----------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("first_name", "last_name", "company", "line1", "line2", "city", "state",
+                  "postcode", "country_code", "phone")
+
+
+class AddressSerializer(serializers.Serializer):
+    first_name = serializers.CharField(allow_null=True)
+    last_name = serializers.CharField(allow_null=True)
+    company = serializers.CharField(allow_null=True)
+    line1 = serializers.CharField(allow_null=True)
+    line2 = serializers.CharField(allow_null=True)
+    city = serializers.CharField(allow_null=True)
+    state = serializers.CharField(allow_null=True)
+    postcode = serializers.CharField(allow_null=True)
+    country_code = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "Address"
+
+    def to_representation(self, instance):
+        return {name: (instance.get(name) or None) for name in ADDRESS_FIELDS}
+
+
+class CheckoutDataSerializer(serializers.Serializer):
+    """``GET/PUT /cart/checkout-data`` from a cart (personal data of idle carts is gone)."""
+
+    email = serializers.SerializerMethodField()
+    shipping_address = AddressSerializer(source="cart.shipping_address", allow_null=True)
+    billing_address = AddressSerializer(source="cart.billing_address", allow_null=True)
+    same_as_shipping = serializers.BooleanField(source="cart.same_as_shipping")
+    notes = serializers.SerializerMethodField()
+    messages = CartMessageSerializer(source="message_dicts", many=True)
+
+    class Meta:
+        ref_name = "CheckoutData"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_email(self, obj):
+        return obj.cart.email or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_notes(self, obj):
+        return obj.cart.notes or None
+
+
+class AddressInput(serializers.Serializer):
+    """An Address; ``country_code`` must be a store shipping country for shipping addresses."""
+
+    shipping = False
+
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
+    company = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    line1 = StrictCharField(max_length=200)
+    line2 = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    city = StrictCharField(max_length=100)
+    state = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    postcode = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    country_code = StrictCharField(max_length=2, min_length=2)
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+
+    def validate_phone(self, value):
+        if value:
+            value = value.strip()
+            _django(validate_e164, value)
+        return value
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        code = attrs["country_code"].upper()
+        country = country_get(code)
+        if country is None:
+            raise serializers.ValidationError({"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]})
+        store = self.context["store"]
+        if self.shipping and code not in store_shipping_countries(store):
+            errors["country_code"] = [f"We do not ship to {country.name}."]
+        state = normalize_state(code, attrs.get("state"))
+        if country.requires_state:
+            if not state:
+                errors["state"] = [f"The state field is required for {country.name}."]
+            elif not is_valid_state(code, state):
+                errors["state"] = [f"Enter a valid state code of {country.name} "
+                                   f"(see /countries/{code}/states)."]
+        elif state and not is_valid_state(code, state):
+            state = (attrs.get("state") or "").strip()
+        postcode = normalize_postcode(code, attrs.get("postcode"))
+        problem = postcode_error(code, postcode)
+        if problem:
+            errors["postcode"] = [problem]
+        if errors:
+            raise serializers.ValidationError(errors)
+        cleaned = {name: (attrs.get(name) or "").strip() or None for name in ADDRESS_FIELDS}
+        cleaned.update(country_code=code, state=state or None, postcode=postcode or None)
+        return cleaned
+
+
+class ShippingAddressInput(AddressInput):
+    shipping = True
+
+    class Meta:
+        ref_name = "ShippingAddressInput"
+
+
+class BillingAddressInput(AddressInput):
+    class Meta:
+        ref_name = "BillingAddressInput"
+
+
+class CheckoutDataInput(serializers.Serializer):
+    email = StrictCharField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    shipping_address = ShippingAddressInput(required=False, allow_null=True)
+    billing_address = BillingAddressInput(required=False, allow_null=True)
+    same_as_shipping = StrictBooleanField(required=False)
+    notes = StrictCharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+
+    class Meta:
+        ref_name = "CheckoutDataInput"
+
+    def validate_email(self, value):
+        if value:
+            value = value.strip()
+            _django(EmailValidator("Enter a valid email address."), value)
+        return value
+
+
+# -- items, discount, shipping option, estimate ------------------------------------------------
+
+
+class CartItemCreateInput(serializers.Serializer):
+    product_id = StrictCharField(max_length=255, help_text="Product id or slug.")
+    variant_id = StrictCharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+    class Meta:
+        ref_name = "CartItemCreateInput"
+
+
+class CartItemUpdateInput(serializers.Serializer):
+    quantity = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, help_text="0 removes the line.")
+
+    class Meta:
+        ref_name = "CartItemUpdateInput"
+
+
+class DiscountCodeInput(serializers.Serializer):
+    code = StrictCharField(max_length=64)
+
+    class Meta:
+        ref_name = "DiscountCodeInput"
+
+
+class ShippingOptionSelectInput(serializers.Serializer):
+    shipping_option_id = StrictCharField(max_length=40)
+
+    class Meta:
+        ref_name = "ShippingOptionSelectInput"
+
+
+class DestinationInput(serializers.Serializer):
+    country_code = StrictCharField(max_length=2, min_length=2)
+    postcode = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    state = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+
+    def validate_country_code(self, value):
+        value = value.upper()
+        if country_get(value) is None:
+            raise serializers.ValidationError("Enter an ISO 3166-1 alpha-2 country code.")
+        return value
+
+    def validate(self, attrs):
+        code = attrs["country_code"]
+        attrs["state"] = normalize_state(code, attrs.get("state"))
+        attrs["postcode"] = normalize_postcode(code, attrs.get("postcode"))
+        return attrs
+
+
+class EstimateInput(DestinationInput):
+    class Meta:
+        ref_name = "CartEstimateInput"
+
+
+class ShippingOptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    price = MoneyField()
+    estimated_min_days = serializers.IntegerField(allow_null=True)
+    estimated_max_days = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        ref_name = "ShippingOption"
+
+
+class EstimateSerializer(serializers.Serializer):
+    totals = TotalsSerializer(source="result")
+    tax_rate = RateField(source="result.tax_rate")
+    tax_breakdown = TaxLineSerializer(source="result.tax_breakdown", many=True)
+    shipping_options_count = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "CartEstimate"
+
+    def get_shipping_options_count(self, obj) -> int:
+        return len(obj.shipping_options or [])
+
+
+class TaxItemInput(serializers.Serializer):
+    product_id = StrictCharField(max_length=255)
+    variant_id = StrictCharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+    class Meta:
+        ref_name = "TaxCalculateItem"
+
+
+class TaxCalculateInput(DestinationInput):
+    items = TaxItemInput(many=True, allow_empty=False, max_length=100)
+
+    class Meta:
+        ref_name = "TaxCalculateInput"
+
+
+class TaxCalculationSerializer(serializers.Serializer):
+    subtotal = MoneyField()
+    tax = MoneyField()
+    total = MoneyField()
+    tax_rate = RateField()
+    tax_inclusive = serializers.BooleanField()
+    tax_breakdown = TaxLineSerializer(many=True)
+
+    class Meta:
+        ref_name = "TaxCalculation"
+
+
+# -- reference data ----------------------------------------------------------------------------
+
+
+class CountrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    requires_state = serializers.BooleanField()
+    postcode_label = serializers.CharField()
+
+    class Meta:
+        ref_name = "Country"
+
+
+class StateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "State"
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    icon_url = serializers.CharField()
+
+    class Meta:
+        ref_name = "PaymentMethod"
+
+
+# -- private configuration ---------------------------------------------------------------------
+
+
+class DiscountSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    code = serializers.CharField()
+    type = serializers.ChoiceField(choices=Discount.Type.values)
+    value = serializers.IntegerField(help_text="Whole percent, or minor units for fixed.")
+    active = serializers.BooleanField()
+    starts_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    usage_limit = serializers.IntegerField(allow_null=True)
+    usage_limit_per_customer = serializers.IntegerField(allow_null=True)
+    usage_count = serializers.IntegerField()
+    minimum_subtotal = NullableAmountField(source="minimum_subtotal_amount")
+    product_ids = serializers.SerializerMethodField()
+    category_ids = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Discount"
+
+    def get_product_ids(self, obj) -> list[str]:
+        return sorted(p.pk for p in obj.products.all())
+
+    def get_category_ids(self, obj) -> list[str]:
+        return sorted(c.pk for c in obj.categories.all())
+
+
+class DiscountInput(serializers.Serializer):
+    code = StrictCharField(max_length=64, validators=[RegexValidator(
+        r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Use letters, digits, '-' or '_' (starting with a letter "
+        "or digit).",
+    )])
+    type = serializers.ChoiceField(choices=Discount.Type.values)
+    value = StrictIntegerField(min_value=0, max_value=10**12, default=0,
+                               help_text="Whole percent (1-100), or minor units for fixed.")
+    active = StrictBooleanField(default=True)
+    starts_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    usage_limit = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
+    usage_limit_per_customer = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False,
+                                                  allow_null=True)
+    minimum_subtotal = MinorUnitsField(source="minimum_subtotal_amount", required=False,
+                                       allow_null=True)
+    product_ids = serializers.ListField(child=StrictCharField(max_length=40), required=False,
+                                        max_length=1000)
+    category_ids = serializers.ListField(child=StrictCharField(max_length=40), required=False,
+                                         max_length=1000)
+
+    class Meta:
+        ref_name = "DiscountInput"
+
+
+class DiscountListQuery(serializers.Serializer):
+    code = serializers.CharField(required=False, max_length=64)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    type = serializers.ChoiceField(choices=Discount.Type.values, required=False)
+
+
+class ShippingMethodSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    price = AmountField(source="price_amount")
+    countries = serializers.ListField(child=serializers.CharField())
+    estimated_min_days = serializers.IntegerField(allow_null=True)
+    estimated_max_days = serializers.IntegerField(allow_null=True)
+    free_above = NullableAmountField(source="free_above_amount")
+    min_weight_grams = serializers.IntegerField(allow_null=True)
+    max_weight_grams = serializers.IntegerField(allow_null=True)
+    active = serializers.BooleanField()
+    sort_order = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ShippingMethod"
+
+
+class ShippingMethodInput(serializers.Serializer):
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    price = MinorUnitsField(source="price_amount")
+    countries = serializers.ListField(child=StrictCharField(max_length=2), required=False,
+                                      default=list, max_length=250)
+    estimated_min_days = StrictIntegerField(min_value=0, max_value=365, required=False, allow_null=True)
+    estimated_max_days = StrictIntegerField(min_value=0, max_value=365, required=False, allow_null=True)
+    free_above = MinorUnitsField(source="free_above_amount", required=False, allow_null=True)
+    min_weight_grams = StrictIntegerField(min_value=0, max_value=MAX_INT, required=False,
+                                          allow_null=True)
+    max_weight_grams = StrictIntegerField(min_value=0, max_value=MAX_INT, required=False,
+                                          allow_null=True)
+    active = StrictBooleanField(default=True)
+    sort_order = StrictIntegerField(min_value=-1_000_000, max_value=1_000_000, default=0)
+
+    class Meta:
+        ref_name = "ShippingMethodInput"
+
+    def validate_countries(self, value):
+        codes = []
+        for code in value:
+            code = code.upper()
+            if country_get(code) is None:
+                raise serializers.ValidationError(f"'{code}' is not an ISO 3166-1 alpha-2 country code.")
+            codes.append(code)
+        return list(dict.fromkeys(codes))
+
+
+class ActiveQuery(serializers.Serializer):
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class TaxRateListQuery(serializers.Serializer):
+    country_code = serializers.CharField(required=False, max_length=2, allow_blank=True)
+
+    def validate_country_code(self, value):
+        return value.strip().upper()
+
+
+class TaxRateSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    country_code = serializers.CharField()
+    state = serializers.CharField(allow_null=True)
+    postcode_prefix = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    rate = RateField()
+    applies_to_shipping = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "TaxRate"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["state"] = data["state"] or None
+        data["postcode_prefix"] = data["postcode_prefix"] or None
+        return data
+
+
+class TaxRateInput(serializers.Serializer):
+    country_code = StrictCharField(max_length=2, min_length=2)
+    state = StrictCharField(max_length=10, required=False, allow_blank=True, allow_null=True)
+    postcode_prefix = StrictCharField(max_length=20, required=False, allow_blank=True,
+                                      allow_null=True)
+    name = StrictCharField(max_length=100, default="VAT")
+    rate = RateField(min_value=0, max_value=1, help_text="0.2 for 20%.")
+    applies_to_shipping = StrictBooleanField(default=True)
+
+    class Meta:
+        ref_name = "TaxRateInput"
+
+    def validate_country_code(self, value):
+        value = value.upper()
+        if country_get(value) is None:
+            raise serializers.ValidationError("Enter an ISO 3166-1 alpha-2 country code.")
+        return value
+
+    def validate_postcode_prefix(self, value):
+        return postcode_key(value)
+
+    def validate_name(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("The name field may not be blank.")
+        return value
+
+    def validate(self, attrs):
+        instance = self.context.get("instance")
+        country = attrs.get("country_code") or (instance.country_code if instance else "")
+        if "state" in attrs or "country_code" in attrs:
+            raw = attrs.get("state", instance.state if instance else "")
+            state = normalize_state(country, raw)
+            if state and not is_valid_state(country, state):
+                codes = ", ".join(s.code for s in states_for(country)[:5])
+                hint = f" such as {codes}" if codes else ""
+                raise serializers.ValidationError(
+                    {"state": [f"Use a state code of {country}{hint} (see /countries/{country}/states)."]}
+                )
+            attrs["state"] = state
+        if "postcode_prefix" in attrs and attrs["postcode_prefix"] is None:
+            attrs["postcode_prefix"] = ""
+        return attrs

@@ -1,0 +1,83 @@
+"""Dashboard pages of the carts app, as a merchant of one store."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from carts.models import Discount, DiscountRedemption
+from core import services as core_services
+from orders.models import Order
+
+from .conftest import Cart
+from .factories import make_discount, make_shipping_method, make_tax_rate
+
+
+@pytest.fixture
+def merchant(shop):
+    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_discount_pages_show_usage_and_redemptions(merchant, shop):
+    discount = make_discount(shop.store, usage_limit=10)
+    order = Order.objects.create(store=shop.store, type="order", cart_token="x", currency="GBP")
+    DiscountRedemption.objects.create(store=shop.store, discount=discount, order=order,
+                                      email="buyer@example.com")
+    Discount.objects.filter(pk=discount.pk).update(usage_count=1)
+    listing = merchant.get("/admin/carts/discount/")
+    assert listing.status_code == 200
+    assert b"SPRING20" in listing.content and b"1 / 10" in listing.content
+    page = merchant.get(f"/admin/carts/discount/{discount.pk}/change/")
+    assert page.status_code == 200 and b"buyer@example.com" in page.content
+
+
+def test_merchant_cannot_see_another_store(merchant, other_shop):
+    theirs = make_discount(other_shop.store, code="THEIRS")
+    assert b"THEIRS" not in merchant.get("/admin/carts/discount/").content
+    assert merchant.get(f"/admin/carts/discount/{theirs.pk}/change/").status_code == 404
+
+
+def test_deactivate_action_uses_the_service(merchant, shop):
+    discount = make_discount(shop.store)
+    response = merchant.post("/admin/carts/discount/", {
+        "action": "deactivate", "_selected_action": [discount.pk]}, follow=True)
+    assert response.status_code == 200
+    assert Discount.objects.get(pk=discount.pk).active is False
+
+
+def test_discount_form_refuses_a_bad_percentage(merchant, shop):
+    response = merchant.post("/admin/carts/discount/add/", {
+        "store": shop.store.pk, "code": "HALF", "type": "percentage", "value": 150, "active": "on",
+        "redemptions-TOTAL_FORMS": 0, "redemptions-INITIAL_FORMS": 0,
+    })
+    assert response.status_code == 200
+    assert b"from 1 to 100" in response.content
+    assert not Discount.objects.exists()
+
+
+def test_shipping_and_tax_pages(merchant, shop):
+    method = make_shipping_method(shop.store)
+    rate = make_tax_rate(shop.store)
+    assert merchant.get("/admin/carts/shippingmethod/").status_code == 200
+    assert merchant.get(f"/admin/carts/shippingmethod/{method.pk}/change/").status_code == 200
+    assert merchant.get("/admin/carts/taxrate/").status_code == 200
+    assert merchant.get(f"/admin/carts/taxrate/{rate.pk}/change/").status_code == 200
+
+
+def test_open_carts_are_read_only(merchant, public, shop, candle):
+    Cart(public).add(candle, 2)
+    Order.objects.create(store=shop.store, type="order", cart_token="placed", currency="GBP")
+    cart = Order.objects.get(type="cart")
+    listing = merchant.get("/admin/carts/opencart/")
+    assert listing.status_code == 200
+    assert cart.pk.encode() in listing.content
+    assert Order.objects.get(type="order").pk.encode() not in listing.content
+    page = merchant.get(f"/admin/carts/opencart/{cart.pk}/change/")
+    assert page.status_code == 200
+    assert b"Hand-poured candle" in page.content
+    assert b'name="_save"' not in page.content
+    assert merchant.post(f"/admin/carts/opencart/{cart.pk}/change/", {}).status_code == 403
+    assert merchant.get("/admin/carts/opencart/add/").status_code == 403
