@@ -1045,8 +1045,8 @@ def tax_calculate(*, store, items: list[dict], destination: Destination,
             product = product_get_purchasable(store=store, ref=entry["product_id"])
         except NotFound:
             raise Unprocessable("Product not found.", code="product_not_found",
-                                fields={f"items.{index}.productId": ["Product not found."]})
-        variant = _resolve_variant(product, entry.get("variant_id"), field=f"items.{index}.variantId")
+                                fields={f"items[{index}].productId": ["Product not found."]})
+        variant = _resolve_variant(product, entry.get("variant_id"), field=f"items[{index}].variantId")
         variant.product = product
         lines.append(pricing.PriceLine(
             key=str(index), product_id=product.pk, unit_price=variant.current_price_amount(now),

@@ -338,8 +338,8 @@ def test_tax_calculate_inclusive_store(public, shop, candle, vat):
 @pytest.mark.parametrize("payload,field", [
     ({"countryCode": "GB"}, "items"),
     ({"items": [], "countryCode": "GB"}, "items"),
-    ({"items": [{"productId": "prod_nope"}], "countryCode": "GB"}, "items.0.productId"),
-    ({"items": [{"productId": "CANDLE", "quantity": 0}], "countryCode": "GB"}, "items.0.quantity"),
+    ({"items": [{"productId": "prod_nope"}], "countryCode": "GB"}, "items[0].productId"),
+    ({"items": [{"productId": "CANDLE", "quantity": 0}], "countryCode": "GB"}, "items[0].quantity"),
     ({"items": [{"productId": "CANDLE"}]}, "countryCode"),
 ])
 def test_tax_calculate_validation(public, candle, payload, field):
@@ -355,7 +355,7 @@ def test_tax_calculate_requires_the_variant_of_a_variant_product(public, shop):
     shirt = make_product(shop.store, variants=[{"values": {"Size": "M"}}])
     response = public.post("/tax/calculate", {"items": [{"productId": shirt.pk}], "countryCode": "GB"})
     assert response.status_code == 422
-    assert "items.0.variantId" in fields(response)
+    assert "items[0].variantId" in fields(response)
 
 
 # -- countries, states, payment methods -----------------------------------------------------------
