@@ -106,6 +106,8 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = list(STANDARD_ERRORS) + [str(c) for c in getattr(self.view, "error_statuses", ())]
+        if self.method in {"POST", "PUT", "PATCH"}:
+            codes.append("415")
         if self.method in getattr(self.view, "idempotent_methods", ()):
             codes.append("409")
         for code in codes:
@@ -120,7 +122,7 @@ class ApiAutoSchema(AutoSchema):
             params.append(
                 OpenApiParameter(
                     "X-Cart-Token",
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[ -~]*\S[ -~]*$"},
                     OpenApiParameter.HEADER,
                     required=getattr(view, "cart_token_required", True),
                     description="Visitor cart identifier (any string up to 128 characters).",
@@ -130,7 +132,7 @@ class ApiAutoSchema(AutoSchema):
             params.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[ -~]*\S[ -~]*$"},
                     OpenApiParameter.HEADER,
                     description="Replays the first response for 24 hours.",
                 )

@@ -40,7 +40,7 @@ class ApiView(APIView):
     # -- request lifecycle ---------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method in self.idempotent_methods:
+        if request.method in self.idempotent_methods and hasattr(self, request.method.lower()):
             self._idempotency_record = idempotency.begin(request, store=request.store)
 
     def handle_exception(self, exc):
