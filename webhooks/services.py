@@ -308,11 +308,16 @@ def delivery_attempt(*, delivery_id: str, now: datetime | None = None) -> Delive
     return _attempt_record(delivery=delivery, result=result, now=now)
 
 
-def _attempt_record(*, delivery: Delivery, result: net.PostResult, now: datetime) -> Delivery:
+def _attempt_record(*, delivery: Delivery, result: net.PostResult, now: datetime
+                    ) -> Delivery | None:
     """Store the attempt's outcome; on failure schedule the next one or give up."""
     disabled = False
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+        endpoint = (
+            WebhookEndpoint.objects.select_for_update().filter(pk=delivery.endpoint_id).first()
+        )
+        if endpoint is None:  # deleted while we were sending: its log went with it
+            return None
         delivery.status_code = result.status_code
         delivery.duration_ms = result.duration_ms
         delivery.response_excerpt = result.body_excerpt[:RESPONSE_EXCERPT_CHARS]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from webhooks import net, services
 from webhooks.models import Delivery, Event
 
-from .conftest import verify_signature
+from .receiver import verify_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -295,7 +295,8 @@ def test_deactivated_endpoint_keeps_pending_deliveries_until_reactivated(
     event = deliver_now(shop.store, django_capture_on_commit_callbacks)
     pending = Delivery.objects.get(event=event, attempt=2)
     # Its retry time has come.
-    Delivery.objects.filter(pk=pending.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
+    due = timezone.now() - timedelta(seconds=1)
+    Delivery.objects.filter(pk=pending.pk).update(scheduled_at=due)
     services.webhook_endpoint_update(endpoint=endpoint, data={"active": False})
     assert services.webhooks_sweep()["deliveries"] == 0
     assert services.delivery_attempt(delivery_id=pending.pk) is None
@@ -314,3 +315,40 @@ def test_payload_bytes_are_what_is_signed(shop):
     body = services.delivery_payload(event)
     assert json.loads(body)["data"] == {"a": "é"}
     assert "é".encode() in body
+
+
+def test_endpoint_deleted_during_an_attempt(shop, receiver, make_endpoint, monkeypatch,
+                                            django_capture_on_commit_callbacks):
+    endpoint = make_endpoint(shop.store, receiver.url)
+    real_post = net.post_json
+
+    def post_then_delete(*args, **kwargs):
+        result = real_post(*args, **kwargs)
+        services.webhook_endpoint_delete(endpoint=endpoint)
+        return result
+
+    monkeypatch.setattr(net, "post_json", post_then_delete)
+    deliver_now(shop.store, django_capture_on_commit_callbacks)
+    assert len(receiver.requests) == 1
+    assert not Delivery.objects.exists()
+
+
+def test_the_documented_receiver_verifies_a_real_delivery(shop, receiver, make_endpoint,
+                                                          django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    snippet = docs.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    verify = namespace["verify_shoprocket_signature"]
+
+    endpoint = make_endpoint(shop.store, receiver.url)
+    deliver_now(shop.store, django_capture_on_commit_callbacks)
+    [request] = receiver.wait_for(1)
+    header = request.headers["Shoprocket-Signature"]
+    assert verify(endpoint.signing_secret, header, request.body)
+    assert not verify(endpoint.signing_secret, header, request.body.replace(b"paid", b"oops"))
+    assert not verify("whsec_other", header, request.body)
+    stale = header.replace(header.split(",")[0], "t=1000000000")
+    assert not verify(endpoint.signing_secret, stale, request.body)

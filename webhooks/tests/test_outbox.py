@@ -106,7 +106,9 @@ def test_delivery_queued_while_the_broker_is_down_is_swept_later(
 def test_sweeper_requeues_stale_queued_and_interrupted_attempts(
         shop, receiver, make_endpoint, django_capture_on_commit_callbacks):
     endpoint = make_endpoint(shop.store, receiver.url)
-    event = Event.objects.create(store=shop.store, type="order.paid", data={}, dispatched_at=timezone.now())
+    event = Event.objects.create(
+        store=shop.store, type="order.paid", data={}, dispatched_at=timezone.now()
+    )
     now = timezone.now()
     queued = Delivery.objects.create(store=shop.store, endpoint=endpoint, event=event, attempt=1,
                                      scheduled_at=now, queued_at=now)

@@ -11,7 +11,7 @@ from django.db import transaction
 from webhooks import net, services
 from webhooks.models import Delivery
 
-from .conftest import Receiver, start_receiver
+from .receiver import Receiver, start_receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,9 @@ def test_delivery_rechecks_dns_against_rebinding(shop, secure, fake_dns, receive
                                                 reason, django_capture_on_commit_callbacks):
     fake_dns["hooks.attacker.test"] = ["93.184.216.34"]
     endpoint = services.webhook_endpoint_create(
-        store=shop.store, url=f"https://hooks.attacker.test:{receiver.port}/x", events=["order.paid"]
+        store=shop.store,
+        url=f"https://hooks.attacker.test:{receiver.port}/x",
+        events=["order.paid"],
     )
     # The name now points inside the network.
     fake_dns["hooks.attacker.test"] = [rebound]
@@ -107,7 +109,9 @@ def test_delivery_rechecks_dns_against_rebinding(shop, secure, fake_dns, receive
     attempt = Delivery.objects.get(event=event, endpoint=endpoint, attempt=1)
     assert attempt.status == Delivery.Status.FAILED
     assert attempt.status_code is None
-    assert attempt.error == f"Refused: The host hooks.attacker.test resolves to {reason} ({rebound})."
+    assert attempt.error == (
+        f"Refused: The host hooks.attacker.test resolves to {reason} ({rebound})."
+    )
     assert receiver.requests == []
 
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from webhooks import services
 from webhooks.models import Delivery, Event
 
-from .conftest import verify_signature
+from .receiver import verify_signature
 
 ROOT = Path(__file__).resolve().parents[2]
 
