@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 
 from core.api.casing import camelize_payload
 from core.exceptions import Conflict, NotFound, Unprocessable, field_error
@@ -80,7 +81,9 @@ def event_record(*, store, type: str, data: dict, mode: str = "test") -> Event:
     from a serializer are camelised here)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}")
-    event = Event.objects.create(store=store, type=type, data=camelize_payload(data), mode=mode)
+    # Through DRF's encoder, so Decimals, datetimes and UUIDs are stored as the API renders them.
+    payload = json.loads(json.dumps(camelize_payload(data), cls=DrfJSONEncoder))
+    event = Event.objects.create(store=store, type=type, data=payload, mode=mode)
     transaction.on_commit(lambda: _dispatch(event.pk))
     return event
 
@@ -165,12 +168,14 @@ def webhook_endpoint_create(*, store, url: str, events: list[str], active: bool 
 
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
     """Change url, events or active; re-activating clears the failure record."""
+    url = webhook_url_clean(data["url"]) if "url" in data else None  # DNS: outside the lock
+    events = event_types_clean(data["events"]) if "events" in data else None
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        if "url" in data:
-            endpoint.url = webhook_url_clean(data["url"])
-        if "events" in data:
-            endpoint.events = event_types_clean(data["events"])
+        if url is not None:
+            endpoint.url = url
+        if events is not None:
+            endpoint.events = events
         if "active" in data:
             if data["active"] and not endpoint.active:
                 endpoint.failing_since = None
@@ -360,7 +365,7 @@ def _attempt_record(*, delivery: Delivery, result: net.PostResult, now: datetime
             from . import tasks
 
             endpoint_id = endpoint.pk
-            transaction.on_commit(lambda: tasks.webhook_disabled_notify.delay(endpoint_id))
+            transaction.on_commit(lambda: _enqueue(tasks.webhook_disabled_notify, endpoint_id))
     return delivery
 
 

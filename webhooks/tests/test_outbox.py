@@ -149,3 +149,30 @@ def test_management_command_and_beat_schedule(shop, receiver, make_endpoint, mon
         call_command("webhooks_sweep", stdout=out)
     assert "Queued 1 event(s)" in out.getvalue()
     assert len(receiver.wait_for(1)) == 1
+
+
+def test_event_data_is_stored_as_the_api_renders_it(shop):
+    import uuid
+    from datetime import datetime
+    from datetime import timezone as dt_timezone
+    from decimal import Decimal
+
+    event = services.event_record(
+        store=shop.store,
+        type="product.updated",
+        data={
+            "id": "prod_1",
+            "tax_rate": Decimal("20.5"),
+            "published_at": datetime(2026, 4, 20, 13, 24, 11, tzinfo=dt_timezone.utc),
+            "ref": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+            "metadata": {"keep_me": 1},
+        },
+    )
+    event.refresh_from_db()
+    assert event.data == {
+        "id": "prod_1",
+        "taxRate": 20.5,
+        "publishedAt": "2026-04-20T13:24:11Z",
+        "ref": "12345678-1234-5678-1234-567812345678",
+        "metadata": {"keep_me": 1},
+    }
