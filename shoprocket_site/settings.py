@@ -165,6 +165,8 @@ IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
 # Where storefront links (login links, order pages) point; a store may override it.
 STOREFRONT_URL = os.environ.get("STOREFRONT_URL", "http://127.0.0.1:8000/storefront")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Development and tests only: let webhooks target http:// and loopback/private addresses.
+WEBHOOKS_ALLOW_INSECURE_URLS = env_bool("WEBHOOKS_ALLOW_INSECURE_URLS", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.CamelCaseJSONRenderer"],

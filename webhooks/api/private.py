@@ -1,0 +1,127 @@
+"""Private API: webhook endpoints, their delivery log, and the store's event log."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+
+from core.api.schema import envelope, page_envelope, page_params
+from core.api.views import PrivateApi
+
+from .. import selectors, services
+from ..models import Delivery
+from ..serializers import (
+    DeliveryListQuerySerializer,
+    DeliverySerializer,
+    EventListQuerySerializer,
+    EventSerializer,
+    WebhookCreateSerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointSerializer,
+    WebhookUpdateSerializer,
+)
+from ..services import EVENT_TYPES
+
+
+class WebhookListApi(PrivateApi):
+    rate_limits = {"GET": "60/m", "POST": "30/m"}
+
+    @extend_schema(
+        operation_id="webhooks_list",
+        parameters=page_params(),
+        responses=page_envelope(WebhookEndpointSerializer),
+    )
+    def get(self, request, **kwargs):
+        return self.respond_page(
+            selectors.webhook_endpoint_list(store=self.store), WebhookEndpointSerializer
+        )
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        request=WebhookCreateSerializer,
+        responses={201: envelope(WebhookEndpointCreatedSerializer)},
+    )
+    def post(self, request, **kwargs):
+        data = self.validate(WebhookCreateSerializer)
+        endpoint = services.webhook_endpoint_create(store=self.store, **data)
+        return self.respond(self.serialize(WebhookEndpointCreatedSerializer, endpoint), status=201)
+
+
+class WebhookDetailApi(PrivateApi):
+    rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "30/m"}
+
+    def endpoint(self, webhook: str):
+        return selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
+
+    @extend_schema(operation_id="webhooks_get", responses=envelope(WebhookEndpointSerializer))
+    def get(self, request, webhook: str, **kwargs):
+        return self.respond(self.serialize(WebhookEndpointSerializer, self.endpoint(webhook)))
+
+    @extend_schema(
+        operation_id="webhooks_update",
+        request=WebhookUpdateSerializer,
+        responses=envelope(WebhookEndpointSerializer),
+    )
+    def patch(self, request, webhook: str, **kwargs):
+        endpoint = self.endpoint(webhook)
+        data = self.validate(WebhookUpdateSerializer)
+        endpoint = services.webhook_endpoint_update(endpoint=endpoint, data=data)
+        return self.respond(self.serialize(WebhookEndpointSerializer, endpoint))
+
+    @extend_schema(operation_id="webhooks_delete", responses={204: None})
+    def delete(self, request, webhook: str, **kwargs):
+        services.webhook_endpoint_delete(endpoint=self.endpoint(webhook))
+        return self.no_content()
+
+
+class WebhookDeliveryListApi(PrivateApi):
+    rate_limits = {"GET": "240/m"}
+
+    @extend_schema(
+        operation_id="webhooks_deliveries_list",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values),
+            OpenApiParameter("event", OpenApiTypes.STR, description="Only this event's attempts."),
+            *page_params(),
+        ],
+        responses=page_envelope(DeliverySerializer),
+    )
+    def get(self, request, webhook: str, **kwargs):
+        endpoint = selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
+        filters = self.validate_query(DeliveryListQuerySerializer)
+        return self.respond_page(
+            selectors.delivery_list(endpoint=endpoint, filters=filters), DeliverySerializer
+        )
+
+
+class WebhookDeliveryRetryApi(PrivateApi):
+    rate_limits = {"POST": "120/m"}
+    error_statuses = (409,)
+
+    @extend_schema(
+        operation_id="webhooks_deliveries_retry",
+        request=None,
+        responses={202: envelope(DeliverySerializer)},
+    )
+    def post(self, request, webhook: str, delivery: str, **kwargs):
+        endpoint = selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
+        attempt = services.delivery_retry(endpoint=endpoint, delivery_id=delivery)
+        return self.respond(self.serialize(DeliverySerializer, attempt), status=202)
+
+
+class EventListApi(PrivateApi):
+    rate_limits = {"GET": "240/m"}
+
+    @extend_schema(
+        operation_id="events_list",
+        parameters=[
+            OpenApiParameter("type", OpenApiTypes.STR, enum=list(EVENT_TYPES)),
+            *page_params(),
+        ],
+        responses=page_envelope(EventSerializer),
+    )
+    def get(self, request, **kwargs):
+        filters = self.validate_query(EventListQuerySerializer)
+        return self.respond_page(
+            selectors.event_list(store=self.store, filters=filters), EventSerializer
+        )

@@ -1,0 +1,41 @@
+"""Reads for webhook endpoints, their deliveries and the event log."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from core.exceptions import NotFound
+
+from .models import Delivery, Event, WebhookEndpoint
+
+
+def webhook_endpoint_list(*, store) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(store=store).order_by("-created_at", "-id")
+
+
+def webhook_endpoint_get(*, store, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.filter(store=store, pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound("Webhook not found.")
+    return endpoint
+
+
+def delivery_list(*, endpoint: WebhookEndpoint, filters: dict | None = None
+                  ) -> QuerySet[Delivery]:
+    """Every attempt for the endpoint, newest first, with its event."""
+    filters = filters or {}
+    queryset = Delivery.objects.filter(endpoint=endpoint).select_related("event")
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("event"):
+        queryset = queryset.filter(event_id=filters["event"])
+    return queryset.order_by("-created_at", "-attempt")
+
+
+def event_list(*, store, filters: dict | None = None) -> QuerySet[Event]:
+    """The store's event log, newest first."""
+    filters = filters or {}
+    queryset = Event.objects.filter(store=store)
+    if filters.get("type"):
+        queryset = queryset.filter(type=filters["type"])
+    return queryset.order_by("-created_at", "-id")
