@@ -380,3 +380,25 @@ def order_reservations_expire(*, now: datetime | None = None, limit: int = 500) 
         except (PaymentGatewayError, DomainError) as exc:
             logger.warning("Could not expire the reservation of order %s: %s", order.id, exc)
     return failed
+
+
+# -- placement ----------------------------------------------------------------------------
+
+
+def order_placed_record(*, order: Order) -> Order:
+    """Record ``order.created`` (the private Order object) for a placed order, once: a second
+    call for the same order changes nothing.
+
+    Checkout calls it inside the transaction that places the order, after the order has its
+    lines, totals and (when it has one yet) its number.
+    """
+    from webhooks.models import Event
+
+    already = Event.objects.filter(
+        store_id=order.store_id, type="order.created", data__id=order.id
+    ).exists()
+    if not already:
+        event_record(
+            store=order.store, type="order.created", data=_order_data(order), mode=order.mode
+        )
+    return order
