@@ -35,7 +35,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carts import services as cart_services
@@ -69,6 +69,8 @@ MANUAL_GATEWAY = "manual"
 #: What a wallet payment is charged as with the offline gateway (Stripe's test mode).
 WALLET_TEST_PAYMENT_METHOD = "pm_card_visa"
 _PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,97}$")
+
+EMPTY_CART = "Your cart is empty: add an item first."
 
 #: Cart corrections (``PricedCart.messages`` codes) that refuse a checkout.
 _STOCK_CORRECTIONS = ("out_of_stock", "stock_limited")
@@ -160,12 +162,16 @@ def payment_method_resolve(*, store, mode: str, payment_method: str) -> PaymentC
                 f"not \"{value}\".",
                 code="invalid_payment_method",
             )
-        return PaymentChoice(method=value, charge_with=WALLET_TEST_PAYMENT_METHOD, gateway=gateway)
+        return PaymentChoice(
+            method=value, charge_with=WALLET_TEST_PAYMENT_METHOD, gateway=gateway
+        )
     if value.startswith("pm_"):
         if not any(method in enabled for method in ("card", *WALLETS)):
             raise _refuse("This store does not accept card payments.")
         if not _PAYMENT_METHOD_ID.match(value):
-            raise _refuse(f"'{value[:100]}' is not a PaymentMethod id.", code="invalid_payment_method")
+            raise _refuse(
+                f"'{value[:100]}' is not a PaymentMethod id.", code="invalid_payment_method"
+            )
         gateway = get_gateway(mode=mode)
         if isinstance(gateway, OfflineGateway) and value not in TEST_PAYMENT_METHODS:
             raise _refuse(
@@ -207,28 +213,22 @@ def _corrections_problem(priced: PricedCart, item_ids: list[str]) -> DomainError
     if not priced.messages:
         return None
     fields: dict[str, list[str]] = {}
-    stock = False
     for message in priced.messages:
-        if message.code in _STOCK_CORRECTIONS:
-            stock = True
-            _fields_add(fields, _item_field(item_ids, message.item_id, ".quantity"), message.message)
-        elif message.code == "quantity_limited":
-            _fields_add(fields, _item_field(item_ids, message.item_id, ".quantity"), message.message)
+        if message.code in (*_STOCK_CORRECTIONS, "quantity_limited"):
+            name = _item_field(item_ids, message.item_id, ".quantity")
         elif message.code == "item_unavailable":
-            _fields_add(fields, _item_field(item_ids, message.item_id), message.message)
+            name = _item_field(item_ids, message.item_id)
         elif message.code == "discount_removed":
-            _fields_add(fields, "discountCode", message.message)
+            name = "discountCode"
         elif message.code == "shipping_option_removed":
-            _fields_add(fields, "shippingOption", message.message)
+            name = "shippingOption"
         else:
-            _fields_add(fields, "cart", message.message)
-    first = priced.messages[0]
+            name = "cart"
+        _fields_add(fields, name, message.message)
+    stock = [m for m in priced.messages if m.code in _STOCK_CORRECTIONS]
     if stock:
-        return Conflict(
-            next(m.message for m in priced.messages if m.code in _STOCK_CORRECTIONS),
-            code="out_of_stock",
-            fields=fields,
-        )
+        return Conflict(stock[0].message, code="out_of_stock", fields=fields)
+    first = priced.messages[0]
     return Unprocessable(first.message, code=first.code, fields=fields)
 
 
@@ -238,26 +238,21 @@ def _preconditions_problem(priced: PricedCart) -> Unprocessable | None:
     cart = priced.cart
     missing: list[tuple[str, str, str]] = []
     if not priced.lines:
-        missing.append(("items", "cart_empty", "Your cart is empty: add an item first."))
+        missing.append(("items", "cart_empty", EMPTY_CART))
     if not cart.email and priced.customer is None:
-        missing.append((
-            "email", "email_required",
-            "An email address is required: save it with PUT /cart/checkout-data.",
-        ))
+        missing.append(("email", "email_required", "Save an email address first."))
     if priced.result.requires_shipping:
         if not cart.shipping_address:
-            missing.append((
-                "shippingAddress", "shipping_address_required",
-                "A shipping address is required: save it with PUT /cart/checkout-data.",
-            ))
+            missing.append(
+                ("shippingAddress", "shipping_address_required", "Save a shipping address first.")
+            )
         if priced.shipping_method is None:
-            missing.append((
-                "shippingOption", "shipping_option_required",
-                "Choose a shipping option (GET /cart/shipping-options, POST /cart/shipping-option).",
-            ))
+            missing.append(
+                ("shippingOption", "shipping_option_required", "Choose a shipping option first.")
+            )
     if not missing:
         return None
-    field, code, message = missing[0]
+    _, code, message = missing[0]
     return Unprocessable(
         message,
         code=code if len(missing) == 1 else "checkout_incomplete",
@@ -389,8 +384,7 @@ def _place(
 
 
 def _preconditions_problem_empty() -> Unprocessable:
-    message = "Your cart is empty: add an item first."
-    return Unprocessable(message, code="cart_empty", fields={"items": [message]})
+    return Unprocessable(EMPTY_CART, code="cart_empty", fields={"items": [EMPTY_CART]})
 
 
 def _convert(
@@ -476,15 +470,22 @@ def _cart_restore(order: Order) -> bool:
     """Turn a failed checkout's order (stock and discount already released) back into the
     visitor's cart: same id, lines, checkout data and discount code. Returns False when the
     token has meanwhile got another cart with lines (the order then stays failed)."""
-    if order.type != Order.Type.ORDER or order.payment_status not in (
-        Order.PaymentStatus.FAILED,
-        Order.PaymentStatus.PENDING,
-    ) or order.order_number or order.stock_reserved:
+    unpaid = (Order.PaymentStatus.FAILED, Order.PaymentStatus.PENDING)
+    if (
+        order.type != Order.Type.ORDER
+        or order.payment_status not in unpaid
+        or order.order_number
+        or order.stock_reserved
+    ):
         return False
     other = (
         Order.objects.select_for_update()
-        .filter(store_id=order.store_id, mode=order.mode, cart_token=order.cart_token,
-                type=Order.Type.CART)
+        .filter(
+            store_id=order.store_id,
+            mode=order.mode,
+            cart_token=order.cart_token,
+            type=Order.Type.CART,
+        )
         .exclude(pk=order.pk)
         .first()
     )
@@ -493,21 +494,27 @@ def _cart_restore(order: Order) -> bool:
             logger.info("Order %s not restored as a cart: its token has a new cart", order.id)
             return False
         other.delete()
-    Order.objects.filter(pk=order.pk).update(
-        type=Order.Type.CART,
-        customer=None,
-        billing_address=None if order.same_as_shipping else order.billing_address,
-        payment_status=Order.PaymentStatus.PENDING,
-        payment_method="",
-        payment_gateway="",
-        payment_intent_id="",
-        payment_intent_status="",
-        next_action_url="",
-        return_url="",
-        reservation_expires_at=None,
-        placed_at=None,
-        updated_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            Order.objects.filter(pk=order.pk).update(
+                type=Order.Type.CART,
+                customer=None,
+                billing_address=None if order.same_as_shipping else order.billing_address,
+                payment_status=Order.PaymentStatus.PENDING,
+                payment_method="",
+                payment_gateway="",
+                payment_intent_id="",
+                payment_intent_status="",
+                next_action_url="",
+                return_url="",
+                reservation_expires_at=None,
+                placed_at=None,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:
+        # A new cart for the token was inserted this very moment: it wins.
+        logger.info("Order %s not restored as a cart: its token has a new cart", order.id)
+        return False
     order.refresh_from_db()
     return True
 

@@ -395,7 +395,10 @@ def order_placed_record(*, order: Order) -> Order:
     from webhooks.models import Event
 
     already = Event.objects.filter(
-        store_id=order.store_id, type="order.created", data__id=order.id
+        store_id=order.store_id,
+        type="order.created",
+        created_at__gte=order.created_at,  # keeps the scan to events since the cart began
+        data__id=order.id,
     ).exists()
     if not already:
         event_record(

@@ -410,7 +410,8 @@ def test_a_wallet_the_store_does_not_accept_is_refused(shopper, checkout_shop):
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     response = shopper.checkout("google_pay")
     assert response.status_code == 422
-    assert error(response)["fields"] == {"paymentMethod": ["This store does not accept Google Pay."]}
+    message = "This store does not accept Google Pay."
+    assert error(response)["fields"] == {"paymentMethod": [message]}
 
 
 # -- preconditions ------------------------------------------------------------------------
@@ -800,3 +801,55 @@ def test_a_live_key_refuses_stripe_test_cards(api_client_for, checkout_shop):
     assert "live mode" in error(response)["message"]
     assert stock(checkout_shop.candle) == 10
 
+
+
+def test_a_shipping_option_withdrawn_since_it_was_chosen_is_refused(shopper, checkout_shop):
+    shopper.ready(checkout_shop.candle, method=checkout_shop.method)
+    checkout_shop.method.active = False
+    checkout_shop.method.save(update_fields=["active"])
+
+    response = shopper.checkout()
+
+    assert response.status_code == 422
+    assert "shippingOption" in error(response)["fields"]
+    assert "no longer available" in error(response)["message"]
+    assert shopper.cart().get("shippingOption") is None and stock(checkout_shop.candle) == 10
+
+
+def test_order_created_is_recorded_once(shop, make_order):
+    order = make_order(shop.store)
+    services.order_placed_record(order=order)
+    services.order_placed_record(order=order)
+    [event] = Event.objects.filter(type="order.created")
+    assert event.data["id"] == order.id and event.mode == order.mode
+
+
+def test_a_payment_still_processing_leaves_a_pending_order(shopper, checkout_shop, monkeypatch):
+    from orders.gateways import OfflineGateway, PaymentResult
+
+    def processing(self, *, order, amount, currency, **kwargs):
+        return PaymentResult(
+            gateway="offline",
+            intent_id="pi_test_slow",
+            status="processing",
+            amount=amount,
+            currency=currency,
+        )
+
+    monkeypatch.setattr(OfflineGateway, "payment_create", processing)
+    shopper.ready(checkout_shop.candle, method=checkout_shop.method)
+
+    response = shopper.checkout(returnUrl=THANKS)
+
+    body = data(response)
+    assert response.status_code == 200 and body["status"] == "pending"
+    assert (body["paymentStatus"], body["requiresAction"], body["orderNumber"]) == (
+        "processing",
+        False,
+        None,
+    )
+    assert body["redirectUrl"] == f"{THANKS}?order={body['orderId']}"
+    order = Order.objects.get(pk=body["orderId"])
+    assert order.payment_intent_id == "pi_test_slow" and order.payment_status == "pending"
+    assert order.reservation_expires_at and stock(checkout_shop.candle) == 9
+    assert events() == ["order.created"]
