@@ -598,7 +598,7 @@ def _abandon(
             return _result_for(order, return_url=return_url)
         if order.type == Order.Type.ORDER and order.payment_status == Order.PaymentStatus.PENDING:
             order = services.order_payment_failed(order=order, reason=message)
-            _cart_restore(order)
+        _cart_restore(order)
     return None
 
 
