@@ -209,7 +209,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "WebhookDeliveryStatusEnum": "webhooks.models.Delivery.Status",
+    },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "publishableKey": {"type": "http", "scheme": "bearer", "description": "pk_test_/pk_live_"},
