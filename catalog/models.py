@@ -17,6 +17,10 @@ from core.ids import PrefixedIdField
 from core.models import BaseModel, StoreOwnedModel
 
 
+#: Stock level at or below which ``inventory.low`` fires when a product sets no threshold.
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+
+
 class Category(StoreOwnedModel):
     id = PrefixedIdField("cat")
     parent = models.ForeignKey(
@@ -89,6 +93,12 @@ class Product(StoreOwnedModel):
     track_inventory = models.BooleanField(default=True)
     featured = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=f"inventory.low fires when a variant's stock falls to this or below "
+        f"(empty: {DEFAULT_LOW_STOCK_THRESHOLD}).",
+    )
     metadata = models.JSONField(default=dict, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="products")
 
@@ -125,6 +135,12 @@ class Product(StoreOwnedModel):
     @property
     def requires_shipping(self) -> bool:
         return self.shipping_type != self.ShippingType.NONE and self.product_type != self.ProductType.DIGITAL
+
+    @property
+    def effective_low_stock_threshold(self) -> int:
+        if self.low_stock_threshold is None:
+            return DEFAULT_LOW_STOCK_THRESHOLD
+        return self.low_stock_threshold
 
 
 class ProductOption(BaseModel):
@@ -184,6 +200,7 @@ class Variant(BaseModel):
 
     class Meta:
         ordering = ["position", "created_at"]
+        indexes = [models.Index(fields=["sku"], name="catalog_variant_sku")]
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
             models.UniqueConstraint(
@@ -271,7 +288,10 @@ class InventoryAdjustment(StoreOwnedModel):
 
     id = PrefixedIdField("inv")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="inventory_adjustments")
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="inventory_adjustments")
+    # Kept (variant set to null) when a variant is removed, so the audit trail survives.
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="inventory_adjustments"
+    )
     stock_before = models.IntegerField()
     stock_after = models.IntegerField()
     reason = models.CharField(max_length=255, blank=True, default="")
