@@ -440,7 +440,7 @@ def _validate_variants(variants: list[dict], options: dict[str, dict[str, Produc
     seen: dict[frozenset, int] = {}
     rows = []
     for index, data in enumerate(variants):
-        field = f"variants[{index}].optionValues"
+        field = f"variants.{index}.optionValues"
         given = data["option_values"]
         lowered = {k.lower(): (k, v) for k, v in given.items()}
         if len(lowered) != len(given):
@@ -460,7 +460,7 @@ def _validate_variants(variants: list[dict], options: dict[str, dict[str, Produc
             values.append(match)
         combo = frozenset(v.pk for v in values)
         if combo in seen:
-            raise field_error(field, f"Same option values as variants[{seen[combo]}].")
+            raise field_error(field, f"Same option values as variants.{seen[combo]}.")
         seen[combo] = index
         rows.append(values)
     return rows
@@ -515,7 +515,7 @@ def _make_variant_based(product: Product, *, options: list[dict] | None, variant
             for combo in combos
         ]
     rows = _validate_variants(variants, values)
-    skus = {f"variants[{i}].sku": v.get("sku", "") for i, v in enumerate(variants) if "sku" in v}
+    skus = {f"variants.{i}.sku": v.get("sku", "") for i, v in enumerate(variants) if "sku" in v}
     sku_check_unique(store=product.store, product=product, skus=skus)
     if default is not None:
         _remove_variant(default, actor=actor, source=source, reason="Product now has variants")
