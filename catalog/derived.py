@@ -55,12 +55,14 @@ def variant_option_map(variant: Variant) -> dict[str, str]:
     return {v.option.name: v.value for v in values}
 
 
-def product_facts(product: Product, at: datetime | None = None) -> ProductFacts:
+def product_facts(product: Product, at: datetime | None = None,
+                  variants: list[Variant] | None = None) -> ProductFacts:
+    """Derived values of ``product`` from its prefetched variants (or ``variants``)."""
     cached = getattr(product, "_facts", None)
     if cached is not None:
         return cached
     at = at or timezone.now()
-    variants = list(product.variants.all())
+    variants = list(product.variants.all()) if variants is None else variants
     default = next((v for v in variants if v.is_default), None)
     option_variants = [v for v in variants if not v.is_default]
     current = product.current_price_amount(at)

@@ -15,8 +15,9 @@ from xml.sax.saxutils import escape
 
 from core.money import to_major_string
 
-from .derived import product_facts, variant_in_stock, variant_name, variant_option_map
+from .derived import product_facts, variant_in_stock
 from .models import Product, Variant
+from .selectors import FeedEntry
 
 G_NS = "http://base.google.com/ns/1.0"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -57,9 +58,10 @@ def _clip(text: str, limit: int) -> str:
 
 def _plain(markdown_text: str) -> str:
     """Markdown to plain text, good enough for a feed description."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown_text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"[*_`#>]+", "", text)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown_text)  # images
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
+    text = re.sub(r"(?m)^\s{0,3}(?:#{1,6}|>|[-*+]|\d+\.)\s+", "", text)  # headings, quotes, lists
+    return re.sub(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)  # emphasis, code
 
 
 @dataclass
@@ -71,16 +73,14 @@ class FeedContext:
     channel_link: str
 
 
-def _option(variant: Variant, *names: str) -> str:
-    for name, value in variant_option_map(variant).items():
-        if name.strip().lower() in names:
-            return value
-    return ""
+def _option(pairs: list[tuple[str, str]], *names: str) -> str:
+    return next((value for name, value in pairs if name.strip().lower() in names), "")
 
 
-def _item(ctx: FeedContext, product: Product, variant: Variant | None) -> str:
+def _item(ctx: FeedContext, entry: FeedEntry, variant: Variant | None) -> str:
+    product = entry.product
     fmt = PLATFORMS[ctx.platform]
-    facts = product_facts(product)
+    facts = product_facts(product, variants=entry.variants)
     currency = ctx.store.currency
     target = variant or facts.default_variant
     own_price = target.price_amount if target is not None else None
@@ -92,9 +92,10 @@ def _item(ctx: FeedContext, product: Product, variant: Variant | None) -> str:
         price = product.price_amount
         sale = product.sale_price_amount if facts.on_sale else None
     in_stock = variant_in_stock(target, product) if target is not None else facts.in_stock
-    title = product.name if variant is None else f"{product.name} - {variant_name(variant)}"
+    pairs = entry.option_values.get(variant.pk, []) if variant is not None else []
+    title = product.name if variant is None else f"{product.name} - {' / '.join(v for _, v in pairs)}"
     description = _plain(product.description or product.summary) or product.summary or product.name
-    media = [m for m in product.media.all() if not m.is_video]
+    images = [path for path, is_video in entry.media if not is_video]
     weight = (target.weight_grams if target is not None else None) or product.weight_grams
     parts = [
         "<item>",
@@ -103,11 +104,11 @@ def _item(ctx: FeedContext, product: Product, variant: Variant | None) -> str:
         _element("description", _clip(description, MAX_DESCRIPTION)),
         _element("link", ctx.product_url(product)),
     ]
-    if media:
-        parts.append(_element("image_link", ctx.media_url(media[0].file.name)))
+    if images:
+        parts.append(_element("image_link", ctx.media_url(images[0])))
         parts.extend(
-            _element("additional_image_link", ctx.media_url(m.file.name))
-            for m in media[1 : 1 + MAX_ADDITIONAL_IMAGES]
+            _element("additional_image_link", ctx.media_url(path))
+            for path in images[1 : 1 + MAX_ADDITIONAL_IMAGES]
         )
     parts.append(_element("price", f"{to_major_string(price, currency)} {currency}"))
     if sale is not None:
@@ -125,18 +126,17 @@ def _item(ctx: FeedContext, product: Product, variant: Variant | None) -> str:
         parts.append(_element("identifier_exists", "no"))
     if variant is not None:
         parts.append(_element("item_group_id", product.pk))
-        parts.append(_element("size", _option(variant, "size")))
-        parts.append(_element("color", _option(variant, "colour", "color")))
-    categories = list(product.categories.all())
-    if categories:
-        parts.append(_element("product_type", categories[0].name))
+        parts.append(_element("size", _option(pairs, "size")))
+        parts.append(_element("color", _option(pairs, "colour", "color")))
+    if entry.category:
+        parts.append(_element("product_type", entry.category))
     if weight:
         parts.append(_element("shipping_weight", f"{weight} g"))
     parts.append("</item>\n")
     return "".join(parts)
 
 
-def feed_render(ctx: FeedContext, products: Iterator[Product]) -> Iterator[str]:
+def feed_render(ctx: FeedContext, entries: Iterator[FeedEntry]) -> Iterator[str]:
     """Yield the feed as text: the channel header, one chunk per product, the footer."""
     yield (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -145,10 +145,10 @@ def feed_render(ctx: FeedContext, products: Iterator[Product]) -> Iterator[str]:
         f"<link>{_text(ctx.channel_link)}</link>\n"
         f"<description>{_text(f'Products of {ctx.store.name}')}</description>\n"
     )
-    for product in products:
-        facts = product_facts(product)
+    for entry in entries:
+        facts = product_facts(entry.product, variants=entry.variants)
         if facts.option_variants:
-            yield "".join(_item(ctx, product, variant) for variant in facts.option_variants)
+            yield "".join(_item(ctx, entry, variant) for variant in facts.option_variants)
         else:
-            yield _item(ctx, product, None)
+            yield _item(ctx, entry, None)
     yield "</channel>\n</rss>\n"

@@ -134,3 +134,33 @@ def bulk_catalogue(store, count: int, *, variants_each=3, media_each=2, categori
         [Review(store=store, product=p, rating=4, body="ok", status=Review.Status.APPROVED) for p in products]
     )
     return products
+
+
+def insert_copies(prototype, count: int, vary) -> list[str]:
+    """Insert ``count`` rows like the unsaved model instance ``prototype``, with the columns
+    ``vary(i)`` returns (DB-ready values) changed, in one ``executemany``; return their ids.
+
+    Much faster than ``bulk_create`` for the 10,000-product feed test: no model instance per
+    row, one statement (SQLite's variable limit splits ``bulk_create`` into hundreds)."""
+    from django.db import connection
+
+    from core.ids import new_id
+
+    model = type(prototype)
+    fields = list(model._meta.concrete_fields)
+    base = {f.column: f.get_db_prep_save(f.pre_save(prototype, add=True), connection) for f in fields}
+    prefix = model._meta.pk.prefix
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = list(base)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    ids, rows = [], []
+    for i in range(count):
+        row = {**base, "id": new_id(prefix), **vary(i)}
+        ids.append(row["id"])
+        rows.append([row[c] for c in columns])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return ids
