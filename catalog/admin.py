@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.http import Http404, HttpResponseRedirect
@@ -315,6 +316,8 @@ class ProductAdmin(StoreScopedAdmin):
                 options.append((data.get("position") or 0, len(options),
                                 {"name": data["name"].strip(), "values": data["values_text"]}))
             options = [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
+            # The admin's change message reads these, normally set by formset.save().
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             try:
                 services.product_options_replace(product=product, options=options, actor=_actor(request))
             except DomainError as exc:
@@ -485,6 +488,15 @@ def _tree_order(categories) -> dict[str, tuple[int, int]]:
     return order
 
 
+class TreeChangeList(ChangeList):
+    """Categories in tree order (parents before their children) unless a column is sorted."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["tree_position", "pk"]
+
+
 @admin.register(Category)
 class CategoryAdmin(StoreScopedAdmin):
     form = CategoryAdminForm
@@ -502,14 +514,14 @@ class CategoryAdmin(StoreScopedAdmin):
         rows = list(self.scope_queryset(request, Category.objects.order_by("sort_order", "name"))
                     .only("pk", "parent_id"))
         self._tree = _tree_order(rows)
-        if not self._tree:
-            return queryset
-        position = Case(
-            *[When(pk=pk, then=Value(pos)) for pk, (pos, _) in self._tree.items()],
-            default=Value(len(self._tree)),
-            output_field=IntegerField(),
+        whens = [When(pk=pk, then=Value(pos)) for pk, (pos, _) in self._tree.items()]
+        position = Case(*whens, default=Value(len(self._tree)), output_field=IntegerField()) if whens else (
+            Value(0, output_field=IntegerField())
         )
-        return queryset.annotate(tree_position=position).order_by("tree_position")
+        return queryset.annotate(tree_position=position)
+
+    def get_changelist(self, request, **kwargs):
+        return TreeChangeList
 
     @admin.display(description="Name", ordering="tree_position")
     def tree_name(self, category):

@@ -62,7 +62,7 @@ def product_search_vector():
     return SearchVector("name", "summary", "description", config="simple")
 
 
-def _search(queryset: QuerySet, q: str) -> QuerySet:
+def product_search(queryset: QuerySet, q: str) -> QuerySet:
     """Every word of ``q`` must match (as a prefix on PostgreSQL, a substring elsewhere)."""
     tokens = _SEARCH_TOKEN.findall(q)[:10]
     if not tokens:
@@ -182,12 +182,12 @@ def product_list(*, store, filters: ProductFilters, published_only: bool) -> Que
             | Q(pk__in=Subquery(changed_variants.values("product_id")))
         )
     if filters.q:
-        queryset = _search(queryset, filters.q)
+        queryset = product_search(queryset, filters.q)
     queryset = _with_output_data(queryset)
     sorts = PUBLIC_SORTS if published_only else PRIVATE_SORTS
     if filters.sort:
         order = sorts[filters.sort]
-    elif filters.q and connection.vendor == "postgresql":
+    elif "search_rank" in queryset.query.annotations:
         order = ("-search_rank", *DEFAULT_ORDER)
     else:
         order = DEFAULT_ORDER
@@ -209,10 +209,13 @@ def product_get(*, store, ref: str, published_only: bool) -> Product:
     return product
 
 
-def product_lookup(*, store, ref: str) -> Product:
-    """A product of ``store`` (any status) by id or slug, without related data (for writes:
-    services lock the row themselves)."""
-    product = Product.objects.filter(store=store, **_lookup(ref, "prod")).select_related("store").first()
+def product_lookup(*, store, ref: str, published_only: bool = False) -> Product:
+    """A product of ``store`` by id or slug, without related data (for writes, which lock the
+    row themselves, and for reads of its reviews)."""
+    queryset = Product.objects.filter(store=store, **_lookup(ref, "prod")).select_related("store")
+    if published_only:
+        queryset = queryset.filter(status=Product.Status.PUBLISHED)
+    product = queryset.first()
     if product is None:
         raise NotFound("Product not found.")
     return product

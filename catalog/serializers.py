@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -250,7 +249,7 @@ class ProductSerializer(serializers.Serializer):
     def get_review_count(self, product) -> int:
         return getattr(product, "approved_review_count", 0) or 0
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_average_rating(self, product) -> float | None:
         average = getattr(product, "approved_rating_avg", None)
         return round(float(average), 1) if average is not None else None
@@ -558,7 +557,7 @@ class InventoryInputSerializer(serializers.Serializer):
 
 
 class ProductListQuerySerializer(serializers.Serializer):
-    category = serializers.CharField(required=False, max_length=200)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=200)
     q = serializers.CharField(required=False, max_length=200, allow_blank=True)
     sort = serializers.ChoiceField(choices=["name", "-name", "price", "-price", "createdAt", "-createdAt"],
                                    required=False)
@@ -592,7 +591,7 @@ class ReviewInputSerializer(serializers.Serializer):
 
 class ReviewListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Review.Status.choices, required=False)
-    product_id = serializers.CharField(required=False, max_length=40)
+    product_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class ReviewModerateSerializer(serializers.Serializer):

@@ -78,7 +78,7 @@ class ProductReviewsApi(PublicApi):
         responses=page_envelope(PublicReviewSerializer, meta_serializer=ReviewPageMetaSerializer),
     )
     def get(self, request, product, **kwargs):
-        found = selectors.product_get_purchasable(store=self.store, ref=product)
+        found = selectors.product_lookup(store=self.store, ref=product, published_only=True)
         return self.respond_page(
             selectors.review_list_approved(product=found),
             PublicReviewSerializer,
@@ -93,7 +93,7 @@ class ProductReviewsApi(PublicApi):
     def post(self, request, product, **kwargs):
         if not self.store.feature("reviews"):
             raise Forbidden("Reviews are turned off for this store.", code="reviews_disabled")
-        found = selectors.product_get_purchasable(store=self.store, ref=product)
+        found = selectors.product_lookup(store=self.store, ref=product, published_only=True)
         data = self.validate(ReviewInputSerializer)
         customer = session_customer_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
@@ -135,6 +135,8 @@ class FeedApi(PublicApi):
 
     @extend_schema(
         operation_id="public_feed_get",
+        # The Authorization header is optional here: the key in the path suffices.
+        auth=[{}, {"publishableKey": []}],
         parameters=[
             OpenApiParameter(
                 "platform", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(PLATFORMS)
