@@ -86,7 +86,9 @@ class ProductAdminForm(forms.ModelForm):
         if store is not None and cleaned.get("sku"):
             self.instance.store = store
             try:
-                services.sku_check_unique(store=store, product=self.instance, skus={"sku": cleaned["sku"]})
+                services.sku_check_unique(
+                    store=store, product=self.instance, skus={"sku": cleaned["sku"]}
+                )
             except DomainError as exc:
                 _form_error(self, exc)
         return cleaned
@@ -106,7 +108,9 @@ class OptionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["values_text"].initial = ", ".join(v.value for v in self.instance.values.all())
+            self.fields["values_text"].initial = ", ".join(
+                v.value for v in self.instance.values.all()
+            )
 
     def clean_values_text(self):
         values = [v.strip() for v in self.cleaned_data["values_text"].split(",") if v.strip()]
@@ -146,7 +150,8 @@ class VariantInline(StoreScopedTabularInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .filter(is_default=False)
             .prefetch_related("option_values__option")
         )
@@ -221,11 +226,24 @@ class StockFilter(admin.SimpleListFilter):
 class ProductAdmin(StoreScopedAdmin):
     form = ProductAdminForm
     list_display = (
-        "name", "status", "product_type", "price_display", "stock_display", "variant_count",
-        "featured", "updated_at",
+        "name",
+        "status",
+        "product_type",
+        "price_display",
+        "stock_display",
+        "variant_count",
+        "featured",
+        "updated_at",
     )
     list_display_links = ("name",)
-    list_filter = ("status", "product_type", "featured", "track_inventory", StockFilter, CategoryFilter)
+    list_filter = (
+        "status",
+        "product_type",
+        "featured",
+        "track_inventory",
+        StockFilter,
+        CategoryFilter,
+    )
     search_fields = ("name", "slug", "sku", "barcode", "variants__sku", "id")
     list_select_related = ("store",)
     ordering = ("sort_order", "name")
@@ -236,20 +254,76 @@ class ProductAdmin(StoreScopedAdmin):
     actions = ("publish", "make_draft", "archive")
     save_on_top = True
     fieldsets = (
-        (None, {"fields": ("id", "store", "name", "slug", "status", "product_type", "featured",
-                           "summary", "description", "categories", "sort_order")}),
-        ("Price", {"fields": ("price_amount", "sale_price_amount", "sale_name", "sale_starts_at",
-                              "sale_ends_at", "cost_amount")}),
-        ("Inventory", {"fields": ("stock_panel", "track_inventory", "low_stock_threshold", "sku",
-                                  "barcode", "brand", "min_order_quantity", "max_order_quantity")}),
-        ("Shipping", {"fields": ("shipping_type", "weight_grams", "require_delivery_or_collection",
-                                 "fixed_shipping_rate_amount")}),
-        ("Advanced", {"classes": ("collapse",), "fields": ("metadata", "created_at", "updated_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "store",
+                    "name",
+                    "slug",
+                    "status",
+                    "product_type",
+                    "featured",
+                    "summary",
+                    "description",
+                    "categories",
+                    "sort_order",
+                )
+            },
+        ),
+        (
+            "Price",
+            {
+                "fields": (
+                    "price_amount",
+                    "sale_price_amount",
+                    "sale_name",
+                    "sale_starts_at",
+                    "sale_ends_at",
+                    "cost_amount",
+                )
+            },
+        ),
+        (
+            "Inventory",
+            {
+                "fields": (
+                    "stock_panel",
+                    "track_inventory",
+                    "low_stock_threshold",
+                    "sku",
+                    "barcode",
+                    "brand",
+                    "min_order_quantity",
+                    "max_order_quantity",
+                )
+            },
+        ),
+        (
+            "Shipping",
+            {
+                "fields": (
+                    "shipping_type",
+                    "weight_grams",
+                    "require_delivery_or_collection",
+                    "fixed_shipping_rate_amount",
+                )
+            },
+        ),
+        (
+            "Advanced",
+            {"classes": ("collapse",), "fields": ("metadata", "created_at", "updated_at")},
+        ),
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            total_stock=Sum("variants__stock"), n_variants=Count("variants", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                total_stock=Sum("variants__stock"), n_variants=Count("variants", distinct=True)
+            )
         )
 
     def get_urls(self):
@@ -268,7 +342,9 @@ class ProductAdmin(StoreScopedAdmin):
         text = format_minor(product.price_amount, product.store.currency)
         if product.sale_active():
             return format_html(
-                "<s>{}</s> {}", text, format_minor(product.sale_price_amount, product.store.currency)
+                "<s>{}</s> {}",
+                text,
+                format_minor(product.sale_price_amount, product.store.currency),
             )
         return text
 
@@ -290,8 +366,9 @@ class ProductAdmin(StoreScopedAdmin):
         variants = product.variants.prefetch_related("option_values__option")
         rows = format_html_join("", "<li>{}</li>", ((_variant_label(v),) for v in variants))
         url = reverse("admin:catalog_product_stock", args=[product.pk])
-        return format_html('<ul style="margin:0">{}</ul><a class="button" href="{}">Adjust stock</a>',
-                           rows, url)
+        return format_html(
+            '<ul style="margin:0">{}</ul><a class="button" href="{}">Adjust stock</a>', rows, url
+        )
 
     # -- saving -------------------------------------------------------------------------
     def save_related(self, request, form, formsets, change):
@@ -300,7 +377,9 @@ class ProductAdmin(StoreScopedAdmin):
         for formset in sorted(formsets, key=lambda fs: fs.model is ProductOption):
             self.save_formset(request, form, formset, change=change)
         if not form.instance.variants.exists():
-            services.product_options_replace(product=form.instance, options=[], actor=_actor(request))
+            services.product_options_replace(
+                product=form.instance, options=[], actor=_actor(request)
+            )
         services.product_notify_saved(product=form.instance, created=not change)
 
     def save_formset(self, request, form, formset, change):
@@ -313,13 +392,20 @@ class ProductAdmin(StoreScopedAdmin):
                 if formset.can_delete and formset._should_delete_form(option_form):
                     continue
                 data = option_form.cleaned_data
-                options.append((data.get("position") or 0, len(options),
-                                {"name": data["name"].strip(), "values": data["values_text"]}))
+                options.append(
+                    (
+                        data.get("position") or 0,
+                        len(options),
+                        {"name": data["name"].strip(), "values": data["values_text"]},
+                    )
+                )
             options = [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
             # The admin's change message reads these, normally set by formset.save().
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             try:
-                services.product_options_replace(product=product, options=options, actor=_actor(request))
+                services.product_options_replace(
+                    product=product, options=options, actor=_actor(request)
+                )
             except DomainError as exc:
                 messages.error(request, f"Options not saved: {exc.message}")
             return
@@ -337,8 +423,12 @@ class ProductAdmin(StoreScopedAdmin):
         updated = 0
         for product in queryset:
             if product.status != status:
-                services.product_update(product=product, data={"status": status}, actor=_actor(request),
-                                        source=InventoryAdjustment.Source.DASHBOARD)
+                services.product_update(
+                    product=product,
+                    data={"status": status},
+                    actor=_actor(request),
+                    source=InventoryAdjustment.Source.DASHBOARD,
+                )
                 updated += 1
         self.message_user(request, f"{updated} product(s) now {status}.")
 
@@ -426,8 +516,18 @@ class StockAdjustForm(forms.Form):
 
 @admin.register(InventoryAdjustment)
 class InventoryAdjustmentAdmin(StoreScopedAdmin):
-    list_display = ("created_at", "product", "variant", "stock_before", "stock_after", "change",
-                    "source", "reason", "actor", "reference")
+    list_display = (
+        "created_at",
+        "product",
+        "variant",
+        "stock_before",
+        "stock_after",
+        "change",
+        "source",
+        "reason",
+        "actor",
+        "reference",
+    )
     list_filter = ("source",)
     search_fields = ("product__name", "variant__sku", "reason", "reference", "actor")
     list_select_related = ("product", "variant")
@@ -506,17 +606,37 @@ class CategoryAdmin(StoreScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("id", "created_at", "updated_at")
     autocomplete_fields = ("parent",)
-    fields = ("id", "store", "name", "slug", "parent", "description", "image", "meta_title",
-              "meta_description", "published", "sort_order", "created_at", "updated_at")
+    fields = (
+        "id",
+        "store",
+        "name",
+        "slug",
+        "parent",
+        "description",
+        "image",
+        "meta_title",
+        "meta_description",
+        "published",
+        "sort_order",
+        "created_at",
+        "updated_at",
+    )
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).annotate(n_products=Count("products", distinct=True))
-        rows = list(self.scope_queryset(request, Category.objects.order_by("sort_order", "name"))
-                    .only("pk", "parent_id"))
+        queryset = (
+            super().get_queryset(request).annotate(n_products=Count("products", distinct=True))
+        )
+        rows = list(
+            self.scope_queryset(request, Category.objects.order_by("sort_order", "name")).only(
+                "pk", "parent_id"
+            )
+        )
         self._tree = _tree_order(rows)
         whens = [When(pk=pk, then=Value(pos)) for pk, (pos, _) in self._tree.items()]
-        position = Case(*whens, default=Value(len(self._tree)), output_field=IntegerField()) if whens else (
-            Value(0, output_field=IntegerField())
+        position = (
+            Case(*whens, default=Value(len(self._tree)), output_field=IntegerField())
+            if whens
+            else (Value(0, output_field=IntegerField()))
         )
         return queryset.annotate(tree_position=position)
 
@@ -526,8 +646,12 @@ class CategoryAdmin(StoreScopedAdmin):
     @admin.display(description="Name", ordering="tree_position")
     def tree_name(self, category):
         depth = getattr(self, "_tree", {}).get(category.pk, (0, 0))[1]
-        return format_html('<span style="padding-left:{}em">{}{}</span>', depth * 1.5,
-                           "└ " if depth else "", category.name)
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            depth * 1.5,
+            "└ " if depth else "",
+            category.name,
+        )
 
     @admin.display(description="Products", ordering="n_products")
     def product_total(self, category):
@@ -539,15 +663,42 @@ class CategoryAdmin(StoreScopedAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(StoreScopedAdmin):
-    list_display = ("product", "rating", "title", "author_name", "author_email", "verified_purchase",
-                    "status", "created_at")
+    list_display = (
+        "product",
+        "rating",
+        "title",
+        "author_name",
+        "author_email",
+        "verified_purchase",
+        "status",
+        "created_at",
+    )
     list_filter = ("status", "rating", "verified_purchase")
     search_fields = ("title", "body", "author_name", "author_email", "product__name")
     list_select_related = ("product",)
-    readonly_fields = ("id", "product", "customer", "author_email", "verified_purchase", "created_at",
-                       "updated_at")
-    fields = ("id", "product", "status", "rating", "title", "body", "author_name", "author_email",
-              "customer", "verified_purchase", "created_at", "updated_at")
+    readonly_fields = (
+        "id",
+        "product",
+        "customer",
+        "author_email",
+        "verified_purchase",
+        "created_at",
+        "updated_at",
+    )
+    fields = (
+        "id",
+        "product",
+        "status",
+        "rating",
+        "title",
+        "body",
+        "author_name",
+        "author_email",
+        "customer",
+        "verified_purchase",
+        "created_at",
+        "updated_at",
+    )
     actions = ("approve", "reject")
 
     def has_add_permission(self, request):

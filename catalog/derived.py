@@ -45,7 +45,7 @@ def variant_in_stock(variant: Variant, product: Product) -> bool:
 
 
 def variant_name(variant: Variant) -> str:
-    """"M / Red" from the option values (in option order); "" for a default variant."""
+    """ "M / Red" from the option values (in option order); "" for a default variant."""
     values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
     return " / ".join(v.value for v in values)
 
@@ -55,8 +55,9 @@ def variant_option_map(variant: Variant) -> dict[str, str]:
     return {v.option.name: v.value for v in values}
 
 
-def product_facts(product: Product, at: datetime | None = None,
-                  variants: list[Variant] | None = None) -> ProductFacts:
+def product_facts(
+    product: Product, at: datetime | None = None, variants: list[Variant] | None = None
+) -> ProductFacts:
     """Derived values of ``product`` from its prefetched variants (or ``variants``)."""
     cached = getattr(product, "_facts", None)
     if cached is not None:
@@ -66,13 +67,16 @@ def product_facts(product: Product, at: datetime | None = None,
     default = next((v for v in variants if v.is_default), None)
     option_variants = [v for v in variants if not v.is_default]
     current = product.current_price_amount(at)
-    prices = [v.price_amount if v.price_amount is not None else current for v in variants] or [current]
+    prices = [v.price_amount if v.price_amount is not None else current for v in variants] or [
+        current
+    ]
     stock = sum(max(v.stock, 0) for v in variants)
     facts = ProductFacts(
         variants=variants,
         default_variant=default,
         option_variants=option_variants,
-        in_stock=bool(variants) and (not product.track_inventory or any(v.stock > 0 for v in variants)),
+        in_stock=bool(variants)
+        and (not product.track_inventory or any(v.stock > 0 for v in variants)),
         inventory_count=0 if product.product_type == Product.ProductType.BUNDLE else stock,
         price_min=min(prices),
         price_max=max(prices),

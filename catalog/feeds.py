@@ -93,7 +93,9 @@ def _item(ctx: FeedContext, entry: FeedEntry, variant: Variant | None) -> str:
         sale = product.sale_price_amount if facts.on_sale else None
     in_stock = variant_in_stock(target, product) if target is not None else facts.in_stock
     pairs = entry.option_values.get(variant.pk, []) if variant is not None else []
-    title = product.name if variant is None else f"{product.name} - {' / '.join(v for _, v in pairs)}"
+    title = (
+        product.name if variant is None else f"{product.name} - {' / '.join(v for _, v in pairs)}"
+    )
     description = _plain(product.description or product.summary) or product.summary or product.name
     images = [path for path, is_video in entry.media if not is_video]
     weight = (target.weight_grams if target is not None else None) or product.weight_grams

@@ -16,7 +16,6 @@ from django.utils import timezone
 from core.ids import PrefixedIdField
 from core.models import BaseModel, StoreOwnedModel
 
-
 #: Stock level at or below which ``inventory.low`` fires when a product sets no threshold.
 DEFAULT_LOW_STOCK_THRESHOLD = 5
 
@@ -68,7 +67,9 @@ class Product(StoreOwnedModel):
     slug = models.SlugField(max_length=255)
     summary = models.CharField(max_length=500, blank=True, default="")
     description = models.TextField(blank=True, default="", help_text="Markdown.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     product_type = models.CharField(
         max_length=16, choices=ProductType.choices, default=ProductType.PHYSICAL
     )
@@ -134,7 +135,10 @@ class Product(StoreOwnedModel):
 
     @property
     def requires_shipping(self) -> bool:
-        return self.shipping_type != self.ShippingType.NONE and self.product_type != self.ProductType.DIGITAL
+        return (
+            self.shipping_type != self.ShippingType.NONE
+            and self.product_type != self.ProductType.DIGITAL
+        )
 
     @property
     def effective_low_stock_threshold(self) -> int:
@@ -250,9 +254,15 @@ class Review(StoreOwnedModel):
     id = PrefixedIdField("prev")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
     )
-    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     title = models.CharField(max_length=200, blank=True, default="")
     body = models.TextField()
     author_name = models.CharField(max_length=100, blank=True, default="")
@@ -287,10 +297,16 @@ class InventoryAdjustment(StoreOwnedModel):
         IMPORT = "import", "Import"
 
     id = PrefixedIdField("inv")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="inventory_adjustments")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="inventory_adjustments"
+    )
     # Kept (variant set to null) when a variant is removed, so the audit trail survives.
     variant = models.ForeignKey(
-        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="inventory_adjustments"
+        Variant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inventory_adjustments",
     )
     stock_before = models.IntegerField()
     stock_after = models.IntegerField()

@@ -43,7 +43,11 @@ PUBLIC_SORTS = {
     "createdAt": ("created_at", "id"),
     "-createdAt": ("-created_at", "-id"),
 }
-PRIVATE_SORTS = {**PUBLIC_SORTS, "updatedAt": ("updated_at", "id"), "-updatedAt": ("-updated_at", "-id")}
+PRIVATE_SORTS = {
+    **PUBLIC_SORTS,
+    "updatedAt": ("updated_at", "id"),
+    "-updatedAt": ("-updated_at", "-id"),
+}
 DEFAULT_ORDER = ("sort_order", "name", "id")
 #: Chunk of products rendered at a time by the ad feeds.
 FEED_CHUNK_SIZE = 500
@@ -71,7 +75,9 @@ def product_search(queryset: QuerySet, q: str) -> QuerySet:
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         # Tokens are \w+ only, so the raw tsquery cannot be malformed.
-        query = SearchQuery(" & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple")
+        query = SearchQuery(
+            " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
+        )
         return queryset.annotate(
             search=product_search_vector(), search_rank=SearchRank(product_search_vector(), query)
         ).filter(search=query)
@@ -122,7 +128,9 @@ def product_prefetches() -> list:
         Prefetch(
             "options",
             queryset=ProductOption.objects.order_by("position", "created_at").prefetch_related(
-                Prefetch("values", queryset=ProductOptionValue.objects.order_by("position", "created_at"))
+                Prefetch(
+                    "values", queryset=ProductOptionValue.objects.order_by("position", "created_at")
+                )
             ),
         ),
         Prefetch("media", queryset=Media.objects.order_by("position", "created_at", "id")),
@@ -131,8 +139,10 @@ def product_prefetches() -> list:
 
 
 def _with_output_data(queryset: QuerySet) -> QuerySet:
-    return _review_aggregates(queryset).annotate(current_price=current_price_expression()).prefetch_related(
-        *product_prefetches()
+    return (
+        _review_aggregates(queryset)
+        .annotate(current_price=current_price_expression())
+        .prefetch_related(*product_prefetches())
     )
 
 
@@ -168,7 +178,9 @@ def product_list(*, store, filters: ProductFilters, published_only: bool) -> Que
     elif filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.category:
-        category = _category_by_ref(store=store, ref=filters.category, published_only=published_only)
+        category = _category_by_ref(
+            store=store, ref=filters.category, published_only=published_only
+        )
         if category is None:
             return queryset.none()
         ids = category_descendant_ids(store=store, category=category)
@@ -252,7 +264,9 @@ def _feed_chunk(products: list[Product]) -> list[FeedEntry]:
     ids = [p.pk for p in products]
     by_id = {p.pk: p for p in products}
     variants: dict[str, list[Variant]] = {pk: [] for pk in ids}
-    for variant in Variant.objects.filter(product_id__in=ids).order_by("position", "created_at", "id"):
+    for variant in Variant.objects.filter(product_id__in=ids).order_by(
+        "position", "created_at", "id"
+    ):
         variant.product = by_id[variant.product_id]
         variants[variant.product_id].append(variant)
     option_values: dict[str, list[tuple[str, str]]] = {}
@@ -361,7 +375,9 @@ def category_list(*, store) -> QuerySet:
 
 
 def category_lookup(*, store, ref: str) -> Category:
-    category = Category.objects.filter(store=store, **_lookup(ref, "cat")).select_related("store").first()
+    category = (
+        Category.objects.filter(store=store, **_lookup(ref, "cat")).select_related("store").first()
+    )
     if category is None:
         raise NotFound("Category not found.")
     return category

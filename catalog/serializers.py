@@ -265,7 +265,9 @@ class PrivateProductSerializer(ProductSerializer):
     barcode = serializers.CharField()
     brand = serializers.CharField()
     weight_grams = serializers.IntegerField(allow_null=True)
-    sale_price = serializers.SerializerMethodField(help_text="The stored sale price, active or not.")
+    sale_price = serializers.SerializerMethodField(
+        help_text="The stored sale price, active or not."
+    )
     sale_name = serializers.CharField()
     sale_starts_at = serializers.DateTimeField(allow_null=True)
     sale_ends_at = serializers.DateTimeField(allow_null=True)
@@ -559,15 +561,25 @@ class InventoryInputSerializer(serializers.Serializer):
 class ProductListQuerySerializer(serializers.Serializer):
     category = serializers.CharField(required=False, allow_blank=True, max_length=200)
     q = serializers.CharField(required=False, max_length=200, allow_blank=True)
-    sort = serializers.ChoiceField(choices=["name", "-name", "price", "-price", "createdAt", "-createdAt"],
-                                   required=False)
+    sort = serializers.ChoiceField(
+        choices=["name", "-name", "price", "-price", "createdAt", "-createdAt"], required=False
+    )
 
 
 class PrivateProductListQuerySerializer(ProductListQuerySerializer):
     status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
     updated_after = serializers.DateTimeField(required=False)
     sort = serializers.ChoiceField(
-        choices=["name", "-name", "price", "-price", "createdAt", "-createdAt", "updatedAt", "-updatedAt"],
+        choices=[
+            "name",
+            "-name",
+            "price",
+            "-price",
+            "createdAt",
+            "-createdAt",
+            "updatedAt",
+            "-updatedAt",
+        ],
         required=False,
     )
 

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.exceptions import Conflict, NotFound, Unprocessable, field_error
+from core.exceptions import Conflict, NotFound, field_error
 
 from .images import image_aspect_ratio
 from .models import (
@@ -111,8 +111,16 @@ def _write_stock(variant: Variant, after: int) -> None:
     variant.stock = after
 
 
-def _audit(variant: Variant, before: int, after: int, *, reason: str, source: str,
-           reference: str = "", actor: str = "") -> InventoryAdjustment:
+def _audit(
+    variant: Variant,
+    before: int,
+    after: int,
+    *,
+    reason: str,
+    source: str,
+    reference: str = "",
+    actor: str = "",
+) -> InventoryAdjustment:
     return InventoryAdjustment.objects.create(
         store_id=variant.product.store_id,
         product_id=variant.product_id,
@@ -138,9 +146,17 @@ def _low_stock_events(products: dict[str, Product], *, mode: str | None, referen
 
 
 @transaction.atomic
-def stock_adjust(*, variant: Variant, operation: str, quantity: int, reason: str = "",
-                 source: str = InventoryAdjustment.Source.API, reference: str = "",
-                 actor: str = "", mode: str | None = None) -> InventoryAdjustment:
+def stock_adjust(
+    *,
+    variant: Variant,
+    operation: str,
+    quantity: int,
+    reason: str = "",
+    source: str = InventoryAdjustment.Source.API,
+    reference: str = "",
+    actor: str = "",
+    mode: str | None = None,
+) -> InventoryAdjustment:
     """Set, increment or decrement one variant's stock atomically.
 
     A decrement below zero is a 409 and changes nothing. ``variant.stock`` is updated.
@@ -166,17 +182,23 @@ def stock_adjust(*, variant: Variant, operation: str, quantity: int, reason: str
             )
     _write_stock(locked, after)
     variant.stock = after
-    adjustment = _audit(locked, before, after, reason=reason, source=source, reference=reference,
-                        actor=actor)
+    adjustment = _audit(
+        locked, before, after, reason=reason, source=source, reference=reference, actor=actor
+    )
     if _crossed_low(locked, before, after):
         _low_stock_events({locked.product_id: locked.product}, mode=mode, reference=reference)
     return adjustment
 
 
 @transaction.atomic
-def stock_reserve(*, lines: list[StockLine], source: str = InventoryAdjustment.Source.CHECKOUT,
-                  reference: str = "", reason: str = "Reserved at checkout",
-                  mode: str | None = None) -> None:
+def stock_reserve(
+    *,
+    lines: list[StockLine],
+    source: str = InventoryAdjustment.Source.CHECKOUT,
+    reference: str = "",
+    reason: str = "Reserved at checkout",
+    mode: str | None = None,
+) -> None:
     """Take stock for every line or for none: a line that cannot be satisfied is a 409
     naming it (``fields`` carries its label). Untracked products are not counted."""
     variants = _locked_variants(line.variant_id for line in lines)
@@ -187,8 +209,11 @@ def stock_reserve(*, lines: list[StockLine], source: str = InventoryAdjustment.S
         variant = variants.get(line.variant_id)
         label = line.label or line.variant_id
         if variant is None:
-            raise Conflict(f"{label} is no longer available.", code="out_of_stock",
-                           fields={label: ["No longer available."]})
+            raise Conflict(
+                f"{label} is no longer available.",
+                code="out_of_stock",
+                fields={label: ["No longer available."]},
+            )
         if variant.product.track_inventory and variant.stock < wanted[line.variant_id]:
             raise Conflict(
                 f"Only {variant.stock} of {label} left in stock.",
@@ -202,15 +227,18 @@ def stock_reserve(*, lines: list[StockLine], source: str = InventoryAdjustment.S
             continue
         before = variant.stock
         _write_stock(variant, before - quantity)
-        _audit(variant, before, before - quantity, reason=reason, source=source, reference=reference)
+        _audit(
+            variant, before, before - quantity, reason=reason, source=source, reference=reference
+        )
         if _crossed_low(variant, before, before - quantity):
             low[variant.product_id] = variant.product
     _low_stock_events(low, mode=mode, reference=reference)
 
 
 @transaction.atomic
-def stock_release(*, lines: list[StockLine], source: str, reference: str = "",
-                  reason: str = "") -> None:
+def stock_release(
+    *, lines: list[StockLine], source: str, reference: str = "", reason: str = ""
+) -> None:
     """Put stock back (expired or failed payment, cancellation, refund restock)."""
     variants = _locked_variants(line.variant_id for line in lines)
     for line in lines:
@@ -231,10 +259,17 @@ class InventoryResult:
     updated_at: object
 
 
-def product_inventory_adjust(*, product: Product, variant_id: str | None, operation: str,
-                             quantity: int, reason: str = "", mode: str | None = None,
-                             source: str = InventoryAdjustment.Source.API,
-                             actor: str = "") -> InventoryResult:
+def product_inventory_adjust(
+    *,
+    product: Product,
+    variant_id: str | None,
+    operation: str,
+    quantity: int,
+    reason: str = "",
+    mode: str | None = None,
+    source: str = InventoryAdjustment.Source.API,
+    actor: str = "",
+) -> InventoryResult:
     """Adjust the stock of a simple product (its default variant) or of one of its variants.
 
     A variant-based product needs ``variant_id`` (422 without it)."""
@@ -248,8 +283,15 @@ def product_inventory_adjust(*, product: Product, variant_id: str | None, operat
             raise field_error(
                 "variantId", "This product has variants: say which one with variantId."
             )
-    adjustment = stock_adjust(variant=variant, operation=operation, quantity=quantity,
-                              reason=reason, source=source, actor=actor, mode=mode)
+    adjustment = stock_adjust(
+        variant=variant,
+        operation=operation,
+        quantity=quantity,
+        reason=reason,
+        source=source,
+        actor=actor,
+        mode=mode,
+    )
     return InventoryResult(
         product_id=product.pk,
         variant_id=variant.pk,
@@ -272,7 +314,9 @@ def _slug_base(name: str, fallback: str) -> str:
 def unique_slug(*, model, store, name: str, fallback: str, exclude_pk: str | None = None) -> str:
     """A slug from ``name`` free in ``store``: ``candle``, then ``candle-2``, ``candle-3``..."""
     base = _slug_base(name, fallback)
-    taken_qs = model.objects.filter(store=store).filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+    taken_qs = model.objects.filter(store=store).filter(
+        Q(slug=base) | Q(slug__startswith=f"{base}-")
+    )
     if exclude_pk:
         taken_qs = taken_qs.exclude(pk=exclude_pk)
     taken = set(taken_qs.values_list("slug", flat=True))
@@ -290,7 +334,9 @@ def _check_slug_free(*, model, store, slug: str, exclude_pk: str | None = None) 
     if exclude_pk:
         queryset = queryset.exclude(pk=exclude_pk)
     if queryset.exists():
-        raise field_error("slug", f"The slug {slug!r} is already used by another {model._meta.verbose_name}.")
+        raise field_error(
+            "slug", f"The slug {slug!r} is already used by another {model._meta.verbose_name}."
+        )
 
 
 # -- products ---------------------------------------------------------------------------
@@ -337,7 +383,11 @@ def product_check_rules(product: Product) -> None:
         raise field_error(
             "maxOrderQuantity", "The maximum order quantity must be at least the minimum."
         )
-    if product.sale_starts_at and product.sale_ends_at and product.sale_ends_at <= product.sale_starts_at:
+    if (
+        product.sale_starts_at
+        and product.sale_ends_at
+        and product.sale_ends_at <= product.sale_starts_at
+    ):
         raise field_error("saleEndsAt", "The sale must end after it starts.")
 
 
@@ -389,11 +439,20 @@ def _create_variant(*, product: Product, stock: int, actor: str, source: str, **
 
 def _set_stock(variant: Variant, stock: int, *, actor: str, source: str, mode: str | None) -> None:
     if stock != variant.stock:
-        stock_adjust(variant=variant, operation="set", quantity=stock, reason="Product update",
-                     source=source, actor=actor, mode=mode)
+        stock_adjust(
+            variant=variant,
+            operation="set",
+            quantity=stock,
+            reason="Product update",
+            source=source,
+            actor=actor,
+            mode=mode,
+        )
 
 
-def _sync_options(product: Product, options: list[dict]) -> dict[str, dict[str, ProductOptionValue]]:
+def _sync_options(
+    product: Product, options: list[dict]
+) -> dict[str, dict[str, ProductOptionValue]]:
     """Make the product's options exactly ``options`` (kept rows keep their ids); return
     ``{option name: {value: ProductOptionValue}}``."""
     existing = {o.name.lower(): o for o in product.options.prefetch_related("values")}
@@ -405,7 +464,9 @@ def _sync_options(product: Product, options: list[dict]) -> dict[str, dict[str, 
     for position, data in enumerate(options):
         option = existing.get(data["name"].lower())
         if option is None:
-            option = ProductOption.objects.create(product=product, name=data["name"], position=position)
+            option = ProductOption.objects.create(
+                product=product, name=data["name"], position=position
+            )
             current = {}
         else:
             if option.name != data["name"] or option.position != position:
@@ -433,7 +494,9 @@ def _combination_key(pairs: dict[str, str]) -> frozenset:
     return frozenset((k.lower(), v.lower()) for k, v in pairs.items())
 
 
-def _validate_variants(variants: list[dict], options: dict[str, dict[str, ProductOptionValue]]) -> list:
+def _validate_variants(
+    variants: list[dict], options: dict[str, dict[str, ProductOptionValue]]
+) -> list:
     """Each variant names exactly one known value of every option; combinations are unique.
     Returns the option value rows of each variant."""
     by_lower = {name.lower(): (name, values) for name, values in options.items()}
@@ -474,16 +537,25 @@ def _existing_variant_keys(product: Product) -> dict[frozenset, Variant]:
     }
 
 
-def _make_simple(product: Product, *, stock: int | None, actor: str, source: str,
-                 mode: str | None) -> None:
+def _make_simple(
+    product: Product, *, stock: int | None, actor: str, source: str, mode: str | None
+) -> None:
     for variant in product.variants.filter(is_default=False):
         _remove_variant(variant, actor=actor, source=source, reason="Variant removed")
     product.options.all().delete()
     default = product.variants.filter(is_default=True).first()
     fields = {"sku": product.sku, "barcode": product.barcode, "weight_grams": product.weight_grams}
     if default is None:
-        _create_variant(product=product, stock=stock or 0, actor=actor, source=source,
-                        is_default=True, price_amount=None, position=0, **fields)
+        _create_variant(
+            product=product,
+            stock=stock or 0,
+            actor=actor,
+            source=source,
+            is_default=True,
+            price_amount=None,
+            position=0,
+            **fields,
+        )
         return
     changed = [k for k, v in fields.items() if getattr(default, k) != v]
     if changed or default.price_amount is not None:
@@ -495,8 +567,15 @@ def _make_simple(product: Product, *, stock: int | None, actor: str, source: str
         _set_stock(default, stock, actor=actor, source=source, mode=mode)
 
 
-def _make_variant_based(product: Product, *, options: list[dict] | None, variants: list[dict] | None,
-                        actor: str, source: str, mode: str | None) -> None:
+def _make_variant_based(
+    product: Product,
+    *,
+    options: list[dict] | None,
+    variants: list[dict] | None,
+    actor: str,
+    source: str,
+    mode: str | None,
+) -> None:
     old = _existing_variant_keys(product)
     default = product.variants.filter(is_default=True).first()
     if options is not None:
@@ -529,8 +608,14 @@ def _make_variant_based(product: Product, *, options: list[dict] | None, variant
         if "price" in data:
             fields["price_amount"] = data["price"]
         if variant is None:
-            variant = _create_variant(product=product, stock=data.get("stock", 0), actor=actor,
-                                      source=source, position=position, **fields)
+            variant = _create_variant(
+                product=product,
+                stock=data.get("stock", 0),
+                actor=actor,
+                source=source,
+                position=position,
+                **fields,
+            )
         else:
             kept.add(variant.pk)
             fields["position"] = position
@@ -551,8 +636,9 @@ def _make_variant_based(product: Product, *, options: list[dict] | None, variant
     )
 
 
-def _apply_structure(product: Product, data: dict, *, creating: bool, actor: str, source: str,
-                     mode: str | None) -> None:
+def _apply_structure(
+    product: Product, data: dict, *, creating: bool, actor: str, source: str, mode: str | None
+) -> None:
     options = data.get("options")
     variants = data.get("variants")
     stock = data.get("stock")
@@ -569,15 +655,19 @@ def _apply_structure(product: Product, data: dict, *, creating: bool, actor: str
     if stock is not None:
         raise field_error("stock", "Set stock on each variant of a variant-based product.")
     if options is not None or variants is not None:
-        _make_variant_based(product, options=options, variants=variants, actor=actor,
-                            source=source, mode=mode)
+        _make_variant_based(
+            product, options=options, variants=variants, actor=actor, source=source, mode=mode
+        )
 
 
 def _assign(product: Product, data: dict) -> None:
     for key, field in PRODUCT_FIELDS.items():
         if key in data:
             value = data[key]
-            if key in ("sku", "barcode", "brand", "summary", "description", "sale_name") and value is None:
+            if (
+                key in ("sku", "barcode", "brand", "summary", "description", "sale_name")
+                and value is None
+            ):
                 value = ""
             setattr(product, field, value)
 
@@ -592,19 +682,32 @@ def _save_product(product: Product, *, auto_slug: bool) -> None:
         except IntegrityError:
             if not auto_slug or attempt == 2:
                 raise
-            product.slug = unique_slug(model=Product, store=product.store, name=product.name,
-                                       fallback="product", exclude_pk=product.pk)
+            product.slug = unique_slug(
+                model=Product,
+                store=product.store,
+                name=product.name,
+                fallback="product",
+                exclude_pk=product.pk,
+            )
 
 
 @transaction.atomic
-def product_create(*, store, data: dict, mode: str | None = None, actor: str = "",
-                   source: str = InventoryAdjustment.Source.API) -> Product:
+def product_create(
+    *,
+    store,
+    data: dict,
+    mode: str | None = None,
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.API,
+) -> Product:
     """Create a product from validated input (see ``ProductInputSerializer``)."""
     product = Product(store=store)
     _assign(product, data)
     auto_slug = not data.get("slug")
     if auto_slug:
-        product.slug = unique_slug(model=Product, store=store, name=product.name, fallback="product")
+        product.slug = unique_slug(
+            model=Product, store=store, name=product.name, fallback="product"
+        )
     else:
         _check_slug_free(model=Product, store=store, slug=product.slug)
     product_check_rules(product)
@@ -621,13 +724,23 @@ def product_create(*, store, data: dict, mode: str | None = None, actor: str = "
 
 
 @transaction.atomic
-def product_update(*, product: Product, data: dict, mode: str | None = None, actor: str = "",
-                   source: str = InventoryAdjustment.Source.API) -> Product:
+def product_update(
+    *,
+    product: Product,
+    data: dict,
+    mode: str | None = None,
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.API,
+) -> Product:
     """Change only the fields in ``data``; ``options``/``variants`` replace when sent."""
-    product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    )
     _assign(product, data)
     if "slug" in data:
-        _check_slug_free(model=Product, store=product.store, slug=product.slug, exclude_pk=product.pk)
+        _check_slug_free(
+            model=Product, store=product.store, slug=product.slug, exclude_pk=product.pk
+        )
     product_check_rules(product)
     if "category_ids" in data:
         product.categories.set(_store_categories(store=product.store, ids=data["category_ids"]))
@@ -649,7 +762,9 @@ def product_update(*, product: Product, data: dict, mode: str | None = None, act
 @transaction.atomic
 def product_archive(*, product: Product, mode: str | None = None) -> Product:
     """Soft-delete: off the storefront, kept for past orders. Archiving twice is a no-op."""
-    product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    )
     if product.status == Product.Status.ARCHIVED:
         return product
     product.status = Product.Status.ARCHIVED
@@ -660,12 +775,19 @@ def product_archive(*, product: Product, mode: str | None = None) -> Product:
 
 def product_notify_saved(*, product: Product, created: bool, mode: str | None = None) -> None:
     """Record product.created / product.updated for a change made outside the API (dashboard)."""
-    _product_event(product=product, type="product.created" if created else "product.updated", mode=mode)
+    _product_event(
+        product=product, type="product.created" if created else "product.updated", mode=mode
+    )
 
 
 @transaction.atomic
-def product_options_replace(*, product: Product, options: list[dict], actor: str = "",
-                            source: str = InventoryAdjustment.Source.DASHBOARD) -> None:
+def product_options_replace(
+    *,
+    product: Product,
+    options: list[dict],
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.DASHBOARD,
+) -> None:
     """Set a product's options (``[{"name", "values"}]``) and restore the invariant: no
     options, one default variant mirroring the product's sku, barcode and weight; with
     options, one variant per combination (existing combinations keep their id, sku, price and
@@ -674,8 +796,9 @@ def product_options_replace(*, product: Product, options: list[dict], actor: str
     if not options:
         _make_simple(product, stock=None, actor=actor, source=source, mode=None)
         return
-    _make_variant_based(product, options=options, variants=None, actor=actor, source=source,
-                        mode=None)
+    _make_variant_based(
+        product, options=options, variants=None, actor=actor, source=source, mode=None
+    )
 
 
 # -- media ------------------------------------------------------------------------------
@@ -693,18 +816,33 @@ def media_save(*, media: Media) -> Media:
     return media
 
 
-def media_create(*, product: Product, file, alt: str = "", position: int = 0,
-                 is_video: bool = False, aspect_ratio: float | None = None) -> Media:
-    media = Media(product=product, alt=alt, position=position, is_video=is_video,
-                  aspect_ratio=aspect_ratio)
+def media_create(
+    *,
+    product: Product,
+    file,
+    alt: str = "",
+    position: int = 0,
+    is_video: bool = False,
+    aspect_ratio: float | None = None,
+) -> Media:
+    media = Media(
+        product=product, alt=alt, position=position, is_video=is_video, aspect_ratio=aspect_ratio
+    )
     media.file.save(file.name, file, save=False)
     return media_save(media=media)
 
 
 # -- categories -------------------------------------------------------------------------
 
-CATEGORY_FIELDS = ("name", "slug", "description", "meta_title", "meta_description", "published",
-                   "sort_order")
+CATEGORY_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "meta_title",
+    "meta_description",
+    "published",
+    "sort_order",
+)
 
 
 def category_parent_check(*, category: Category, parent_id: str | None) -> Category | None:
@@ -716,7 +854,9 @@ def category_parent_check(*, category: Category, parent_id: str | None) -> Categ
     node, seen = parent, set()
     while node is not None:
         if node.pk == category.pk:
-            raise field_error("parentId", "A category cannot be placed under itself or its own children.")
+            raise field_error(
+                "parentId", "A category cannot be placed under itself or its own children."
+            )
         if node.pk in seen:
             break
         seen.add(node.pk)
@@ -733,7 +873,9 @@ def category_create(*, store, data: dict) -> Category:
     if data.get("slug"):
         _check_slug_free(model=Category, store=store, slug=category.slug)
     else:
-        category.slug = unique_slug(model=Category, store=store, name=category.name, fallback="category")
+        category.slug = unique_slug(
+            model=Category, store=store, name=category.name, fallback="category"
+        )
     category.parent = category_parent_check(category=category, parent_id=data.get("parent_id"))
     category.full_clean(validate_unique=False, validate_constraints=False)
     category.save()
@@ -744,13 +886,20 @@ def category_create(*, store, data: dict) -> Category:
 def category_update(*, category: Category, data: dict) -> Category:
     if "parent_id" in data:
         # Serialise tree changes of the store so two moves cannot build a cycle together.
-        list(Category.objects.select_for_update().filter(store=category.store).order_by("pk").values_list("pk"))
+        list(
+            Category.objects.select_for_update()
+            .filter(store=category.store)
+            .order_by("pk")
+            .values_list("pk")
+        )
         category.refresh_from_db()
     for key in CATEGORY_FIELDS:
         if key in data:
             setattr(category, key, data[key])
     if "slug" in data:
-        _check_slug_free(model=Category, store=category.store, slug=category.slug, exclude_pk=category.pk)
+        _check_slug_free(
+            model=Category, store=category.store, slug=category.slug, exclude_pk=category.pk
+        )
     if "parent_id" in data:
         category.parent = category_parent_check(category=category, parent_id=data["parent_id"])
     category.full_clean(validate_unique=False, validate_constraints=False)
@@ -774,7 +923,9 @@ def category_delete(*, category: Category) -> None:
 PAID_STATUSES = ("paid", "partially_refunded")
 
 
-def review_verified_purchase(*, product: Product, email: str, customer=None, mode: str | None) -> bool:
+def review_verified_purchase(
+    *, product: Product, email: str, customer=None, mode: str | None
+) -> bool:
     """True when ``email`` (or ``customer``) has a paid order containing ``product``."""
     from orders.models import Order
 
@@ -798,18 +949,26 @@ def review_verified_purchase(*, product: Product, email: str, customer=None, mod
 
 
 @transaction.atomic
-def review_create(*, product: Product, rating: int, body: str, title: str = "",
-                  author_name: str = "", author_email: str = "", customer=None,
-                  mode: str | None = None) -> Review:
+def review_create(
+    *,
+    product: Product,
+    rating: int,
+    body: str,
+    title: str = "",
+    author_name: str = "",
+    author_email: str = "",
+    customer=None,
+    mode: str | None = None,
+) -> Review:
     """A review awaiting moderation. A guest must give an email; a logged-in customer's name
     and email fill the blanks. A second review of the same product by the same email is a 409."""
     email = (author_email or (customer.email if customer is not None else "")).strip()
     if not email:
         raise field_error("authorEmail", "The authorEmail field is required.")
     name = (author_name or (customer.full_name if customer is not None else "")).strip()
-    duplicate = Review.objects.filter(
-        product=product, author_email__iexact=email
-    ).exclude(status=Review.Status.REJECTED)
+    duplicate = Review.objects.filter(product=product, author_email__iexact=email).exclude(
+        status=Review.Status.REJECTED
+    )
     if duplicate.exists():
         raise Conflict("You have already reviewed this product.", code="already_reviewed")
     review = Review(
@@ -821,16 +980,21 @@ def review_create(*, product: Product, rating: int, body: str, title: str = "",
         body=body,
         author_name=name[:100],
         author_email=email,
-        verified_purchase=review_verified_purchase(product=product, email=email, customer=customer,
-                                                   mode=mode),
+        verified_purchase=review_verified_purchase(
+            product=product, email=email, customer=customer, mode=mode
+        ),
         status=Review.Status.PENDING,
     )
     review.full_clean(exclude=["store", "product", "customer"])
     review.save()
     from webhooks.services import event_record
 
-    event_record(store=product.store, type="review.created",
-                 data=review_payload(review=review, store=product.store), mode=_event_mode(mode))
+    event_record(
+        store=product.store,
+        type="review.created",
+        data=review_payload(review=review, store=product.store),
+        mode=_event_mode(mode),
+    )
     return review
 
 

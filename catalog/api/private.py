@@ -35,7 +35,16 @@ PRODUCT_LIST_PARAMS = [
     OpenApiParameter(
         "sort",
         OpenApiTypes.STR,
-        enum=["name", "-name", "price", "-price", "createdAt", "-createdAt", "updatedAt", "-updatedAt"],
+        enum=[
+            "name",
+            "-name",
+            "price",
+            "-price",
+            "createdAt",
+            "-createdAt",
+            "updatedAt",
+            "-updatedAt",
+        ],
     ),
     *page_params(),
 ]
@@ -73,7 +82,9 @@ class ProductsApi(_ProductOutput, PrivateApi):
     )
     def post(self, request, **kwargs):
         data = self.validate(ProductInputSerializer)
-        product = services.product_create(store=self.store, data=data, mode=self.mode, actor=self.actor)
+        product = services.product_create(
+            store=self.store, data=data, mode=self.mode, actor=self.actor
+        )
         return self.product_response(product.pk, status=http.HTTP_201_CREATED)
 
 
@@ -139,7 +150,9 @@ class CategoriesApi(PrivateApi):
         return self.respond_page(
             selectors.category_list(store=self.store),
             PrivateCategorySerializer,
-            prepare=lambda items: selectors.category_counts_attach(store=self.store, categories=items),
+            prepare=lambda items: selectors.category_counts_attach(
+                store=self.store, categories=items
+            ),
         )
 
     @extend_schema(
@@ -151,7 +164,9 @@ class CategoriesApi(PrivateApi):
         data = self.validate(CategoryInputSerializer)
         category = services.category_create(store=self.store, data=data)
         found = selectors.category_get(store=self.store, ref=category.pk, published_only=False)
-        return self.respond(self.serialize(PrivateCategorySerializer, found), status=http.HTTP_201_CREATED)
+        return self.respond(
+            self.serialize(PrivateCategorySerializer, found), status=http.HTTP_201_CREATED
+        )
 
 
 class CategoryApi(PrivateApi):

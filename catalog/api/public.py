@@ -29,8 +29,12 @@ from ..serializers import (
 )
 
 PRODUCT_LIST_PARAMS = [
-    OpenApiParameter("category", OpenApiTypes.STR, description="Category slug or id (descendants included)."),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Free-text search across name and description."),
+    OpenApiParameter(
+        "category", OpenApiTypes.STR, description="Category slug or id (descendants included)."
+    ),
+    OpenApiParameter(
+        "q", OpenApiTypes.STR, description="Free-text search across name and description."
+    ),
     OpenApiParameter(
         "sort",
         OpenApiTypes.STR,
@@ -99,7 +103,9 @@ class ProductReviewsApi(PublicApi):
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
         review = services.review_create(product=found, customer=customer, mode=self.mode, **data)
-        return self.respond(self.serialize(ReviewCreatedSerializer, review), status=http.HTTP_201_CREATED)
+        return self.respond(
+            self.serialize(ReviewCreatedSerializer, review), status=http.HTTP_201_CREATED
+        )
 
 
 class CategoryTreeApi(PublicApi):

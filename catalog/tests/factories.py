@@ -21,7 +21,9 @@ from catalog.models import (
 _counter = itertools.count(1)
 
 
-def make_category(store, name="Candles", *, parent=None, published=True, slug=None, **fields) -> Category:
+def make_category(
+    store, name="Candles", *, parent=None, published=True, slug=None, **fields
+) -> Category:
     data = {"name": name, "published": published, **fields}
     if slug:
         data["slug"] = slug
@@ -30,8 +32,18 @@ def make_category(store, name="Candles", *, parent=None, published=True, slug=No
     return services.category_create(store=store, data=data)
 
 
-def make_product(store, name="Hand-poured candle", *, price=2400, stock=10, status="published",
-                 options=None, variants=None, categories=(), **fields) -> Product:
+def make_product(
+    store,
+    name="Hand-poured candle",
+    *,
+    price=2400,
+    stock=10,
+    status="published",
+    options=None,
+    variants=None,
+    categories=(),
+    **fields,
+) -> Product:
     """A product through ``product_create`` (simple unless ``options`` are given)."""
     data = {"name": name, "price": price, "status": status, **fields}
     if options is not None:
@@ -50,13 +62,24 @@ def make_variant_product(store, name="Linen shirt", **kwargs) -> Product:
     return make_product(
         store,
         name,
-        options=[{"name": "Size", "values": ["S", "M"]}, {"name": "Colour", "values": ["Red", "Blue"]}],
+        options=[
+            {"name": "Size", "values": ["S", "M"]},
+            {"name": "Colour", "values": ["Red", "Blue"]},
+        ],
         variants=[
             {"option_values": {"Size": "S", "Colour": "Red"}, "sku": f"{name[:3]}-S-R", "stock": 3},
-            {"option_values": {"Size": "S", "Colour": "Blue"}, "sku": f"{name[:3]}-S-B", "stock": 3},
+            {
+                "option_values": {"Size": "S", "Colour": "Blue"},
+                "sku": f"{name[:3]}-S-B",
+                "stock": 3,
+            },
             {"option_values": {"Size": "M", "Colour": "Red"}, "sku": f"{name[:3]}-M-R", "stock": 3},
-            {"option_values": {"Size": "M", "Colour": "Blue"}, "sku": f"{name[:3]}-M-B", "stock": 3,
-             "price": 3000},
+            {
+                "option_values": {"Size": "M", "Colour": "Blue"},
+                "sku": f"{name[:3]}-M-B",
+                "stock": 3,
+                "price": 3000,
+            },
         ],
         **kwargs,
     )
@@ -81,7 +104,9 @@ def make_media(product: Product, *, alt="Front", position=0, name=None) -> Media
     return media
 
 
-def make_review(product: Product, *, rating=5, status=Review.Status.APPROVED, email=None, **fields) -> Review:
+def make_review(
+    product: Product, *, rating=5, status=Review.Status.APPROVED, email=None, **fields
+) -> Review:
     return Review.objects.create(
         store_id=product.store_id,
         product=product,
@@ -94,17 +119,28 @@ def make_review(product: Product, *, rating=5, status=Review.Status.APPROVED, em
     )
 
 
-def bulk_catalogue(store, count: int, *, variants_each=3, media_each=2, categories_each=2) -> list[Product]:
+def bulk_catalogue(
+    store, count: int, *, variants_each=3, media_each=2, categories_each=2
+) -> list[Product]:
     """``count`` published variant-based products, each with ``variants_each`` variants (one
     option), ``media_each`` media rows and ``categories_each`` categories, written in bulk."""
     n = next(_counter)
     categories = Category.objects.bulk_create(
-        [Category(store=store, name=f"Cat {n}-{i}", slug=f"cat-{n}-{i}") for i in range(categories_each)]
+        [
+            Category(store=store, name=f"Cat {n}-{i}", slug=f"cat-{n}-{i}")
+            for i in range(categories_each)
+        ]
     )
     products = Product.objects.bulk_create(
         [
-            Product(store=store, name=f"Bulk {n}-{i}", slug=f"bulk-{n}-{i}", price_amount=1000 + i,
-                    status=Product.Status.PUBLISHED, sort_order=i)
+            Product(
+                store=store,
+                name=f"Bulk {n}-{i}",
+                slug=f"bulk-{n}-{i}",
+                price_amount=1000 + i,
+                status=Product.Status.PUBLISHED,
+                sort_order=i,
+            )
             for i in range(count)
         ]
     )
@@ -112,26 +148,41 @@ def bulk_catalogue(store, count: int, *, variants_each=3, media_each=2, categori
         [ProductOption(product=p, name="Size", position=0) for p in products]
     )
     values = ProductOptionValue.objects.bulk_create(
-        [ProductOptionValue(option=o, value=f"V{j}", position=j) for o in options for j in range(variants_each)]
+        [
+            ProductOptionValue(option=o, value=f"V{j}", position=j)
+            for o in options
+            for j in range(variants_each)
+        ]
     )
     variants = Variant.objects.bulk_create(
-        [Variant(product=p, sku=f"B{n}-{i}-{j}", stock=j, position=j)
-         for i, p in enumerate(products) for j in range(variants_each)]
+        [
+            Variant(product=p, sku=f"B{n}-{i}-{j}", stock=j, position=j)
+            for i, p in enumerate(products)
+            for j in range(variants_each)
+        ]
     )
     through = Variant.option_values.through
     through.objects.bulk_create(
         [through(variant_id=v.pk, productoptionvalue_id=ov.pk) for v, ov in zip(variants, values)]
     )
     Media.objects.bulk_create(
-        [Media(product=p, file=f"products/bulk-{j}.png", alt=f"m{j}", position=j, aspect_ratio=1.0)
-         for p in products for j in range(media_each)]
+        [
+            Media(
+                product=p, file=f"products/bulk-{j}.png", alt=f"m{j}", position=j, aspect_ratio=1.0
+            )
+            for p in products
+            for j in range(media_each)
+        ]
     )
     cat_through = Product.categories.through
     cat_through.objects.bulk_create(
         [cat_through(product_id=p.pk, category_id=c.pk) for p in products for c in categories]
     )
     Review.objects.bulk_create(
-        [Review(store=store, product=p, rating=4, body="ok", status=Review.Status.APPROVED) for p in products]
+        [
+            Review(store=store, product=p, rating=4, body="ok", status=Review.Status.APPROVED)
+            for p in products
+        ]
     )
     return products
 
@@ -148,7 +199,9 @@ def insert_copies(prototype, count: int, vary) -> list[str]:
 
     model = type(prototype)
     fields = list(model._meta.concrete_fields)
-    base = {f.column: f.get_db_prep_save(f.pre_save(prototype, add=True), connection) for f in fields}
+    base = {
+        f.column: f.get_db_prep_save(f.pre_save(prototype, add=True), connection) for f in fields
+    }
     prefix = model._meta.pk.prefix
     table = connection.ops.quote_name(model._meta.db_table)
     columns = list(base)

@@ -23,23 +23,42 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def merchant(shop):
-    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test", password="pw-12345678")
+    user, _ = core_services.merchant_add(
+        store=shop.store, email="owner@acme.test", password="pw-12345678"
+    )
     client = Client()
     client.force_login(user)
     return client
 
 
 def _inline_management(prefix, total=0, initial=0):
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def _product_form(shop, **overrides):
     data = {
-        "store": shop.store.pk, "name": "Linen apron", "slug": "linen-apron", "status": "published",
-        "product_type": "physical", "price_amount": "3200", "min_order_quantity": "1",
-        "shipping_type": "required", "sort_order": "0", "metadata": "{}", "track_inventory": "on",
-        "sku": "", "barcode": "", "brand": "", "summary": "", "description": "", "sale_name": "",
+        "store": shop.store.pk,
+        "name": "Linen apron",
+        "slug": "linen-apron",
+        "status": "published",
+        "product_type": "physical",
+        "price_amount": "3200",
+        "min_order_quantity": "1",
+        "shipping_type": "required",
+        "sort_order": "0",
+        "metadata": "{}",
+        "track_inventory": "on",
+        "sku": "",
+        "barcode": "",
+        "brand": "",
+        "summary": "",
+        "description": "",
+        "sale_name": "",
     }
     data.update(_inline_management("options"))
     data.update(_inline_management("variants"))
@@ -71,11 +90,20 @@ def test_product_list_search_and_stock_filter(merchant, shop, candle):
 def test_add_product_with_options_creates_every_combination(merchant, shop, events):
     data = _product_form(shop)
     data.update(_inline_management("options", total=2))
-    data.update({"options-0-name": "Size", "options-0-values_text": "S, M, L", "options-0-position": "0",
-                 "options-1-name": "Colour", "options-1-values_text": "Natural, Charcoal",
-                 "options-1-position": "1"})
+    data.update(
+        {
+            "options-0-name": "Size",
+            "options-0-values_text": "S, M, L",
+            "options-0-position": "0",
+            "options-1-name": "Colour",
+            "options-1-values_text": "Natural, Charcoal",
+            "options-1-position": "1",
+        }
+    )
     response = merchant.post(reverse("admin:catalog_product_add"), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else ""
+    )
     product = Product.objects.get(slug="linen-apron")
     assert product.variants.count() == 6
     assert not product.variants.filter(is_default=True).exists()
@@ -85,8 +113,10 @@ def test_add_product_with_options_creates_every_combination(merchant, shop, even
 
 
 def test_add_simple_product_gets_a_default_variant(merchant, shop):
-    response = merchant.post(reverse("admin:catalog_product_add"), _product_form(shop, sku="APRON-1", name="Apron",
-                                                                               slug="apron"))
+    response = merchant.post(
+        reverse("admin:catalog_product_add"),
+        _product_form(shop, sku="APRON-1", name="Apron", slug="apron"),
+    )
     assert response.status_code == 302
     product = Product.objects.get(slug="apron")
     variant = default_variant(product)
@@ -94,7 +124,9 @@ def test_add_simple_product_gets_a_default_variant(merchant, shop):
 
 
 def test_product_form_refuses_a_sale_price_above_price(merchant, shop):
-    response = merchant.post(reverse("admin:catalog_product_add"), _product_form(shop, sale_price_amount="5000"))
+    response = merchant.post(
+        reverse("admin:catalog_product_add"), _product_form(shop, sale_price_amount="5000")
+    )
     assert response.status_code == 200
     assert "sale price must be lower" in response.content.decode()
     assert not Product.objects.exists()
@@ -102,10 +134,19 @@ def test_product_form_refuses_a_sale_price_above_price(merchant, shop):
 
 def test_media_upload_stores_the_file_and_its_aspect_ratio(merchant, shop, candle):
     url = reverse("admin:catalog_product_change", args=[candle.pk])
-    data = _product_form(shop, name=candle.name, slug=candle.slug, sku="CANDLE-001", price_amount="2400")
+    data = _product_form(
+        shop, name=candle.name, slug=candle.slug, sku="CANDLE-001", price_amount="2400"
+    )
     data.update(_inline_management("media", total=1))
-    data.update({"media-0-alt": "Front", "media-0-position": "0",
-                 "media-0-file": SimpleUploadedFile("front.png", png_bytes(300, 400), content_type="image/png")})
+    data.update(
+        {
+            "media-0-alt": "Front",
+            "media-0-position": "0",
+            "media-0-file": SimpleUploadedFile(
+                "front.png", png_bytes(300, 400), content_type="image/png"
+            ),
+        }
+    )
     response = merchant.post(url, data)
     assert response.status_code == 302
     media = Media.objects.get(product=candle)
@@ -115,10 +156,19 @@ def test_media_upload_stores_the_file_and_its_aspect_ratio(merchant, shop, candl
 
 def test_media_upload_refuses_a_non_image(merchant, shop, candle):
     url = reverse("admin:catalog_product_change", args=[candle.pk])
-    data = _product_form(shop, name=candle.name, slug=candle.slug, sku="CANDLE-001", price_amount="2400")
+    data = _product_form(
+        shop, name=candle.name, slug=candle.slug, sku="CANDLE-001", price_amount="2400"
+    )
     data.update(_inline_management("media", total=1))
-    data.update({"media-0-alt": "Doc", "media-0-position": "0",
-                 "media-0-file": SimpleUploadedFile("notes.png", b"not an image", content_type="image/png")})
+    data.update(
+        {
+            "media-0-alt": "Doc",
+            "media-0-position": "0",
+            "media-0-file": SimpleUploadedFile(
+                "notes.png", b"not an image", content_type="image/png"
+            ),
+        }
+    )
     response = merchant.post(url, data)
     assert response.status_code == 200
     assert not Media.objects.exists()
@@ -128,8 +178,10 @@ def test_stock_adjustment_page(merchant, candle):
     url = reverse("admin:catalog_product_stock", args=[candle.pk])
     variant = default_variant(candle)
     assert merchant.get(url).status_code == 200
-    response = merchant.post(url, {"variant": variant.pk, "operation": "increment", "quantity": "5",
-                                   "reason": "Delivery"})
+    response = merchant.post(
+        url,
+        {"variant": variant.pk, "operation": "increment", "quantity": "5", "reason": "Delivery"},
+    )
     assert response.status_code == 302
     variant.refresh_from_db()
     assert variant.stock == 15
@@ -137,13 +189,16 @@ def test_stock_adjustment_page(merchant, candle):
     assert (row.stock_before, row.stock_after, row.reason) == (10, 15, "Delivery")
     assert row.actor == "dashboard:owner@acme.test"
 
-    response = merchant.post(url, {"variant": variant.pk, "operation": "decrement", "quantity": "99",
-                                   "reason": "Broken"})
+    response = merchant.post(
+        url, {"variant": variant.pk, "operation": "decrement", "quantity": "99", "reason": "Broken"}
+    )
     assert response.status_code == 200
     assert "Cannot decrement stock" in response.content.decode()
     variant.refresh_from_db()
     assert variant.stock == 15
-    response = merchant.post(url, {"variant": variant.pk, "operation": "set", "quantity": "1", "reason": ""})
+    response = merchant.post(
+        url, {"variant": variant.pk, "operation": "set", "quantity": "1", "reason": ""}
+    )
     assert response.status_code == 200  # a reason is required
     assert InventoryAdjustment.objects.filter(source="dashboard").count() == 1
 
@@ -152,14 +207,26 @@ def test_stock_page_of_another_store_is_404(merchant, other_shop):
     theirs = make_product(other_shop.store, "Theirs")
     url = reverse("admin:catalog_product_stock", args=[theirs.pk])
     assert merchant.get(url).status_code == 404
-    assert merchant.post(url, {"variant": default_variant(theirs).pk, "operation": "set", "quantity": "0",
-                               "reason": "x"}).status_code == 404
+    assert (
+        merchant.post(
+            url,
+            {
+                "variant": default_variant(theirs).pk,
+                "operation": "set",
+                "quantity": "0",
+                "reason": "x",
+            },
+        ).status_code
+        == 404
+    )
     assert default_variant(theirs).stock == 10
 
 
 def test_archive_action(merchant, candle, events):
-    response = merchant.post(reverse("admin:catalog_product_changelist"),
-                             {"action": "archive", "_selected_action": [candle.pk]})
+    response = merchant.post(
+        reverse("admin:catalog_product_changelist"),
+        {"action": "archive", "_selected_action": [candle.pk]},
+    )
     assert response.status_code == 302
     candle.refresh_from_db()
     assert candle.status == "archived"
@@ -178,10 +245,20 @@ def test_category_tree_order_and_indent(merchant, shop):
 def test_category_parent_cycle_refused(merchant, shop):
     root = make_category(shop.store, "Root")
     child = make_category(shop.store, "Child", parent=root)
-    response = merchant.post(reverse("admin:catalog_category_change", args=[root.pk]), {
-        "store": shop.store.pk, "name": "Root", "slug": "root", "parent": child.pk, "published": "on",
-        "sort_order": "0", "description": "", "meta_title": "", "meta_description": "",
-    })
+    response = merchant.post(
+        reverse("admin:catalog_category_change", args=[root.pk]),
+        {
+            "store": shop.store.pk,
+            "name": "Root",
+            "slug": "root",
+            "parent": child.pk,
+            "published": "on",
+            "sort_order": "0",
+            "description": "",
+            "meta_title": "",
+            "meta_description": "",
+        },
+    )
     assert response.status_code == 200
     root.refresh_from_db()
     assert root.parent_id is None
@@ -205,7 +282,9 @@ def test_inventory_audit_is_read_only(merchant, candle):
 
 
 def test_change_page_shows_options_variants_and_stock(merchant, shirt):
-    content = merchant.get(reverse("admin:catalog_product_change", args=[shirt.pk])).content.decode()
+    content = merchant.get(
+        reverse("admin:catalog_product_change", args=[shirt.pk])
+    ).content.decode()
     assert 'value="S, M"' in content  # option values, comma-separated
     assert "Size: S / Colour: Red" in content  # variant inline
     assert "S / Red (stock 3)" in content and "Adjust stock" in content

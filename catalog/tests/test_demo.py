@@ -12,16 +12,28 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_is_complete_and_idempotent(shop, public):
     demo.seed(store=shop.store)
-    counts = (Product.objects.count(), Category.objects.count(), Media.objects.count(), Review.objects.count())
+    counts = (
+        Product.objects.count(),
+        Category.objects.count(),
+        Media.objects.count(),
+        Review.objects.count(),
+    )
     demo.seed(store=shop.store)
-    assert (Product.objects.count(), Category.objects.count(), Media.objects.count(),
-            Review.objects.count()) == counts
+    assert (
+        Product.objects.count(),
+        Category.objects.count(),
+        Media.objects.count(),
+        Review.objects.count(),
+    ) == counts
     assert 6 <= counts[0] <= 10
 
     soy = Category.objects.get(store=shop.store, slug="soy-wax")
     assert soy.parent.slug == "candles"
     apron = Product.objects.get(slug="linen-apron")
-    assert apron.variants.count() == 6 and [o.name for o in apron.options.all()] == ["Size", "Colour"]
+    assert apron.variants.count() == 6 and [o.name for o in apron.options.all()] == [
+        "Size",
+        "Colour",
+    ]
     assert Product.objects.filter(product_type="digital").exists()
     media = Media.objects.get(product__slug="beeswax-taper-pair")
     assert media.aspect_ratio == 0.5 and media.file.storage.exists(media.file.name)

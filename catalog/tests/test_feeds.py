@@ -36,20 +36,36 @@ def _items_from(body: bytes):
     return channel, {item.findtext(f"{G}id"): item for item in channel.findall("item")}
 
 
-@pytest.mark.parametrize("platform,in_stock,out_of_stock", [
-    ("google", "in_stock", "out_of_stock"),
-    ("facebook", "in stock", "out of stock"),
-    ("pinterest", "in stock", "out of stock"),
-    ("tiktok", "in stock", "out of stock"),
-])
+@pytest.mark.parametrize(
+    "platform,in_stock,out_of_stock",
+    [
+        ("google", "in_stock", "out_of_stock"),
+        ("facebook", "in stock", "out of stock"),
+        ("pinterest", "in stock", "out of stock"),
+        ("tiktok", "in stock", "out of stock"),
+    ],
+)
 def test_feed_for_every_platform(api_client_for, shop, platform, in_stock, out_of_stock):
-    candle = make_product(shop.store, "Hand-poured candle", sku="CANDLE-001", barcode="5012345678900",
-                          brand="Acme", description="**Soy** wax & <cotton> wick", weight_grams=340)
+    candle = make_product(
+        shop.store,
+        "Hand-poured candle",
+        sku="CANDLE-001",
+        barcode="5012345678900",
+        brand="Acme",
+        description="**Soy** wax & <cotton> wick",
+        weight_grams=340,
+    )
     make_media(candle, alt="Front")
     make_media(candle, alt="Lit", position=1)
-    sale = make_product(shop.store, "Taper", price=1600, sale_price=1200, stock=0,
-                        sale_starts_at=timezone.now() - timedelta(days=1),
-                        sale_ends_at=timezone.now() + timedelta(days=1))
+    sale = make_product(
+        shop.store,
+        "Taper",
+        price=1600,
+        sale_price=1200,
+        stock=0,
+        sale_starts_at=timezone.now() - timedelta(days=1),
+        sale_ends_at=timezone.now() + timedelta(days=1),
+    )
     shirt = make_variant_product(shop.store, "Linen shirt")
     make_product(shop.store, "Draft", status="draft")
 
@@ -120,7 +136,12 @@ def test_feed_keys(api_client_for, shop, other_shop):
     # The header is optional, but must match the path when sent.
     assert client.get("/feeds/google.xml").status_code == 200
     assert client.get("/feeds/google.xml", key=other_shop.pk).status_code == 401
-    assert api_client_for("public", "pk_test_nope").get("/feeds/google.xml", headers={"Authorization": None}).status_code == 401
+    assert (
+        api_client_for("public", "pk_test_nope")
+        .get("/feeds/google.xml", headers={"Authorization": None})
+        .status_code
+        == 401
+    )
     _, items = _items(client.get("/feeds/google.xml"))
     assert items == {}  # another store's products never appear
 
@@ -132,11 +153,20 @@ def test_feed_is_rate_limited(api_client_for, shop):
 
 def test_ten_thousand_products_stream_in_chunks(api_client_for, shop):
     ids = insert_copies(
-        Product(store=shop.store, name="x", status=Product.Status.PUBLISHED), 10_000,
-        lambda i: {"name": f"Item {i}", "slug": f"item-{i}", "price_amount": 100 + i, "sort_order": i},
+        Product(store=shop.store, name="x", status=Product.Status.PUBLISHED),
+        10_000,
+        lambda i: {
+            "name": f"Item {i}",
+            "slug": f"item-{i}",
+            "price_amount": 100 + i,
+            "sort_order": i,
+        },
     )
-    insert_copies(Variant(product_id=ids[0], is_default=True), 10_000,
-                  lambda i: {"product_id": ids[i], "stock": i % 3, "sku": f"SKU-{i}"})
+    insert_copies(
+        Variant(product_id=ids[0], is_default=True),
+        10_000,
+        lambda i: {"product_id": ids[i], "stock": i % 3, "sku": f"SKU-{i}"},
+    )
 
     response = _feed(api_client_for, shop, "google")
     assert response.status_code == 200 and response.streaming

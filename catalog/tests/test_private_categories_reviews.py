@@ -15,17 +15,38 @@ pytestmark = pytest.mark.django_db
 
 def test_create_category(private, shop):
     parent = make_category(shop.store, "Candles")
-    response = private.post("/categories", {
-        "name": "Soy wax", "parentId": parent.pk, "description": "Soy.", "metaTitle": "Soy | Acme",
-        "metaDescription": "Clean.", "published": False, "sortOrder": 3,
-    })
+    response = private.post(
+        "/categories",
+        {
+            "name": "Soy wax",
+            "parentId": parent.pk,
+            "description": "Soy.",
+            "metaTitle": "Soy | Acme",
+            "metaDescription": "Clean.",
+            "published": False,
+            "sortOrder": 3,
+        },
+    )
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
     assert data["id"].startswith("cat_") and data["slug"] == "soy-wax"
     assert data["parentId"] == parent.pk and data["published"] is False and data["sortOrder"] == 3
     assert data["metaTitle"] == "Soy | Acme" and data["productCount"] == 0
-    assert set(data) == {"id", "slug", "name", "description", "imageUrl", "parentId", "productCount",
-                         "metaTitle", "metaDescription", "published", "sortOrder", "createdAt", "updatedAt"}
+    assert set(data) == {
+        "id",
+        "slug",
+        "name",
+        "description",
+        "imageUrl",
+        "parentId",
+        "productCount",
+        "metaTitle",
+        "metaDescription",
+        "published",
+        "sortOrder",
+        "createdAt",
+        "updatedAt",
+    }
 
 
 def test_category_slugs_auto_suffix_and_explicit_conflict(private):
@@ -67,11 +88,16 @@ def test_list_get_update_delete(private, shop):
 
     body = private.get("/categories", query={"perPage": 10}).json()
     assert [c["id"] for c in body["data"]] == [root.pk, child.pk]
-    assert [c["productCount"] for c in body["data"]] == [1, 1]  # published only, descendants included
+    assert [c["productCount"] for c in body["data"]] == [
+        1,
+        1,
+    ]  # published only, descendants included
     assert body["meta"]["total"] == 2
 
     assert private.get("/categories/soy").json()["data"]["id"] == child.pk
-    response = private.patch(f"/categories/{child.pk}", {"name": "Soy wax", "parentId": None, "published": False})
+    response = private.patch(
+        f"/categories/{child.pk}", {"name": "Soy wax", "parentId": None, "published": False}
+    )
     assert response.status_code == 200
     data = response.json()["data"]
     assert data["name"] == "Soy wax" and data["parentId"] is None and data["published"] is False
@@ -145,7 +171,9 @@ def test_list_reviews_with_filters(private, shop, candle, shirt):
     assert item["authorEmail"] == pending.author_email and item["productName"] == candle.name
     by_status = private.get("/reviews", query={"status": "pending_moderation"}).json()["data"]
     assert {r["id"] for r in by_status} == {pending.pk, other.pk}
-    by_product = private.get("/reviews", query={"productId": candle.pk, "status": "pending_moderation"}).json()
+    by_product = private.get(
+        "/reviews", query={"productId": candle.pk, "status": "pending_moderation"}
+    ).json()
     assert [r["id"] for r in by_product["data"]] == [pending.pk]
     assert private.get("/reviews", query={"status": "spam"}).status_code == 422
 

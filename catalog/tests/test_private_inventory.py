@@ -17,14 +17,21 @@ def _adjust(private, product, **body):
     return private.patch(f"/products/{product.pk}/inventory", body)
 
 
-@pytest.mark.parametrize("operation,quantity,after", [("set", 3, 3), ("increment", 50, 60), ("decrement", 10, 0)])
+@pytest.mark.parametrize(
+    "operation,quantity,after", [("set", 3, 3), ("increment", 50, 60), ("decrement", 10, 0)]
+)
 def test_operations_on_simple_product(private, candle, operation, quantity, after):
     response = _adjust(private, candle, operation=operation, quantity=quantity, reason="Restock")
     assert response.status_code == 200
     data = response.json()["data"]
     variant = default_variant(candle)
-    assert data == {"productId": candle.pk, "variantId": variant.pk, "stockBefore": 10,
-                    "stockAfter": after, "updatedAt": data["updatedAt"]}
+    assert data == {
+        "productId": candle.pk,
+        "variantId": variant.pk,
+        "stockBefore": 10,
+        "stockAfter": after,
+        "updatedAt": data["updatedAt"],
+    }
     assert data["updatedAt"].endswith("Z")
     variant.refresh_from_db()
     assert variant.stock == after
@@ -37,7 +44,9 @@ def test_operations_on_simple_product(private, candle, operation, quantity, afte
 
 def test_by_slug(private, candle):
     assert _adjust(private, candle, operation="increment", quantity=1).status_code == 200
-    response = private.patch("/products/hand-poured-candle/inventory", {"operation": "increment", "quantity": 1})
+    response = private.patch(
+        "/products/hand-poured-candle/inventory", {"operation": "increment", "quantity": 1}
+    )
     assert response.json()["data"]["stockAfter"] == 12
 
 
@@ -55,7 +64,9 @@ def test_variant_product_needs_variant_id(private, shirt):
     assert response.status_code == 422
     assert "variantId" in response.json()["error"]["fields"]
     variant = shirt.variants.get(sku="Lin-M-B")
-    data = _adjust(private, shirt, operation="increment", quantity=2, variantId=variant.pk).json()["data"]
+    data = _adjust(private, shirt, operation="increment", quantity=2, variantId=variant.pk).json()[
+        "data"
+    ]
     assert data["variantId"] == variant.pk and data["stockBefore"] == 3 and data["stockAfter"] == 5
 
 
@@ -132,8 +143,9 @@ def test_concurrent_increments_add_up_exactly(make_store, api_client_for):
         try:
             barrier.wait()
             for _ in range(count):
-                response = client.patch(f"/products/{product.pk}/inventory",
-                                        {"operation": "increment", "quantity": 1})
+                response = client.patch(
+                    f"/products/{product.pk}/inventory", {"operation": "increment", "quantity": 1}
+                )
                 results.append(response.status_code)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -168,8 +180,12 @@ def test_concurrent_decrements_never_oversell(make_store, api_client_for):
         try:
             barrier.wait()
             for _ in range(4):
-                statuses.append(client.patch(f"/products/{product.pk}/inventory",
-                                             {"operation": "decrement", "quantity": 1}).status_code)
+                statuses.append(
+                    client.patch(
+                        f"/products/{product.pk}/inventory",
+                        {"operation": "decrement", "quantity": 1},
+                    ).status_code
+                )
         finally:
             connection.close()
 

@@ -30,8 +30,20 @@ def test_list_includes_every_status_and_filters(private, shop):
     assert {p["id"] for p in body["data"]} == {live.pk, draft.pk, old.pk}
     assert body["meta"]["total"] == 3
     item = body["data"][0]
-    for field in ("id", "slug", "name", "status", "price", "inStock", "inventoryCount", "createdAt",
-                  "updatedAt", "cost", "sku", "metadata"):
+    for field in (
+        "id",
+        "slug",
+        "name",
+        "status",
+        "price",
+        "inStock",
+        "inventoryCount",
+        "createdAt",
+        "updatedAt",
+        "cost",
+        "sku",
+        "metadata",
+    ):
         assert field in item
     only_draft = private.get("/products", query={"status": "draft"}).json()["data"]
     assert [p["id"] for p in only_draft] == [draft.pk]
@@ -41,7 +53,9 @@ def test_list_includes_every_status_and_filters(private, shop):
 def test_list_search_and_updated_after(private, shop):
     first = make_product(shop.store, "Lavender spray")
     second = make_product(shop.store, "Pillar candle")
-    assert [p["id"] for p in private.get("/products", query={"q": "lavender"}).json()["data"]] == [first.pk]
+    assert [p["id"] for p in private.get("/products", query={"q": "lavender"}).json()["data"]] == [
+        first.pk
+    ]
 
     past = timezone.now() - timedelta(hours=1)
     Product.objects.update(updated_at=past)
@@ -94,30 +108,65 @@ def test_create_every_field(private, shop):
     ends = timezone.now() + timedelta(days=1)
     response = _create(
         private,
-        slug="my-candle", summary="Soy.", description="# Big\nText", status="published",
-        productType="physical", salePrice=2000, saleName="Spring", saleStartsAt=starts.isoformat(),
-        saleEndsAt=ends.isoformat(), cost=780, sku="CANDLE-001", barcode="5012345678900",
-        brand="Acme", weightGrams=340, stock=5, trackInventory=True, lowStockThreshold=2,
-        minOrderQuantity=2, maxOrderQuantity=6, shippingType="optional",
-        requireDeliveryOrCollection=True, fixedShippingRateCents=495, featured=True, sortOrder=7,
-        metadata={"supplier": "Wax Co", "nested_key": {"a": 1}}, categoryIds=[category.pk],
+        slug="my-candle",
+        summary="Soy.",
+        description="# Big\nText",
+        status="published",
+        productType="physical",
+        salePrice=2000,
+        saleName="Spring",
+        saleStartsAt=starts.isoformat(),
+        saleEndsAt=ends.isoformat(),
+        cost=780,
+        sku="CANDLE-001",
+        barcode="5012345678900",
+        brand="Acme",
+        weightGrams=340,
+        stock=5,
+        trackInventory=True,
+        lowStockThreshold=2,
+        minOrderQuantity=2,
+        maxOrderQuantity=6,
+        shippingType="optional",
+        requireDeliveryOrCollection=True,
+        fixedShippingRateCents=495,
+        featured=True,
+        sortOrder=7,
+        metadata={"supplier": "Wax Co", "nested_key": {"a": 1}},
+        categoryIds=[category.pk],
     )
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
-    assert data["slug"] == "my-candle" and data["summary"] == "Soy." and data["description"] == "# Big\nText"
+    assert (
+        data["slug"] == "my-candle"
+        and data["summary"] == "Soy."
+        and data["description"] == "# Big\nText"
+    )
     assert data["price"]["isOnSale"] is True and data["price"]["amount"] == 2000
     assert data["salePrice"]["amount"] == 2000 and data["saleName"] == "Spring"
     assert data["cost"] == {"amount": 780, "currency": "GBP", "formatted": "£7.80"}
-    assert data["sku"] == "CANDLE-001" and data["barcode"] == "5012345678900" and data["brand"] == "Acme"
+    assert (
+        data["sku"] == "CANDLE-001"
+        and data["barcode"] == "5012345678900"
+        and data["brand"] == "Acme"
+    )
     assert data["weightGrams"] == 340 and data["lowStockThreshold"] == 2
     assert data["minOrderQuantity"] == 2 and data["maxOrderQuantity"] == 6
     assert data["quickAddEligible"] is False  # a minimum of 2 cannot be quick-added
     assert data["shippingType"] == "optional" and data["requireDeliveryOrCollection"] is True
-    assert data["fixedShippingRateCents"] == 495 and data["featured"] is True and data["sortOrder"] == 7
+    assert (
+        data["fixedShippingRateCents"] == 495
+        and data["featured"] is True
+        and data["sortOrder"] == 7
+    )
     assert data["metadata"] == {"supplier": "Wax Co", "nested_key": {"a": 1}}
     assert data["categories"] == [{"id": category.pk, "name": "Candles", "slug": "candles"}]
     variant = Variant.objects.get(pk=data["defaultVariantId"])
-    assert (variant.sku, variant.barcode, variant.weight_grams) == ("CANDLE-001", "5012345678900", 340)
+    assert (variant.sku, variant.barcode, variant.weight_grams) == (
+        "CANDLE-001",
+        "5012345678900",
+        340,
+    )
 
 
 def test_slug_collisions_get_suffixes(private, shop):
@@ -153,7 +202,14 @@ def test_slugs_are_per_store(private, other_shop):
         ({"minOrderQuantity": 5, "maxOrderQuantity": 2}, "maxOrderQuantity"),
         ({"salePrice": 2400}, "salePrice"),
         ({"salePrice": 3000}, "salePrice"),
-        ({"saleStartsAt": "2026-05-02T00:00:00Z", "saleEndsAt": "2026-05-01T00:00:00Z", "salePrice": 1}, "saleEndsAt"),
+        (
+            {
+                "saleStartsAt": "2026-05-02T00:00:00Z",
+                "saleEndsAt": "2026-05-01T00:00:00Z",
+                "salePrice": 1,
+            },
+            "saleEndsAt",
+        ),
         ({"metadata": ["a"]}, "metadata"),
         ({"metadata": {f"k{i}": i for i in range(51)}}, "metadata"),
         ({"metadata": {"k" * 41: 1}}, "metadata"),
@@ -211,11 +267,21 @@ OPTIONS = [{"name": "Size", "values": ["S", "M"]}, {"name": "Colour", "values": 
 
 
 def test_create_with_options_and_variants(private):
-    response = _create(private, options=OPTIONS, variants=[
-        {"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "S-R", "stock": 2},
-        {"optionValues": {"Size": "M", "Colour": "Blue"}, "sku": "M-B", "stock": 5, "price": 2600,
-         "barcode": "123", "weightGrams": 200},
-    ])
+    response = _create(
+        private,
+        options=OPTIONS,
+        variants=[
+            {"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "S-R", "stock": 2},
+            {
+                "optionValues": {"Size": "M", "Colour": "Blue"},
+                "sku": "M-B",
+                "stock": 5,
+                "price": 2600,
+                "barcode": "123",
+                "weightGrams": 200,
+            },
+        ],
+    )
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
     assert data["defaultVariantId"] is None and data["variantCount"] == 2
@@ -231,7 +297,12 @@ def test_create_with_options_and_variants(private):
 
 def test_options_without_variants_generate_every_combination(private):
     data = _create(private, options=OPTIONS).json()["data"]
-    assert sorted(v["name"] for v in data["variants"]) == ["M / Blue", "M / Red", "S / Blue", "S / Red"]
+    assert sorted(v["name"] for v in data["variants"]) == [
+        "M / Blue",
+        "M / Red",
+        "S / Blue",
+        "S / Red",
+    ]
     assert data["inventoryCount"] == 0
 
 
@@ -241,10 +312,20 @@ def test_options_without_variants_generate_every_combination(private):
         ([{"optionValues": {"Size": "S"}}], "Missing a value for: Colour"),
         ([{"optionValues": {"Size": "S", "Colour": "Red", "Fit": "Slim"}}], "Unknown option: Fit"),
         ([{"optionValues": {"Size": "XL", "Colour": "Red"}}], "'XL' is not a value of Size"),
-        ([{"optionValues": {"Size": "S", "Colour": "Red"}}, {"optionValues": {"Size": "S", "Colour": "Red"}}],
-         "Same option values as variants.0"),
-        ([{"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "X"},
-          {"optionValues": {"Size": "M", "Colour": "Red"}, "sku": "X"}], "appears twice"),
+        (
+            [
+                {"optionValues": {"Size": "S", "Colour": "Red"}},
+                {"optionValues": {"Size": "S", "Colour": "Red"}},
+            ],
+            "Same option values as variants.0",
+        ),
+        (
+            [
+                {"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "X"},
+                {"optionValues": {"Size": "M", "Colour": "Red"}, "sku": "X"},
+            ],
+            "appears twice",
+        ),
     ],
 )
 def test_variant_validation(private, variants, message):
@@ -260,12 +341,27 @@ def test_variant_validation(private, variants, message):
     [
         ({"variants": [{"optionValues": {"Size": "S"}}]}, "variants"),
         ({"options": OPTIONS, "stock": 4}, "stock"),
-        ({"options": OPTIONS, "variants": [{"optionValues": {"Size": "S", "Colour": "Red"}}], "stock": 4}, "stock"),
+        (
+            {
+                "options": OPTIONS,
+                "variants": [{"optionValues": {"Size": "S", "Colour": "Red"}}],
+                "stock": 4,
+            },
+            "stock",
+        ),
         ({"options": [{"name": "Size", "values": []}]}, "options.0.values"),
         ({"options": [{"name": "Size", "values": ["S", "s"]}]}, "options.0.values"),
-        ({"options": [{"name": "Size", "values": ["S"]}, {"name": "size", "values": ["M"]}]}, "options"),
-        ({"options": OPTIONS, "variants": [{"optionValues": {"Size": "S", "Colour": "Red"}, "stock": -1}]},
-         "variants.0.stock"),
+        (
+            {"options": [{"name": "Size", "values": ["S"]}, {"name": "size", "values": ["M"]}]},
+            "options",
+        ),
+        (
+            {
+                "options": OPTIONS,
+                "variants": [{"optionValues": {"Size": "S", "Colour": "Red"}, "stock": -1}],
+            },
+            "variants.0.stock",
+        ),
         ({"options": OPTIONS, "variants": [{"optionValues": "S"}]}, "variants.0.optionValues"),
     ],
 )
@@ -289,8 +385,9 @@ def test_get_by_id_or_slug_any_status(private, shop):
 
 
 def test_private_view_adds_internal_fields(private, shop):
-    product = make_variant_product(shop.store, "Vest", cost=500, barcode="501", weight_grams=90,
-                                   metadata={"supplier": "X"})
+    product = make_variant_product(
+        shop.store, "Vest", cost=500, barcode="501", weight_grams=90, metadata={"supplier": "X"}
+    )
     make_media(product)
     data = private.get(f"/products/{product.pk}").json()["data"]
     assert data["cost"]["amount"] == 500 and data["barcode"] == "501" and data["weightGrams"] == 90
@@ -311,7 +408,12 @@ def test_other_stores_product_is_404_everywhere(private, other_shop):
         assert private.get(f"/products/{ref}").status_code == 404
         assert private.patch(f"/products/{ref}", {"price": 1}).status_code == 404
         assert private.delete(f"/products/{ref}").status_code == 404
-        assert private.patch(f"/products/{ref}/inventory", {"operation": "set", "quantity": 1}).status_code == 404
+        assert (
+            private.patch(
+                f"/products/{ref}/inventory", {"operation": "set", "quantity": 1}
+            ).status_code
+            == 404
+        )
     theirs.refresh_from_db()
     assert theirs.price_amount == 2400 and theirs.status == "published"
 
@@ -327,7 +429,9 @@ def test_store_path_alias(api_client_for, shop, candle):
 
 
 def test_patch_changes_only_sent_fields(private, shop, events):
-    product = make_product(shop.store, "Candle", summary="Soy.", sku="C-1", metadata={"a": 1, "b": 2})
+    product = make_product(
+        shop.store, "Candle", summary="Soy.", sku="C-1", metadata={"a": 1, "b": 2}
+    )
     response = private.patch(f"/products/{product.pk}", {"price": 2600, "metadata": {"c": 3}})
     assert response.status_code == 200
     data = response.json()["data"]
@@ -347,7 +451,10 @@ def test_patch_name_keeps_slug_unless_sent(private, candle):
 
 
 def test_patch_can_archive_and_republish(private, public, candle):
-    assert private.patch(f"/products/{candle.pk}", {"status": "archived"}).json()["data"]["status"] == "archived"
+    assert (
+        private.patch(f"/products/{candle.pk}", {"status": "archived"}).json()["data"]["status"]
+        == "archived"
+    )
     assert public.get(f"/products/{candle.pk}").status_code == 404
     private.patch(f"/products/{candle.pk}", {"status": "published"})
     assert public.get(f"/products/{candle.pk}").status_code == 200
@@ -396,15 +503,23 @@ def test_patch_categories_replace(private, shop, candle):
     private.patch(f"/products/{candle.pk}", {"categoryIds": [a.pk, b.pk]})
     data = private.patch(f"/products/{candle.pk}", {"categoryIds": [b.pk]}).json()["data"]
     assert [c["id"] for c in data["categories"]] == [b.pk]
-    assert private.patch(f"/products/{candle.pk}", {"categoryIds": []}).json()["data"]["categories"] == []
+    assert (
+        private.patch(f"/products/{candle.pk}", {"categoryIds": []}).json()["data"]["categories"]
+        == []
+    )
 
 
 def test_patch_variants_replace_keeps_matching_rows(private, shirt):
     before = {v.sku: v.pk for v in shirt.variants.all()}
-    response = private.patch(f"/products/{shirt.pk}", {"variants": [
-        {"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "Lin-S-R", "stock": 9},
-        {"optionValues": {"Size": "M", "Colour": "Blue"}, "sku": "NEW-MB"},
-    ]})
+    response = private.patch(
+        f"/products/{shirt.pk}",
+        {
+            "variants": [
+                {"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "Lin-S-R", "stock": 9},
+                {"optionValues": {"Size": "M", "Colour": "Blue"}, "sku": "NEW-MB"},
+            ]
+        },
+    )
     assert response.status_code == 200, response.json()
     variants = response.json()["data"]["variants"]
     assert [v["sku"] for v in variants] == ["Lin-S-R", "NEW-MB"]
@@ -417,9 +532,15 @@ def test_patch_variants_replace_keeps_matching_rows(private, shirt):
 
 def test_patch_options_regenerates_combinations(private, shirt):
     kept = shirt.variants.get(sku="Lin-S-R")
-    response = private.patch(f"/products/{shirt.pk}", {"options": [
-        {"name": "Size", "values": ["S", "L"]}, {"name": "Colour", "values": ["Red"]},
-    ]})
+    response = private.patch(
+        f"/products/{shirt.pk}",
+        {
+            "options": [
+                {"name": "Size", "values": ["S", "L"]},
+                {"name": "Colour", "values": ["Red"]},
+            ]
+        },
+    )
     assert response.status_code == 200, response.json()
     data = response.json()["data"]
     assert [v["name"] for v in data["variants"]] == ["S / Red", "L / Red"]
@@ -428,15 +549,24 @@ def test_patch_options_regenerates_combinations(private, shirt):
 
 
 def test_patch_variants_validated_against_existing_options(private, shirt):
-    response = private.patch(f"/products/{shirt.pk}", {"variants": [{"optionValues": {"Size": "XL", "Colour": "Red"}}]})
+    response = private.patch(
+        f"/products/{shirt.pk}", {"variants": [{"optionValues": {"Size": "XL", "Colour": "Red"}}]}
+    )
     assert response.status_code == 422
     assert shirt.variants.count() == 4
 
 
 def test_patch_simple_to_variants_and_back(private, candle):
-    data = private.patch(f"/products/{candle.pk}", {"options": [{"name": "Scent", "values": ["Fig", "Rose"]}],
-                                                    "variants": [{"optionValues": {"Scent": "Fig"}, "stock": 2},
-                                                                 {"optionValues": {"Scent": "Rose"}, "stock": 1}]}).json()["data"]
+    data = private.patch(
+        f"/products/{candle.pk}",
+        {
+            "options": [{"name": "Scent", "values": ["Fig", "Rose"]}],
+            "variants": [
+                {"optionValues": {"Scent": "Fig"}, "stock": 2},
+                {"optionValues": {"Scent": "Rose"}, "stock": 1},
+            ],
+        },
+    ).json()["data"]
     assert data["defaultVariantId"] is None and data["inventoryCount"] == 3
     assert not candle.variants.filter(is_default=True).exists()
     data = private.patch(f"/products/{candle.pk}", {"options": [], "stock": 6}).json()["data"]

@@ -13,22 +13,60 @@ from catalog.tests.factories import (
     make_media,
     make_product,
     make_review,
-    make_variant_product,
 )
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PRODUCT_FIELDS = {
-    "id", "slug", "name", "summary", "description", "status", "productType", "featured", "digital",
-    "trackInventory", "inStock", "inventoryCount", "shippingType", "requireDeliveryOrCollection",
-    "fixedShippingRateCents", "minOrderQuantity", "maxOrderQuantity", "price", "priceMin", "priceMax",
-    "hasVariants", "hasRequiredOptions", "variantCount", "quickAddEligible", "defaultVariantId",
-    "media", "primaryMediaId", "options", "variants", "categories", "reviewCount", "averageRating",
-    "sortOrder", "createdAt", "updatedAt",
+    "id",
+    "slug",
+    "name",
+    "summary",
+    "description",
+    "status",
+    "productType",
+    "featured",
+    "digital",
+    "trackInventory",
+    "inStock",
+    "inventoryCount",
+    "shippingType",
+    "requireDeliveryOrCollection",
+    "fixedShippingRateCents",
+    "minOrderQuantity",
+    "maxOrderQuantity",
+    "price",
+    "priceMin",
+    "priceMax",
+    "hasVariants",
+    "hasRequiredOptions",
+    "variantCount",
+    "quickAddEligible",
+    "defaultVariantId",
+    "media",
+    "primaryMediaId",
+    "options",
+    "variants",
+    "categories",
+    "reviewCount",
+    "averageRating",
+    "sortOrder",
+    "createdAt",
+    "updatedAt",
 }
 PRICE_FIELDS = {
-    "amount", "originalAmount", "currency", "formatted", "originalFormatted", "inclusive", "note",
-    "isOnSale", "salePrice", "salePriceFormatted", "discountPercentage", "saleName",
+    "amount",
+    "originalAmount",
+    "currency",
+    "formatted",
+    "originalFormatted",
+    "inclusive",
+    "note",
+    "isOnSale",
+    "salePrice",
+    "salePriceFormatted",
+    "discountPercentage",
+    "saleName",
 }
 PRIVATE_ONLY = {"cost", "sku", "barcode", "weightGrams", "metadata"}
 
@@ -54,10 +92,18 @@ def test_simple_product_has_every_reference_field(public, shop, candle, candles_
     assert not PRIVATE_ONLY & set(data)
     assert set(data["price"]) == PRICE_FIELDS
     assert data["price"] == {
-        "amount": 2400, "originalAmount": 2400, "currency": "GBP", "formatted": "£24.00",
-        "originalFormatted": "£24.00", "inclusive": False, "note": "+ tax at checkout",
-        "isOnSale": False, "salePrice": None, "salePriceFormatted": None,
-        "discountPercentage": None, "saleName": None,
+        "amount": 2400,
+        "originalAmount": 2400,
+        "currency": "GBP",
+        "formatted": "£24.00",
+        "originalFormatted": "£24.00",
+        "inclusive": False,
+        "note": "+ tax at checkout",
+        "isOnSale": False,
+        "salePrice": None,
+        "salePriceFormatted": None,
+        "discountPercentage": None,
+        "saleName": None,
     }
     default = candle.variants.get()
     assert default.is_default
@@ -68,7 +114,11 @@ def test_simple_product_has_every_reference_field(public, shop, candle, candles_
     assert data["priceMin"] == data["priceMax"] == 2400
     assert data["inStock"] is True and data["inventoryCount"] == 10
     assert data["media"][0] == {
-        "id": media.pk, "path": media.file.name, "alt": "Front", "isVideo": False, "aspectRatio": 0.75
+        "id": media.pk,
+        "path": media.file.name,
+        "alt": "Front",
+        "isVideo": False,
+        "aspectRatio": 0.75,
     }
     assert not data["media"][0]["path"].startswith(("/", "http"))
     assert data["primaryMediaId"] == media.pk
@@ -96,7 +146,16 @@ def test_variant_product_shape(public, shirt):
     assert [o["name"] for o in data["options"]] == ["Size", "Colour"]
     assert data["options"][0]["values"] == ["S", "M"]
     first = data["variants"][0]
-    assert set(first) == {"id", "name", "sku", "price", "inStock", "inventoryCount", "optionValues", "position"}
+    assert set(first) == {
+        "id",
+        "name",
+        "sku",
+        "price",
+        "inStock",
+        "inventoryCount",
+        "optionValues",
+        "position",
+    }
     assert first["optionValues"] == {"Size": "S", "Colour": "Red"}
     assert first["name"] == "S / Red"
     assert first["price"] == {"amount": 2400, "currency": "GBP", "formatted": "£24.00"}
@@ -105,7 +164,9 @@ def test_variant_product_shape(public, shirt):
 
 
 def test_sale_price_object(public, shop):
-    product = make_product(shop.store, "Taper", price=1600, sale_price=1200, sale_name="Spring sale")
+    product = make_product(
+        shop.store, "Taper", price=1600, sale_price=1200, sale_name="Spring sale"
+    )
     price = public.get(f"/products/{product.pk}").json()["data"]["price"]
     assert price["amount"] == 1200 and price["originalAmount"] == 1600
     assert price["formatted"] == "£12.00" and price["originalFormatted"] == "£16.00"
@@ -116,8 +177,13 @@ def test_sale_price_object(public, shop):
 
 
 def test_scheduled_sale_is_not_on_sale_yet(public, shop):
-    product = make_product(shop.store, "Taper", price=1600, sale_price=1200,
-                           sale_starts_at=timezone.now() + timedelta(days=2))
+    product = make_product(
+        shop.store,
+        "Taper",
+        price=1600,
+        sale_price=1200,
+        sale_starts_at=timezone.now() + timedelta(days=2),
+    )
     price = public.get(f"/products/{product.pk}").json()["data"]["price"]
     assert price["isOnSale"] is False and price["amount"] == 1600 and price["salePrice"] is None
 
@@ -131,8 +197,15 @@ def test_tax_inclusive_store_notes_it(public, shop, candle):
 
 
 def test_digital_and_shipping_fields(public, shop):
-    product = make_product(shop.store, "Guide", product_type="digital", shipping_type="none",
-                           track_inventory=False, stock=0, fixed_shipping_rate_cents=None)
+    product = make_product(
+        shop.store,
+        "Guide",
+        product_type="digital",
+        shipping_type="none",
+        track_inventory=False,
+        stock=0,
+        fixed_shipping_rate_cents=None,
+    )
     data = public.get(f"/products/{product.pk}").json()["data"]
     assert data["digital"] is True and data["productType"] == "digital"
     assert data["shippingType"] == "none"
@@ -202,8 +275,10 @@ def test_list_pagination(public, shop):
     assert body["meta"] == {"currentPage": 2, "perPage": 2, "total": 5, "lastPage": 3}
 
 
-@pytest.mark.parametrize("query,field", [({"perPage": 101}, "perPage"), ({"page": 0}, "page"),
-                                         ({"sort": "stock"}, "sort")])
+@pytest.mark.parametrize(
+    "query,field",
+    [({"perPage": 101}, "perPage"), ({"page": 0}, "page"), ({"sort": "stock"}, "sort")],
+)
 def test_list_bad_query_is_422(public, query, field):
     response = public.get("/products", query=query)
     assert response.status_code == 422
@@ -233,7 +308,9 @@ def test_list_search_name_and_description(public, shop):
     make_product(shop.store, "Matches")
     names = {p["name"] for p in public.get("/products", query={"q": "lavender"}).json()["data"]}
     assert names == {"Lavender spray", "Pillar candle"}
-    names = {p["name"] for p in public.get("/products", query={"q": "lavender spray"}).json()["data"]}
+    names = {
+        p["name"] for p in public.get("/products", query={"q": "lavender spray"}).json()["data"]
+    }
     assert names == {"Lavender spray"}
     assert public.get("/products", query={"q": "zzz"}).json()["data"] == []
     # Punctuation is ignored rather than breaking the query.
@@ -276,23 +353,45 @@ def test_reviews_list_approved_newest_first_with_meta(public, candle):
     body = response.json()
     assert response.status_code == 200
     assert [r["id"] for r in body["data"]] == [new.pk, old.pk]
-    assert set(body["data"][0]) == {"id", "rating", "title", "body", "authorName", "verifiedPurchase", "createdAt"}
-    assert body["meta"] == {"currentPage": 1, "perPage": 20, "total": 2, "lastPage": 1,
-                            "averageRating": 3.5, "ratingCount": 2}
+    assert set(body["data"][0]) == {
+        "id",
+        "rating",
+        "title",
+        "body",
+        "authorName",
+        "verifiedPurchase",
+        "createdAt",
+    }
+    assert body["meta"] == {
+        "currentPage": 1,
+        "perPage": 20,
+        "total": 2,
+        "lastPage": 1,
+        "averageRating": 3.5,
+        "ratingCount": 2,
+    }
 
 
 def test_reviews_of_draft_product_are_404(public, shop):
     product = make_product(shop.store, "Draft", status="draft")
     assert public.get(f"/products/{product.pk}/reviews").status_code == 404
-    response = public.post(f"/products/{product.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": "a@b.co"})
+    response = public.post(
+        f"/products/{product.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": "a@b.co"}
+    )
     assert response.status_code == 404
 
 
 def test_guest_review_is_pending_and_recorded(public, candle, events):
-    response = public.post(f"/products/{candle.pk}/reviews", {
-        "rating": 5, "title": "Love it", "body": "Smells incredible.",
-        "authorName": "Sam B.", "authorEmail": "sam@example.com",
-    })
+    response = public.post(
+        f"/products/{candle.pk}/reviews",
+        {
+            "rating": 5,
+            "title": "Love it",
+            "body": "Smells incredible.",
+            "authorName": "Sam B.",
+            "authorEmail": "sam@example.com",
+        },
+    )
     assert response.status_code == 201
     data = response.json()["data"]
     assert set(data) == {"id", "status", "createdAt"}
@@ -331,16 +430,28 @@ def test_review_validation(public, candle, body, field):
 def _customer_session(shop, token, email="kim@example.com", first="Kim", last="Lee"):
     from customers.models import Customer, CustomerSession
 
-    customer = Customer.objects.create(store=shop.store, email=email, first_name=first, last_name=last)
-    CustomerSession.objects.create(store=shop.store, mode="test", cart_token=token, customer=customer)
+    customer = Customer.objects.create(
+        store=shop.store, email=email, first_name=first, last_name=last
+    )
+    CustomerSession.objects.create(
+        store=shop.store, mode="test", cart_token=token, customer=customer
+    )
     return customer
 
 
 def _paid_order(shop, product, *, email="", customer=None, status="paid", mode="test"):
     from orders.models import Order, OrderItem
 
-    order = Order.objects.create(store=shop.store, mode=mode, type="order", cart_token=f"t-{email}{status}",
-                                 currency="GBP", email=email, customer=customer, payment_status=status)
+    order = Order.objects.create(
+        store=shop.store,
+        mode=mode,
+        type="order",
+        cart_token=f"t-{email}{status}",
+        currency="GBP",
+        email=email,
+        customer=customer,
+        payment_status=status,
+    )
     OrderItem.objects.create(order=order, product=product, quantity=1, product_name=product.name)
     return order
 
@@ -348,7 +459,9 @@ def _paid_order(shop, product, *, email="", customer=None, status="paid", mode="
 def test_authenticated_customer_needs_no_email_and_lends_their_name(public, shop, candle):
     customer = _customer_session(shop, "tok-1")
     _paid_order(shop, candle, customer=customer)
-    response = public.post(f"/products/{candle.pk}/reviews", {"rating": 4, "body": "Good."}, cart="tok-1")
+    response = public.post(
+        f"/products/{candle.pk}/reviews", {"rating": 4, "body": "Good."}, cart="tok-1"
+    )
     assert response.status_code == 201
     review = Review.objects.get()
     assert review.customer == customer
@@ -356,12 +469,16 @@ def test_authenticated_customer_needs_no_email_and_lends_their_name(public, shop
     assert review.verified_purchase is True
 
 
-@pytest.mark.parametrize("status,verified", [("paid", True), ("partially_refunded", True),
-                                             ("pending", False), ("refunded", False)])
+@pytest.mark.parametrize(
+    "status,verified",
+    [("paid", True), ("partially_refunded", True), ("pending", False), ("refunded", False)],
+)
 def test_verified_purchase_follows_paid_orders_of_the_email(public, shop, candle, status, verified):
     _paid_order(shop, candle, email="Buyer@Example.com", status=status)
-    response = public.post(f"/products/{candle.pk}/reviews",
-                           {"rating": 5, "body": "Great", "authorEmail": "buyer@example.com"})
+    response = public.post(
+        f"/products/{candle.pk}/reviews",
+        {"rating": 5, "body": "Great", "authorEmail": "buyer@example.com"},
+    )
     assert response.status_code == 201
     assert Review.objects.get().verified_purchase is verified
 
@@ -369,14 +486,19 @@ def test_verified_purchase_follows_paid_orders_of_the_email(public, shop, candle
 def test_purchase_of_another_product_does_not_verify(public, shop, candle):
     other = make_product(shop.store, "Other")
     _paid_order(shop, other, email="buyer@example.com")
-    public.post(f"/products/{candle.pk}/reviews", {"rating": 5, "body": "Great", "authorEmail": "buyer@example.com"})
+    public.post(
+        f"/products/{candle.pk}/reviews",
+        {"rating": 5, "body": "Great", "authorEmail": "buyer@example.com"},
+    )
     assert Review.objects.get().verified_purchase is False
 
 
 def test_second_review_by_same_email_is_409(public, candle):
     body = {"rating": 5, "body": "Great", "authorEmail": "a@example.com"}
     assert public.post(f"/products/{candle.pk}/reviews", body).status_code == 201
-    response = public.post(f"/products/{candle.pk}/reviews", {**body, "authorEmail": "A@example.com"})
+    response = public.post(
+        f"/products/{candle.pk}/reviews", {**body, "authorEmail": "A@example.com"}
+    )
     assert response.status_code == 409
     assert Review.objects.count() == 1
 
@@ -384,14 +506,19 @@ def test_second_review_by_same_email_is_409(public, candle):
 def test_reviews_turned_off_is_403(public, shop, candle):
     shop.store.features = {**shop.store.features, "reviews": False}
     shop.store.save()
-    response = public.post(f"/products/{candle.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": "a@b.co"})
+    response = public.post(
+        f"/products/{candle.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": "a@b.co"}
+    )
     assert response.status_code == 403
     assert not Review.objects.exists()
 
 
 def test_review_post_rate_limited_at_5_per_minute(public, candle):
     statuses = [
-        public.post(f"/products/{candle.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": f"u{i}@b.co"}).status_code
+        public.post(
+            f"/products/{candle.pk}/reviews",
+            {"rating": 5, "body": "x", "authorEmail": f"u{i}@b.co"},
+        ).status_code
         for i in range(6)
     ]
     assert statuses == [201] * 5 + [429]
@@ -418,7 +545,16 @@ def test_category_tree_published_only_with_counts(public, shop):
     data = response.json()["data"]
     assert [c["slug"] for c in data] == ["candles", "sprays"]
     root = data[0]
-    assert set(root) == {"id", "slug", "name", "description", "imageUrl", "parentId", "productCount", "children"}
+    assert set(root) == {
+        "id",
+        "slug",
+        "name",
+        "description",
+        "imageUrl",
+        "parentId",
+        "productCount",
+        "children",
+    }
     assert root["productCount"] == 4  # A, B, C and D (in a hidden child); drafts never count
     assert root["parentId"] is None and root["imageUrl"] is None
     assert [c["slug"] for c in root["children"]] == ["soy-wax"]
@@ -428,17 +564,28 @@ def test_category_tree_published_only_with_counts(public, shop):
 
 
 def test_category_detail_by_slug_and_id(public, shop):
-    category = make_category(shop.store, "Candles", description="All.", meta_title="Scented candles | Acme",
-                             meta_description="Hand-poured.")
+    category = make_category(
+        shop.store,
+        "Candles",
+        description="All.",
+        meta_title="Scented candles | Acme",
+        meta_description="Hand-poured.",
+    )
     make_product(shop.store, "A", categories=[category])
     for ref in ("candles", category.pk):
         response = public.get(f"/categories/{ref}")
         assert response.status_code == 200
         data = response.json()["data"]
         assert data == {
-            "id": category.pk, "slug": "candles", "name": "Candles", "description": "All.",
-            "imageUrl": None, "parentId": None, "productCount": 1,
-            "metaTitle": "Scented candles | Acme", "metaDescription": "Hand-poured.",
+            "id": category.pk,
+            "slug": "candles",
+            "name": "Candles",
+            "description": "All.",
+            "imageUrl": None,
+            "parentId": None,
+            "productCount": 1,
+            "metaTitle": "Scented candles | Acme",
+            "metaDescription": "Hand-poured.",
         }
 
 

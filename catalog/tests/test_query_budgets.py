@@ -37,8 +37,10 @@ def test_list_query_count_is_constant(request, shop, surface, django_assert_max_
     with django_assert_max_num_queries(LIST_BUDGET):
         large, body = _count(client, "/products", query={"perPage": 100})
     assert len(body["data"]) == 100
-    assert all(len(p["variants"]) == 4 and len(p["media"]) == 3 and len(p["categories"]) == 3
-               for p in body["data"])
+    assert all(
+        len(p["variants"]) == 4 and len(p["media"]) == 3 and len(p["categories"]) == 3
+        for p in body["data"]
+    )
     assert all(p["reviewCount"] == 1 and p["averageRating"] == 4.0 for p in body["data"])
     assert large == small
 
