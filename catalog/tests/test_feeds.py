@@ -118,9 +118,10 @@ def test_zero_decimal_currency_prices(api_client_for, make_store):
 
 
 def test_control_characters_are_dropped(api_client_for, shop):
-    product = make_product(shop.store, "Bell\x07 candle", description="Ding\x00")
+    product = make_product(shop.store, "Bell\x07 candle", description="Ding\x1b")
     _, items = _items(_feed(api_client_for, shop, "google"))
     assert items[product.pk].findtext(f"{G}title") == "Bell candle"
+    assert items[product.pk].findtext(f"{G}description") == "Ding"
 
 
 def test_unknown_platform_is_a_json_404(api_client_for, shop):
