@@ -389,7 +389,7 @@ class ProductAdmin(StoreScopedAdmin):
             for option_form in formset.forms:
                 if not option_form.has_changed() and not option_form.instance.pk:
                     continue
-                if formset.can_delete and formset._should_delete_form(option_form):
+                if option_form.cleaned_data.get("DELETE"):
                     continue
                 data = option_form.cleaned_data
                 options.append(

@@ -23,9 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def merchant(shop):
-    user, _ = core_services.merchant_add(
-        store=shop.store, email="owner@acme.test", password="pw-12345678"
-    )
+    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
     client = Client()
     client.force_login(user)
     return client
@@ -288,3 +286,37 @@ def test_change_page_shows_options_variants_and_stock(merchant, shirt):
     assert 'value="S, M"' in content  # option values, comma-separated
     assert "Size: S / Colour: Red" in content  # variant inline
     assert "S / Red (stock 3)" in content and "Adjust stock" in content
+
+
+def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, shirt):
+    options = list(shirt.options.all())
+    data = _product_form(shop, name=shirt.name, slug=shirt.slug, price_amount="2400")
+    data.update(_inline_management("options", total=2, initial=2))
+    for i, option in enumerate(options):
+        data.update(
+            {
+                f"options-{i}-id": option.pk,
+                f"options-{i}-product": shirt.pk,
+                f"options-{i}-name": option.name,
+                f"options-{i}-position": str(i),
+                f"options-{i}-values_text": ", ".join(v.value for v in option.values.all()),
+                f"options-{i}-DELETE": "on",
+            }
+        )
+    variants = list(shirt.variants.all())
+    data.update(_inline_management("variants", total=len(variants), initial=len(variants)))
+    for i, variant in enumerate(variants):
+        data.update(
+            {
+                f"variants-{i}-id": variant.pk,
+                f"variants-{i}-product": shirt.pk,
+                f"variants-{i}-sku": variant.sku,
+                f"variants-{i}-barcode": "",
+                f"variants-{i}-price_amount": variant.price_amount or "",
+                f"variants-{i}-weight_grams": "",
+            }
+        )
+    response = merchant.post(reverse("admin:catalog_product_change", args=[shirt.pk]), data)
+    assert response.status_code == 302
+    [default] = shirt.variants.all()
+    assert default.is_default and not shirt.options.exists()
