@@ -503,7 +503,7 @@ def _validate_variants(
     seen: dict[frozenset, int] = {}
     rows = []
     for index, data in enumerate(variants):
-        field = f"variants.{index}.optionValues"
+        field = f"variants[{index}].optionValues"
         given = data["option_values"]
         lowered = {k.lower(): (k, v) for k, v in given.items()}
         if len(lowered) != len(given):
@@ -594,7 +594,7 @@ def _make_variant_based(
             for combo in combos
         ]
     rows = _validate_variants(variants, values)
-    skus = {f"variants.{i}.sku": v.get("sku", "") for i, v in enumerate(variants) if "sku" in v}
+    skus = {f"variants[{i}].sku": v.get("sku", "") for i, v in enumerate(variants) if "sku" in v}
     sku_check_unique(store=product.store, product=product, skus=skus)
     if default is not None:
         _remove_variant(default, actor=actor, source=source, reason="Product now has variants")

@@ -349,8 +349,8 @@ def test_variant_validation(private, variants, message):
             },
             "stock",
         ),
-        ({"options": [{"name": "Size", "values": []}]}, "options.0.values"),
-        ({"options": [{"name": "Size", "values": ["S", "s"]}]}, "options.0.values"),
+        ({"options": [{"name": "Size", "values": []}]}, "options[0].values"),
+        ({"options": [{"name": "Size", "values": ["S", "s"]}]}, "options[0].values"),
         (
             {"options": [{"name": "Size", "values": ["S"]}, {"name": "size", "values": ["M"]}]},
             "options",
@@ -360,9 +360,9 @@ def test_variant_validation(private, variants, message):
                 "options": OPTIONS,
                 "variants": [{"optionValues": {"Size": "S", "Colour": "Red"}, "stock": -1}],
             },
-            "variants.0.stock",
+            "variants[0].stock",
         ),
-        ({"options": OPTIONS, "variants": [{"optionValues": "S"}]}, "variants.0.optionValues"),
+        ({"options": OPTIONS, "variants": [{"optionValues": "S"}]}, "variants[0].optionValues"),
     ],
 )
 def test_structure_validation(private, body, field):
