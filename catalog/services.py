@@ -523,7 +523,7 @@ def _validate_variants(
             values.append(match)
         combo = frozenset(v.pk for v in values)
         if combo in seen:
-            raise field_error(field, f"Same option values as variants.{seen[combo]}.")
+            raise field_error(field, f"Same option values as variants[{seen[combo]}].")
         seen[combo] = index
         rows.append(values)
     return rows
