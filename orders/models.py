@@ -317,7 +317,8 @@ class Refund(BaseModel):
     """Money given back on an order, through the gateway that took the payment.
 
     ``status`` is the gateway's word (succeeded, pending) or failed: an attempt the gateway
-    could not complete, kept so that a retry of the same amount reuses its idempotency key.
+    refused or that got no answer; the latter (``outcome_unknown``) is reused by a retry of
+    the same refund, so its idempotency key can never refund twice.
     """
 
     class Reason(models.TextChoices):
@@ -344,6 +345,11 @@ class Refund(BaseModel):
     gateway = models.CharField(max_length=32, blank=True, default="")
     gateway_refund_id = models.CharField(max_length=255, blank=True, default="")
     failure_message = models.CharField(max_length=500, blank=True, default="")
+    outcome_unknown = models.BooleanField(
+        default=False,
+        help_text="Failed without an answer from the gateway (it may have refunded): a retry "
+        "of the same refund reuses this attempt's idempotency key.",
+    )
     created_by = models.CharField(max_length=150, blank=True, default="")
 
     store_lookup = "order__store"

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+import stripe
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -321,12 +322,14 @@ def order_fulfill(
 
 
 def _refund_attempt(*, order: Order, amount: int, reason: str, restock: bool, actor) -> Refund:
-    """A new pending refund, or the last failed attempt of the same amount and reason (so a
-    retry reuses its gateway idempotency key and can never refund twice)."""
+    """A new pending refund, or the last attempt of the same amount and reason that got no
+    answer from the gateway (so a retry reuses its idempotency key: if the gateway did refund,
+    it answers with that refund instead of refunding twice)."""
     retry = (
         Refund.objects.filter(
             order=order,
             status=Refund.Status.FAILED,
+            outcome_unknown=True,
             amount=amount,
             reason=reason,
             gateway_refund_id="",
@@ -339,6 +342,7 @@ def _refund_attempt(*, order: Order, amount: int, reason: str, restock: bool, ac
         retry.status = Refund.Status.PENDING
         retry.restock = restock
         retry.failure_message = ""
+        retry.outcome_unknown = False
         retry.created_by = actor.label if actor else ""
         return retry
     return Refund(
@@ -379,10 +383,17 @@ def _refund_send(*, order: Order, refund: Refund) -> None:
     refund.save(update_fields=["gateway", "gateway_refund_id", "status", "updated_at"])
 
 
+def _outcome_unknown(exc: PaymentGatewayError) -> bool:
+    """Whether the gateway never answered (a network failure after the library's retries):
+    it may have refunded. A refusal it answered is final for that idempotency key."""
+    return isinstance(exc.__cause__, (stripe.APIConnectionError, ConnectionError, TimeoutError))
+
+
 def _refund_failed(*, refund: Refund, exc: PaymentGatewayError) -> None:
     logger.warning("Refund %s of order %s failed: %s", refund.pk, refund.order_id, exc.message)
     refund.status = Refund.Status.FAILED
     refund.failure_message = exc.message[:500]
+    refund.outcome_unknown = _outcome_unknown(exc)
     refund.save()
 
 
@@ -440,8 +451,8 @@ def order_refund(
     - without ``items``, none for a partial amount (it cannot say which units it pays for).
 
     An amount above what remains refundable is a 422 that changes nothing. When the gateway
-    fails (HTTP 502) the attempt is kept as a failed refund, and retrying the same amount and
-    reason reuses its idempotency key.
+    fails (HTTP 502) the attempt is kept as a failed refund; when it failed without an answer,
+    retrying the same amount and reason reuses its idempotency key.
     """
     failure: PaymentGatewayError | None = None
     with transaction.atomic():
@@ -518,11 +529,13 @@ def _refund_apply(*, order: Order, refund: Refund, units: dict[str, int], lines:
         if order.refunded_amount >= order.total_amount
         else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
+    completed = False
     if order.fulfillment_status == Order.FulfillmentStatus.PARTIAL and units:
         # Refunded units no longer need shipping: the order may now be complete.
         order.fulfillment_status = _fulfillment_status(lines)
         if order.fulfillment_status == Order.FulfillmentStatus.FULFILLED:
             order.fulfilled_at = timezone.now()
+            completed = True
     order.save()
     restocked_units = sum(restocked.values())
     message = (
@@ -530,6 +543,7 @@ def _refund_apply(*, order: Order, refund: Refund, units: dict[str, int], lines:
         + (f" ({refund.get_reason_display().lower()})" if refund.reason else "")
         + (f"; {restocked_units} unit{'s' if restocked_units != 1 else ''} restocked"
            if restocked_units else "")
+        + ("; nothing is left to ship: the order is fulfilled" if completed else "")
     )
     order_event_add(
         order=order,

@@ -525,6 +525,10 @@ class OrderAddressInput(serializers.Serializer):
         elif state not in states:
             state = (attrs.get("state") or "").strip()
         postcode = " ".join((attrs.get("postcode") or "").split()).upper()
+        if code == "GB" and " " not in postcode and len(postcode) >= 5:
+            postcode = f"{postcode[:-3]} {postcode[-3:]}"
+        if code == "CA" and len(postcode) == 6:
+            postcode = f"{postcode[:3]} {postcode[3:]}"
         pattern = POSTCODE_PATTERNS.get(code)
         if postcode and pattern is not None and not pattern.match(postcode):
             errors["postcode"] = [f"Enter a valid postcode of {name}."]

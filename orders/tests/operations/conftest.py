@@ -79,3 +79,14 @@ def merchant(shop):
 
 def lines_of(order: Order) -> list:
     return list(order.items.order_by("created_at", "id"))
+
+
+def events_of(order: Order, type: str) -> list[dict]:
+    """The data of the webhook events of ``type`` recorded for ``order``, oldest first."""
+    from webhooks.models import Event
+
+    return [
+        event.data
+        for event in Event.objects.filter(type=type).order_by("created_at", "id")
+        if event.data.get("id") == order.pk
+    ]
