@@ -430,13 +430,18 @@ class OrderAdmin(StoreScopedAdmin):
         self.message_user(request, success, messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(order))
 
+    @staticmethod
+    def _posted(request):
+        """The POST data of a submitted form (even an empty one), else None."""
+        return request.POST if request.method == "POST" else None
+
     def _lines(self, order):
         return list(order.items.order_by("created_at", "id"))
 
     def fulfil_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
         form = admin_forms.FulfillForm(
-            request.POST or None, order=order, lines=self._lines(order)
+            self._posted(request), order=order, lines=self._lines(order)
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -467,7 +472,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     def refund_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
-        form = admin_forms.RefundForm(request.POST or None, order=order, lines=self._lines(order))
+        form = admin_forms.RefundForm(self._posted(request), order=order, lines=self._lines(order))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             return self._run(
@@ -495,7 +500,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     def cancel_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
-        form = admin_forms.CancelForm(request.POST or None)
+        form = admin_forms.CancelForm(self._posted(request))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             return self._run(
@@ -519,7 +524,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     def mark_paid_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
-        form = admin_forms.MarkPaidForm(request.POST or None)
+        form = admin_forms.MarkPaidForm(self._posted(request))
         if request.method == "POST" and form.is_valid():
             refusal = self._mark_paid_refusal(order)
             if refusal:

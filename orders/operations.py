@@ -35,6 +35,7 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
 from catalog.services import StockLine
+from core.api.casing import to_camel
 from core.exceptions import Conflict, Unprocessable
 from core.money import format_minor
 from webhooks.services import event_record
@@ -185,8 +186,9 @@ def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
 
 @transaction.atomic
 def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Order:
-    """Change ``internal_notes``, ``metadata`` (replaced whole) and ``shipping_address`` (an
-    already validated address; refused with a 409 once any unit has shipped).
+    """Change ``internal_notes``, ``metadata`` (replaced whole), ``billing_address`` and
+    ``shipping_address`` (validated addresses; the shipping one is refused with a 409 once any
+    unit has shipped).
 
     Fields that do not change are left alone; when something changed, the timeline gets a
     "note" entry (notes) and/or an "updated" entry (the others) and ``order.updated`` is
@@ -203,6 +205,9 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
             )
         locked.shipping_address = data["shipping_address"]
         changed.append("shipping_address")
+    if "billing_address" in data and data["billing_address"] != locked.billing_address:
+        locked.billing_address = data["billing_address"]
+        changed.append("billing_address")
     if "metadata" in data and data["metadata"] != locked.metadata:
         locked.metadata = data["metadata"]
         changed.append("metadata")
@@ -222,13 +227,17 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
             data={"internal_notes": note},
         )
     if changed:
-        names = {"shipping_address": "shipping address", "metadata": "metadata"}
+        names = {
+            "shipping_address": "shipping address",
+            "billing_address": "billing address",
+            "metadata": "metadata",
+        }
         order_event_add(
             order=locked,
             type=OrderEvent.Type.UPDATED,
             message="Updated " + " and ".join(names[name] for name in changed),
             actor=actor,
-            data={"fields": changed},
+            data={"fields": [to_camel(name) for name in changed]},
         )
     _emit(locked, "order.updated")
     return _copy_state(order, locked)

@@ -5,6 +5,7 @@ from django.core import mail
 
 from carts.models import Discount, DiscountRedemption
 from catalog.models import InventoryAdjustment, Variant
+from core.exceptions import Conflict
 from orders import services
 from orders.models import OfflinePaymentIntent, OfflineRefund, Order, Refund
 
@@ -117,9 +118,9 @@ def test_fulfilled_and_cancelled_orders_cannot_be_cancelled(private, paid_order,
 
 def test_a_cancelled_order_cannot_be_marked_paid_later(private, transfer_order):
     private.post(f"/orders/{transfer_order.pk}/cancel", {})
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(Conflict) as refused:
         services.order_mark_paid(order=transfer_order)
-    assert getattr(refused.value, "code", "") == "order_cancelled"
+    assert refused.value.code == "order_cancelled"
 
 
 @pytest.mark.parametrize("body, field", [({"reason": 5}, "reason"), ({"reason": "x" * 501}, "reason"),

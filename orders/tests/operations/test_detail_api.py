@@ -171,3 +171,13 @@ def test_shipping_address_is_409_once_anything_shipped(private, paid_order):
     assert private.patch(
         f"/orders/{paid_order.pk}", {"internalNotes": "Shipped part"}
     ).status_code == 200
+
+
+def test_patch_billing_address_any_time(private, paid_order):
+    private.post(f"/orders/{paid_order.pk}/fulfill", {})
+    billing = {**NEW_ADDRESS, "countryCode": "JP", "state": "13", "postcode": "100-0001"}
+    response = private.patch(f"/orders/{paid_order.pk}", {"billingAddress": billing})
+    assert response.status_code == 200, response.json()
+    body = response.json()["data"]
+    assert body["billingAddress"]["countryCode"] == "JP"  # billing is not limited to shipping
+    assert body["timeline"][-1]["data"] == {"fields": ["billingAddress"]}
