@@ -105,8 +105,15 @@ class FulfillmentInline(_ReadOnlyInline):
 class RefundInline(_ReadOnlyInline):
     model = Refund
     fields = (
-        "created_at", "amount_text", "reason", "status", "units", "gateway",
-        "gateway_refund_id", "created_by", "failure_message",
+        "created_at",
+        "amount_text",
+        "reason",
+        "status",
+        "units",
+        "gateway",
+        "gateway_refund_id",
+        "created_by",
+        "failure_message",
     )
     readonly_fields = fields
 
@@ -119,11 +126,14 @@ class RefundInline(_ReadOnlyInline):
 
     @admin.display(description="Units")
     def units(self, refund):
-        return ", ".join(
-            f"{line.quantity} × {line.item.product_name}"
-            + (" (restocked)" if line.restocked else "")
-            for line in refund.lines.all()
-        ) or "-"
+        return (
+            ", ".join(
+                f"{line.quantity} × {line.item.product_name}"
+                + (" (restocked)" if line.restocked else "")
+                for line in refund.lines.all()
+            )
+            or "-"
+        )
 
 
 class OrderEventInline(_ReadOnlyInline):
@@ -379,7 +389,8 @@ class OrderAdmin(StoreScopedAdmin):
     def operations_for(order: Order) -> list[tuple[str, str]]:
         """(url name, label) of the buttons that make sense for the order's state."""
         paid = order.payment_status in (
-            Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED
+            Order.PaymentStatus.PAID,
+            Order.PaymentStatus.PARTIALLY_REFUNDED,
         )
         buttons = []
         if paid and order.fulfillment_status != Order.FulfillmentStatus.FULFILLED:
@@ -440,9 +451,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     def fulfil_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
-        form = admin_forms.FulfillForm(
-            self._posted(request), order=order, lines=self._lines(order)
-        )
+        form = admin_forms.FulfillForm(self._posted(request), order=order, lines=self._lines(order))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             items = form.line_items()
@@ -466,7 +475,11 @@ class OrderAdmin(StoreScopedAdmin):
                 f"Order {_label(order)}: fulfilment recorded.",
             )
         return self._operation_page(
-            request, order, form, title="Fulfil", submit="Record fulfilment",
+            request,
+            order,
+            form,
+            title="Fulfil",
+            submit="Record fulfilment",
             intro="Choose the units that shipped and add the tracking details.",
         )
 
@@ -490,7 +503,11 @@ class OrderAdmin(StoreScopedAdmin):
                 f"Order {_label(order)}: refund recorded.",
             )
         return self._operation_page(
-            request, order, form, title="Refund", submit="Refund",
+            request,
+            order,
+            form,
+            title="Refund",
+            submit="Refund",
             intro=(
                 f"Remaining refundable: {form.remaining_text()}. The refund goes through the "
                 "payment gateway that took the payment. Units listed are recorded as refunded "
@@ -515,7 +532,11 @@ class OrderAdmin(StoreScopedAdmin):
                 f"Order {_label(order)} cancelled.",
             )
         return self._operation_page(
-            request, order, form, title="Cancel", submit="Cancel the order",
+            request,
+            order,
+            form,
+            title="Cancel",
+            submit="Cancel the order",
             intro=(
                 "A pending payment is voided and a paid one refunded in full; the stock the "
                 "order holds is put back."
@@ -537,7 +558,11 @@ class OrderAdmin(StoreScopedAdmin):
                 f"Order {_label(order)} marked paid.",
             )
         return self._operation_page(
-            request, order, form, title="Mark paid", submit="Mark paid",
+            request,
+            order,
+            form,
+            title="Mark paid",
+            submit="Mark paid",
             intro=(
                 f"Confirm that the bank transfer of "
                 f"{format_minor(order.total_amount, order.currency)} has arrived. The customer "
@@ -619,5 +644,7 @@ class OrderAdmin(StoreScopedAdmin):
         """The store's time zone for a merchant of one store, else UTC."""
         ids = self.allowed_store_ids(request)
         if ids is not None and len(ids) == 1:
-            return Store.objects.filter(pk=ids[0]).values_list("timezone", flat=True).first() or "UTC"
+            return (
+                Store.objects.filter(pk=ids[0]).values_list("timezone", flat=True).first() or "UTC"
+            )
         return "UTC"

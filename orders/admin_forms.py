@@ -91,15 +91,11 @@ class RefundForm(_LinesForm):
         label="Amount",
         help_text="In the order's currency, e.g. 12.50. Empty: everything not yet refunded.",
     )
-    reason = forms.ChoiceField(
-        choices=[("", "(none)"), *Refund.Reason.choices], required=False
-    )
+    reason = forms.ChoiceField(choices=[("", "(none)"), *Refund.Reason.choices], required=False)
     restock = forms.BooleanField(
         required=False, initial=True, label="Put the refunded units back in stock"
     )
-    notify_customer = forms.BooleanField(
-        required=False, initial=True, label="Email the customer"
-    )
+    notify_customer = forms.BooleanField(required=False, initial=True, label="Email the customer")
 
     def available(self, line):
         return line.quantity - line.quantity_refunded
@@ -132,9 +128,7 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         max_length=500, required=False, help_text="Internal note, kept in the timeline."
     )
-    notify_customer = forms.BooleanField(
-        required=False, initial=True, label="Email the customer"
-    )
+    notify_customer = forms.BooleanField(required=False, initial=True, label="Email the customer")
 
 
 class MarkPaidForm(forms.Form):
@@ -142,8 +136,12 @@ class MarkPaidForm(forms.Form):
 
 
 class OrderExportForm(forms.Form):
-    date_from = forms.DateField(label="From (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+    )
     status = forms.ChoiceField(
         choices=[("", "All"), *[(s, s.capitalize()) for s in ORDER_LIST_STATUSES]],
         required=False,

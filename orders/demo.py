@@ -152,6 +152,8 @@ def seed(*, store) -> None:
                 )
             if name == "cancelled":
                 operations.order_cancel(
-                    order=order, reason="Customer changed their mind", notify_customer=False,
+                    order=order,
+                    reason="Customer changed their mind",
+                    notify_customer=False,
                     actor=DEMO_ACTOR,
                 )

@@ -56,20 +56,23 @@ def date_range_bounds(start: date, end: date, tz: str = "UTC") -> tuple[datetime
 
 
 def order_export_queryset(
-    queryset: QuerySet[Order], *, start: date, end: date, tz: str = "UTC",
-    status: str | None = None, mode: str | None = None,
+    queryset: QuerySet[Order],
+    *,
+    start: date,
+    end: date,
+    tz: str = "UTC",
+    status: str | None = None,
+    mode: str | None = None,
 ) -> QuerySet[Order]:
     """Placed orders of ``queryset`` created between two dates (inclusive, in ``tz``)."""
     lower, upper = date_range_bounds(start, end, tz)
-    queryset = queryset.filter(
-        type=Order.Type.ORDER, created_at__gte=lower, created_at__lt=upper
-    )
+    queryset = queryset.filter(type=Order.Type.ORDER, created_at__gte=lower, created_at__lt=upper)
     if status:
         queryset = queryset.filter(order_status_q(status))
     if mode:
         queryset = queryset.filter(mode=mode)
-    return queryset.select_related("customer").prefetch_related("items").order_by(
-        "created_at", "id"
+    return (
+        queryset.select_related("customer").prefetch_related("items").order_by("created_at", "id")
     )
 
 
@@ -89,8 +92,13 @@ def _row(order: Order) -> list:
     name = " ".join(filter(None, [customer.first_name, customer.last_name])) if customer else ""
     if not name:
         name = " ".join(
-            filter(None, [address.get("first_name") or address.get("firstName"),
-                          address.get("last_name") or address.get("lastName")])
+            filter(
+                None,
+                [
+                    address.get("first_name") or address.get("firstName"),
+                    address.get("last_name") or address.get("lastName"),
+                ],
+            )
         )
     return [
         order.order_number or "",

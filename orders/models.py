@@ -298,7 +298,9 @@ class FulfillmentLine(BaseModel):
 
     id = PrefixedIdField("fulln")
     fulfillment = models.ForeignKey(Fulfillment, on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="fulfillment_lines")
+    item = models.ForeignKey(
+        OrderItem, on_delete=models.CASCADE, related_name="fulfillment_lines"
+    )
     quantity = models.PositiveIntegerField()
 
     store_lookup = "fulfillment__order__store"
@@ -306,7 +308,9 @@ class FulfillmentLine(BaseModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="fulfillment_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="fulfillment_line_quantity_positive"
+            ),
         ]
 
     def __str__(self):
@@ -387,7 +391,9 @@ class RefundLine(BaseModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="refund_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="refund_line_quantity_positive"
+            ),
         ]
 
 
@@ -415,7 +421,9 @@ class OrderEvent(BaseModel):
     type = models.CharField(max_length=24, choices=Type.choices)
     message = models.CharField(max_length=500)
     data = models.JSONField(default=dict, blank=True)
-    actor_type = models.CharField(max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM)
+    actor_type = models.CharField(
+        max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM
+    )
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -216,7 +216,9 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
         locked.internal_notes = data["internal_notes"]
     if not changed and not notes_changed:
         return _copy_state(order, locked)
-    locked.save(update_fields=[*changed, *(["internal_notes"] if notes_changed else []), "updated_at"])
+    locked.save(
+        update_fields=[*changed, *(["internal_notes"] if notes_changed else []), "updated_at"]
+    )
     if notes_changed:
         note = locked.internal_notes
         order_event_add(
@@ -301,8 +303,7 @@ def order_fulfill(
     tracking = ", ".join(filter(None, [carrier, tracking_number]))
     message = (
         f"{'Fulfilled' if locked.fulfilled_at else 'Partially fulfilled'}: "
-        f"{units} unit{'s' if units != 1 else ''} shipped"
-        + (f" ({tracking})" if tracking else "")
+        f"{units} unit{'s' if units != 1 else ''} shipped" + (f" ({tracking})" if tracking else "")
     )
     order_event_add(
         order=locked,
@@ -406,8 +407,9 @@ def _refund_failed(*, refund: Refund, exc: PaymentGatewayError) -> None:
     refund.save()
 
 
-def _restock(*, order: Order, units: dict[str, int], lines: list[OrderItem], source: str,
-             reason: str) -> dict[str, int]:
+def _restock(
+    *, order: Order, units: dict[str, int], lines: list[OrderItem], source: str, reason: str
+) -> dict[str, int]:
     """Put ``units`` of the order's lines back in stock (audit rows with ``source``), when
     the order holds its stock; returns what was restocked per line."""
     if not order.stock_reserved:
@@ -501,7 +503,11 @@ def order_refund(
             failure = exc
         else:
             _refund_apply(
-                order=locked, refund=refund, units=units, lines=lines, restock=restock,
+                order=locked,
+                refund=refund,
+                units=units,
+                lines=lines,
+                restock=restock,
                 actor=actor,
             )
             if notify_customer and locked.email:
@@ -514,12 +520,22 @@ def order_refund(
     return refund
 
 
-def _refund_apply(*, order: Order, refund: Refund, units: dict[str, int], lines: list[OrderItem],
-                  restock: bool, actor) -> None:
+def _refund_apply(
+    *,
+    order: Order,
+    refund: Refund,
+    units: dict[str, int],
+    lines: list[OrderItem],
+    restock: bool,
+    actor,
+) -> None:
     """Book a sent refund on the order: covered units, restock, totals, timeline, event."""
     restocked = (
         _restock(
-            order=order, units=units, lines=lines, source=InventoryAdjustment.Source.REFUND,
+            order=order,
+            units=units,
+            lines=lines,
+            source=InventoryAdjustment.Source.REFUND,
             reason=f"Refund {refund.pk}",
         )
         if restock
@@ -550,8 +566,11 @@ def _refund_apply(*, order: Order, refund: Refund, units: dict[str, int], lines:
     message = (
         f"Refunded {_money(order, refund.amount)}"
         + (f" ({refund.get_reason_display().lower()})" if refund.reason else "")
-        + (f"; {restocked_units} unit{'s' if restocked_units != 1 else ''} restocked"
-           if restocked_units else "")
+        + (
+            f"; {restocked_units} unit{'s' if restocked_units != 1 else ''} restocked"
+            if restocked_units
+            else ""
+        )
         + ("; nothing is left to ship: the order is fulfilled" if completed else "")
     )
     order_event_add(

@@ -96,7 +96,8 @@ def order_status_bucket(order: Order) -> str:
     """The ``status`` filter value ``order`` falls in (see :func:`order_status_q`)."""
     payment = order.payment_status
     if payment in _PAID:
-        return "fulfilled" if order.fulfillment_status == Order.FulfillmentStatus.FULFILLED else "paid"
+        shipped = order.fulfillment_status == Order.FulfillmentStatus.FULFILLED
+        return "fulfilled" if shipped else "paid"
     return str(payment)
 
 

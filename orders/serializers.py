@@ -396,7 +396,9 @@ class OrderActorSerializer(serializers.Serializer):
 class OrderTimelineEntrySerializer(serializers.Serializer):
     id = serializers.CharField()
     type = serializers.CharField(
-        help_text="placed | paid | payment_failed | fulfilled | refunded | cancelled | updated | note"
+        help_text=(
+            "placed | paid | payment_failed | fulfilled | refunded | cancelled | updated | note"
+        )
     )
     message = serializers.CharField()
     actor = OrderActorSerializer(source="*")

@@ -31,7 +31,11 @@ def test_list_filters_by_status_and_shows_the_totals_of_the_filtered_orders(
     assert {o.pk for o in response.context["cl"].result_list} == {a.pk, b.pk}
     [row] = response.context["order_totals"]
     assert row == {
-        "currency": "GBP", "count": 2, "total": "£96.00", "refunded": "£0.00", "net": "£96.00"
+        "currency": "GBP",
+        "count": 2,
+        "total": "£96.00",
+        "refunded": "£0.00",
+        "net": "£96.00",
     }
     assert "Totals of the orders matching these filters" in body
     everything = merchant.get("/admin/orders/order/")
@@ -44,16 +48,24 @@ def test_list_filters_by_status_and_shows_the_totals_of_the_filtered_orders(
 def test_the_order_page_shows_lines_payment_fulfilments_refunds_and_timeline(
     merchant, private, paid_order
 ):
-    private.post(f"/orders/{paid_order.pk}/fulfill", {"carrier": "Royal Mail",
-                                                     "trackingNumber": "JD1",
-                                                     "trackingUrl": "https://rm.example/JD1"})
+    private.post(
+        f"/orders/{paid_order.pk}/fulfill",
+        {"carrier": "Royal Mail", "trackingNumber": "JD1", "trackingUrl": "https://rm.example/JD1"},
+    )
     private.post(f"/orders/{paid_order.pk}/refund", {"amount": 1000, "reason": "duplicate"})
     page = merchant.get(f"/admin/orders/order/{paid_order.pk}/change/")
     assert page.status_code == 200
     body = page.content.decode()
-    for text in ("Hand-poured candle", paid_order.payment_intent_id, "Royal Mail",
-                 'href="https://rm.example/JD1"', "£10.00", "Refunded £10.00 (duplicate)",
-                 "Payment of £50.50 received", "Fulfilled: 3 units shipped"):
+    for text in (
+        "Hand-poured candle",
+        paid_order.payment_intent_id,
+        "Royal Mail",
+        'href="https://rm.example/JD1"',
+        "£10.00",
+        "Refunded £10.00 (duplicate)",
+        "Payment of £50.50 received",
+        "Fulfilled: 3 units shipped",
+    ):
         assert text in body, text
     assert f"/admin/orders/order/{paid_order.pk}/refund/" in body
     assert f"/admin/orders/order/{paid_order.pk}/fulfil/" not in body  # fully shipped
@@ -70,9 +82,14 @@ def test_fulfil_from_the_dashboard_with_tracking(
     with django_capture_on_commit_callbacks(execute=True):
         response = merchant.post(
             url,
-            {f"line_{candles.pk}": 1, f"line_{matches.pk}": 0, "carrier": "DPD",
-             "tracking_number": "DPD9", "tracking_url": "https://dpd.example/DPD9",
-             "notify_customer": "on"},
+            {
+                f"line_{candles.pk}": 1,
+                f"line_{matches.pk}": 0,
+                "carrier": "DPD",
+                "tracking_number": "DPD9",
+                "tracking_url": "https://dpd.example/DPD9",
+                "notify_customer": "on",
+            },
             follow=True,
         )
     assert f"Order #1001: fulfilment recorded." in messages_of(response)
@@ -95,8 +112,8 @@ def test_refund_from_the_dashboard_and_refusal_messages(merchant, paid_order):
     url = f"/admin/orders/order/{paid_order.pk}/refund/"
     assert "Remaining refundable: £50.50" in merchant.get(url).content.decode()
     response = merchant.post(
-        url, {"amount": "24.00", "reason": "customer_request", "restock": "on",
-              f"line_{candles.pk}": 1},
+        url,
+        {"amount": "24.00", "reason": "customer_request", "restock": "on", f"line_{candles.pk}": 1},
         follow=True,
     )
     assert "Order #1001: refund recorded." in messages_of(response)
@@ -122,9 +139,7 @@ def test_refund_from_the_dashboard_and_refusal_messages(merchant, paid_order):
 def test_cancel_and_mark_paid_from_the_dashboard(merchant, shop, transfer_order, make_order):
     page = merchant.get(f"/admin/orders/order/{transfer_order.pk}/change/").content.decode()
     assert f"/admin/orders/order/{transfer_order.pk}/mark-paid/" in page
-    response = merchant.post(
-        f"/admin/orders/order/{transfer_order.pk}/mark-paid/", {}, follow=True
-    )
+    response = merchant.post(f"/admin/orders/order/{transfer_order.pk}/mark-paid/", {}, follow=True)
     assert "Order #1001 marked paid." in messages_of(response)
     transfer_order.refresh_from_db()
     assert transfer_order.payment_status == "paid"
@@ -134,7 +149,8 @@ def test_cancel_and_mark_paid_from_the_dashboard(merchant, shop, transfer_order,
     refused = merchant.post(f"/admin/orders/order/{card.pk}/mark-paid/", {}, follow=True)
     assert any("was not placed by bank transfer" in m for m in messages_of(refused))
     cancelled = merchant.post(
-        f"/admin/orders/order/{transfer_order.pk}/cancel/", {"reason": "Fraud check"},
+        f"/admin/orders/order/{transfer_order.pk}/cancel/",
+        {"reason": "Fraud check"},
         follow=True,
     )
     assert "Order #1001 cancelled." in messages_of(cancelled)
@@ -148,16 +164,28 @@ def test_cancel_and_mark_paid_from_the_dashboard(merchant, shop, transfer_order,
 def test_saving_notes_in_the_dashboard_goes_on_the_timeline(merchant, paid_order):
     response = merchant.post(
         f"/admin/orders/order/{paid_order.pk}/change/",
-        {"internal_notes": "Gift wrap", "metadata": '{"gift": true}',
-         **{f"{prefix}-TOTAL_FORMS": "0" for prefix in ("items", "fulfillments", "refunds", "timeline")},
-         **{f"{prefix}-INITIAL_FORMS": "0" for prefix in ("items", "fulfillments", "refunds", "timeline")}},
+        {
+            "internal_notes": "Gift wrap",
+            "metadata": '{"gift": true}',
+            **{
+                f"{prefix}-TOTAL_FORMS": "0"
+                for prefix in ("items", "fulfillments", "refunds", "timeline")
+            },
+            **{
+                f"{prefix}-INITIAL_FORMS": "0"
+                for prefix in ("items", "fulfillments", "refunds", "timeline")
+            },
+        },
         follow=True,
     )
     assert response.status_code == 200
     paid_order.refresh_from_db()
     assert paid_order.internal_notes == "Gift wrap" and paid_order.metadata == {"gift": True}
     types = list(OrderEvent.objects.filter(order=paid_order).values_list("type", "actor_label"))
-    assert ("note", "merchant@acme.example") in types and ("updated", "merchant@acme.example") in types
+    assert ("note", "merchant@acme.example") in types and (
+        "updated",
+        "merchant@acme.example",
+    ) in types
 
 
 def test_another_stores_order_is_a_404_for_every_operation(merchant, other_shop, make_paid_order):
@@ -197,7 +225,10 @@ def test_csv_export_of_a_date_range(merchant, shop, other_shop, make_paid_order,
     first = rows[0]
     assert first["order_id"] == inside.pk and first["status"] == "paid"
     assert (first["total"], first["refunded"], first["currency"], first["units"]) == (
-        "48.00", "0.00", "GBP", "2"
+        "48.00",
+        "0.00",
+        "GBP",
+        "2",
     )
     assert first["created_at"] == "2026-07-14T23:30:00Z" and first["shipping_country"] == "GB"
     paid_only = merchant.get(
@@ -215,7 +246,7 @@ def test_csv_export_of_a_date_range(merchant, shop, other_shop, make_paid_order,
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(merchant, shop, make_paid_order):
     order = make_paid_order(shop.store, email="x@example.com")
-    Order.objects.filter(pk=order.pk).update(payment_method="=HYPERLINK(\"http://evil\")")
+    Order.objects.filter(pk=order.pk).update(payment_method='=HYPERLINK("http://evil")')
     today = order.created_at.date().isoformat()
     response = merchant.get(
         "/admin/orders/order/export/", {"date_from": today, "date_to": today, "mode": ""}

@@ -74,9 +74,7 @@ def test_cancel_after_a_partial_refund_refunds_the_rest_and_restocks_once(privat
         {"amount": 2400, "items": [{"id": candles.pk, "quantity": 1}], "notifyCustomer": False},
     )
     assert stock(candles) == 9
-    body = private.post(
-        f"/orders/{paid_order.pk}/cancel", {"notifyCustomer": False}
-    ).json()["data"]
+    body = private.post(f"/orders/{paid_order.pk}/cancel", {"notifyCustomer": False}).json()["data"]
     assert [r["amount"]["amount"] for r in body["refunds"]] == [2400, 2650]
     assert body["refunded"]["amount"] == 5050
     assert (stock(candles), stock(matches)) == (10, 5)
@@ -123,8 +121,14 @@ def test_a_cancelled_order_cannot_be_marked_paid_later(private, transfer_order):
     assert refused.value.code == "order_cancelled"
 
 
-@pytest.mark.parametrize("body, field", [({"reason": 5}, "reason"), ({"reason": "x" * 501}, "reason"),
-                                         ({"notifyCustomer": "no"}, "notifyCustomer")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"reason": 5}, "reason"),
+        ({"reason": "x" * 501}, "reason"),
+        ({"notifyCustomer": "no"}, "notifyCustomer"),
+    ],
+)
 def test_bad_cancel_input_is_422(private, transfer_order, body, field):
     response = private.post(f"/orders/{transfer_order.pk}/cancel", body)
     assert response.status_code == 422 and field in response.json()["error"]["fields"]

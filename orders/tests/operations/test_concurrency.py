@@ -46,9 +46,11 @@ def test_concurrent_refunds_never_exceed_the_total(shop, paid_order, api_client_
 
 def test_cancel_racing_fulfil_ends_in_one_consistent_state(shop, paid_order, api_client_for):
     def call(path):
-        return lambda: api_client_for("private", shop.sk).post(
-            f"/orders/{paid_order.pk}/{path}", {"notifyCustomer": False}
-        ).json()
+        return (
+            lambda: api_client_for("private", shop.sk)
+            .post(f"/orders/{paid_order.pk}/{path}", {"notifyCustomer": False})
+            .json()
+        )
 
     cancelled, fulfilled = run_together([call("cancel"), call("fulfill")])
     paid_order.refresh_from_db()

@@ -76,9 +76,12 @@ def test_detail_query_count_does_not_grow_with_lines_refunds_and_fulfilments(
         lines=[(make_variant(shop.store, name=f"Item {i}"), 1) for i in range(6)],
     )
     for line in lines_of(big)[:3]:
-        assert private.post(
-            f"/orders/{big.pk}/fulfill", {"items": [{"id": line.pk, "quantity": 1}]}
-        ).status_code == 200
+        assert (
+            private.post(
+                f"/orders/{big.pk}/fulfill", {"items": [{"id": line.pk, "quantity": 1}]}
+            ).status_code
+            == 200
+        )
         assert private.post(f"/orders/{big.pk}/refund", {"amount": 100}).status_code == 200
 
     def count(order):
@@ -125,8 +128,10 @@ def test_patch_validates_the_shipping_address_like_checkout(private, paid_order)
         ({**NEW_ADDRESS, "countryCode": "ZZ"}, "shippingAddress.countryCode"),
         ({**NEW_ADDRESS, "countryCode": "JP", "state": "13"}, "shippingAddress.countryCode"),
         ({**NEW_ADDRESS, "countryCode": "US", "postcode": "94103"}, "shippingAddress.state"),
-        ({**NEW_ADDRESS, "countryCode": "US", "state": "ZZ", "postcode": "94103"},
-         "shippingAddress.state"),
+        (
+            {**NEW_ADDRESS, "countryCode": "US", "state": "ZZ", "postcode": "94103"},
+            "shippingAddress.state",
+        ),
         ({**NEW_ADDRESS, "postcode": "123"}, "shippingAddress.postcode"),
         ({**NEW_ADDRESS, "phone": "0770"}, "shippingAddress.phone"),
         ({k: v for k, v in NEW_ADDRESS.items() if k != "line1"}, "shippingAddress.line1"),
@@ -168,9 +173,10 @@ def test_shipping_address_is_409_once_anything_shipped(private, paid_order):
     paid_order.refresh_from_db()
     assert paid_order.shipping_address["line1"] == "221B Baker Street"
     # Notes and metadata can still change.
-    assert private.patch(
-        f"/orders/{paid_order.pk}", {"internalNotes": "Shipped part"}
-    ).status_code == 200
+    assert (
+        private.patch(f"/orders/{paid_order.pk}", {"internalNotes": "Shipped part"}).status_code
+        == 200
+    )
 
 
 def test_patch_billing_address_any_time(private, paid_order):

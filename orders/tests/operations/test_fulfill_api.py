@@ -77,7 +77,8 @@ def test_line_level_partial_fulfilment_until_every_line_ships(private, paid_orde
         {"itemId": matches.pk, "quantity": 1},
     ]
     assert [e["fulfillmentStatus"] for e in events_of(paid_order, "order.fulfilled")] == [
-        "partial", "fulfilled"
+        "partial",
+        "fulfilled",
     ]
     [message] = mail.outbox
     assert "1 x Hand-poured candle" in message.body
@@ -92,8 +93,11 @@ def test_line_level_partial_fulfilment_until_every_line_ships(private, paid_orde
         ([{"id": "oitm_nope", "quantity": 1}], "items[0].id", "The order has no line oitm_nope."),
         ([{"id": "LINE0", "quantity": 0}], "items[0].quantity", None),
         ([{"id": "LINE0", "quantity": "1"}], "items[0].quantity", None),
-        ([{"id": "LINE0", "quantity": 1}, {"id": "LINE0", "quantity": 1}], "items[1].id",
-         "Each line may be listed once."),
+        (
+            [{"id": "LINE0", "quantity": 1}, {"id": "LINE0", "quantity": 1}],
+            "items[1].id",
+            "Each line may be listed once.",
+        ),
         ([], "items", None),
     ],
 )
@@ -136,9 +140,7 @@ def test_unpaid_cancelled_and_refunded_orders_cannot_be_fulfilled(
 
 def test_units_refunded_before_shipping_do_not_need_shipping(private, paid_order):
     candles, matches = lines_of(paid_order)
-    private.post(
-        f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]}
-    )
+    private.post(f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]})
     refund = private.post(
         f"/orders/{paid_order.pk}/refund",
         {"amount": 250, "items": [{"id": matches.pk, "quantity": 1}]},

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 def make(store, *, mode="test", email="sam@example.com", created=None, **fields) -> Order:
     order = Order.objects.create(
-        store=store, mode=mode, type=Order.Type.ORDER, cart_token="t", currency=store.currency,
-        email=email, total_amount=fields.pop("total_amount", 1000), **fields,
+        store=store,
+        mode=mode,
+        type=Order.Type.ORDER,
+        cart_token="t",
+        currency=store.currency,
+        email=email,
+        total_amount=fields.pop("total_amount", 1000),
+        **fields,
     )
     if created is not None:
         Order.objects.filter(pk=order.pk).update(created_at=created)
@@ -64,9 +70,7 @@ def test_status_buckets_partition_every_order(private, shop):
     orders = {
         "pending": make(shop.store, payment_status=P.PENDING),
         "paid": make(shop.store, payment_status=P.PAID),
-        "paid_partial_ship": make(
-            shop.store, payment_status=P.PAID, fulfillment_status=F.PARTIAL
-        ),
+        "paid_partial_ship": make(shop.store, payment_status=P.PAID, fulfillment_status=F.PARTIAL),
         "part_refunded": make(shop.store, payment_status=P.PARTIALLY_REFUNDED),
         "fulfilled": make(shop.store, payment_status=P.PAID, fulfillment_status=F.FULFILLED),
         "fulfilled_part_refunded": make(
@@ -98,10 +102,19 @@ def test_status_buckets_partition_every_order(private, shop):
 def test_customer_dates_and_search_filters(private, shop, make_customer):
     now = timezone.now()
     customer = make_customer(shop.store, email="alice@example.com")
-    a = make(shop.store, customer=customer, email="alice@example.com", order_number=1024,
-             created=now - timedelta(days=10))
-    b = make(shop.store, email="bob@shop.example", order_number=1025, created=now - timedelta(days=5))
-    c = make(shop.store, email="carol@example.com", order_number=1026, created=now - timedelta(days=1))
+    a = make(
+        shop.store,
+        customer=customer,
+        email="alice@example.com",
+        order_number=1024,
+        created=now - timedelta(days=10),
+    )
+    b = make(
+        shop.store, email="bob@shop.example", order_number=1025, created=now - timedelta(days=5)
+    )
+    c = make(
+        shop.store, email="carol@example.com", order_number=1026, created=now - timedelta(days=1)
+    )
     assert ids(private.get("/orders", query={"customerId": customer.pk})) == [a.pk]
     assert ids(private.get("/orders", query={"customerId": "cust_nope"})) == []
     after = (now - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -116,7 +129,8 @@ def test_customer_dates_and_search_filters(private, shop, make_customer):
     assert ids(private.get("/orders", query={"q": "SHOP.EXAMPLE"})) == [b.pk]
     assert ids(private.get("/orders", query={"q": a.pk})) == [a.pk]
     assert ids(private.get("/orders", query={"q": "example.com", "status": "pending"})) == [
-        c.pk, a.pk
+        c.pk,
+        a.pk,
     ]
 
 
@@ -158,9 +172,18 @@ def test_a_page_costs_the_same_queries_for_1_or_100_orders(private, shop, make_c
     assert count == 1
     Order.objects.bulk_create(
         [
-            Order(store=shop.store, mode="test", type="order", cart_token=f"t{i}",
-                  currency="GBP", email=f"b{i}@example.com", payment_status="paid",
-                  customer=customer, total_amount=100 + i, order_number=2000 + i)
+            Order(
+                store=shop.store,
+                mode="test",
+                type="order",
+                cart_token=f"t{i}",
+                currency="GBP",
+                email=f"b{i}@example.com",
+                payment_status="paid",
+                customer=customer,
+                total_amount=100 + i,
+                order_number=2000 + i,
+            )
             for i in range(99)
         ]
     )

@@ -26,9 +26,7 @@ class FailsOnceBackend(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_failing_smtp_send_is_retried(
-    paid_order, settings, django_capture_on_commit_callbacks
-):
+def test_a_failing_smtp_send_is_retried(paid_order, settings, django_capture_on_commit_callbacks):
     FailsOnceBackend.failures = 0
     settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
     with django_capture_on_commit_callbacks(execute=False):
@@ -40,8 +38,11 @@ def test_a_failing_smtp_send_is_retried(
     [message] = mail.outbox
     assert message.subject == "Your Acme Candles order #1001 has shipped"
     assert "Carrier: DPD" in message.body
-    for task in (tasks.order_fulfillment_email, tasks.order_refund_email,
-                 tasks.order_cancellation_email):
+    for task in (
+        tasks.order_fulfillment_email,
+        tasks.order_refund_email,
+        tasks.order_cancellation_email,
+    ):
         assert smtplib.SMTPException in task.autoretry_for and task.max_retries == 8
 
 
@@ -65,14 +66,12 @@ def test_emails_use_the_store_branding_and_locale(private, paid_order):
     assert "We have refunded 24,00\u00a0£ on your order #1001." in message.body
     html = message.alternatives[0][0]
     assert "#123456" in html and "https://cdn.example/logo.png" in html
-    assert "<html lang=\"fr\">" in html
+    assert '<html lang="fr">' in html
 
 
 def test_partial_fulfilment_email_says_the_rest_follows(private, paid_order):
     candles, _ = lines_of(paid_order)
-    private.post(
-        f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]}
-    )
+    private.post(f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]})
     [message] = mail.outbox
     assert message.subject == "Part of your Acme Candles order #1001 has shipped"
     assert "We will email you again when the rest ships." in message.body

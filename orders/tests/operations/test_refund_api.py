@@ -91,9 +91,7 @@ def test_a_full_refund_restocks_every_line_with_audit_rows(private, paid_order):
     assert paid_order.stock_reserved is False
 
 
-def test_a_partial_amount_restocks_the_items_named_and_nothing_without_items(
-    private, paid_order
-):
+def test_a_partial_amount_restocks_the_items_named_and_nothing_without_items(private, paid_order):
     candles, matches = lines_of(paid_order)
     private.post(f"/orders/{paid_order.pk}/refund", {"amount": 1000})
     assert (stock(candles), stock(matches)) == (8, 4)

@@ -36,7 +36,9 @@ def test_a_refund_goes_to_stripe_with_the_refunds_idempotency_key(
     [stripe_refund] = stripe_double.refunds.values()
     refund = Refund.objects.get(pk=refund_id)
     assert (refund.gateway, refund.gateway_refund_id, refund.status) == (
-        "stripe", stripe_refund["id"], "succeeded"
+        "stripe",
+        stripe_refund["id"],
+        "succeeded",
     )
     # Stripe's charge.refunded webhook for the same refund changes nothing.
     services.order_refunds_sync(order=stripe_paid, amount_refunded=1200)
@@ -58,7 +60,9 @@ def test_a_refusal_from_stripe_is_a_502_that_changes_nothing_but_the_attempt(
 ):
     # Refunded in Stripe's dashboard before its webhook arrived: Stripe refuses the rest.
     stripe_double.refunds["re_dashboard"] = {
-        "id": "re_dashboard", "amount": 1000, "payment_intent": stripe_paid.payment_intent_id,
+        "id": "re_dashboard",
+        "amount": 1000,
+        "payment_intent": stripe_paid.payment_intent_id,
     }
     response = private.post(f"/orders/{stripe_paid.pk}/refund", {})
     assert response.status_code == 502

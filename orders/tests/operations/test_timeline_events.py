@@ -40,9 +40,17 @@ def test_every_transition_records_its_event_with_the_private_order(
     private.post(f"/orders/{order.pk}/refund", {"amount": 100})
     private.post(f"/orders/{order.pk}/fulfill", {})
     types = list(
-        Event.objects.filter(store=shop.store).order_by("created_at", "id").values_list("type", flat=True)
+        Event.objects.filter(store=shop.store)
+        .order_by("created_at", "id")
+        .values_list("type", flat=True)
     )
-    assert types == ["order.created", "order.paid", "order.updated", "order.refunded", "order.fulfilled"]
+    assert types == [
+        "order.created",
+        "order.paid",
+        "order.updated",
+        "order.refunded",
+        "order.fulfilled",
+    ]
     # order.paid is recorded once by order_mark_paid, not again by the operations.
     assert len(events_of(order, "order.paid")) == 1
     last = Event.objects.filter(type="order.fulfilled").get()
@@ -60,14 +68,19 @@ def test_every_transition_records_its_event_with_the_private_order(
     ]
     key = shop.store.api_keys.get(kind="secret", mode="test")
     assert current["timeline"][2]["actor"] == {
-        "type": "api_key", "id": key.pk, "label": f"{key.display_prefix}…"
+        "type": "api_key",
+        "id": key.pk,
+        "label": f"{key.display_prefix}…",
     }
 
 
 def test_a_failed_payment_is_on_the_timeline(shop, make_order, pay):
     order = pay(make_order(shop.store), "pm_card_chargeDeclined")
     [entry] = OrderEvent.objects.filter(order=order)
-    assert entry.type == "payment_failed" and entry.message == "Payment failed: Your card was declined."
+    assert (
+        entry.type == "payment_failed"
+        and entry.message == "Payment failed: Your card was declined."
+    )
 
 
 def test_mark_paid_names_the_dashboard_user(shop, transfer_order, django_user_model):
@@ -75,10 +88,14 @@ def test_mark_paid_names_the_dashboard_user(shop, transfer_order, django_user_mo
     services.order_mark_paid(order=transfer_order, actor=Actor.for_user(user))
     entry = OrderEvent.objects.get(order=transfer_order, type="paid")
     assert (entry.actor_type, entry.actor_label, entry.actor_user_id) == (
-        "user", "merchant@acme.example", user.pk
+        "user",
+        "merchant@acme.example",
+        user.pk,
     )
     assert entry.message == "Payment of £48.00 received"
     data = PrivateOrderDetailSerializer(transfer_order).data
     assert data["timeline"][0]["actor"] == {
-        "type": "user", "id": None, "label": "merchant@acme.example"
+        "type": "user",
+        "id": None,
+        "label": "merchant@acme.example",
     }
