@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpResponseRedirect, StreamingHttpResponse
@@ -407,7 +407,7 @@ class OrderAdmin(StoreScopedAdmin):
             and order.payment_status == Order.PaymentStatus.PENDING
         ):
             buttons.append(("admin:orders_order_mark_paid", "Mark paid"))
-        return [(reverse(name, args=[order.pk]), label) for name, label in buttons]
+        return [(reverse(name, args=[quote(order.pk)]), label) for name, label in buttons]
 
     def _order_for_operation(self, request, object_id) -> Order:
         order = self.get_object(request, unquote(object_id))
@@ -416,7 +416,7 @@ class OrderAdmin(StoreScopedAdmin):
         return order
 
     def _change_url(self, order: Order) -> str:
-        return reverse("admin:orders_order_change", args=[order.pk])
+        return reverse("admin:orders_order_change", args=[quote(order.pk)])
 
     def _operation_page(self, request, order, form, *, title, submit, intro=""):
         context = {

@@ -411,7 +411,8 @@ def _restock(
     *, order: Order, units: dict[str, int], lines: list[OrderItem], source: str, reason: str
 ) -> dict[str, int]:
     """Put ``units`` of the order's lines back in stock (audit rows with ``source``), when
-    the order holds its stock; returns what was restocked per line."""
+    the order holds its stock and never beyond what it took; returns what was restocked per
+    line. Lines whose variant no longer exists have nothing to go back to."""
     if not order.stock_reserved:
         return {}
     by_id = {line.pk: line for line in lines}
@@ -419,12 +420,11 @@ def _restock(
     for pk, quantity in units.items():
         line = by_id[pk]
         quantity = min(quantity, line.quantity - line.quantity_restocked)
-        if quantity > 0:
+        if quantity > 0 and line.variant_id:
             restocked[pk] = quantity
     stock_lines = [
         StockLine(variant_id=by_id[pk].variant_id, quantity=n, label=by_id[pk].product_name)
         for pk, n in restocked.items()
-        if by_id[pk].variant_id
     ]
     if stock_lines:
         catalog_services.stock_release(
@@ -435,7 +435,7 @@ def _restock(
             quantity_restocked=F("quantity_restocked") + quantity
         )
         by_id[pk].quantity_restocked += quantity
-    if all(line.quantity_restocked >= line.quantity for line in lines):
+    if all(line.quantity_restocked >= line.quantity or not line.variant_id for line in lines):
         order.stock_reserved = False
     return restocked
 

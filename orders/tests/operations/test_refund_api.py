@@ -236,3 +236,15 @@ def test_refund_with_a_total_of_zero_has_nothing_to_refund(private, shop, make_o
     response = private.post(f"/orders/{order.pk}/refund", {})
     assert (response.status_code, response.json()["error"]["code"]) == (409, "nothing_to_refund")
     assert Order.objects.get(pk=order.pk).payment_status == "paid"
+
+
+def test_a_line_whose_product_was_deleted_is_refunded_without_restocking(private, paid_order):
+    candles, matches = lines_of(paid_order)
+    Variant.objects.get(pk=matches.variant_id).product.delete()
+    body = private.post(f"/orders/{paid_order.pk}/refund", {}).json()["data"]
+    assert body["paymentStatus"] == "refunded"
+    assert body["refund"]["items"] == [
+        {"itemId": candles.pk, "quantity": 2, "restocked": True},
+        {"itemId": matches.pk, "quantity": 1, "restocked": False},
+    ]
+    assert stock(candles) == 10
