@@ -94,7 +94,7 @@ def test_fulfil_from_the_dashboard_with_tracking(
             },
             follow=True,
         )
-    assert f"Order #1001: fulfilment recorded." in messages_of(response)
+    assert "Order #1001: fulfilment recorded." in messages_of(response)
     paid_order.refresh_from_db()
     assert paid_order.fulfillment_status == "partial"
     entry = OrderEvent.objects.filter(order=paid_order, type="fulfilled").get()
