@@ -1,0 +1,720 @@
+"""The merchant dashboard for the catalogue: products (options, variants and media inline,
+stock adjustments with a reason), categories as a tree, review moderation, the stock audit.
+
+Every write that has a rule goes through :mod:`catalog.services`, as the API's do.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.exceptions import DomainError
+from core.money import format_minor
+
+from . import services
+from .images import image_aspect_ratio
+from .models import (
+    Category,
+    InventoryAdjustment,
+    Media,
+    Product,
+    ProductOption,
+    Review,
+    Variant,
+)
+
+WIRE_TO_FORM = {
+    "salePrice": "sale_price_amount",
+    "maxOrderQuantity": "max_order_quantity",
+    "saleEndsAt": "sale_ends_at",
+    "sku": "sku",
+    "parentId": "parent",
+}
+
+
+def _form_error(form, exc: DomainError) -> None:
+    """Put a service refusal on the form field it names (or on the form)."""
+    for wire, messages_ in (exc.fields or {}).items():
+        field = WIRE_TO_FORM.get(wire)
+        if field in form.fields:
+            for message in messages_:
+                form.add_error(field, message)
+            return
+    form.add_error(None, exc.message)
+
+
+def _actor(request) -> str:
+    return f"dashboard:{request.user.get_username()}"
+
+
+# -- products ---------------------------------------------------------------------------
+
+
+class ProductAdminForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate = Product(
+            price_amount=cleaned.get("price_amount") or 0,
+            sale_price_amount=cleaned.get("sale_price_amount"),
+            sale_starts_at=cleaned.get("sale_starts_at"),
+            sale_ends_at=cleaned.get("sale_ends_at"),
+            min_order_quantity=cleaned.get("min_order_quantity") or 1,
+            max_order_quantity=cleaned.get("max_order_quantity"),
+        )
+        try:
+            services.product_check_rules(candidate)
+        except DomainError as exc:
+            _form_error(self, exc)
+        store = cleaned.get("store") or getattr(self.instance, "store", None)
+        categories = cleaned.get("categories")
+        if store is not None and categories is not None:
+            if any(c.store_id != store.pk for c in categories):
+                self.add_error("categories", "Pick categories of the product's own store.")
+        if store is not None and cleaned.get("sku"):
+            self.instance.store = store
+            try:
+                services.sku_check_unique(
+                    store=store, product=self.instance, skus={"sku": cleaned["sku"]}
+                )
+            except DomainError as exc:
+                _form_error(self, exc)
+        return cleaned
+
+
+class OptionForm(forms.ModelForm):
+    values_text = forms.CharField(
+        label="Values",
+        help_text="Comma-separated, in display order (e.g. S, M, L).",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+    class Meta:
+        model = ProductOption
+        fields = ("name", "position")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["values_text"].initial = ", ".join(
+                v.value for v in self.instance.values.all()
+            )
+
+    def clean_values_text(self):
+        values = [v.strip() for v in self.cleaned_data["values_text"].split(",") if v.strip()]
+        if not values:
+            raise forms.ValidationError("Give at least one value.")
+        if len({v.lower() for v in values}) != len(values):
+            raise forms.ValidationError("Each value may appear once.")
+        return values
+
+
+class OptionInline(StoreScopedTabularInline):
+    """Saved by ``ProductAdmin.save_formset`` through ``product_options_replace``."""
+
+    model = ProductOption
+    form = OptionForm
+    extra = 0
+    fields = ("name", "values_text", "position")
+    verbose_name = "option"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("values")
+
+
+class VariantInline(StoreScopedTabularInline):
+    """Variants of a variant-based product: one per option combination (edit the options to
+    add or remove them); stock changes through "Adjust stock" so each one is audited."""
+
+    model = Variant
+    extra = 0
+    fields = ("combination", "sku", "barcode", "price_amount", "weight_grams", "stock")
+    readonly_fields = ("combination", "stock")
+    can_delete = False
+    verbose_name = "variant"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(is_default=False)
+            .prefetch_related("option_values__option")
+        )
+
+    @admin.display(description="Options")
+    def combination(self, variant):
+        values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+        return " / ".join(f"{v.option.name}: {v.value}" for v in values) or "-"
+
+
+class MediaForm(forms.ModelForm):
+    class Meta:
+        model = Media
+        fields = ("file", "alt", "is_video", "position")
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload and "file" in self.changed_data and not cleaned.get("is_video"):
+            if image_aspect_ratio(upload) is None:
+                self.add_error("file", "Upload an image (JPEG, PNG, WebP, GIF) or tick 'is video'.")
+        return cleaned
+
+
+class MediaInline(StoreScopedTabularInline):
+    model = Media
+    form = MediaForm
+    extra = 1
+    fields = ("preview", "file", "alt", "is_video", "position", "aspect_ratio")
+    readonly_fields = ("preview", "aspect_ratio")
+
+    @admin.display(description="Preview")
+    def preview(self, media):
+        if not media.pk or media.is_video or not media.file:
+            return "-"
+        return format_html('<img src="{}" style="max-height:60px;max-width:90px">', media.file.url)
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        queryset = model_admin.scope_queryset(request, Category.objects.all(), Category)
+        return [(c.pk, c.name) for c in queryset.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(categories__pk=self.value())
+        return queryset
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("out", "Out of stock"), ("low", "Low (5 or fewer)"), ("in", "In stock")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "out":
+            return queryset.filter(track_inventory=True, total_stock__lte=0)
+        if value == "low":
+            return queryset.filter(track_inventory=True, total_stock__gt=0, total_stock__lte=5)
+        if value == "in":
+            return queryset.filter(Q(track_inventory=False) | Q(total_stock__gt=0))
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(StoreScopedAdmin):
+    form = ProductAdminForm
+    list_display = (
+        "name",
+        "status",
+        "product_type",
+        "price_display",
+        "stock_display",
+        "variant_count",
+        "featured",
+        "updated_at",
+    )
+    list_display_links = ("name",)
+    list_filter = (
+        "status",
+        "product_type",
+        "featured",
+        "track_inventory",
+        StockFilter,
+        CategoryFilter,
+    )
+    search_fields = ("name", "slug", "sku", "barcode", "variants__sku", "id")
+    list_select_related = ("store",)
+    ordering = ("sort_order", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("categories",)
+    readonly_fields = ("id", "stock_panel", "created_at", "updated_at")
+    inlines = (OptionInline, VariantInline, MediaInline)
+    actions = ("publish", "make_draft", "archive")
+    save_on_top = True
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "store",
+                    "name",
+                    "slug",
+                    "status",
+                    "product_type",
+                    "featured",
+                    "summary",
+                    "description",
+                    "categories",
+                    "sort_order",
+                )
+            },
+        ),
+        (
+            "Price",
+            {
+                "fields": (
+                    "price_amount",
+                    "sale_price_amount",
+                    "sale_name",
+                    "sale_starts_at",
+                    "sale_ends_at",
+                    "cost_amount",
+                )
+            },
+        ),
+        (
+            "Inventory",
+            {
+                "fields": (
+                    "stock_panel",
+                    "track_inventory",
+                    "low_stock_threshold",
+                    "sku",
+                    "barcode",
+                    "brand",
+                    "min_order_quantity",
+                    "max_order_quantity",
+                )
+            },
+        ),
+        (
+            "Shipping",
+            {
+                "fields": (
+                    "shipping_type",
+                    "weight_grams",
+                    "require_delivery_or_collection",
+                    "fixed_shipping_rate_amount",
+                )
+            },
+        ),
+        (
+            "Advanced",
+            {"classes": ("collapse",), "fields": ("metadata", "created_at", "updated_at")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                total_stock=Sum("variants__stock"), n_variants=Count("variants", distinct=True)
+            )
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/stock/",
+                self.admin_site.admin_view(self.stock_view),
+                name="catalog_product_stock",
+            ),
+            *super().get_urls(),
+        ]
+
+    # -- columns ----------------------------------------------------------------------
+    @admin.display(description="Price", ordering="price_amount")
+    def price_display(self, product):
+        text = format_minor(product.price_amount, product.store.currency)
+        if product.sale_active():
+            return format_html(
+                "<s>{}</s> {}",
+                text,
+                format_minor(product.sale_price_amount, product.store.currency),
+            )
+        return text
+
+    @admin.display(description="Stock", ordering="total_stock")
+    def stock_display(self, product):
+        if not product.track_inventory:
+            return "not tracked"
+        url = reverse("admin:catalog_product_stock", args=[product.pk])
+        return format_html('<a href="{}">{}</a>', url, product.total_stock or 0)
+
+    @admin.display(description="Variants", ordering="n_variants")
+    def variant_count(self, product):
+        return product.n_variants
+
+    @admin.display(description="Stock")
+    def stock_panel(self, product):
+        if not product.pk:
+            return "Save the product, then set its stock with Adjust stock."
+        variants = product.variants.prefetch_related("option_values__option")
+        rows = format_html_join("", "<li>{}</li>", ((_variant_label(v),) for v in variants))
+        url = reverse("admin:catalog_product_stock", args=[product.pk])
+        return format_html(
+            '<ul style="margin:0">{}</ul><a class="button" href="{}">Adjust stock</a>', rows, url
+        )
+
+    # -- saving -------------------------------------------------------------------------
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        # Variant edits first: the options formset may then add or remove variants.
+        for formset in sorted(formsets, key=lambda fs: fs.model is ProductOption):
+            self.save_formset(request, form, formset, change=change)
+        if not form.instance.variants.exists():
+            services.product_options_replace(
+                product=form.instance, options=[], actor=_actor(request)
+            )
+        services.product_notify_saved(product=form.instance, created=not change)
+
+    def save_formset(self, request, form, formset, change):
+        product = form.instance
+        if formset.model is ProductOption:
+            options = []
+            for option_form in formset.forms:
+                if not option_form.has_changed() and not option_form.instance.pk:
+                    continue
+                if option_form.cleaned_data.get("DELETE"):
+                    continue
+                data = option_form.cleaned_data
+                options.append(
+                    (
+                        data.get("position") or 0,
+                        len(options),
+                        {"name": data["name"].strip(), "values": data["values_text"]},
+                    )
+                )
+            options = [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
+            # The admin's change message reads these, normally set by formset.save().
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            try:
+                services.product_options_replace(
+                    product=product, options=options, actor=_actor(request)
+                )
+            except DomainError as exc:
+                messages.error(request, f"Options not saved: {exc.message}")
+            return
+        if formset.model is Media:
+            for media in formset.save(commit=False):
+                services.media_save(media=media)
+            for media in formset.deleted_objects:
+                media.file.delete(save=False)
+                media.delete()
+            return
+        super().save_formset(request, form, formset, change)
+
+    # -- actions ------------------------------------------------------------------------
+    def _set_status(self, request, queryset, status):
+        updated = 0
+        for product in queryset:
+            if product.status != status:
+                services.product_update(
+                    product=product,
+                    data={"status": status},
+                    actor=_actor(request),
+                    source=InventoryAdjustment.Source.DASHBOARD,
+                )
+                updated += 1
+        self.message_user(request, f"{updated} product(s) now {status}.")
+
+    @admin.action(description="Publish the selected products")
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.PUBLISHED)
+
+    @admin.action(description="Move the selected products to draft")
+    def make_draft(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.DRAFT)
+
+    @admin.action(description="Archive the selected products (off the storefront)")
+    def archive(self, request, queryset):
+        for product in queryset:
+            services.product_archive(product=product)
+        self.message_user(request, f"Archived {queryset.count()} product(s).")
+
+    # -- stock adjustment ---------------------------------------------------------------
+    def stock_view(self, request, object_id):
+        product = self.get_object(request, object_id)
+        if product is None:
+            raise Http404
+        if not self.has_change_permission(request, product):
+            raise PermissionDenied
+        variants = list(product.variants.prefetch_related("option_values__option"))
+        form = StockAdjustForm(request.POST or None, variants=variants)
+        if request.method == "POST" and form.is_valid():
+            variant = form.cleaned_data["variant"]
+            try:
+                adjustment = services.stock_adjust(
+                    variant=variant,
+                    operation=form.cleaned_data["operation"],
+                    quantity=form.cleaned_data["quantity"],
+                    reason=form.cleaned_data["reason"],
+                    source=InventoryAdjustment.Source.DASHBOARD,
+                    actor=_actor(request),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    f"Stock of {product.name} ({variant.sku or 'default'}) is now "
+                    f"{adjustment.stock_after} (was {adjustment.stock_before}).",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": product,
+            "title": f"Adjust stock: {product.name}",
+            "form": form,
+            "variants": variants,
+            "adjustments": product.inventory_adjustments.select_related("variant")[:20],
+        }
+        return render(request, "admin/catalog/product/stock_adjust.html", context)
+
+
+def _variant_label(variant: Variant) -> str:
+    if variant.is_default:
+        return f"{variant.sku or 'Product'} (stock {variant.stock})"
+    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+    label = " / ".join(v.value for v in values) or variant.sku or variant.pk
+    return f"{label} (stock {variant.stock})"
+
+
+class StockAdjustForm(forms.Form):
+    variant = forms.ModelChoiceField(queryset=Variant.objects.none())
+    operation = forms.ChoiceField(
+        choices=[("increment", "Add"), ("decrement", "Remove"), ("set", "Set to")]
+    )
+    quantity = forms.IntegerField(min_value=0, max_value=10**9)
+    reason = forms.CharField(max_length=255, help_text="E.g. stock take, delivery, damaged.")
+
+    def __init__(self, *args, variants, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["variant"]
+        field.queryset = Variant.objects.filter(pk__in=[v.pk for v in variants])
+        labels = {v.pk: _variant_label(v) for v in variants}
+        field.label_from_instance = lambda v: labels.get(v.pk, str(v))
+        if len(variants) == 1:
+            field.initial = variants[0].pk
+
+
+@admin.register(InventoryAdjustment)
+class InventoryAdjustmentAdmin(StoreScopedAdmin):
+    list_display = (
+        "created_at",
+        "product",
+        "variant",
+        "stock_before",
+        "stock_after",
+        "change",
+        "source",
+        "reason",
+        "actor",
+        "reference",
+    )
+    list_filter = ("source",)
+    search_fields = ("product__name", "variant__sku", "reason", "reference", "actor")
+    list_select_related = ("product", "variant")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Change")
+    def change(self, adjustment):
+        delta = adjustment.delta
+        return f"+{delta}" if delta > 0 else str(delta)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# -- categories -------------------------------------------------------------------------
+
+
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        parent = cleaned.get("parent")
+        store = cleaned.get("store") or getattr(self.instance, "store", None)
+        if parent is not None and store is not None and parent.store_id != store.pk:
+            self.add_error("parent", "Pick a parent category of the same store.")
+        elif parent is not None and self.instance.pk:
+            try:
+                services.category_parent_check(category=self.instance, parent_id=parent.pk)
+            except DomainError as exc:
+                _form_error(self, exc)
+        return cleaned
+
+
+def _tree_order(categories) -> dict[str, tuple[int, int]]:
+    """``{id: (position in depth-first order, depth)}``."""
+    by_parent: dict = {}
+    for category in categories:
+        by_parent.setdefault(category.parent_id, []).append(category)
+    ids = {c.pk for c in categories}
+    roots = [c for c in categories if c.parent_id is None or c.parent_id not in ids]
+    order: dict[str, tuple[int, int]] = {}
+    stack = [(c, 0) for c in reversed(roots)]
+    while stack:
+        category, depth = stack.pop()
+        if category.pk in order:
+            continue
+        order[category.pk] = (len(order), depth)
+        stack.extend((child, depth + 1) for child in reversed(by_parent.get(category.pk, [])))
+    return order
+
+
+class TreeChangeList(ChangeList):
+    """Categories in tree order (parents before their children) unless a column is sorted."""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["tree_position", "pk"]
+
+
+@admin.register(Category)
+class CategoryAdmin(StoreScopedAdmin):
+    form = CategoryAdminForm
+    list_display = ("tree_name", "slug", "published", "sort_order", "product_total")
+    list_filter = ("published",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("id", "created_at", "updated_at")
+    autocomplete_fields = ("parent",)
+    fields = (
+        "id",
+        "store",
+        "name",
+        "slug",
+        "parent",
+        "description",
+        "image",
+        "meta_title",
+        "meta_description",
+        "published",
+        "sort_order",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_queryset(self, request):
+        queryset = (
+            super().get_queryset(request).annotate(n_products=Count("products", distinct=True))
+        )
+        rows = list(
+            self.scope_queryset(request, Category.objects.order_by("sort_order", "name")).only(
+                "pk", "parent_id"
+            )
+        )
+        self._tree = _tree_order(rows)
+        whens = [When(pk=pk, then=Value(pos)) for pk, (pos, _) in self._tree.items()]
+        position = (
+            Case(*whens, default=Value(len(self._tree)), output_field=IntegerField())
+            if whens
+            else (Value(0, output_field=IntegerField()))
+        )
+        return queryset.annotate(tree_position=position)
+
+    def get_changelist(self, request, **kwargs):
+        return TreeChangeList
+
+    @admin.display(description="Name", ordering="tree_position")
+    def tree_name(self, category):
+        depth = getattr(self, "_tree", {}).get(category.pk, (0, 0))[1]
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            depth * 1.5,
+            "└ " if depth else "",
+            category.name,
+        )
+
+    @admin.display(description="Products", ordering="n_products")
+    def product_total(self, category):
+        return category.n_products
+
+
+# -- reviews ----------------------------------------------------------------------------
+
+
+@admin.register(Review)
+class ReviewAdmin(StoreScopedAdmin):
+    list_display = (
+        "product",
+        "rating",
+        "title",
+        "author_name",
+        "author_email",
+        "verified_purchase",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "rating", "verified_purchase")
+    search_fields = ("title", "body", "author_name", "author_email", "product__name")
+    list_select_related = ("product",)
+    readonly_fields = (
+        "id",
+        "product",
+        "customer",
+        "author_email",
+        "verified_purchase",
+        "created_at",
+        "updated_at",
+    )
+    fields = (
+        "id",
+        "product",
+        "status",
+        "rating",
+        "title",
+        "body",
+        "author_name",
+        "author_email",
+        "customer",
+        "verified_purchase",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request):
+        return False
+
+    def _moderate(self, request, queryset, status):
+        count = 0
+        for review in queryset:
+            services.review_moderate(review=review, status=status)
+            count += 1
+        self.message_user(request, f"{count} review(s) {status}.")
+
+    @admin.action(description="Approve the selected reviews")
+    def approve(self, request, queryset):
+        self._moderate(request, queryset, Review.Status.APPROVED)
+
+    @admin.action(description="Reject the selected reviews")
+    def reject(self, request, queryset):
+        self._moderate(request, queryset, Review.Status.REJECTED)

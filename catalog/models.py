@@ -16,6 +16,9 @@ from django.utils import timezone
 from core.ids import PrefixedIdField
 from core.models import BaseModel, StoreOwnedModel
 
+#: Stock level at or below which ``inventory.low`` fires when a product sets no threshold.
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+
 
 class Category(StoreOwnedModel):
     id = PrefixedIdField("cat")
@@ -64,7 +67,9 @@ class Product(StoreOwnedModel):
     slug = models.SlugField(max_length=255)
     summary = models.CharField(max_length=500, blank=True, default="")
     description = models.TextField(blank=True, default="", help_text="Markdown.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     product_type = models.CharField(
         max_length=16, choices=ProductType.choices, default=ProductType.PHYSICAL
     )
@@ -89,6 +94,12 @@ class Product(StoreOwnedModel):
     track_inventory = models.BooleanField(default=True)
     featured = models.BooleanField(default=False)
     sort_order = models.IntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=f"inventory.low fires when a variant's stock falls to this or below "
+        f"(empty: {DEFAULT_LOW_STOCK_THRESHOLD}).",
+    )
     metadata = models.JSONField(default=dict, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="products")
 
@@ -124,7 +135,16 @@ class Product(StoreOwnedModel):
 
     @property
     def requires_shipping(self) -> bool:
-        return self.shipping_type != self.ShippingType.NONE and self.product_type != self.ProductType.DIGITAL
+        return (
+            self.shipping_type != self.ShippingType.NONE
+            and self.product_type != self.ProductType.DIGITAL
+        )
+
+    @property
+    def effective_low_stock_threshold(self) -> int:
+        if self.low_stock_threshold is None:
+            return DEFAULT_LOW_STOCK_THRESHOLD
+        return self.low_stock_threshold
 
 
 class ProductOption(BaseModel):
@@ -184,6 +204,7 @@ class Variant(BaseModel):
 
     class Meta:
         ordering = ["position", "created_at"]
+        indexes = [models.Index(fields=["sku"], name="catalog_variant_sku")]
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
             models.UniqueConstraint(
@@ -233,9 +254,15 @@ class Review(StoreOwnedModel):
     id = PrefixedIdField("prev")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
     )
-    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     title = models.CharField(max_length=200, blank=True, default="")
     body = models.TextField()
     author_name = models.CharField(max_length=100, blank=True, default="")
@@ -270,8 +297,17 @@ class InventoryAdjustment(StoreOwnedModel):
         IMPORT = "import", "Import"
 
     id = PrefixedIdField("inv")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="inventory_adjustments")
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="inventory_adjustments")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="inventory_adjustments"
+    )
+    # Kept (variant set to null) when a variant is removed, so the audit trail survives.
+    variant = models.ForeignKey(
+        Variant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inventory_adjustments",
+    )
     stock_before = models.IntegerField()
     stock_after = models.IntegerField()
     reason = models.CharField(max_length=255, blank=True, default="")

@@ -1,21 +1,415 @@
-"""Catalog reads."""
+"""Catalog reads.
+
+Product reads fetch everything the API shape needs in a fixed number of queries: the page of
+products (with review aggregates and the current price annotated), then one prefetch each for
+variants, their option values, options, option values, media and categories.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core.exceptions import NotFound
 from core.ids import has_prefix
 
-from .models import Product
+from .models import Category, Media, Product, ProductOption, ProductOptionValue, Review, Variant
+
+PUBLIC_SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "price": ("current_price", "sort_order", "name", "id"),
+    "-price": ("-current_price", "sort_order", "name", "id"),
+    "createdAt": ("created_at", "id"),
+    "-createdAt": ("-created_at", "-id"),
+}
+PRIVATE_SORTS = {
+    **PUBLIC_SORTS,
+    "updatedAt": ("updated_at", "id"),
+    "-updatedAt": ("-updated_at", "-id"),
+}
+DEFAULT_ORDER = ("sort_order", "name", "id")
+#: Chunk of products rendered at a time by the ad feeds.
+FEED_CHUNK_SIZE = 500
+
+_SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+# -- products ---------------------------------------------------------------------------
+
+
+def product_search_vector():
+    """The full-text vector over name, summary and description ('simple' config: no stemming,
+    works for every store language). ``catalog/migrations/0002`` indexes this exact expression."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("name", "summary", "description", config="simple")
+
+
+def product_search(queryset: QuerySet, q: str) -> QuerySet:
+    """Every word of ``q`` must match (as a prefix on PostgreSQL, a substring elsewhere)."""
+    tokens = _SEARCH_TOKEN.findall(q)[:10]
+    if not tokens:
+        return queryset
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        # Tokens are \w+ only, so the raw tsquery cannot be malformed.
+        query = SearchQuery(
+            " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
+        )
+        return queryset.annotate(
+            search=product_search_vector(), search_rank=SearchRank(product_search_vector(), query)
+        ).filter(search=query)
+    for token in tokens:
+        queryset = queryset.filter(
+            Q(name__icontains=token) | Q(summary__icontains=token) | Q(description__icontains=token)
+        )
+    return queryset
+
+
+def current_price_expression(at: datetime | None = None):
+    """SQL for :meth:`Product.current_price_amount`: the sale price while the sale runs."""
+    at = at or timezone.now()
+    on_sale = (
+        Q(sale_price_amount__isnull=False, sale_price_amount__lt=F("price_amount"))
+        & (Q(sale_starts_at__isnull=True) | Q(sale_starts_at__lte=at))
+        & (Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=at))
+    )
+    return Case(When(on_sale, then=F("sale_price_amount")), default=F("price_amount"))
+
+
+def _review_aggregates(queryset: QuerySet) -> QuerySet:
+    approved = Review.objects.filter(product=OuterRef("pk"), status=Review.Status.APPROVED)
+    grouped = approved.order_by().values("product")
+    return queryset.annotate(
+        approved_review_count=Coalesce(
+            Subquery(grouped.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
+            Value(0),
+        ),
+        approved_rating_avg=Subquery(grouped.annotate(a=Avg("rating")).values("a")[:1]),
+    )
+
+
+def product_prefetches() -> list:
+    """What the product serializers read; ``variant.product`` is set by Django's prefetch."""
+    return [
+        Prefetch(
+            "variants",
+            queryset=Variant.objects.order_by("position", "created_at", "id").prefetch_related(
+                Prefetch(
+                    "option_values",
+                    queryset=ProductOptionValue.objects.select_related("option").order_by(
+                        "option__position", "position"
+                    ),
+                )
+            ),
+        ),
+        Prefetch(
+            "options",
+            queryset=ProductOption.objects.order_by("position", "created_at").prefetch_related(
+                Prefetch(
+                    "values", queryset=ProductOptionValue.objects.order_by("position", "created_at")
+                )
+            ),
+        ),
+        Prefetch("media", queryset=Media.objects.order_by("position", "created_at", "id")),
+        Prefetch("categories", queryset=Category.objects.order_by("sort_order", "name")),
+    ]
+
+
+def _with_output_data(queryset: QuerySet) -> QuerySet:
+    return (
+        _review_aggregates(queryset)
+        .annotate(current_price=current_price_expression())
+        .prefetch_related(*product_prefetches())
+    )
+
+
+def category_descendant_ids(*, store, category: Category) -> list[str]:
+    """``category`` and every category below it."""
+    children: dict[str | None, list[str]] = {}
+    for pk, parent_id in Category.objects.filter(store=store).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = [], [category.pk]
+    while stack:
+        pk = stack.pop()
+        if pk in found:
+            continue
+        found.append(pk)
+        stack.extend(children.get(pk, []))
+    return found
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    category: str | None = None
+    q: str | None = None
+    sort: str | None = None
+    status: str | None = None
+    updated_after: datetime | None = None
+
+
+def product_list(*, store, filters: ProductFilters, published_only: bool) -> QuerySet:
+    """Products of ``store`` for the list endpoints, ordered, ready to paginate."""
+    queryset = Product.objects.filter(store=store)
+    if published_only:
+        queryset = queryset.filter(status=Product.Status.PUBLISHED)
+    elif filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.category:
+        category = _category_by_ref(
+            store=store, ref=filters.category, published_only=published_only
+        )
+        if category is None:
+            return queryset.none()
+        ids = category_descendant_ids(store=store, category=category)
+        through = Product.categories.through.objects.filter(category_id__in=ids)
+        queryset = queryset.filter(pk__in=Subquery(through.values("product_id")))
+    if filters.updated_after:
+        # Stock changes touch variants only, so a sync also sees products whose stock moved.
+        changed_variants = Variant.objects.filter(updated_at__gte=filters.updated_after)
+        queryset = queryset.filter(
+            Q(updated_at__gte=filters.updated_after)
+            | Q(pk__in=Subquery(changed_variants.values("product_id")))
+        )
+    if filters.q:
+        queryset = product_search(queryset, filters.q)
+    queryset = _with_output_data(queryset)
+    sorts = PUBLIC_SORTS if published_only else PRIVATE_SORTS
+    if filters.sort:
+        order = sorts[filters.sort]
+    elif "search_rank" in queryset.query.annotations:
+        order = ("-search_rank", *DEFAULT_ORDER)
+    else:
+        order = DEFAULT_ORDER
+    return queryset.order_by(*order)
+
+
+def _lookup(ref: str, prefix: str) -> dict:
+    return {"pk": ref} if has_prefix(ref, prefix) else {"slug": ref}
+
+
+def product_get(*, store, ref: str, published_only: bool) -> Product:
+    """One product of ``store`` by id or slug with everything its API shape needs."""
+    queryset = Product.objects.filter(store=store, **_lookup(ref, "prod"))
+    if published_only:
+        queryset = queryset.filter(status=Product.Status.PUBLISHED)
+    product = _with_output_data(queryset).first()
+    if product is None:
+        raise NotFound("Product not found.")
+    return product
+
+
+def product_lookup(*, store, ref: str, published_only: bool = False) -> Product:
+    """A product of ``store`` by id or slug, without related data (for writes, which lock the
+    row themselves, and for reads of its reviews)."""
+    queryset = Product.objects.filter(store=store, **_lookup(ref, "prod")).select_related("store")
+    if published_only:
+        queryset = queryset.filter(status=Product.Status.PUBLISHED)
+    product = queryset.first()
+    if product is None:
+        raise NotFound("Product not found.")
+    return product
 
 
 def product_get_purchasable(*, store, ref: str) -> Product:
-    """A published product of ``store`` by id or slug; anything else is a 404."""
-    lookup = {"pk": ref} if has_prefix(ref, "prod") else {"slug": ref}
+    """A published product of ``store`` by id or slug; anything else is a 404.
+
+    Its variants come prefetched with their option values (and ``variant.product`` set)."""
     product = (
-        Product.objects.filter(store=store, status=Product.Status.PUBLISHED, **lookup)
-        .prefetch_related("variants")
+        Product.objects.filter(store=store, status=Product.Status.PUBLISHED, **_lookup(ref, "prod"))
+        .prefetch_related(product_prefetches()[0])
         .first()
     )
     if product is None:
         raise NotFound("Product not found.")
     return product
+
+
+@dataclass
+class FeedEntry:
+    """A product with what a feed item needs, fetched for a whole chunk at once."""
+
+    product: Product
+    variants: list[Variant]
+    #: ``{variant id: [(option name, value), ...]}`` in option order.
+    option_values: dict[str, list[tuple[str, str]]]
+    #: ``[(storage path, is_video)]`` in display order.
+    media: list[tuple[str, bool]]
+    category: str | None
+
+
+def _feed_chunk(products: list[Product]) -> list[FeedEntry]:
+    ids = [p.pk for p in products]
+    by_id = {p.pk: p for p in products}
+    variants: dict[str, list[Variant]] = {pk: [] for pk in ids}
+    for variant in Variant.objects.filter(product_id__in=ids).order_by(
+        "position", "created_at", "id"
+    ):
+        variant.product = by_id[variant.product_id]
+        variants[variant.product_id].append(variant)
+    option_values: dict[str, list[tuple[str, str]]] = {}
+    rows = (
+        Variant.option_values.through.objects.filter(variant__product_id__in=ids)
+        .order_by("productoptionvalue__option__position", "productoptionvalue__position")
+        .values_list("variant_id", "productoptionvalue__option__name", "productoptionvalue__value")
+    )
+    for variant_id, name, value in rows:
+        option_values.setdefault(variant_id, []).append((name, value))
+    media: dict[str, list[tuple[str, bool]]] = {}
+    for product_id, path, is_video in (
+        Media.objects.filter(product_id__in=ids)
+        .order_by("position", "created_at", "id")
+        .values_list("product_id", "file", "is_video")
+    ):
+        media.setdefault(product_id, []).append((path, is_video))
+    categories: dict[str, str] = {}
+    for product_id, name in (
+        Product.categories.through.objects.filter(product_id__in=ids)
+        .order_by("-category__sort_order", "-category__name")
+        .values_list("product_id", "category__name")
+    ):
+        categories[product_id] = name  # the last one written is the first in display order
+    return [
+        FeedEntry(p, variants[p.pk], option_values, media.get(p.pk, []), categories.get(p.pk))
+        for p in products
+    ]
+
+
+def product_feed_iterator(*, store):
+    """Published products of ``store`` as :class:`FeedEntry`, read ``FEED_CHUNK_SIZE`` at a
+    time (four more queries per chunk), so a feed never holds the whole catalogue in memory."""
+    queryset = Product.objects.filter(store=store, status=Product.Status.PUBLISHED).order_by(
+        *DEFAULT_ORDER
+    )
+    rows = queryset.iterator(chunk_size=FEED_CHUNK_SIZE)
+    while chunk := list(islice(rows, FEED_CHUNK_SIZE)):
+        yield from _feed_chunk(chunk)
+
+
+# -- categories -------------------------------------------------------------------------
+
+
+def _category_by_ref(*, store, ref: str, published_only: bool) -> Category | None:
+    queryset = Category.objects.filter(store=store, **_lookup(ref, "cat"))
+    if published_only:
+        queryset = queryset.filter(published=True)
+    return queryset.first()
+
+
+def category_get(*, store, ref: str, published_only: bool) -> Category:
+    category = _category_by_ref(store=store, ref=ref, published_only=published_only)
+    if category is None:
+        raise NotFound("Category not found.")
+    category_counts_attach(store=store, categories=[category])
+    return category
+
+
+def category_counts_attach(*, store, categories) -> None:
+    """Set ``product_count`` on each category: distinct published products in it or in any
+    category below it. Two queries whatever the number of categories."""
+    categories = list(categories)
+    if not categories:
+        return
+    children: dict[str | None, list[str]] = {}
+    for pk, parent_id in Category.objects.filter(store=store).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    members: dict[str, set[str]] = {}
+    pairs = Product.categories.through.objects.filter(
+        category__store=store, product__status=Product.Status.PUBLISHED
+    ).values_list("category_id", "product_id")
+    for category_id, product_id in pairs:
+        members.setdefault(category_id, set()).add(product_id)
+    for category in categories:
+        seen, stack, products = set(), [category.pk], set()
+        while stack:
+            pk = stack.pop()
+            if pk in seen:
+                continue
+            seen.add(pk)
+            products |= members.get(pk, set())
+            stack.extend(children.get(pk, []))
+        category.product_count = len(products)
+
+
+def category_tree(*, store, published_only: bool) -> list[Category]:
+    """Root categories with ``tree_children`` set recursively. A category under an unpublished
+    parent is hidden with it on the public surface."""
+    queryset = Category.objects.filter(store=store).order_by("sort_order", "name", "id")
+    if published_only:
+        queryset = queryset.filter(published=True)
+    categories = list(queryset)
+    category_counts_attach(store=store, categories=categories)
+    by_parent: dict[str | None, list[Category]] = {}
+    for category in categories:
+        category.tree_children = []
+        by_parent.setdefault(category.parent_id, []).append(category)
+    for category in categories:
+        category.tree_children = by_parent.get(category.pk, [])
+    return by_parent.get(None, [])
+
+
+def category_list(*, store) -> QuerySet:
+    return Category.objects.filter(store=store).order_by("sort_order", "name", "id")
+
+
+def category_lookup(*, store, ref: str) -> Category:
+    category = (
+        Category.objects.filter(store=store, **_lookup(ref, "cat")).select_related("store").first()
+    )
+    if category is None:
+        raise NotFound("Category not found.")
+    return category
+
+
+# -- reviews ----------------------------------------------------------------------------
+
+
+def review_list_approved(*, product: Product) -> QuerySet:
+    return Review.objects.filter(product=product, status=Review.Status.APPROVED).order_by(
+        "-created_at", "-id"
+    )
+
+
+def review_stats(*, product: Product) -> dict:
+    """``{"average_rating": 4.7 | None, "rating_count": 42}`` over approved reviews."""
+    stats = review_list_approved(product=product).aggregate(avg=Avg("rating"), n=Count("pk"))
+    average = round(float(stats["avg"]), 1) if stats["avg"] is not None else None
+    return {"average_rating": average, "rating_count": stats["n"]}
+
+
+def review_list(*, store, status: str | None = None, product_id: str | None = None) -> QuerySet:
+    queryset = Review.objects.filter(store=store).select_related("product")
+    if status:
+        queryset = queryset.filter(status=status)
+    if product_id:
+        queryset = queryset.filter(product_id=product_id)
+    return queryset.order_by("-created_at", "-id")
+
+
+def review_get(*, store, review_id: str) -> Review:
+    review = Review.objects.filter(store=store, pk=review_id).select_related("product").first()
+    if review is None:
+        raise NotFound("Review not found.")
+    return review

@@ -1,16 +1,43 @@
-"""Catalog writes. Stock changes go through the three functions at the top, which lock variant
-rows (in id order, so concurrent multi-line reservations cannot deadlock) and write an
-:class:`~catalog.models.InventoryAdjustment` for every change."""
+"""Catalog writes.
+
+Stock changes go through :func:`stock_adjust`, :func:`stock_reserve` and :func:`stock_release`,
+which lock variant rows (only the variant rows, in id order, so concurrent multi-line
+reservations cannot deadlock), write an :class:`~catalog.models.InventoryAdjustment` for every
+change and record ``inventory.low`` when a tracked variant falls to its product's threshold.
+
+Product writes keep the catalogue's invariant: a simple product has exactly one default
+variant (no option values) carrying its sku, barcode, weight and stock, and inheriting its
+price; a variant-based product has options and one variant per distinct combination of their
+values, and no default variant.
+"""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
 
-from core.exceptions import Conflict, Unprocessable
+from core.exceptions import Conflict, NotFound, field_error
 
-from .models import InventoryAdjustment, Variant
+from .images import image_aspect_ratio
+from .models import (
+    Category,
+    InventoryAdjustment,
+    Media,
+    Product,
+    ProductOption,
+    ProductOptionValue,
+    Review,
+    Variant,
+)
+
+DEFAULT_EVENT_MODE = "live"
+SLUG_MAX = 200
+MAX_GENERATED_VARIANTS = 250
 
 
 @dataclass(frozen=True)
@@ -22,63 +49,156 @@ class StockLine:
     label: str = ""
 
 
+# -- events -----------------------------------------------------------------------------
+
+
+def _event_mode(mode: str | None, reference: str = "") -> str:
+    """The mode to record a catalog event in: the caller's key mode, else the mode of the
+    order named by ``reference``, else live (the catalogue is shared by both modes)."""
+    if mode:
+        return mode
+    if reference.startswith("ord_"):
+        from orders.models import Order
+
+        found = Order.objects.filter(pk=reference).values_list("mode", flat=True).first()
+        if found:
+            return found
+    return DEFAULT_EVENT_MODE
+
+
+def product_payload(*, product_id: str, store) -> dict:
+    """The private API representation of a product (webhook event data)."""
+    from . import selectors
+    from .serializers import PrivateProductSerializer
+
+    product = selectors.product_get(store=store, ref=product_id, published_only=False)
+    return dict(PrivateProductSerializer(product, context={"store": store, "locale": "en"}).data)
+
+
+def review_payload(*, review: Review, store) -> dict:
+    from .serializers import PrivateReviewSerializer
+
+    return dict(PrivateReviewSerializer(review, context={"store": store, "locale": "en"}).data)
+
+
+def _product_event(*, product: Product, type: str, mode: str | None) -> None:
+    from webhooks.services import event_record
+
+    event_record(
+        store=product.store,
+        type=type,
+        data=product_payload(product_id=product.pk, store=product.store),
+        mode=_event_mode(mode),
+    )
+
+
+# -- stock ------------------------------------------------------------------------------
+
+
 def _locked_variants(variant_ids) -> dict[str, Variant]:
     ids = sorted(set(variant_ids))
-    variants = Variant.objects.select_for_update().select_related("product").filter(pk__in=ids).order_by("pk")
+    variants = (
+        Variant.objects.select_for_update(of=("self",))
+        .select_related("product", "product__store")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
     return {v.pk: v for v in variants}
 
 
-def _audit(variant: Variant, before: int, after: int, *, reason: str, source: str,
-           reference: str = "", actor: str = "") -> InventoryAdjustment:
+def _write_stock(variant: Variant, after: int) -> None:
+    Variant.objects.filter(pk=variant.pk).update(stock=after, updated_at=timezone.now())
+    variant.stock = after
+
+
+def _audit(
+    variant: Variant,
+    before: int,
+    after: int,
+    *,
+    reason: str,
+    source: str,
+    reference: str = "",
+    actor: str = "",
+) -> InventoryAdjustment:
     return InventoryAdjustment.objects.create(
         store_id=variant.product.store_id,
         product_id=variant.product_id,
         variant=variant,
         stock_before=before,
         stock_after=after,
-        reason=reason,
+        reason=reason[:255],
         source=source,
-        reference=reference,
-        actor=actor,
+        reference=reference[:64],
+        actor=actor[:150],
     )
 
 
+def _crossed_low(variant: Variant, before: int, after: int) -> bool:
+    product = variant.product
+    threshold = product.effective_low_stock_threshold
+    return product.track_inventory and before > threshold >= after
+
+
+def _low_stock_events(products: dict[str, Product], *, mode: str | None, reference: str) -> None:
+    for product in products.values():
+        _product_event(product=product, type="inventory.low", mode=_event_mode(mode, reference))
+
+
 @transaction.atomic
-def stock_adjust(*, variant: Variant, operation: str, quantity: int, reason: str = "",
-                 source: str = InventoryAdjustment.Source.API, reference: str = "",
-                 actor: str = "") -> InventoryAdjustment:
+def stock_adjust(
+    *,
+    variant: Variant,
+    operation: str,
+    quantity: int,
+    reason: str = "",
+    source: str = InventoryAdjustment.Source.API,
+    reference: str = "",
+    actor: str = "",
+    mode: str | None = None,
+) -> InventoryAdjustment:
     """Set, increment or decrement one variant's stock atomically.
 
-    A decrement below zero is a 409 and changes nothing.
+    A decrement below zero is a 409 and changes nothing. ``variant.stock`` is updated.
     """
-    if quantity < 0:
-        raise Unprocessable("Quantity must not be negative.", fields={"quantity": ["Must be 0 or more."]})
-    locked = _locked_variants([variant.pk])[variant.pk]
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise field_error("quantity", "Quantity must be an integer of 0 or more.")
+    if operation not in ("set", "increment", "decrement"):
+        raise field_error("operation", "Operation must be one of set, increment, decrement.")
+    locked = _locked_variants([variant.pk]).get(variant.pk)
+    if locked is None:
+        raise NotFound("Variant not found.")
     before = locked.stock
     if operation == "set":
         after = quantity
     elif operation == "increment":
         after = before + quantity
-    elif operation == "decrement":
+    else:
         after = before - quantity
         if after < 0:
             raise Conflict(
                 f"Cannot decrement stock by {quantity}: only {before} in stock.",
                 code="insufficient_stock",
             )
-    else:
-        raise Unprocessable(
-            "Operation must be one of set, increment, decrement.",
-            fields={"operation": ["Must be one of set, increment, decrement."]},
-        )
-    Variant.objects.filter(pk=locked.pk).update(stock=after)
+    _write_stock(locked, after)
     variant.stock = after
-    return _audit(locked, before, after, reason=reason, source=source, reference=reference, actor=actor)
+    adjustment = _audit(
+        locked, before, after, reason=reason, source=source, reference=reference, actor=actor
+    )
+    if _crossed_low(locked, before, after):
+        _low_stock_events({locked.product_id: locked.product}, mode=mode, reference=reference)
+    return adjustment
 
 
 @transaction.atomic
-def stock_reserve(*, lines: list[StockLine], source: str = InventoryAdjustment.Source.CHECKOUT,
-                  reference: str = "", reason: str = "Reserved at checkout") -> None:
+def stock_reserve(
+    *,
+    lines: list[StockLine],
+    source: str = InventoryAdjustment.Source.CHECKOUT,
+    reference: str = "",
+    reason: str = "Reserved at checkout",
+    mode: str | None = None,
+) -> None:
     """Take stock for every line or for none: a line that cannot be satisfied is a 409
     naming it (``fields`` carries its label). Untracked products are not counted."""
     variants = _locked_variants(line.variant_id for line in lines)
@@ -89,25 +209,36 @@ def stock_reserve(*, lines: list[StockLine], source: str = InventoryAdjustment.S
         variant = variants.get(line.variant_id)
         label = line.label or line.variant_id
         if variant is None:
-            raise Conflict(f"{label} is no longer available.", code="out_of_stock", fields={label: ["No longer available."]})
+            raise Conflict(
+                f"{label} is no longer available.",
+                code="out_of_stock",
+                fields={label: ["No longer available."]},
+            )
         if variant.product.track_inventory and variant.stock < wanted[line.variant_id]:
             raise Conflict(
                 f"Only {variant.stock} of {label} left in stock.",
                 code="out_of_stock",
                 fields={label: [f"Only {variant.stock} left in stock."]},
             )
+    low: dict[str, Product] = {}
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
-        if not variant.product.track_inventory:
+        if not variant.product.track_inventory or quantity <= 0:
             continue
         before = variant.stock
-        Variant.objects.filter(pk=variant_id).update(stock=before - quantity)
-        _audit(variant, before, before - quantity, reason=reason, source=source, reference=reference)
+        _write_stock(variant, before - quantity)
+        _audit(
+            variant, before, before - quantity, reason=reason, source=source, reference=reference
+        )
+        if _crossed_low(variant, before, before - quantity):
+            low[variant.product_id] = variant.product
+    _low_stock_events(low, mode=mode, reference=reference)
 
 
 @transaction.atomic
-def stock_release(*, lines: list[StockLine], source: str, reference: str = "",
-                  reason: str = "") -> None:
+def stock_release(
+    *, lines: list[StockLine], source: str, reference: str = "", reason: str = ""
+) -> None:
     """Put stock back (expired or failed payment, cancellation, refund restock)."""
     variants = _locked_variants(line.variant_id for line in lines)
     for line in lines:
@@ -115,6 +246,763 @@ def stock_release(*, lines: list[StockLine], source: str, reference: str = "",
         if variant is None or not variant.product.track_inventory or line.quantity <= 0:
             continue
         before = variant.stock
-        variant.stock = before + line.quantity
-        Variant.objects.filter(pk=variant.pk).update(stock=variant.stock)
+        _write_stock(variant, before + line.quantity)
         _audit(variant, before, variant.stock, reason=reason, source=source, reference=reference)
+
+
+@dataclass(frozen=True)
+class InventoryResult:
+    product_id: str
+    variant_id: str
+    stock_before: int
+    stock_after: int
+    updated_at: object
+
+
+def product_inventory_adjust(
+    *,
+    product: Product,
+    variant_id: str | None,
+    operation: str,
+    quantity: int,
+    reason: str = "",
+    mode: str | None = None,
+    source: str = InventoryAdjustment.Source.API,
+    actor: str = "",
+) -> InventoryResult:
+    """Adjust the stock of a simple product (its default variant) or of one of its variants.
+
+    A variant-based product needs ``variant_id`` (422 without it)."""
+    if variant_id:
+        variant = Variant.objects.filter(product=product, pk=variant_id).first()
+        if variant is None:
+            raise field_error("variantId", "This product has no such variant.")
+    else:
+        variant = Variant.objects.filter(product=product, is_default=True).first()
+        if variant is None:
+            raise field_error(
+                "variantId", "This product has variants: say which one with variantId."
+            )
+    adjustment = stock_adjust(
+        variant=variant,
+        operation=operation,
+        quantity=quantity,
+        reason=reason,
+        source=source,
+        actor=actor,
+        mode=mode,
+    )
+    return InventoryResult(
+        product_id=product.pk,
+        variant_id=variant.pk,
+        stock_before=adjustment.stock_before,
+        stock_after=adjustment.stock_after,
+        updated_at=adjustment.created_at,
+    )
+
+
+# -- slugs ------------------------------------------------------------------------------
+
+
+def _slug_base(name: str, fallback: str) -> str:
+    base = slugify(name).replace("_", "-").strip("-")
+    while "--" in base:
+        base = base.replace("--", "-")
+    return base[: SLUG_MAX - 8].strip("-") or fallback
+
+
+def unique_slug(*, model, store, name: str, fallback: str, exclude_pk: str | None = None) -> str:
+    """A slug from ``name`` free in ``store``: ``candle``, then ``candle-2``, ``candle-3``..."""
+    base = _slug_base(name, fallback)
+    taken_qs = model.objects.filter(store=store).filter(
+        Q(slug=base) | Q(slug__startswith=f"{base}-")
+    )
+    if exclude_pk:
+        taken_qs = taken_qs.exclude(pk=exclude_pk)
+    taken = set(taken_qs.values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    for n in itertools.count(2):
+        candidate = f"{base}-{n}"
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _check_slug_free(*, model, store, slug: str, exclude_pk: str | None = None) -> None:
+    queryset = model.objects.filter(store=store, slug=slug)
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    if queryset.exists():
+        raise field_error(
+            "slug", f"The slug {slug!r} is already used by another {model._meta.verbose_name}."
+        )
+
+
+# -- products ---------------------------------------------------------------------------
+
+#: Input key -> model field, for fields copied as they are.
+PRODUCT_FIELDS = {
+    "name": "name",
+    "summary": "summary",
+    "description": "description",
+    "status": "status",
+    "product_type": "product_type",
+    "price": "price_amount",
+    "sale_price": "sale_price_amount",
+    "sale_name": "sale_name",
+    "sale_starts_at": "sale_starts_at",
+    "sale_ends_at": "sale_ends_at",
+    "cost": "cost_amount",
+    "sku": "sku",
+    "barcode": "barcode",
+    "brand": "brand",
+    "weight_grams": "weight_grams",
+    "track_inventory": "track_inventory",
+    "low_stock_threshold": "low_stock_threshold",
+    "min_order_quantity": "min_order_quantity",
+    "max_order_quantity": "max_order_quantity",
+    "shipping_type": "shipping_type",
+    "require_delivery_or_collection": "require_delivery_or_collection",
+    "fixed_shipping_rate_cents": "fixed_shipping_rate_amount",
+    "featured": "featured",
+    "sort_order": "sort_order",
+    "metadata": "metadata",
+    "slug": "slug",
+}
+
+
+def product_check_rules(product: Product) -> None:
+    """Cross-field rules; a break is a 422 naming the (wire) field."""
+    if product.sale_price_amount is not None and product.sale_price_amount >= product.price_amount:
+        raise field_error("salePrice", "The sale price must be lower than the price.")
+    if (
+        product.max_order_quantity is not None
+        and product.max_order_quantity < product.min_order_quantity
+    ):
+        raise field_error(
+            "maxOrderQuantity", "The maximum order quantity must be at least the minimum."
+        )
+    if (
+        product.sale_starts_at
+        and product.sale_ends_at
+        and product.sale_ends_at <= product.sale_starts_at
+    ):
+        raise field_error("saleEndsAt", "The sale must end after it starts.")
+
+
+def _store_categories(*, store, ids: list[str]) -> list[Category]:
+    ids = list(dict.fromkeys(ids))
+    found = {c.pk: c for c in Category.objects.filter(store=store, pk__in=ids)}
+    unknown = [pk for pk in ids if pk not in found]
+    if unknown:
+        raise field_error("categoryIds", f"Unknown category: {', '.join(unknown)}.")
+    return [found[pk] for pk in ids]
+
+
+def sku_check_unique(*, store, product: Product, skus: dict[str, str]) -> None:
+    """Skus are unique per store (across every variant of every product). ``skus`` maps a
+    wire field name to the sku it would set."""
+    seen: dict[str, str] = {}
+    for field, sku in skus.items():
+        if not sku:
+            continue
+        if sku in seen:
+            raise field_error(field, f"The sku {sku!r} appears twice.")
+        seen[sku] = field
+    if not seen:
+        return
+    clash = (
+        Variant.objects.filter(product__store=store, sku__in=list(seen))
+        .exclude(product_id=product.pk)
+        .values_list("sku", flat=True)
+        .first()
+    )
+    if clash:
+        raise field_error(seen[clash], f"The sku {clash!r} is already used by another product.")
+
+
+def _remove_variant(variant: Variant, *, actor: str, source: str, reason: str) -> None:
+    if variant.stock:
+        _audit(variant, variant.stock, 0, reason=reason, source=source, actor=actor)
+    variant.delete()
+
+
+def _create_variant(*, product: Product, stock: int, actor: str, source: str, **fields) -> Variant:
+    variant = Variant(product=product, stock=stock, **fields)
+    variant.full_clean(exclude=["product", "option_values"])
+    variant.save()
+    if stock:
+        _audit(variant, 0, stock, reason="Initial stock", source=source, actor=actor)
+    return variant
+
+
+def _set_stock(variant: Variant, stock: int, *, actor: str, source: str, mode: str | None) -> None:
+    if stock != variant.stock:
+        stock_adjust(
+            variant=variant,
+            operation="set",
+            quantity=stock,
+            reason="Product update",
+            source=source,
+            actor=actor,
+            mode=mode,
+        )
+
+
+def _sync_options(
+    product: Product, options: list[dict]
+) -> dict[str, dict[str, ProductOptionValue]]:
+    """Make the product's options exactly ``options`` (kept rows keep their ids); return
+    ``{option name: {value: ProductOptionValue}}``."""
+    existing = {o.name.lower(): o for o in product.options.prefetch_related("values")}
+    wanted = {o["name"].lower() for o in options}
+    for key, option in existing.items():
+        if key not in wanted:
+            option.delete()
+    result: dict[str, dict[str, ProductOptionValue]] = {}
+    for position, data in enumerate(options):
+        option = existing.get(data["name"].lower())
+        if option is None:
+            option = ProductOption.objects.create(
+                product=product, name=data["name"], position=position
+            )
+            current = {}
+        else:
+            if option.name != data["name"] or option.position != position:
+                option.name, option.position = data["name"], position
+                option.save(update_fields=["name", "position", "updated_at"])
+            current = {v.value.lower(): v for v in option.values.all()}
+        keep = {v.lower() for v in data["values"]}
+        for key, value in current.items():
+            if key not in keep:
+                value.delete()
+        values = {}
+        for vpos, text in enumerate(data["values"]):
+            value = current.get(text.lower())
+            if value is None:
+                value = ProductOptionValue.objects.create(option=option, value=text, position=vpos)
+            elif value.value != text or value.position != vpos:
+                value.value, value.position = text, vpos
+                value.save(update_fields=["value", "position", "updated_at"])
+            values[text] = value
+        result[data["name"]] = values
+    return result
+
+
+def _combination_key(pairs: dict[str, str]) -> frozenset:
+    return frozenset((k.lower(), v.lower()) for k, v in pairs.items())
+
+
+def _validate_variants(
+    variants: list[dict], options: dict[str, dict[str, ProductOptionValue]]
+) -> list:
+    """Each variant names exactly one known value of every option; combinations are unique.
+    Returns the option value rows of each variant."""
+    by_lower = {name.lower(): (name, values) for name, values in options.items()}
+    seen: dict[frozenset, int] = {}
+    rows = []
+    for index, data in enumerate(variants):
+        field = f"variants[{index}].optionValues"
+        given = data["option_values"]
+        lowered = {k.lower(): (k, v) for k, v in given.items()}
+        if len(lowered) != len(given):
+            raise field_error(field, "Each option may appear once.")
+        missing = [name for key, (name, _) in by_lower.items() if key not in lowered]
+        unknown = [k for k in given if k.lower() not in by_lower]
+        if unknown:
+            raise field_error(field, f"Unknown option: {', '.join(unknown)}.")
+        if missing:
+            raise field_error(field, f"Missing a value for: {', '.join(missing)}.")
+        values = []
+        for key, (_, text) in lowered.items():
+            name, known = by_lower[key]
+            match = next((v for t, v in known.items() if t.lower() == text.strip().lower()), None)
+            if match is None:
+                raise field_error(field, f"{text!r} is not a value of {name}.")
+            values.append(match)
+        combo = frozenset(v.pk for v in values)
+        if combo in seen:
+            raise field_error(field, f"Same option values as variants[{seen[combo]}].")
+        seen[combo] = index
+        rows.append(values)
+    return rows
+
+
+def _existing_variant_keys(product: Product) -> dict[frozenset, Variant]:
+    variants = product.variants.filter(is_default=False).prefetch_related("option_values__option")
+    return {
+        _combination_key({v.option.name: v.value for v in variant.option_values.all()}): variant
+        for variant in variants
+    }
+
+
+def _make_simple(
+    product: Product, *, stock: int | None, actor: str, source: str, mode: str | None
+) -> None:
+    for variant in product.variants.filter(is_default=False):
+        _remove_variant(variant, actor=actor, source=source, reason="Variant removed")
+    product.options.all().delete()
+    default = product.variants.filter(is_default=True).first()
+    fields = {"sku": product.sku, "barcode": product.barcode, "weight_grams": product.weight_grams}
+    if default is None:
+        _create_variant(
+            product=product,
+            stock=stock or 0,
+            actor=actor,
+            source=source,
+            is_default=True,
+            price_amount=None,
+            position=0,
+            **fields,
+        )
+        return
+    changed = [k for k, v in fields.items() if getattr(default, k) != v]
+    if changed or default.price_amount is not None:
+        for key in changed:
+            setattr(default, key, fields[key])
+        default.price_amount = None
+        default.save(update_fields=[*changed, "price_amount", "updated_at"])
+    if stock is not None:
+        _set_stock(default, stock, actor=actor, source=source, mode=mode)
+
+
+def _make_variant_based(
+    product: Product,
+    *,
+    options: list[dict] | None,
+    variants: list[dict] | None,
+    actor: str,
+    source: str,
+    mode: str | None,
+) -> None:
+    old = _existing_variant_keys(product)
+    default = product.variants.filter(is_default=True).first()
+    if options is not None:
+        values = _sync_options(product, options)
+    else:
+        values = {
+            o.name: {v.value: v for v in o.values.all()}
+            for o in product.options.prefetch_related("values")
+        }
+    if variants is None:
+        combos = list(itertools.product(*[list(v.items()) for v in values.values()]))
+        if len(combos) > MAX_GENERATED_VARIANTS:
+            raise field_error("options", f"At most {MAX_GENERATED_VARIANTS} combinations.")
+        variants = [
+            {"option_values": {name: text for name, (text, _) in zip(values, combo)}}
+            for combo in combos
+        ]
+    rows = _validate_variants(variants, values)
+    skus = {f"variants[{i}].sku": v.get("sku", "") for i, v in enumerate(variants) if "sku" in v}
+    sku_check_unique(store=product.store, product=product, skus=skus)
+    if default is not None:
+        _remove_variant(default, actor=actor, source=source, reason="Product now has variants")
+    through = Variant.option_values.through
+    kept: set[str] = set()
+    final: list[tuple[Variant, list[ProductOptionValue]]] = []
+    for position, (data, option_values) in enumerate(zip(variants, rows)):
+        key = _combination_key({v.option.name: v.value for v in option_values})
+        variant = old.get(key)
+        fields = {k: data[k] for k in ("sku", "barcode", "weight_grams") if k in data}
+        if "price" in data:
+            fields["price_amount"] = data["price"]
+        if variant is None:
+            variant = _create_variant(
+                product=product,
+                stock=data.get("stock", 0),
+                actor=actor,
+                source=source,
+                position=position,
+                **fields,
+            )
+        else:
+            kept.add(variant.pk)
+            fields["position"] = position
+            changed = [k for k, v in fields.items() if getattr(variant, k) != v]
+            for k in changed:
+                setattr(variant, k, fields[k])
+            if changed:
+                variant.save(update_fields=[*changed, "updated_at"])
+            if "stock" in data:
+                _set_stock(variant, data["stock"], actor=actor, source=source, mode=mode)
+        final.append((variant, option_values))
+    for variant in old.values():
+        if variant.pk not in kept:
+            _remove_variant(variant, actor=actor, source=source, reason="Variant removed")
+    through.objects.filter(variant__product=product).delete()
+    through.objects.bulk_create(
+        [through(variant_id=v.pk, productoptionvalue_id=ov.pk) for v, ovs in final for ov in ovs]
+    )
+
+
+def _apply_structure(
+    product: Product, data: dict, *, creating: bool, actor: str, source: str, mode: str | None
+) -> None:
+    options = data.get("options")
+    variants = data.get("variants")
+    stock = data.get("stock")
+    currently_variant_based = not creating and product.options.exists()
+    if options is not None:
+        becomes_variant_based = bool(options)
+    else:
+        becomes_variant_based = currently_variant_based
+    if not becomes_variant_based:
+        if variants:
+            raise field_error("variants", "Define options before variants.")
+        _make_simple(product, stock=stock, actor=actor, source=source, mode=mode)
+        return
+    if stock is not None:
+        raise field_error("stock", "Set stock on each variant of a variant-based product.")
+    if options is not None or variants is not None:
+        _make_variant_based(
+            product, options=options, variants=variants, actor=actor, source=source, mode=mode
+        )
+
+
+def _assign(product: Product, data: dict) -> None:
+    for key, field in PRODUCT_FIELDS.items():
+        if key in data:
+            value = data[key]
+            if (
+                key in ("sku", "barcode", "brand", "summary", "description", "sale_name")
+                and value is None
+            ):
+                value = ""
+            setattr(product, field, value)
+
+
+def _save_product(product: Product, *, auto_slug: bool) -> None:
+    """Save, retrying an auto-generated slug that a concurrent write took meanwhile."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                product.save()
+            return
+        except IntegrityError:
+            if not auto_slug or attempt == 2:
+                raise
+            product.slug = unique_slug(
+                model=Product,
+                store=product.store,
+                name=product.name,
+                fallback="product",
+                exclude_pk=product.pk,
+            )
+
+
+@transaction.atomic
+def product_create(
+    *,
+    store,
+    data: dict,
+    mode: str | None = None,
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.API,
+) -> Product:
+    """Create a product from validated input (see ``ProductInputSerializer``)."""
+    product = Product(store=store)
+    _assign(product, data)
+    auto_slug = not data.get("slug")
+    if auto_slug:
+        product.slug = unique_slug(
+            model=Product, store=store, name=product.name, fallback="product"
+        )
+    else:
+        _check_slug_free(model=Product, store=store, slug=product.slug)
+    product_check_rules(product)
+    categories = _store_categories(store=store, ids=data.get("category_ids") or [])
+    if not data.get("options"):
+        sku_check_unique(store=store, product=product, skus={"sku": product.sku})
+    product.full_clean(validate_unique=False, validate_constraints=False)
+    _save_product(product, auto_slug=auto_slug)
+    if categories:
+        product.categories.set(categories)
+    _apply_structure(product, data, creating=True, actor=actor, source=source, mode=mode)
+    _product_event(product=product, type="product.created", mode=mode)
+    return product
+
+
+@transaction.atomic
+def product_update(
+    *,
+    product: Product,
+    data: dict,
+    mode: str | None = None,
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.API,
+) -> Product:
+    """Change only the fields in ``data``; ``options``/``variants`` replace when sent."""
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    )
+    _assign(product, data)
+    if "slug" in data:
+        _check_slug_free(
+            model=Product, store=product.store, slug=product.slug, exclude_pk=product.pk
+        )
+    product_check_rules(product)
+    if "category_ids" in data:
+        product.categories.set(_store_categories(store=product.store, ids=data["category_ids"]))
+    simple_after = not (
+        data["options"] if data.get("options") is not None else product.options.exists()
+    )
+    if simple_after and "sku" in data:
+        sku_check_unique(store=product.store, product=product, skus={"sku": product.sku})
+    product.full_clean(validate_unique=False, validate_constraints=False)
+    product.save()
+    structural = {"options", "variants", "stock"} & set(data)
+    mirrored = {"sku", "barcode", "weight_grams"} & set(data)
+    if structural or (mirrored and simple_after):
+        _apply_structure(product, data, creating=False, actor=actor, source=source, mode=mode)
+    _product_event(product=product, type="product.updated", mode=mode)
+    return product
+
+
+@transaction.atomic
+def product_archive(*, product: Product, mode: str | None = None) -> Product:
+    """Soft-delete: off the storefront, kept for past orders. Archiving twice is a no-op."""
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    )
+    if product.status == Product.Status.ARCHIVED:
+        return product
+    product.status = Product.Status.ARCHIVED
+    product.save(update_fields=["status", "updated_at"])
+    _product_event(product=product, type="product.deleted", mode=mode)
+    return product
+
+
+def product_notify_saved(*, product: Product, created: bool, mode: str | None = None) -> None:
+    """Record product.created / product.updated for a change made outside the API (dashboard)."""
+    _product_event(
+        product=product, type="product.created" if created else "product.updated", mode=mode
+    )
+
+
+@transaction.atomic
+def product_options_replace(
+    *,
+    product: Product,
+    options: list[dict],
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.DASHBOARD,
+) -> None:
+    """Set a product's options (``[{"name", "values"}]``) and restore the invariant: no
+    options, one default variant mirroring the product's sku, barcode and weight; with
+    options, one variant per combination (existing combinations keep their id, sku, price and
+    stock; removed ones are deleted with an audit row for their stock)."""
+    options = [o for o in options if o.get("values")]
+    if not options:
+        _make_simple(product, stock=None, actor=actor, source=source, mode=None)
+        return
+    _make_variant_based(
+        product, options=options, variants=None, actor=actor, source=source, mode=None
+    )
+
+
+# -- media ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def media_save(*, media: Media) -> Media:
+    """Store a product image or video through Django's storage, with its aspect ratio read
+    from the image (videos keep whatever ratio was given)."""
+    if not media.is_video and media.file:
+        ratio = image_aspect_ratio(media.file)
+        if ratio is not None:
+            media.aspect_ratio = ratio
+    media.save()
+    return media
+
+
+def media_create(
+    *,
+    product: Product,
+    file,
+    alt: str = "",
+    position: int = 0,
+    is_video: bool = False,
+    aspect_ratio: float | None = None,
+) -> Media:
+    media = Media(
+        product=product, alt=alt, position=position, is_video=is_video, aspect_ratio=aspect_ratio
+    )
+    media.file.save(file.name, file, save=False)
+    return media_save(media=media)
+
+
+# -- categories -------------------------------------------------------------------------
+
+CATEGORY_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "meta_title",
+    "meta_description",
+    "published",
+    "sort_order",
+)
+
+
+def category_parent_check(*, category: Category, parent_id: str | None) -> Category | None:
+    if not parent_id:
+        return None
+    parent = Category.objects.filter(store=category.store, pk=parent_id).first()
+    if parent is None:
+        raise field_error("parentId", "Unknown parent category.")
+    node, seen = parent, set()
+    while node is not None:
+        if node.pk == category.pk:
+            raise field_error(
+                "parentId", "A category cannot be placed under itself or its own children."
+            )
+        if node.pk in seen:
+            break
+        seen.add(node.pk)
+        node = node.parent
+    return parent
+
+
+@transaction.atomic
+def category_create(*, store, data: dict) -> Category:
+    category = Category(store=store)
+    for key in CATEGORY_FIELDS:
+        if key in data:
+            setattr(category, key, data[key])
+    if data.get("slug"):
+        _check_slug_free(model=Category, store=store, slug=category.slug)
+    else:
+        category.slug = unique_slug(
+            model=Category, store=store, name=category.name, fallback="category"
+        )
+    category.parent = category_parent_check(category=category, parent_id=data.get("parent_id"))
+    category.full_clean(validate_unique=False, validate_constraints=False)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: dict) -> Category:
+    if "parent_id" in data:
+        # Serialise tree changes of the store so two moves cannot build a cycle together.
+        list(
+            Category.objects.select_for_update()
+            .filter(store=category.store)
+            .order_by("pk")
+            .values_list("pk")
+        )
+        category.refresh_from_db()
+    for key in CATEGORY_FIELDS:
+        if key in data:
+            setattr(category, key, data[key])
+    if "slug" in data:
+        _check_slug_free(
+            model=Category, store=category.store, slug=category.slug, exclude_pk=category.pk
+        )
+    if "parent_id" in data:
+        category.parent = category_parent_check(category=category, parent_id=data["parent_id"])
+    category.full_clean(validate_unique=False, validate_constraints=False)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    """Delete a category (products lose it); one with children is a 409."""
+    if Category.objects.filter(parent=category).exists():
+        raise Conflict(
+            "This category has child categories: move or delete them first.",
+            code="category_has_children",
+        )
+    category.delete()
+
+
+# -- reviews ----------------------------------------------------------------------------
+
+PAID_STATUSES = ("paid", "partially_refunded")
+
+
+def review_verified_purchase(
+    *, product: Product, email: str, customer=None, mode: str | None
+) -> bool:
+    """True when ``email`` (or ``customer``) has a paid order containing ``product``."""
+    from orders.models import Order
+
+    who = Q()
+    if email:
+        who |= Q(email__iexact=email)
+    if customer is not None:
+        who |= Q(customer=customer)
+    if not who:
+        return False
+    orders = Order.objects.filter(
+        who,
+        store_id=product.store_id,
+        type=Order.Type.ORDER,
+        payment_status__in=PAID_STATUSES,
+        items__product_id=product.pk,
+    )
+    if mode:
+        orders = orders.filter(mode=mode)
+    return orders.exists()
+
+
+@transaction.atomic
+def review_create(
+    *,
+    product: Product,
+    rating: int,
+    body: str,
+    title: str = "",
+    author_name: str = "",
+    author_email: str = "",
+    customer=None,
+    mode: str | None = None,
+) -> Review:
+    """A review awaiting moderation. A guest must give an email; a logged-in customer's name
+    and email fill the blanks. A second review of the same product by the same email is a 409."""
+    email = (author_email or (customer.email if customer is not None else "")).strip()
+    if not email:
+        raise field_error("authorEmail", "The authorEmail field is required.")
+    name = (author_name or (customer.full_name if customer is not None else "")).strip()
+    duplicate = Review.objects.filter(product=product, author_email__iexact=email).exclude(
+        status=Review.Status.REJECTED
+    )
+    if duplicate.exists():
+        raise Conflict("You have already reviewed this product.", code="already_reviewed")
+    review = Review(
+        store_id=product.store_id,
+        product=product,
+        customer=customer,
+        rating=rating,
+        title=title.strip(),
+        body=body,
+        author_name=name[:100],
+        author_email=email,
+        verified_purchase=review_verified_purchase(
+            product=product, email=email, customer=customer, mode=mode
+        ),
+        status=Review.Status.PENDING,
+    )
+    review.full_clean(exclude=["store", "product", "customer"])
+    review.save()
+    from webhooks.services import event_record
+
+    event_record(
+        store=product.store,
+        type="review.created",
+        data=review_payload(review=review, store=product.store),
+        mode=_event_mode(mode),
+    )
+    return review
+
+
+@transaction.atomic
+def review_moderate(*, review: Review, status: str) -> Review:
+    if status not in (Review.Status.APPROVED, Review.Status.REJECTED):
+        raise field_error("status", "Status must be approved or rejected.")
+    if review.status != status:
+        review.status = status
+        review.save(update_fields=["status", "updated_at"])
+    return review

@@ -47,7 +47,7 @@ from core.models import PAYMENT_METHODS
 from customers import services as customer_services
 from customers.models import Customer
 
-from . import services
+from . import operations, services
 from .gateways import (
     TEST_PAYMENT_METHODS,
     OfflineGateway,
@@ -343,7 +343,7 @@ def _placed(order: Order, *, numbered: bool) -> None:
         )
     if numbered:
         services.order_number_assign(order=order)
-    services.order_placed_record(order=order)
+    operations.order_placed_record(order=order)
 
 
 def _place(

@@ -119,3 +119,82 @@ def new_order_send(*, order_id: str) -> int:
         context=context,
         reply_to=[order.email] if order.email else None,
     )
+
+
+# -- order operations: fulfilment, refund and cancellation ---------------------------------------
+
+
+def fulfillment_send(*, fulfillment_id: str) -> int:
+    """Tell the customer what shipped, with the carrier, tracking number and link."""
+    from .models import Fulfillment
+
+    fulfillment = (
+        Fulfillment.objects.select_related("order__store")
+        .prefetch_related("lines__item")
+        .get(pk=fulfillment_id)
+    )
+    order = fulfillment.order
+    if not order.email:
+        return 0
+    store = order.store
+    context = order_email_context(order)
+    context.update(
+        shipped=[
+            {
+                "name": line.item.product_name,
+                "variant": line.item.variant_name,
+                "quantity": line.quantity,
+            }
+            for line in fulfillment.lines.all()
+        ],
+        carrier=fulfillment.carrier,
+        tracking_number=fulfillment.tracking_number,
+        tracking_url=fulfillment.tracking_url,
+        complete=order.fulfillment_status == Order.FulfillmentStatus.FULFILLED,
+    )
+    return email_send(store=store, to=order.email, template="order_fulfilled", context=context)
+
+
+def refund_send(*, refund_id: str) -> int:
+    """Tell the customer how much was refunded (and the order's refunded total)."""
+    from .models import Refund
+
+    refund = (
+        Refund.objects.select_related("order__store")
+        .prefetch_related("lines__item")
+        .get(pk=refund_id)
+    )
+    order = refund.order
+    if not order.email:
+        return 0
+    store = order.store
+    context = order_email_context(order)
+    context.update(
+        refund_amount=money_text(refund.amount, refund.currency, store),
+        refunded_total=money_text(order.refunded_amount, order.currency, store),
+        fully_refunded=order.refunded_amount >= order.total_amount,
+        refunded_lines=[
+            {"name": line.item.product_name, "variant": line.item.variant_name,
+             "quantity": line.quantity}
+            for line in refund.lines.all()
+        ],
+    )
+    return email_send(store=store, to=order.email, template="order_refunded", context=context)
+
+
+def cancellation_send(*, order_id: str) -> int:
+    """Tell the customer the order is cancelled and what happened to the payment."""
+    order = _order(order_id)
+    if not order.email:
+        return 0
+    store = order.store
+    context = order_email_context(order)
+    context.update(
+        refunded_total=(
+            money_text(order.refunded_amount, order.currency, store)
+            if order.refunded_amount
+            else ""
+        ),
+        was_paid=order.paid_at is not None,
+    )
+    return email_send(store=store, to=order.email, template="order_cancelled", context=context)

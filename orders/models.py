@@ -8,6 +8,7 @@ Money columns are integers of minor units in ``currency``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -155,6 +156,9 @@ class OrderItem(BaseModel):
     tax_amount = models.BigIntegerField(default=0)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_refunded = models.PositiveIntegerField(default=0)
+    quantity_restocked = models.PositiveIntegerField(
+        default=0, help_text="Units put back in stock by refunds or the cancellation."
+    )
 
     store_lookup = "order__store"
 
@@ -309,3 +313,175 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.id}"
+
+
+# -- order operations: fulfilments, refunds and the timeline ------------------------------
+
+
+class Fulfillment(BaseModel):
+    """One shipment of some (or all) of an order's units, with its tracking details."""
+
+    id = PrefixedIdField("ful")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
+    tracking_number = models.CharField(max_length=100, blank=True, default="")
+    tracking_url = models.URLField(max_length=1000, blank=True, default="")
+    carrier = models.CharField(max_length=100, blank=True, default="")
+    notify_customer = models.BooleanField(default=True)
+    created_by = models.CharField(max_length=150, blank=True, default="")
+
+    store_lookup = "order__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Fulfilment {self.id}"
+
+
+class FulfillmentLine(BaseModel):
+    """``quantity`` units of one order line shipped by a fulfilment."""
+
+    id = PrefixedIdField("fulln")
+    fulfillment = models.ForeignKey(Fulfillment, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(
+        OrderItem, on_delete=models.CASCADE, related_name="fulfillment_lines"
+    )
+    quantity = models.PositiveIntegerField()
+
+    store_lookup = "fulfillment__order__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="fulfillment_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.item_id}"
+
+
+class Refund(BaseModel):
+    """Money given back on an order, through the gateway that took the payment.
+
+    ``status`` is the gateway's word (succeeded, pending) or failed: an attempt the gateway
+    refused or that got no answer; the latter (``outcome_unknown``) is reused by a retry of
+    the same refund, so its idempotency key can never refund twice.
+    """
+
+    class Reason(models.TextChoices):
+        CUSTOMER_REQUEST = "customer_request", "Customer request"
+        DUPLICATE = "duplicate", "Duplicate"
+        FRAUDULENT = "fraudulent", "Fraudulent"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    #: The ``gateway`` of a refund recorded without a gateway call (bank transfer orders).
+    MANUAL = "manual"
+
+    id = PrefixedIdField("ref")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=32, choices=Reason.choices, blank=True, default="")
+    restock = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    gateway = models.CharField(max_length=32, blank=True, default="")
+    gateway_refund_id = models.CharField(max_length=255, blank=True, default="")
+    failure_message = models.CharField(max_length=500, blank=True, default="")
+    outcome_unknown = models.BooleanField(
+        default=False,
+        help_text="Failed without an answer from the gateway (it may have refunded): a retry "
+        "of the same refund reuses this attempt's idempotency key.",
+    )
+    created_by = models.CharField(max_length=150, blank=True, default="")
+
+    store_lookup = "order__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"Refund {self.id} ({self.status})"
+
+    @property
+    def money(self) -> Money:
+        return Money(int(self.amount), self.currency)
+
+    @property
+    def counts(self) -> bool:
+        """Whether this refund is part of the order's ``refunded`` total."""
+        return self.status != self.Status.FAILED
+
+
+class RefundLine(BaseModel):
+    """``quantity`` units of one order line covered by a refund (restocked or not)."""
+
+    id = PrefixedIdField("refln")
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="refund_lines")
+    quantity = models.PositiveIntegerField()
+    restocked = models.BooleanField(default=False)
+
+    store_lookup = "refund__order__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="refund_line_quantity_positive"
+            ),
+        ]
+
+
+class OrderEvent(BaseModel):
+    """One entry of an order's timeline: what changed, when, and who did it (a dashboard
+    user, an API key, or the system: the payment gateway, the reservation timeout)."""
+
+    class Type(models.TextChoices):
+        PLACED = "placed", "Placed"
+        PAID = "paid", "Paid"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        FULFILLED = "fulfilled", "Fulfilled"
+        REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled"
+        UPDATED = "updated", "Updated"
+        NOTE = "note", "Note"
+
+    class ActorType(models.TextChoices):
+        USER = "user", "Dashboard user"
+        API_KEY = "api_key", "API key"
+        SYSTEM = "system", "System"
+
+    id = PrefixedIdField("oevt")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
+    type = models.CharField(max_length=24, choices=Type.choices)
+    message = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    actor_type = models.CharField(
+        max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(
+        "core.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+
+    store_lookup = "order__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()}: {self.message}"

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from core.exceptions import NotFound
+from core.ids import has_prefix
 
 from .models import Order
 
@@ -64,4 +65,93 @@ def order_get_by_payment_intent(*, intent_id: str, order_id: str | None = None) 
             .exclude(payment_attempts__intent_id=intent_id)
             .first()
         )
+    return order
+
+
+# -- order operations: the private orders API ---------------------------------------------
+
+#: ``status`` filter of ``GET /orders``: every placed order is in exactly one bucket.
+ORDER_LIST_STATUSES = ("pending", "paid", "fulfilled", "refunded", "cancelled", "failed")
+
+_PAID = (Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED)
+
+
+def order_status_q(status: str) -> Q:
+    """The ``status`` filter as a condition on ``payment_status`` / ``fulfillment_status``:
+
+    - pending: awaiting payment (``payment_status`` pending);
+    - paid: paid or partially refunded, not yet completely shipped (unfulfilled or partial);
+    - fulfilled: paid or partially refunded and completely shipped;
+    - refunded: fully refunded (whatever was shipped);
+    - cancelled: cancelled;
+    - failed: the payment failed (not one of the reference's values: an addition).
+    """
+    fulfilled = Q(fulfillment_status=Order.FulfillmentStatus.FULFILLED)
+    conditions = {
+        "pending": Q(payment_status=Order.PaymentStatus.PENDING),
+        "paid": Q(payment_status__in=_PAID) & ~fulfilled,
+        "fulfilled": Q(payment_status__in=_PAID) & fulfilled,
+        "refunded": Q(payment_status=Order.PaymentStatus.REFUNDED),
+        "cancelled": Q(payment_status=Order.PaymentStatus.CANCELLED),
+        "failed": Q(payment_status=Order.PaymentStatus.FAILED),
+    }
+    return conditions[status]
+
+
+def order_status_bucket(order: Order) -> str:
+    """The ``status`` filter value ``order`` falls in (see :func:`order_status_q`)."""
+    payment = order.payment_status
+    if payment in _PAID:
+        shipped = order.fulfillment_status == Order.FulfillmentStatus.FULFILLED
+        return "fulfilled" if shipped else "paid"
+    return str(payment)
+
+
+def order_list(
+    *,
+    store,
+    mode: str,
+    status: str | None = None,
+    customer_id: str | None = None,
+    created_after=None,
+    created_before=None,
+    q: str | None = None,
+) -> QuerySet[Order]:
+    """Placed orders of the store in ``mode``, newest first. ``q`` matches the order number
+    (``1024`` or ``#1024``), the id, or part of the email; dates are exclusive bounds."""
+    queryset = _orders(store=store, mode=mode)
+    if status:
+        queryset = queryset.filter(order_status_q(status))
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if created_after is not None:
+        queryset = queryset.filter(created_at__gt=created_after)
+    if created_before is not None:
+        queryset = queryset.filter(created_at__lt=created_before)
+    if q:
+        term = q.strip()
+        match = Q(email__icontains=term) | Q(pk=term)
+        number = term.lstrip("#")
+        if number.isdigit() and len(number) <= 9:
+            match |= Q(order_number=int(number))
+        queryset = queryset.filter(match)
+    return queryset.order_by("-created_at", "-id")
+
+
+def order_get(*, store, mode: str, order_id: str) -> Order:
+    """One placed order of the store in ``mode`` with everything the private view shows;
+    another store's, another mode's, a cart or a malformed id is a 404."""
+    if len(order_id) > 40 or not order_id.isprintable() or not has_prefix(order_id, "ord"):
+        raise NotFound("Order not found.")
+    order = (
+        _detail(_orders(store=store, mode=mode).filter(pk=order_id))
+        .prefetch_related(
+            "refunds__lines",
+            "fulfillments__lines",
+            "timeline",
+        )
+        .first()
+    )
+    if order is None:
+        raise NotFound("Order not found.")
     return order

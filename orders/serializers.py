@@ -15,14 +15,23 @@ the order, rendered with every key of the Address object (absent ones null), lik
 
 from __future__ import annotations
 
+import json
+import re
+
+import pycountry
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.casing import to_snake
-from core.api.fields import MoneyField
+from core.api.fields import MoneyField, StrictBooleanField, StrictCharField, StrictIntegerField
 from core.money import DEFAULT_LOCALE
+from core.validators import validate_e164
 
-from .gateways import PaymentStatus
+from .gateways import REFUND_REASONS, PaymentStatus
 from .models import Order
+from .selectors import ORDER_LIST_STATUSES
 
 ADDRESS_FIELDS = (
     "first_name",
@@ -300,7 +309,358 @@ class OrderStatusSerializer(serializers.Serializer):
         return payment_status_word(order)
 
 
-def order_event_data(order: Order, *, serializer_class=PrivateOrderSerializer) -> dict:
-    """The private representation of ``order`` for ``webhooks.services.event_record``."""
+def order_event_data(order: Order, *, serializer_class=None) -> dict:
+    """The private representation of ``order`` for ``webhooks.services.event_record``: the
+    same object as ``GET /v3/private/orders/{order}`` (:class:`PrivateOrderDetailSerializer`)."""
     locale = order.store.locale if order.store_id else DEFAULT_LOCALE
+    serializer_class = serializer_class or PrivateOrderDetailSerializer
     return serializer_class(order, context={"locale": locale}).data
+
+
+# -- order operations: the private orders API -------------------------------------------------
+
+
+class PrivateOrderItemSerializer(OrderItemSerializer):
+    """A line of the private view, with how many of its units shipped and were refunded."""
+
+    quantity_fulfilled = serializers.IntegerField()
+    quantity_refunded = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "PrivateOrderItem"
+
+
+class OrderRefundLineSerializer(serializers.Serializer):
+    item_id = serializers.CharField()
+    quantity = serializers.IntegerField()
+    restocked = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "OrderRefundLine"
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    """A refund: the reference's ``refund`` object (id, amount, reason, createdAt) plus its
+    status (succeeded, pending, failed), whether it restocked, and the units it covers."""
+
+    id = serializers.CharField()
+    amount = MoneyField(source="money")
+    reason = BlankAsNullCharField(help_text="customer_request | duplicate | fraudulent | other")
+    status = serializers.CharField(help_text="succeeded | pending | failed")
+    restock = serializers.BooleanField()
+    items = OrderRefundLineSerializer(source="lines", many=True)
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "OrderRefund"
+
+
+class FulfillmentLineSerializer(serializers.Serializer):
+    item_id = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "OrderFulfillmentLine"
+
+
+class FulfillmentSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    tracking_number = BlankAsNullCharField()
+    tracking_url = BlankAsNullCharField()
+    carrier = BlankAsNullCharField()
+    items = FulfillmentLineSerializer(source="lines", many=True)
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "OrderFulfillment"
+
+
+class OrderActorSerializer(serializers.Serializer):
+    """Who: ``user`` (a dashboard user, by email), ``api_key`` (by its prefix) or ``system``."""
+
+    type = serializers.CharField(help_text="user | api_key | system")
+    id = serializers.CharField(allow_null=True, help_text="The API key's id (api_key only).")
+    label = serializers.CharField()
+
+    class Meta:
+        ref_name = "OrderActor"
+
+    def to_representation(self, event):
+        return {
+            "type": event.actor_type,
+            "id": event.actor_api_key_id or None,
+            "label": event.actor_label,
+        }
+
+
+class OrderTimelineEntrySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField(
+        help_text=(
+            "placed | paid | payment_failed | fulfilled | refunded | cancelled | updated | note"
+        )
+    )
+    message = serializers.CharField()
+    actor = OrderActorSerializer(source="*")
+    data = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "OrderTimelineEntry"
+
+
+class PrivateOrderDetailSerializer(PrivateOrderSerializer):
+    """``GET /v3/private/orders/{order}`` and the operations' responses: the private Order
+    object with line progress, refunds, fulfilments and the timeline (oldest first).
+    Expects ``orders.selectors.order_get``'s prefetches."""
+
+    items = PrivateOrderItemSerializer(many=True)
+    refunds = OrderRefundSerializer(many=True)
+    fulfillments = FulfillmentSerializer(many=True)
+    timeline = OrderTimelineEntrySerializer(many=True)
+
+    class Meta:
+        ref_name = "PrivateOrderDetail"
+
+
+class OrderRefundResultSerializer(PrivateOrderDetailSerializer):
+    """``POST /orders/{order}/refund``: the order and the ``refund`` just made."""
+
+    refund = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "OrderRefundResult"
+
+    @extend_schema_field(OrderRefundSerializer)
+    def get_refund(self, order) -> dict:
+        return OrderRefundSerializer(self.context["refund"], context=self.context).data
+
+
+# -- inputs --------------------------------------------------------------------------------
+
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_BYTES = 8192
+
+#: Countries whose addresses need a state (as checkout's address validation).
+STATE_REQUIRED_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "IN", "JP", "MX", "MY"})
+POSTCODE_PATTERNS = {
+    "GB": re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$"),
+    "US": re.compile(r"^[0-9]{5}(-[0-9]{4})?$"),
+    "CA": re.compile(r"^[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]$"),
+    "DE": re.compile(r"^[0-9]{5}$"),
+    "FR": re.compile(r"^[0-9]{5}$"),
+    "AU": re.compile(r"^[0-9]{4}$"),
+}
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _django_check(validator, value) -> None:
+    try:
+        validator(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(list(exc.messages)) from None
+
+
+class OrderAddressInput(serializers.Serializer):
+    """An address on an order, checked as checkout checks it: names, first line, city and
+    an ISO country code are required; the country must be one the store ships to
+    (``shipping=True``); a state is required (and checked) where carriers need one; the
+    postcode must fit the country's format where it has a known one."""
+
+    shipping = True
+
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
+    company = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    line1 = StrictCharField(max_length=200)
+    line2 = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    city = StrictCharField(max_length=100)
+    state = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    postcode = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    country_code = StrictCharField(max_length=2, min_length=2)
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+
+    class Meta:
+        ref_name = "OrderShippingAddressInput"
+
+    def validate_phone(self, value):
+        if value:
+            value = value.strip()
+            _django_check(validate_e164, value)
+        return value
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        code = attrs["country_code"].upper()
+        country = pycountry.countries.get(alpha_2=code)
+        if country is None:
+            raise serializers.ValidationError(
+                {"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]}
+            )
+        name = getattr(country, "common_name", None) or country.name
+        store = self.context["store"]
+        if self.shipping and code not in (store.shipping_countries or [store.country]):
+            errors["country_code"] = [f"The store does not ship to {name}."]
+        state = (attrs.get("state") or "").strip().upper()
+        if state.startswith(f"{code}-"):
+            state = state[len(code) + 1 :]
+        states = {
+            sub.code.split("-", 1)[1]
+            for sub in (pycountry.subdivisions.get(country_code=code) or [])
+            if sub.parent_code is None
+        }
+        if code in STATE_REQUIRED_COUNTRIES:
+            if not state:
+                errors["state"] = [f"The state field is required for {name}."]
+            elif state not in states:
+                errors["state"] = [f"Enter a valid state code of {name}."]
+        elif state not in states:
+            state = (attrs.get("state") or "").strip()
+        postcode = " ".join((attrs.get("postcode") or "").split()).upper()
+        if code == "GB" and " " not in postcode and len(postcode) >= 5:
+            postcode = f"{postcode[:-3]} {postcode[-3:]}"
+        if code == "CA" and len(postcode) == 6:
+            postcode = f"{postcode[:3]} {postcode[3:]}"
+        pattern = POSTCODE_PATTERNS.get(code)
+        if postcode and pattern is not None and not pattern.match(postcode):
+            errors["postcode"] = [f"Enter a valid postcode of {name}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        cleaned = {key: (attrs.get(key) or "").strip() or None for key in ADDRESS_FIELDS}
+        cleaned.update(country_code=code, state=state or None, postcode=postcode or None)
+        return cleaned
+
+
+class OrderBillingAddressInput(OrderAddressInput):
+    shipping = False
+
+    class Meta:
+        ref_name = "OrderBillingAddressInput"
+
+
+class OrderListParamsSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ORDER_LIST_STATUSES, required=False)
+    customer_id = serializers.CharField(required=False, max_length=40)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    class Meta:
+        ref_name = "OrderListParams"
+
+
+class OrderPatchSerializer(serializers.Serializer):
+    """``PATCH /orders/{order}``: only the fields sent change; metadata is replaced whole."""
+
+    internal_notes = StrictCharField(
+        required=False, allow_blank=True, allow_null=True, max_length=10000, trim_whitespace=False
+    )
+    metadata = serializers.JSONField(
+        required=False, help_text="Replaces the metadata: a JSON object of up to 50 keys."
+    )
+    shipping_address = OrderAddressInput(
+        required=False, help_text="Allowed until the order (partly) ships: 409 after that."
+    )
+    billing_address = OrderBillingAddressInput(required=False)
+
+    class Meta:
+        ref_name = "OrderPatch"
+
+    def validate_internal_notes(self, value):
+        return value or ""
+
+    def validate_metadata(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Metadata must be a JSON object.")
+        if len(value) > MAX_METADATA_KEYS:
+            raise serializers.ValidationError(
+                f"Metadata may hold at most {MAX_METADATA_KEYS} keys."
+            )
+        if any(not key or len(key) > MAX_METADATA_KEY_LENGTH for key in value):
+            raise serializers.ValidationError(
+                f"Metadata keys must be 1 to {MAX_METADATA_KEY_LENGTH} characters."
+            )
+        if _has_nul(value):
+            raise serializers.ValidationError("Metadata may not contain NUL characters.")
+        if len(json.dumps(value).encode()) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(
+                f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON."
+            )
+        return value
+
+
+class LineQuantityInput(serializers.Serializer):
+    id = StrictCharField(max_length=40, help_text="An order line id (oitm_...).")
+    quantity = StrictIntegerField(min_value=1, max_value=1_000_000)
+
+    class Meta:
+        ref_name = "OrderLineQuantityInput"
+
+
+def _line_items_field(help_text: str):
+    return serializers.ListField(
+        child=LineQuantityInput(), required=False, min_length=1, max_length=500,
+        help_text=help_text,
+    )
+
+
+class OrderFulfillInput(serializers.Serializer):
+    tracking_number = StrictCharField(
+        required=False, allow_blank=True, allow_null=True, max_length=100
+    )
+    tracking_url = StrictCharField(
+        required=False, allow_blank=True, allow_null=True, max_length=1000,
+        help_text="An http(s) URL.",
+    )
+    carrier = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=100)
+    notify_customer = StrictBooleanField(required=False, default=True)
+    items = _line_items_field(
+        "Units to ship, line by line; omitted: every unit not yet shipped (or refunded)."
+    )
+
+    class Meta:
+        ref_name = "OrderFulfillInput"
+
+    def validate_tracking_url(self, value):
+        if value:
+            value = value.strip()
+            _django_check(URLValidator(schemes=["http", "https"]), value)
+        return value or ""
+
+
+class OrderRefundInput(serializers.Serializer):
+    amount = StrictIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=10**12,
+        help_text="Minor units; omitted: everything not yet refunded.",
+    )
+    reason = serializers.ChoiceField(choices=REFUND_REASONS, required=False, allow_null=True)
+    restock = StrictBooleanField(required=False, default=True)
+    notify_customer = StrictBooleanField(required=False, default=True)
+    items = _line_items_field(
+        "Units this refund covers (restocked unless restock is false). Omitted: every unit "
+        "not yet refunded when the refund completes the order's refund, none otherwise."
+    )
+
+    class Meta:
+        ref_name = "OrderRefundInput"
+
+
+class OrderCancelInput(serializers.Serializer):
+    reason = StrictCharField(
+        required=False, allow_blank=True, allow_null=True, max_length=500,
+        help_text="Internal note on why the order was cancelled (kept in the timeline).",
+    )
+    notify_customer = StrictBooleanField(required=False, default=True)
+
+    class Meta:
+        ref_name = "OrderCancelInput"

@@ -28,7 +28,8 @@ from core.exceptions import Conflict, DomainError
 from webhooks.services import event_record
 
 from .gateways import PaymentGatewayError, PaymentResult, PaymentStatus, gateway_for_order
-from .models import Order, OrderNumberCounter
+from .models import Order, OrderEvent, OrderNumberCounter
+from .timeline import Actor, order_event_add
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,28 @@ def order_number_assign(*, order: Order) -> int:
 # -- payment outcomes ---------------------------------------------------------------------
 
 
+def _money_text(order: Order, amount: int) -> str:
+    from core.money import format_minor
+
+    return format_minor(int(amount), order.currency, order.store.locale)
+
+
+def _gateway_label(order: Order) -> str:
+    return {"stripe": "Stripe", "offline": "Test payments"}.get(order.payment_gateway, "System")
+
+
+def _timeline_paid(order: Order, actor: Actor | None) -> None:
+    """The timeline's "paid" entry (order operations)."""
+    how = f" ({order.payment_intent_id})" if order.payment_intent_id else ""
+    order_event_add(
+        order=order,
+        type=OrderEvent.Type.PAID,
+        message=f"Payment of {_money_text(order, order.total_amount)} received{how}",
+        actor=actor or Actor.system(_gateway_label(order)),
+        data={"payment_intent_id": order.payment_intent_id or None},
+    )
+
+
 def _emails_queue(order_id: str) -> None:
     from . import tasks
 
@@ -155,7 +178,11 @@ def _stock_retake(order: Order) -> None:
 
 @transaction.atomic
 def order_mark_paid(
-    *, order: Order, payment_intent_id: str = "", at: datetime | None = None
+    *,
+    order: Order,
+    payment_intent_id: str = "",
+    at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> Order:
     """Record that the order's payment succeeded (idempotent).
 
@@ -163,6 +190,7 @@ def order_mark_paid(
     order number if missing, records ``order.paid`` for webhooks and queues the confirmation
     email to the customer and the new-order email to the store once the transaction commits.
     An order that is already paid (or refunded) is returned unchanged; a cancelled one is a 409.
+    ``actor`` (default: the system) is who the timeline's "paid" entry names.
     """
     locked = _lock(order)
     if locked.type != Order.Type.ORDER:
@@ -184,6 +212,7 @@ def order_mark_paid(
     locked.next_action_url = ""
     locked.save()
     order_number_assign(order=locked)
+    _timeline_paid(locked, actor)
     event_record(store=locked.store, type="order.paid", data=_order_data(locked), mode=locked.mode)
     _emails_queue(locked.id)
     return _copy_state(order, locked)
@@ -238,6 +267,12 @@ def order_payment_failed(
     locked.reservation_expires_at = None
     locked.next_action_url = ""
     locked.save()
+    order_event_add(
+        order=locked,
+        type=OrderEvent.Type.PAYMENT_FAILED,
+        message=f"Payment failed: {reason}" if reason else "Payment failed",
+        data={"intent_status": locked.payment_intent_status or None},
+    )
     return _copy_state(order, locked)
 
 
@@ -312,6 +347,16 @@ def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
         else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
     locked.save()
+    order_event_add(
+        order=locked,
+        type=OrderEvent.Type.REFUNDED,
+        message=(
+            "Refund made at the payment provider: "
+            f"{_money_text(locked, locked.refunded_amount)} refunded in total"
+        ),
+        actor=Actor.system(_gateway_label(locked)),
+        data={"refunded": locked.refunded_amount, "source": "gateway"},
+    )
     event_record(
         store=locked.store, type="order.refunded", data=_order_data(locked), mode=locked.mode
     )
@@ -380,28 +425,3 @@ def order_reservations_expire(*, now: datetime | None = None, limit: int = 500) 
         except (PaymentGatewayError, DomainError) as exc:
             logger.warning("Could not expire the reservation of order %s: %s", order.id, exc)
     return failed
-
-
-# -- placement ----------------------------------------------------------------------------
-
-
-def order_placed_record(*, order: Order) -> Order:
-    """Record ``order.created`` (the private Order object) for a placed order, once: a second
-    call for the same order changes nothing.
-
-    Checkout calls it inside the transaction that places the order, after the order has its
-    lines, totals and (when it has one yet) its number.
-    """
-    from webhooks.models import Event
-
-    already = Event.objects.filter(
-        store_id=order.store_id,
-        type="order.created",
-        created_at__gte=order.created_at,  # keeps the scan to events since the cart began
-        data__id=order.id,
-    ).exists()
-    if not already:
-        event_record(
-            store=order.store, type="order.created", data=_order_data(order), mode=order.mode
-        )
-    return order

@@ -25,3 +25,27 @@ def order_reservations_expire() -> int:
     from .services import order_reservations_expire as expire
 
     return expire()
+
+
+# -- order operations: fulfilment, refund and cancellation emails ------------------------------
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_fulfillment_email(fulfillment_id: str) -> int:
+    from .emails import fulfillment_send
+
+    return fulfillment_send(fulfillment_id=fulfillment_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_refund_email(refund_id: str) -> int:
+    from .emails import refund_send
+
+    return refund_send(refund_id=refund_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_cancellation_email(order_id: str) -> int:
+    from .emails import cancellation_send
+
+    return cancellation_send(order_id=order_id)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .api import checkout, public
+from .api import checkout, private, public
 
 public_urlpatterns = [
     path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
@@ -15,7 +15,13 @@ public_urlpatterns = [
     ),
 ]
 
-private_urlpatterns: list = []
+private_urlpatterns = [
+    path("orders", private.OrderListApi.as_view(), name="order-list"),
+    path("orders/<str:order>", private.OrderDetailApi.as_view(), name="order-private-detail"),
+    path("orders/<str:order>/fulfill", private.OrderFulfillApi.as_view(), name="order-fulfill"),
+    path("orders/<str:order>/refund", private.OrderRefundApi.as_view(), name="order-refund"),
+    path("orders/<str:order>/cancel", private.OrderCancelApi.as_view(), name="order-cancel"),
+]
 
 # Outside /v3 and the OpenAPI schema.
 site_urlpatterns = [

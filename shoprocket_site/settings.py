@@ -7,6 +7,8 @@ tasks executed eagerly in-process. Set ``DATABASE_URL`` and ``REDIS_URL`` for pr
 import os
 from pathlib import Path
 
+import warnings
+
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -209,7 +211,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "WebhookDeliveryStatusEnum": "webhooks.models.Delivery.Status",
+    },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "publishableKey": {"type": "http", "scheme": "bearer", "description": "pk_test_/pk_live_"},
@@ -253,6 +258,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Before `collectstatic` has run (development, tests) WhiteNoise has nothing to serve yet.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 # Serve uploaded media from Django (fine for small stores; put a web server in front for more).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {
@@ -269,5 +276,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # One INFO line per task is noise when tasks run eagerly inside requests.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+    },
 }

@@ -228,6 +228,9 @@ def test_declined_then_retried_with_a_good_card(shopper, checkout_shop):
     order = Order.objects.get(pk=cart_id)
     assert order.discount_amount == 960 and order.payment_status == "paid"
     assert events() == ["order.created", "order.paid"]
+    # The timeline keeps the declines that preceded the order.
+    timeline = list(order.timeline.order_by("created_at", "id").values_list("type", flat=True))
+    assert timeline == ["payment_failed", "payment_failed", "placed", "paid"]
     # The next order takes the next number: the declines consumed none.
     other = Shopper(shopper.client, token="next-visitor")
     other.ready(shop.candle, method=shop.method, email="next@example.com")
@@ -358,6 +361,7 @@ def test_bank_transfer_places_a_pending_order_marked_paid_in_the_dashboard(
     assert stock(shop.candle) == 8
     assert not PaymentAttempt.objects.exists() and not OfflinePaymentIntent.objects.exists()
     assert events() == ["order.created"] and mail.outbox == []
+    assert list(order.timeline.values_list("type", flat=True)) == ["placed"]
     assert Address.objects.filter(customer=order.customer).count() == 1
     # Nothing expires it: the merchant marks it paid (or cancels it).
     assert services.order_reservations_expire(now=timezone.now() + timedelta(days=30)) == 0
@@ -814,14 +818,6 @@ def test_a_shipping_option_withdrawn_since_it_was_chosen_is_refused(shopper, che
     assert "shippingOption" in error(response)["fields"]
     assert "no longer available" in error(response)["message"]
     assert shopper.cart().get("shippingOption") is None and stock(checkout_shop.candle) == 10
-
-
-def test_order_created_is_recorded_once(shop, make_order):
-    order = make_order(shop.store)
-    services.order_placed_record(order=order)
-    services.order_placed_record(order=order)
-    [event] = Event.objects.filter(type="order.created")
-    assert event.data["id"] == order.id and event.mode == order.mode
 
 
 def test_a_payment_still_processing_leaves_a_pending_order(shopper, checkout_shop, monkeypatch):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_payments'),
+        ('orders', '0003_operations'),
     ]
 
     operations = [

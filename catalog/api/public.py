@@ -1,0 +1,178 @@
+"""Public catalog endpoints: products, reviews, categories and ad feeds."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status as http
+
+from core.api.authentication import PathPublishableKeyAuthentication
+from core.api.schema import envelope, page_envelope, page_params
+from core.api.views import PublicApi
+from core.exceptions import Forbidden, NotFound
+from customers.selectors import session_customer_get
+
+from .. import selectors, services
+from ..feeds import PLATFORMS, FeedContext, feed_render
+from ..serializers import (
+    CategoryNodeSerializer,
+    CategorySerializer,
+    ProductListQuerySerializer,
+    ProductSerializer,
+    PublicReviewSerializer,
+    ReviewCreatedSerializer,
+    ReviewInputSerializer,
+    ReviewPageMetaSerializer,
+)
+
+PRODUCT_LIST_PARAMS = [
+    OpenApiParameter(
+        "category", OpenApiTypes.STR, description="Category slug or id (descendants included)."
+    ),
+    OpenApiParameter(
+        "q", OpenApiTypes.STR, description="Free-text search across name and description."
+    ),
+    OpenApiParameter(
+        "sort",
+        OpenApiTypes.STR,
+        enum=["name", "-name", "price", "-price", "createdAt", "-createdAt"],
+        description="Defaults to sortOrder.",
+    ),
+    *page_params(),
+]
+
+
+class ProductListApi(PublicApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(
+        operation_id="public_products_list",
+        parameters=PRODUCT_LIST_PARAMS,
+        responses=page_envelope(ProductSerializer),
+    )
+    def get(self, request, **kwargs):
+        query = self.validate_query(ProductListQuerySerializer)
+        queryset = selectors.product_list(
+            store=self.store, filters=selectors.ProductFilters(**query), published_only=True
+        )
+        return self.respond_page(queryset, ProductSerializer)
+
+
+class ProductDetailApi(PublicApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(operation_id="public_product_get", responses=envelope(ProductSerializer))
+    def get(self, request, product, **kwargs):
+        found = selectors.product_get(store=self.store, ref=product, published_only=True)
+        return self.respond(self.serialize(ProductSerializer, found))
+
+
+class ProductReviewsApi(PublicApi):
+    rate_limits = {"GET": "120/m", "POST": "5/m"}
+    uses_cart_token = True
+    cart_token_required = False
+    error_statuses = (403, 409)
+
+    @extend_schema(
+        operation_id="public_product_reviews_list",
+        parameters=page_params(),
+        responses=page_envelope(PublicReviewSerializer, meta_serializer=ReviewPageMetaSerializer),
+    )
+    def get(self, request, product, **kwargs):
+        found = selectors.product_lookup(store=self.store, ref=product, published_only=True)
+        return self.respond_page(
+            selectors.review_list_approved(product=found),
+            PublicReviewSerializer,
+            extra_meta=selectors.review_stats(product=found),
+        )
+
+    @extend_schema(
+        operation_id="public_product_review_create",
+        request=ReviewInputSerializer,
+        responses={201: envelope(ReviewCreatedSerializer)},
+    )
+    def post(self, request, product, **kwargs):
+        if not self.store.feature("reviews"):
+            raise Forbidden("Reviews are turned off for this store.", code="reviews_disabled")
+        found = selectors.product_lookup(store=self.store, ref=product, published_only=True)
+        data = self.validate(ReviewInputSerializer)
+        customer = session_customer_get(
+            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
+        )
+        review = services.review_create(product=found, customer=customer, mode=self.mode, **data)
+        return self.respond(
+            self.serialize(ReviewCreatedSerializer, review), status=http.HTTP_201_CREATED
+        )
+
+
+class CategoryTreeApi(PublicApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(
+        operation_id="public_categories_list",
+        responses=envelope(CategoryNodeSerializer, many=True),
+    )
+    def get(self, request, **kwargs):
+        roots = selectors.category_tree(store=self.store, published_only=True)
+        return self.respond(self.serialize(CategoryNodeSerializer, roots, many=True))
+
+
+class CategoryDetailApi(PublicApi):
+    rate_limits = {"GET": "120/m"}
+
+    @extend_schema(operation_id="public_category_get", responses=envelope(CategorySerializer))
+    def get(self, request, category, **kwargs):
+        found = selectors.category_get(store=self.store, ref=category, published_only=True)
+        return self.respond(self.serialize(CategorySerializer, found))
+
+
+class FeedApi(PublicApi):
+    """An XML document, not JSON; fetched by ad platforms with the key in the URL only."""
+
+    rate_limits = {"GET": "30/m"}
+    authentication_classes = (PathPublishableKeyAuthentication,)
+
+    def perform_content_negotiation(self, request, force=False):
+        # Feed readers send Accept: application/xml; errors still answer in the JSON envelope.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="public_feed_get",
+        # The Authorization header is optional here: the key in the path suffices.
+        auth=[{}, {"publishableKey": []}],
+        parameters=[
+            OpenApiParameter(
+                "platform", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(PLATFORMS)
+            )
+        ],
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="RSS 2.0 with the g: namespace."
+            )
+        },
+    )
+    def get(self, request, platform, **kwargs):
+        if platform not in PLATFORMS:
+            raise NotFound(f"Unknown feed platform. Use one of: {', '.join(sorted(PLATFORMS))}.")
+        store = self.store
+        storefront = (store.storefront_url or settings.STOREFRONT_URL).rstrip("/")
+
+        def media_url(name: str) -> str:
+            return request.build_absolute_uri(default_storage.url(name))
+
+        ctx = FeedContext(
+            store=store,
+            platform=platform,
+            product_url=lambda product: f"{storefront}/products/{product.slug}",
+            media_url=media_url,
+            channel_link=storefront,
+        )
+        response = StreamingHttpResponse(
+            feed_render(ctx, selectors.product_feed_iterator(store=store)),
+            content_type="application/xml; charset=utf-8",
+        )
+        response["Cache-Control"] = "public, max-age=900"
+        return response

@@ -1,0 +1,111 @@
+"""Values the API derives from a product and its prefetched variants (no queries here).
+
+``inStock``, ``inventoryCount``, ``priceMin``/``priceMax``, ``hasVariants``, ``variantCount``,
+``defaultVariantId`` and the rich ``price`` object, computed once per product and cached on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from core.money import format_minor
+
+from .models import Product, Variant
+
+TAX_NOTE_EXCLUSIVE = "+ tax at checkout"
+TAX_NOTE_INCLUSIVE = "incl. tax"
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    variants: list[Variant]
+    default_variant: Variant | None
+    option_variants: list[Variant]
+    in_stock: bool
+    inventory_count: int
+    price_min: int
+    price_max: int
+    current_price: int
+    on_sale: bool
+
+    @property
+    def is_simple(self) -> bool:
+        return self.default_variant is not None
+
+    @property
+    def variant_count(self) -> int:
+        return len(self.variants)
+
+
+def variant_in_stock(variant: Variant, product: Product) -> bool:
+    return not product.track_inventory or variant.stock > 0
+
+
+def variant_name(variant: Variant) -> str:
+    """ "M / Red" from the option values (in option order); "" for a default variant."""
+    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+    return " / ".join(v.value for v in values)
+
+
+def variant_option_map(variant: Variant) -> dict[str, str]:
+    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+    return {v.option.name: v.value for v in values}
+
+
+def product_facts(
+    product: Product, at: datetime | None = None, variants: list[Variant] | None = None
+) -> ProductFacts:
+    """Derived values of ``product`` from its prefetched variants (or ``variants``)."""
+    cached = getattr(product, "_facts", None)
+    if cached is not None:
+        return cached
+    at = at or timezone.now()
+    variants = list(product.variants.all()) if variants is None else variants
+    default = next((v for v in variants if v.is_default), None)
+    option_variants = [v for v in variants if not v.is_default]
+    current = product.current_price_amount(at)
+    prices = [v.price_amount if v.price_amount is not None else current for v in variants] or [
+        current
+    ]
+    stock = sum(max(v.stock, 0) for v in variants)
+    facts = ProductFacts(
+        variants=variants,
+        default_variant=default,
+        option_variants=option_variants,
+        in_stock=bool(variants)
+        and (not product.track_inventory or any(v.stock > 0 for v in variants)),
+        inventory_count=0 if product.product_type == Product.ProductType.BUNDLE else stock,
+        price_min=min(prices),
+        price_max=max(prices),
+        current_price=current,
+        on_sale=product.sale_active(at),
+    )
+    product._facts = facts
+    return facts
+
+
+def price_object(product: Product, *, currency: str, tax_inclusive: bool, locale: str) -> dict:
+    """The reference's rich ``price`` object (amounts in minor units, strings localised)."""
+    facts = product_facts(product)
+    original = product.price_amount
+    sale = product.sale_price_amount if facts.on_sale else None
+    discount = None
+    if sale is not None and original > 0:
+        discount = round((original - sale) * 100 / original)
+    return {
+        "amount": facts.current_price,
+        "original_amount": original,
+        "currency": currency,
+        "formatted": format_minor(facts.current_price, currency, locale),
+        "original_formatted": format_minor(original, currency, locale),
+        "inclusive": tax_inclusive,
+        "note": TAX_NOTE_INCLUSIVE if tax_inclusive else TAX_NOTE_EXCLUSIVE,
+        "is_on_sale": facts.on_sale,
+        "sale_price": sale,
+        "sale_price_formatted": format_minor(sale, currency, locale) if sale is not None else None,
+        "discount_percentage": discount,
+        "sale_name": (product.sale_name or None) if facts.on_sale else None,
+    }

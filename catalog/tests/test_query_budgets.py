@@ -1,0 +1,85 @@
+"""The product endpoints use a constant number of queries, whatever the number of products,
+variants, media and categories."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.tests.factories import bulk_catalogue
+
+pytestmark = pytest.mark.django_db
+
+#: key lookup, page count, products (review aggregates annotated), then one prefetch each for
+#: variants, their option values, options, option values, media and categories.
+LIST_BUDGET = 9
+#: the same without the count.
+DETAIL_BUDGET = 8
+
+
+def _count(client, path, **kwargs) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, **kwargs)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.json()
+
+
+@pytest.mark.parametrize("surface", ["public", "private"])
+def test_list_query_count_is_constant(request, shop, surface, django_assert_max_num_queries):
+    client = request.getfixturevalue(surface)
+    bulk_catalogue(shop.store, 1, variants_each=4, media_each=3, categories_each=3)
+    with django_assert_max_num_queries(LIST_BUDGET):
+        small, body = _count(client, "/products", query={"perPage": 100})
+    assert len(body["data"]) == 1
+
+    bulk_catalogue(shop.store, 99, variants_each=4, media_each=3, categories_each=3)
+    with django_assert_max_num_queries(LIST_BUDGET):
+        large, body = _count(client, "/products", query={"perPage": 100})
+    assert len(body["data"]) == 100
+    assert all(
+        len(p["variants"]) == 4 and len(p["media"]) == 3 and len(p["categories"]) == 3
+        for p in body["data"]
+    )
+    assert all(p["reviewCount"] == 1 and p["averageRating"] == 4.0 for p in body["data"])
+    assert large == small
+
+
+@pytest.mark.parametrize("surface", ["public", "private"])
+def test_list_with_filters_query_count_is_constant(request, shop, surface):
+    client = request.getfixturevalue(surface)
+    bulk_catalogue(shop.store, 1, categories_each=1)
+    query = {"perPage": 100, "q": "bulk", "sort": "-price"}
+    small, _ = _count(client, "/products", query=query)
+    bulk_catalogue(shop.store, 99, categories_each=1)
+    large, body = _count(client, "/products", query=query)
+    assert len(body["data"]) == 100
+    assert large == small
+
+
+@pytest.mark.parametrize("surface", ["public", "private"])
+def test_detail_query_count_is_constant(request, shop, surface, django_assert_max_num_queries):
+    client = request.getfixturevalue(surface)
+    [few] = bulk_catalogue(shop.store, 1, variants_each=1, media_each=1, categories_each=1)
+    [many] = bulk_catalogue(shop.store, 1, variants_each=100, media_each=100, categories_each=100)
+    with django_assert_max_num_queries(DETAIL_BUDGET):
+        small, _ = _count(client, f"/products/{few.pk}")
+    with django_assert_max_num_queries(DETAIL_BUDGET):
+        large, body = _count(client, f"/products/{many.slug}")
+    assert len(body["data"]["variants"]) == 100
+    assert len(body["data"]["media"]) == 100 and len(body["data"]["categories"]) == 100
+    assert large == small
+
+
+def test_category_tree_query_count_is_constant(public, shop):
+    from catalog.tests.factories import make_category
+
+    root = make_category(shop.store, "Root")
+    small, _ = _count(public, "/categories")
+    parent = root
+    for i in range(20):
+        parent = make_category(shop.store, f"Level {i}", parent=parent)
+    bulk_catalogue(shop.store, 30, categories_each=5)
+    large, body = _count(public, "/categories")
+    assert len(body["data"]) == 6
+    assert large == small

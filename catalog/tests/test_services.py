@@ -1,0 +1,189 @@
+"""Catalog services used by other areas (checkout, refunds) and search."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from catalog import selectors, services
+from catalog.models import InventoryAdjustment, Product, Variant
+from catalog.services import StockLine
+from catalog.tests.factories import default_variant, make_product
+from core.exceptions import Conflict, NotFound, Unprocessable
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reserve_takes_every_line_and_audits(shop, candle, shirt, events):
+    variant = shirt.variants.get(sku="Lin-S-R")
+    services.stock_reserve(
+        lines=[
+            StockLine(default_variant(candle).pk, 6, "Candle"),
+            StockLine(variant.pk, 1, "Shirt S/Red"),
+            StockLine(default_variant(candle).pk, 1, "Candle again"),
+        ],
+        reference="ord_123",
+    )
+    assert default_variant(candle).stock == 3
+    variant.refresh_from_db()
+    assert variant.stock == 2
+    rows = InventoryAdjustment.objects.filter(source="checkout", reference="ord_123")
+    assert {(r.variant_id, r.stock_before, r.stock_after) for r in rows} == {
+        (default_variant(candle).pk, 10, 3),
+        (variant.pk, 3, 2),
+    }
+    # 10 -> 3 crosses the default threshold of 5; 3 -> 2 was already low.
+    assert [e["id"] for e in events("inventory.low")] == [candle.pk]
+
+
+def test_reserve_is_all_or_nothing(candle, shirt):
+    variant = shirt.variants.first()
+    with pytest.raises(Conflict) as exc:
+        services.stock_reserve(
+            lines=[
+                StockLine(default_variant(candle).pk, 2, "Candle"),
+                StockLine(variant.pk, 4, "Shirt"),
+            ]
+        )
+    assert exc.value.fields == {"Shirt": ["Only 3 left in stock."]}
+    assert default_variant(candle).stock == 10
+    assert not InventoryAdjustment.objects.filter(source="checkout").exists()
+    with pytest.raises(Conflict):
+        services.stock_reserve(lines=[StockLine("var_gone", 1, "Gone")])
+
+
+def test_reserve_ignores_untracked_products(shop):
+    product = make_product(shop.store, "Guide", stock=0, track_inventory=False)
+    services.stock_reserve(lines=[StockLine(default_variant(product).pk, 3)])
+    assert default_variant(product).stock == 0
+    assert not InventoryAdjustment.objects.filter(product=product, source="checkout").exists()
+
+
+def test_release_restocks_with_its_source(candle):
+    variant = default_variant(candle)
+    services.stock_release(
+        lines=[StockLine(variant.pk, 2), StockLine("var_gone", 1)],
+        source=InventoryAdjustment.Source.REFUND,
+        reference="ord_9",
+        reason="Refund",
+    )
+    assert default_variant(candle).stock == 12
+    row = InventoryAdjustment.objects.get(source="refund")
+    assert (row.stock_before, row.stock_after, row.reference, row.reason) == (
+        10,
+        12,
+        "ord_9",
+        "Refund",
+    )
+
+
+def test_low_stock_event_mode_comes_from_the_order(shop, candle, events):
+    from orders.models import Order
+    from webhooks.models import Event
+
+    order = Order.objects.create(
+        store=shop.store, mode="live", type="order", cart_token="t", currency="GBP"
+    )
+    services.stock_reserve(lines=[StockLine(default_variant(candle).pk, 8)], reference=order.pk)
+    assert Event.objects.get(type="inventory.low").mode == "live"
+
+
+def test_stock_adjust_rules(candle):
+    variant = default_variant(candle)
+    with pytest.raises(Unprocessable):
+        services.stock_adjust(variant=variant, operation="double", quantity=1)
+    with pytest.raises(Unprocessable):
+        services.stock_adjust(variant=variant, operation="set", quantity=-1)
+    with pytest.raises(Conflict):
+        services.stock_adjust(variant=variant, operation="decrement", quantity=11)
+    adjustment = services.stock_adjust(
+        variant=variant,
+        operation="decrement",
+        quantity=10,
+        source=InventoryAdjustment.Source.DASHBOARD,
+        actor="dashboard:me",
+    )
+    assert variant.stock == 0 and adjustment.delta == -10 and adjustment.actor == "dashboard:me"
+    Variant.objects.filter(pk=variant.pk).delete()
+    with pytest.raises(NotFound):
+        services.stock_adjust(variant=variant, operation="set", quantity=1)
+
+
+def test_stock_adjust_touches_the_variant_updated_at(candle):
+    variant = default_variant(candle)
+    before = variant.updated_at
+    services.stock_adjust(variant=variant, operation="increment", quantity=1)
+    variant.refresh_from_db()
+    assert variant.updated_at > before
+
+
+def test_purchasable_selector(shop, candle, shirt):
+    product = selectors.product_get_purchasable(store=shop.store, ref="hand-poured-candle")
+    assert product.pk == candle.pk
+    found = selectors.product_get_purchasable(store=shop.store, ref=shirt.pk)
+    with pytest.raises(NotFound):
+        selectors.product_get_purchasable(store=shop.store, ref="nope")
+    draft = make_product(shop.store, "Draft", status="draft")
+    with pytest.raises(NotFound):
+        selectors.product_get_purchasable(store=shop.store, ref=draft.pk)
+    # Variants come with their option values: no further queries.
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        names = sorted(
+            ", ".join(v.value for v in var.option_values.all()) for var in found.variants.all()
+        )
+        prices = [v.current_price_amount() for v in found.variants.all()]
+    assert names == ["M, Blue", "M, Red", "S, Blue", "S, Red"]
+    assert sorted(prices) == [2400, 2400, 2400, 3000]
+    assert len(ctx.captured_queries) == 0
+
+
+def test_option_edits_keep_variant_ids_and_stock(shop, shirt):
+    before = {v.sku: v for v in shirt.variants.all()}
+    services.product_options_replace(
+        product=shirt,
+        options=[
+            {"name": "Size", "values": ["S", "M", "L"]},
+            {"name": "Colour", "values": ["Red", "Blue"]},
+        ],
+    )
+    after = {
+        tuple(sorted(v.value for v in var.option_values.all())): var for var in shirt.variants.all()
+    }
+    assert len(after) == 6
+    assert after[("Red", "S")].pk == before["Lin-S-R"].pk and after[("Red", "S")].stock == 3
+    assert after[("L", "Red")].stock == 0
+    services.product_options_replace(product=shirt, options=[])
+    [default] = shirt.variants.all()
+    assert default.is_default and not shirt.options.exists()
+    removed = InventoryAdjustment.objects.filter(product=shirt, variant__isnull=True, stock_after=0)
+    assert removed.count() == 4  # every variant that still had stock left an audit row
+
+
+def test_unique_slug_skips_taken_suffixes(shop):
+    for slug in ("candle", "candle-2", "candle-3", "candle-holder"):
+        make_product(shop.store, "x", slug=slug)
+    assert (
+        services.unique_slug(model=Product, store=shop.store, name="Candle", fallback="p")
+        == "candle-4"
+    )
+
+
+@pytest.mark.postgres
+def test_search_uses_the_gin_index_on_postgres(shop):
+    make_product(shop.store, "Lavender spray", description="Calming")
+    make_product(shop.store, "Pillar candle")
+    queryset = selectors.product_list(
+        store=shop.store, published_only=True, filters=selectors.ProductFilters(q="laven")
+    )
+    assert [p.name for p in queryset] == ["Lavender spray"]  # prefix match
+    # The search condition alone can only be served by the expression index (when the planner
+    # may not scan the table), which proves the query's expression matches the index's.
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = selectors.product_search(Product.objects.all(), "laven").explain()
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    assert "catalog_product_search" in plan, plan

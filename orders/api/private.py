@@ -1,0 +1,174 @@
+"""Private order endpoints (secret key): list, detail, update, fulfil, refund, cancel.
+
+Every order is looked up in the key's store and mode (anything else is a 404); the operations
+run the services of :mod:`orders.operations` as the calling API key (the timeline's "who").
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+
+from core.api.schema import envelope, page_envelope, page_params
+from core.api.views import PrivateApi
+
+from .. import operations, selectors
+from ..serializers import (
+    OrderCancelInput,
+    OrderFulfillInput,
+    OrderListParamsSerializer,
+    OrderPatchSerializer,
+    OrderRefundInput,
+    OrderRefundResultSerializer,
+    PrivateOrderDetailSerializer,
+    PrivateOrderListItemSerializer,
+)
+from ..timeline import actor_from_request
+
+
+class PrivateOrderApi(PrivateApi):
+    def get_order(self, order_id: str):
+        return selectors.order_get(store=self.store, mode=self.mode, order_id=order_id)
+
+    @property
+    def actor(self):
+        return actor_from_request(self.request)
+
+    def respond_order(self, order_id: str, **context):
+        order = self.get_order(order_id)
+        return self.respond(self.serialize(PrivateOrderDetailSerializer, order, **context))
+
+
+class OrderListApi(PrivateOrderApi):
+    """Placed orders of the key's store and mode, newest first."""
+
+    rate_limits = {"GET": "240/m"}
+
+    @extend_schema(
+        operation_id="orders_list",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=list(selectors.ORDER_LIST_STATUSES),
+                description=(
+                    "pending: awaiting payment; paid: paid or partially refunded and not "
+                    "completely shipped; fulfilled: paid or partially refunded and completely "
+                    "shipped; refunded: fully refunded; cancelled; failed: the payment failed."
+                ),
+            ),
+            OpenApiParameter(
+                "customerId", OpenApiTypes.STR, description="Only this customer's orders."
+            ),
+            OpenApiParameter(
+                "createdAfter", OpenApiTypes.DATETIME, description="ISO 8601; strictly after."
+            ),
+            OpenApiParameter(
+                "createdBefore", OpenApiTypes.DATETIME, description="ISO 8601; strictly before."
+            ),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Order number (1024 or #1024), order id, or part of the email.",
+            ),
+            *page_params(),
+        ],
+        responses=page_envelope(PrivateOrderListItemSerializer),
+    )
+    def get(self, request, **kwargs):
+        params = self.validate_query(OrderListParamsSerializer)
+        orders = selectors.order_list(store=self.store, mode=self.mode, **params)
+        return self.respond_page(orders, PrivateOrderListItemSerializer)
+
+
+class OrderDetailApi(PrivateOrderApi):
+    """One order in full; PATCH changes notes, metadata and addresses."""
+
+    rate_limits = {"GET": "240/m", "PATCH": "120/m"}
+    error_statuses = (409,)
+
+    @extend_schema(operation_id="orders_get", responses=envelope(PrivateOrderDetailSerializer))
+    def get(self, request, order: str, **kwargs):
+        return self.respond_order(order)
+
+    @extend_schema(
+        operation_id="orders_update",
+        request=OrderPatchSerializer,
+        responses=envelope(PrivateOrderDetailSerializer),
+    )
+    def patch(self, request, order: str, **kwargs):
+        instance = self.get_order(order)
+        data = self.validate(OrderPatchSerializer)
+        operations.order_update(order=instance, data=dict(data), actor=self.actor)
+        return self.respond_order(order)
+
+
+class OrderFulfillApi(PrivateOrderApi):
+    rate_limits = {"POST": "60/m"}
+    error_statuses = (409,)
+
+    @extend_schema(
+        operation_id="orders_fulfill",
+        request=OrderFulfillInput,
+        responses=envelope(PrivateOrderDetailSerializer),
+    )
+    def post(self, request, order: str, **kwargs):
+        instance = self.get_order(order)
+        data = self.validate(OrderFulfillInput)
+        operations.order_fulfill(
+            order=instance,
+            items=data.get("items"),
+            tracking_number=data.get("tracking_number") or "",
+            tracking_url=data.get("tracking_url") or "",
+            carrier=data.get("carrier") or "",
+            notify_customer=data["notify_customer"],
+            actor=self.actor,
+        )
+        return self.respond_order(order)
+
+
+class OrderRefundApi(PrivateOrderApi):
+    rate_limits = {"POST": "30/m"}
+    error_statuses = (409, 502)
+
+    @extend_schema(
+        operation_id="orders_refund",
+        request=OrderRefundInput,
+        responses=envelope(OrderRefundResultSerializer),
+    )
+    def post(self, request, order: str, **kwargs):
+        instance = self.get_order(order)
+        data = self.validate(OrderRefundInput)
+        refund = operations.order_refund(
+            order=instance,
+            amount=data.get("amount"),
+            reason=data.get("reason") or "",
+            restock=data["restock"],
+            items=data.get("items"),
+            notify_customer=data["notify_customer"],
+            actor=self.actor,
+        )
+        updated = self.get_order(order)
+        refund = next(r for r in updated.refunds.all() if r.pk == refund.pk)
+        return self.respond(self.serialize(OrderRefundResultSerializer, updated, refund=refund))
+
+
+class OrderCancelApi(PrivateOrderApi):
+    rate_limits = {"POST": "30/m"}
+    error_statuses = (409, 502)
+
+    @extend_schema(
+        operation_id="orders_cancel",
+        request=OrderCancelInput,
+        responses=envelope(PrivateOrderDetailSerializer),
+    )
+    def post(self, request, order: str, **kwargs):
+        instance = self.get_order(order)
+        data = self.validate(OrderCancelInput)
+        operations.order_cancel(
+            order=instance,
+            reason=(data.get("reason") or "").strip(),
+            notify_customer=data["notify_customer"],
+            actor=self.actor,
+        )
+        return self.respond_order(order)

@@ -1,0 +1,88 @@
+"""Fulfilment, refund and cancellation emails: branding, locale, queueing, SMTP retries."""
+
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+
+from orders import operations, tasks
+from orders.emails import cancellation_send
+
+from .conftest import lines_of
+
+pytestmark = pytest.mark.django_db
+
+
+class FailsOnceBackend(EmailBackend):
+    """The locmem backend, but the first send raises like an SMTP server going away."""
+
+    failures = 0
+
+    def send_messages(self, messages):
+        if FailsOnceBackend.failures == 0:
+            FailsOnceBackend.failures += 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+def test_a_failing_smtp_send_is_retried(paid_order, settings, django_capture_on_commit_callbacks):
+    FailsOnceBackend.failures = 0
+    settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
+    with django_capture_on_commit_callbacks(execute=False):
+        fulfillment = operations.order_fulfill(order=paid_order, carrier="DPD")
+    # As a worker runs it: the SMTP error triggers a retry (run at once in eager mode).
+    result = tasks.order_fulfillment_email.apply(args=[fulfillment.pk], throw=False)
+    assert result.successful() and result.get() == 1
+    assert FailsOnceBackend.failures == 1
+    [message] = mail.outbox
+    assert message.subject == "Your Acme Candles order #1001 has shipped"
+    assert "Carrier: DPD" in message.body
+    for task in (
+        tasks.order_fulfillment_email,
+        tasks.order_refund_email,
+        tasks.order_cancellation_email,
+    ):
+        assert smtplib.SMTPException in task.autoretry_for and task.max_retries == 8
+
+
+def test_emails_are_sent_only_after_commit(paid_order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        operations.order_refund(order=paid_order, amount=500)
+    assert mail.outbox == [] and len(callbacks) >= 1
+    for callback in callbacks:
+        callback()
+    assert [m.subject for m in mail.outbox] == ["Acme Candles has refunded £5.00 on order #1001"]
+
+
+def test_emails_use_the_store_branding_and_locale(private, paid_order):
+    store = paid_order.store
+    store.default_locale = "fr"
+    store.branding = {"primary_color": "#123456", "logo_url": "https://cdn.example/logo.png"}
+    store.save()
+    private.post(f"/orders/{paid_order.pk}/refund", {"amount": 2400})
+    [message] = mail.outbox
+    assert "Acme Candles has refunded 24,00 £ on order #1001" == message.subject
+    assert "We have refunded 24,00\u00a0£ on your order #1001." in message.body
+    html = message.alternatives[0][0]
+    assert "#123456" in html and "https://cdn.example/logo.png" in html
+    assert '<html lang="fr">' in html
+
+
+def test_partial_fulfilment_email_says_the_rest_follows(private, paid_order):
+    candles, _ = lines_of(paid_order)
+    private.post(f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]})
+    [message] = mail.outbox
+    assert message.subject == "Part of your Acme Candles order #1001 has shipped"
+    assert "We will email you again when the rest ships." in message.body
+    assert "Matches" not in message.body.split("Shipped:")[1].split("Shipping to:")[0]
+    assert "Track your parcel" not in message.body
+
+
+def test_cancellation_email_after_a_paid_order_and_no_email_without_address(
+    private, shop, make_paid_order
+):
+    order = make_paid_order(shop.store, email="")
+    private.post(f"/orders/{order.pk}/cancel", {})
+    assert mail.outbox == []
+    assert cancellation_send(order_id=order.pk) == 0
