@@ -8,9 +8,10 @@ also where links to the shop (login links, seller replies) point when neither th
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
@@ -65,18 +66,25 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def _active_publishable_key(raw: str) -> ApiKey | None:
+    key = api_key_get_active(raw=raw) if raw.startswith("pk_") else None
+    return key if key is not None and key.kind == ApiKey.Kind.PUBLISHABLE else None
+
+
+def _not_found(request):
+    """The 404 page. It never repeats what was in the URL: a secret key pasted there by
+    mistake must not be echoed back."""
+    response = render(request, "storefront/not_found.html", status=404)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_safe
 def storefront_page(request, publishable_key: str):
-    """The store's page, or a 404 page for anything but an active publishable key.
-
-    The 404 never repeats what was in the URL: a secret key pasted there by mistake must not
-    be echoed back.
-    """
-    key = api_key_get_active(raw=publishable_key) if publishable_key.startswith("pk_") else None
-    if key is None or key.kind != ApiKey.Kind.PUBLISHABLE:
-        response = render(request, "storefront/not_found.html", status=404)
-        response["Cache-Control"] = "no-store"
-        return response
+    """The store's page, or a 404 page for anything but an active publishable key."""
+    key = _active_publishable_key(publishable_key)
+    if key is None:
+        return _not_found(request)
     api_base = settings.PUBLIC_BASE_URL.rstrip("/")
     context = {
         "store_name": key.store.name,
@@ -91,6 +99,21 @@ def storefront_page(request, publishable_key: str):
     return response
 
 
+@require_safe
+def storefront_product_page(request, publishable_key: str, slug: str):
+    """``{storefront}/products/<slug>`` (the ad feeds' product links): the page, on that
+    product."""
+    if _active_publishable_key(publishable_key) is None:
+        return _not_found(request)
+    page = reverse("storefront-page", kwargs={"publishable_key": publishable_key})
+    return HttpResponseRedirect(f"{page}?{urlencode({'product': slug})}")
+
+
 site_urlpatterns = [
     path("storefront/<str:publishable_key>/", storefront_page, name="storefront-page"),
+    path(
+        "storefront/<str:publishable_key>/products/<str:slug>",
+        storefront_product_page,
+        name="storefront-product",
+    ),
 ]

@@ -233,3 +233,21 @@ def test_seed_demo_prints_the_storefront_url(settings, tmp_path):
     call_command("seed_demo", "--base-url", "http://localhost:9000", stdout=text)
     assert f"Storefront: http://localhost:9000/storefront/{pk}/\n" in text.getvalue()
     assert page(pk).status_code == 200
+
+
+def test_feed_product_links_lead_to_the_storefront_page(shop, public, settings):
+    from catalog.tests.factories import make_product
+
+    settings.STOREFRONT_URL = ""
+    make_product(shop.store, "Hand-poured candle")
+
+    feed = public.get("/feeds/google.xml")
+    body = b"".join(feed.streaming_content).decode()
+
+    link = re.search(r"<g:link>([^<]+)</g:link>", body).group(1)
+    assert link == f"http://127.0.0.1:8000/storefront/{shop.pk}/products/hand-poured-candle"
+    # That address opens the page on the product.
+    response = Client().get(urlsplit(link).path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/storefront/{shop.pk}/?product=hand-poured-candle"
+    assert Client().get(f"/storefront/{shop.sk}/products/hand-poured-candle").status_code == 404
