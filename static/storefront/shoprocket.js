@@ -198,7 +198,8 @@
     if (data.requiresAction) {
       const url = safeHttpUrl(data.nextActionUrl, pageHref);
       if (!url) {
-        return { kind: "error", message: "The payment needs a confirmation step we cannot open.", fields: {} };
+        const message = "The payment needs a confirmation step we cannot open.";
+        return { kind: "error", message: message, fields: {} };
       }
       return { kind: "action", url: url, orderId: data.orderId };
     }
@@ -442,7 +443,9 @@
     }
 
     field(label, control, hint) {
-      return this.h("label", { class: "sr-field" }, this.h("span", { class: "sr-label", text: label }), control,
+      return this.h("label", { class: "sr-field" },
+        this.h("span", { class: "sr-label", text: label }),
+        control,
         hint ? this.h("small", { class: "sr-hint", text: hint }) : null);
     }
 
@@ -451,8 +454,8 @@
     buildPanel() {
       const h = this.h;
       this.panelTitle = h("h2", { class: "sr-panel-title", id: "sr-panel-title" });
-      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close", text: "×",
-        onClick: () => this.closePanel() });
+      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close",
+        text: "×", onClick: () => this.closePanel() });
       this.panelBody = h("div", { class: "sr-panel-body" });
       this.panel = h("aside", { class: "sr-panel", role: "dialog", "aria-modal": "true",
         "aria-labelledby": "sr-panel-title", hidden: true },
@@ -563,8 +566,8 @@
       return h("div", null,
         h("div", { class: "sr-grid" }, products.map((product) => this.productCard(product))),
         last > 1 ? h("nav", { class: "sr-pager", "aria-label": "Pages" },
-          h("button", { type: "button", class: "sr-button sr-secondary", text: "Previous", disabled: page <= 1,
-            onClick: () => go(page - 1) }),
+          h("button", { type: "button", class: "sr-button sr-secondary", text: "Previous",
+            disabled: page <= 1, onClick: () => go(page - 1) }),
           h("span", { text: "Page " + page + " of " + last }),
           h("button", { type: "button", class: "sr-button sr-secondary", text: "Next", disabled: page >= last,
             onClick: () => go(page + 1) })) : null);
@@ -574,7 +577,8 @@
       const image = (media || []).find((item) => !item.isVideo);
       const src = image ? mediaUrl(this.config.mediaBase, image.path) : null;
       if (!src) return this.h("div", { class: className + " sr-no-image" });
-      return this.h("img", { class: className, src: src, alt: image.alt || fallbackAlt || "", loading: "lazy" });
+      const alt = image.alt || fallbackAlt || "";
+      return this.h("img", { class: className, src: src, alt: alt, loading: "lazy" });
     }
 
     priceNode(price) {
@@ -582,7 +586,9 @@
       if (!price) return null;
       return h("p", { class: "sr-price" },
         h("span", { text: moneyText(price) }),
-        price.isOnSale && price.originalFormatted ? h("s", { class: "sr-muted", text: price.originalFormatted }) : null);
+        price.isOnSale && price.originalFormatted
+          ? h("s", { class: "sr-muted", text: price.originalFormatted })
+          : null);
     }
 
     productCard(product) {
@@ -598,7 +604,8 @@
         this.priceNode(product.price),
         product.inStock === false ? h("p", { class: "sr-badge-out", text: "Out of stock" }) : null,
         product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: "Add to cart",
-          onClick: (event) => this.busy(event.currentTarget, null, () => this.addToCart(product.id, null, 1)) })
+          onClick: (event) =>
+            this.busy(event.currentTarget, null, () => this.addToCart(product.id, null, 1)) })
           : h("button", { type: "button", class: "sr-button sr-secondary", text: "View", onClick: open }));
     }
 
@@ -661,8 +668,12 @@
         }
         const variant = selectVariant(product, selection);
         addButton.disabled = !variant || variant.inStock === false;
-        if (!variant) variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
-        else variantInfo.textContent = moneyText(variant.price) + (variant.inStock === false ? " · Out of stock" : "");
+        if (!variant) {
+          variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
+        } else {
+          const stock = variant.inStock === false ? " · Out of stock" : "";
+          variantInfo.textContent = moneyText(variant.price) + stock;
+        }
       };
       update();
 
@@ -676,7 +687,8 @@
       const images = (product.media || []).filter((item) => !item.isVideo);
       const main = this.productImage(images, product.name, "sr-detail-image");
       const thumbs = images.length > 1 ? h("div", { class: "sr-thumbs" }, images.map((item) =>
-        h("button", { type: "button", class: "sr-thumb", "aria-label": item.alt || product.name, onClick: () => {
+        h("button", { type: "button", class: "sr-thumb", "aria-label": item.alt || product.name,
+          onClick: () => {
           main.src = mediaUrl(this.config.mediaBase, item.path);
           main.alt = item.alt || product.name;
         } }, h("img", { src: mediaUrl(this.config.mediaBase, item.path), alt: "" })))) : null;
@@ -688,7 +700,9 @@
           h("div", null,
             h("h2", { class: "sr-detail-title", text: product.name }),
             this.priceNode(product.price),
-            product.price && product.price.note ? h("p", { class: "sr-muted", text: product.price.note }) : null,
+            product.price && product.price.note
+              ? h("p", { class: "sr-muted", text: product.price.note })
+              : null,
             product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
             form,
             product.description ? h("div", { class: "sr-description", text: product.description }) : null)));
@@ -737,12 +751,15 @@
       const cart = this.cart;
       const errors = h("div");
       const items = cart.items || [];
-      const messages = (cart.messages || []).map((m) => this.noticeNode(m.message, m.level === "warning" ? "warning" : "info"));
-      if (!items.length) return h("div", null, messages, h("p", { class: "sr-muted", text: "Your cart is empty." }));
+      const messages = (cart.messages || []).map((m) =>
+        this.noticeNode(m.message, m.level === "warning" ? "warning" : "info"));
+      if (!items.length) {
+        return h("div", null, messages, h("p", { class: "sr-muted", text: "Your cart is empty." }));
+      }
 
       const lines = items.map((item) => {
-        const quantity = h("input", { type: "number", min: "0", value: String(item.quantity), class: "sr-quantity",
-          "aria-label": "Quantity of " + item.productName });
+        const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
+          class: "sr-quantity", "aria-label": "Quantity of " + item.productName });
         quantity.addEventListener("change", () => this.busy(quantity, errors, async () => {
           const count = Math.max(0, parseInt(quantity.value, 10) || 0);
           this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: count }));
@@ -764,25 +781,32 @@
         h("ul", { class: "sr-lines" }, lines),
         this.discountForm(errors),
         this.totalsNode(cart.totals, cart.taxInclusive),
-        h("button", { type: "button", class: "sr-button sr-block", text: "Checkout", onClick: () => this.showCheckout() }));
+        h("button", { type: "button", class: "sr-button sr-block", text: "Checkout",
+          onClick: () => this.showCheckout() }));
     }
 
     discountForm(errors) {
       const h = this.h;
       const cart = this.cart;
-      if (this.store.features && this.store.features.discounts === false) return null;
+      const features = (this.store && this.store.features) || {};
+      if (features.discounts === false) return null;
       if (cart.discountCode) {
         return h("div", { class: "sr-discount" },
           h("span", { text: "Discount code " }), h("strong", { text: cart.discountCode }),
           h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
-            this.busy(event.currentTarget, errors, async () => this.setCart(await this.client.del("/cart/discount"))) }));
+            this.busy(event.currentTarget, errors, async () => {
+              this.setCart(await this.client.del("/cart/discount"));
+            }) }));
       }
-      const code = h("input", { type: "text", name: "code", placeholder: "Discount code", "aria-label": "Discount code" });
+      const code = h("input", { type: "text", name: "code", placeholder: "Discount code",
+        "aria-label": "Discount code" });
       const button = h("button", { type: "submit", class: "sr-button sr-secondary", text: "Apply" });
       return h("form", { class: "sr-discount", onSubmit: (event) => {
         event.preventDefault();
         if (!code.value.trim()) return;
-        this.busy(button, errors, async () => this.setCart(await this.client.post("/cart/discount", { code: code.value.trim() })));
+        this.busy(button, errors, async () => {
+          this.setCart(await this.client.post("/cart/discount", { code: code.value.trim() }));
+        });
       } }, code, button);
     }
 
@@ -834,7 +858,8 @@
       };
       const email = h("input", { type: "email", name: "email", required: true, "data-field": "email",
         value: saved.email || customer.email || "", autocomplete: "email" });
-      const country = h("select", { name: "countryCode", required: true, "data-field": addressKey + ".countryCode" },
+      const country = h("select", { name: "countryCode", required: true,
+        "data-field": addressKey + ".countryCode" },
         h("option", { value: "", text: "Choose a country" }),
         (this.countries || []).map((c) => h("option", { value: c.code, text: c.name,
           selected: c.code === (address.countryCode || (this.cart.visitorCountry || "")) })));
@@ -849,10 +874,12 @@
         state.required = !stateField.hidden;
         if (stateField.hidden) return state.replaceChildren();
         try {
-          const states = this.states[info.code] || (await this.client.get("/countries/" + seg(info.code) + "/states"));
+          const states = this.states[info.code]
+            || (await this.client.get("/countries/" + seg(info.code) + "/states"));
           this.states[info.code] = states;
           state.replaceChildren(h("option", { value: "", text: "Choose" }),
-            states.map((s) => h("option", { value: s.code, text: s.name, selected: s.code === address.state })));
+            ...states.map((s) =>
+              h("option", { value: s.code, text: s.name, selected: s.code === address.state })));
         } catch (error) {
           errors.replaceChildren(this.errorNode(error.message));
         }
@@ -884,14 +911,17 @@
         h("h3", { text: "Contact" }), this.field("Email", email),
         h("h3", { text: shipping ? "Shipping address" : "Billing address" }),
         h("div", { class: "sr-row" },
-          input("firstName", "First name", address.firstName || customer.firstName, { autocomplete: "given-name" }),
-          input("lastName", "Last name", address.lastName || customer.lastName, { autocomplete: "family-name" })),
+          input("firstName", "First name", address.firstName || customer.firstName,
+            { autocomplete: "given-name" }),
+          input("lastName", "Last name", address.lastName || customer.lastName,
+            { autocomplete: "family-name" })),
         input("company", "Company (optional)", address.company),
         input("line1", "Address", address.line1, { autocomplete: "address-line1" }),
         input("line2", "Apartment, suite (optional)", address.line2, { autocomplete: "address-line2" }),
         input("city", "City", address.city, { autocomplete: "address-level2" }),
         this.field("Country", country), stateField, postcodeField,
-        input("phone", "Phone (optional)", address.phone, { type: "tel", autocomplete: "tel", placeholder: "+447700900123" }),
+        input("phone", "Phone (optional)", address.phone,
+          { type: "tel", autocomplete: "tel", placeholder: "+447700900123" }),
         errors, submit);
       return form;
     }
@@ -901,7 +931,8 @@
       const h = this.h;
       const errors = h("div");
       const totals = h("div");
-      const showTotals = () => totals.replaceChildren(this.totalsNode(this.cart.totals, this.cart.taxInclusive));
+      const showTotals = () =>
+        totals.replaceChildren(this.totalsNode(this.cart.totals, this.cart.taxInclusive) || "");
       showTotals();
 
       let shippingSection = null;
@@ -914,18 +945,22 @@
         }
         const chosen = this.cart.shippingOption ? this.cart.shippingOption.id : null;
         shippingSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Shipping" }),
-          options.length ? null : h("p", { class: "sr-muted", text: "No shipping options reach this address." }),
+          options.length
+            ? null
+            : h("p", { class: "sr-muted", text: "No shipping options reach this address." }),
           options.map((option) => {
-            const radio = h("input", { type: "radio", name: "shippingOption", value: option.id, checked: option.id === chosen });
+            const radio = h("input", { type: "radio", name: "shippingOption", value: option.id,
+              checked: option.id === chosen });
             radio.addEventListener("change", () => this.busy(null, errors, async () => {
               this.setCart(await this.client.post("/cart/shipping-option", { shippingOptionId: option.id }));
               showTotals();
             }));
+            // The method's description, else its delivery estimate.
             const days = option.estimatedMinDays != null && option.estimatedMaxDays != null
               ? option.estimatedMinDays + "–" + option.estimatedMaxDays + " days" : "";
             return h("label", { class: "sr-choice" }, radio,
               h("span", { class: "sr-choice-main" }, h("strong", { text: option.name }),
-                h("span", { class: "sr-muted", text: [option.description, days].filter(Boolean).join(" · ") })),
+                h("span", { class: "sr-muted", text: option.description || days })),
               h("span", { text: moneyText(option.price) }));
           }));
       }
@@ -937,14 +972,16 @@
         TEST_PAYMENT_METHODS.map((card) => h("option", { value: card.id, text: card.label })));
       testCards.addEventListener("change", () => { cardId.value = testCards.value; });
       const cardBox = h("div", { class: "sr-card-box", hidden: true },
-        this.field("Card PaymentMethod id", cardId, "Card entry with Stripe Elements is not part of this widget: enter a Stripe PaymentMethod id."),
+        this.field("Card PaymentMethod id", cardId,
+          "Card entry with Stripe Elements is not part of this widget: enter a Stripe PaymentMethod id."),
         this.field("Test cards", testCards));
       const methods = this.paymentMethods || [];
       let method = methods.length ? methods[0].id : null;
       const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Payment" }),
         methods.length ? null : h("p", { class: "sr-muted", text: "This store takes no payments online." }),
         methods.map((m, index) => {
-          const radio = h("input", { type: "radio", name: "paymentMethod", value: m.id, checked: index === 0 });
+          const radio = h("input", { type: "radio", name: "paymentMethod", value: m.id,
+            checked: index === 0 });
           radio.addEventListener("change", () => { method = m.id; cardBox.hidden = m.id !== "card"; });
           const icon = safeHttpUrl(m.iconUrl);
           return h("label", { class: "sr-choice" }, radio,
@@ -959,12 +996,14 @@
         event.preventDefault();
         const paymentMethod = method === "card" ? cardId.value.trim() : method;
         if (!paymentMethod) {
-          errors.replaceChildren(this.errorNode(method ? "Enter a card PaymentMethod id." : "Choose a payment method."));
+          const problem = method ? "Enter a card PaymentMethod id." : "Choose a payment method.";
+          errors.replaceChildren(this.errorNode(problem));
           return;
         }
         this.placeOrder(paymentMethod, submit, errors);
       } },
-        h("button", { type: "button", class: "sr-link", text: "← Edit details", onClick: () => this.showCheckout() }),
+        h("button", { type: "button", class: "sr-link", text: "← Edit details",
+          onClick: () => this.showCheckout() }),
         shippingSection, paymentSection, totals, errors, submit);
     }
 
@@ -988,7 +1027,7 @@
       }
       // Declined (402) or refused: say why; the cart is still there to try again.
       const messages = Object.values(outcome.fields || {}).flat().filter((m) => m !== outcome.message);
-      errors.replaceChildren(this.errorNode(outcome.message), messages.map((m) => this.errorNode(m)));
+      errors.replaceChildren(this.errorNode(outcome.message), ...messages.map((m) => this.errorNode(m)));
       await this.refreshCart();
     }
 
@@ -1064,8 +1103,11 @@
     }
 
     setAuth(auth) {
-      this.auth = { authenticated: !!(auth && auth.authenticated), customer: (auth && auth.customer) || null };
-      for (const button of this.accountButtons || []) button.textContent = this.auth.authenticated ? "Account" : "Sign in";
+      const authenticated = !!(auth && auth.authenticated);
+      this.auth = { authenticated: authenticated, customer: (auth && auth.customer) || null };
+      for (const button of this.accountButtons || []) {
+        button.textContent = authenticated ? "Account" : "Sign in";
+      }
     }
 
     async refreshAuth() {
@@ -1099,7 +1141,8 @@
       const h = this.h;
       const errors = h("div");
       const email = h("input", { type: "email", name: "email", required: true, autocomplete: "email" });
-      const submit = h("button", { type: "submit", class: "sr-button sr-block", text: "Email me a sign-in link" });
+      const submit = h("button", { type: "submit", class: "sr-button sr-block",
+        text: "Email me a sign-in link" });
       const form = h("form", { class: "sr-form", onSubmit: (event) => {
         event.preventDefault();
         const address = email.value.trim();
@@ -1142,7 +1185,8 @@
       const name = [profile.firstName, profile.lastName].filter(Boolean).join(" ");
       const address = addressLines(profile.defaultAddress);
       const rows = (orders.data || []).map((order) => h("li", { class: "sr-line" },
-        h("button", { type: "button", class: "sr-link", text: order.orderNumber ? "#" + order.orderNumber : order.id,
+        h("button", { type: "button", class: "sr-link",
+          text: order.orderNumber ? "#" + order.orderNumber : order.id,
           onClick: (event) => this.busy(event.currentTarget, errors, async () => {
             detail.replaceChildren(this.orderNode(await this.client.get("/account/orders/" + seg(order.id))));
           }) }),
@@ -1154,9 +1198,13 @@
           name ? [h("dt", { text: "Name" }), h("dd", { text: name })] : null,
           h("dt", { text: "Email" }), h("dd", { text: profile.email }),
           profile.phone ? [h("dt", { text: "Phone" }), h("dd", { text: profile.phone })] : null,
-          address.length ? [h("dt", { text: "Address" }), h("dd", null, address.map((l) => h("div", { text: l })))] : null),
+          address.length
+            ? [h("dt", { text: "Address" }), h("dd", null, address.map((l) => h("div", { text: l })))]
+            : null),
         h("h3", { text: "Your orders" }),
-        rows.length ? h("ul", { class: "sr-lines" }, rows) : h("p", { class: "sr-muted", text: "No orders yet." }),
+        rows.length
+          ? h("ul", { class: "sr-lines" }, rows)
+          : h("p", { class: "sr-muted", text: "No orders yet." }),
         detail, errors,
         h("button", { type: "button", class: "sr-button sr-secondary sr-block", text: "Sign out",
           onClick: (event) => this.busy(event.currentTarget, errors, async () => {
@@ -1190,8 +1238,9 @@
           h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close chat", text: "×",
             onClick: () => this.toggleChat(false) })),
         this.chatList, this.chatErrors, form);
-      const bubble = h("button", { type: "button", class: "sr-chat-bubble", "aria-label": "Chat with the shop",
-        text: "Chat", onClick: () => this.toggleChat(this.chatBox.hidden) });
+      const bubble = h("button", { type: "button", class: "sr-chat-bubble",
+        "aria-label": "Chat with the shop", text: "Chat",
+        onClick: () => this.toggleChat(this.chatBox.hidden) });
       this.doc.body.append(this.chatBox, bubble);
     }
 
@@ -1224,7 +1273,8 @@
           this.chatErrors.replaceChildren(this.errorNode(error.message));
         }
       } else if (!this.chat.messages.length) {
-        this.chatList.replaceChildren(this.h("li", { class: "sr-muted", text: "Ask us anything: we usually reply within a day." }));
+        this.chatList.replaceChildren(
+          this.h("li", { class: "sr-muted", text: "Ask us anything: we usually reply within a day." }));
       }
       this.win.clearTimeout(this.chat.timer);
       this.chat.timer = this.win.setTimeout(() => this.pollChat(), CHAT_POLL_MS);
@@ -1237,7 +1287,8 @@
       if (!this.chat.messages.length) this.chatList.replaceChildren();
       this.chat.messages.push(...fresh);
       for (const message of fresh) {
-        this.chatList.appendChild(this.h("li", { class: "sr-chat-message sr-chat-" + (message.sender === "seller" ? "seller" : "visitor") },
+        const side = message.sender === "seller" ? "seller" : "visitor";
+        this.chatList.appendChild(this.h("li", { class: "sr-chat-message sr-chat-" + side },
           this.h("span", { text: message.body })));
       }
       this.chatList.scrollTop = this.chatList.scrollHeight;
@@ -1249,7 +1300,8 @@
         await this.pollChat();
         return;
       }
-      this.addChatMessages([await this.client.post("/conversations/" + seg(this.chat.conversation.id) + "/messages", { body: body })]);
+      const path = "/conversations/" + seg(this.chat.conversation.id) + "/messages";
+      this.addChatMessages([await this.client.post(path, { body: body })]);
     }
   }
 
@@ -1263,7 +1315,8 @@
   /** Put each field message under the control whose data-field names it. */
   function showFieldErrors(form, fields, h) {
     for (const [name, messages] of Object.entries(fields || {})) {
-      const control = Array.from(form.querySelectorAll("[data-field]")).find((n) => n.getAttribute("data-field") === name);
+      const control = Array.from(form.querySelectorAll("[data-field]"))
+        .find((node) => node.getAttribute("data-field") === name);
       if (!control) continue;
       control.setAttribute("aria-invalid", "true");
       control.parentNode.appendChild(h("small", { class: "sr-field-error", text: messages.join(" ") }));
@@ -1279,7 +1332,8 @@
     const win = root;
     const opts = options || {};
     if (!opts.publishableKey || !/^pk_(test|live)_/.test(opts.publishableKey)) {
-      throw new Error("Shoprocket: data-publishable-key must be a publishable key (pk_test_... or pk_live_...).");
+      throw new Error(
+        "Shoprocket: data-publishable-key must be a publishable key (pk_test_... or pk_live_...).");
     }
     if (started[opts.publishableKey]) return started[opts.publishableKey];
     const apiBase = String(opts.apiBase || win.location.origin).replace(/\/+$/, "");
@@ -1300,9 +1354,12 @@
     };
     const widget = new Storefront(config, { window: win });
     started[opts.publishableKey] = widget;
-    const run = () => widget.start().catch((error) => win.console && win.console.error(error));
-    if (win.document.readyState === "loading") win.document.addEventListener("DOMContentLoaded", run);
-    else run();
+    // `widget.ready` settles once the store, cart and catalogue have loaded.
+    widget.ready = new Promise((resolve) => {
+      const run = () => resolve(widget.start().catch((error) => win.console && win.console.error(error)));
+      if (win.document.readyState === "loading") win.document.addEventListener("DOMContentLoaded", run);
+      else run();
+    });
     return widget;
   }
 

@@ -116,10 +116,14 @@ test("the cart token is persisted per publishable key and reused", () => {
 });
 
 test("API URLs: base, key, path and query", () => {
-  assert.equal(h.apiUrl("https://api.example/", "pk_test_1", "/cart"), "https://api.example/v3/public/pk_test_1/cart");
+  assert.equal(
+    h.apiUrl("https://api.example/", "pk_test_1", "/cart"),
+    "https://api.example/v3/public/pk_test_1/cart"
+  );
   assert.equal(h.apiUrl("https://api.example", "pk_test_1", ""), "https://api.example/v3/public/pk_test_1");
   assert.equal(
-    h.apiUrl("https://api.example", "pk_test_1", "/products", { category: "", q: "soy & wax", page: 2, perPage: null }),
+    h.apiUrl("https://api.example", "pk_test_1", "/products",
+      { category: "", q: "soy & wax", page: 2, perPage: null }),
     "https://api.example/v3/public/pk_test_1/products?q=soy%20%26%20wax&page=2"
   );
   assert.equal(h.apiUrl("", "pk_test_1", "products"), "/v3/public/pk_test_1/products");
@@ -156,8 +160,12 @@ test("money is shown only as the API formatted it", () => {
 });
 
 test("only http(s) URLs are followed", () => {
-  assert.equal(h.safeHttpUrl("https://api.example/payments/test-3ds/pi_1"), "https://api.example/payments/test-3ds/pi_1");
-  assert.equal(h.safeHttpUrl("/payments/test-3ds/pi_1", "http://shop.example/x"), "http://shop.example/payments/test-3ds/pi_1");
+  const page = "https://api.example/payments/test-3ds/pi_1";
+  assert.equal(h.safeHttpUrl(page), page);
+  assert.equal(
+    h.safeHttpUrl("/payments/test-3ds/pi_1", "http://shop.example/x"),
+    "http://shop.example/payments/test-3ds/pi_1"
+  );
   assert.equal(h.safeHttpUrl("javascript:alert(1)"), null);
   assert.equal(h.safeHttpUrl("data:text/html,<b>x</b>"), null);
   assert.equal(h.safeHttpUrl("not a url"), null);
@@ -166,23 +174,32 @@ test("only http(s) URLs are followed", () => {
 
 test("the return URL is this page without the widget's own parameters", () => {
   assert.equal(
-    h.returnUrlFor("https://shop.example/storefront/pk_test_1/?ref=ad&order=ord_1&login_token=lnk_x&product=candle#top"),
+    h.returnUrlFor(
+      "https://shop.example/storefront/pk_test_1/?ref=ad&order=ord_1&login_token=lnk_x&product=candle#top"
+    ),
     "https://shop.example/storefront/pk_test_1/?ref=ad"
   );
-  assert.equal(h.withoutParams("https://shop.example/?login_token=lnk_x", ["login_token"]), "https://shop.example/");
+  assert.equal(
+    h.withoutParams("https://shop.example/?login_token=lnk_x", ["login_token"]),
+    "https://shop.example/"
+  );
 });
 
 test("media URLs are built from the media base with encoded segments", () => {
-  assert.equal(h.mediaUrl("https://api.example/media/", "products/a b/c#1.jpg"), "https://api.example/media/products/a%20b/c%231.jpg");
-  assert.equal(h.mediaUrl("https://api.example/media", "/x.png"), "https://api.example/media/x.png");
-  assert.equal(h.mediaUrl("https://api.example/media/", "https://cdn.example/logo.png"), "https://cdn.example/logo.png");
-  assert.equal(h.mediaUrl("https://api.example/media/", "javascript:alert(1)"), "https://api.example/media/javascript%3Aalert(1)");
-  assert.equal(h.mediaUrl("https://api.example/media/", ""), null);
+  const base = "https://api.example/media/";
+  assert.equal(h.mediaUrl(base, "products/a b/c#1.jpg"), base + "products/a%20b/c%231.jpg");
+  assert.equal(h.mediaUrl("https://api.example/media", "/x.png"), base + "x.png");
+  assert.equal(h.mediaUrl(base, "https://cdn.example/logo.png"), "https://cdn.example/logo.png");
+  assert.equal(h.mediaUrl(base, "javascript:alert(1)"), base + "javascript%3Aalert(1)");
+  assert.equal(h.mediaUrl(base, ""), null);
 });
 
 test("categories flatten parents first, with depth", () => {
   const tree = [
-    { id: "cat_1", slug: "candles", name: "Candles", children: [{ id: "cat_2", slug: "soy", name: "Soy wax", children: [] }] },
+    {
+      id: "cat_1", slug: "candles", name: "Candles",
+      children: [{ id: "cat_2", slug: "soy", name: "Soy wax", children: [] }],
+    },
     { id: "cat_3", slug: "gifts", name: "Gifts" },
   ];
   assert.deepEqual(
@@ -207,19 +224,23 @@ test("the variant is the one matching every option", () => {
 test("checkout outcomes: paid, 3-D Secure, declined, refused", () => {
   const page = "https://shop.example/storefront/pk_test_1/";
   assert.deepEqual(
-    h.checkoutOutcome(200, { data: { orderId: "ord_1", orderNumber: "1001", status: "paid", paymentStatus: "succeeded", requiresAction: false, nextActionUrl: null } }, page),
+    h.checkoutOutcome(200, { data: { orderId: "ord_1", orderNumber: "1001", status: "paid",
+      paymentStatus: "succeeded", requiresAction: false, nextActionUrl: null } }, page),
     { kind: "placed", orderId: "ord_1", paymentStatus: "succeeded" }
   );
   assert.deepEqual(
-    h.checkoutOutcome(200, { data: { orderId: "ord_2", requiresAction: true, nextActionUrl: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1" } }, page),
+    h.checkoutOutcome(200, { data: { orderId: "ord_2", requiresAction: true,
+      nextActionUrl: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1" } }, page),
     { kind: "action", url: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1", orderId: "ord_2" }
   );
-  assert.equal(h.checkoutOutcome(200, { data: { requiresAction: true, nextActionUrl: "javascript:alert(1)" } }, page).kind, "error");
+  const script = { data: { requiresAction: true, nextActionUrl: "javascript:alert(1)" } };
+  assert.equal(h.checkoutOutcome(200, script, page).kind, "error");
   assert.deepEqual(
     h.checkoutOutcome(402, { error: { code: "card_declined", message: "Your card was declined." } }, page),
     { kind: "declined", message: "Your card was declined." }
   );
-  const refused = h.checkoutOutcome(422, { error: { message: "Choose a shipping option.", fields: { shippingOption: ["Choose a shipping option."] } } }, page);
+  const refused = h.checkoutOutcome(422, { error: { message: "Choose a shipping option.",
+    fields: { shippingOption: ["Choose a shipping option."] } } }, page);
   assert.equal(refused.kind, "error");
   assert.equal(refused.message, "Choose a shipping option.");
   assert.deepEqual(refused.fields, { shippingOption: ["Choose a shipping option."] });
@@ -228,7 +249,8 @@ test("checkout outcomes: paid, 3-D Secure, declined, refused", () => {
 
 test("order display helpers", () => {
   assert.deepEqual(
-    h.addressLines({ firstName: "Sam", lastName: "Buyer", company: null, line1: "221B Baker Street", line2: "", city: "London", state: null, postcode: "NW1 6XE", countryCode: "GB" }),
+    h.addressLines({ firstName: "Sam", lastName: "Buyer", company: null, line1: "221B Baker Street",
+      line2: "", city: "London", state: null, postcode: "NW1 6XE", countryCode: "GB" }),
     ["Sam Buyer", "221B Baker Street", "London NW1 6XE", "GB"]
   );
   assert.deepEqual(h.addressLines(null), []);
@@ -269,14 +291,16 @@ test("the API client sends the key and cart token and reports the envelope's mes
     { status: 200, body: { data: { id: "ord_1", items: [] } } },
     { status: 200, body: { data: [{ id: "prod_1" }], meta: { currentPage: 1, lastPage: 3 } } },
     { status: 409, body: { error: { code: "out_of_stock", message: "Only 2 left in stock." } } },
-    { status: 422, body: { error: { code: "validation_failed", message: "Enter a valid email.", fields: { email: ["Enter a valid email."] } } } },
+    { status: 422, body: { error: { code: "validation_failed", message: "Enter a valid email.",
+      fields: { email: ["Enter a valid email."] } } } },
   ];
   const fetch = async (url, init) => {
     calls.push({ url, init });
     const answer = answers.shift();
     return { status: answer.status, json: async () => answer.body };
   };
-  const client = h.createClient({ apiBase: "https://api.example", publishableKey: "pk_test_1", cartToken: "crt_abc", fetch });
+  const client = h.createClient(
+    { apiBase: "https://api.example", publishableKey: "pk_test_1", cartToken: "crt_abc", fetch });
 
   assert.deepEqual(await client.get("/cart"), { id: "ord_1", items: [] });
   assert.equal(calls[0].url, "https://api.example/v3/public/pk_test_1/cart");
@@ -305,7 +329,10 @@ test("the API client sends the key and cart token and reports the envelope's mes
     return true;
   });
 
-  const offline = h.createClient({ apiBase: "", publishableKey: "pk_test_1", cartToken: "t", fetch: async () => { throw new TypeError("Failed to fetch"); } });
+  const failing = async () => {
+    throw new TypeError("Failed to fetch");
+  };
+  const offline = h.createClient({ apiBase: "", publishableKey: "pk_test_1", cartToken: "t", fetch: failing });
   assert.deepEqual(await offline.raw("GET", "/cart"), { status: 0, body: null });
   await assert.rejects(offline.get("/cart"), /Could not reach the store/);
 });
