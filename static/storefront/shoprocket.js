@@ -1042,15 +1042,18 @@
         ]);
         const statusLine = this.h("p", { class: "sr-status" });
         const heading = this.h("h3");
+        const retry = this.h("button", { type: "button", class: "sr-button sr-secondary sr-block",
+          text: "Back to the shop", hidden: true, onClick: () => this.closePanel() });
         const show = (paymentStatus) => {
           const failed = paymentStatus === "failed" || paymentStatus === "canceled";
           heading.textContent = failed ? "The payment did not go through" : "Thank you for your order";
           statusLine.textContent = paymentStatusText(paymentStatus);
           statusLine.className = "sr-status" + (failed ? " sr-status-failed" : "");
+          retry.hidden = !failed;
         };
         show(status.paymentStatus);
         this.panelBody.replaceChildren(this.h("div", { class: "sr-confirmation" }, heading, statusLine,
-          this.orderNode(order)));
+          this.orderNode(order), retry));
         this.pollStatus(orderId, status.paymentStatus, show);
       } catch (error) {
         this.panelBody.replaceChildren(this.errorNode(error.message));
