@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import (
+    TimestampField,
     MinorUnitsField,
     MoneyField,
     MoneySerializer,
@@ -179,7 +180,7 @@ class CartSerializer(serializers.Serializer):
         allow_null=True, help_text="20 for 20%, 500 for 5.00 off; null for free shipping."
     )
     is_authenticated = serializers.BooleanField()
-    updated_at = serializers.DateTimeField(source="cart.updated_at")
+    updated_at = TimestampField(source="cart.updated_at")
     items = CartItemSerializer(source="lines", many=True)
     totals = TotalsSerializer(source="result")
     tax_inclusive = serializers.BooleanField(source="result.tax_inclusive")
@@ -479,16 +480,16 @@ class DiscountSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=Discount.Type.values)
     value = serializers.IntegerField(help_text="Whole percent, or minor units for fixed.")
     active = serializers.BooleanField()
-    starts_at = serializers.DateTimeField(allow_null=True)
-    expires_at = serializers.DateTimeField(allow_null=True)
+    starts_at = TimestampField(allow_null=True)
+    expires_at = TimestampField(allow_null=True)
     usage_limit = serializers.IntegerField(allow_null=True)
     usage_limit_per_customer = serializers.IntegerField(allow_null=True)
     usage_count = serializers.IntegerField()
     minimum_subtotal = NullableAmountField(source="minimum_subtotal_amount")
     product_ids = serializers.SerializerMethodField()
     category_ids = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "Discount"
@@ -509,8 +510,8 @@ class DiscountInput(serializers.Serializer):
     value = StrictIntegerField(min_value=0, max_value=10**12, default=0,
                                help_text="Whole percent (1-100), or minor units for fixed.")
     active = StrictBooleanField(default=True)
-    starts_at = serializers.DateTimeField(required=False, allow_null=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    starts_at = TimestampField(required=False, allow_null=True)
+    expires_at = TimestampField(required=False, allow_null=True)
     usage_limit = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
     usage_limit_per_customer = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False,
                                                   allow_null=True)
@@ -544,8 +545,8 @@ class ShippingMethodSerializer(serializers.Serializer):
     max_weight_grams = serializers.IntegerField(allow_null=True)
     active = serializers.BooleanField()
     sort_order = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "ShippingMethod"
@@ -599,8 +600,8 @@ class TaxRateSerializer(serializers.Serializer):
     name = serializers.CharField()
     rate = RateField()
     applies_to_shipping = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "TaxRate"

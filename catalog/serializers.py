@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import (
+    TimestampField,
     MinorUnitsField,
     MoneySerializer,
     StrictBooleanField,
@@ -135,8 +136,8 @@ class PrivateVariantSerializer(VariantSerializer):
     stock = serializers.IntegerField()
     barcode = serializers.CharField()
     weight_grams = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "PrivateProductVariant"
@@ -182,8 +183,8 @@ class ProductSerializer(serializers.Serializer):
     review_count = serializers.SerializerMethodField()
     average_rating = serializers.SerializerMethodField()
     sort_order = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "Product"
@@ -269,8 +270,8 @@ class PrivateProductSerializer(ProductSerializer):
         help_text="The stored sale price, active or not."
     )
     sale_name = serializers.CharField()
-    sale_starts_at = serializers.DateTimeField(allow_null=True)
-    sale_ends_at = serializers.DateTimeField(allow_null=True)
+    sale_starts_at = TimestampField(allow_null=True)
+    sale_ends_at = TimestampField(allow_null=True)
     low_stock_threshold = serializers.SerializerMethodField()
     metadata = serializers.JSONField()
 
@@ -301,7 +302,7 @@ class InventoryResultSerializer(serializers.Serializer):
     variant_id = serializers.CharField()
     stock_before = serializers.IntegerField()
     stock_after = serializers.IntegerField()
-    updated_at = serializers.DateTimeField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "InventoryResult"
@@ -314,7 +315,7 @@ class PublicReviewSerializer(serializers.Serializer):
     body = serializers.CharField()
     author_name = serializers.SerializerMethodField()
     verified_purchase = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "Review"
@@ -326,7 +327,7 @@ class PublicReviewSerializer(serializers.Serializer):
 class ReviewCreatedSerializer(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "ReviewCreated"
@@ -338,7 +339,7 @@ class PrivateReviewSerializer(PublicReviewSerializer):
     author_email = serializers.CharField()
     customer_id = serializers.CharField(allow_null=True)
     status = serializers.CharField()
-    updated_at = serializers.DateTimeField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "PrivateReview"
@@ -411,8 +412,8 @@ class CategorySerializer(serializers.Serializer):
 class PrivateCategorySerializer(CategorySerializer):
     published = serializers.BooleanField()
     sort_order = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "PrivateCategory"
@@ -490,8 +491,8 @@ class ProductInputSerializer(serializers.Serializer):
     price = MinorUnitsField(help_text="Minor units of the store currency.")
     sale_price = MinorUnitsField(required=False, allow_null=True)
     sale_name = StrictCharField(max_length=100, required=False, allow_blank=True)
-    sale_starts_at = serializers.DateTimeField(required=False, allow_null=True)
-    sale_ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    sale_starts_at = TimestampField(required=False, allow_null=True)
+    sale_ends_at = TimestampField(required=False, allow_null=True)
     cost = MinorUnitsField(required=False, allow_null=True)
     sku = StrictCharField(max_length=100, required=False, allow_blank=True)
     barcode = StrictCharField(max_length=64, required=False, allow_blank=True)
@@ -568,7 +569,7 @@ class ProductListQuerySerializer(serializers.Serializer):
 
 class PrivateProductListQuerySerializer(ProductListQuerySerializer):
     status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
-    updated_after = serializers.DateTimeField(required=False)
+    updated_after = TimestampField(required=False)
     sort = serializers.ChoiceField(
         choices=[
             "name",

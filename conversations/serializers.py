@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.serializers import ModelSerializer
+
 from .models import MAX_MESSAGE_LENGTH, Conversation, Message
 
 
@@ -32,7 +34,7 @@ class OptionalEmailField(serializers.EmailField):
 # -- public ----------------------------------------------------------------------------------
 
 
-class PublicConversationSerializer(serializers.ModelSerializer):
+class PublicConversationSerializer(ModelSerializer):
     email = OptionalEmailField()
     unread_count = serializers.IntegerField(help_text="Seller messages the visitor has not read.")
 
@@ -44,7 +46,7 @@ class PublicConversationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublicConversationEmailOutSerializer(serializers.ModelSerializer):
+class PublicConversationEmailOutSerializer(ModelSerializer):
     class Meta:
         model = Conversation
         ref_name = "PublicConversationEmail"
@@ -52,7 +54,7 @@ class PublicConversationEmailOutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublicMessageSerializer(serializers.ModelSerializer):
+class PublicMessageSerializer(ModelSerializer):
     class Meta:
         model = Message
         ref_name = "PublicConversationMessage"
@@ -82,7 +84,7 @@ class MessageListQuerySerializer(serializers.Serializer):
 # -- private ---------------------------------------------------------------------------------
 
 
-class PrivateConversationSerializer(serializers.ModelSerializer):
+class PrivateConversationSerializer(ModelSerializer):
     email = OptionalEmailField(help_text="Where seller replies are emailed; null when none.")
     customer_id = serializers.CharField(allow_null=True)
     unread_count = serializers.IntegerField(help_text="Visitor messages the seller has not read.")
@@ -96,7 +98,7 @@ class PrivateConversationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PrivateMessageSerializer(serializers.ModelSerializer):
+class PrivateMessageSerializer(ModelSerializer):
     conversation_id = serializers.CharField()
 
     class Meta:

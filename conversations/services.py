@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import field_error
+from core.storefront import storefront_url
 from webhooks.services import event_record
 
 from .models import MAX_MESSAGE_LENGTH, Conversation, Message
@@ -146,7 +147,7 @@ def message_notification_send(*, message_id: str) -> int:
         )
     if not conversation.email:
         return 0
-    context["storefront_url"] = store.storefront_url or settings.STOREFRONT_URL
+    context["storefront_url"] = storefront_url(store=store, mode=conversation.mode)
     return email_send(
         store=store, to=conversation.email, template="conversation_seller_reply", context=context
     )

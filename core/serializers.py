@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from .api.fields import StrictBooleanField, StrictCharField
+from .api.fields import StrictBooleanField, StrictCharField, TimestampField
 from .models import PAYMENT_METHODS, Store
 from .validators import (
     validate_country,
@@ -60,8 +60,8 @@ class PrivateStoreSerializer(PublicStoreSerializer):
     payment_methods = serializers.ListField(child=serializers.CharField())
     notification_email = serializers.CharField(allow_blank=True)
     storefront_url = serializers.CharField(allow_blank=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "Store"
@@ -166,7 +166,7 @@ class HealthChecksSerializer(serializers.Serializer):
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "degraded"])
     checks = HealthChecksSerializer()
-    time = serializers.DateTimeField()
+    time = TimestampField()
 
     class Meta:
         ref_name = "Health"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import storefront
 from .api.private import HealthApi, StoreApi
 from .api.public import StoreMetadataApi
 
@@ -11,3 +12,6 @@ private_urlpatterns = [
     path("store", StoreApi.as_view(), name="store"),
     path("health", HealthApi.as_view(), name="health"),
 ]
+
+# Pages outside /v3: the storefront page.
+site_urlpatterns = [*storefront.site_urlpatterns]

@@ -7,7 +7,7 @@ import json
 
 from rest_framework import serializers
 
-from core.api.fields import MoneyField, StrictBooleanField, StrictCharField
+from core.api.fields import MoneyField, StrictBooleanField, StrictCharField, TimestampField
 from core.money import Money
 from core.validators import validate_e164
 
@@ -85,8 +85,8 @@ class CustomerSerializer(serializers.Serializer):
     phone = BlankAsNullCharField(help_text="E.164, or null.")
     default_address = serializers.SerializerMethodField()
     marketing_opt_in = serializers.BooleanField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    created_at = TimestampField(read_only=True)
+    updated_at = TimestampField(read_only=True)
 
     class Meta:
         ref_name = "Customer"
@@ -127,8 +127,8 @@ class CustomerListItemSerializer(serializers.Serializer):
     )
     marketing_opt_in = serializers.BooleanField(read_only=True)
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    created_at = TimestampField(read_only=True)
+    updated_at = TimestampField(read_only=True)
 
     class Meta:
         ref_name = "CustomerListItem"
@@ -143,7 +143,7 @@ class CustomerDetailSerializer(CustomerListItemSerializer):
     default_address = serializers.SerializerMethodField()
     addresses = AddressSerializer(many=True, read_only=True)
     metadata = serializers.DictField(read_only=True)
-    last_login_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_login_at = TimestampField(read_only=True, allow_null=True)
 
     class Meta:
         ref_name = "PrivateCustomer"
@@ -250,7 +250,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 class CustomerListParamsSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    created_after = serializers.DateTimeField(required=False)
+    created_after = TimestampField(required=False)
 
     class Meta:
         ref_name = "CustomerListParams"

@@ -16,7 +16,6 @@ import secrets
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -26,6 +25,7 @@ from django.utils import timezone
 from core.api.casing import to_snake
 from core.emails import email_send
 from core.exceptions import Conflict, Unprocessable, field_error
+from core.storefront import storefront_url
 from webhooks.services import event_record
 
 from . import selectors
@@ -336,9 +336,10 @@ def customer_logout(*, store, mode: str, cart_token: str) -> None:
 # -- passwordless login -----------------------------------------------------------------
 
 
-def login_link_url(*, store, raw_token: str) -> str:
-    """The storefront URL (the store's, else ``settings.STOREFRONT_URL``) with the token."""
-    base = store.storefront_url or settings.STOREFRONT_URL
+def login_link_url(*, store, mode: str, raw_token: str) -> str:
+    """The storefront URL with the token: the store's ``storefront_url``, else
+    ``settings.STOREFRONT_URL``, else this server's storefront page for the key mode."""
+    base = storefront_url(store=store, mode=mode)
     parts = urlsplit(base)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k != LOGIN_LINK_QUERY_PARAM]
@@ -396,7 +397,9 @@ def login_link_email_send(*, token_id: str, raw_token: str) -> int:
         template="login_link",
         context={
             "customer": token.customer,
-            "link_url": login_link_url(store=token.store, raw_token=raw_token),
+            "link_url": login_link_url(
+                store=token.store, mode=token.mode, raw_token=raw_token
+            ),
             "expires_minutes": minutes,
         },
     )

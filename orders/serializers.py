@@ -25,7 +25,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.casing import to_snake
-from core.api.fields import MoneyField, StrictBooleanField, StrictCharField, StrictIntegerField
+from core.api.fields import MoneyField, StrictBooleanField, StrictCharField, StrictIntegerField, TimestampField
 from core.money import DEFAULT_LOCALE
 from core.validators import validate_e164
 
@@ -206,7 +206,7 @@ class PublicOrderSerializer(serializers.Serializer):
     totals = OrderTotalOnlySerializer(source="*")
     items = PublicOrderItemSerializer(many=True)
     shipping_address = AddressSerializer(allow_null=True)
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "PublicOrder"
@@ -228,10 +228,10 @@ class OrderSerializer(serializers.Serializer):
     shipping_address = AddressSerializer(allow_null=True)
     billing_address = AddressSerializer(allow_null=True)
     customer = OrderCustomerSerializer(source="*", allow_null=True)
-    created_at = serializers.DateTimeField()
-    paid_at = serializers.DateTimeField(allow_null=True)
-    fulfilled_at = serializers.DateTimeField(allow_null=True)
-    cancelled_at = serializers.DateTimeField(allow_null=True)
+    created_at = TimestampField()
+    paid_at = TimestampField(allow_null=True)
+    fulfilled_at = TimestampField(allow_null=True)
+    cancelled_at = TimestampField(allow_null=True)
 
     class Meta:
         ref_name = "Order"
@@ -258,7 +258,7 @@ class PrivateOrderSerializer(OrderSerializer):
     refunded = OrderMoneyField("refunded_amount")
     internal_notes = BlankAsNullCharField()
     metadata = serializers.DictField()
-    updated_at = serializers.DateTimeField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "PrivateOrder"
@@ -275,7 +275,7 @@ class AccountOrderListItemSerializer(serializers.Serializer):
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
     item_count = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "AccountOrderListItem"
@@ -291,7 +291,7 @@ class PrivateOrderListItemSerializer(serializers.Serializer):
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
     customer_email = BlankAsNullCharField(source="email")
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "PrivateOrderListItem"
@@ -300,7 +300,7 @@ class PrivateOrderListItemSerializer(serializers.Serializer):
 class OrderStatusSerializer(serializers.Serializer):
     payment_status = serializers.SerializerMethodField(help_text=" | ".join(PAYMENT_WORDS))
     fulfillment_status = serializers.CharField()
-    updated_at = serializers.DateTimeField()
+    updated_at = TimestampField()
 
     class Meta:
         ref_name = "OrderStatus"
@@ -349,7 +349,7 @@ class OrderRefundSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="succeeded | pending | failed")
     restock = serializers.BooleanField()
     items = OrderRefundLineSerializer(source="lines", many=True)
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "OrderRefund"
@@ -369,7 +369,7 @@ class FulfillmentSerializer(serializers.Serializer):
     tracking_url = BlankAsNullCharField()
     carrier = BlankAsNullCharField()
     items = FulfillmentLineSerializer(source="lines", many=True)
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "OrderFulfillment"
@@ -403,7 +403,7 @@ class OrderTimelineEntrySerializer(serializers.Serializer):
     message = serializers.CharField()
     actor = OrderActorSerializer(source="*")
     data = serializers.DictField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
 
     class Meta:
         ref_name = "OrderTimelineEntry"
@@ -551,8 +551,8 @@ class OrderBillingAddressInput(OrderAddressInput):
 class OrderListParamsSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ORDER_LIST_STATUSES, required=False)
     customer_id = serializers.CharField(required=False, max_length=40)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
+    created_after = TimestampField(required=False)
+    created_before = TimestampField(required=False)
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
     class Meta:

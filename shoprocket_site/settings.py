@@ -164,8 +164,9 @@ RATELIMIT_USE_CACHE = "default"
 CLIENT_IP_META_KEY = os.environ.get("CLIENT_IP_META_KEY", "REMOTE_ADDR")
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
-# Where storefront links (login links, order pages) point; a store may override it.
-STOREFRONT_URL = os.environ.get("STOREFRONT_URL", "http://127.0.0.1:8000/storefront")
+# Where storefront links (login links, seller replies) point; a store may override it. Empty:
+# this server's storefront page, {PUBLIC_BASE_URL}/storefront/<publishable key>/.
+STOREFRONT_URL = os.environ.get("STOREFRONT_URL", "")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Development and tests only: let webhooks target http:// and loopback/private addresses.
 WEBHOOKS_ALLOW_INSECURE_URLS = env_bool("WEBHOOKS_ALLOW_INSECURE_URLS", False)

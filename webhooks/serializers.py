@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api.fields import StrictBooleanField
+from core.api.serializers import ModelSerializer
+
+from core.api.fields import StrictBooleanField, TimestampField
 
 from .models import Delivery, Event, WebhookEndpoint
 from .services import EVENT_TYPES
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(ModelSerializer):
     events = serializers.ListField(child=serializers.CharField())
-    disabled_at = serializers.DateTimeField(
+    disabled_at = TimestampField(
         allow_null=True, help_text="Set when it was disabled after failing for 3 days."
     )
 
@@ -56,11 +58,11 @@ class WebhookUpdateSerializer(serializers.Serializer):
     active = StrictBooleanField(required=False)
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     webhook_id = serializers.CharField(source="endpoint_id")
     event_id = serializers.CharField()
     event_type = serializers.CharField(source="event.type")
-    attempted_at = serializers.DateTimeField(source="started_at", allow_null=True)
+    attempted_at = TimestampField(source="started_at", allow_null=True)
 
     class Meta:
         model = Delivery
@@ -76,7 +78,7 @@ class DeliveryListQuerySerializer(serializers.Serializer):
     event = serializers.CharField(max_length=40, required=False, help_text="An event id.")
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     data = serializers.JSONField(help_text="The object in its private API shape.")
 
     class Meta:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +12,7 @@ from core.api.authentication import PathPublishableKeyAuthentication
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PublicApi
 from core.exceptions import Forbidden, NotFound
+from core.storefront import storefront_url
 from customers.selectors import session_customer_get
 
 from .. import selectors, services
@@ -158,7 +158,7 @@ class FeedApi(PublicApi):
         if platform not in PLATFORMS:
             raise NotFound(f"Unknown feed platform. Use one of: {', '.join(sorted(PLATFORMS))}.")
         store = self.store
-        storefront = (store.storefront_url or settings.STOREFRONT_URL).rstrip("/")
+        storefront = storefront_url(store=store, mode=self.mode).rstrip("/")
 
         def media_url(name: str) -> str:
             return request.build_absolute_uri(default_storage.url(name))

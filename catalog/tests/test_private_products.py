@@ -317,7 +317,7 @@ def test_options_without_variants_generate_every_combination(private):
                 {"optionValues": {"Size": "S", "Colour": "Red"}},
                 {"optionValues": {"Size": "S", "Colour": "Red"}},
             ],
-            "Same option values as variants.0",
+            "Same option values as variants[0]",
         ),
         (
             [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone as dt_timezone
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -87,3 +89,24 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class TimestampField(serializers.DateTimeField):
+    """A UTC timestamp on the wire: ``2026-04-20T13:24:11Z`` (seconds, four-digit year).
+
+    Inputs accept ISO 8601 and must fall between 1970 and 9999; naive values are UTC.
+    """
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        if isinstance(value, str):
+            return value
+        value = self.enforce_timezone(value).astimezone(dt_timezone.utc).replace(microsecond=0)
+        return value.isoformat().replace("+00:00", "Z")
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not 1970 <= parsed.year <= 9999:
+            raise serializers.ValidationError("Enter a date and time between 1970 and 9999.")
+        return parsed

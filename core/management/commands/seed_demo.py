@@ -19,7 +19,7 @@ DEMO_PASSWORD = "demo-merchant"
 
 
 class Command(BaseCommand):
-    help = "Create or reuse the demo store and print its keys, dashboard login and docs URL."
+    help = "Create or reuse the demo store and print its keys, dashboard, docs and storefront URLs."
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default=None)
@@ -68,6 +68,7 @@ class Command(BaseCommand):
             "docs": f"{base}/v3/docs",
             "publicApi": f"{base}/v3/public/{keys['test']['publishable']}",
             "privateApi": f"{base}/v3/private",
+            "storefront": f"{base}/storefront/{keys['test']['publishable']}/",
         }
         if options["json"]:
             self.stdout.write(json.dumps(info))
@@ -77,6 +78,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Secret test key:      {keys['test']['secret']}")
         self.stdout.write(f"  Dashboard:            {base}/admin/  ({DEMO_EMAIL} / {DEMO_PASSWORD})")
         self.stdout.write(f"  API docs:             {base}/v3/docs")
+        self.stdout.write(f"  Storefront: {info['storefront']}")
         self.stdout.write(
             f"  Try:  curl -H 'Authorization: Bearer {keys['test']['publishable']}' "
             f"{base}/v3/public/{keys['test']['publishable']}/products\n"

@@ -1,0 +1,119 @@
+"""The storefront page: the drop-in widget on a plain page, for one publishable key.
+
+``/storefront/<publishable_key>/`` serves ``templates/storefront/index.html``, which loads
+``static/storefront/shoprocket.js``; the widget then talks only to the public API. The page is
+also where links to the shop (login links, seller replies) point when neither the store's
+``storefront_url`` nor the ``STOREFRONT_URL`` setting says otherwise.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.views.decorators.http import require_safe
+
+from .models import ApiKey, Mode, Store
+from .selectors import api_key_get_active
+
+#: Directives of the page's Content-Security-Policy; ``{api}`` is the API's origin.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' {api} https: data:; "
+    "connect-src 'self' {api}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+
+
+def publishable_key_for_mode(*, store: Store, mode: str) -> str | None:
+    """The store's newest active publishable key of a mode (raw: publishable keys are public)."""
+    return (
+        ApiKey.objects.filter(
+            store=store, kind=ApiKey.Kind.PUBLISHABLE, mode=mode, revoked_at__isnull=True
+        )
+        .order_by("-created_at")
+        .values_list("publishable_key", flat=True)
+        .first()
+    )
+
+
+def storefront_page_url(*, store: Store, mode: str) -> str:
+    """This server's storefront page for the store's publishable key of ``mode``.
+
+    Without an active key of that mode (all revoked) there is no page: the server root.
+    """
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    key = publishable_key_for_mode(store=store, mode=mode)
+    if key is None:
+        return f"{base}/"
+    return base + reverse("storefront-page", kwargs={"publishable_key": key})
+
+
+def storefront_url(*, store: Store, mode: str) -> str:
+    """Where shoppers of the store go: its ``storefront_url``, else ``settings.STOREFRONT_URL``,
+    else this server's storefront page for the key mode."""
+    return (
+        store.storefront_url
+        or settings.STOREFRONT_URL
+        or storefront_page_url(store=store, mode=mode)
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _active_publishable_key(raw: str) -> ApiKey | None:
+    key = api_key_get_active(raw=raw) if raw.startswith("pk_") else None
+    return key if key is not None and key.kind == ApiKey.Kind.PUBLISHABLE else None
+
+
+def _not_found(request):
+    """The 404 page. It never repeats what was in the URL: a secret key pasted there by
+    mistake must not be echoed back."""
+    response = render(request, "storefront/not_found.html", status=404)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def storefront_page(request, publishable_key: str):
+    """The store's page, or a 404 page for anything but an active publishable key."""
+    key = _active_publishable_key(publishable_key)
+    if key is None:
+        return _not_found(request)
+    api_base = settings.PUBLIC_BASE_URL.rstrip("/")
+    context = {
+        "store_name": key.store.name,
+        "publishable_key": publishable_key,
+        "api_base": api_base,
+        "test_mode": key.mode == Mode.TEST,
+    }
+    response = render(request, "storefront/index.html", context)
+    response["Content-Security-Policy"] = PAGE_CSP.format(api=_origin(api_base))
+    # A revoked key must stop serving the page at once.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def storefront_product_page(request, publishable_key: str, slug: str):
+    """``{storefront}/products/<slug>`` (the ad feeds' product links): the page, on that
+    product."""
+    if _active_publishable_key(publishable_key) is None:
+        return _not_found(request)
+    page = reverse("storefront-page", kwargs={"publishable_key": publishable_key})
+    return HttpResponseRedirect(f"{page}?{urlencode({'product': slug})}")
+
+
+site_urlpatterns = [
+    path("storefront/<str:publishable_key>/", storefront_page, name="storefront-page"),
+    path(
+        "storefront/<str:publishable_key>/products/<str:slug>",
+        storefront_product_page,
+        name="storefront-product",
+    ),
+]

@@ -1,0 +1,1401 @@
+/*!
+ * Shoprocket storefront widget: catalog, cart, checkout, account and chat on the public API.
+ * Plain modern JavaScript: no dependencies, no build step. See docs/storefront.md.
+ *
+ *   <script src="https://HOST/static/storefront/shoprocket.js"
+ *           data-publishable-key="pk_test_..." data-api-base="https://HOST" defer></script>
+ *   <div data-shoprocket="catalog"></div>  <div data-shoprocket="cart"></div>
+ *
+ * Every piece of text that comes from the API is inserted with textContent (through `h`),
+ * never as HTML, and every amount shown is the API's `formatted` string.
+ */
+(function (root, factory) {
+  "use strict";
+  // document.currentScript only exists while this file first runs: capture it now.
+  const script = root && root.document ? root.document.currentScript : null;
+  const api = factory(root);
+  if (typeof module === "object" && module && module.exports) module.exports = api;
+  if (root && root.document) {
+    root.Shoprocket = api;
+    api.autoInit(script);
+  }
+})(typeof window !== "undefined" ? window : null, function (root) {
+  "use strict";
+
+  // -- constants -----------------------------------------------------------------------
+
+  /** Stripe's documented test PaymentMethod ids, offered next to the card id input. */
+  const TEST_PAYMENT_METHODS = [
+    { id: "pm_card_visa", label: "pm_card_visa (succeeds)" },
+    { id: "pm_card_chargeDeclined", label: "pm_card_chargeDeclined (declined)" },
+    { id: "pm_card_authenticationRequired", label: "pm_card_authenticationRequired (3-D Secure)" },
+  ];
+  /** Payment statuses of GET /orders/{id}/status after which nothing changes by itself. */
+  const SETTLED_PAYMENT_STATUSES = ["succeeded", "failed", "canceled"];
+  const PAYMENT_STATUS_TEXT = {
+    succeeded: "Paid",
+    paid: "Paid",
+    processing: "Payment processing",
+    requires_action: "Waiting for card authentication",
+    pending: "Awaiting payment",
+    failed: "Payment failed",
+    canceled: "Payment cancelled",
+    cancelled: "Payment cancelled",
+    refunded: "Refunded",
+    partially_refunded: "Partially refunded",
+  };
+  const STORAGE_PREFIX = "shoprocket:cart-token:";
+  const STATUS_POLL_MS = 2000;
+  const STATUS_POLL_ATTEMPTS = 15;
+  const CHAT_POLL_MS = 8000;
+  /** DOM properties `h` sets directly instead of as attributes (booleans are attributes). */
+  const DOM_PROPERTIES = ["value"];
+
+  // -- pure helpers (no DOM; exported for tests) ----------------------------------------
+
+  /** A new random cart token: "crt_" and 32 hex characters from a CSPRNG. */
+  function generateToken(cryptoObj) {
+    if (!cryptoObj || typeof cryptoObj.getRandomValues !== "function") {
+      throw new Error("Shoprocket needs crypto.getRandomValues to create a cart token.");
+    }
+    const bytes = cryptoObj.getRandomValues(new Uint8Array(16));
+    return "crt_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** What the API accepts as X-Cart-Token: 1 to 128 printable ASCII characters. */
+  function isValidCartToken(token) {
+    return typeof token === "string" && /^[\x21-\x7e]{1,128}$/.test(token);
+  }
+
+  /** The localStorage key of the cart token: one token per publishable key. */
+  function cartTokenKey(publishableKey) {
+    return STORAGE_PREFIX + publishableKey;
+  }
+
+  /** The stored cart token for this key, or a new one (stored when storage allows it). */
+  function loadCartToken(storage, publishableKey, cryptoObj) {
+    const key = cartTokenKey(publishableKey);
+    let token = null;
+    try {
+      token = storage ? storage.getItem(key) : null;
+    } catch (e) {
+      token = null; // storage disabled (privacy mode): a token for this page view only
+    }
+    if (isValidCartToken(token)) return token;
+    token = generateToken(cryptoObj);
+    try {
+      if (storage) storage.setItem(key, token);
+    } catch (e) {
+      /* not persisted; the visitor gets a new cart next time */
+    }
+    return token;
+  }
+
+  /** The public API URL of `path` ("/cart", "/products"; "" for the store root). */
+  function apiUrl(apiBase, publishableKey, path, query) {
+    const base = String(apiBase || "").replace(/\/+$/, "");
+    const suffix = !path || path === "/" ? "" : path.charAt(0) === "/" ? path : "/" + path;
+    const url = base + "/v3/public/" + encodeURIComponent(publishableKey) + suffix;
+    const params = [];
+    for (const [name, value] of Object.entries(query || {})) {
+      if (value === undefined || value === null || value === "") continue;
+      params.push(encodeURIComponent(name) + "=" + encodeURIComponent(String(value)));
+    }
+    return params.length ? url + "?" + params.join("&") : url;
+  }
+
+  /** One path segment from an id or slug, so "../x" or "a?b" cannot change the URL. */
+  function seg(value) {
+    return encodeURIComponent(String(value));
+  }
+
+  /** The message to show for a failed call: the error envelope's, else a generic one. */
+  function errorMessage(status, body) {
+    const error = body && typeof body === "object" ? body.error : null;
+    if (error && typeof error.message === "string" && error.message) return error.message;
+    if (!status) return "Could not reach the store. Check your connection and try again.";
+    if (status === 429) return "Too many requests: wait a moment and try again.";
+    if (status >= 500) return "The store could not answer. Please try again.";
+    return "Something went wrong (HTTP " + status + ").";
+  }
+
+  /** The envelope's field messages as {"shippingAddress.postcode": ["..."]} (maybe empty). */
+  function fieldErrors(body) {
+    const fields = body && body.error && body.error.fields;
+    const out = {};
+    if (!fields || typeof fields !== "object") return out;
+    for (const [name, messages] of Object.entries(fields)) {
+      out[name] = (Array.isArray(messages) ? messages : [messages]).map(String);
+    }
+    return out;
+  }
+
+  /** A Money object's display string, exactly as the API formatted it. */
+  function moneyText(money) {
+    return money && typeof money.formatted === "string" ? money.formatted : "";
+  }
+
+  /** An absolute http(s) URL, or null (refuses javascript:, data: and garbage). */
+  function safeHttpUrl(url, baseHref) {
+    if (typeof url !== "string" || !url) return null;
+    try {
+      const parsed = baseHref ? new URL(url, baseHref) : new URL(url);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** `href` without the given query parameters and without its fragment. */
+  function withoutParams(href, names) {
+    const url = new URL(href);
+    for (const name of names) url.searchParams.delete(name);
+    url.hash = "";
+    return url.href;
+  }
+
+  /** Where checkout sends the shopper back: this page, without our own parameters. */
+  function returnUrlFor(href) {
+    return withoutParams(href, ["order", "login_token", "product"]);
+  }
+
+  /** The URL of a stored media file (`path` from the API), or an absolute URL as given. */
+  function mediaUrl(mediaBase, path) {
+    if (typeof path !== "string" || !path) return null;
+    if (/^https?:\/\//i.test(path)) return safeHttpUrl(path);
+    const base = String(mediaBase || "").replace(/\/+$/, "");
+    return base + "/" + path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
+  }
+
+  /** The category tree of GET /categories as a flat list with depths, parents first. */
+  function flattenCategories(nodes, depth, out) {
+    const list = out || [];
+    for (const node of nodes || []) {
+      list.push({ id: node.id, slug: node.slug, name: node.name, depth: depth || 0 });
+      flattenCategories(node.children, (depth || 0) + 1, list);
+    }
+    return list;
+  }
+
+  /** The variant whose option values match `selection` ({"Size": "M"}), or null. */
+  function selectVariant(product, selection) {
+    const options = product.options || [];
+    if (!options.length) return null;
+    return (
+      (product.variants || []).find((variant) =>
+        options.every((option) => (variant.optionValues || {})[option.name] === selection[option.name])
+      ) || null
+    );
+  }
+
+  /** What to do after POST /cart/checkout answered `status` with `body`. */
+  function checkoutOutcome(status, body, pageHref) {
+    if (status === 402) return { kind: "declined", message: errorMessage(status, body) };
+    if (!(status >= 200 && status < 300)) {
+      return { kind: "error", message: errorMessage(status, body), fields: fieldErrors(body) };
+    }
+    const data = (body && body.data) || {};
+    if (data.requiresAction) {
+      const url = safeHttpUrl(data.nextActionUrl, pageHref);
+      if (!url) {
+        const message = "The payment needs a confirmation step we cannot open.";
+        return { kind: "error", message: message, fields: {} };
+      }
+      return { kind: "action", url: url, orderId: data.orderId };
+    }
+    return { kind: "placed", orderId: data.orderId, paymentStatus: data.paymentStatus };
+  }
+
+  function paymentStatusText(status) {
+    return PAYMENT_STATUS_TEXT[status] || String(status || "");
+  }
+
+  function isPaymentSettled(status) {
+    return SETTLED_PAYMENT_STATUSES.indexOf(status) !== -1;
+  }
+
+  /** An Address object as display lines (empty parts left out). */
+  function addressLines(address) {
+    if (!address) return [];
+    const name = [address.firstName, address.lastName].filter(Boolean).join(" ");
+    const place = [address.city, address.state, address.postcode].filter(Boolean).join(" ");
+    return [name, address.company, address.line1, address.line2, place, address.countryCode].filter(
+      (line) => typeof line === "string" && line.trim() !== ""
+    );
+  }
+
+  /** The number of units in a cart. */
+  function cartCount(cart) {
+    return ((cart && cart.items) || []).reduce((sum, item) => sum + (item.quantity || 0), 0);
+  }
+
+  /**
+   * `h(tag, props, ...children)` for one document: builds elements without ever parsing HTML.
+   * props: `text` (textContent), `class`, `onClick`-style listeners (functions only), DOM
+   * properties (value, checked, disabled...) and plain attributes. Children: nodes or strings
+   * (strings become text nodes); arrays are flattened; null and false are skipped.
+   */
+  function makeBuilder(doc) {
+    function append(node, children) {
+      for (const child of children) {
+        if (child === null || child === undefined || child === false) continue;
+        if (Array.isArray(child)) append(node, child);
+        else node.appendChild(typeof child === "object" ? child : doc.createTextNode(String(child)));
+      }
+    }
+    return function h(tag, props, ...children) {
+      const node = doc.createElement(tag);
+      for (const [name, value] of Object.entries(props || {})) {
+        if (value === undefined || value === null) continue;
+        if (/^on[A-Z]/.test(name)) {
+          if (typeof value !== "function") throw new TypeError("Event handlers must be functions.");
+          node.addEventListener(name.slice(2).toLowerCase(), value);
+        } else if (/^on/i.test(name)) {
+          throw new TypeError("Inline event handler attributes are not allowed: " + name);
+        } else if (name === "text") {
+          node.textContent = String(value);
+        } else if (name === "class") {
+          node.className = String(value);
+        } else if (DOM_PROPERTIES.indexOf(name) !== -1) {
+          node[name] = value;
+        } else if (value !== false) {
+          node.setAttribute(name, value === true ? "" : String(value));
+        }
+      }
+      append(node, children);
+      return node;
+    };
+  }
+
+  // -- API client ------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(errorMessage(status, body));
+      this.name = "ApiError";
+      this.status = status;
+      this.code = body && body.error ? body.error.code : null;
+      this.fields = fieldErrors(body);
+    }
+  }
+
+  /** Calls the public API with the publishable key and the visitor's cart token. */
+  function createClient(config) {
+    const fetchImpl = config.fetch;
+
+    /** {status, body} for any answer; status 0 when the network failed. */
+    async function raw(method, path, options) {
+      const opts = options || {};
+      const headers = {
+        Accept: "application/json",
+        Authorization: "Bearer " + config.publishableKey,
+        "X-Cart-Token": config.cartToken,
+      };
+      const init = { method: method, headers: headers };
+      if (opts.body !== undefined) {
+        headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(opts.body);
+      }
+      let response;
+      try {
+        response = await fetchImpl(apiUrl(config.apiBase, config.publishableKey, path, opts.query), init);
+      } catch (e) {
+        return { status: 0, body: null };
+      }
+      let body = null;
+      if (response.status !== 204) {
+        try {
+          body = await response.json();
+        } catch (e) {
+          body = null;
+        }
+      }
+      return { status: response.status, body: body };
+    }
+
+    /** The `data` of a successful answer (and `meta` for lists); throws ApiError otherwise. */
+    async function request(method, path, options) {
+      const answer = await raw(method, path, options);
+      if (answer.status < 200 || answer.status >= 300) throw new ApiError(answer.status, answer.body);
+      const body = answer.body || {};
+      return options && options.withMeta ? { data: body.data, meta: body.meta || {} } : body.data;
+    }
+
+    return {
+      raw: raw,
+      get: (path, query, extra) => request("GET", path, Object.assign({ query: query }, extra)),
+      post: (path, body) => request("POST", path, { body: body === undefined ? {} : body }),
+      put: (path, body) => request("PUT", path, { body: body }),
+      del: (path) => request("DELETE", path),
+    };
+  }
+
+  // -- the widget ------------------------------------------------------------------------
+
+  class Storefront {
+    constructor(config, env) {
+      this.config = config;
+      this.win = env.window;
+      this.doc = env.window.document;
+      this.h = makeBuilder(this.doc);
+      this.client = createClient(config);
+      this.mounts = { catalog: [], cart: [], account: [], chat: [] };
+      this.store = null;
+      this.cart = null;
+      this.auth = { authenticated: false, customer: null };
+      this.catalog = { query: { category: "", q: "", page: 1 }, categories: [], list: null };
+      this.countries = null;
+      this.states = {};
+      this.panelView = null;
+      this.chat = { conversation: null, messages: [], timer: null, open: false };
+    }
+
+    // ---- start-up ----
+
+    async start() {
+      for (const node of this.doc.querySelectorAll("[data-shoprocket]")) {
+        const kind = node.getAttribute("data-shoprocket");
+        if (this.mounts[kind]) this.mounts[kind].push(node);
+      }
+      this.buildPanel();
+      this.buildToasts();
+      try {
+        this.store = await this.client.get("");
+      } catch (error) {
+        for (const list of Object.values(this.mounts)) {
+          for (const node of list) node.replaceChildren(this.errorNode(error.message));
+        }
+        return;
+      }
+      this.applyBranding(this.store.branding || {});
+      this.renderCartButtons();
+      this.renderAccountButtons();
+      if (this.store.features && this.store.features.conversations && this.config.chat !== "off") {
+        this.buildChat();
+      }
+      this.win.addEventListener("popstate", () => this.routeCatalog());
+      await Promise.all([this.refreshCart(), this.refreshAuth(), this.startCatalog()]);
+      await this.handleReturnParams();
+    }
+
+    /** ?login_token= (emailed link) and ?order= (after checkout or 3-D Secure). */
+    async handleReturnParams() {
+      const params = new URL(this.win.location.href).searchParams;
+      const loginToken = params.get("login_token");
+      const orderId = params.get("order");
+      if (loginToken) {
+        // Out of the address bar at once: the token is single-use and must not leak on.
+        this.replaceUrl(withoutParams(this.win.location.href, ["login_token"]));
+        await this.verifyLogin(loginToken);
+      } else if (orderId) {
+        this.replaceUrl(withoutParams(this.win.location.href, ["order"]));
+        await this.showConfirmation(orderId);
+      }
+    }
+
+    applyBranding(branding) {
+      const colour = branding.primaryColor;
+      if (typeof colour === "string" && /^#[0-9a-fA-F]{3,8}$/.test(colour)) {
+        // CSSOM, not a style attribute: allowed under a strict Content-Security-Policy.
+        this.doc.documentElement.style.setProperty("--sr-primary", colour);
+      }
+    }
+
+    replaceUrl(href) {
+      if (this.win.history && this.win.history.replaceState) this.win.history.replaceState(null, "", href);
+    }
+
+    // ---- small UI helpers ----
+
+    errorNode(message) {
+      return this.h("p", { class: "sr-notice sr-notice-error", role: "alert", text: message });
+    }
+
+    noticeNode(message, level) {
+      return this.h("p", { class: "sr-notice sr-notice-" + (level || "info"), text: message });
+    }
+
+    buildToasts() {
+      this.toasts = this.h("div", { class: "sr-toasts", role: "status", "aria-live": "polite" });
+      this.doc.body.appendChild(this.toasts);
+    }
+
+    toast(message, level) {
+      const node = this.noticeNode(message, level);
+      this.toasts.appendChild(node);
+      this.win.setTimeout(() => node.remove(), 5000);
+    }
+
+    /** Run `action` with `button` disabled; a failure is shown in `errorBox` (or a toast). */
+    async busy(button, errorBox, action) {
+      if (button) button.disabled = true;
+      if (errorBox) errorBox.replaceChildren();
+      try {
+        return await action();
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (errorBox) errorBox.replaceChildren(this.errorNode(error.message));
+        else this.toast(error.message, "error");
+        return undefined;
+      } finally {
+        if (button) button.disabled = false;
+      }
+    }
+
+    field(label, control, hint) {
+      return this.h("label", { class: "sr-field" },
+        this.h("span", { class: "sr-label", text: label }),
+        control,
+        hint ? this.h("small", { class: "sr-hint", text: hint }) : null);
+    }
+
+    // ---- panel (drawer) ----
+
+    buildPanel() {
+      const h = this.h;
+      this.panelTitle = h("h2", { class: "sr-panel-title", id: "sr-panel-title" });
+      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close",
+        text: "×", onClick: () => this.closePanel() });
+      this.panelBody = h("div", { class: "sr-panel-body" });
+      this.panel = h("aside", { class: "sr-panel", role: "dialog", "aria-modal": "true",
+        "aria-labelledby": "sr-panel-title", hidden: true },
+        h("div", { class: "sr-panel-head" }, this.panelTitle, this.panelClose),
+        this.panelBody);
+      this.overlay = h("div", { class: "sr-overlay", hidden: true, onClick: () => this.closePanel() });
+      this.doc.body.append(this.overlay, this.panel);
+      this.doc.addEventListener("keydown", (event) => {
+        if (event.key === "Escape" && !this.panel.hidden) this.closePanel();
+      });
+    }
+
+    openPanel(view, title, content) {
+      this.panelView = view;
+      this.panelTitle.textContent = title;
+      this.panelBody.replaceChildren(content);
+      const wasHidden = this.panel.hidden;
+      this.panel.hidden = false;
+      this.overlay.hidden = false;
+      if (wasHidden) this.panelClose.focus();
+    }
+
+    closePanel() {
+      this.panel.hidden = true;
+      this.overlay.hidden = true;
+      this.panelView = null;
+    }
+
+    loadingNode() {
+      return this.h("p", { class: "sr-muted", text: "Loading…" });
+    }
+
+    // ---- catalog ----
+
+    async startCatalog() {
+      if (!this.mounts.catalog.length) {
+        const product = new URL(this.win.location.href).searchParams.get("product");
+        if (product) await this.showProduct(product, false);
+        return;
+      }
+      try {
+        this.catalog.categories = flattenCategories(await this.client.get("/categories"));
+      } catch (error) {
+        this.catalog.categories = []; // the grid still works without the filter
+      }
+      await this.routeCatalog();
+    }
+
+    /** Show the product named in ?product=, else the product list. */
+    async routeCatalog() {
+      const product = new URL(this.win.location.href).searchParams.get("product");
+      if (product) await this.showProduct(product, false);
+      else await this.loadProducts();
+    }
+
+    /** Show `content` in the catalog mount (the first one: a page has one catalog). */
+    setCatalog(content) {
+      this.mounts.catalog[0].replaceChildren(content);
+    }
+
+    async loadProducts() {
+      const query = this.catalog.query;
+      this.renderCatalogList({ loading: true });
+      try {
+        this.catalog.list = await this.client.get("/products", {
+          category: query.category, q: query.q, page: query.page, perPage: this.config.perPage,
+        }, { withMeta: true });
+        this.renderCatalogList({});
+      } catch (error) {
+        this.renderCatalogList({ error: error.message });
+      }
+    }
+
+    renderCatalogList(state) {
+      const h = this.h;
+      const query = this.catalog.query;
+      const search = h("input", { type: "search", name: "q", value: query.q, placeholder: "Search products",
+        "aria-label": "Search products" });
+      const category = h("select", { name: "category", "aria-label": "Category" },
+        h("option", { value: "", text: "All categories" }),
+        this.catalog.categories.map((c) => h("option", { value: c.slug, selected: c.slug === query.category,
+          text: "\u2014 ".repeat(c.depth) + c.name })));
+      const toolbar = h("form", { class: "sr-toolbar", role: "search", onSubmit: (event) => {
+        event.preventDefault();
+        Object.assign(query, { q: search.value.trim(), category: category.value, page: 1 });
+        this.loadProducts();
+      } }, category, search, h("button", { type: "submit", class: "sr-button", text: "Search" }));
+      category.addEventListener("change", () => toolbar.requestSubmit());
+
+      let body;
+      if (state.loading) body = this.loadingNode();
+      else if (state.error) body = this.errorNode(state.error);
+      else body = this.productGrid(this.catalog.list);
+      this.setCatalog(h("section", { class: "sr-catalog" }, toolbar, body));
+    }
+
+    productGrid(list) {
+      const h = this.h;
+      const products = list.data || [];
+      if (!products.length) return h("p", { class: "sr-muted", text: "No products found." });
+      const meta = list.meta || {};
+      const page = meta.currentPage || 1;
+      const last = meta.lastPage || 1;
+      const go = (target) => {
+        this.catalog.query.page = target;
+        this.loadProducts();
+      };
+      return h("div", null,
+        h("div", { class: "sr-grid" }, products.map((product) => this.productCard(product))),
+        last > 1 ? h("nav", { class: "sr-pager", "aria-label": "Pages" },
+          h("button", { type: "button", class: "sr-button sr-secondary", text: "Previous",
+            disabled: page <= 1, onClick: () => go(page - 1) }),
+          h("span", { text: "Page " + page + " of " + last }),
+          h("button", { type: "button", class: "sr-button sr-secondary", text: "Next", disabled: page >= last,
+            onClick: () => go(page + 1) })) : null);
+    }
+
+    productImage(media, fallbackAlt, className) {
+      const image = (media || []).find((item) => !item.isVideo);
+      const src = image ? mediaUrl(this.config.mediaBase, image.path) : null;
+      if (!src) return this.h("div", { class: className + " sr-no-image" });
+      const alt = image.alt || fallbackAlt || "";
+      return this.h("img", { class: className, src: src, alt: alt, loading: "lazy" });
+    }
+
+    priceNode(price) {
+      const h = this.h;
+      if (!price) return null;
+      return h("p", { class: "sr-price" },
+        h("span", { text: moneyText(price) }),
+        price.isOnSale && price.originalFormatted
+          ? h("s", { class: "sr-muted", text: price.originalFormatted })
+          : null);
+    }
+
+    productCard(product) {
+      const h = this.h;
+      const open = (event) => {
+        event.preventDefault();
+        this.showProduct(product.slug || product.id, true);
+      };
+      return h("article", { class: "sr-card" },
+        h("a", { href: "?product=" + seg(product.slug || product.id), class: "sr-card-link", onClick: open },
+          this.productImage(product.media, product.name, "sr-card-image"),
+          h("h3", { class: "sr-card-title", text: product.name })),
+        this.priceNode(product.price),
+        product.inStock === false ? h("p", { class: "sr-badge-out", text: "Out of stock" }) : null,
+        product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: "Add to cart",
+          onClick: (event) =>
+            this.busy(event.currentTarget, null, () => this.addToCart(product.id, null, 1)) })
+          : h("button", { type: "button", class: "sr-button sr-secondary", text: "View", onClick: open }));
+    }
+
+    /** The product page, in the catalog mount (or the panel when the page has none). */
+    async showProduct(ref, push) {
+      if (push && this.win.history && this.win.history.pushState) {
+        const url = new URL(this.win.location.href);
+        url.searchParams.set("product", ref);
+        this.win.history.pushState(null, "", url.href);
+      }
+      const show = (node) => {
+        if (this.mounts.catalog.length) this.setCatalog(node);
+        else this.openPanel("product", "Product", node);
+      };
+      show(this.loadingNode());
+      try {
+        show(this.productDetail(await this.client.get("/products/" + seg(ref))));
+      } catch (error) {
+        show(this.h("div", null, this.backLink(), this.errorNode(error.message)));
+      }
+    }
+
+    backLink() {
+      if (!this.mounts.catalog.length) return null;
+      return this.h("button", { type: "button", class: "sr-link", text: "← All products", onClick: () => {
+        if (this.win.history && this.win.history.pushState) {
+          this.win.history.pushState(null, "", withoutParams(this.win.location.href, ["product"]));
+        }
+        this.loadProducts();
+      } });
+    }
+
+    productDetail(product) {
+      const h = this.h;
+      const selection = {};
+      const errors = h("div");
+      const variantInfo = h("p", { class: "sr-muted" });
+      const minQuantity = Math.max(1, product.minOrderQuantity || 1);
+      const quantity = h("input", { type: "number", min: String(minQuantity), value: String(minQuantity),
+        name: "quantity", class: "sr-quantity" });
+      if (product.maxOrderQuantity) quantity.setAttribute("max", String(product.maxOrderQuantity));
+      const addButton = h("button", { type: "submit", class: "sr-button", text: "Add to cart" });
+
+      // Pick a variant: one select per option; the matching variant gives price and stock.
+      const selects = (product.options || []).map((option) => {
+        const select = h("select", { name: option.name, required: true },
+          h("option", { value: "", text: "Choose " + option.name }),
+          (option.values || []).map((value) => h("option", { value: value, text: value })));
+        select.addEventListener("change", () => {
+          selection[option.name] = select.value;
+          update();
+        });
+        return this.field(option.name, select);
+      });
+      const update = () => {
+        if (!(product.options || []).length) {
+          addButton.disabled = product.inStock === false;
+          variantInfo.textContent = product.inStock === false ? "Out of stock" : "";
+          return;
+        }
+        const variant = selectVariant(product, selection);
+        addButton.disabled = !variant || variant.inStock === false;
+        if (!variant) {
+          variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
+        } else {
+          const stock = variant.inStock === false ? " · Out of stock" : "";
+          variantInfo.textContent = moneyText(variant.price) + stock;
+        }
+      };
+      update();
+
+      const form = h("form", { class: "sr-add-form", onSubmit: (event) => {
+        event.preventDefault();
+        const variant = selectVariant(product, selection);
+        const count = parseInt(quantity.value, 10) || minQuantity;
+        this.busy(addButton, errors, () => this.addToCart(product.id, variant ? variant.id : null, count));
+      } }, selects, variantInfo, this.field("Quantity", quantity), addButton, errors);
+
+      const images = (product.media || []).filter((item) => !item.isVideo);
+      const main = this.productImage(images, product.name, "sr-detail-image");
+      const thumbs = images.length > 1 ? h("div", { class: "sr-thumbs" }, images.map((item) =>
+        h("button", { type: "button", class: "sr-thumb", "aria-label": item.alt || product.name,
+          onClick: () => {
+          main.src = mediaUrl(this.config.mediaBase, item.path);
+          main.alt = item.alt || product.name;
+        } }, h("img", { src: mediaUrl(this.config.mediaBase, item.path), alt: "" })))) : null;
+
+      return h("article", { class: "sr-detail" },
+        this.backLink(),
+        h("div", { class: "sr-detail-grid" },
+          h("div", null, main, thumbs),
+          h("div", null,
+            h("h2", { class: "sr-detail-title", text: product.name }),
+            this.priceNode(product.price),
+            product.price && product.price.note
+              ? h("p", { class: "sr-muted", text: product.price.note })
+              : null,
+            product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
+            form,
+            product.description ? h("div", { class: "sr-description", text: product.description }) : null)));
+    }
+
+    // ---- cart ----
+
+    renderCartButtons() {
+      for (const node of this.mounts.cart) {
+        this.cartBadge = this.cartBadge || [];
+        const badge = this.h("span", { class: "sr-count", text: "0" });
+        this.cartBadge.push(badge);
+        node.replaceChildren(this.h("button", { type: "button", class: "sr-button sr-cart-button",
+          onClick: () => this.openCart() }, "Cart ", badge));
+      }
+    }
+
+    setCart(cart) {
+      this.cart = cart;
+      for (const badge of this.cartBadge || []) badge.textContent = String(cartCount(cart));
+      if (this.panelView === "cart") this.panelBody.replaceChildren(this.cartView());
+    }
+
+    async refreshCart() {
+      try {
+        this.setCart(await this.client.get("/cart"));
+      } catch (error) {
+        this.toast(error.message, "error");
+      }
+    }
+
+    async addToCart(productId, variantId, quantity) {
+      const body = { productId: productId, quantity: quantity };
+      if (variantId) body.variantId = variantId;
+      this.setCart(await this.client.post("/cart/items", body));
+      this.openCart();
+      this.toast("Added to your cart.", "success");
+    }
+
+    openCart() {
+      this.openPanel("cart", "Your cart", this.cart ? this.cartView() : this.loadingNode());
+    }
+
+    cartView() {
+      const h = this.h;
+      const cart = this.cart;
+      const errors = h("div");
+      const items = cart.items || [];
+      const messages = (cart.messages || []).map((m) =>
+        this.noticeNode(m.message, m.level === "warning" ? "warning" : "info"));
+      if (!items.length) {
+        return h("div", null, messages, h("p", { class: "sr-muted", text: "Your cart is empty." }));
+      }
+
+      const lines = items.map((item) => {
+        const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
+          class: "sr-quantity", "aria-label": "Quantity of " + item.productName });
+        quantity.addEventListener("change", () => this.busy(quantity, errors, async () => {
+          const count = Math.max(0, parseInt(quantity.value, 10) || 0);
+          this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: count }));
+        }));
+        return h("li", { class: "sr-line" },
+          h("div", { class: "sr-line-main" },
+            h("strong", { text: item.productName }),
+            item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
+            h("span", { class: "sr-muted", text: moneyText(item.price) + " each" })),
+          quantity,
+          h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
+          h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
+            this.busy(event.currentTarget, errors, async () => {
+              this.setCart(await this.client.del("/cart/items/" + seg(item.id)));
+            }) }));
+      });
+
+      return h("div", { class: "sr-cart" }, messages, errors,
+        h("ul", { class: "sr-lines" }, lines),
+        this.discountForm(errors),
+        this.totalsNode(cart.totals, cart.taxInclusive),
+        h("button", { type: "button", class: "sr-button sr-block", text: "Checkout",
+          onClick: () => this.showCheckout() }));
+    }
+
+    discountForm(errors) {
+      const h = this.h;
+      const cart = this.cart;
+      const features = (this.store && this.store.features) || {};
+      if (features.discounts === false) return null;
+      if (cart.discountCode) {
+        return h("div", { class: "sr-discount" },
+          h("span", { text: "Discount code " }), h("strong", { text: cart.discountCode }),
+          h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
+            this.busy(event.currentTarget, errors, async () => {
+              this.setCart(await this.client.del("/cart/discount"));
+            }) }));
+      }
+      const code = h("input", { type: "text", name: "code", placeholder: "Discount code",
+        "aria-label": "Discount code" });
+      const button = h("button", { type: "submit", class: "sr-button sr-secondary", text: "Apply" });
+      return h("form", { class: "sr-discount", onSubmit: (event) => {
+        event.preventDefault();
+        if (!code.value.trim()) return;
+        this.busy(button, errors, async () => {
+          this.setCart(await this.client.post("/cart/discount", { code: code.value.trim() }));
+        });
+      } }, code, button);
+    }
+
+    totalsNode(totals, taxInclusive) {
+      const h = this.h;
+      if (!totals) return null;
+      const row = (label, money, strong) => money ? [h("dt", { text: label }),
+        h("dd", { class: strong ? "sr-strong" : null, text: moneyText(money) })] : null;
+      return h("dl", { class: "sr-totals" },
+        row("Subtotal", totals.subtotal),
+        totals.discount && totals.discount.amount ? row("Discount", totals.discount) : null,
+        row("Shipping", totals.shipping),
+        row(taxInclusive ? "Tax (included)" : "Tax", totals.tax),
+        row("Total", totals.total, true));
+    }
+
+    // ---- checkout ----
+
+    async showCheckout() {
+      this.openPanel("checkout", "Checkout", this.loadingNode());
+      try {
+        const [countries, methods, saved] = await Promise.all([
+          this.countries || this.client.get("/countries"),
+          this.client.get("/payment-methods"),
+          this.client.get("/cart/checkout-data"),
+        ]);
+        this.countries = countries;
+        this.paymentMethods = methods;
+        if (this.panelView === "checkout") this.panelBody.replaceChildren(this.detailsForm(saved || {}));
+      } catch (error) {
+        this.panelBody.replaceChildren(this.errorNode(error.message));
+      }
+    }
+
+    /** Step 1: email and address, saved with PUT /cart/checkout-data. */
+    detailsForm(saved) {
+      const h = this.h;
+      const shipping = this.cart.requiresShipping !== false;
+      // Physical goods: the shipping address. Digital only: a billing address.
+      const addressKey = shipping ? "shippingAddress" : "billingAddress";
+      const address = saved[addressKey] || saved.shippingAddress || {};
+      const customer = this.auth.customer || {};
+      const errors = h("div");
+      const inputs = {};
+      const input = (name, label, value, extra) => {
+        inputs[name] = h("input", Object.assign({ type: "text", name: name, value: value || "",
+          "data-field": addressKey + "." + name }, extra || {}));
+        return this.field(label, inputs[name]);
+      };
+      const email = h("input", { type: "email", name: "email", required: true, "data-field": "email",
+        value: saved.email || customer.email || "", autocomplete: "email" });
+      const country = h("select", { name: "countryCode", required: true,
+        "data-field": addressKey + ".countryCode" },
+        h("option", { value: "", text: "Choose a country" }),
+        (this.countries || []).map((c) => h("option", { value: c.code, text: c.name,
+          selected: c.code === (address.countryCode || (this.cart.visitorCountry || "")) })));
+      const state = h("select", { name: "state", "data-field": addressKey + ".state" });
+      const stateField = this.field("State / region", state);
+      const postcodeField = input("postcode", "Postcode", address.postcode, { autocomplete: "postal-code" });
+      const postcodeLabel = postcodeField.querySelector(".sr-label");
+      const updateCountry = async () => {
+        const info = (this.countries || []).find((c) => c.code === country.value);
+        postcodeLabel.textContent = (info && info.postcodeLabel) || "Postcode";
+        stateField.hidden = !(info && info.requiresState);
+        state.required = !stateField.hidden;
+        if (stateField.hidden) return state.replaceChildren();
+        try {
+          const states = this.states[info.code]
+            || (await this.client.get("/countries/" + seg(info.code) + "/states"));
+          this.states[info.code] = states;
+          state.replaceChildren(h("option", { value: "", text: "Choose" }),
+            ...states.map((s) =>
+              h("option", { value: s.code, text: s.name, selected: s.code === address.state })));
+        } catch (error) {
+          errors.replaceChildren(this.errorNode(error.message));
+        }
+      };
+      country.addEventListener("change", updateCountry);
+      updateCountry();
+
+      const submit = h("button", { type: "submit", class: "sr-button sr-block",
+        text: shipping ? "Continue to shipping" : "Continue to payment" });
+      const form = h("form", { class: "sr-form", novalidate: true, onSubmit: (event) => {
+        event.preventDefault();
+        const values = { countryCode: country.value, state: stateField.hidden ? null : state.value || null };
+        for (const [name, node] of Object.entries(inputs)) values[name] = node.value.trim() || null;
+        const body = { email: email.value.trim() };
+        body[addressKey] = values;
+        if (shipping) body.sameAsShipping = true;
+        this.busy(submit, errors, async () => {
+          clearFieldErrors(form);
+          try {
+            await this.client.put("/cart/checkout-data", body);
+          } catch (error) {
+            if (error instanceof ApiError) showFieldErrors(form, error.fields, this.h);
+            throw error;
+          }
+          await this.refreshCart();
+          this.panelBody.replaceChildren(await this.paymentStep());
+        });
+      } },
+        h("h3", { text: "Contact" }), this.field("Email", email),
+        h("h3", { text: shipping ? "Shipping address" : "Billing address" }),
+        h("div", { class: "sr-row" },
+          input("firstName", "First name", address.firstName || customer.firstName,
+            { autocomplete: "given-name" }),
+          input("lastName", "Last name", address.lastName || customer.lastName,
+            { autocomplete: "family-name" })),
+        input("company", "Company (optional)", address.company),
+        input("line1", "Address", address.line1, { autocomplete: "address-line1" }),
+        input("line2", "Apartment, suite (optional)", address.line2, { autocomplete: "address-line2" }),
+        input("city", "City", address.city, { autocomplete: "address-level2" }),
+        this.field("Country", country), stateField, postcodeField,
+        input("phone", "Phone (optional)", address.phone,
+          { type: "tel", autocomplete: "tel", placeholder: "+447700900123" }),
+        errors, submit);
+      return form;
+    }
+
+    /** Step 2: shipping option (when needed), payment method, place the order. */
+    async paymentStep() {
+      const h = this.h;
+      const errors = h("div");
+      const totals = h("div");
+      const showTotals = () =>
+        totals.replaceChildren(this.totalsNode(this.cart.totals, this.cart.taxInclusive) || "");
+      showTotals();
+
+      let shippingSection = null;
+      if (this.cart.requiresShipping !== false) {
+        let options = [];
+        try {
+          options = await this.client.get("/cart/shipping-options");
+        } catch (error) {
+          errors.replaceChildren(this.errorNode(error.message));
+        }
+        const chosen = this.cart.shippingOption ? this.cart.shippingOption.id : null;
+        shippingSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Shipping" }),
+          options.length
+            ? null
+            : h("p", { class: "sr-muted", text: "No shipping options reach this address." }),
+          options.map((option) => {
+            const radio = h("input", { type: "radio", name: "shippingOption", value: option.id,
+              checked: option.id === chosen });
+            radio.addEventListener("change", () => this.busy(null, errors, async () => {
+              this.setCart(await this.client.post("/cart/shipping-option", { shippingOptionId: option.id }));
+              showTotals();
+            }));
+            // The method's description, else its delivery estimate.
+            const days = option.estimatedMinDays != null && option.estimatedMaxDays != null
+              ? option.estimatedMinDays + "–" + option.estimatedMaxDays + " days" : "";
+            return h("label", { class: "sr-choice" }, radio,
+              h("span", { class: "sr-choice-main" }, h("strong", { text: option.name }),
+                h("span", { class: "sr-muted", text: option.description || days })),
+              h("span", { text: moneyText(option.price) }));
+          }));
+      }
+
+      // Payment methods in the store's order. Card: a Stripe test PaymentMethod id (no Elements).
+      const cardId = h("input", { type: "text", name: "cardPaymentMethod", value: "pm_card_visa",
+        placeholder: "pm_card_visa", autocomplete: "off", spellcheck: "false" });
+      const testCards = h("select", { "aria-label": "Stripe test cards" },
+        TEST_PAYMENT_METHODS.map((card) => h("option", { value: card.id, text: card.label })));
+      testCards.addEventListener("change", () => { cardId.value = testCards.value; });
+      const cardBox = h("div", { class: "sr-card-box", hidden: true },
+        this.field("Card PaymentMethod id", cardId,
+          "Card entry with Stripe Elements is not part of this widget: enter a Stripe PaymentMethod id."),
+        this.field("Test cards", testCards));
+      const methods = this.paymentMethods || [];
+      let method = methods.length ? methods[0].id : null;
+      const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Payment" }),
+        methods.length ? null : h("p", { class: "sr-muted", text: "This store takes no payments online." }),
+        methods.map((m, index) => {
+          const radio = h("input", { type: "radio", name: "paymentMethod", value: m.id,
+            checked: index === 0 });
+          radio.addEventListener("change", () => { method = m.id; cardBox.hidden = m.id !== "card"; });
+          const icon = safeHttpUrl(m.iconUrl);
+          return h("label", { class: "sr-choice" }, radio,
+            icon ? h("img", { src: icon, alt: "", class: "sr-pm-icon" }) : null,
+            h("span", { class: "sr-choice-main", text: m.label }));
+        }),
+        cardBox);
+      cardBox.hidden = method !== "card";
+
+      const submit = h("button", { type: "submit", class: "sr-button sr-block", text: "Place order" });
+      return h("form", { class: "sr-form", onSubmit: (event) => {
+        event.preventDefault();
+        const paymentMethod = method === "card" ? cardId.value.trim() : method;
+        if (!paymentMethod) {
+          const problem = method ? "Enter a card PaymentMethod id." : "Choose a payment method.";
+          errors.replaceChildren(this.errorNode(problem));
+          return;
+        }
+        this.placeOrder(paymentMethod, submit, errors);
+      } },
+        h("button", { type: "button", class: "sr-link", text: "← Edit details",
+          onClick: () => this.showCheckout() }),
+        shippingSection, paymentSection, totals, errors, submit);
+    }
+
+    /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline. */
+    async placeOrder(paymentMethod, button, errors) {
+      button.disabled = true;
+      errors.replaceChildren();
+      const answer = await this.client.raw("POST", "/cart/checkout", {
+        body: { paymentMethod: paymentMethod, returnUrl: returnUrlFor(this.win.location.href) },
+      });
+      const outcome = checkoutOutcome(answer.status, answer.body, this.win.location.href);
+      if (outcome.kind === "action") {
+        this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
+        return;
+      }
+      button.disabled = false;
+      if (outcome.kind === "placed") {
+        await this.refreshCart();
+        await this.showConfirmation(outcome.orderId);
+        return;
+      }
+      // Declined (402) or refused: say why; the cart is still there to try again.
+      const messages = Object.values(outcome.fields || {}).flat().filter((m) => m !== outcome.message);
+      errors.replaceChildren(this.errorNode(outcome.message), ...messages.map((m) => this.errorNode(m)));
+      await this.refreshCart();
+    }
+
+    // ---- order confirmation ----
+
+    async showConfirmation(orderId) {
+      this.openPanel("confirmation", "Your order", this.loadingNode());
+      try {
+        const [status, order] = await Promise.all([
+          this.client.get("/orders/" + seg(orderId) + "/status"),
+          this.client.get("/orders/" + seg(orderId)),
+        ]);
+        const statusLine = this.h("p", { class: "sr-status" });
+        const heading = this.h("h3");
+        const retry = this.h("button", { type: "button", class: "sr-button sr-secondary sr-block",
+          text: "Back to the shop", hidden: true, onClick: () => this.closePanel() });
+        const show = (paymentStatus) => {
+          const failed = paymentStatus === "failed" || paymentStatus === "canceled";
+          heading.textContent = failed ? "The payment did not go through" : "Thank you for your order";
+          statusLine.textContent = paymentStatusText(paymentStatus);
+          statusLine.className = "sr-status" + (failed ? " sr-status-failed" : "");
+          retry.hidden = !failed;
+        };
+        show(status.paymentStatus);
+        this.panelBody.replaceChildren(this.h("div", { class: "sr-confirmation" }, heading, statusLine,
+          this.orderNode(order), retry));
+        this.pollStatus(orderId, status.paymentStatus, show);
+      } catch (error) {
+        this.panelBody.replaceChildren(this.errorNode(error.message));
+      }
+    }
+
+    /** Re-read the payment status while it can still change on its own (3-D Secure). */
+    pollStatus(orderId, current, onChange) {
+      if (isPaymentSettled(current) || current === "pending") return;
+      let attempts = 0;
+      const tick = async () => {
+        if (this.panelView !== "confirmation" || attempts++ >= STATUS_POLL_ATTEMPTS) return;
+        try {
+          const status = await this.client.get("/orders/" + seg(orderId) + "/status");
+          onChange(status.paymentStatus);
+          if (isPaymentSettled(status.paymentStatus)) return;
+        } catch (error) {
+          return;
+        }
+        this.win.setTimeout(tick, STATUS_POLL_MS);
+      };
+      this.win.setTimeout(tick, STATUS_POLL_MS);
+    }
+
+    /** An order (public or account view): number, lines, total, shipping address. */
+    orderNode(order) {
+      const h = this.h;
+      const lines = addressLines(order.shippingAddress);
+      return h("div", { class: "sr-order" },
+        h("p", null, "Order ", h("strong", { text: order.orderNumber ? "#" + order.orderNumber : order.id })),
+        h("ul", { class: "sr-lines" }, (order.items || []).map((item) => h("li", { class: "sr-line" },
+          h("span", { class: "sr-line-main" }, h("span", { text: item.productName }),
+            item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null),
+          h("span", { text: "× " + item.quantity }),
+          h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
+        this.totalsNode(order.totals),
+        lines.length ? h("div", null, h("h4", { text: "Shipping to" }),
+          h("address", null, lines.map((line) => h("div", { text: line })))) : null);
+    }
+
+    // ---- account (passwordless login) ----
+
+    renderAccountButtons() {
+      this.accountButtons = this.mounts.account.map((node) => {
+        const button = this.h("button", { type: "button", class: "sr-button sr-secondary", text: "Sign in",
+          onClick: () => this.showAccount() });
+        node.replaceChildren(button);
+        return button;
+      });
+    }
+
+    setAuth(auth) {
+      const authenticated = !!(auth && auth.authenticated);
+      this.auth = { authenticated: authenticated, customer: (auth && auth.customer) || null };
+      for (const button of this.accountButtons || []) {
+        button.textContent = authenticated ? "Account" : "Sign in";
+      }
+    }
+
+    async refreshAuth() {
+      try {
+        this.setAuth(await this.client.get("/cart/auth-status"));
+      } catch (error) {
+        this.setAuth(null);
+      }
+    }
+
+    async verifyLogin(token) {
+      try {
+        await this.client.post("/cart/verify-auth", { token: token });
+      } catch (error) {
+        await this.showAccount(error.message);
+        return;
+      }
+      await Promise.all([this.refreshAuth(), this.refreshCart()]);
+      await this.showAccount();
+    }
+
+    async showAccount(problem) {
+      this.openPanel("account", this.auth.authenticated ? "Your account" : "Sign in", this.loadingNode());
+      const content = this.auth.authenticated ? await this.accountView() : this.loginForm();
+      if (this.panelView === "account") {
+        this.panelBody.replaceChildren(problem ? this.errorNode(problem) : "", content);
+      }
+    }
+
+    loginForm() {
+      const h = this.h;
+      const errors = h("div");
+      const email = h("input", { type: "email", name: "email", required: true, autocomplete: "email" });
+      const submit = h("button", { type: "submit", class: "sr-button sr-block",
+        text: "Email me a sign-in link" });
+      const form = h("form", { class: "sr-form", onSubmit: (event) => {
+        event.preventDefault();
+        const address = email.value.trim();
+        this.busy(submit, errors, async () => {
+          const check = await this.client.post("/cart/check-customer", { email: address });
+          if (!check.canSendAuthLink) {
+            errors.replaceChildren(this.noticeNode("There is no account for this email in this shop yet. " +
+              "One is created when you place an order.", "warning"));
+            return;
+          }
+          const sent = await this.client.post("/cart/send-auth", { email: address });
+          const minutes = Math.round((sent.expiresIn || 900) / 60);
+          form.replaceChildren(this.noticeNode("Check your inbox: we sent a sign-in link to " + address +
+            ". It works once, for " + minutes + " minutes.", "success"));
+        });
+      } },
+        h("p", { class: "sr-muted", text: "No password needed: we email you a link that signs you in." }),
+        this.field("Email", email), errors, submit);
+      return form;
+    }
+
+    async accountView() {
+      const h = this.h;
+      let profile;
+      let orders;
+      try {
+        [profile, orders] = await Promise.all([
+          this.client.get("/account/profile"),
+          this.client.get("/account/orders", { perPage: 20 }, { withMeta: true }),
+        ]);
+      } catch (error) {
+        if (error.status === 401) {
+          this.setAuth(null);
+          return this.loginForm();
+        }
+        return this.errorNode(error.message);
+      }
+      const errors = h("div");
+      const detail = h("div");
+      const name = [profile.firstName, profile.lastName].filter(Boolean).join(" ");
+      const address = addressLines(profile.defaultAddress);
+      const rows = (orders.data || []).map((order) => h("li", { class: "sr-line" },
+        h("button", { type: "button", class: "sr-link",
+          text: order.orderNumber ? "#" + order.orderNumber : order.id,
+          onClick: (event) => this.busy(event.currentTarget, errors, async () => {
+            detail.replaceChildren(this.orderNode(await this.client.get("/account/orders/" + seg(order.id))));
+          }) }),
+        h("span", { class: "sr-muted", text: String(order.createdAt || "").slice(0, 10) }),
+        h("span", { text: paymentStatusText(order.paymentStatus) }),
+        h("span", { class: "sr-line-total", text: moneyText(order.totals && order.totals.total) })));
+      return h("div", { class: "sr-account" },
+        h("dl", { class: "sr-profile" },
+          name ? [h("dt", { text: "Name" }), h("dd", { text: name })] : null,
+          h("dt", { text: "Email" }), h("dd", { text: profile.email }),
+          profile.phone ? [h("dt", { text: "Phone" }), h("dd", { text: profile.phone })] : null,
+          address.length
+            ? [h("dt", { text: "Address" }), h("dd", null, address.map((l) => h("div", { text: l })))]
+            : null),
+        h("h3", { text: "Your orders" }),
+        rows.length
+          ? h("ul", { class: "sr-lines" }, rows)
+          : h("p", { class: "sr-muted", text: "No orders yet." }),
+        detail, errors,
+        h("button", { type: "button", class: "sr-button sr-secondary sr-block", text: "Sign out",
+          onClick: (event) => this.busy(event.currentTarget, errors, async () => {
+            await this.client.post("/account/logout");
+            this.setAuth(null);
+            await this.refreshCart();
+            this.showAccount();
+          }) }));
+    }
+
+    // ---- chat ----
+
+    buildChat() {
+      const h = this.h;
+      this.chatList = h("ol", { class: "sr-chat-messages", "aria-live": "polite" });
+      this.chatErrors = h("div");
+      const text = h("textarea", { name: "body", rows: "2", maxlength: "4000", placeholder: "Write a message",
+        "aria-label": "Message" });
+      const send = h("button", { type: "submit", class: "sr-button", text: "Send" });
+      const form = h("form", { class: "sr-chat-form", onSubmit: (event) => {
+        event.preventDefault();
+        const body = text.value.trim();
+        if (!body) return;
+        this.busy(send, this.chatErrors, async () => {
+          await this.sendChatMessage(body);
+          text.value = "";
+        });
+      } }, text, send);
+      this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": "Chat with the shop" },
+        h("div", { class: "sr-panel-head" }, h("strong", { text: "Message " + this.store.name }),
+          h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close chat", text: "×",
+            onClick: () => this.toggleChat(false) })),
+        this.chatList, this.chatErrors, form);
+      const bubble = h("button", { type: "button", class: "sr-chat-bubble",
+        "aria-label": "Chat with the shop", text: "Chat",
+        onClick: () => this.toggleChat(this.chatBox.hidden) });
+      this.doc.body.append(this.chatBox, bubble);
+    }
+
+    async toggleChat(open) {
+      this.chatBox.hidden = !open;
+      this.chat.open = open;
+      this.win.clearTimeout(this.chat.timer);
+      if (!open) return;
+      if (!this.chat.conversation) {
+        try {
+          this.chat.conversation = await this.client.get("/conversations/current");
+        } catch (error) {
+          if (error.status !== 404) this.chatErrors.replaceChildren(this.errorNode(error.message));
+        }
+      }
+      await this.pollChat();
+    }
+
+    /** Fetch messages after the last one shown; repeat while the chat is open. */
+    async pollChat() {
+      const conversation = this.chat.conversation;
+      if (!this.chat.open) return;
+      if (conversation) {
+        const last = this.chat.messages[this.chat.messages.length - 1];
+        try {
+          const fresh = await this.client.get("/conversations/" + seg(conversation.id) + "/messages",
+            { after: last ? last.id : null });
+          this.addChatMessages(fresh);
+        } catch (error) {
+          this.chatErrors.replaceChildren(this.errorNode(error.message));
+        }
+      } else if (!this.chat.messages.length) {
+        this.chatList.replaceChildren(
+          this.h("li", { class: "sr-muted", text: "Ask us anything: we usually reply within a day." }));
+      }
+      this.win.clearTimeout(this.chat.timer);
+      this.chat.timer = this.win.setTimeout(() => this.pollChat(), CHAT_POLL_MS);
+    }
+
+    addChatMessages(messages) {
+      const known = new Set(this.chat.messages.map((m) => m.id));
+      const fresh = (messages || []).filter((m) => !known.has(m.id));
+      if (!fresh.length) return;
+      if (!this.chat.messages.length) this.chatList.replaceChildren();
+      this.chat.messages.push(...fresh);
+      for (const message of fresh) {
+        const side = message.sender === "seller" ? "seller" : "visitor";
+        this.chatList.appendChild(this.h("li", { class: "sr-chat-message sr-chat-" + side },
+          this.h("span", { text: message.body })));
+      }
+      this.chatList.scrollTop = this.chatList.scrollHeight;
+    }
+
+    async sendChatMessage(body) {
+      if (!this.chat.conversation) {
+        this.chat.conversation = await this.client.post("/conversations", { initialMessage: body });
+        await this.pollChat();
+        return;
+      }
+      const path = "/conversations/" + seg(this.chat.conversation.id) + "/messages";
+      this.addChatMessages([await this.client.post(path, { body: body })]);
+    }
+  }
+
+  // -- field errors on forms -------------------------------------------------------------
+
+  function clearFieldErrors(form) {
+    for (const node of form.querySelectorAll(".sr-field-error")) node.remove();
+    for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  }
+
+  /** Put each field message under the control whose data-field names it. */
+  function showFieldErrors(form, fields, h) {
+    for (const [name, messages] of Object.entries(fields || {})) {
+      const control = Array.from(form.querySelectorAll("[data-field]"))
+        .find((node) => node.getAttribute("data-field") === name);
+      if (!control) continue;
+      control.setAttribute("aria-invalid", "true");
+      control.parentNode.appendChild(h("small", { class: "sr-field-error", text: messages.join(" ") }));
+    }
+  }
+
+  // -- start-up --------------------------------------------------------------------------
+
+  const started = {};
+
+  /** Start the widget: `Shoprocket.init({publishableKey, apiBase, ...})`. */
+  function init(options) {
+    const win = root;
+    const opts = options || {};
+    if (!opts.publishableKey || !/^pk_(test|live)_/.test(opts.publishableKey)) {
+      throw new Error(
+        "Shoprocket: data-publishable-key must be a publishable key (pk_test_... or pk_live_...).");
+    }
+    if (started[opts.publishableKey]) return started[opts.publishableKey];
+    const apiBase = String(opts.apiBase || win.location.origin).replace(/\/+$/, "");
+    let storage = null;
+    try {
+      storage = win.localStorage;
+    } catch (e) {
+      storage = null;
+    }
+    const config = {
+      publishableKey: opts.publishableKey,
+      apiBase: apiBase,
+      mediaBase: opts.mediaBase || apiBase + "/media/",
+      perPage: Math.min(100, Math.max(1, parseInt(opts.perPage, 10) || 12)),
+      chat: opts.chat || "on",
+      cartToken: loadCartToken(storage, opts.publishableKey, win.crypto),
+      fetch: opts.fetch || win.fetch.bind(win),
+    };
+    const widget = new Storefront(config, { window: win });
+    started[opts.publishableKey] = widget;
+    // `widget.ready` settles once the store, cart and catalogue have loaded.
+    widget.ready = new Promise((resolve) => {
+      const run = () => resolve(widget.start().catch((error) => win.console && win.console.error(error)));
+      if (win.document.readyState === "loading") win.document.addEventListener("DOMContentLoaded", run);
+      else run();
+    });
+    return widget;
+  }
+
+  /** Start from the <script> tag's data-* attributes (when it has data-publishable-key). */
+  function autoInit(script) {
+    if (!script || !script.getAttribute("data-publishable-key")) return null;
+    const src = script.src ? new URL(script.src, root.location.href) : null;
+    const stylesheet = script.getAttribute("data-stylesheet");
+    if (stylesheet !== "none" && src) {
+      const link = root.document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = stylesheet || new URL("shoprocket.css", src).href;
+      root.document.head.appendChild(link);
+    }
+    return init({
+      publishableKey: script.getAttribute("data-publishable-key"),
+      apiBase: script.getAttribute("data-api-base") || (src ? src.origin : null),
+      mediaBase: script.getAttribute("data-media-base"),
+      perPage: script.getAttribute("data-per-page"),
+      chat: script.getAttribute("data-chat"),
+    });
+  }
+
+  return {
+    init: init,
+    autoInit: autoInit,
+    ApiError: ApiError,
+    TEST_PAYMENT_METHODS: TEST_PAYMENT_METHODS,
+    helpers: {
+      generateToken, isValidCartToken, cartTokenKey, loadCartToken, apiUrl, seg, errorMessage,
+      fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
+      selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, addressLines, cartCount,
+      makeBuilder, createClient,
+    },
+  };
+});
