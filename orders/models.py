@@ -251,6 +251,51 @@ class OfflineRefund(BaseModel):
         ordering = ["created_at"]
 
 
+class PaymentAttempt(BaseModel):
+    """One try at paying for a checkout (``orders.checkout``).
+
+    ``number`` gives the gateway idempotency key (``payment_idempotency_key(order=, attempt=)``):
+    a retry after a decline takes the next number, so the gateway does not replay the decline;
+    a retry after a gateway error with the same payment method and amount reuses the number,
+    so a payment the gateway did take is found again instead of charged twice. Declined
+    attempts stay recorded, so a late webhook for their payment is recognised as stale.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Sent to the gateway"
+        SUCCEEDED = "succeeded", "Succeeded"
+        REQUIRES_ACTION = "requires_action", "Requires action"
+        PROCESSING = "processing", "Processing"
+        DECLINED = "declined", "Declined"
+        REFUSED = "refused", "Refused by the gateway"
+        ERROR = "error", "Gateway error (outcome unknown)"
+
+    id = PrefixedIdField("payatt")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payment_attempts")
+    number = models.PositiveIntegerField()
+    gateway = models.CharField(max_length=32)
+    payment_method = models.CharField(max_length=100, help_text="What the gateway charged.")
+    idempotency_key = models.CharField(max_length=255)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING)
+    intent_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    decline_code = models.CharField(max_length=64, blank=True, default="")
+    message = models.CharField(max_length=500, blank=True, default="")
+
+    store_lookup = "order__store"
+
+    class Meta:
+        ordering = ["order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="uniq_payment_attempt_number")
+        ]
+
+    def __str__(self):
+        return f"Attempt {self.number} of {self.order_id} ({self.status})"
+
+
 class StripeEvent(models.Model):
     """A Stripe webhook event already processed: a replayed event id changes nothing."""
 

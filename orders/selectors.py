@@ -52,13 +52,19 @@ def order_get_for_customer(*, store, mode: str, customer, order_id: str) -> Orde
 
 def order_get_by_payment_intent(*, intent_id: str, order_id: str | None = None) -> Order | None:
     """The placed order paying with ``intent_id`` (any store: gateway ids are global), or the
-    order ``order_id`` (the intent's metadata) when it has no intent recorded yet."""
+    order ``order_id`` (the intent's metadata) when it has no intent recorded yet, unless
+    ``intent_id`` is one of its earlier checkout attempts (a declined card's late event must
+    not touch the attempt in flight)."""
     if not intent_id:
         return None
     orders = Order.objects.filter(type=Order.Type.ORDER).select_related("store")
     order = orders.filter(payment_intent_id=intent_id).first()
     if order is None and order_id:
-        order = orders.filter(pk=order_id, payment_intent_id="").first()
+        order = (
+            orders.filter(pk=order_id, payment_intent_id="")
+            .exclude(payment_attempts__intent_id=intent_id)
+            .first()
+        )
     return order
 
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
 from . import views
-from .api import private, public
+from .api import checkout, private, public
 
 public_urlpatterns = [
+    path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
     path("orders/<str:order>", public.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<str:order>/status", public.OrderStatusApi.as_view(), name="order-status"),
     path("account/orders", public.AccountOrderListApi.as_view(), name="account-orders"),

@@ -149,3 +149,97 @@ def stripe_double(settings):
     settings.STRIPE_API_BASE = double.url
     yield double
     double.stop()
+
+
+# -- checkout (orders/tests/test_checkout*.py) --------------------------------------------
+
+CHECKOUT_ADDRESS = {
+    "firstName": "Sam",
+    "lastName": "Buyer",
+    "line1": "221B Baker Street",
+    "city": "London",
+    "postcode": "NW1 6XE",
+    "countryCode": "GB",
+}
+
+
+class Shopper:
+    """A visitor driving checkout over HTTP: ``shopper.ready(product, method=...)`` adds the
+    item, saves the email and address and picks the shipping option; ``shopper.checkout()``
+    posts ``/cart/checkout``."""
+
+    def __init__(self, client, token: str = "checkout-visitor"):
+        self.client = client
+        self.token = token
+
+    def add(self, product, quantity: int = 1, variant_id: str | None = None):
+        body = {"productId": product.pk, "quantity": quantity}
+        if variant_id:
+            body["variantId"] = variant_id
+        response = self.client.post("/cart/items", body, cart=self.token)
+        assert response.status_code == 200, response.json()
+        return response
+
+    def save(self, **body):
+        response = self.client.put("/cart/checkout-data", body, cart=self.token)
+        assert response.status_code == 200, response.json()
+        return response
+
+    def ship(self, method):
+        response = self.client.post(
+            "/cart/shipping-option", {"shippingOptionId": method.pk}, cart=self.token
+        )
+        assert response.status_code == 200, response.json()
+        return response
+
+    def discount(self, code: str):
+        response = self.client.post("/cart/discount", {"code": code}, cart=self.token)
+        assert response.status_code == 200, response.json()
+        return response
+
+    def ready(self, product=None, quantity: int = 1, *, method=None, email="sam@example.com"):
+        if product is not None:
+            self.add(product, quantity)
+        self.save(email=email, shippingAddress=dict(CHECKOUT_ADDRESS), sameAsShipping=True)
+        if method is not None:
+            self.ship(method)
+        return self
+
+    def checkout(self, payment_method="pm_card_visa", *, idempotency_key=None, **body):
+        payload = {"paymentMethod": payment_method, **body}
+        if payment_method is None:
+            payload.pop("paymentMethod")
+        return self.client.post(
+            "/cart/checkout", payload, cart=self.token, idempotency_key=idempotency_key
+        )
+
+    def cart(self) -> dict:
+        response = self.client.get("/cart", cart=self.token)
+        assert response.status_code == 200
+        return response.json()["data"]
+
+
+@pytest.fixture
+def shopper(public):
+    return Shopper(public)
+
+
+@pytest.fixture
+def checkout_shop(shop):
+    """``shop`` with 20% GB VAT (not on shipping), Royal Mail Tracked 48 (£3.95, GB) and a
+    £24.00 candle with 10 in stock; returns a namespace of them."""
+    from types import SimpleNamespace
+
+    from carts.tests.factories import make_product, make_shipping_method, make_tax_rate
+
+    shop.store.notification_email = "orders@acme.example"
+    shop.store.save(update_fields=["notification_email"])
+    return SimpleNamespace(
+        store=shop.store,
+        keys=shop,
+        vat=make_tax_rate(shop.store, country_code="GB", rate="0.2"),
+        method=make_shipping_method(shop.store, countries=["GB"]),
+        candle=make_product(
+            shop.store, name="Hand-poured candle", slug="hand-poured-candle", price=2400, stock=10
+        ),
+    )

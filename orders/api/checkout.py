@@ -1,0 +1,116 @@
+"""``POST /cart/checkout``: turn the visitor's cart into an order and pay for it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from core.api.fields import StrictBooleanField, StrictCharField
+from core.api.schema import envelope
+from core.api.views import PublicApi
+
+from .. import checkout
+
+
+class CheckoutInput(serializers.Serializer):
+    payment_method = StrictCharField(
+        max_length=100,
+        help_text=(
+            "A Stripe PaymentMethod id (pm_...) collected with Stripe Elements, or one of the "
+            "store's alternative methods (bank_transfer; apple_pay / google_pay without Stripe)."
+        ),
+    )
+    return_url = StrictCharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text="An http(s) URL the shopper returns to (3-D Secure, confirmation page); "
+        "?order=<id> is added.",
+    )
+    marketing_opt_in = StrictBooleanField(
+        required=False, help_text="The shopper opts in to marketing email."
+    )
+    terms_accepted = StrictBooleanField(
+        required=False, help_text="The shopper accepted the store's terms (kept on the order)."
+    )
+
+    class Meta:
+        ref_name = "CheckoutInput"
+
+    def validate_return_url(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        url = serializers.URLField()
+        url.run_validators(value)
+        if urlsplit(value).scheme.lower() not in ("http", "https"):
+            raise serializers.ValidationError("Enter an http or https URL.")
+        return value
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    """The reference's two examples: a completed payment (``orderNumber``, ``redirectUrl``)
+    and one waiting for the shopper (``requiresAction``, ``nextActionUrl``, no number yet)."""
+
+    order_id = serializers.CharField()
+    order_number = serializers.CharField(
+        allow_null=True, required=False, help_text="Absent while requiresAction is true."
+    )
+    status = serializers.CharField(help_text="paid | pending")
+    payment_status = serializers.CharField(
+        help_text="succeeded | requires_action | processing | pending (bank transfer)"
+    )
+    requires_action = serializers.BooleanField()
+    next_action_url = serializers.CharField(allow_null=True)
+    redirect_url = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="returnUrl with ?order=<id>, or null without returnUrl. Absent while "
+        "requiresAction is true.",
+    )
+
+    class Meta:
+        ref_name = "CheckoutResult"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.requires_action:
+            data.pop("order_number")
+            data.pop("redirect_url")
+        return data
+
+
+class CartCheckoutApi(PublicApi):
+    """Check out the cart: reserve stock, place the order and charge the payment method.
+
+    422 names what is missing (``items``, ``email``, ``shippingAddress``,
+    ``shippingOption``, an unavailable line ``items[i]``, ``paymentMethod``); 409 names a
+    line short of stock; 402 is a declined card (the cart is kept for another try); 502 the
+    payment provider could not be reached (the cart is kept; retrying is safe).
+    """
+
+    uses_cart_token = True
+    rate_limits = {"POST": "30/m"}
+    idempotent_methods = frozenset({"POST"})
+    error_statuses = (402, 409, 502)
+
+    @extend_schema(
+        operation_id="cart_checkout",
+        request=CheckoutInput,
+        responses=envelope(CheckoutResultSerializer),
+    )
+    def post(self, request, **kwargs):
+        data = self.validate(CheckoutInput)
+        result = checkout.cart_checkout(
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            payment_method=data["payment_method"],
+            return_url=data.get("return_url", ""),
+            marketing_opt_in=data.get("marketing_opt_in"),
+            terms_accepted=data.get("terms_accepted"),
+            locale=self.locale,
+        )
+        return self.respond(self.serialize(CheckoutResultSerializer, result))

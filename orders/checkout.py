@@ -1,0 +1,665 @@
+"""Checkout: ``POST /cart/checkout`` turns the visitor's cart into an order and pays for it.
+
+Three steps, so that no row lock is held while the payment provider is called:
+
+1. **Place** (one transaction): lock the cart, correct and re-price it from the catalog
+   (``carts.services.cart_price``: a cart that changed under the shopper is refused with the
+   change, which is kept, as ``GET /cart`` would), check the preconditions, reserve the stock
+   (``catalog.services.stock_reserve``: every line or none), create or link the customer,
+   redeem the discount (``carts.services.discount_redeem``), snapshot prices, tax lines and the
+   shipping choice onto the row (``carts.services.cart_snapshot``) and turn the row into a
+   pending order (``type="order"``, ``placed_at``, payment method and gateway). The try is a
+   :class:`~orders.models.PaymentAttempt`. Commit.
+2. **Pay** (no transaction): ``gateway.payment_create`` with the order's total and currency and
+   ``payment_idempotency_key(order=, attempt=)``.
+3. **Record** (one transaction): ``orders.services.order_payment_record`` with the result, then
+   - succeeded / requires_action / processing: the order is placed for good: its shipping
+     address is saved to the customer, ``order.created`` is recorded, and a paid order gets its
+     number (``order_mark_paid`` records ``order.paid`` and queues the emails);
+   - declined: ``order_payment_record`` has released the stock and the discount use; the row
+     goes back to being the visitor's cart (same id, lines, checkout data and discount code)
+     and the answer is a 402. The gateway failing (502) or refusing the request (422) ends
+     the same way.
+
+Bank transfers, and orders with nothing to pay, need no gateway call: they are placed, and
+numbered, in step 1.
+
+Locks are always taken in this order: the cart/order row, variant rows (in id order), the
+customer row, the discount row, the order-number counter. No flow here takes them in another
+order, so concurrent checkouts cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from carts import services as cart_services
+from carts.services import PricedCart
+from catalog import services as catalog_services
+from catalog.services import StockLine
+from core.exceptions import Conflict, DomainError, NotFound, PaymentRequired, Unprocessable
+from core.models import PAYMENT_METHODS
+from customers import services as customer_services
+from customers.models import Customer
+
+from . import operations, services
+from .gateways import (
+    TEST_PAYMENT_METHODS,
+    OfflineGateway,
+    PaymentGateway,
+    PaymentGatewayError,
+    PaymentResult,
+    get_gateway,
+    payment_idempotency_key,
+    url_with_params,
+)
+from .models import Order, OrderItem, PaymentAttempt
+
+logger = logging.getLogger(__name__)
+
+BANK_TRANSFER = "bank_transfer"
+WALLETS = ("apple_pay", "google_pay")
+#: ``payment_gateway`` of orders paid outside any gateway (bank transfers).
+MANUAL_GATEWAY = "manual"
+#: What a wallet payment is charged as with the offline gateway (Stripe's test mode).
+WALLET_TEST_PAYMENT_METHOD = "pm_card_visa"
+_PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,97}$")
+
+EMPTY_CART = "Your cart is empty: add an item first."
+
+#: Cart corrections (``PricedCart.messages`` codes) that refuse a checkout.
+_STOCK_CORRECTIONS = ("out_of_stock", "stock_limited")
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentChoice:
+    """The ``paymentMethod`` of a checkout, resolved against the store and the gateway."""
+
+    method: str  # as sent, kept on the order: pm_..., bank_transfer, apple_pay
+    charge_with: str | None = None  # the PaymentMethod id the gateway charges
+    gateway: PaymentGateway | None = None  # None: no gateway call (bank transfer)
+
+    @property
+    def is_bank_transfer(self) -> bool:
+        return self.method == BANK_TRANSFER
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """What ``POST /cart/checkout`` answers (the reference's two examples)."""
+
+    order: Order
+    payment_status: str  # succeeded | requires_action | processing | pending
+    next_action_url: str | None = None
+    return_url: str = ""
+
+    @property
+    def order_id(self) -> str:
+        return self.order.id
+
+    @property
+    def order_number(self) -> str | None:
+        return str(self.order.order_number) if self.order.order_number else None
+
+    @property
+    def status(self) -> str:
+        """``paid`` once the payment succeeded, else ``pending``."""
+        return "paid" if self.order.payment_status == Order.PaymentStatus.PAID else "pending"
+
+    @property
+    def requires_action(self) -> bool:
+        return self.payment_status == "requires_action"
+
+    @property
+    def redirect_url(self) -> str | None:
+        if not self.return_url:
+            return None
+        return url_with_params(self.return_url, order=self.order.id)
+
+
+# -- the payment method -------------------------------------------------------------------
+
+
+def _refuse(message: str, *, code: str = "payment_method_not_accepted") -> Unprocessable:
+    return Unprocessable(message, code=code, fields={"paymentMethod": [message]})
+
+
+def payment_method_resolve(*, store, mode: str, payment_method: str) -> PaymentChoice:
+    """Check ``paymentMethod`` against the store's ``payment_methods`` and the gateway.
+
+    - ``pm_...``: a Stripe PaymentMethod id (cards and wallets), when the store accepts
+      ``card``, ``apple_pay`` or ``google_pay``. With the offline gateway only Stripe's test
+      ids exist.
+    - ``bank_transfer``: when the store accepts it; no gateway call.
+    - ``apple_pay`` / ``google_pay``: with Stripe, the wallet gives a ``pm_...`` id to send
+      instead (a 422 says so); with the offline gateway, a wallet the store accepts pays like
+      a successful test card.
+
+    Anything else is a 422 naming ``paymentMethod``.
+    """
+    value = payment_method.strip()
+    enabled = list(store.payment_methods or [])
+    if value == BANK_TRANSFER:
+        if value not in enabled:
+            raise _refuse("This store does not accept bank transfers.")
+        return PaymentChoice(method=value)
+    if value in WALLETS:
+        label = PAYMENT_METHODS[value]
+        if value not in enabled:
+            raise _refuse(f"This store does not accept {label}.")
+        gateway = get_gateway(mode=mode)
+        if not isinstance(gateway, OfflineGateway):
+            raise _refuse(
+                f"Send the PaymentMethod id (pm_...) that {label} returns through Stripe, "
+                f"not \"{value}\".",
+                code="invalid_payment_method",
+            )
+        return PaymentChoice(
+            method=value, charge_with=WALLET_TEST_PAYMENT_METHOD, gateway=gateway
+        )
+    if value.startswith("pm_"):
+        if not any(method in enabled for method in ("card", *WALLETS)):
+            raise _refuse("This store does not accept card payments.")
+        if not _PAYMENT_METHOD_ID.match(value):
+            raise _refuse(
+                f"'{value[:100]}' is not a PaymentMethod id.", code="invalid_payment_method"
+            )
+        gateway = get_gateway(mode=mode)
+        if isinstance(gateway, OfflineGateway) and value not in TEST_PAYMENT_METHODS:
+            raise _refuse(
+                f"Unknown payment method '{value}'. Without STRIPE_SECRET_KEY, use one of "
+                f"Stripe's test payment methods: {', '.join(TEST_PAYMENT_METHODS)}.",
+                code="invalid_payment_method",
+            )
+        return PaymentChoice(method=value, charge_with=value, gateway=gateway)
+    alternatives = [m for m in enabled if m != "card"]
+    accepted = ", ".join(["a Stripe PaymentMethod id (pm_...)", *alternatives])
+    raise _refuse(
+        f"Unknown payment method '{value[:100]}'. This store accepts {accepted}.",
+        code="invalid_payment_method",
+    )
+
+
+# -- step 1: place ------------------------------------------------------------------------
+
+
+def _line_label(line) -> str:
+    variant = line.variant_name
+    return f"{line.product.name} ({variant})" if variant else line.product.name
+
+
+def _item_field(item_ids: list[str], item_id: str | None, suffix: str = "") -> str:
+    if item_id in item_ids:
+        return f"items[{item_ids.index(item_id)}]{suffix}"
+    return "items"
+
+
+def _fields_add(fields: dict[str, list[str]], name: str, message: str) -> None:
+    fields.setdefault(name, []).append(message)
+
+
+def _corrections_problem(priced: PricedCart, item_ids: list[str]) -> DomainError | None:
+    """The corrections ``cart_price`` just made (a line gone, out of stock or capped, a
+    discount or shipping option dropped) as a refusal: the shopper must see the cart before
+    paying for it. Stock problems are a 409, the others a 422."""
+    if not priced.messages:
+        return None
+    fields: dict[str, list[str]] = {}
+    for message in priced.messages:
+        if message.code in (*_STOCK_CORRECTIONS, "quantity_limited"):
+            name = _item_field(item_ids, message.item_id, ".quantity")
+        elif message.code == "item_unavailable":
+            name = _item_field(item_ids, message.item_id)
+        elif message.code == "discount_removed":
+            name = "discountCode"
+        elif message.code == "shipping_option_removed":
+            name = "shippingOption"
+        else:
+            name = "cart"
+        _fields_add(fields, name, message.message)
+    stock = [m for m in priced.messages if m.code in _STOCK_CORRECTIONS]
+    if stock:
+        return Conflict(stock[0].message, code="out_of_stock", fields=fields)
+    first = priced.messages[0]
+    return Unprocessable(first.message, code=first.code, fields=fields)
+
+
+def _preconditions_problem(priced: PricedCart) -> Unprocessable | None:
+    """Everything a checkout needs, each missing one named: items, email, and for carts that
+    need shipping a shipping address and a shipping option."""
+    cart = priced.cart
+    missing: list[tuple[str, str, str]] = []
+    if not priced.lines:
+        missing.append(("items", "cart_empty", EMPTY_CART))
+    if not cart.email and priced.customer is None:
+        missing.append(("email", "email_required", "Save an email address first."))
+    if priced.result.requires_shipping:
+        if not cart.shipping_address:
+            missing.append(
+                ("shippingAddress", "shipping_address_required", "Save a shipping address first.")
+            )
+        if priced.shipping_method is None:
+            missing.append(
+                ("shippingOption", "shipping_option_required", "Choose a shipping option first.")
+            )
+    if not missing:
+        return None
+    _, code, message = missing[0]
+    return Unprocessable(
+        message,
+        code=code if len(missing) == 1 else "checkout_incomplete",
+        fields={name: [text] for name, _, text in missing},
+    )
+
+
+def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
+    """Take the stock of every line, or none: a line short of stock is a 409 naming it."""
+    labels: dict[str, str] = {}
+    lines = []
+    for line in priced.lines:
+        label = _line_label(line)
+        labels.setdefault(label, line.item.pk)
+        lines.append(StockLine(variant_id=line.variant.pk, quantity=line.quantity, label=label))
+    try:
+        catalog_services.stock_reserve(
+            lines=lines, reference=priced.cart.id, reason="Reserved at checkout"
+        )
+    except Conflict as exc:
+        fields = {
+            _item_field(item_ids, labels.get(label), ".quantity"): messages
+            for label, messages in (exc.fields or {}).items()
+        }
+        raise Conflict(exc.message, code=exc.code, fields=fields or None) from None
+
+
+def _names(cart: Order) -> tuple[str, str]:
+    address = (cart.billing_address if not cart.same_as_shipping else None) or cart.shipping_address
+    address = address or {}
+    return (address.get("first_name") or "").strip(), (address.get("last_name") or "").strip()
+
+
+def _customer_link(priced: PricedCart, *, mode: str, marketing_opt_in: bool | None) -> Customer:
+    """The customer the order belongs to: the one logged in on the cart token, else the
+    store's customer for the checkout email (created as a guest when new)."""
+    cart = priced.cart
+    if priced.customer is not None:
+        customer = priced.customer
+        if marketing_opt_in and not customer.marketing_opt_in:
+            customer = customer_services.customer_get_or_create_guest(
+                store=cart.store, email=customer.email, marketing_opt_in=True, mode=mode
+            )
+        return customer
+    first_name, last_name = _names(cart)
+    return customer_services.customer_get_or_create_guest(
+        store=cart.store,
+        email=cart.email,
+        first_name=first_name,
+        last_name=last_name,
+        marketing_opt_in=marketing_opt_in,
+        mode=mode,
+    )
+
+
+def _attempt_start(*, order: Order, choice: PaymentChoice) -> PaymentAttempt:
+    """The next attempt, or the last one again when it ended with an unknown outcome (a
+    gateway error) and would charge the same: its idempotency key finds that payment."""
+    gateway = choice.gateway.name
+    last = PaymentAttempt.objects.filter(order=order).order_by("-number").first()
+    same = last is not None and (
+        last.gateway, last.payment_method, last.amount, last.currency
+    ) == (gateway, choice.charge_with, order.total_amount, order.currency)
+    if same and last.status in (PaymentAttempt.Status.PENDING, PaymentAttempt.Status.ERROR):
+        last.status = PaymentAttempt.Status.PENDING
+        last.message = ""
+        last.save(update_fields=["status", "message", "updated_at"])
+        return last
+    number = last.number + 1 if last else 1
+    return PaymentAttempt.objects.create(
+        order=order,
+        number=number,
+        gateway=gateway,
+        payment_method=choice.charge_with,
+        idempotency_key=payment_idempotency_key(order=order, attempt=number),
+        amount=order.total_amount,
+        currency=order.currency,
+    )
+
+
+def _placed(order: Order, *, numbered: bool) -> None:
+    """What placing an order records, whatever its payment: the shipping address saved to the
+    customer, the order number (``numbered``: bank transfers and paid orders; a card payment
+    still in progress gets it when paid), and ``order.created``."""
+    if order.customer_id and order.shipping_address:
+        customer_services.customer_address_save_from_order(
+            customer=order.customer, address=order.shipping_address
+        )
+    if numbered:
+        services.order_number_assign(order=order)
+    operations.order_placed_record(order=order)
+
+
+def _place(
+    *,
+    store,
+    mode: str,
+    cart_token: str,
+    choice: PaymentChoice,
+    return_url: str,
+    marketing_opt_in: bool | None,
+    terms_accepted: bool | None,
+    locale: str | None,
+) -> tuple[Order, PaymentAttempt | None]:
+    """Step 1. Returns the pending order and its payment attempt (None when no gateway call
+    is needed: the order is then placed already)."""
+    problem: DomainError | None = None
+    with transaction.atomic():
+        try:
+            cart = cart_services.cart_lock(store=store, mode=mode, cart_token=cart_token)
+        except NotFound:
+            # No open cart: nothing was added, or this token's cart was just checked out.
+            raise _preconditions_problem_empty() from None
+        item_ids = list(OrderItem.objects.filter(order=cart).values_list("id", flat=True))
+        priced = cart_services.cart_price(cart=cart, locale=locale)
+        problem = _corrections_problem(priced, item_ids) or _preconditions_problem(priced)
+        if problem is None:
+            return _convert(
+                priced,
+                item_ids=item_ids,
+                mode=mode,
+                choice=choice,
+                return_url=return_url,
+                marketing_opt_in=marketing_opt_in,
+                terms_accepted=terms_accepted,
+            )
+    # Outside the block: the corrections are committed, like GET /cart commits them.
+    raise problem
+
+
+def _preconditions_problem_empty() -> Unprocessable:
+    return Unprocessable(EMPTY_CART, code="cart_empty", fields={"items": [EMPTY_CART]})
+
+
+def _convert(
+    priced: PricedCart,
+    *,
+    item_ids: list[str],
+    mode: str,
+    choice: PaymentChoice,
+    return_url: str,
+    marketing_opt_in: bool | None,
+    terms_accepted: bool | None,
+) -> tuple[Order, PaymentAttempt | None]:
+    """Turn the locked, priced cart into a pending order (inside step 1's transaction)."""
+    order = priced.cart
+    _stock_reserve(priced, item_ids)
+    customer = _customer_link(priced, mode=mode, marketing_opt_in=marketing_opt_in)
+    email = order.email or customer.email
+    if priced.discount is not None:
+        cart_services.discount_redeem(
+            discount=priced.discount, order=order, customer=customer, email=email
+        )
+    cart_services.cart_snapshot(priced=priced)
+    now = timezone.now()
+    free = order.total_amount <= 0
+    order.type = Order.Type.ORDER
+    order.customer = customer
+    order.email = email
+    if order.same_as_shipping:
+        order.billing_address = order.shipping_address
+    order.payment_status = Order.PaymentStatus.PENDING
+    order.payment_method = choice.method
+    if choice.is_bank_transfer:
+        order.payment_gateway = MANUAL_GATEWAY
+    elif free:
+        order.payment_gateway = ""
+    else:
+        order.payment_gateway = choice.gateway.name
+    order.payment_intent_id = ""
+    order.payment_intent_status = ""
+    order.next_action_url = ""
+    order.return_url = return_url
+    order.stock_reserved = True
+    # A card payment in flight holds the stock for PAYMENT_RESERVATION_MINUTES at most, even
+    # if this process dies before recording the outcome. Bank transfers hold it until the
+    # merchant marks the order paid or cancels it.
+    order.reservation_expires_at = (
+        None if choice.is_bank_transfer or free else services.reservation_expires_at(now=now)
+    )
+    order.placed_at = now
+    if marketing_opt_in is not None:
+        order.marketing_opt_in = marketing_opt_in
+    if terms_accepted is not None:
+        order.terms_accepted = terms_accepted
+    order.updated_at = now
+    order.save(
+        update_fields=[
+            "type", "customer", "email", "billing_address", "payment_status", "payment_method",
+            "payment_gateway", "payment_intent_id", "payment_intent_status", "next_action_url",
+            "return_url", "stock_reserved", "reservation_expires_at", "placed_at",
+            "marketing_opt_in", "terms_accepted", "updated_at",
+        ]
+    )
+    if choice.is_bank_transfer or free:
+        _placed(order, numbered=True)
+        if free:
+            services.order_mark_paid(order=order)
+        return order, None
+    return order, _attempt_start(order=order, choice=choice)
+
+
+# -- step 3: record -----------------------------------------------------------------------
+
+
+def _lock(order: Order) -> Order:
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("store", "customer")
+        .get(pk=order.pk)
+    )
+
+
+def _cart_restore(order: Order) -> bool:
+    """Turn a failed checkout's order (stock and discount already released) back into the
+    visitor's cart: same id, lines, checkout data and discount code. Returns False when the
+    token has meanwhile got another cart with lines (the order then stays failed)."""
+    unpaid = (Order.PaymentStatus.FAILED, Order.PaymentStatus.PENDING)
+    if (
+        order.type != Order.Type.ORDER
+        or order.payment_status not in unpaid
+        or order.order_number
+        or order.stock_reserved
+    ):
+        return False
+    other = (
+        Order.objects.select_for_update()
+        .filter(
+            store_id=order.store_id,
+            mode=order.mode,
+            cart_token=order.cart_token,
+            type=Order.Type.CART,
+        )
+        .exclude(pk=order.pk)
+        .first()
+    )
+    if other is not None:
+        if OrderItem.objects.filter(order=other).exists():
+            logger.info("Order %s not restored as a cart: its token has a new cart", order.id)
+            return False
+        other.delete()
+    try:
+        with transaction.atomic():
+            Order.objects.filter(pk=order.pk).update(
+                type=Order.Type.CART,
+                customer=None,
+                billing_address=None if order.same_as_shipping else order.billing_address,
+                payment_status=Order.PaymentStatus.PENDING,
+                payment_method="",
+                payment_gateway="",
+                payment_intent_id="",
+                payment_intent_status="",
+                next_action_url="",
+                return_url="",
+                reservation_expires_at=None,
+                placed_at=None,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:
+        # A new cart for the token was inserted this very moment: it wins.
+        logger.info("Order %s not restored as a cart: its token has a new cart", order.id)
+        return False
+    order.refresh_from_db()
+    return True
+
+
+def _attempt_update(attempt: PaymentAttempt, result: PaymentResult) -> None:
+    if result.succeeded:
+        status = PaymentAttempt.Status.SUCCEEDED
+    elif result.requires_action:
+        status = PaymentAttempt.Status.REQUIRES_ACTION
+    elif result.declined or result.canceled:
+        status = PaymentAttempt.Status.DECLINED
+    else:
+        status = PaymentAttempt.Status.PROCESSING
+    attempt.status = status
+    attempt.intent_id = result.intent_id or ""
+    attempt.error_code = (result.error_code or "")[:64]
+    attempt.decline_code = (result.decline_code or "")[:64]
+    attempt.message = (result.decline_message or "")[:500]
+    attempt.save()
+
+
+def _result_for(order: Order, *, return_url: str) -> CheckoutResult:
+    """The answer for an order whose payment is recorded (paid, or pending at the gateway)."""
+    if order.payment_status == Order.PaymentStatus.PAID:
+        return CheckoutResult(order=order, payment_status="succeeded", return_url=return_url)
+    if order.payment_intent_status == "requires_action":
+        return CheckoutResult(
+            order=order,
+            payment_status="requires_action",
+            next_action_url=order.next_action_url or None,
+            return_url=return_url,
+        )
+    if order.payment_intent_id:
+        return CheckoutResult(order=order, payment_status="processing", return_url=return_url)
+    return CheckoutResult(order=order, payment_status="pending", return_url=return_url)
+
+
+def _record(
+    order: Order, attempt: PaymentAttempt, result: PaymentResult, *, return_url: str
+) -> CheckoutResult:
+    """Step 3: apply the gateway's answer."""
+    with transaction.atomic():
+        order = _lock(order)
+        _attempt_update(attempt, result)
+        if result.declined or result.canceled:
+            order = services.order_payment_record(order=order, result=result)
+            _cart_restore(order)
+            declined = True
+        elif result.succeeded:
+            declined = False
+            # order.created (with the number) before order_mark_paid's order.paid.
+            _placed(order, numbered=True)
+            order = services.order_payment_record(order=order, result=result)
+        else:
+            declined = False
+            order = services.order_payment_record(order=order, result=result)
+            _placed(order, numbered=False)
+    if declined:
+        message = result.decline_message or "Your card was declined."
+        raise PaymentRequired(
+            message,
+            code=result.error_code or "card_declined",
+            fields={"paymentMethod": [message]},
+        )
+    return _result_for(order, return_url=return_url)
+
+
+def _abandon(
+    order: Order, attempt: PaymentAttempt, *, status: str, message: str, return_url: str
+) -> CheckoutResult | None:
+    """The gateway call failed (no answer, or a refusal): release the stock and the discount
+    and give the cart back. If the payment meanwhile got recorded (a webhook was faster),
+    answer with the order instead (returned); else None and the caller re-raises."""
+    with transaction.atomic():
+        order = _lock(order)
+        attempt.status = status
+        attempt.message = message[:500]
+        attempt.save(update_fields=["status", "message", "updated_at"])
+        if order.type == Order.Type.ORDER and order.payment_status == Order.PaymentStatus.PAID:
+            _placed(order, numbered=True)
+            return _result_for(order, return_url=return_url)
+        if order.type == Order.Type.ORDER and order.payment_status == Order.PaymentStatus.PENDING:
+            order = services.order_payment_failed(order=order, reason=message)
+        _cart_restore(order)
+    return None
+
+
+# -- the flow -----------------------------------------------------------------------------
+
+
+def cart_checkout(
+    *,
+    store,
+    mode: str,
+    cart_token: str,
+    payment_method: str,
+    return_url: str = "",
+    marketing_opt_in: bool | None = None,
+    terms_accepted: bool | None = None,
+    locale: str | None = None,
+) -> CheckoutResult:
+    """Check out the visitor's cart and pay for it (see the module docstring).
+
+    Refusals: 422 for a missing precondition (``items``, ``email``, ``shippingAddress``,
+    ``shippingOption``), a line no longer available, or a payment method the store does not
+    accept (``paymentMethod``); 409 ``out_of_stock`` naming the line (nothing reserved);
+    402 ``card_declined`` with the gateway's message (cart intact); 502 when the gateway
+    cannot be reached (cart intact).
+    """
+    choice = payment_method_resolve(store=store, mode=mode, payment_method=payment_method)
+    order, attempt = _place(
+        store=store,
+        mode=mode,
+        cart_token=cart_token,
+        choice=choice,
+        return_url=return_url,
+        marketing_opt_in=marketing_opt_in,
+        terms_accepted=terms_accepted,
+        locale=locale,
+    )
+    if attempt is None:
+        return _result_for(order, return_url=return_url)
+    try:
+        result = choice.gateway.payment_create(
+            order=order,
+            amount=order.total_amount,
+            currency=order.currency,
+            payment_method=choice.charge_with,
+            idempotency_key=attempt.idempotency_key,
+            return_url=return_url,
+            metadata={"attempt": attempt.number},
+        )
+    except Exception as exc:
+        if isinstance(exc, PaymentGatewayError):
+            status = PaymentAttempt.Status.ERROR
+        elif isinstance(exc, DomainError):
+            status = PaymentAttempt.Status.REFUSED
+        else:
+            status = PaymentAttempt.Status.ERROR
+            logger.exception("Payment of order %s failed unexpectedly", order.id)
+        message = getattr(exc, "message", "") or str(exc) or exc.__class__.__name__
+        recorded = _abandon(
+            order, attempt, status=status, message=message, return_url=return_url
+        )
+        if recorded is not None:
+            return recorded
+        raise
+    return _record(order, attempt, result, return_url=return_url)
