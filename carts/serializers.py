@@ -17,6 +17,7 @@ from core.api.fields import (
     StrictIntegerField,
     context_locale,
 )
+from core.addresses import ADDRESS_FIELDS, AddressSerializer
 from core.money import Money
 from core.validators import validate_e164
 
@@ -206,29 +207,6 @@ class CartSerializer(serializers.Serializer):
 
 
 # -- checkout data -----------------------------------------------------------------------------
-
-ADDRESS_FIELDS = ("first_name", "last_name", "company", "line1", "line2", "city", "state",
-                  "postcode", "country_code", "phone")
-
-
-class AddressSerializer(serializers.Serializer):
-    first_name = serializers.CharField(allow_null=True)
-    last_name = serializers.CharField(allow_null=True)
-    company = serializers.CharField(allow_null=True)
-    line1 = serializers.CharField(allow_null=True)
-    line2 = serializers.CharField(allow_null=True)
-    city = serializers.CharField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
-    postcode = serializers.CharField(allow_null=True)
-    country_code = serializers.CharField(allow_null=True)
-    phone = serializers.CharField(allow_null=True)
-
-    class Meta:
-        ref_name = "Address"
-
-    def to_representation(self, instance):
-        return {name: (instance.get(name) or None) for name in ADDRESS_FIELDS}
-
 
 class CheckoutDataSerializer(serializers.Serializer):
     """``GET/PUT /cart/checkout-data`` from a cart (personal data of idle carts is gone)."""

@@ -6,13 +6,13 @@ options, media and categories; annotated review aggregates), so they never query
 
 from __future__ import annotations
 
-import json
 import re
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import (
+    MetadataField,
     TimestampField,
     MinorUnitsField,
     MoneySerializer,
@@ -31,8 +31,6 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_OPTIONS = 5
 MAX_OPTION_VALUES = 100
 MAX_VARIANTS = 250
-MAX_METADATA_KEYS = 50
-MAX_METADATA_BYTES = 8192
 
 
 def _store(context):
@@ -430,18 +428,6 @@ def validate_slug(value: str) -> str:
     return value
 
 
-def validate_metadata(value):
-    if not isinstance(value, dict):
-        raise serializers.ValidationError("Must be an object of key/value pairs.")
-    if len(value) > MAX_METADATA_KEYS:
-        raise serializers.ValidationError(f"At most {MAX_METADATA_KEYS} keys.")
-    if any(len(key) > 40 for key in value):
-        raise serializers.ValidationError("Keys may be at most 40 characters.")
-    if len(json.dumps(value)) > MAX_METADATA_BYTES:
-        raise serializers.ValidationError(f"At most {MAX_METADATA_BYTES} bytes of JSON.")
-    return value
-
-
 class OptionInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     values = serializers.ListField(
@@ -514,7 +500,7 @@ class ProductInputSerializer(serializers.Serializer):
     fixed_shipping_rate_cents = MinorUnitsField(required=False, allow_null=True)
     featured = StrictBooleanField(required=False)
     sort_order = StrictIntegerField(required=False, min_value=-(10**6), max_value=10**6)
-    metadata = serializers.JSONField(required=False, validators=[validate_metadata])
+    metadata = MetadataField(required=False)
     category_ids = serializers.ListField(
         child=StrictCharField(max_length=40), required=False, max_length=100
     )

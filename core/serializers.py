@@ -8,7 +8,6 @@ from .models import PAYMENT_METHODS, Store
 from .validators import (
     validate_country,
     validate_currency,
-    validate_e164,  # noqa: F401  (re-exported for other apps' serializers)
     validate_hex_colour,
     validate_locale,
     validate_timezone,
@@ -67,18 +66,6 @@ class PrivateStoreSerializer(PublicStoreSerializer):
         ref_name = "Store"
 
 
-def _run(validator):
-    def wrapped(value):
-        from django.core.exceptions import ValidationError as DjangoError
-
-        try:
-            validator(value)
-        except DjangoError as exc:
-            raise serializers.ValidationError(exc.messages)
-
-    return wrapped
-
-
 class FeaturesInputSerializer(serializers.Serializer):
     reviews = StrictBooleanField(required=False)
     discounts = StrictBooleanField(required=False)
@@ -90,7 +77,7 @@ class FeaturesInputSerializer(serializers.Serializer):
 
 
 class BrandingInputSerializer(serializers.Serializer):
-    primary_color = StrictCharField(required=False, allow_null=True, validators=[_run(validate_hex_colour)])
+    primary_color = StrictCharField(required=False, allow_null=True, validators=[validate_hex_colour])
     logo_url = StrictCharField(required=False, allow_null=True, max_length=500,
                                validators=[URLValidator(schemes=["http", "https"])])
 
@@ -102,21 +89,21 @@ class StoreUpdateSerializer(serializers.Serializer):
     """``PATCH /store``: every key optional; ``features`` and ``branding`` merge."""
 
     name = StrictCharField(required=False, min_length=1, max_length=200)
-    currency = StrictCharField(required=False, validators=[_run(validate_currency)])
-    country = StrictCharField(required=False, validators=[_run(validate_country)])
-    timezone = StrictCharField(required=False, validators=[_run(validate_timezone)])
+    currency = StrictCharField(required=False, validators=[validate_currency])
+    country = StrictCharField(required=False, validators=[validate_country])
+    timezone = StrictCharField(required=False, validators=[validate_timezone])
     supported_currencies = serializers.ListField(
-        child=StrictCharField(validators=[_run(validate_currency)]), required=False, max_length=50
+        child=StrictCharField(validators=[validate_currency]), required=False, max_length=50
     )
     supported_locales = serializers.ListField(
-        child=StrictCharField(validators=[_run(validate_locale)]), required=False, max_length=50
+        child=StrictCharField(validators=[validate_locale]), required=False, max_length=50
     )
-    default_locale = StrictCharField(required=False, validators=[_run(validate_locale)])
+    default_locale = StrictCharField(required=False, validators=[validate_locale])
     features = FeaturesInputSerializer(required=False)
     branding = BrandingInputSerializer(required=False)
     tax_inclusive = StrictBooleanField(required=False)
     shipping_countries = serializers.ListField(
-        child=StrictCharField(validators=[_run(validate_country)]), required=False, max_length=250
+        child=StrictCharField(validators=[validate_country]), required=False, max_length=250
     )
     payment_methods = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(PAYMENT_METHODS)), required=False

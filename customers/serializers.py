@@ -3,20 +3,16 @@ the wire)."""
 
 from __future__ import annotations
 
-import json
 
 from rest_framework import serializers
 
-from core.api.fields import MoneyField, StrictBooleanField, StrictCharField, TimestampField
+from core.api.fields import MetadataField, MoneyField, StrictBooleanField, StrictCharField, TimestampField
 from core.money import Money
 from core.validators import validate_e164
 
 from . import selectors
 from .models import MAX_TAG_LENGTH, MAX_TAGS, tags_normalize
 
-MAX_METADATA_KEYS = 50
-MAX_METADATA_KEY_LENGTH = 40
-MAX_METADATA_BYTES = 8192
 
 
 class BlankAsNullCharField(serializers.CharField):
@@ -39,17 +35,6 @@ def _e164(value: str | None) -> str | None:
     except Exception as exc:  # noqa: BLE001  (Django's ValidationError -> DRF's)
         raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)]))) from None
     return value
-
-
-def _has_nul(value) -> bool:
-    """Whether a JSON value holds a NUL character anywhere (PostgreSQL's jsonb refuses it)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 # -- output -----------------------------------------------------------------------------
@@ -270,9 +255,7 @@ class CustomerPatchSerializer(serializers.Serializer):
         required=False,
         help_text=f"Replaces the tags: up to {MAX_TAGS} strings of 1-{MAX_TAG_LENGTH} characters.",
     )
-    metadata = serializers.JSONField(
-        required=False, help_text="Replaces the metadata: a JSON object of up to 50 keys."
-    )
+    metadata = MetadataField(required=False, help_text="Replaces the metadata entirely.")
     marketing_opt_in = StrictBooleanField(required=False)
 
     class Meta:
@@ -283,23 +266,3 @@ class CustomerPatchSerializer(serializers.Serializer):
             return tags_normalize(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
-
-    def validate_metadata(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Metadata must be a JSON object.")
-        if len(value) > MAX_METADATA_KEYS:
-            raise serializers.ValidationError(
-                f"Metadata may hold at most {MAX_METADATA_KEYS} keys."
-            )
-        for key in value:
-            if not key or len(key) > MAX_METADATA_KEY_LENGTH:
-                raise serializers.ValidationError(
-                    f"Metadata keys must be 1 to {MAX_METADATA_KEY_LENGTH} characters."
-                )
-        if _has_nul(value):
-            raise serializers.ValidationError("Metadata may not contain NUL characters.")
-        if len(json.dumps(value).encode()) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(
-                f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON."
-            )
-        return value

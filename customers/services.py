@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core.api.casing import to_snake
 from core.emails import email_send
+from core.addresses import ADDRESS_FIELDS
 from core.exceptions import Conflict, Unprocessable, field_error
 from core.storefront import storefront_url
 from webhooks.services import event_record
@@ -46,18 +47,6 @@ LOGIN_LINK_QUERY_PARAM = "login_token"
 #: Used and expired tokens are deleted this long after they stop working.
 LOGIN_TOKEN_RETENTION = timedelta(days=1)
 
-ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "line1",
-    "line2",
-    "city",
-    "state",
-    "postcode",
-    "country_code",
-    "phone",
-)
 
 
 # -- helpers ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from core.models import StoreMembership
 
 from .gateways.base import absolute_url
 from .models import Order
-from .serializers import address_dict
+from core.addresses import address_dict
 
 
 def _country_name(code: str, locale: str) -> str:

@@ -15,36 +15,19 @@ the order, rendered with every key of the Address object (absent ones null), lik
 
 from __future__ import annotations
 
-import json
-import re
 
-import pycountry
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.casing import to_snake
-from core.api.fields import MoneyField, StrictBooleanField, StrictCharField, StrictIntegerField, TimestampField
+from core.api.fields import MetadataField, MoneyField, StrictBooleanField, StrictCharField, StrictIntegerField, TimestampField
+from carts.serializers import BillingAddressInput, ShippingAddressInput
+from core.addresses import AddressSerializer, address_dict
 from core.money import DEFAULT_LOCALE
-from core.validators import validate_e164
 
 from .gateways import REFUND_REASONS, PaymentStatus
 from .models import Order
 from .selectors import ORDER_LIST_STATUSES
-
-ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "line1",
-    "line2",
-    "city",
-    "state",
-    "postcode",
-    "country_code",
-    "phone",
-)
 
 #: paymentStatus of ``GET /orders/{order}/status``: the payment's own words.
 PAYMENT_WORDS = ("succeeded", "requires_action", "processing", "failed", "canceled")
@@ -72,33 +55,6 @@ def payment_status_word(order: Order) -> str:
     if intent == PaymentStatus.CANCELED:
         return "canceled"
     return "processing"
-
-
-def address_dict(value) -> dict | None:
-    """An address snapshot (snake_case or camelCase keys) with every Address key."""
-    if not value:
-        return None
-    data = {to_snake(str(k)): v for k, v in value.items()}
-    return {name: (data.get(name) or None) for name in ADDRESS_FIELDS}
-
-
-class AddressSerializer(serializers.Serializer):
-    first_name = serializers.CharField(allow_null=True)
-    last_name = serializers.CharField(allow_null=True)
-    company = serializers.CharField(allow_null=True)
-    line1 = serializers.CharField(allow_null=True)
-    line2 = serializers.CharField(allow_null=True)
-    city = serializers.CharField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
-    postcode = serializers.CharField(allow_null=True)
-    country_code = serializers.CharField(allow_null=True)
-    phone = serializers.CharField(allow_null=True)
-
-    class Meta:
-        ref_name = "OrderAddress"
-
-    def to_representation(self, instance):
-        return address_dict(instance)
 
 
 class OrderMoneyField(MoneyField):
@@ -438,115 +394,6 @@ class OrderRefundResultSerializer(PrivateOrderDetailSerializer):
 
 # -- inputs --------------------------------------------------------------------------------
 
-MAX_METADATA_KEYS = 50
-MAX_METADATA_KEY_LENGTH = 40
-MAX_METADATA_BYTES = 8192
-
-#: Countries whose addresses need a state (as checkout's address validation).
-STATE_REQUIRED_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "IN", "JP", "MX", "MY"})
-POSTCODE_PATTERNS = {
-    "GB": re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$"),
-    "US": re.compile(r"^[0-9]{5}(-[0-9]{4})?$"),
-    "CA": re.compile(r"^[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]$"),
-    "DE": re.compile(r"^[0-9]{5}$"),
-    "FR": re.compile(r"^[0-9]{5}$"),
-    "AU": re.compile(r"^[0-9]{4}$"),
-}
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _django_check(validator, value) -> None:
-    try:
-        validator(value)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(list(exc.messages)) from None
-
-
-class OrderAddressInput(serializers.Serializer):
-    """An address on an order, checked as checkout checks it: names, first line, city and
-    an ISO country code are required; the country must be one the store ships to
-    (``shipping=True``); a state is required (and checked) where carriers need one; the
-    postcode must fit the country's format where it has a known one."""
-
-    shipping = True
-
-    first_name = StrictCharField(max_length=100)
-    last_name = StrictCharField(max_length=100)
-    company = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
-    line1 = StrictCharField(max_length=200)
-    line2 = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
-    city = StrictCharField(max_length=100)
-    state = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    postcode = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-    country_code = StrictCharField(max_length=2, min_length=2)
-    phone = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-
-    class Meta:
-        ref_name = "OrderShippingAddressInput"
-
-    def validate_phone(self, value):
-        if value:
-            value = value.strip()
-            _django_check(validate_e164, value)
-        return value
-
-    def validate(self, attrs):
-        errors: dict[str, list[str]] = {}
-        code = attrs["country_code"].upper()
-        country = pycountry.countries.get(alpha_2=code)
-        if country is None:
-            raise serializers.ValidationError(
-                {"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]}
-            )
-        name = getattr(country, "common_name", None) or country.name
-        store = self.context["store"]
-        if self.shipping and code not in (store.shipping_countries or [store.country]):
-            errors["country_code"] = [f"The store does not ship to {name}."]
-        state = (attrs.get("state") or "").strip().upper()
-        if state.startswith(f"{code}-"):
-            state = state[len(code) + 1 :]
-        states = {
-            sub.code.split("-", 1)[1]
-            for sub in (pycountry.subdivisions.get(country_code=code) or [])
-            if sub.parent_code is None
-        }
-        if code in STATE_REQUIRED_COUNTRIES:
-            if not state:
-                errors["state"] = [f"The state field is required for {name}."]
-            elif state not in states:
-                errors["state"] = [f"Enter a valid state code of {name}."]
-        elif state not in states:
-            state = (attrs.get("state") or "").strip()
-        postcode = " ".join((attrs.get("postcode") or "").split()).upper()
-        if code == "GB" and " " not in postcode and len(postcode) >= 5:
-            postcode = f"{postcode[:-3]} {postcode[-3:]}"
-        if code == "CA" and len(postcode) == 6:
-            postcode = f"{postcode[:3]} {postcode[3:]}"
-        pattern = POSTCODE_PATTERNS.get(code)
-        if postcode and pattern is not None and not pattern.match(postcode):
-            errors["postcode"] = [f"Enter a valid postcode of {name}."]
-        if errors:
-            raise serializers.ValidationError(errors)
-        cleaned = {key: (attrs.get(key) or "").strip() or None for key in ADDRESS_FIELDS}
-        cleaned.update(country_code=code, state=state or None, postcode=postcode or None)
-        return cleaned
-
-
-class OrderBillingAddressInput(OrderAddressInput):
-    shipping = False
-
-    class Meta:
-        ref_name = "OrderBillingAddressInput"
-
 
 class OrderListParamsSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ORDER_LIST_STATUSES, required=False)
@@ -565,38 +412,17 @@ class OrderPatchSerializer(serializers.Serializer):
     internal_notes = StrictCharField(
         required=False, allow_blank=True, allow_null=True, max_length=10000, trim_whitespace=False
     )
-    metadata = serializers.JSONField(
-        required=False, help_text="Replaces the metadata: a JSON object of up to 50 keys."
-    )
-    shipping_address = OrderAddressInput(
+    metadata = MetadataField(required=False, help_text="Replaces the metadata entirely.")
+    shipping_address = ShippingAddressInput(
         required=False, help_text="Allowed until the order (partly) ships: 409 after that."
     )
-    billing_address = OrderBillingAddressInput(required=False)
+    billing_address = BillingAddressInput(required=False)
 
     class Meta:
         ref_name = "OrderPatch"
 
     def validate_internal_notes(self, value):
         return value or ""
-
-    def validate_metadata(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Metadata must be a JSON object.")
-        if len(value) > MAX_METADATA_KEYS:
-            raise serializers.ValidationError(
-                f"Metadata may hold at most {MAX_METADATA_KEYS} keys."
-            )
-        if any(not key or len(key) > MAX_METADATA_KEY_LENGTH for key in value):
-            raise serializers.ValidationError(
-                f"Metadata keys must be 1 to {MAX_METADATA_KEY_LENGTH} characters."
-            )
-        if _has_nul(value):
-            raise serializers.ValidationError("Metadata may not contain NUL characters.")
-        if len(json.dumps(value).encode()) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(
-                f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON."
-            )
-        return value
 
 
 class LineQuantityInput(serializers.Serializer):
@@ -620,7 +446,7 @@ class OrderFulfillInput(serializers.Serializer):
     )
     tracking_url = StrictCharField(
         required=False, allow_blank=True, allow_null=True, max_length=1000,
-        help_text="An http(s) URL.",
+        validators=[URLValidator(schemes=["http", "https"])], help_text="An http(s) URL.",
     )
     carrier = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=100)
     notify_customer = StrictBooleanField(required=False, default=True)
@@ -632,9 +458,6 @@ class OrderFulfillInput(serializers.Serializer):
         ref_name = "OrderFulfillInput"
 
     def validate_tracking_url(self, value):
-        if value:
-            value = value.strip()
-            _django_check(URLValidator(schemes=["http", "https"]), value)
         return value or ""
 
 

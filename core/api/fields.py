@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timezone as dt_timezone
 
 from drf_spectacular.utils import extend_schema_field
@@ -110,3 +111,41 @@ class TimestampField(serializers.DateTimeField):
         if not 1970 <= parsed.year <= 9999:
             raise serializers.ValidationError("Enter a date and time between 1970 and 9999.")
         return parsed
+
+
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_BYTES = 8192
+
+
+def contains_nul(value) -> bool:
+    """True when a string anywhere in a JSON value holds a NUL (PostgreSQL cannot store it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class MetadataField(serializers.JSONField):
+    """Caller-defined key/value pairs: a JSON object of at most 50 keys (1 to 40 characters
+    each) and 8 KB, without NUL characters. Sent keys are kept exactly as sent."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Metadata must be a JSON object.")
+        if len(value) > MAX_METADATA_KEYS:
+            raise serializers.ValidationError(f"Metadata may hold at most {MAX_METADATA_KEYS} keys.")
+        if any(not key or len(key) > MAX_METADATA_KEY_LENGTH for key in value):
+            raise serializers.ValidationError(
+                f"Metadata keys must be 1 to {MAX_METADATA_KEY_LENGTH} characters."
+            )
+        if contains_nul(value):
+            raise serializers.ValidationError("Metadata may not contain NUL characters.")
+        if len(json.dumps(value).encode()) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON.")
+        return value
