@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from carts import services
 from carts.models import Discount, DiscountRedemption
 from core.exceptions import Unprocessable
 from orders.models import Order, OrderItem
+from tests.concurrency import run_threads
 
 from .factories import make_customer, make_discount, make_product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_threads(count, target):
-    """Start ``count`` threads on ``target(index)`` released together; re-raise any crash."""
-    barrier = threading.Barrier(count)
-    crashes = []
-
-    def runner(index):
-        try:
-            barrier.wait(timeout=30)
-            target(index)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not crashes, crashes
 
 
 def test_50_concurrent_adds_of_one_item_end_as_one_line_of_50(make_store, api_client_for):

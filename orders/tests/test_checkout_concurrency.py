@@ -3,15 +3,14 @@ cart token, through the Django test client."""
 
 from __future__ import annotations
 
-import threading
 
 import pytest
-from django.db import connection
 
 from carts.models import Discount, DiscountRedemption
 from carts.tests.factories import make_discount, make_product, make_shipping_method
 from catalog.models import InventoryAdjustment, Variant
 from orders.models import OfflinePaymentIntent, Order, OrderItem
+from tests.concurrency import run_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -32,28 +31,6 @@ ADDRESS = {
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
     settings.RATELIMIT_ENABLE = False
-
-
-def run_threads(count, target):
-    """Start ``count`` threads on ``target(index)`` released together; re-raise any crash."""
-    barrier = threading.Barrier(count)
-    crashes = []
-
-    def runner(index):
-        try:
-            barrier.wait(timeout=30)
-            target(index)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not crashes, crashes
 
 
 def ready_cart(store, token, product, *, method, quantity=1, discount=None) -> Order:
