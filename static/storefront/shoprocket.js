@@ -291,6 +291,7 @@
         Authorization: "Bearer " + config.publishableKey,
         "X-Cart-Token": config.cartToken,
       };
+      Object.assign(headers, opts.headers || {});
       const init = { method: method, headers: headers };
       if (opts.body !== undefined) {
         headers["Content-Type"] = "application/json";
@@ -1007,13 +1008,23 @@
         shippingSection, paymentSection, totals, errors, submit);
     }
 
-    /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline. */
+    /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline.
+     *  Each submission carries an Idempotency-Key; resubmitting the same body after a network
+     *  failure reuses it, so a request the server did receive can never place a second order. */
     async placeOrder(paymentMethod, button, errors) {
       button.disabled = true;
       errors.replaceChildren();
+      const body = { paymentMethod: paymentMethod, returnUrl: returnUrlFor(this.win.location.href) };
+      const sent = JSON.stringify(body);
+      const previous = this.checkoutAttempt;
+      const key = previous && previous.lost && previous.body === sent
+        ? previous.key
+        : generateToken(this.win.crypto).replace("crt_", "chk_");
       const answer = await this.client.raw("POST", "/cart/checkout", {
-        body: { paymentMethod: paymentMethod, returnUrl: returnUrlFor(this.win.location.href) },
+        body: body,
+        headers: { "Idempotency-Key": key },
       });
+      this.checkoutAttempt = { body: sent, key: key, lost: answer.status === 0 };
       const outcome = checkoutOutcome(answer.status, answer.body, this.win.location.href);
       if (outcome.kind === "action") {
         this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
