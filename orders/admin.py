@@ -27,7 +27,7 @@ from core.models import Store
 from core.money import format_minor
 
 from . import admin_forms, exports, operations, services
-from .models import Fulfillment, Order, OrderEvent, OrderItem, Refund
+from .models import Fulfillment, Order, OrderEvent, OrderItem, PaymentAttempt, Refund
 from .selectors import ORDER_LIST_STATUSES, order_status_bucket, order_status_q
 from .serializers import payment_status_word
 from .timeline import Actor
@@ -136,6 +136,14 @@ class RefundInline(_ReadOnlyInline):
         )
 
 
+class PaymentAttemptInline(_ReadOnlyInline):
+    model = PaymentAttempt
+    verbose_name_plural = "payment attempts"
+    fields = ("number", "created_at", "gateway", "payment_method", "amount", "currency", "status",
+              "intent_id", "decline_code", "error_code")
+    readonly_fields = fields
+
+
 class OrderEventInline(_ReadOnlyInline):
     model = OrderEvent
     verbose_name = "timeline entry"
@@ -204,7 +212,7 @@ class OrderAdmin(StoreScopedAdmin):
     search_fields = ("order_number__exact", "email", "id")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    inlines = (OrderItemInline, FulfillmentInline, RefundInline, OrderEventInline)
+    inlines = (OrderItemInline, PaymentAttemptInline, FulfillmentInline, RefundInline, OrderEventInline)
     actions = ("mark_paid",)
     list_select_related = ("store",)
     payment_fields = (

@@ -255,3 +255,15 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(merchant, shop, make_paid_
     )
     [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert row["payment_method"].startswith("'=")
+
+
+def test_the_order_page_lists_payment_attempts(merchant, paid_order):
+    from orders.models import PaymentAttempt
+
+    PaymentAttempt.objects.create(
+        order=paid_order, number=1, gateway="offline", payment_method="pm_card_chargeDeclined",
+        idempotency_key=f"order-{paid_order.pk}-attempt-1", amount=5050, currency="GBP",
+        status="declined", decline_code="generic_decline",
+    )
+    body = merchant.get(f"/admin/orders/order/{paid_order.pk}/change/").content.decode()
+    assert "pm_card_chargeDeclined" in body and "generic_decline" in body
