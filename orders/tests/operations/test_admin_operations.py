@@ -171,11 +171,11 @@ def test_saving_notes_in_the_dashboard_goes_on_the_timeline(merchant, paid_order
             "metadata": '{"gift": true}',
             **{
                 f"{prefix}-TOTAL_FORMS": "0"
-                for prefix in ("items", "fulfillments", "refunds", "timeline")
+                for prefix in ("items", "payment_attempts", "fulfillments", "refunds", "timeline")
             },
             **{
                 f"{prefix}-INITIAL_FORMS": "0"
-                for prefix in ("items", "fulfillments", "refunds", "timeline")
+                for prefix in ("items", "payment_attempts", "fulfillments", "refunds", "timeline")
             },
         },
         follow=True,
