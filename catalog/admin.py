@@ -638,7 +638,8 @@ class CategoryAdmin(StoreScopedAdmin):
             if whens
             else (Value(0, output_field=IntegerField()))
         )
-        return queryset.annotate(tree_position=position)
+        # Explicit ordering: Meta.ordering does not apply to a grouped (annotated) query.
+        return queryset.annotate(tree_position=position).order_by("sort_order", "name")
 
     def get_changelist(self, request, **kwargs):
         return TreeChangeList

@@ -90,3 +90,23 @@ def test_member_of_two_stores_sees_both(shop, other_shop):
     client.login(username="both@merchant.test", password="pw-both-123")
     listing = client.get("/admin/core/store/").content.decode()
     assert shop.store.name in listing and other_shop.store.name in listing
+
+
+def test_domain_admin_autocomplete_and_relation_choices_are_scoped(merchant, shop, other_shop):
+    """The same base classes scope a domain model's admin: catalog categories."""
+    from catalog import services as catalog_services
+
+    mine = catalog_services.category_create(store=shop.store, data={"name": "Mine candles"})
+    theirs = catalog_services.category_create(store=other_shop.store, data={"name": "Their candles"})
+    response = merchant.get(
+        "/admin/autocomplete/",
+        {"app_label": "catalog", "model_name": "category", "field_name": "parent", "term": "candles"},
+    )
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    assert ids == {mine.pk}
+    form = merchant.get("/admin/catalog/product/add/").context["adminform"].form
+    assert set(form.fields["categories"].queryset) == {mine}
+    assert merchant.get(f"/admin/catalog/category/{theirs.pk}/change/").status_code == 404
+    listing = merchant.get("/admin/catalog/category/").content.decode()
+    assert "Mine candles" in listing and "Their candles" not in listing
