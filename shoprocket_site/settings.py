@@ -260,7 +260,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Before `collectstatic` has run (development, tests) WhiteNoise has nothing to serve yet.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 # Serve uploaded media from Django (fine for small stores; put a web server in front for more).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {
