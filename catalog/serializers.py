@@ -366,8 +366,8 @@ def _image_url(category, context) -> str | None:
 CATEGORY_NODE_REF = {"$ref": "#/components/schemas/CategoryNode"}
 
 
-class CategoryNodeSerializer(serializers.Serializer):
-    """A published category in the public tree, with its published children."""
+class CategorySummarySerializer(serializers.Serializer):
+    """The fields every public category shape shares."""
 
     id = serializers.CharField()
     slug = serializers.CharField()
@@ -376,35 +376,30 @@ class CategoryNodeSerializer(serializers.Serializer):
     image_url = serializers.SerializerMethodField()
     parent_id = serializers.CharField(allow_null=True)
     product_count = serializers.IntegerField()
+
+    def get_image_url(self, category) -> str | None:
+        return _image_url(category, self.context)
+
+
+class CategoryNodeSerializer(CategorySummarySerializer):
+    """A published category in the public tree, with its published children."""
+
     children = serializers.SerializerMethodField()
 
     class Meta:
         ref_name = "CategoryNode"
-
-    def get_image_url(self, category) -> str | None:
-        return _image_url(category, self.context)
 
     @extend_schema_field({"type": "array", "items": CATEGORY_NODE_REF})
     def get_children(self, category):
         return CategoryNodeSerializer(category.tree_children, many=True, context=self.context).data
 
 
-class CategorySerializer(serializers.Serializer):
-    id = serializers.CharField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    image_url = serializers.SerializerMethodField()
-    parent_id = serializers.CharField(allow_null=True)
-    product_count = serializers.IntegerField()
+class CategorySerializer(CategorySummarySerializer):
     meta_title = serializers.CharField()
     meta_description = serializers.CharField()
 
     class Meta:
         ref_name = "Category"
-
-    def get_image_url(self, category) -> str | None:
-        return _image_url(category, self.context)
 
 
 class PrivateCategorySerializer(CategorySerializer):
