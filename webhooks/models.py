@@ -35,7 +35,7 @@ class WebhookEndpoint(StoreOwnedModel):
     """A merchant's HTTPS endpoint subscribed to some event types.
 
     The signing secret is kept in clear: it is a shared secret that must be read back to
-    sign every delivery (see docs/webhooks.md for why it is not encrypted at rest).
+    sign every delivery (see webhooks/README.md for why it is not encrypted at rest).
     """
 
     id = PrefixedIdField("whk")

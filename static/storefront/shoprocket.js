@@ -1,6 +1,6 @@
 /*!
  * Shoprocket storefront widget: catalog, cart, checkout, account and chat on the public API.
- * Plain modern JavaScript: no dependencies, no build step. See docs/storefront.md.
+ * Plain modern JavaScript: no dependencies, no build step. See static/storefront/README.md.
  *
  *   <script src="https://HOST/static/storefront/shoprocket.js"
  *           data-publishable-key="pk_test_..." data-api-base="https://HOST" defer></script>

@@ -90,7 +90,7 @@ def start_receiver(receiver: Receiver, wrap_socket=None):
 
 def verify_signature(header: str, body: bytes, secret: str, *, tolerance: int | None = None,
                      now: int | None = None) -> bool:
-    """An independent verifier, as a receiver would write it (mirrors docs/webhooks.md)."""
+    """An independent verifier, as a receiver would write it (mirrors webhooks/README.md)."""
     parts = dict(item.split("=", 1) for item in header.split(","))
     timestamp, given = parts["t"], parts["v1"]
     if tolerance is not None and abs((now or int(time.time())) - int(timestamp)) > tolerance:

@@ -337,10 +337,10 @@ def test_the_documented_receiver_verifies_a_real_delivery(shop, receiver, make_e
                                                           django_capture_on_commit_callbacks):
     from pathlib import Path
 
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    docs = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     snippet = docs.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
-    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    exec(compile(snippet, "webhooks/README.md", "exec"), namespace)
     verify = namespace["verify_shoprocket_signature"]
 
     endpoint = make_endpoint(shop.store, receiver.url)

@@ -1,4 +1,5 @@
-"""Project-wide pytest fixtures: stores with keys, API clients for both surfaces."""
+"""Project-wide pytest fixtures (loaded as a plugin for every test: ``-p tests.fixtures`` in
+pyproject.toml): stores with keys, API clients for both surfaces."""
 
 from __future__ import annotations
 
