@@ -22,6 +22,7 @@ from core.api.fields import (
     context_locale,
     money_dict,
 )
+from core.api.schema import PageMetaSerializer
 from core.money import Money
 
 from .derived import price_object, product_facts, variant_in_stock, variant_name, variant_option_map
@@ -343,11 +344,9 @@ class PrivateReviewSerializer(PublicReviewSerializer):
         ref_name = "PrivateReview"
 
 
-class ReviewPageMetaSerializer(serializers.Serializer):
-    current_page = serializers.IntegerField()
-    per_page = serializers.IntegerField()
-    total = serializers.IntegerField()
-    last_page = serializers.IntegerField()
+class ReviewPageMetaSerializer(PageMetaSerializer):
+    """The pagination meta block plus the product's rating summary."""
+
     average_rating = serializers.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
 
