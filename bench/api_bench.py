@@ -65,9 +65,9 @@ def main() -> None:
 
 
 def seed(product_count: int, order_count: int) -> dict:
-    from core import services as core_services
     from catalog import services as catalog_services
     from catalog.models import Product
+    from core import services as core_services
 
     store, keys = core_services.store_create(
         name="Bench Candles", currency="GBP", country="GB", shipping_countries=["GB", "US"]

@@ -33,9 +33,9 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
 
 from core.money import Money
 
@@ -128,9 +128,7 @@ class ShippingRule:
             return False
         if self.min_weight_grams is not None and weight_grams < self.min_weight_grams:
             return False
-        if self.max_weight_grams is not None and weight_grams > self.max_weight_grams:
-            return False
-        return True
+        return not (self.max_weight_grams is not None and weight_grams > self.max_weight_grams)
 
     def price_for(self, *, discounted_subtotal: int) -> int:
         if self.free_above is not None and discounted_subtotal >= self.free_above:
@@ -164,11 +162,9 @@ class TaxRule:
             return False
         if self.state and self.state != destination.state:
             return False
-        if self.postcode_prefix and not postcode_key(destination.postcode).startswith(
+        return not self.postcode_prefix or postcode_key(destination.postcode).startswith(
             postcode_key(self.postcode_prefix)
-        ):
-            return False
-        return True
+        )
 
 
 @dataclass(frozen=True)
@@ -318,10 +314,10 @@ def _line_discounts(discount: DiscountRule | None, lines: Sequence[PriceLine]) -
         percent = Decimal(min(discount.value, 100))
         return [
             round_minor(Decimal(line.subtotal) * percent / 100) if ok else 0
-            for line, ok in zip(lines, qualifying)
+            for line, ok in zip(lines, qualifying, strict=True)
         ]
     if discount.type == FIXED:
-        weights = [line.subtotal if ok else 0 for line, ok in zip(lines, qualifying)]
+        weights = [line.subtotal if ok else 0 for line, ok in zip(lines, qualifying, strict=True)]
         return allocate(discount.value, weights)
     raise ValueError(f"Unknown discount type {discount.type!r}")
 
@@ -382,9 +378,9 @@ def price(*, lines: Sequence[PriceLine], destination: Destination, settings: Sto
     shipping_rates = [r for r in rates if r.applies_to_shipping]
     per_rate = {r.id: 0 for r in rates}
     line_results = []
-    for line, line_discount in zip(lines, line_discounts):
+    for line, line_discount in zip(lines, line_discounts, strict=True):
         taxes = _taxes(line.subtotal - line_discount, rates, inclusive=inclusive)
-        for rate, amount in zip(rates, taxes):
+        for rate, amount in zip(rates, taxes, strict=True):
             per_rate[rate.id] += amount
         line_results.append(
             LineResult(
@@ -397,7 +393,7 @@ def price(*, lines: Sequence[PriceLine], destination: Destination, settings: Sto
             )
         )
     shipping_taxes = _taxes(shipping_amount, shipping_rates, inclusive=inclusive)
-    for rate, amount in zip(shipping_rates, shipping_taxes):
+    for rate, amount in zip(shipping_rates, shipping_taxes, strict=True):
         per_rate[rate.id] += amount
     shipping_tax = sum(shipping_taxes)
     tax_total = sum(per_rate.values())

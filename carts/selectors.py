@@ -10,7 +10,6 @@ from orders.models import Order, OrderItem
 
 from .models import Discount, DiscountRedemption, ShippingMethod, TaxRate
 
-
 # -- carts ----------------------------------------------------------------------------------
 
 

@@ -7,17 +7,17 @@ from django.core.validators import EmailValidator, RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.addresses import ADDRESS_FIELDS, AddressSerializer
 from core.api.fields import (
-    TimestampField,
     MinorUnitsField,
     MoneyField,
     MoneySerializer,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    TimestampField,
     context_locale,
 )
-from core.addresses import ADDRESS_FIELDS, AddressSerializer
 from core.money import Money
 from core.validators import validate_e164
 
@@ -78,7 +78,7 @@ def _django(validator, value):
     try:
         validator(value)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages)
+        raise serializers.ValidationError(exc.messages) from exc
 
 
 # -- the Cart object ---------------------------------------------------------------------------

@@ -380,10 +380,10 @@ def _discount_for_lines(discount: Discount, lines: list[CartLine], *, store,
     and the engine's rejection (minimum subtotal, nothing qualifying) or None."""
     rule = _discount_rule(discount, store=store)
     if rule.category_ids:
-        categories = selectors.product_category_ids(product_ids=[l.product.pk for l in lines])
+        categories = selectors.product_category_ids(product_ids=[line.product.pk for line in lines])
         for line in lines:
             line.category_ids = categories.get(line.product.pk, frozenset())
-    return rule, pricing.discount_rejection(rule, [l.price_line() for l in lines], settings)
+    return rule, pricing.discount_rejection(rule, [line.price_line() for line in lines], settings)
 
 
 def _removed_message(code: str, because: str) -> Message:
@@ -489,7 +489,7 @@ def _available_shipping(store, methods, *, country_code: str, weight: int) -> li
     ]
 
 
-def cart_price(*, cart: Order, persist: bool = True, destination: Destination | None = None,
+def cart_price(*, cart: Order, persist: bool = True, destination: Destination | None = None,  # noqa: C901 (split in the architecture work)
                estimate: bool = False, locale: str | None = None,
                now: datetime | None = None) -> PricedCart:
     """Correct and price a cart: the one computation behind every cart response and checkout.
@@ -1043,9 +1043,9 @@ def tax_calculate(*, store, items: list[dict], destination: Destination,
     for index, entry in enumerate(items):
         try:
             product = product_get_purchasable(store=store, ref=entry["product_id"])
-        except NotFound:
+        except NotFound as exc:
             raise Unprocessable("Product not found.", code="product_not_found",
-                                fields={f"items[{index}].productId": ["Product not found."]})
+                                fields={f"items[{index}].productId": ["Product not found."]}) from exc
         variant = _resolve_variant(product, entry.get("variant_id"), field=f"items[{index}].variantId")
         variant.product = product
         lines.append(pricing.PriceLine(
@@ -1197,9 +1197,9 @@ def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
                 discount.products.set(products)
             if categories is not None:
                 discount.categories.set(categories)
-    except IntegrityError:
+    except IntegrityError as exc:
         raise Unprocessable("code: A discount with this code already exists.",
-                            fields={"code": ["A discount with this code already exists."]})
+                            fields={"code": ["A discount with this code already exists."]}) from exc
     return selectors.discount_get(store=store, discount_id=discount.pk)
 
 

@@ -80,9 +80,12 @@ class ProductAdminForm(forms.ModelForm):
             _form_error(self, exc)
         store = cleaned.get("store") or getattr(self.instance, "store", None)
         categories = cleaned.get("categories")
-        if store is not None and categories is not None:
-            if any(c.store_id != store.pk for c in categories):
-                self.add_error("categories", "Pick categories of the product's own store.")
+        if (
+            store is not None
+            and categories is not None
+            and any(c.store_id != store.pk for c in categories)
+        ):
+            self.add_error("categories", "Pick categories of the product's own store.")
         if store is not None and cleaned.get("sku"):
             self.instance.store = store
             try:
@@ -170,9 +173,13 @@ class MediaForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("file")
-        if upload and "file" in self.changed_data and not cleaned.get("is_video"):
-            if image_aspect_ratio(upload) is None:
-                self.add_error("file", "Upload an image (JPEG, PNG, WebP, GIF) or tick 'is video'.")
+        if (
+            upload
+            and "file" in self.changed_data
+            and not cleaned.get("is_video")
+            and image_aspect_ratio(upload) is None
+        ):
+            self.add_error("file", "Upload an image (JPEG, PNG, WebP, GIF) or tick 'is video'.")
         return cleaned
 
 

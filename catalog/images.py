@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 EXIF_ORIENTATION = 0x0112
 _ROTATED = {5, 6, 7, 8}  # EXIF orientations shown turned by 90 degrees
 
@@ -19,8 +21,6 @@ def image_aspect_ratio(fileobj) -> float | None:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
     finally:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             fileobj.seek(0)
-        except (OSError, ValueError):
-            pass
     return round(width / height, 4) if height else None

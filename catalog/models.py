@@ -125,9 +125,7 @@ class Product(StoreOwnedModel):
         at = at or timezone.now()
         if self.sale_starts_at and at < self.sale_starts_at:
             return False
-        if self.sale_ends_at and at >= self.sale_ends_at:
-            return False
-        return True
+        return not (self.sale_ends_at and at >= self.sale_ends_at)
 
     def current_price_amount(self, at=None) -> int:
         """What a shopper pays per unit now: the sale price while the sale runs, else price."""

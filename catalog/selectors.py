@@ -33,7 +33,15 @@ from django.utils import timezone
 from core.exceptions import NotFound
 from core.ids import has_prefix
 
-from .models import Category, Media, Product, ProductOption, ProductOptionValue, Review, Variant
+from .models import (
+    Category,
+    Media,
+    Product,
+    ProductOption,
+    ProductOptionValue,
+    Review,
+    Variant,
+)
 
 PUBLIC_SORTS = {
     "name": ("name", "id"),

@@ -13,19 +13,25 @@ from rest_framework import serializers
 
 from core.api.fields import (
     MetadataField,
-    TimestampField,
     MinorUnitsField,
     MoneySerializer,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    TimestampField,
     context_locale,
     money_dict,
 )
 from core.api.schema import PageMetaSerializer
 from core.money import Money
 
-from .derived import price_object, product_facts, variant_in_stock, variant_name, variant_option_map
+from .derived import (
+    price_object,
+    product_facts,
+    variant_in_stock,
+    variant_name,
+    variant_option_map,
+)
 from .models import Product, Review
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -590,7 +590,7 @@ def _make_variant_based(
         if len(combos) > MAX_GENERATED_VARIANTS:
             raise field_error("options", f"At most {MAX_GENERATED_VARIANTS} combinations.")
         variants = [
-            {"option_values": {name: text for name, (text, _) in zip(values, combo)}}
+            {"option_values": {name: text for name, (text, _) in zip(values, combo, strict=True)}}
             for combo in combos
         ]
     rows = _validate_variants(variants, values)
@@ -601,7 +601,7 @@ def _make_variant_based(
     through = Variant.option_values.through
     kept: set[str] = set()
     final: list[tuple[Variant, list[ProductOptionValue]]] = []
-    for position, (data, option_values) in enumerate(zip(variants, rows)):
+    for position, (data, option_values) in enumerate(zip(variants, rows, strict=True)):
         key = _combination_key({v.option.name: v.value for v in option_values})
         variant = old.get(key)
         fields = {k: data[k] for k in ("sku", "barcode", "weight_grams") if k in data}

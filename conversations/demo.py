@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .models import Conversation, Message
 from . import services
+from .models import Conversation, Message
 
 DEMO_TOKEN = "demo-visitor"
 

@@ -97,9 +97,9 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
         ids = self.allowed_store_ids(request)
-        if store_lookup_for(self.model) == "store" and (ids is None or len(ids) > 1):
-            if "store" not in filters:
-                filters.insert(0, "store")
+        multi_store = ids is None or len(ids) > 1
+        if store_lookup_for(self.model) == "store" and multi_store and "store" not in filters:
+            filters.insert(0, "store")
         return filters
 
 

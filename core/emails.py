@@ -58,7 +58,7 @@ def email_render(*, template: str, context: dict, store) -> RenderedEmail:
     html = render_to_string(f"emails/{template}.html", ctx)
     try:
         text = render_to_string(f"emails/{template}.txt", ctx)
-    except Exception:  # noqa: BLE001  (text part falls back to the HTML without tags)
+    except Exception:
         text = strip_tags(html)
     return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
 

@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from .ids import PrefixedIdField
 from .money import Money
-from .validators import validate_country, validate_currency, validate_locale, validate_timezone
+from .validators import (
+    validate_country,
+    validate_currency,
+    validate_locale,
+    validate_timezone,
+)
 
 
 class BaseModel(models.Model):
@@ -188,3 +193,6 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "key"], name="uniq_idempotency_key")
         ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
-from babel.numbers import list_currencies
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    list_currencies,
+)
 
 DEFAULT_LOCALE = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def currency_exponent(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
@@ -32,7 +36,7 @@ def is_known_currency(code: str) -> bool:
     return isinstance(code, str) and code.upper() == code and code in known_currencies()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _short_symbol(currency: str) -> str | None:
     symbol = get_currency_symbol(currency, locale="en")
     return None if any(ch.isalpha() for ch in symbol) else symbol

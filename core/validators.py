@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from functools import lru_cache
+from functools import cache
 
 import pycountry
 from django.core.exceptions import ValidationError
@@ -15,7 +15,7 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 

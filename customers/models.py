@@ -9,7 +9,6 @@ from django.db.models.functions import Lower
 from core.ids import PrefixedIdField
 from core.models import BaseModel, StoreOwnedModel
 
-
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
 

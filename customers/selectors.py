@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import BooleanField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models import Count, Prefetch
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 

@@ -3,16 +3,20 @@ the wire)."""
 
 from __future__ import annotations
 
-
 from rest_framework import serializers
 
-from core.api.fields import MetadataField, MoneyField, StrictBooleanField, StrictCharField, TimestampField
+from core.api.fields import (
+    MetadataField,
+    MoneyField,
+    StrictBooleanField,
+    StrictCharField,
+    TimestampField,
+)
 from core.money import Money
 from core.validators import validate_e164
 
 from . import selectors
 from .models import MAX_TAG_LENGTH, MAX_TAGS, tags_normalize
-
 
 
 class BlankAsNullCharField(serializers.CharField):
@@ -32,7 +36,7 @@ def _e164(value: str | None) -> str | None:
         return value
     try:
         validate_e164(value)
-    except Exception as exc:  # noqa: BLE001  (Django's ValidationError -> DRF's)
+    except Exception as exc:
         raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)]))) from None
     return value
 

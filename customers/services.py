@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.addresses import ADDRESS_FIELDS
 from core.api.casing import to_snake
 from core.emails import email_send
-from core.addresses import ADDRESS_FIELDS
 from core.exceptions import Conflict, Unprocessable, field_error
 from core.storefront import storefront_url
 from webhooks.services import event_record

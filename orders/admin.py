@@ -376,14 +376,14 @@ class OrderAdmin(StoreScopedAdmin):
         wrap = self.admin_site.admin_view
         info = self.opts.app_label, self.opts.model_name
         return [
-            path("export/", wrap(self.export_view), name="%s_%s_export" % info),
-            path("<path:object_id>/fulfil/", wrap(self.fulfil_view), name="%s_%s_fulfil" % info),
-            path("<path:object_id>/refund/", wrap(self.refund_view), name="%s_%s_refund" % info),
-            path("<path:object_id>/cancel/", wrap(self.cancel_view), name="%s_%s_cancel" % info),
+            path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            path("<path:object_id>/fulfil/", wrap(self.fulfil_view), name="{}_{}_fulfil".format(*info)),
+            path("<path:object_id>/refund/", wrap(self.refund_view), name="{}_{}_refund".format(*info)),
+            path("<path:object_id>/cancel/", wrap(self.cancel_view), name="{}_{}_cancel".format(*info)),
             path(
                 "<path:object_id>/mark-paid/",
                 wrap(self.mark_paid_view),
-                name="%s_%s_mark_paid" % info,
+                name="{}_{}_mark_paid".format(*info),
             ),
             *super().get_urls(),
         ]

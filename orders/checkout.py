@@ -42,7 +42,13 @@ from carts import services as cart_services
 from carts.services import PricedCart
 from catalog import services as catalog_services
 from catalog.services import StockLine
-from core.exceptions import Conflict, DomainError, NotFound, PaymentRequired, Unprocessable
+from core.exceptions import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PaymentRequired,
+    Unprocessable,
+)
 from core.models import PAYMENT_METHODS
 from customers import services as customer_services
 from customers.models import Customer

@@ -5,12 +5,12 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 from django.urls import reverse
 
+from core.addresses import address_dict
 from core.emails import email_send, money_text
 from core.models import StoreMembership
 
 from .gateways.base import absolute_url
 from .models import Order
-from core.addresses import address_dict
 
 
 def _country_name(code: str, locale: str) -> str:

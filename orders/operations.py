@@ -40,8 +40,21 @@ from core.exceptions import Conflict, Unprocessable
 from core.money import format_minor
 from webhooks.services import event_record
 
-from .gateways import PaymentGatewayError, PaymentStatus, gateway_for_order, refund_idempotency_key
-from .models import Fulfillment, FulfillmentLine, Order, OrderEvent, OrderItem, Refund, RefundLine
+from .gateways import (
+    PaymentGatewayError,
+    PaymentStatus,
+    gateway_for_order,
+    refund_idempotency_key,
+)
+from .models import (
+    Fulfillment,
+    FulfillmentLine,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Refund,
+    RefundLine,
+)
 from .timeline import Actor, order_event_add
 
 logger = logging.getLogger(__name__)

@@ -15,14 +15,20 @@ the order, rendered with every key of the Address object (absent ones null), lik
 
 from __future__ import annotations
 
-
 from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import MetadataField, MoneyField, StrictBooleanField, StrictCharField, StrictIntegerField, TimestampField
 from carts.serializers import BillingAddressInput, ShippingAddressInput
 from core.addresses import AddressSerializer, address_dict
+from core.api.fields import (
+    MetadataField,
+    MoneyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    TimestampField,
+)
 from core.money import DEFAULT_LOCALE
 
 from .gateways import REFUND_REASONS, PaymentStatus

@@ -27,7 +27,12 @@ from catalog.services import StockLine
 from core.exceptions import Conflict, DomainError
 from webhooks.services import event_record
 
-from .gateways import PaymentGatewayError, PaymentResult, PaymentStatus, gateway_for_order
+from .gateways import (
+    PaymentGatewayError,
+    PaymentResult,
+    PaymentStatus,
+    gateway_for_order,
+)
 from .models import Order, OrderEvent, OrderNumberCounter
 from .timeline import Actor, order_event_add
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.db import transaction
 
@@ -34,7 +34,7 @@ class EventOutcome:
 
 def _created_at(event) -> datetime | None:
     created = _get(event, "created")
-    return datetime.fromtimestamp(int(created), tz=dt_timezone.utc) if created else None
+    return datetime.fromtimestamp(int(created), tz=UTC) if created else None
 
 
 def _payment_intent_event(event) -> tuple[Order | None, str]:

@@ -5,9 +5,8 @@ tasks executed eagerly in-process. Set ``DATABASE_URL`` and ``REDIS_URL`` for pr
 """
 
 import os
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import dj_database_url
 

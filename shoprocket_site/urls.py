@@ -8,10 +8,10 @@ import carts.urls
 import catalog.urls
 import conversations.urls
 import core.urls
-from core.api.public import StoreMetadataApi
 import customers.urls
 import orders.urls
 import webhooks.urls
+from core.api.public import StoreMetadataApi
 
 _apps = (core.urls, catalog.urls, carts.urls, orders.urls, customers.urls, conversations.urls, webhooks.urls)
 public_urlpatterns = [p for app in _apps for p in app.public_urlpatterns]

@@ -16,7 +16,7 @@ def run_threads(count, target):
         try:
             barrier.wait(timeout=30)
             target(index)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             crashes.append(exc)
         finally:
             connection.close()

@@ -26,7 +26,7 @@ def missing_keys(example, actual, where="") -> list[str]:
     if isinstance(example, dict):
         if not isinstance(actual, dict):
             return [f"{where or '.'}: expected an object, got {type(actual).__name__}"]
-        if MONEY_KEYS <= set(example) and not MONEY_KEYS <= set(actual):
+        if set(example) >= MONEY_KEYS and not set(actual) >= MONEY_KEYS:
             problems.append(f"{where}: expected a Money object")
         for key, value in example.items():
             if key not in actual:

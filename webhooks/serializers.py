@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api.serializers import ModelSerializer
-
 from core.api.fields import StrictBooleanField, TimestampField
+from core.api.serializers import ModelSerializer
 
 from .models import Delivery, Event, WebhookEndpoint
 from .services import EVENT_TYPES

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -262,7 +262,7 @@ def retry_delay(attempt: int, *, rand=None) -> timedelta:
 
 
 def _timestamp(value: datetime) -> str:
-    return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def delivery_payload(event: Event) -> bytes:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
-from catalog.models import Category, Media, Product, ProductOption, ProductOptionValue, Variant
+from catalog.models import (
+    Category,
+    Media,
+    Product,
+    ProductOption,
+    ProductOptionValue,
+    Variant,
+)
 from customers.models import Customer, CustomerSession
 
 from ..models import Discount, ShippingMethod, TaxRate

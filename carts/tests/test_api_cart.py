@@ -13,7 +13,7 @@ from catalog.models import Product, Variant
 from orders.models import Order, OrderItem
 
 from .conftest import GB_ADDRESS, TOKEN, Cart
-from .factories import default_variant, make_customer, make_product, log_in
+from .factories import default_variant, log_in, make_customer, make_product
 
 CART_KEYS = [
     "id", "type", "currency", "visitorCountry", "hasCheckoutData", "hasBillingAddress",

@@ -52,7 +52,7 @@ def test_checkout_data_round_trip(cart, candle):
     assert body["billingAddress"] is None and body["sameAsShipping"] is True
     assert body["notes"] is None and body["messages"] == []
     read = data(cart.client.get("/cart/checkout-data", cart=TOKEN))
-    assert read == {k: v for k, v in body.items()}
+    assert read == dict(body.items())
     cart_body = data(cart.get())
     assert cart_body["hasCheckoutData"] is True and cart_body["hasShippingAddress"] is True
     assert cart_body["hasBillingAddress"] is False

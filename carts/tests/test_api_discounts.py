@@ -13,12 +13,12 @@ from orders.models import Order
 
 from .conftest import GB_ADDRESS, TOKEN, Cart
 from .factories import (
+    log_in,
     make_category,
     make_customer,
     make_discount,
     make_product,
     make_shipping_method,
-    log_in,
 )
 
 

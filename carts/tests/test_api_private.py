@@ -7,7 +7,13 @@ import pytest
 from carts.api import private as private_views
 from carts.models import Discount, ShippingMethod, TaxRate
 
-from .factories import make_category, make_discount, make_product, make_shipping_method, make_tax_rate
+from .factories import (
+    make_category,
+    make_discount,
+    make_product,
+    make_shipping_method,
+    make_tax_rate,
+)
 
 
 def data(response):

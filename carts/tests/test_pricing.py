@@ -76,7 +76,7 @@ def test_rounding_is_half_up_per_line():
     # 0.05 * 10 = 0.5 -> 1 per line (half-up), so two lines give 2 (not round(1.0) on the sum).
     result = pricing.price(lines=[line("a", 10), line("b", 10)], destination=GB, settings=GBP,
                            tax_rates=[rate])
-    assert [l.tax.amount for l in result.lines] == [1, 1]
+    assert [ln.tax.amount for ln in result.lines] == [1, 1]
     assert result.tax.amount == 2
     assert pricing.round_minor(Decimal("2.5")) == 3
     assert pricing.round_minor(Decimal("3.5")) == 4
@@ -87,14 +87,14 @@ def test_percentage_applies_to_qualifying_lines_only():
     rule = DiscountRule(code="C", type="percentage", value=50, product_ids=frozenset({"prod_a"}))
     result = pricing.price(lines=[line("a", 1000), line("b", 1000)], destination=GB,
                            settings=GBP, discount=rule)
-    assert [l.discount.amount for l in result.lines] == [500, 0]
+    assert [ln.discount.amount for ln in result.lines] == [500, 0]
 
 
 def test_category_restriction_matches_line_categories():
     rule = DiscountRule(code="C", type="percentage", value=10, category_ids=frozenset({"cat_x"}))
     lines = [line("a", 1000, category_ids=frozenset({"cat_x"})), line("b", 1000)]
     result = pricing.price(lines=lines, destination=GB, settings=GBP, discount=rule)
-    assert [l.discount.amount for l in result.lines] == [100, 0]
+    assert [ln.discount.amount for ln in result.lines] == [100, 0]
 
 
 def test_fixed_discount_is_allocated_proportionally_with_remainder_to_largest_line():
@@ -102,7 +102,7 @@ def test_fixed_discount_is_allocated_proportionally_with_remainder_to_largest_li
     lines = [line("a", 1000), line("b", 2000), line("c", 3000)]
     result = pricing.price(lines=lines, destination=GB, settings=GBP, discount=rule)
     # Shares: 166.67, 333.33, 500 -> floors 166, 333, 500 (999); the penny goes to the largest.
-    assert [l.discount.amount for l in result.lines] == [166, 333, 501]
+    assert [ln.discount.amount for ln in result.lines] == [166, 333, 501]
     assert result.discount.amount == 1000
 
 
@@ -110,7 +110,7 @@ def test_fixed_discount_never_exceeds_the_qualifying_subtotal():
     rule = DiscountRule(code="F", type="fixed", value=5000, product_ids=frozenset({"prod_a"}))
     result = pricing.price(lines=[line("a", 1200), line("b", 900)], destination=GB,
                            settings=GBP, discount=rule)
-    assert [l.discount.amount for l in result.lines] == [1200, 0]
+    assert [ln.discount.amount for ln in result.lines] == [1200, 0]
     assert result.total.amount == 900
 
 
@@ -255,7 +255,7 @@ shipping_strategy = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    lines=st.lists(line_strategy, max_size=8, unique_by=lambda l: l.key),
+    lines=st.lists(line_strategy, max_size=8, unique_by=lambda ln: ln.key),
     discount=discount_strategy,
     rates=tax_strategy,
     shipping=shipping_strategy,
@@ -275,16 +275,16 @@ def test_totals_identity_holds_for_every_cart(lines, discount, rates, shipping, 
     else:
         assert total == subtotal - disc + ship + tax
     assert min(subtotal, disc, ship, tax, total) >= 0
-    assert sum(l.subtotal.amount for l in result.lines) == subtotal
-    assert sum(l.discount.amount for l in result.lines) == disc
-    assert sum(l.tax.amount for l in result.lines) + result.shipping_tax.amount == tax
+    assert sum(ln.subtotal.amount for ln in result.lines) == subtotal
+    assert sum(ln.discount.amount for ln in result.lines) == disc
+    assert sum(ln.tax.amount for ln in result.lines) + result.shipping_tax.amount == tax
     assert sum(t.amount.amount for t in result.tax_breakdown) == (tax if lines else 0)
-    for priced, original in zip(result.lines, lines):
+    for priced, original in zip(result.lines, lines, strict=True):
         assert 0 <= priced.discount.amount <= priced.subtotal.amount
         if result.discount_applied and not discount.qualifies(original):
             assert priced.discount.amount == 0
     if result.discount_applied and discount.type == "fixed":
-        qualifying = sum(l.subtotal for l in lines if discount.qualifies(l))
+        qualifying = sum(ln.subtotal for ln in lines if discount.qualifies(ln))
         assert disc == min(discount.value, qualifying)
     if result.discount_applied and discount.type == "free_shipping":
         assert ship == 0

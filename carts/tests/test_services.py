@@ -16,7 +16,7 @@ from core.exceptions import NotFound, Unprocessable
 from orders.models import Order, OrderItem
 
 from .conftest import GB_ADDRESS, TOKEN
-from .factories import make_customer, make_discount, make_product, make_shipping_method
+from .factories import make_customer, make_discount, make_shipping_method
 
 
 def make_order(store, n=0):

@@ -163,7 +163,7 @@ def bulk_catalogue(
     )
     through = Variant.option_values.through
     through.objects.bulk_create(
-        [through(variant_id=v.pk, productoptionvalue_id=ov.pk) for v, ov in zip(variants, values)]
+        [through(variant_id=v.pk, productoptionvalue_id=ov.pk) for v, ov in zip(variants, values, strict=True)]
     )
     Media.objects.bulk_create(
         [

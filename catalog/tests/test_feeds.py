@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from catalog import selectors
 from catalog.models import Product, Variant
-from catalog.tests.factories import insert_copies, make_media, make_product, make_variant_product
+from catalog.tests.factories import (
+    insert_copies,
+    make_media,
+    make_product,
+    make_variant_product,
+)
 
 pytestmark = pytest.mark.django_db
 G = "{http://base.google.com/ns/1.0}"

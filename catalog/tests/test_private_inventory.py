@@ -147,7 +147,7 @@ def test_concurrent_increments_add_up_exactly(make_store, api_client_for):
                     f"/products/{product.pk}/inventory", {"operation": "increment", "quantity": 1}
                 )
                 results.append(response.status_code)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -8,7 +8,12 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import InventoryAdjustment, Product, ProductOption, Variant
-from catalog.tests.factories import make_category, make_media, make_product, make_variant_product
+from catalog.tests.factories import (
+    make_category,
+    make_media,
+    make_product,
+    make_variant_product,
+)
 
 pytestmark = pytest.mark.django_db
 

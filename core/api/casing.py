@@ -12,8 +12,12 @@ from functools import lru_cache
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from djangorestframework_camel_case.settings import api_settings
-from djangorestframework_camel_case.util import camel_to_underscore, camelize_re
-from djangorestframework_camel_case.util import underscore_to_camel, underscoreize
+from djangorestframework_camel_case.util import (
+    camel_to_underscore,
+    camelize_re,
+    underscore_to_camel,
+    underscoreize,
+)
 
 
 def _options() -> dict:
@@ -61,6 +65,6 @@ def _camelize(data, ignore: frozenset):
 def query_to_snake(query_params) -> dict:
     """Query parameters as a plain dict with snake_case keys (last value wins)."""
     return underscoreize(
-        {key: query_params.get(key) for key in query_params.keys()},
+        {key: query_params.get(key) for key in query_params},
         **_options(),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -103,7 +103,7 @@ class TimestampField(serializers.DateTimeField):
             return None
         if isinstance(value, str):
             return value
-        value = self.enforce_timezone(value).astimezone(dt_timezone.utc).replace(microsecond=0)
+        value = self.enforce_timezone(value).astimezone(UTC).replace(microsecond=0)
         return value.isoformat().replace("+00:00", "Z")
 
     def to_internal_value(self, value):

@@ -2,7 +2,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 
 from core import selectors, services
-from core.serializers import HealthSerializer, PrivateStoreSerializer, StoreUpdateSerializer
+from core.serializers import (
+    HealthSerializer,
+    PrivateStoreSerializer,
+    StoreUpdateSerializer,
+)
 
 from .schema import envelope
 from .views import PrivateApi

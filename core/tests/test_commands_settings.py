@@ -82,7 +82,11 @@ def test_seed_demo_rolls_a_revoked_key(settings, tmp_path):
 
 
 def test_refuses_to_start_without_debug_and_with_the_development_key(settings):
-    from core.checks import DEVELOPMENT_SECRET_KEY, check_secret_key, refuse_insecure_secret_key
+    from core.checks import (
+        DEVELOPMENT_SECRET_KEY,
+        check_secret_key,
+        refuse_insecure_secret_key,
+    )
 
     settings.DEBUG = False
     settings.SECRET_KEY = DEVELOPMENT_SECRET_KEY

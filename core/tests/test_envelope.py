@@ -85,7 +85,7 @@ def test_500_inside_drf_hides_internals(private):
 
 def test_500_outside_drf_is_enveloped(client):
     response = client.get("/v3/private/_plain")
-    error = check_envelope(response, 500, "server_error")
+    check_envelope(response, 500, "server_error")
     assert "boom" not in response.content.decode()
 
 

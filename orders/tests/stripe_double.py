@@ -296,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
     double: StripeDouble
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002  (keep test output quiet)
+    def log_message(self, format, *args):
         pass
 
     def _answer(self, method: str) -> None:
@@ -330,8 +330,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timed out) before the answer came
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self._answer("GET")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self._answer("POST")

@@ -3,7 +3,6 @@ cart token, through the Django test client."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from carts.models import Discount, DiscountRedemption

@@ -73,7 +73,7 @@ def test_concurrent_assignments_get_distinct_consecutive_numbers(shop, make_orde
 
             with transaction.atomic():
                 results.append(services.order_number_assign(order=order))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

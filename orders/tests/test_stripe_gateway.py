@@ -5,7 +5,12 @@ import time
 import pytest
 
 from core.exceptions import Unprocessable
-from orders.gateways import PaymentGatewayError, StripeGateway, get_gateway, payment_idempotency_key
+from orders.gateways import (
+    PaymentGatewayError,
+    StripeGateway,
+    get_gateway,
+    payment_idempotency_key,
+)
 
 pytestmark = pytest.mark.django_db
 

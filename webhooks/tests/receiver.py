@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -65,10 +66,8 @@ def _handler(receiver: Receiver):
             self.send_header("Content-Length", str(len(receiver.reply)))
             self.send_header("Connection", "close")
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(receiver.reply)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
         def log_message(self, *args):
             pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from io import StringIO
 
 import pytest
@@ -154,7 +154,6 @@ def test_management_command_and_beat_schedule(shop, receiver, make_endpoint, mon
 def test_event_data_is_stored_as_the_api_renders_it(shop):
     import uuid
     from datetime import datetime
-    from datetime import timezone as dt_timezone
     from decimal import Decimal
 
     event = services.event_record(
@@ -163,7 +162,7 @@ def test_event_data_is_stored_as_the_api_renders_it(shop):
         data={
             "id": "prod_1",
             "tax_rate": Decimal("20.5"),
-            "published_at": datetime(2026, 4, 20, 13, 24, 11, tzinfo=dt_timezone.utc),
+            "published_at": datetime(2026, 4, 20, 13, 24, 11, tzinfo=UTC),
             "ref": uuid.UUID("12345678-1234-5678-1234-567812345678"),
             "metadata": {"keep_me": 1},
         },

@@ -25,7 +25,9 @@ class Command(BaseCommand):
                 country=options["country"].upper(),
             )
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()))
+            raise CommandError(
+                "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
+            ) from exc
         password = None
         if options.get("owner_email"):
             password = secrets.token_urlsafe(12)

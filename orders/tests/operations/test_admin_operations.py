@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.admin.utils import quote
@@ -205,13 +205,13 @@ def test_csv_export_of_a_date_range(merchant, shop, other_shop, make_paid_order,
     theirs = make_paid_order(other_shop.store, email="theirs@example.com")
     # The store is in London (BST in July): 23:30 UTC on 14 July is 15 July there.
     Order.objects.filter(pk=inside.pk).update(
-        created_at=datetime(2026, 7, 14, 23, 30, tzinfo=dt_timezone.utc)
+        created_at=datetime(2026, 7, 14, 23, 30, tzinfo=UTC)
     )
     Order.objects.filter(pk=outside.pk).update(
-        created_at=datetime(2026, 7, 16, 23, 30, tzinfo=dt_timezone.utc)
+        created_at=datetime(2026, 7, 16, 23, 30, tzinfo=UTC)
     )
     Order.objects.filter(pk__in=[theirs.pk, transfer_order.pk]).update(
-        created_at=datetime(2026, 7, 15, 12, tzinfo=dt_timezone.utc)
+        created_at=datetime(2026, 7, 15, 12, tzinfo=UTC)
     )
     form = merchant.get("/admin/orders/order/export/")
     assert form.status_code == 200 and "Europe/London" in form.content.decode()
