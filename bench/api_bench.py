@@ -51,12 +51,18 @@ def main() -> None:
                     response = call()
                     timings.append((time.perf_counter() - started) * 1000)
                 queries = len(ctx.captured_queries)
-                assert response.status_code < 400, (name, response.status_code, response.content[:300])
+                assert response.status_code < 400, (
+                    name,
+                    response.status_code,
+                    response.content[:300],
+                )
             timings.sort()
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
             rows.append((name, statistics.median(timings), p95, queries))
         vendor = connection.vendor
-        print(f"\n{vendor}, {args.products} products, {args.orders} orders, {args.repeat} calls each\n")
+        print(
+            f"\n{vendor}, {args.products} products, {args.orders} orders, {args.repeat} calls each\n"
+        )
         print(f"{'endpoint':58} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
         for name, median, p95, queries in rows:
             print(f"{name:58} {median:10.1f} {p95:8.1f} {queries:8d}")
@@ -70,10 +76,14 @@ def seed(product_count: int, order_count: int) -> dict:
     from core import services as core_services
 
     store, keys = core_services.store_create(
-        name="Bench Candles", currency="GBP", country="GB", shipping_countries=["GB", "US"]
+        name="Bench Candles",
+        currency="GBP",
+        country="GB",
+        shipping_countries=["GB", "US"],
     )
     categories = [
-        catalog_services.category_create(store=store, data={"name": f"Category {i}"}) for i in range(5)
+        catalog_services.category_create(store=store, data={"name": f"Category {i}"})
+        for i in range(5)
     ]
     for i in range(product_count):
         data = {
@@ -95,11 +105,20 @@ def seed(product_count: int, order_count: int) -> dict:
     pk, sk = keys["test"]["publishable"], keys["test"]["secret"]
     public = Client(HTTP_AUTHORIZATION=f"Bearer {pk}", HTTP_X_CART_TOKEN="bench-cart")
     for simple in Product.objects.filter(store=store, variants__is_default=True)[:10]:
-        public.post(f"/v3/public/{pk}/cart/items", {"productId": simple.pk, "quantity": 1},
-                    content_type="application/json")
+        public.post(
+            f"/v3/public/{pk}/cart/items",
+            {"productId": simple.pk, "quantity": 1},
+            content_type="application/json",
+        )
     seed_orders(store, order_count)
-    return {"store": store, "pk": pk, "sk": sk, "product": product, "public": public,
-            "private": Client(HTTP_AUTHORIZATION=f"Bearer {sk}")}
+    return {
+        "store": store,
+        "pk": pk,
+        "sk": sk,
+        "product": product,
+        "public": public,
+        "private": Client(HTTP_AUTHORIZATION=f"Bearer {sk}"),
+    }
 
 
 def seed_orders(store, count: int) -> None:
@@ -107,19 +126,40 @@ def seed_orders(store, count: int) -> None:
     from orders.models import Order, OrderItem
 
     customers = Customer.objects.bulk_create(
-        [Customer(store=store, email=f"buyer{i}@example.com") for i in range(max(count // 3, 1))]
+        [
+            Customer(store=store, email=f"buyer{i}@example.com")
+            for i in range(max(count // 3, 1))
+        ]
     )
     orders = Order.objects.bulk_create(
         [
-            Order(store=store, type="order", cart_token=f"t{i}", currency="GBP", email=f"buyer{i}@example.com",
-                  customer=customers[i % len(customers)], order_number=1001 + i, payment_status="paid",
-                  subtotal_amount=2400, tax_amount=480, total_amount=2880)
+            Order(
+                store=store,
+                type="order",
+                cart_token=f"t{i}",
+                currency="GBP",
+                email=f"buyer{i}@example.com",
+                customer=customers[i % len(customers)],
+                order_number=1001 + i,
+                payment_status="paid",
+                subtotal_amount=2400,
+                tax_amount=480,
+                total_amount=2880,
+            )
             for i in range(count)
         ]
     )
     OrderItem.objects.bulk_create(
-        [OrderItem(order=o, product_name="Candle", quantity=2, unit_price_amount=1200, subtotal_amount=2400)
-         for o in orders]
+        [
+            OrderItem(
+                order=o,
+                product_name="Candle",
+                quantity=2,
+                unit_price_amount=1200,
+                subtotal_amount=2400,
+            )
+            for o in orders
+        ]
     )
 
 
@@ -127,17 +167,43 @@ def endpoints(f: dict):
     pk, public, private, product = f["pk"], f["public"], f["private"], f["product"]
     base = f"/v3/public/{pk}"
     return [
-        ("public GET /products?perPage=100", lambda: public.get(f"{base}/products?perPage=100")),
-        ("public GET /products?q=candle", lambda: public.get(f"{base}/products?q=candle")),
-        ("public GET /products/{slug}", lambda: public.get(f"{base}/products/{product.slug}")),
+        (
+            "public GET /products?perPage=100",
+            lambda: public.get(f"{base}/products?perPage=100"),
+        ),
+        (
+            "public GET /products?q=candle",
+            lambda: public.get(f"{base}/products?q=candle"),
+        ),
+        (
+            "public GET /products/{slug}",
+            lambda: public.get(f"{base}/products/{product.slug}"),
+        ),
         ("public GET /categories", lambda: public.get(f"{base}/categories")),
         ("public GET /cart (10 lines)", lambda: public.get(f"{base}/cart")),
-        ("public POST /tax/calculate", lambda: public.post(
-            f"{base}/tax/calculate", {"items": [{"productId": product.pk, "quantity": 2}], "countryCode": "GB"},
-            content_type="application/json")),
-        ("private GET /products?perPage=100", lambda: private.get("/v3/private/products?perPage=100")),
-        ("private GET /orders?perPage=100", lambda: private.get("/v3/private/orders?perPage=100")),
-        ("private GET /customers?perPage=100", lambda: private.get("/v3/private/customers?perPage=100")),
+        (
+            "public POST /tax/calculate",
+            lambda: public.post(
+                f"{base}/tax/calculate",
+                {
+                    "items": [{"productId": product.pk, "quantity": 2}],
+                    "countryCode": "GB",
+                },
+                content_type="application/json",
+            ),
+        ),
+        (
+            "private GET /products?perPage=100",
+            lambda: private.get("/v3/private/products?perPage=100"),
+        ),
+        (
+            "private GET /orders?perPage=100",
+            lambda: private.get("/v3/private/orders?perPage=100"),
+        ),
+        (
+            "private GET /customers?perPage=100",
+            lambda: private.get("/v3/private/customers?perPage=100"),
+        ),
     ]
 
 

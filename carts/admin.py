@@ -35,22 +35,38 @@ class DiscountForm(forms.ModelForm):
         cleaned = super().clean()
         kind, value = cleaned.get("type"), cleaned.get("value") or 0
         if kind == Discount.Type.PERCENTAGE and not 1 <= value <= 100:
-            self.add_error("value", "A percentage discount takes a value from 1 to 100.")
+            self.add_error(
+                "value", "A percentage discount takes a value from 1 to 100."
+            )
         if kind == Discount.Type.FIXED and value < 1:
-            self.add_error("value", "A fixed discount takes a positive amount in minor units.")
+            self.add_error(
+                "value", "A fixed discount takes a positive amount in minor units."
+            )
         starts, expires = cleaned.get("starts_at"), cleaned.get("expires_at")
         if starts and expires and expires <= starts:
             self.add_error("expires_at", "Must be after the start.")
         limit = cleaned.get("usage_limit")
         if limit is not None and self.instance.pk and limit < self.instance.usage_count:
-            self.add_error("usage_limit", f"Cannot be below the usage count ({self.instance.usage_count}).")
+            self.add_error(
+                "usage_limit",
+                f"Cannot be below the usage count ({self.instance.usage_count}).",
+            )
         return cleaned
 
 
 @admin.register(Discount)
 class DiscountAdmin(StoreScopedAdmin):
     form = DiscountForm
-    list_display = ("code", "type", "value", "active", "usage", "starts_at", "expires_at", "store")
+    list_display = (
+        "code",
+        "type",
+        "value",
+        "active",
+        "usage",
+        "starts_at",
+        "expires_at",
+        "store",
+    )
     list_filter = ("type", "active")
     search_fields = ("code",)
     readonly_fields = ("id", "usage_count", "created_at", "updated_at")
@@ -59,17 +75,32 @@ class DiscountAdmin(StoreScopedAdmin):
     actions = ("activate", "deactivate")
     fieldsets = (
         (None, {"fields": ("id", "store", "code", "type", "value", "active")}),
-        ("Validity", {"fields": ("starts_at", "expires_at", "minimum_subtotal_amount")}),
-        ("Usage", {"fields": ("usage_limit", "usage_limit_per_customer", "usage_count")}),
-        ("Applies to", {"fields": ("products", "categories"),
-                        "description": "Leave both empty for the whole cart. Categories include "
-                                       "their subcategories."}),
+        (
+            "Validity",
+            {"fields": ("starts_at", "expires_at", "minimum_subtotal_amount")},
+        ),
+        (
+            "Usage",
+            {"fields": ("usage_limit", "usage_limit_per_customer", "usage_count")},
+        ),
+        (
+            "Applies to",
+            {
+                "fields": ("products", "categories"),
+                "description": "Leave both empty for the whole cart. Categories include "
+                "their subcategories.",
+            },
+        ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
     @admin.display(description="Used")
     def usage(self, obj):
-        return f"{obj.usage_count} / {obj.usage_limit}" if obj.usage_limit else str(obj.usage_count)
+        return (
+            f"{obj.usage_count} / {obj.usage_limit}"
+            if obj.usage_limit
+            else str(obj.usage_count)
+        )
 
     def _set_active(self, request, queryset, active: bool):
         done = 0
@@ -78,8 +109,12 @@ class DiscountAdmin(StoreScopedAdmin):
                 services.discount_update(discount=discount, data={"active": active})
                 done += 1
             except DomainError as exc:
-                self.message_user(request, f"{discount.code}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{'Activated' if active else 'Deactivated'} {done} discount(s).")
+                self.message_user(
+                    request, f"{discount.code}: {exc.message}", messages.ERROR
+                )
+        self.message_user(
+            request, f"{'Activated' if active else 'Deactivated'} {done} discount(s)."
+        )
 
     @admin.action(description="Activate the selected discounts")
     def activate(self, request, queryset):
@@ -92,8 +127,15 @@ class DiscountAdmin(StoreScopedAdmin):
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(StoreScopedAdmin):
-    list_display = ("name", "price_amount", "countries", "free_above_amount", "active",
-                    "sort_order", "store")
+    list_display = (
+        "name",
+        "price_amount",
+        "countries",
+        "free_above_amount",
+        "active",
+        "sort_order",
+        "store",
+    )
     list_filter = ("active",)
     list_editable = ("active", "sort_order")
     search_fields = ("name",)
@@ -102,8 +144,15 @@ class ShippingMethodAdmin(StoreScopedAdmin):
 
 @admin.register(TaxRate)
 class TaxRateAdmin(StoreScopedAdmin):
-    list_display = ("name", "country_code", "state", "postcode_prefix", "rate",
-                    "applies_to_shipping", "store")
+    list_display = (
+        "name",
+        "country_code",
+        "state",
+        "postcode_prefix",
+        "rate",
+        "applies_to_shipping",
+        "store",
+    )
     list_filter = ("country_code", "applies_to_shipping")
     search_fields = ("name", "country_code", "state", "postcode_prefix")
     readonly_fields = ("id", "created_at", "updated_at")
@@ -114,8 +163,14 @@ class OpenCartItemInline(StoreScopedTabularInline):
     fk_name = "order"
     extra = 0
     can_delete = False
-    fields = ("product_name", "variant_name", "sku", "quantity", "unit_price_amount",
-              "subtotal_amount")
+    fields = (
+        "product_name",
+        "variant_name",
+        "sku",
+        "quantity",
+        "unit_price_amount",
+        "subtotal_amount",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -129,16 +184,40 @@ class OpenCartItemInline(StoreScopedTabularInline):
 class OpenCartAdmin(StoreScopedAdmin):
     """Read-only: carts change only through the shopper's API calls."""
 
-    list_display = ("id", "store", "mode", "item_count", "subtotal", "discount_code", "idle_for",
-                    "updated_at")
+    list_display = (
+        "id",
+        "store",
+        "mode",
+        "item_count",
+        "subtotal",
+        "discount_code",
+        "idle_for",
+        "updated_at",
+    )
     list_filter = ("mode",)
     search_fields = ("id", "email", "discount_code")
     ordering = ("-updated_at",)
     inlines = (OpenCartItemInline,)
-    fields = ("id", "store", "mode", "currency", "visitor_country", "email", "shipping_address",
-              "billing_address", "notes", "discount_code", "shipping_option", "subtotal_amount",
-              "discount_amount", "shipping_amount", "tax_amount", "total_amount", "created_at",
-              "updated_at")
+    fields = (
+        "id",
+        "store",
+        "mode",
+        "currency",
+        "visitor_country",
+        "email",
+        "shipping_address",
+        "billing_address",
+        "notes",
+        "discount_code",
+        "shipping_option",
+        "subtotal_amount",
+        "discount_amount",
+        "shipping_amount",
+        "tax_amount",
+        "total_amount",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -34,18 +34,26 @@ class Discount(StoreOwnedModel):
     usage_limit_per_customer = models.PositiveIntegerField(null=True, blank=True)
     usage_count = models.PositiveIntegerField(default=0, editable=False)
     minimum_subtotal_amount = models.PositiveBigIntegerField(null=True, blank=True)
-    products = models.ManyToManyField("catalog.Product", blank=True, related_name="discounts")
-    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="discounts")
+    products = models.ManyToManyField(
+        "catalog.Product", blank=True, related_name="discounts"
+    )
+    categories = models.ManyToManyField(
+        "catalog.Category", blank=True, related_name="discounts"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(Upper("code"), "store", name="uniq_discount_code_per_store"),
-            models.CheckConstraint(
-                condition=~Q(type="percentage") | Q(value__lte=100), name="discount_percentage_lte_100"
+            models.UniqueConstraint(
+                Upper("code"), "store", name="uniq_discount_code_per_store"
             ),
             models.CheckConstraint(
-                condition=Q(usage_limit__isnull=True) | Q(usage_count__lte=models.F("usage_limit")),
+                condition=~Q(type="percentage") | Q(value__lte=100),
+                name="discount_percentage_lte_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True)
+                | Q(usage_count__lte=models.F("usage_limit")),
                 name="discount_usage_within_limit",
             ),
         ]
@@ -58,10 +66,18 @@ class DiscountRedemption(StoreOwnedModel):
     """One use of a discount by one order (the per-customer limit counts these)."""
 
     id = PrefixedIdField("dred")
-    discount = models.ForeignKey(Discount, on_delete=models.CASCADE, related_name="redemptions")
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="discount_redemption")
+    discount = models.ForeignKey(
+        Discount, on_delete=models.CASCADE, related_name="redemptions"
+    )
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="discount_redemption"
+    )
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     email = models.EmailField(blank=True, default="")
 
@@ -71,11 +87,15 @@ class ShippingMethod(StoreOwnedModel):
     name = models.CharField(max_length=200)
     description = models.CharField(max_length=500, blank=True, default="")
     price_amount = models.PositiveBigIntegerField(default=0)
-    countries = models.JSONField(default=list, blank=True, help_text="ISO codes; empty = every shipping country.")
+    countries = models.JSONField(
+        default=list, blank=True, help_text="ISO codes; empty = every shipping country."
+    )
     estimated_min_days = models.PositiveIntegerField(null=True, blank=True)
     estimated_max_days = models.PositiveIntegerField(null=True, blank=True)
     free_above_amount = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Free when the discounted subtotal reaches this."
+        null=True,
+        blank=True,
+        help_text="Free when the discounted subtotal reaches this.",
     )
     min_weight_grams = models.PositiveIntegerField(null=True, blank=True)
     max_weight_grams = models.PositiveIntegerField(null=True, blank=True)
@@ -96,7 +116,9 @@ class TaxRate(StoreOwnedModel):
     postcode_prefix = models.CharField(max_length=20, blank=True, default="")
     name = models.CharField(max_length=100, default="VAT")
     rate = models.DecimalField(
-        max_digits=7, decimal_places=5, validators=[MinValueValidator(0), MaxValueValidator(1)],
+        max_digits=7,
+        decimal_places=5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text="0.2 for 20%.",
     )
     applies_to_shipping = models.BooleanField(default=True)
@@ -105,7 +127,9 @@ class TaxRate(StoreOwnedModel):
         ordering = ["country_code", "state", "postcode_prefix"]
 
     def __str__(self):
-        where = "-".join(filter(None, [self.country_code, self.state, self.postcode_prefix]))
+        where = "-".join(
+            filter(None, [self.country_code, self.state, self.postcode_prefix])
+        )
         return f"{self.name} {self.rate} ({where})"
 
 

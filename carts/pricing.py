@@ -100,7 +100,9 @@ class DiscountRule:
     def qualifies(self, line: PriceLine) -> bool:
         if not self.restricted:
             return True
-        return line.product_id in self.product_ids or bool(line.category_ids & self.category_ids)
+        return line.product_id in self.product_ids or bool(
+            line.category_ids & self.category_ids
+        )
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,9 @@ class ShippingRule:
     min_weight_grams: int | None = None
     max_weight_grams: int | None = None
 
-    def available_to(self, *, country_code: str, weight_grams: int,
-                     shipping_countries: Iterable[str]) -> bool:
+    def available_to(
+        self, *, country_code: str, weight_grams: int, shipping_countries: Iterable[str]
+    ) -> bool:
         """Whether this method ships a parcel of ``weight_grams`` to ``country_code``.
 
         An empty ``countries`` list means every one of the store's shipping countries.
@@ -128,7 +131,9 @@ class ShippingRule:
             return False
         if self.min_weight_grams is not None and weight_grams < self.min_weight_grams:
             return False
-        return not (self.max_weight_grams is not None and weight_grams > self.max_weight_grams)
+        return not (
+            self.max_weight_grams is not None and weight_grams > self.max_weight_grams
+        )
 
     def price_for(self, *, discounted_subtotal: int) -> int:
         if self.free_above is not None and discounted_subtotal >= self.free_above:
@@ -150,7 +155,9 @@ class TaxRule:
 
     @property
     def jurisdiction(self) -> str:
-        return "-".join(filter(None, [self.country_code, self.state, self.postcode_prefix]))
+        return "-".join(
+            filter(None, [self.country_code, self.state, self.postcode_prefix])
+        )
 
     @property
     def specificity(self) -> tuple[int, int]:
@@ -162,9 +169,9 @@ class TaxRule:
             return False
         if self.state and self.state != destination.state:
             return False
-        return not self.postcode_prefix or postcode_key(destination.postcode).startswith(
-            postcode_key(self.postcode_prefix)
-        )
+        return not self.postcode_prefix or postcode_key(
+            destination.postcode
+        ).startswith(postcode_key(self.postcode_prefix))
 
 
 @dataclass(frozen=True)
@@ -243,7 +250,9 @@ class PricingResult:
 # -- rules ----------------------------------------------------------------------------------
 
 
-def match_tax_rates(rates: Iterable[TaxRule], destination: Destination) -> list[TaxRule]:
+def match_tax_rates(
+    rates: Iterable[TaxRule], destination: Destination
+) -> list[TaxRule]:
     """The rates that apply at ``destination``.
 
     A rate matches when its country equals the destination's, its state (if any) equals the
@@ -265,13 +274,16 @@ def match_tax_rates(rates: Iterable[TaxRule], destination: Destination) -> list[
     return sorted(best.values(), key=lambda r: (r.specificity, r.name.casefold(), r.id))
 
 
-def discount_rejection(discount: DiscountRule, lines: Sequence[PriceLine],
-                       settings: StoreSettings) -> DiscountRejection | None:
+def discount_rejection(
+    discount: DiscountRule, lines: Sequence[PriceLine], settings: StoreSettings
+) -> DiscountRejection | None:
     """Why ``discount`` does not apply to these lines (minimum subtotal, nothing qualifying),
     or None when it does. Time, usage and per-customer limits are checked by the caller."""
     subtotal = sum(line.subtotal for line in lines)
     if discount.minimum_subtotal and subtotal < discount.minimum_subtotal:
-        minimum = Money(discount.minimum_subtotal, settings.currency).formatted(settings.locale)
+        minimum = Money(discount.minimum_subtotal, settings.currency).formatted(
+            settings.locale
+        )
         return DiscountRejection(
             "discount_minimum_not_met",
             f"Spend {minimum} or more to use the discount code {discount.code}.",
@@ -306,7 +318,9 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     return parts
 
 
-def _line_discounts(discount: DiscountRule | None, lines: Sequence[PriceLine]) -> list[int]:
+def _line_discounts(
+    discount: DiscountRule | None, lines: Sequence[PriceLine]
+) -> list[int]:
     if discount is None or discount.type == FREE_SHIPPING:
         return [0] * len(lines)
     qualifying = [discount.qualifies(line) for line in lines]
@@ -317,13 +331,17 @@ def _line_discounts(discount: DiscountRule | None, lines: Sequence[PriceLine]) -
             for line, ok in zip(lines, qualifying, strict=True)
         ]
     if discount.type == FIXED:
-        weights = [line.subtotal if ok else 0 for line, ok in zip(lines, qualifying, strict=True)]
+        weights = [
+            line.subtotal if ok else 0
+            for line, ok in zip(lines, qualifying, strict=True)
+        ]
         return allocate(discount.value, weights)
     raise ValueError(f"Unknown discount type {discount.type!r}")
 
 
-def shipping_price(shipping: ShippingRule, *, discount: DiscountRule | None,
-                   discounted_subtotal: int) -> int:
+def shipping_price(
+    shipping: ShippingRule, *, discount: DiscountRule | None, discounted_subtotal: int
+) -> int:
     """What ``shipping`` costs: 0 with a free_shipping discount or above its free threshold."""
     if discount is not None and discount.type == FREE_SHIPPING:
         return 0
@@ -340,9 +358,15 @@ def _taxes(base: int, rates: Sequence[TaxRule], *, inclusive: bool) -> list[int]
     return [round_minor(Decimal(base) * r.rate) for r in rates]
 
 
-def price(*, lines: Sequence[PriceLine], destination: Destination, settings: StoreSettings,
-          discount: DiscountRule | None = None, shipping: ShippingRule | None = None,
-          tax_rates: Iterable[TaxRule] = ()) -> PricingResult:
+def price(
+    *,
+    lines: Sequence[PriceLine],
+    destination: Destination,
+    settings: StoreSettings,
+    discount: DiscountRule | None = None,
+    shipping: ShippingRule | None = None,
+    tax_rates: Iterable[TaxRule] = (),
+) -> PricingResult:
     """Price ``lines`` shipped to ``destination``: every amount the API shows.
 
     ``discount`` is ignored (with a rejection and a message) when it does not qualify;
@@ -367,7 +391,9 @@ def price(*, lines: Sequence[PriceLine], destination: Destination, settings: Sto
     discounted_subtotal = subtotal - discount_total
 
     requires_shipping = any(line.requires_shipping for line in lines)
-    weight = sum(line.weight_grams * line.quantity for line in lines if line.requires_shipping)
+    weight = sum(
+        line.weight_grams * line.quantity for line in lines if line.requires_shipping
+    )
     shipping_amount = 0
     if requires_shipping and shipping is not None:
         shipping_amount = shipping_price(
@@ -403,10 +429,19 @@ def price(*, lines: Sequence[PriceLine], destination: Destination, settings: Sto
     else:
         total = discounted_subtotal + shipping_amount + tax_total
 
-    breakdown = tuple(
-        TaxLine(name=r.name, rate=r.rate, amount=money(per_rate[r.id]), jurisdiction=r.jurisdiction)
-        for r in rates
-    ) if lines else ()
+    breakdown = (
+        tuple(
+            TaxLine(
+                name=r.name,
+                rate=r.rate,
+                amount=money(per_rate[r.id]),
+                jurisdiction=r.jurisdiction,
+            )
+            for r in rates
+        )
+        if lines
+        else ()
+    )
 
     return PricingResult(
         currency=currency,

@@ -37,7 +37,9 @@ DEFAULT_POSTCODE_LABEL = "Postal code"
 POSTCODE_PATTERNS = {
     "GB": re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$"),
     "US": re.compile(r"^[0-9]{5}(-[0-9]{4})?$"),
-    "CA": re.compile(r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$"),
+    "CA": re.compile(
+        r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
+    ),
     "DE": re.compile(r"^[0-9]{5}$"),
     "FR": re.compile(r"^[0-9]{5}$"),
     "IT": re.compile(r"^[0-9]{5}$"),
@@ -125,7 +127,7 @@ def normalize_state(country_code: str, value: str | None) -> str:
     value = (value or "").strip().upper()
     prefix = f"{country_code}-"
     if value.startswith(prefix):
-        value = value[len(prefix):]
+        value = value[len(prefix) :]
     return value
 
 

@@ -38,7 +38,9 @@ def cart_items(*, cart: Order) -> list[OrderItem]:
         .prefetch_related(
             Prefetch(
                 "variant__product__media",
-                queryset=Media.objects.filter(is_video=False).order_by("position", "created_at"),
+                queryset=Media.objects.filter(is_video=False).order_by(
+                    "position", "created_at"
+                ),
             ),
             Prefetch(
                 "variant__option_values",
@@ -63,9 +65,9 @@ def product_category_ids(*, product_ids) -> dict[str, frozenset[str]]:
     """``{product_id: {category ids}}`` in one query."""
     through = Product.categories.through
     result: dict[str, set[str]] = {}
-    for product_id, category_id in through.objects.filter(product_id__in=set(product_ids)).values_list(
-        "product_id", "category_id"
-    ):
+    for product_id, category_id in through.objects.filter(
+        product_id__in=set(product_ids)
+    ).values_list("product_id", "category_id"):
         result.setdefault(product_id, set()).add(category_id)
     return {key: frozenset(value) for key, value in result.items()}
 
@@ -76,7 +78,9 @@ def category_ids_with_descendants(*, store, category_ids) -> frozenset[str]:
     if not wanted:
         return frozenset()
     children: dict[str | None, list[str]] = {}
-    for pk, parent_id in Category.objects.filter(store=store).values_list("id", "parent_id"):
+    for pk, parent_id in Category.objects.filter(store=store).values_list(
+        "id", "parent_id"
+    ):
         children.setdefault(parent_id, []).append(pk)
     result: set[str] = set()
     stack = list(wanted)
@@ -100,7 +104,9 @@ def discount_get_by_code(*, store, code: str) -> Discount | None:
     return Discount.objects.filter(store=store, code__iexact=code).first()
 
 
-def discount_redemption_count(*, discount: Discount, customer=None, email: str = "") -> int:
+def discount_redemption_count(
+    *, discount: Discount, customer=None, email: str = ""
+) -> int:
     """How many times this customer (by customer record or by email) has used ``discount``."""
     condition = Q()
     if customer is not None:
@@ -138,12 +144,16 @@ def discount_get(*, store, discount_id: str) -> Discount:
 
 
 def shipping_methods_active(*, store) -> list[ShippingMethod]:
-    return list(ShippingMethod.objects.filter(store=store, active=True).order_by(
-        "sort_order", "price_amount", "name", "id"
-    ))
+    return list(
+        ShippingMethod.objects.filter(store=store, active=True).order_by(
+            "sort_order", "price_amount", "name", "id"
+        )
+    )
 
 
-def shipping_method_list(*, store, filters: dict | None = None) -> QuerySet[ShippingMethod]:
+def shipping_method_list(
+    *, store, filters: dict | None = None
+) -> QuerySet[ShippingMethod]:
     filters = filters or {}
     queryset = ShippingMethod.objects.filter(store=store)
     if filters.get("active") is not None:

@@ -46,7 +46,9 @@ class AmountField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        return Money(int(value), self.context["store"].currency).as_dict(context_locale(self.context))
+        return Money(int(value), self.context["store"].currency).as_dict(
+            context_locale(self.context)
+        )
 
 
 @extend_schema_field(MoneySerializer(allow_null=True))
@@ -96,7 +98,9 @@ class CartImageSerializer(serializers.Serializer):
 class CartItemSerializer(serializers.Serializer):
     id = serializers.CharField()
     product_id = serializers.CharField(source="product.pk")
-    variant_id = serializers.CharField(allow_null=True, help_text="Null for simple products.")
+    variant_id = serializers.CharField(
+        allow_null=True, help_text="Null for simple products."
+    )
     product_name = serializers.CharField(source="product.name")
     product_slug = serializers.CharField(source="product.slug")
     variant_name = serializers.CharField(allow_null=True)
@@ -106,7 +110,9 @@ class CartItemSerializer(serializers.Serializer):
     image = CartImageSerializer(allow_null=True)
     track_inventory = serializers.BooleanField(source="product.track_inventory")
     in_stock = serializers.BooleanField()
-    inventory_count = serializers.IntegerField(allow_null=True, help_text="Null when untracked.")
+    inventory_count = serializers.IntegerField(
+        allow_null=True, help_text="Null when untracked."
+    )
     product_type = serializers.CharField(source="product.product_type")
 
     class Meta:
@@ -135,7 +141,9 @@ class TaxLineSerializer(serializers.Serializer):
 
 
 class CartMessageSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="stock_limited, out_of_stock, discount_removed, ...")
+    code = serializers.CharField(
+        help_text="stock_limited, out_of_stock, discount_removed, ..."
+    )
     level = serializers.ChoiceField(choices=["info", "warning"])
     message = serializers.CharField()
     item_id = serializers.CharField(allow_null=True)
@@ -169,16 +177,20 @@ class CartSerializer(serializers.Serializer):
     id = serializers.CharField(source="cart.id")
     type = serializers.CharField(source="cart.type")
     currency = serializers.CharField(source="result.currency")
-    visitor_country = serializers.CharField(source="cart.visitor_country", allow_null=True)
+    visitor_country = serializers.CharField(
+        source="cart.visitor_country", allow_null=True
+    )
     has_checkout_data = serializers.BooleanField()
     has_billing_address = serializers.BooleanField()
     has_shipping_address = serializers.BooleanField()
     requires_shipping = serializers.BooleanField(source="result.requires_shipping")
     discount_code = serializers.CharField(allow_null=True)
-    discount_type = serializers.CharField(allow_null=True,
-                                          help_text="percentage, fixed or free_shipping.")
+    discount_type = serializers.CharField(
+        allow_null=True, help_text="percentage, fixed or free_shipping."
+    )
     discount_value = serializers.IntegerField(
-        allow_null=True, help_text="20 for 20%, 500 for 5.00 off; null for free shipping."
+        allow_null=True,
+        help_text="20 for 20%, 500 for 5.00 off; null for free shipping.",
     )
     is_authenticated = serializers.BooleanField()
     updated_at = TimestampField(source="cart.updated_at")
@@ -191,7 +203,8 @@ class CartSerializer(serializers.Serializer):
         required=False, help_text="Present once a shipping option is chosen."
     )
     customer = CartCustomerSerializer(
-        source="customer_snapshot", required=False,
+        source="customer_snapshot",
+        required=False,
         help_text="Present when authenticated or when an email has been saved.",
     )
 
@@ -208,11 +221,14 @@ class CartSerializer(serializers.Serializer):
 
 # -- checkout data -----------------------------------------------------------------------------
 
+
 class CheckoutDataSerializer(serializers.Serializer):
     """``GET/PUT /cart/checkout-data`` from a cart (personal data of idle carts is gone)."""
 
     email = serializers.SerializerMethodField()
-    shipping_address = AddressSerializer(source="cart.shipping_address", allow_null=True)
+    shipping_address = AddressSerializer(
+        source="cart.shipping_address", allow_null=True
+    )
     billing_address = AddressSerializer(source="cart.billing_address", allow_null=True)
     same_as_shipping = serializers.BooleanField(source="cart.same_as_shipping")
     notes = serializers.SerializerMethodField()
@@ -237,14 +253,24 @@ class AddressInput(serializers.Serializer):
 
     first_name = StrictCharField(max_length=100)
     last_name = StrictCharField(max_length=100)
-    company = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    company = StrictCharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
     line1 = StrictCharField(max_length=200)
-    line2 = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    line2 = StrictCharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
     city = StrictCharField(max_length=100)
-    state = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    postcode = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    state = StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    postcode = StrictCharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True
+    )
     country_code = StrictCharField(max_length=2, min_length=2)
-    phone = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    phone = StrictCharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True
+    )
 
     def validate_phone(self, value):
         if value:
@@ -257,7 +283,9 @@ class AddressInput(serializers.Serializer):
         code = attrs["country_code"].upper()
         country = country_get(code)
         if country is None:
-            raise serializers.ValidationError({"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]})
+            raise serializers.ValidationError(
+                {"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]}
+            )
         store = self.context["store"]
         if self.shipping and code not in store_shipping_countries(store):
             errors["country_code"] = [f"We do not ship to {country.name}."]
@@ -266,8 +294,10 @@ class AddressInput(serializers.Serializer):
             if not state:
                 errors["state"] = [f"The state field is required for {country.name}."]
             elif not is_valid_state(code, state):
-                errors["state"] = [f"Enter a valid state code of {country.name} "
-                                   f"(see /countries/{code}/states)."]
+                errors["state"] = [
+                    f"Enter a valid state code of {country.name} "
+                    f"(see /countries/{code}/states)."
+                ]
         elif state and not is_valid_state(code, state):
             state = (attrs.get("state") or "").strip()
         postcode = normalize_postcode(code, attrs.get("postcode"))
@@ -276,8 +306,12 @@ class AddressInput(serializers.Serializer):
             errors["postcode"] = [problem]
         if errors:
             raise serializers.ValidationError(errors)
-        cleaned = {name: (attrs.get(name) or "").strip() or None for name in ADDRESS_FIELDS}
-        cleaned.update(country_code=code, state=state or None, postcode=postcode or None)
+        cleaned = {
+            name: (attrs.get(name) or "").strip() or None for name in ADDRESS_FIELDS
+        }
+        cleaned.update(
+            country_code=code, state=state or None, postcode=postcode or None
+        )
         return cleaned
 
 
@@ -294,11 +328,15 @@ class BillingAddressInput(AddressInput):
 
 
 class CheckoutDataInput(serializers.Serializer):
-    email = StrictCharField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    email = StrictCharField(
+        max_length=254, required=False, allow_blank=True, allow_null=True
+    )
     shipping_address = ShippingAddressInput(required=False, allow_null=True)
     billing_address = BillingAddressInput(required=False, allow_null=True)
     same_as_shipping = StrictBooleanField(required=False)
-    notes = StrictCharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+    notes = StrictCharField(
+        max_length=2000, required=False, allow_blank=True, allow_null=True
+    )
 
     class Meta:
         ref_name = "CheckoutDataInput"
@@ -315,7 +353,9 @@ class CheckoutDataInput(serializers.Serializer):
 
 class CartItemCreateInput(serializers.Serializer):
     product_id = StrictCharField(max_length=255, help_text="Product id or slug.")
-    variant_id = StrictCharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    variant_id = StrictCharField(
+        max_length=40, required=False, allow_null=True, allow_blank=True
+    )
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
 
     class Meta:
@@ -323,7 +363,9 @@ class CartItemCreateInput(serializers.Serializer):
 
 
 class CartItemUpdateInput(serializers.Serializer):
-    quantity = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, help_text="0 removes the line.")
+    quantity = StrictIntegerField(
+        min_value=0, max_value=MAX_QUANTITY, help_text="0 removes the line."
+    )
 
     class Meta:
         ref_name = "CartItemUpdateInput"
@@ -345,13 +387,19 @@ class ShippingOptionSelectInput(serializers.Serializer):
 
 class DestinationInput(serializers.Serializer):
     country_code = StrictCharField(max_length=2, min_length=2)
-    postcode = StrictCharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-    state = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    postcode = StrictCharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True
+    )
+    state = StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
 
     def validate_country_code(self, value):
         value = value.upper()
         if country_get(value) is None:
-            raise serializers.ValidationError("Enter an ISO 3166-1 alpha-2 country code.")
+            raise serializers.ValidationError(
+                "Enter an ISO 3166-1 alpha-2 country code."
+            )
         return value
 
     def validate(self, attrs):
@@ -393,7 +441,9 @@ class EstimateSerializer(serializers.Serializer):
 
 class TaxItemInput(serializers.Serializer):
     product_id = StrictCharField(max_length=255)
-    variant_id = StrictCharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    variant_id = StrictCharField(
+        max_length=40, required=False, allow_null=True, allow_blank=True
+    )
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
 
     class Meta:
@@ -456,7 +506,9 @@ class DiscountSerializer(serializers.Serializer):
     id = serializers.CharField()
     code = serializers.CharField()
     type = serializers.ChoiceField(choices=Discount.Type.values)
-    value = serializers.IntegerField(help_text="Whole percent, or minor units for fixed.")
+    value = serializers.IntegerField(
+        help_text="Whole percent, or minor units for fixed."
+    )
     active = serializers.BooleanField()
     starts_at = TimestampField(allow_null=True)
     expires_at = TimestampField(allow_null=True)
@@ -480,25 +532,40 @@ class DiscountSerializer(serializers.Serializer):
 
 
 class DiscountInput(serializers.Serializer):
-    code = StrictCharField(max_length=64, validators=[RegexValidator(
-        r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Use letters, digits, '-' or '_' (starting with a letter "
-        "or digit).",
-    )])
+    code = StrictCharField(
+        max_length=64,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                "Use letters, digits, '-' or '_' (starting with a letter or digit).",
+            )
+        ],
+    )
     type = serializers.ChoiceField(choices=Discount.Type.values)
-    value = StrictIntegerField(min_value=0, max_value=10**12, default=0,
-                               help_text="Whole percent (1-100), or minor units for fixed.")
+    value = StrictIntegerField(
+        min_value=0,
+        max_value=10**12,
+        default=0,
+        help_text="Whole percent (1-100), or minor units for fixed.",
+    )
     active = StrictBooleanField(default=True)
     starts_at = TimestampField(required=False, allow_null=True)
     expires_at = TimestampField(required=False, allow_null=True)
-    usage_limit = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
-    usage_limit_per_customer = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False,
-                                                  allow_null=True)
-    minimum_subtotal = MinorUnitsField(source="minimum_subtotal_amount", required=False,
-                                       allow_null=True)
-    product_ids = serializers.ListField(child=StrictCharField(max_length=40), required=False,
-                                        max_length=1000)
-    category_ids = serializers.ListField(child=StrictCharField(max_length=40), required=False,
-                                         max_length=1000)
+    usage_limit = StrictIntegerField(
+        min_value=1, max_value=MAX_INT, required=False, allow_null=True
+    )
+    usage_limit_per_customer = StrictIntegerField(
+        min_value=1, max_value=MAX_INT, required=False, allow_null=True
+    )
+    minimum_subtotal = MinorUnitsField(
+        source="minimum_subtotal_amount", required=False, allow_null=True
+    )
+    product_ids = serializers.ListField(
+        child=StrictCharField(max_length=40), required=False, max_length=1000
+    )
+    category_ids = serializers.ListField(
+        child=StrictCharField(max_length=40), required=False, max_length=1000
+    )
 
     class Meta:
         ref_name = "DiscountInput"
@@ -532,19 +599,35 @@ class ShippingMethodSerializer(serializers.Serializer):
 
 class ShippingMethodInput(serializers.Serializer):
     name = StrictCharField(max_length=200)
-    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    description = StrictCharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
     price = MinorUnitsField(source="price_amount")
-    countries = serializers.ListField(child=StrictCharField(max_length=2), required=False,
-                                      default=list, max_length=250)
-    estimated_min_days = StrictIntegerField(min_value=0, max_value=365, required=False, allow_null=True)
-    estimated_max_days = StrictIntegerField(min_value=0, max_value=365, required=False, allow_null=True)
-    free_above = MinorUnitsField(source="free_above_amount", required=False, allow_null=True)
-    min_weight_grams = StrictIntegerField(min_value=0, max_value=MAX_INT, required=False,
-                                          allow_null=True)
-    max_weight_grams = StrictIntegerField(min_value=0, max_value=MAX_INT, required=False,
-                                          allow_null=True)
+    countries = serializers.ListField(
+        child=StrictCharField(max_length=2),
+        required=False,
+        default=list,
+        max_length=250,
+    )
+    estimated_min_days = StrictIntegerField(
+        min_value=0, max_value=365, required=False, allow_null=True
+    )
+    estimated_max_days = StrictIntegerField(
+        min_value=0, max_value=365, required=False, allow_null=True
+    )
+    free_above = MinorUnitsField(
+        source="free_above_amount", required=False, allow_null=True
+    )
+    min_weight_grams = StrictIntegerField(
+        min_value=0, max_value=MAX_INT, required=False, allow_null=True
+    )
+    max_weight_grams = StrictIntegerField(
+        min_value=0, max_value=MAX_INT, required=False, allow_null=True
+    )
     active = StrictBooleanField(default=True)
-    sort_order = StrictIntegerField(min_value=-1_000_000, max_value=1_000_000, default=0)
+    sort_order = StrictIntegerField(
+        min_value=-1_000_000, max_value=1_000_000, default=0
+    )
 
     class Meta:
         ref_name = "ShippingMethodInput"
@@ -554,7 +637,9 @@ class ShippingMethodInput(serializers.Serializer):
         for code in value:
             code = code.upper()
             if country_get(code) is None:
-                raise serializers.ValidationError(f"'{code}' is not an ISO 3166-1 alpha-2 country code.")
+                raise serializers.ValidationError(
+                    f"'{code}' is not an ISO 3166-1 alpha-2 country code."
+                )
             codes.append(code)
         return list(dict.fromkeys(codes))
 
@@ -593,9 +678,12 @@ class TaxRateSerializer(serializers.Serializer):
 
 class TaxRateInput(serializers.Serializer):
     country_code = StrictCharField(max_length=2, min_length=2)
-    state = StrictCharField(max_length=10, required=False, allow_blank=True, allow_null=True)
-    postcode_prefix = StrictCharField(max_length=20, required=False, allow_blank=True,
-                                      allow_null=True)
+    state = StrictCharField(
+        max_length=10, required=False, allow_blank=True, allow_null=True
+    )
+    postcode_prefix = StrictCharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True
+    )
     name = StrictCharField(max_length=100, default="VAT")
     rate = RateField(min_value=0, max_value=1, help_text="0.2 for 20%.")
     applies_to_shipping = StrictBooleanField(default=True)
@@ -606,7 +694,9 @@ class TaxRateInput(serializers.Serializer):
     def validate_country_code(self, value):
         value = value.upper()
         if country_get(value) is None:
-            raise serializers.ValidationError("Enter an ISO 3166-1 alpha-2 country code.")
+            raise serializers.ValidationError(
+                "Enter an ISO 3166-1 alpha-2 country code."
+            )
         return value
 
     def validate_postcode_prefix(self, value):
@@ -620,7 +710,9 @@ class TaxRateInput(serializers.Serializer):
 
     def validate(self, attrs):
         instance = self.context.get("instance")
-        country = attrs.get("country_code") or (instance.country_code if instance else "")
+        country = attrs.get("country_code") or (
+            instance.country_code if instance else ""
+        )
         if "state" in attrs or "country_code" in attrs:
             raw = attrs.get("state", instance.state if instance else "")
             state = normalize_state(country, raw)
@@ -628,7 +720,11 @@ class TaxRateInput(serializers.Serializer):
                 codes = ", ".join(s.code for s in states_for(country)[:5])
                 hint = f" such as {codes}" if codes else ""
                 raise serializers.ValidationError(
-                    {"state": [f"Use a state code of {country}{hint} (see /countries/{country}/states)."]}
+                    {
+                        "state": [
+                            f"Use a state code of {country}{hint} (see /countries/{country}/states)."
+                        ]
+                    }
                 )
             attrs["state"] = state
         if "postcode_prefix" in attrs and attrs["postcode_prefix"] is None:

@@ -96,7 +96,11 @@ class CartLine:
         if not media:
             return None
         first = media[0]
-        return {"id": first.pk, "path": first.file.name, "alt": first.alt or self.product.name}
+        return {
+            "id": first.pk,
+            "path": first.file.name,
+            "alt": first.alt or self.product.name,
+        }
 
     @property
     def in_stock(self) -> bool:
@@ -202,7 +206,12 @@ class PricedCart:
                 "last_name": self.customer.last_name or None,
             }
         if self.cart.email:
-            return {"customer_id": None, "email": self.cart.email, "first_name": None, "last_name": None}
+            return {
+                "customer_id": None,
+                "email": self.cart.email,
+                "first_name": None,
+                "last_name": None,
+            }
         return None
 
     @property
@@ -223,13 +232,21 @@ class PricedCart:
     def shipping_option(self) -> dict | None:
         if self.shipping_method is None:
             return None
-        return {"id": self.shipping_method.pk, "name": self.shipping_method.name,
-                "price": self.result.shipping}
+        return {
+            "id": self.shipping_method.pk,
+            "name": self.shipping_method.name,
+            "price": self.result.shipping,
+        }
 
     @property
     def message_dicts(self) -> list[dict]:
         return [
-            {"code": m.code, "level": m.level, "message": m.message, "item_id": m.item_id}
+            {
+                "code": m.code,
+                "level": m.level,
+                "message": m.message,
+                "item_id": m.item_id,
+            }
             for m in self.messages
         ]
 
@@ -244,7 +261,12 @@ class CheckoutDataView:
     @property
     def message_dicts(self) -> list[dict]:
         return [
-            {"code": m.code, "level": m.level, "message": m.message, "item_id": m.item_id}
+            {
+                "code": m.code,
+                "level": m.level,
+                "message": m.message,
+                "item_id": m.item_id,
+            }
             for m in self.messages
         ]
 
@@ -259,7 +281,9 @@ def store_shipping_countries(store) -> list[str]:
 
 def _settings(store, locale: str | None = None) -> pricing.StoreSettings:
     return pricing.StoreSettings(
-        currency=store.currency, tax_inclusive=store.tax_inclusive, locale=locale or store.locale
+        currency=store.currency,
+        tax_inclusive=store.tax_inclusive,
+        locale=locale or store.locale,
     )
 
 
@@ -293,7 +317,9 @@ def _shipping_rule(method: ShippingMethod) -> pricing.ShippingRule:
 def _tax_rules(store, destination: Destination) -> list[pricing.TaxRule]:
     return [
         _tax_rule(rate)
-        for rate in selectors.tax_rates_for_country(store=store, country_code=destination.country_code)
+        for rate in selectors.tax_rates_for_country(
+            store=store, country_code=destination.country_code
+        )
     ]
 
 
@@ -331,34 +357,55 @@ class _Refusal:
     because: str
 
 
-def _discount_refusal(discount: Discount, *, now: datetime, customer=None,
-                      email: str = "") -> _Refusal | None:
+def _discount_refusal(
+    discount: Discount, *, now: datetime, customer=None, email: str = ""
+) -> _Refusal | None:
     """Why ``discount`` cannot be used now by this customer, or None. Lines are the engine's."""
     code = discount.code
     if not discount.active:
-        return _Refusal("discount_inactive", f"The discount code {code} is not active.",
-                        "it is no longer active")
+        return _Refusal(
+            "discount_inactive",
+            f"The discount code {code} is not active.",
+            "it is no longer active",
+        )
     if discount.starts_at and now < discount.starts_at:
-        return _Refusal("discount_not_started", f"The discount code {code} is not valid yet.",
-                        "it is not valid yet")
+        return _Refusal(
+            "discount_not_started",
+            f"The discount code {code} is not valid yet.",
+            "it is not valid yet",
+        )
     if discount.expires_at and now >= discount.expires_at:
-        return _Refusal("discount_expired", f"The discount code {code} has expired.",
-                        "it has expired")
-    if discount.usage_limit is not None and discount.usage_count >= discount.usage_limit:
-        return _Refusal("discount_exhausted",
-                        f"The discount code {code} has reached its usage limit.",
-                        "it has reached its usage limit")
+        return _Refusal(
+            "discount_expired",
+            f"The discount code {code} has expired.",
+            "it has expired",
+        )
+    if (
+        discount.usage_limit is not None
+        and discount.usage_count >= discount.usage_limit
+    ):
+        return _Refusal(
+            "discount_exhausted",
+            f"The discount code {code} has reached its usage limit.",
+            "it has reached its usage limit",
+        )
     if discount.usage_limit_per_customer and (customer is not None or email):
-        used = selectors.discount_redemption_count(discount=discount, customer=customer, email=email)
+        used = selectors.discount_redemption_count(
+            discount=discount, customer=customer, email=email
+        )
         if used >= discount.usage_limit_per_customer:
-            return _Refusal("discount_already_used",
-                            f"You have already used the discount code {code}.",
-                            "you have already used it")
+            return _Refusal(
+                "discount_already_used",
+                f"You have already used the discount code {code}.",
+                "you have already used it",
+            )
     return None
 
 
 def _refusal_error(refusal: _Refusal) -> Unprocessable:
-    return Unprocessable(refusal.message, code=refusal.code, fields={"code": [refusal.message]})
+    return Unprocessable(
+        refusal.message, code=refusal.code, fields={"code": [refusal.message]}
+    )
 
 
 def _discount_rule(discount: Discount, *, store) -> pricing.DiscountRule:
@@ -370,25 +417,34 @@ def _discount_rule(discount: Discount, *, store) -> pricing.DiscountRule:
         value=discount.value,
         minimum_subtotal=discount.minimum_subtotal_amount,
         product_ids=product_ids,
-        category_ids=selectors.category_ids_with_descendants(store=store, category_ids=category_ids),
+        category_ids=selectors.category_ids_with_descendants(
+            store=store, category_ids=category_ids
+        ),
     )
 
 
-def _discount_for_lines(discount: Discount, lines: list[CartLine], *, store,
-                        settings: pricing.StoreSettings):
+def _discount_for_lines(
+    discount: Discount, lines: list[CartLine], *, store, settings: pricing.StoreSettings
+):
     """The engine's rule for ``discount`` (lines get their category ids when it needs them),
     and the engine's rejection (minimum subtotal, nothing qualifying) or None."""
     rule = _discount_rule(discount, store=store)
     if rule.category_ids:
-        categories = selectors.product_category_ids(product_ids=[line.product.pk for line in lines])
+        categories = selectors.product_category_ids(
+            product_ids=[line.product.pk for line in lines]
+        )
         for line in lines:
             line.category_ids = categories.get(line.product.pk, frozenset())
-    return rule, pricing.discount_rejection(rule, [line.price_line() for line in lines], settings)
+    return rule, pricing.discount_rejection(
+        rule, [line.price_line() for line in lines], settings
+    )
 
 
 def _removed_message(code: str, because: str) -> Message:
-    return Message("discount_removed", f"The discount code {code} was removed from your cart "
-                                       f"because {because}.")
+    return Message(
+        "discount_removed",
+        f"The discount code {code} was removed from your cart because {because}.",
+    )
 
 
 _ENGINE_BECAUSE = {
@@ -407,12 +463,23 @@ def _expire_personal_data(cart: Order, *, now: datetime, persist: bool) -> None:
     """
     if cart.updated_at is None or now - cart.updated_at <= PERSONAL_DATA_TTL:
         return
-    if not (cart.email or cart.shipping_address or cart.billing_address or cart.notes
-            or cart.shipping_method_id):
+    if not (
+        cart.email
+        or cart.shipping_address
+        or cart.billing_address
+        or cart.notes
+        or cart.shipping_method_id
+    ):
         return
-    cleared = {"email": "", "shipping_address": None, "billing_address": None,
-               "same_as_shipping": True, "notes": "", "shipping_method": None,
-               "shipping_option": None}
+    cleared = {
+        "email": "",
+        "shipping_address": None,
+        "billing_address": None,
+        "same_as_shipping": True,
+        "notes": "",
+        "shipping_method": None,
+        "shipping_option": None,
+    }
     idle_since = cart.updated_at
     for name, value in cleared.items():
         setattr(cart, name, value)
@@ -421,8 +488,9 @@ def _expire_personal_data(cart: Order, *, now: datetime, persist: bool) -> None:
         Order.objects.filter(pk=cart.pk, updated_at=idle_since).update(**cleared)
 
 
-def _load_lines(cart: Order, *, now: datetime, persist: bool,
-                messages: list[Message]) -> list[CartLine]:
+def _load_lines(
+    cart: Order, *, now: datetime, persist: bool, messages: list[Message]
+) -> list[CartLine]:
     """The cart's lines, after removing unavailable ones and capping quantities to stock and
     to the product's maximum (each change with a message)."""
     store = cart.store
@@ -440,58 +508,88 @@ def _load_lines(cart: Order, *, now: datetime, persist: bool,
             or (item.product_id and item.product_id != product.pk)
         ):
             removed.append(item.pk)
-            messages.append(Message("item_unavailable",
-                                    f"{label} is no longer available and was removed from your cart.",
-                                    item_id=item.pk))
+            messages.append(
+                Message(
+                    "item_unavailable",
+                    f"{label} is no longer available and was removed from your cart.",
+                    item_id=item.pk,
+                )
+            )
             continue
         quantity = item.quantity
         if product.max_order_quantity and quantity > product.max_order_quantity:
             quantity = product.max_order_quantity
-            messages.append(Message(
-                "quantity_limited",
-                f"You can buy at most {quantity} of {label}; the quantity was reduced to {quantity}.",
-                item_id=item.pk,
-            ))
+            messages.append(
+                Message(
+                    "quantity_limited",
+                    f"You can buy at most {quantity} of {label}; the quantity was reduced to {quantity}.",
+                    item_id=item.pk,
+                )
+            )
         if product.track_inventory and quantity > variant.stock:
             if variant.stock < max(product.min_order_quantity, 1):
                 removed.append(item.pk)
-                messages.append(Message("out_of_stock",
-                                        f"{label} is out of stock and was removed from your cart.",
-                                        item_id=item.pk))
+                messages.append(
+                    Message(
+                        "out_of_stock",
+                        f"{label} is out of stock and was removed from your cart.",
+                        item_id=item.pk,
+                    )
+                )
                 continue
             quantity = variant.stock
-            messages.append(Message(
-                "stock_limited",
-                f"Only {quantity} of {label} left in stock; the quantity was reduced to {quantity}.",
-                item_id=item.pk,
-            ))
+            messages.append(
+                Message(
+                    "stock_limited",
+                    f"Only {quantity} of {label} left in stock; the quantity was reduced to {quantity}.",
+                    item_id=item.pk,
+                )
+            )
         if quantity != item.quantity:
             changed.append((item, item.quantity))
             item.quantity = quantity
-        lines.append(CartLine(item=item, variant=variant, product=product,
-                              unit_price=variant.current_price_amount(now)))
+        lines.append(
+            CartLine(
+                item=item,
+                variant=variant,
+                product=product,
+                unit_price=variant.current_price_amount(now),
+            )
+        )
     if persist and (removed or changed):
         if removed:
             OrderItem.objects.filter(order=cart, pk__in=removed).delete()
         for item, original in changed:
             # Conditional, so a concurrent add to the line is not overwritten.
-            OrderItem.objects.filter(pk=item.pk, quantity=original).update(quantity=item.quantity)
+            OrderItem.objects.filter(pk=item.pk, quantity=original).update(
+                quantity=item.quantity
+            )
         _touch(cart)
     return lines
 
 
-def _available_shipping(store, methods, *, country_code: str, weight: int) -> list[ShippingMethod]:
+def _available_shipping(
+    store, methods, *, country_code: str, weight: int
+) -> list[ShippingMethod]:
     countries = store_shipping_countries(store)
     return [
-        m for m in methods
-        if _shipping_rule(m).available_to(country_code=country_code, weight_grams=weight,
-                                          shipping_countries=countries)
+        m
+        for m in methods
+        if _shipping_rule(m).available_to(
+            country_code=country_code, weight_grams=weight, shipping_countries=countries
+        )
     ]
 
 
-def cart_price(*, cart: Order, persist: bool = True, destination: Destination | None = None,  # noqa: C901 (split in the architecture work)
-               estimate: bool = False, locale: str | None = None,
-               now: datetime | None = None) -> PricedCart:
+def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
+    *,
+    cart: Order,
+    persist: bool = True,
+    destination: Destination | None = None,
+    estimate: bool = False,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> PricedCart:
     """Correct and price a cart: the one computation behind every cart response and checkout.
 
     Corrections (each with a ``messages`` entry): lines whose product is gone, unpublished or
@@ -511,7 +609,9 @@ def cart_price(*, cart: Order, persist: bool = True, destination: Destination | 
 
     _expire_personal_data(cart, now=now, persist=persist)
     lines = _load_lines(cart, now=now, persist=persist, messages=messages)
-    customer = session_customer_get(store=store, mode=cart.mode, cart_token=cart.cart_token)
+    customer = session_customer_get(
+        store=store, mode=cart.mode, cart_token=cart.cart_token
+    )
     destination = destination or cart_destination(cart)
 
     # Discount: availability here, minimum and qualifying lines in the engine.
@@ -522,19 +622,27 @@ def cart_price(*, cart: Order, persist: bool = True, destination: Destination | 
         messages.append(_removed_message(cart.discount_code, "it is no longer valid"))
         drop_discount = True
     elif discount is not None:
-        refusal = _discount_refusal(discount, now=now, customer=customer, email=cart.email)
+        refusal = _discount_refusal(
+            discount, now=now, customer=customer, email=cart.email
+        )
         if refusal is not None:
             messages.append(_removed_message(discount.code, refusal.because))
             discount, drop_discount = None, True
         else:
-            rule, rejection = _discount_for_lines(discount, lines, store=store, settings=settings)
+            rule, rejection = _discount_for_lines(
+                discount, lines, store=store, settings=settings
+            )
             if rejection is not None:
-                messages.append(_removed_message(discount.code, _ENGINE_BECAUSE[rejection.code]))
+                messages.append(
+                    _removed_message(discount.code, _ENGINE_BECAUSE[rejection.code])
+                )
                 discount, rule, drop_discount = None, None, True
 
     price_lines = [line.price_line() for line in lines]
     requires_shipping = any(line.requires_shipping for line in lines)
-    weight = sum(line.weight_grams * line.quantity for line in lines if line.requires_shipping)
+    weight = sum(
+        line.weight_grams * line.quantity for line in lines if line.requires_shipping
+    )
 
     # Shipping: the chosen method while it still applies; the estimate picks one itself.
     method = cart.shipping_method if cart.shipping_method_id else None
@@ -542,34 +650,54 @@ def cart_price(*, cart: Order, persist: bool = True, destination: Destination | 
     options: list[ShippingMethod] | None = None
     removed_name = None
     if method is None and cart.shipping_option and not estimate:
-        removed_name, drop_shipping = cart.shipping_option.get("name") or "you chose", True
+        removed_name, drop_shipping = (
+            cart.shipping_option.get("name") or "you chose",
+            True,
+        )
     elif method is not None and not requires_shipping:
         method, drop_shipping = None, True
     elif method is not None and not estimate:
         address_country = (cart.shipping_address or {}).get("country_code")
-        if not method.active or not address_country or not _available_shipping(
-            store, [method], country_code=address_country, weight=weight
+        if (
+            not method.active
+            or not address_country
+            or not _available_shipping(
+                store, [method], country_code=address_country, weight=weight
+            )
         ):
             removed_name, method, drop_shipping = method.name, None, True
     if removed_name:
-        messages.append(Message(
-            "shipping_option_removed",
-            f"The shipping option {removed_name} is no longer available for your cart and was "
-            "removed. Please choose another.",
-        ))
+        messages.append(
+            Message(
+                "shipping_option_removed",
+                f"The shipping option {removed_name} is no longer available for your cart and was "
+                "removed. Please choose another.",
+            )
+        )
     if estimate:
         options = []
         if requires_shipping:
             options = _available_shipping(
-                store, selectors.shipping_methods_active(store=store),
-                country_code=destination.country_code, weight=weight,
+                store,
+                selectors.shipping_methods_active(store=store),
+                country_code=destination.country_code,
+                weight=weight,
             )
         if method is None or method.pk not in {m.pk for m in options}:
-            goods = pricing.price(lines=price_lines, destination=destination, settings=settings,
-                                  discount=rule)
+            goods = pricing.price(
+                lines=price_lines,
+                destination=destination,
+                settings=settings,
+                discount=rule,
+            )
             discounted = goods.subtotal.amount - goods.discount.amount
-            method = min(options, key=lambda m: pricing.shipping_price(
-                _shipping_rule(m), discount=rule, discounted_subtotal=discounted), default=None)
+            method = min(
+                options,
+                key=lambda m: pricing.shipping_price(
+                    _shipping_rule(m), discount=rule, discounted_subtotal=discounted
+                ),
+                default=None,
+            )
 
     result = pricing.price(
         lines=price_lines,
@@ -604,8 +732,14 @@ def cart_price(*, cart: Order, persist: bool = True, destination: Destination | 
     if estimate:
         discounted = result.subtotal.amount - result.discount.amount
         shipping_options = [
-            ShippingOption(method=m, price=store.money(pricing.shipping_price(
-                _shipping_rule(m), discount=rule, discounted_subtotal=discounted)))
+            ShippingOption(
+                method=m,
+                price=store.money(
+                    pricing.shipping_price(
+                        _shipping_rule(m), discount=rule, discounted_subtotal=discounted
+                    )
+                ),
+            )
             for m in options
         ]
     return PricedCart(
@@ -640,8 +774,12 @@ def cart_snapshot(*, priced: PricedCart) -> None:
     cart.total_amount = result.total.amount
     cart.tax_inclusive = result.tax_inclusive
     cart.tax_breakdown = [
-        {"name": t.name, "rate": str(t.rate.normalize()), "amount": t.amount.amount,
-         "jurisdiction": t.jurisdiction}
+        {
+            "name": t.name,
+            "rate": str(t.rate.normalize()),
+            "amount": t.amount.amount,
+            "jurisdiction": t.jurisdiction,
+        }
         for t in result.tax_breakdown
     ]
     cart.discount = discount
@@ -650,15 +788,23 @@ def cart_snapshot(*, priced: PricedCart) -> None:
     cart.discount_value = discount.value if discount else None
     method = priced.shipping_method
     cart.shipping_option = (
-        {"id": method.pk, "name": method.name, "price": result.shipping.amount} if method else None
+        {"id": method.pk, "name": method.name, "price": result.shipping.amount}
+        if method
+        else None
     )
     Order.objects.filter(pk=cart.pk).update(
-        currency=cart.currency, subtotal_amount=cart.subtotal_amount,
-        discount_amount=cart.discount_amount, shipping_amount=cart.shipping_amount,
-        tax_amount=cart.tax_amount, total_amount=cart.total_amount,
-        tax_inclusive=cart.tax_inclusive, tax_breakdown=cart.tax_breakdown,
-        discount=cart.discount, discount_code=cart.discount_code,
-        discount_type=cart.discount_type, discount_value=cart.discount_value,
+        currency=cart.currency,
+        subtotal_amount=cart.subtotal_amount,
+        discount_amount=cart.discount_amount,
+        shipping_amount=cart.shipping_amount,
+        tax_amount=cart.tax_amount,
+        total_amount=cart.total_amount,
+        tax_inclusive=cart.tax_inclusive,
+        tax_breakdown=cart.tax_breakdown,
+        discount=cart.discount,
+        discount_code=cart.discount_code,
+        discount_type=cart.discount_type,
+        discount_value=cart.discount_value,
         shipping_option=cart.shipping_option,
     )
     items = []
@@ -676,17 +822,29 @@ def cart_snapshot(*, priced: PricedCart) -> None:
         item.tax_amount = line.result.tax.amount
         items.append(item)
     if items:
-        OrderItem.objects.bulk_update(items, [
-            "product_name", "product_slug", "variant_name", "sku", "product_type",
-            "requires_shipping", "unit_price_amount", "subtotal_amount", "discount_amount",
-            "tax_amount",
-        ])
+        OrderItem.objects.bulk_update(
+            items,
+            [
+                "product_name",
+                "product_slug",
+                "variant_name",
+                "sku",
+                "product_type",
+                "requires_shipping",
+                "unit_price_amount",
+                "subtotal_amount",
+                "discount_amount",
+                "tax_amount",
+            ],
+        )
 
 
 # -- the cart's lifecycle ----------------------------------------------------------------------
 
 
-def cart_get_or_create(*, store, mode: str, cart_token: str, visitor_country: str = "") -> Order:
+def cart_get_or_create(
+    *, store, mode: str, cart_token: str, visitor_country: str = ""
+) -> Order:
     """The open cart of this visitor token, created empty when there is none.
 
     Two concurrent first requests create one cart: the loser of the insert race (the partial
@@ -699,8 +857,12 @@ def cart_get_or_create(*, store, mode: str, cart_token: str, visitor_country: st
     try:
         with transaction.atomic():
             cart = Order.objects.create(
-                store=store, mode=mode, type=Order.Type.CART, cart_token=cart_token,
-                currency=store.currency, visitor_country=country,
+                store=store,
+                mode=mode,
+                type=Order.Type.CART,
+                cart_token=cart_token,
+                currency=store.currency,
+                visitor_country=country,
                 tax_inclusive=store.tax_inclusive,
             )
     except IntegrityError:
@@ -711,11 +873,18 @@ def cart_get_or_create(*, store, mode: str, cart_token: str, visitor_country: st
     return cart
 
 
-def cart_fetch(*, store, mode: str, cart_token: str, visitor_country: str = "",
-               locale: str | None = None) -> PricedCart:
+def cart_fetch(
+    *,
+    store,
+    mode: str,
+    cart_token: str,
+    visitor_country: str = "",
+    locale: str | None = None,
+) -> PricedCart:
     """``GET /cart``: the visitor's open cart (created when new), corrected and priced."""
-    cart = cart_get_or_create(store=store, mode=mode, cart_token=cart_token,
-                              visitor_country=visitor_country)
+    cart = cart_get_or_create(
+        store=store, mode=mode, cart_token=cart_token, visitor_country=visitor_country
+    )
     return cart_price(cart=cart, locale=locale)
 
 
@@ -755,29 +924,37 @@ def _relock(cart: Order) -> Order:
     return locked
 
 
-def _resolve_variant(product: Product, variant_id: str | None, *, field: str = "variantId") -> Variant:
+def _resolve_variant(
+    product: Product, variant_id: str | None, *, field: str = "variantId"
+) -> Variant:
     variants = list(product.variants.all())
     selectable = [v for v in variants if not v.is_default]
     if selectable:
         if not variant_id:
             raise Unprocessable(
                 f"Choose an option of {product.name}: the variantId field is required.",
-                code="variant_required", fields={field: ["This product has variants: choose one."]},
+                code="variant_required",
+                fields={field: ["This product has variants: choose one."]},
             )
         for variant in selectable:
             if variant.pk == variant_id:
                 return variant
         raise Unprocessable(
-            "The variant does not belong to this product.", code="variant_mismatch",
+            "The variant does not belong to this product.",
+            code="variant_mismatch",
             fields={field: ["The variant does not belong to this product."]},
         )
     default = next((v for v in variants if v.is_default), None)
     if default is None:
-        raise Unprocessable(f"{product.name} cannot be bought right now.", code="product_unavailable",
-                            fields={field.replace("variantId", "productId"): ["Not available."]})
+        raise Unprocessable(
+            f"{product.name} cannot be bought right now.",
+            code="product_unavailable",
+            fields={field.replace("variantId", "productId"): ["Not available."]},
+        )
     if variant_id and variant_id != default.pk:
         raise Unprocessable(
-            "The variant does not belong to this product.", code="variant_mismatch",
+            "The variant does not belong to this product.",
+            code="variant_mismatch",
             fields={field: ["The variant does not belong to this product."]},
         )
     return default
@@ -786,14 +963,24 @@ def _resolve_variant(product: Product, variant_id: str | None, *, field: str = "
 def _check_quantity_limits(product: Product, quantity: int) -> None:
     if quantity < product.min_order_quantity:
         message = f"The minimum order quantity for {product.name} is {product.min_order_quantity}."
-        raise Unprocessable(message, code="below_minimum_quantity", fields={"quantity": [message]})
+        raise Unprocessable(
+            message, code="below_minimum_quantity", fields={"quantity": [message]}
+        )
     if product.max_order_quantity and quantity > product.max_order_quantity:
         message = f"You can buy at most {product.max_order_quantity} of {product.name}."
-        raise Unprocessable(message, code="above_maximum_quantity", fields={"quantity": [message]})
+        raise Unprocessable(
+            message, code="above_maximum_quantity", fields={"quantity": [message]}
+        )
 
 
-def cart_item_add(*, cart: Order, product_ref: str, variant_id: str | None = None,
-                  quantity: int = 1, locale: str | None = None) -> PricedCart:
+def cart_item_add(
+    *,
+    cart: Order,
+    product_ref: str,
+    variant_id: str | None = None,
+    quantity: int = 1,
+    locale: str | None = None,
+) -> PricedCart:
     """Add ``quantity`` of a product (by id or slug) to the cart, or increment its line.
 
     Unknown, draft or archived products are a 404; ``variant_id`` is required (422) when the
@@ -812,17 +999,26 @@ def cart_item_add(*, cart: Order, product_ref: str, variant_id: str | None = Non
         if product.track_inventory and wanted > stock:
             available = max(stock - current, 0)
             message = (
-                f"{product.name} is out of stock." if stock <= 0 else
-                f"Only {stock} of {product.name} in stock"
+                f"{product.name} is out of stock."
+                if stock <= 0
+                else f"Only {stock} of {product.name} in stock"
                 + (f" ({current} already in your cart)." if current else ".")
             )
-            raise Conflict(message, code="out_of_stock",
-                           fields={"quantity": [f"At most {available} more can be added."]})
+            raise Conflict(
+                message,
+                code="out_of_stock",
+                fields={"quantity": [f"At most {available} more can be added."]},
+            )
         if item is None:
             OrderItem.objects.create(
-                order=cart, product=product, variant=variant, quantity=wanted,
-                product_name=product.name, product_slug=product.slug,
-                sku=variant.sku or product.sku, product_type=product.product_type,
+                order=cart,
+                product=product,
+                variant=variant,
+                quantity=wanted,
+                product_name=product.name,
+                product_slug=product.slug,
+                sku=variant.sku or product.sku,
+                product_type=product.product_type,
                 requires_shipping=product.requires_shipping,
             )
         else:
@@ -833,32 +1029,43 @@ def cart_item_add(*, cart: Order, product_ref: str, variant_id: str | None = Non
     return priced
 
 
-def cart_item_update(*, cart: Order, item_id: str, quantity: int,
-                     locale: str | None = None) -> PricedCart:
+def cart_item_update(
+    *, cart: Order, item_id: str, quantity: int, locale: str | None = None
+) -> PricedCart:
     """Set a line's quantity (0 removes it). Above the stock it is capped, with a message."""
     if quantity == 0:
         return cart_item_remove(cart=cart, item_id=item_id, locale=locale)
     with transaction.atomic():
         cart = _relock(cart)
         item = selectors.cart_item_get(cart=cart, item_id=item_id)
-        variant = Variant.objects.select_related("product").filter(pk=item.variant_id).first()
+        variant = (
+            Variant.objects.select_related("product").filter(pk=item.variant_id).first()
+        )
         product = variant.product if variant else None
         if product is None or product.status != Product.Status.PUBLISHED:
-            raise Unprocessable("This item is no longer available.", code="product_unavailable",
-                                fields={"item": ["No longer available."]})
+            raise Unprocessable(
+                "This item is no longer available.",
+                code="product_unavailable",
+                fields={"item": ["No longer available."]},
+            )
         _check_quantity_limits(product, quantity)
         notes: list[Message] = []
         if product.track_inventory and quantity > variant.stock:
             if variant.stock < max(product.min_order_quantity, 1):
-                raise Conflict(f"{product.name} is out of stock.", code="out_of_stock",
-                               fields={"quantity": ["Out of stock."]})
+                raise Conflict(
+                    f"{product.name} is out of stock.",
+                    code="out_of_stock",
+                    fields={"quantity": ["Out of stock."]},
+                )
             quantity = variant.stock
-            notes.append(Message(
-                "stock_limited",
-                f"Only {quantity} of {product.name} left in stock; the quantity was set to "
-                f"{quantity}.",
-                item_id=item.pk,
-            ))
+            notes.append(
+                Message(
+                    "stock_limited",
+                    f"Only {quantity} of {product.name} left in stock; the quantity was set to "
+                    f"{quantity}.",
+                    item_id=item.pk,
+                )
+            )
         OrderItem.objects.filter(pk=item.pk).update(quantity=quantity)
         _touch(cart)
         priced = cart_price(cart=cart, locale=locale)
@@ -867,7 +1074,9 @@ def cart_item_update(*, cart: Order, item_id: str, quantity: int,
     return priced
 
 
-def cart_item_remove(*, cart: Order, item_id: str, locale: str | None = None) -> PricedCart:
+def cart_item_remove(
+    *, cart: Order, item_id: str, locale: str | None = None
+) -> PricedCart:
     """Remove a line of the cart (another cart's line is a 404)."""
     with transaction.atomic():
         cart = _relock(cart)
@@ -879,25 +1088,34 @@ def cart_item_remove(*, cart: Order, item_id: str, locale: str | None = None) ->
     return priced
 
 
-def cart_discount_apply(*, cart: Order, code: str, locale: str | None = None) -> PricedCart:
+def cart_discount_apply(
+    *, cart: Order, code: str, locale: str | None = None
+) -> PricedCart:
     """Apply a discount code; a code that cannot be used is a 422 saying why."""
     store = cart.store
     discount = selectors.discount_get_by_code(store=store, code=code)
     if discount is None:
         message = f"The discount code {code.strip()} is not valid."
-        raise Unprocessable(message, code="discount_invalid", fields={"code": [message]})
+        raise Unprocessable(
+            message, code="discount_invalid", fields={"code": [message]}
+        )
     with transaction.atomic():
         cart = _relock(cart)
         priced = cart_price(cart=cart, locale=locale)
-        refusal = _discount_refusal(discount, now=timezone.now(), customer=priced.customer,
-                                    email=cart.email)
+        refusal = _discount_refusal(
+            discount, now=timezone.now(), customer=priced.customer, email=cart.email
+        )
         if refusal is not None:
             raise _refusal_error(refusal)
-        _, rejection = _discount_for_lines(discount, priced.lines, store=store,
-                                           settings=_settings(store, locale))
+        _, rejection = _discount_for_lines(
+            discount, priced.lines, store=store, settings=_settings(store, locale)
+        )
         if rejection is not None:
-            raise Unprocessable(rejection.message, code=rejection.code,
-                                fields={"code": [rejection.message]})
+            raise Unprocessable(
+                rejection.message,
+                code=rejection.code,
+                fields={"code": [rejection.message]},
+            )
         cart.discount = discount
         cart.discount_code = discount.code
         cart.discount_type = discount.type
@@ -912,14 +1130,21 @@ def cart_discount_remove(*, cart: Order, locale: str | None = None) -> PricedCar
     """Remove the cart's discount code (nothing to remove is fine)."""
     with transaction.atomic():
         cart = _relock(cart)
-        cart.discount, cart.discount_code, cart.discount_type, cart.discount_value = None, "", "", None
+        cart.discount, cart.discount_code, cart.discount_type, cart.discount_value = (
+            None,
+            "",
+            "",
+            None,
+        )
         _touch(cart, "discount", "discount_code", "discount_type", "discount_value")
         priced = cart_price(cart=cart, locale=locale)
         cart_snapshot(priced=priced)
     return priced
 
 
-def cart_checkout_data_save(*, cart: Order, data: dict, locale: str | None = None) -> PricedCart:
+def cart_checkout_data_save(
+    *, cart: Order, data: dict, locale: str | None = None
+) -> PricedCart:
     """Save checkout data; keys absent from ``data`` keep their value, null clears.
 
     ``data`` holds validated ``email``, ``shipping_address`` / ``billing_address`` (snake_case
@@ -944,7 +1169,14 @@ def cart_checkout_data_save(*, cart: Order, data: dict, locale: str | None = Non
                 cart.billing_address = None
         if "notes" in data:
             cart.notes = data["notes"] or ""
-        _touch(cart, "email", "shipping_address", "billing_address", "same_as_shipping", "notes")
+        _touch(
+            cart,
+            "email",
+            "shipping_address",
+            "billing_address",
+            "same_as_shipping",
+            "notes",
+        )
         priced = cart_price(cart=cart, locale=locale)
         cart_snapshot(priced=priced)
     return priced
@@ -954,7 +1186,9 @@ def cart_checkout_data_get(*, store, mode: str, cart_token: str) -> CheckoutData
     """The visitor's checkout data (all empty without a cart or after 2 idle hours)."""
     cart = selectors.cart_find(store=store, mode=mode, cart_token=cart_token)
     if cart is None:
-        return CheckoutDataView(cart=Order(store=store, mode=mode, cart_token=cart_token))
+        return CheckoutDataView(
+            cart=Order(store=store, mode=mode, cart_token=cart_token)
+        )
     _expire_personal_data(cart, now=timezone.now(), persist=True)
     return CheckoutDataView(cart=cart)
 
@@ -969,7 +1203,9 @@ def _require_shipping_address(cart: Order) -> dict:
     return cart.shipping_address
 
 
-def cart_shipping_options(*, cart: Order, locale: str | None = None) -> list[ShippingOption]:
+def cart_shipping_options(
+    *, cart: Order, locale: str | None = None
+) -> list[ShippingOption]:
     """Shipping methods that ship this cart to its saved address, at this cart's price.
 
     A 422 until a shipping address is saved; an empty list for a cart that needs no shipping.
@@ -979,39 +1215,62 @@ def cart_shipping_options(*, cart: Order, locale: str | None = None) -> list[Shi
         return []
     address = _require_shipping_address(priced.cart)
     methods = _available_shipping(
-        cart.store, selectors.shipping_methods_active(store=cart.store),
-        country_code=address.get("country_code") or "", weight=priced.result.weight_grams,
+        cart.store,
+        selectors.shipping_methods_active(store=cart.store),
+        country_code=address.get("country_code") or "",
+        weight=priced.result.weight_grams,
     )
-    rule = _discount_rule(priced.discount, store=cart.store) if priced.discount else None
+    rule = (
+        _discount_rule(priced.discount, store=cart.store) if priced.discount else None
+    )
     discounted = priced.result.subtotal.amount - priced.result.discount.amount
     return [
-        ShippingOption(method=m, price=cart.store.money(pricing.shipping_price(
-            _shipping_rule(m), discount=rule, discounted_subtotal=discounted)))
+        ShippingOption(
+            method=m,
+            price=cart.store.money(
+                pricing.shipping_price(
+                    _shipping_rule(m), discount=rule, discounted_subtotal=discounted
+                )
+            ),
+        )
         for m in methods
     ]
 
 
-def cart_shipping_option_select(*, cart: Order, shipping_method_id: str,
-                                locale: str | None = None) -> PricedCart:
+def cart_shipping_option_select(
+    *, cart: Order, shipping_method_id: str, locale: str | None = None
+) -> PricedCart:
     """Choose one of the cart's shipping options; any other id is a 422."""
     with transaction.atomic():
         cart = _relock(cart)
         priced = cart_price(cart=cart, locale=locale)
         if not priced.result.requires_shipping:
-            raise Unprocessable("Nothing in your cart needs shipping.", code="shipping_not_required",
-                                fields={"shippingOptionId": ["This cart needs no shipping."]})
+            raise Unprocessable(
+                "Nothing in your cart needs shipping.",
+                code="shipping_not_required",
+                fields={"shippingOptionId": ["This cart needs no shipping."]},
+            )
         address = _require_shipping_address(cart)
         method = next(
-            (m for m in _available_shipping(
-                cart.store, selectors.shipping_methods_active(store=cart.store),
-                country_code=address.get("country_code") or "", weight=priced.result.weight_grams)
-             if m.pk == shipping_method_id),
+            (
+                m
+                for m in _available_shipping(
+                    cart.store,
+                    selectors.shipping_methods_active(store=cart.store),
+                    country_code=address.get("country_code") or "",
+                    weight=priced.result.weight_grams,
+                )
+                if m.pk == shipping_method_id
+            ),
             None,
         )
         if method is None:
             message = "This shipping option is not available for your address."
-            raise Unprocessable(message, code="shipping_option_unavailable",
-                                fields={"shippingOptionId": [message]})
+            raise Unprocessable(
+                message,
+                code="shipping_option_unavailable",
+                fields={"shippingOptionId": [message]},
+            )
         cart.shipping_method = method
         cart.shipping_option = {"id": method.pk, "name": method.name}
         _touch(cart, "shipping_method", "shipping_option")
@@ -1020,19 +1279,33 @@ def cart_shipping_option_select(*, cart: Order, shipping_method_id: str,
     return priced
 
 
-def cart_estimate(*, store, mode: str, cart_token: str, destination: Destination,
-                  locale: str | None = None) -> PricedCart:
+def cart_estimate(
+    *,
+    store,
+    mode: str,
+    cart_token: str,
+    destination: Destination,
+    locale: str | None = None,
+) -> PricedCart:
     """Price the visitor's cart for ``destination`` without saving anything."""
     cart = selectors.cart_find(store=store, mode=mode, cart_token=cart_token)
     if cart is None:
-        cart = Order(store=store, mode=mode, type=Order.Type.CART, cart_token=cart_token,
-                     currency=store.currency, visitor_country=store.country)
-    return cart_price(cart=cart, persist=False, destination=destination, estimate=True,
-                      locale=locale)
+        cart = Order(
+            store=store,
+            mode=mode,
+            type=Order.Type.CART,
+            cart_token=cart_token,
+            currency=store.currency,
+            visitor_country=store.country,
+        )
+    return cart_price(
+        cart=cart, persist=False, destination=destination, estimate=True, locale=locale
+    )
 
 
-def tax_calculate(*, store, items: list[dict], destination: Destination,
-                  locale: str | None = None) -> PricingResult:
+def tax_calculate(
+    *, store, items: list[dict], destination: Destination, locale: str | None = None
+) -> PricingResult:
     """Price an arbitrary basket for ``destination`` (no cart, no discount, no shipping).
 
     ``items``: ``[{"product_id": id or slug, "variant_id": optional, "quantity": n}]``.
@@ -1044,21 +1317,39 @@ def tax_calculate(*, store, items: list[dict], destination: Destination,
         try:
             product = product_get_purchasable(store=store, ref=entry["product_id"])
         except NotFound as exc:
-            raise Unprocessable("Product not found.", code="product_not_found",
-                                fields={f"items[{index}].productId": ["Product not found."]}) from exc
-        variant = _resolve_variant(product, entry.get("variant_id"), field=f"items[{index}].variantId")
+            raise Unprocessable(
+                "Product not found.",
+                code="product_not_found",
+                fields={f"items[{index}].productId": ["Product not found."]},
+            ) from exc
+        variant = _resolve_variant(
+            product, entry.get("variant_id"), field=f"items[{index}].variantId"
+        )
         variant.product = product
-        lines.append(pricing.PriceLine(
-            key=str(index), product_id=product.pk, unit_price=variant.current_price_amount(now),
-            quantity=entry["quantity"], requires_shipping=product.requires_shipping,
-            weight_grams=variant.weight_grams or product.weight_grams or 0,
-        ))
-    return pricing.price(lines=lines, destination=destination, settings=_settings(store, locale),
-                         tax_rates=_tax_rules(store, destination))
+        lines.append(
+            pricing.PriceLine(
+                key=str(index),
+                product_id=product.pk,
+                unit_price=variant.current_price_amount(now),
+                quantity=entry["quantity"],
+                requires_shipping=product.requires_shipping,
+                weight_grams=variant.weight_grams or product.weight_grams or 0,
+            )
+        )
+    return pricing.price(
+        lines=lines,
+        destination=destination,
+        settings=_settings(store, locale),
+        tax_rates=_tax_rules(store, destination),
+    )
 
 
-def carts_purge_idle(*, older_than: timedelta = CART_TTL, now: datetime | None = None,
-                     batch_size: int = 500) -> int:
+def carts_purge_idle(
+    *,
+    older_than: timedelta = CART_TTL,
+    now: datetime | None = None,
+    batch_size: int = 500,
+) -> int:
     """Delete carts idle longer than ``older_than`` (30 days) in batches; return how many.
 
     Carts holding a stock reservation (mid-checkout) are left for checkout to settle.
@@ -1067,8 +1358,9 @@ def carts_purge_idle(*, older_than: timedelta = CART_TTL, now: datetime | None =
     deleted = 0
     while True:
         ids = list(
-            Order.objects.filter(type=Order.Type.CART, updated_at__lt=cutoff, stock_reserved=False)
-            .values_list("id", flat=True)[:batch_size]
+            Order.objects.filter(
+                type=Order.Type.CART, updated_at__lt=cutoff, stock_reserved=False
+            ).values_list("id", flat=True)[:batch_size]
         )
         if not ids:
             return deleted
@@ -1079,8 +1371,13 @@ def carts_purge_idle(*, older_than: timedelta = CART_TTL, now: datetime | None =
 # -- discount redemption (checkout) ------------------------------------------------------------
 
 
-def discount_redeem(*, discount: Discount, order: Order, customer: Customer | None = None,
-                    email: str = "") -> DiscountRedemption:
+def discount_redeem(
+    *,
+    discount: Discount,
+    order: Order,
+    customer: Customer | None = None,
+    email: str = "",
+) -> DiscountRedemption:
     """Count one use of ``discount`` by ``order``; call inside checkout's transaction.
 
     The usage counter is incremented with a conditional ``UPDATE ... WHERE usage_count <
@@ -1107,25 +1404,41 @@ def discount_redeem(*, discount: Discount, order: Order, customer: Customer | No
             fresh = Discount.objects.filter(pk=discount.pk).first()
             if fresh is None:
                 message = f"The discount code {discount.code} is not valid."
-                raise Unprocessable(message, code="discount_invalid",
-                                    fields={"discountCode": [message]})
+                raise Unprocessable(
+                    message, code="discount_invalid", fields={"discountCode": [message]}
+                )
             refusal = _discount_refusal(fresh, now=now) or _Refusal(
-                "discount_exhausted", f"The discount code {fresh.code} has reached its usage limit.",
-                "it has reached its usage limit")
-            raise Unprocessable(refusal.message, code=refusal.code,
-                                fields={"discountCode": [refusal.message]})
+                "discount_exhausted",
+                f"The discount code {fresh.code} has reached its usage limit.",
+                "it has reached its usage limit",
+            )
+            raise Unprocessable(
+                refusal.message,
+                code=refusal.code,
+                fields={"discountCode": [refusal.message]},
+            )
         limit = discount.usage_limit_per_customer
         if limit and (customer is not None or email):
-            used = selectors.discount_redemption_count(discount=discount, customer=customer, email=email)
+            used = selectors.discount_redemption_count(
+                discount=discount, customer=customer, email=email
+            )
             if used >= limit:
                 message = f"You have already used the discount code {discount.code}."
-                raise Unprocessable(message, code="discount_already_used",
-                                    fields={"discountCode": [message]})
+                raise Unprocessable(
+                    message,
+                    code="discount_already_used",
+                    fields={"discountCode": [message]},
+                )
         redemption = DiscountRedemption.objects.create(
-            store_id=discount.store_id, discount=discount, order=order, customer=customer,
+            store_id=discount.store_id,
+            discount=discount,
+            order=order,
+            customer=customer,
             email=(email or "").strip(),
         )
-    discount.usage_count = Discount.objects.values_list("usage_count", flat=True).get(pk=discount.pk)
+    discount.usage_count = Discount.objects.values_list("usage_count", flat=True).get(
+        pk=discount.pk
+    )
     return redemption
 
 
@@ -1135,7 +1448,9 @@ def discount_release(*, order: Order) -> bool:
     Deletes its redemption and decrements the usage counter; False when there was none.
     """
     with transaction.atomic():
-        redemption = DiscountRedemption.objects.select_for_update().filter(order=order).first()
+        redemption = (
+            DiscountRedemption.objects.select_for_update().filter(order=order).first()
+        )
         if redemption is None:
             return False
         Discount.objects.filter(pk=redemption.discount_id, usage_count__gt=0).update(
@@ -1160,8 +1475,17 @@ def _ids_of_store(model, store, ids: list[str], field: str) -> list:
     return [found[pk] for pk in ids]
 
 
-_DISCOUNT_FIELDS = ("code", "type", "value", "active", "starts_at", "expires_at", "usage_limit",
-                    "usage_limit_per_customer", "minimum_subtotal_amount")
+_DISCOUNT_FIELDS = (
+    "code",
+    "type",
+    "value",
+    "active",
+    "starts_at",
+    "expires_at",
+    "usage_limit",
+    "usage_limit_per_customer",
+    "minimum_subtotal_amount",
+)
 
 
 def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
@@ -1176,11 +1500,21 @@ def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
         errors["value"] = ["A percentage discount takes a value from 1 to 100."]
     if discount.type == Discount.Type.FIXED and discount.value < 1:
         errors["value"] = ["A fixed discount takes a positive amount in minor units."]
-    if discount.starts_at and discount.expires_at and discount.expires_at <= discount.starts_at:
+    if (
+        discount.starts_at
+        and discount.expires_at
+        and discount.expires_at <= discount.starts_at
+    ):
         errors["expiresAt"] = ["Must be after startsAt."]
     if discount.usage_limit is not None and discount.usage_limit < discount.usage_count:
-        errors["usageLimit"] = [f"Cannot be below the current usage count ({discount.usage_count})."]
-    if Discount.objects.filter(store=store, code__iexact=discount.code).exclude(pk=discount.pk).exists():
+        errors["usageLimit"] = [
+            f"Cannot be below the current usage count ({discount.usage_count})."
+        ]
+    if (
+        Discount.objects.filter(store=store, code__iexact=discount.code)
+        .exclude(pk=discount.pk)
+        .exists()
+    ):
         errors["code"] = ["A discount with this code already exists."]
     products = categories = None
     if data.get("product_ids") is not None:
@@ -1198,8 +1532,10 @@ def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
             if categories is not None:
                 discount.categories.set(categories)
     except IntegrityError as exc:
-        raise Unprocessable("code: A discount with this code already exists.",
-                            fields={"code": ["A discount with this code already exists."]}) from exc
+        raise Unprocessable(
+            "code: A discount with this code already exists.",
+            fields={"code": ["A discount with this code already exists."]},
+        ) from exc
     return selectors.discount_get(store=store, discount_id=discount.pk)
 
 
@@ -1218,9 +1554,19 @@ def discount_delete(*, discount: Discount) -> None:
     discount.delete()
 
 
-_SHIPPING_FIELDS = ("name", "description", "price_amount", "countries", "estimated_min_days",
-                    "estimated_max_days", "free_above_amount", "min_weight_grams",
-                    "max_weight_grams", "active", "sort_order")
+_SHIPPING_FIELDS = (
+    "name",
+    "description",
+    "price_amount",
+    "countries",
+    "estimated_min_days",
+    "estimated_max_days",
+    "free_above_amount",
+    "min_weight_grams",
+    "max_weight_grams",
+    "active",
+    "sort_order",
+)
 
 
 def _shipping_method_save(method: ShippingMethod, data: dict) -> ShippingMethod:
@@ -1228,11 +1574,17 @@ def _shipping_method_save(method: ShippingMethod, data: dict) -> ShippingMethod:
         if name in data:
             setattr(method, name, data[name])
     errors: dict[str, list[str]] = {}
-    if (method.estimated_min_days is not None and method.estimated_max_days is not None
-            and method.estimated_max_days < method.estimated_min_days):
+    if (
+        method.estimated_min_days is not None
+        and method.estimated_max_days is not None
+        and method.estimated_max_days < method.estimated_min_days
+    ):
         errors["estimatedMaxDays"] = ["Must not be below estimatedMinDays."]
-    if (method.min_weight_grams is not None and method.max_weight_grams is not None
-            and method.max_weight_grams < method.min_weight_grams):
+    if (
+        method.min_weight_grams is not None
+        and method.max_weight_grams is not None
+        and method.max_weight_grams < method.min_weight_grams
+    ):
         errors["maxWeightGrams"] = ["Must not be below minWeightGrams."]
     if errors:
         name, messages = next(iter(errors.items()))
@@ -1256,7 +1608,14 @@ def shipping_method_delete(*, method: ShippingMethod) -> None:
     method.delete()
 
 
-_TAX_FIELDS = ("country_code", "state", "postcode_prefix", "name", "rate", "applies_to_shipping")
+_TAX_FIELDS = (
+    "country_code",
+    "state",
+    "postcode_prefix",
+    "name",
+    "rate",
+    "applies_to_shipping",
+)
 
 
 def _tax_rate_save(rate: TaxRate, data: dict) -> TaxRate:
@@ -1264,8 +1623,11 @@ def _tax_rate_save(rate: TaxRate, data: dict) -> TaxRate:
         if name in data:
             setattr(rate, name, data[name])
     duplicate = TaxRate.objects.filter(
-        store_id=rate.store_id, country_code=rate.country_code, state=rate.state,
-        postcode_prefix=rate.postcode_prefix, name__iexact=rate.name,
+        store_id=rate.store_id,
+        country_code=rate.country_code,
+        state=rate.state,
+        postcode_prefix=rate.postcode_prefix,
+        name__iexact=rate.name,
     ).exclude(pk=rate.pk)
     if duplicate.exists():
         message = "A rate with this name already exists for this country, state and postcode prefix."

@@ -8,23 +8,48 @@ public_urlpatterns = [
     path("cart/items/<str:item>", public.CartItemApi.as_view(), name="cart-item"),
     path("cart/discount", public.CartDiscountApi.as_view(), name="cart-discount"),
     path("cart/estimate", public.CartEstimateApi.as_view(), name="cart-estimate"),
-    path("cart/shipping-options", public.CartShippingOptionListApi.as_view(),
-         name="cart-shipping-options"),
-    path("cart/shipping-option", public.CartShippingOptionApi.as_view(), name="cart-shipping-option"),
-    path("cart/checkout-data", public.CartCheckoutDataApi.as_view(), name="cart-checkout-data"),
+    path(
+        "cart/shipping-options",
+        public.CartShippingOptionListApi.as_view(),
+        name="cart-shipping-options",
+    ),
+    path(
+        "cart/shipping-option",
+        public.CartShippingOptionApi.as_view(),
+        name="cart-shipping-option",
+    ),
+    path(
+        "cart/checkout-data",
+        public.CartCheckoutDataApi.as_view(),
+        name="cart-checkout-data",
+    ),
     path("countries", public.CountryListApi.as_view(), name="countries"),
-    path("countries/<str:country_code>/states", public.CountryStateListApi.as_view(),
-         name="country-states"),
+    path(
+        "countries/<str:country_code>/states",
+        public.CountryStateListApi.as_view(),
+        name="country-states",
+    ),
     path("tax/calculate", public.TaxCalculateApi.as_view(), name="tax-calculate"),
-    path("payment-methods", public.PaymentMethodListApi.as_view(), name="payment-methods"),
+    path(
+        "payment-methods", public.PaymentMethodListApi.as_view(), name="payment-methods"
+    ),
 ]
 
 private_urlpatterns = [
     path("discounts", private.DiscountListApi.as_view(), name="discounts"),
-    path("discounts/<str:discount>", private.DiscountDetailApi.as_view(), name="discount"),
-    path("shipping-methods", private.ShippingMethodListApi.as_view(), name="shipping-methods"),
-    path("shipping-methods/<str:method>", private.ShippingMethodDetailApi.as_view(),
-         name="shipping-method"),
+    path(
+        "discounts/<str:discount>", private.DiscountDetailApi.as_view(), name="discount"
+    ),
+    path(
+        "shipping-methods",
+        private.ShippingMethodListApi.as_view(),
+        name="shipping-methods",
+    ),
+    path(
+        "shipping-methods/<str:method>",
+        private.ShippingMethodDetailApi.as_view(),
+        name="shipping-method",
+    ),
     path("tax-rates", private.TaxRateListApi.as_view(), name="tax-rates"),
     path("tax-rates/<str:rate>", private.TaxRateDetailApi.as_view(), name="tax-rate"),
 ]

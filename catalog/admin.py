@@ -116,7 +116,9 @@ class OptionForm(forms.ModelForm):
             )
 
     def clean_values_text(self):
-        values = [v.strip() for v in self.cleaned_data["values_text"].split(",") if v.strip()]
+        values = [
+            v.strip() for v in self.cleaned_data["values_text"].split(",") if v.strip()
+        ]
         if not values:
             raise forms.ValidationError("Give at least one value.")
         if len({v.lower() for v in values}) != len(values):
@@ -161,7 +163,9 @@ class VariantInline(StoreScopedTabularInline):
 
     @admin.display(description="Options")
     def combination(self, variant):
-        values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+        values = sorted(
+            variant.option_values.all(), key=lambda v: (v.option.position, v.position)
+        )
         return " / ".join(f"{v.option.name}: {v.value}" for v in values) or "-"
 
 
@@ -179,7 +183,9 @@ class MediaForm(forms.ModelForm):
             and not cleaned.get("is_video")
             and image_aspect_ratio(upload) is None
         ):
-            self.add_error("file", "Upload an image (JPEG, PNG, WebP, GIF) or tick 'is video'.")
+            self.add_error(
+                "file", "Upload an image (JPEG, PNG, WebP, GIF) or tick 'is video'."
+            )
         return cleaned
 
 
@@ -194,7 +200,9 @@ class MediaInline(StoreScopedTabularInline):
     def preview(self, media):
         if not media.pk or media.is_video or not media.file:
             return "-"
-        return format_html('<img src="{}" style="max-height:60px;max-width:90px">', media.file.url)
+        return format_html(
+            '<img src="{}" style="max-height:60px;max-width:90px">', media.file.url
+        )
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -216,14 +224,20 @@ class StockFilter(admin.SimpleListFilter):
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
-        return [("out", "Out of stock"), ("low", "Low (5 or fewer)"), ("in", "In stock")]
+        return [
+            ("out", "Out of stock"),
+            ("low", "Low (5 or fewer)"),
+            ("in", "In stock"),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
         if value == "out":
             return queryset.filter(track_inventory=True, total_stock__lte=0)
         if value == "low":
-            return queryset.filter(track_inventory=True, total_stock__gt=0, total_stock__lte=5)
+            return queryset.filter(
+                track_inventory=True, total_stock__gt=0, total_stock__lte=5
+            )
         if value == "in":
             return queryset.filter(Q(track_inventory=False) | Q(total_stock__gt=0))
         return queryset
@@ -320,7 +334,10 @@ class ProductAdmin(StoreScopedAdmin):
         ),
         (
             "Advanced",
-            {"classes": ("collapse",), "fields": ("metadata", "created_at", "updated_at")},
+            {
+                "classes": ("collapse",),
+                "fields": ("metadata", "created_at", "updated_at"),
+            },
         ),
     )
 
@@ -329,7 +346,8 @@ class ProductAdmin(StoreScopedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                total_stock=Sum("variants__stock"), n_variants=Count("variants", distinct=True)
+                total_stock=Sum("variants__stock"),
+                n_variants=Count("variants", distinct=True),
             )
         )
 
@@ -371,10 +389,14 @@ class ProductAdmin(StoreScopedAdmin):
         if not product.pk:
             return "Save the product, then set its stock with Adjust stock."
         variants = product.variants.prefetch_related("option_values__option")
-        rows = format_html_join("", "<li>{}</li>", ((_variant_label(v),) for v in variants))
+        rows = format_html_join(
+            "", "<li>{}</li>", ((_variant_label(v),) for v in variants)
+        )
         url = reverse("admin:catalog_product_stock", args=[product.pk])
         return format_html(
-            '<ul style="margin:0">{}</ul><a class="button" href="{}">Adjust stock</a>', rows, url
+            '<ul style="margin:0">{}</ul><a class="button" href="{}">Adjust stock</a>',
+            rows,
+            url,
         )
 
     # -- saving -------------------------------------------------------------------------
@@ -408,7 +430,11 @@ class ProductAdmin(StoreScopedAdmin):
                 )
             options = [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
             # The admin's change message reads these, normally set by formset.save().
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+                [],
+                [],
+                [],
+            )
             try:
                 services.product_options_replace(
                     product=product, options=options, actor=_actor(request)
@@ -498,7 +524,9 @@ class ProductAdmin(StoreScopedAdmin):
 def _variant_label(variant: Variant) -> str:
     if variant.is_default:
         return f"{variant.sku or 'Product'} (stock {variant.stock})"
-    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+    values = sorted(
+        variant.option_values.all(), key=lambda v: (v.option.position, v.position)
+    )
     label = " / ".join(v.value for v in values) or variant.sku or variant.pk
     return f"{label} (stock {variant.stock})"
 
@@ -509,7 +537,9 @@ class StockAdjustForm(forms.Form):
         choices=[("increment", "Add"), ("decrement", "Remove"), ("set", "Set to")]
     )
     quantity = forms.IntegerField(min_value=0, max_value=10**9)
-    reason = forms.CharField(max_length=255, help_text="E.g. stock take, delivery, damaged.")
+    reason = forms.CharField(
+        max_length=255, help_text="E.g. stock take, delivery, damaged."
+    )
 
     def __init__(self, *args, variants, **kwargs):
         super().__init__(*args, **kwargs)
@@ -571,7 +601,9 @@ class CategoryAdminForm(forms.ModelForm):
             self.add_error("parent", "Pick a parent category of the same store.")
         elif parent is not None and self.instance.pk:
             try:
-                services.category_parent_check(category=self.instance, parent_id=parent.pk)
+                services.category_parent_check(
+                    category=self.instance, parent_id=parent.pk
+                )
             except DomainError as exc:
                 _form_error(self, exc)
         return cleaned
@@ -591,7 +623,9 @@ def _tree_order(categories) -> dict[str, tuple[int, int]]:
         if category.pk in order:
             continue
         order[category.pk] = (len(order), depth)
-        stack.extend((child, depth + 1) for child in reversed(by_parent.get(category.pk, [])))
+        stack.extend(
+            (child, depth + 1) for child in reversed(by_parent.get(category.pk, []))
+        )
     return order
 
 
@@ -631,12 +665,14 @@ class CategoryAdmin(StoreScopedAdmin):
 
     def get_queryset(self, request):
         queryset = (
-            super().get_queryset(request).annotate(n_products=Count("products", distinct=True))
+            super()
+            .get_queryset(request)
+            .annotate(n_products=Count("products", distinct=True))
         )
         rows = list(
-            self.scope_queryset(request, Category.objects.order_by("sort_order", "name")).only(
-                "pk", "parent_id"
-            )
+            self.scope_queryset(
+                request, Category.objects.order_by("sort_order", "name")
+            ).only("pk", "parent_id")
         )
         self._tree = _tree_order(rows)
         whens = [When(pk=pk, then=Value(pos)) for pk, (pos, _) in self._tree.items()]

@@ -37,7 +37,12 @@ PRODUCTS = [
         "description": "Hand-poured soy wax candle with a cotton wick.\n\n- 60 hours burn time\n- Vegan",
         "images": [("Front", (214, 170, 120), 0.75), ("Lit", (240, 200, 90), 0.75)],
         "reviews": [
-            (5, "Best candle I've bought", "Smells incredible and the burn is clean.", "Sam B."),
+            (
+                5,
+                "Best candle I've bought",
+                "Smells incredible and the burn is clean.",
+                "Sam B.",
+            ),
             (4, "Lovely", "Great scent throw, a little small.", "Ola K."),
         ],
     },
@@ -50,7 +55,9 @@ PRODUCTS = [
         "sku": "SPRAY-LAV",
         "categories": ["home-fragrance"],
         "images": [("Bottle", (170, 150, 210), 0.75)],
-        "reviews": [(5, "Sleep better", "A few sprays on the pillow and I'm out.", "Priya D.")],
+        "reviews": [
+            (5, "Sleep better", "A few sprays on the pillow and I'm out.", "Priya D.")
+        ],
     },
     {
         "slug": "beeswax-taper-pair",
@@ -141,7 +148,9 @@ def demo_image(colour: tuple[int, int, int], ratio: float, label: str) -> bytes:
     w, h = width // 3, height // 2
     left, top = (width - w) // 2, height // 3
     draw.rounded_rectangle((left, top, left + w, top + h), radius=24, fill=colour)
-    draw.ellipse((width // 2 - 10, top - 40, width // 2 + 10, top - 5), fill=(250, 180, 60))
+    draw.ellipse(
+        (width // 2 - 10, top - 40, width // 2 + 10, top - 5), fill=(250, 180, 60)
+    )
     draw.text((24, height - 40), label, fill=(60, 60, 60))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)
@@ -151,11 +160,18 @@ def demo_image(colour: tuple[int, int, int], ratio: float, label: str) -> bytes:
 def _categories(store) -> dict[str, Category]:
     found = {
         c.slug: c
-        for c in Category.objects.filter(store=store, slug__in=[s for s, *_ in CATEGORIES])
+        for c in Category.objects.filter(
+            store=store, slug__in=[s for s, *_ in CATEGORIES]
+        )
     }
     for position, (slug, name, parent, description) in enumerate(CATEGORIES):
         if slug not in found:
-            data = {"name": name, "slug": slug, "description": description, "sort_order": position}
+            data = {
+                "name": name,
+                "slug": slug,
+                "description": description,
+                "sort_order": position,
+            }
             if parent:
                 data["parent_id"] = found[parent].pk
             found[slug] = services.category_create(store=store, data=data)
@@ -199,7 +215,9 @@ def _product(store, spec: dict, categories: dict[str, Category]) -> None:
             data["variants"].append(variant)
     else:
         data["stock"] = spec.get("stock", 0)
-    product = services.product_create(store=store, data=data, actor="demo", source="import")
+    product = services.product_create(
+        store=store, data=data, actor="demo", source="import"
+    )
     for position, (alt, colour, ratio) in enumerate(spec.get("images", [])):
         upload = ContentFile(
             demo_image(colour, ratio, f"{spec['name']} - {alt}"),

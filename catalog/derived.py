@@ -46,12 +46,16 @@ def variant_in_stock(variant: Variant, product: Product) -> bool:
 
 def variant_name(variant: Variant) -> str:
     """ "M / Red" from the option values (in option order); "" for a default variant."""
-    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+    values = sorted(
+        variant.option_values.all(), key=lambda v: (v.option.position, v.position)
+    )
     return " / ".join(v.value for v in values)
 
 
 def variant_option_map(variant: Variant) -> dict[str, str]:
-    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.position))
+    values = sorted(
+        variant.option_values.all(), key=lambda v: (v.option.position, v.position)
+    )
     return {v.option.name: v.value for v in values}
 
 
@@ -67,9 +71,9 @@ def product_facts(
     default = next((v for v in variants if v.is_default), None)
     option_variants = [v for v in variants if not v.is_default]
     current = product.current_price_amount(at)
-    prices = [v.price_amount if v.price_amount is not None else current for v in variants] or [
-        current
-    ]
+    prices = [
+        v.price_amount if v.price_amount is not None else current for v in variants
+    ] or [current]
     stock = sum(max(v.stock, 0) for v in variants)
     facts = ProductFacts(
         variants=variants,
@@ -77,7 +81,9 @@ def product_facts(
         option_variants=option_variants,
         in_stock=bool(variants)
         and (not product.track_inventory or any(v.stock > 0 for v in variants)),
-        inventory_count=0 if product.product_type == Product.ProductType.BUNDLE else stock,
+        inventory_count=0
+        if product.product_type == Product.ProductType.BUNDLE
+        else stock,
         price_min=min(prices),
         price_max=max(prices),
         current_price=current,
@@ -87,7 +93,9 @@ def product_facts(
     return facts
 
 
-def price_object(product: Product, *, currency: str, tax_inclusive: bool, locale: str) -> dict:
+def price_object(
+    product: Product, *, currency: str, tax_inclusive: bool, locale: str
+) -> dict:
     """The reference's rich ``price`` object (amounts in minor units, strings localised)."""
     facts = product_facts(product)
     original = product.price_amount
@@ -105,7 +113,9 @@ def price_object(product: Product, *, currency: str, tax_inclusive: bool, locale
         "note": TAX_NOTE_INCLUSIVE if tax_inclusive else TAX_NOTE_EXCLUSIVE,
         "is_on_sale": facts.on_sale,
         "sale_price": sale,
-        "sale_price_formatted": format_minor(sale, currency, locale) if sale is not None else None,
+        "sale_price_formatted": format_minor(sale, currency, locale)
+        if sale is not None
+        else None,
         "discount_percentage": discount,
         "sale_name": (product.sale_name or None) if facts.on_sale else None,
     }

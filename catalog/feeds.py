@@ -60,7 +60,9 @@ def _plain(markdown_text: str) -> str:
     """Markdown to plain text, good enough for a feed description."""
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown_text)  # images
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
-    text = re.sub(r"(?m)^\s{0,3}(?:#{1,6}|>|[-*+]|\d+\.)\s+", "", text)  # headings, quotes, lists
+    text = re.sub(
+        r"(?m)^\s{0,3}(?:#{1,6}|>|[-*+]|\d+\.)\s+", "", text
+    )  # headings, quotes, lists
     return re.sub(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)  # emphasis, code
 
 
@@ -85,20 +87,32 @@ def _item(ctx: FeedContext, entry: FeedEntry, variant: Variant | None) -> str:
     target = variant or facts.default_variant
     own_price = target.price_amount if target is not None else None
     sku = (target.sku if target is not None and target.sku else product.sku) or ""
-    barcode = (target.barcode if target is not None and target.barcode else product.barcode) or ""
+    barcode = (
+        target.barcode if target is not None and target.barcode else product.barcode
+    ) or ""
     if own_price is not None:
         price, sale = own_price, None
     else:
         price = product.price_amount
         sale = product.sale_price_amount if facts.on_sale else None
-    in_stock = variant_in_stock(target, product) if target is not None else facts.in_stock
+    in_stock = (
+        variant_in_stock(target, product) if target is not None else facts.in_stock
+    )
     pairs = entry.option_values.get(variant.pk, []) if variant is not None else []
     title = (
-        product.name if variant is None else f"{product.name} - {' / '.join(v for _, v in pairs)}"
+        product.name
+        if variant is None
+        else f"{product.name} - {' / '.join(v for _, v in pairs)}"
     )
-    description = _plain(product.description or product.summary) or product.summary or product.name
+    description = (
+        _plain(product.description or product.summary)
+        or product.summary
+        or product.name
+    )
     images = [path for path, is_video in entry.media if not is_video]
-    weight = (target.weight_grams if target is not None else None) or product.weight_grams
+    weight = (
+        target.weight_grams if target is not None else None
+    ) or product.weight_grams
     parts = [
         "<item>",
         _element("id", variant.pk if variant is not None else product.pk),
@@ -114,11 +128,15 @@ def _item(ctx: FeedContext, entry: FeedEntry, variant: Variant | None) -> str:
         )
     parts.append(_element("price", f"{to_major_string(price, currency)} {currency}"))
     if sale is not None:
-        parts.append(_element("sale_price", f"{to_major_string(sale, currency)} {currency}"))
+        parts.append(
+            _element("sale_price", f"{to_major_string(sale, currency)} {currency}")
+        )
         if product.sale_starts_at and product.sale_ends_at:
             window = f"{product.sale_starts_at.isoformat()}/{product.sale_ends_at.isoformat()}"
             parts.append(_element("sale_price_effective_date", window))
-    parts.append(_element("availability", fmt.in_stock if in_stock else fmt.out_of_stock))
+    parts.append(
+        _element("availability", fmt.in_stock if in_stock else fmt.out_of_stock)
+    )
     parts.append(_element("condition", "new"))
     parts.append(_element("brand", product.brand or ctx.store.name))
     gtin = barcode if _GTIN.match(barcode) else ""
@@ -150,7 +168,9 @@ def feed_render(ctx: FeedContext, entries: Iterator[FeedEntry]) -> Iterator[str]
     for entry in entries:
         facts = product_facts(entry.product, variants=entry.variants)
         if facts.option_variants:
-            yield "".join(_item(ctx, entry, variant) for variant in facts.option_variants)
+            yield "".join(
+                _item(ctx, entry, variant) for variant in facts.option_variants
+            )
         else:
             yield _item(ctx, entry, None)
     yield "</channel>\n</rss>\n"

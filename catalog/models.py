@@ -38,7 +38,9 @@ class Category(StoreOwnedModel):
         ordering = ["sort_order", "name"]
         verbose_name_plural = "categories"
         constraints = [
-            models.UniqueConstraint(fields=["store", "slug"], name="uniq_category_slug_per_store")
+            models.UniqueConstraint(
+                fields=["store", "slug"], name="uniq_category_slug_per_store"
+            )
         ]
 
     def __str__(self):
@@ -84,7 +86,9 @@ class Product(StoreOwnedModel):
     barcode = models.CharField(max_length=64, blank=True, default="")
     brand = models.CharField(max_length=100, blank=True, default="")
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
-    min_order_quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    min_order_quantity = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)]
+    )
     max_order_quantity = models.PositiveIntegerField(null=True, blank=True)
     shipping_type = models.CharField(
         max_length=16, choices=ShippingType.choices, default=ShippingType.REQUIRED
@@ -106,7 +110,9 @@ class Product(StoreOwnedModel):
     class Meta:
         ordering = ["sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["store", "slug"], name="uniq_product_slug_per_store"),
+            models.UniqueConstraint(
+                fields=["store", "slug"], name="uniq_product_slug_per_store"
+            ),
             models.CheckConstraint(
                 condition=Q(max_order_quantity__isnull=True)
                 | Q(max_order_quantity__gte=models.F("min_order_quantity")),
@@ -120,7 +126,10 @@ class Product(StoreOwnedModel):
 
     def sale_active(self, at=None) -> bool:
         """A sale price below the price, inside its window (open ends allowed)."""
-        if self.sale_price_amount is None or self.sale_price_amount >= self.price_amount:
+        if (
+            self.sale_price_amount is None
+            or self.sale_price_amount >= self.price_amount
+        ):
             return False
         at = at or timezone.now()
         if self.sale_starts_at and at < self.sale_starts_at:
@@ -149,7 +158,9 @@ class ProductOption(BaseModel):
     """An option such as Size, with ordered values (S, M, L)."""
 
     id = PrefixedIdField("opt")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="options")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="options"
+    )
     name = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
 
@@ -158,7 +169,9 @@ class ProductOption(BaseModel):
     class Meta:
         ordering = ["position", "created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "name"], name="uniq_option_name_per_product")
+            models.UniqueConstraint(
+                fields=["product", "name"], name="uniq_option_name_per_product"
+            )
         ]
 
     def __str__(self):
@@ -167,7 +180,9 @@ class ProductOption(BaseModel):
 
 class ProductOptionValue(BaseModel):
     id = PrefixedIdField("optv")
-    option = models.ForeignKey(ProductOption, on_delete=models.CASCADE, related_name="values")
+    option = models.ForeignKey(
+        ProductOption, on_delete=models.CASCADE, related_name="values"
+    )
     value = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
 
@@ -176,7 +191,9 @@ class ProductOptionValue(BaseModel):
     class Meta:
         ordering = ["position", "created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["option", "value"], name="uniq_value_per_option")
+            models.UniqueConstraint(
+                fields=["option", "value"], name="uniq_value_per_option"
+            )
         ]
 
     def __str__(self):
@@ -187,7 +204,9 @@ class Variant(BaseModel):
     """A purchasable SKU: the default one of a simple product, or one option combination."""
 
     id = PrefixedIdField("var")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants"
+    )
     is_default = models.BooleanField(default=False)
     sku = models.CharField(max_length=100, blank=True, default="")
     barcode = models.CharField(max_length=64, blank=True, default="")
@@ -196,7 +215,9 @@ class Variant(BaseModel):
     stock = models.IntegerField(default=0)
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
-    option_values = models.ManyToManyField(ProductOptionValue, blank=True, related_name="variants")
+    option_values = models.ManyToManyField(
+        ProductOptionValue, blank=True, related_name="variants"
+    )
 
     store_lookup = "product__store"
 
@@ -204,9 +225,13 @@ class Variant(BaseModel):
         ordering = ["position", "created_at"]
         indexes = [models.Index(fields=["sku"], name="catalog_variant_sku")]
         constraints = [
-            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(stock__gte=0), name="variant_stock_not_negative"
+            ),
             models.UniqueConstraint(
-                fields=["product"], condition=Q(is_default=True), name="one_default_variant"
+                fields=["product"],
+                condition=Q(is_default=True),
+                name="one_default_variant",
             ),
         ]
 
@@ -231,7 +256,9 @@ class Media(BaseModel):
     alt = models.CharField(max_length=255, blank=True, default="")
     is_video = models.BooleanField(default=False)
     aspect_ratio = models.FloatField(null=True, blank=True, help_text="width / height")
-    position = models.PositiveIntegerField(default=0, help_text="0 is the primary item.")
+    position = models.PositiveIntegerField(
+        default=0, help_text="0 is the primary item."
+    )
 
     store_lookup = "product__store"
 
@@ -250,7 +277,9 @@ class Review(StoreOwnedModel):
         REJECTED = "rejected", "Rejected"
 
     id = PrefixedIdField("prev")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="reviews"
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         null=True,
@@ -274,7 +303,8 @@ class Review(StoreOwnedModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"
+                condition=Q(rating__gte=1) & Q(rating__lte=5),
+                name="review_rating_1_to_5",
             )
         ]
 
@@ -310,8 +340,12 @@ class InventoryAdjustment(StoreOwnedModel):
     stock_after = models.IntegerField()
     reason = models.CharField(max_length=255, blank=True, default="")
     source = models.CharField(max_length=16, choices=Source.choices)
-    reference = models.CharField(max_length=64, blank=True, default="", help_text="Order id, etc.")
-    actor = models.CharField(max_length=150, blank=True, default="", help_text="User or key.")
+    reference = models.CharField(
+        max_length=64, blank=True, default="", help_text="Order id, etc."
+    )
+    actor = models.CharField(
+        max_length=150, blank=True, default="", help_text="User or key."
+    )
 
     class Meta:
         ordering = ["-created_at"]

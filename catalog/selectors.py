@@ -87,11 +87,14 @@ def product_search(queryset: QuerySet, q: str) -> QuerySet:
             " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
         )
         return queryset.annotate(
-            search=product_search_vector(), search_rank=SearchRank(product_search_vector(), query)
+            search=product_search_vector(),
+            search_rank=SearchRank(product_search_vector(), query),
         ).filter(search=query)
     for token in tokens:
         queryset = queryset.filter(
-            Q(name__icontains=token) | Q(summary__icontains=token) | Q(description__icontains=token)
+            Q(name__icontains=token)
+            | Q(summary__icontains=token)
+            | Q(description__icontains=token)
         )
     return queryset
 
@@ -108,11 +111,16 @@ def current_price_expression(at: datetime | None = None):
 
 
 def _review_aggregates(queryset: QuerySet) -> QuerySet:
-    approved = Review.objects.filter(product=OuterRef("pk"), status=Review.Status.APPROVED)
+    approved = Review.objects.filter(
+        product=OuterRef("pk"), status=Review.Status.APPROVED
+    )
     grouped = approved.order_by().values("product")
     return queryset.annotate(
         approved_review_count=Coalesce(
-            Subquery(grouped.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
+            Subquery(
+                grouped.annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
             Value(0),
         ),
         approved_rating_avg=Subquery(grouped.annotate(a=Avg("rating")).values("a")[:1]),
@@ -124,25 +132,36 @@ def product_prefetches() -> list:
     return [
         Prefetch(
             "variants",
-            queryset=Variant.objects.order_by("position", "created_at", "id").prefetch_related(
+            queryset=Variant.objects.order_by(
+                "position", "created_at", "id"
+            ).prefetch_related(
                 Prefetch(
                     "option_values",
-                    queryset=ProductOptionValue.objects.select_related("option").order_by(
-                        "option__position", "position"
-                    ),
+                    queryset=ProductOptionValue.objects.select_related(
+                        "option"
+                    ).order_by("option__position", "position"),
                 )
             ),
         ),
         Prefetch(
             "options",
-            queryset=ProductOption.objects.order_by("position", "created_at").prefetch_related(
+            queryset=ProductOption.objects.order_by(
+                "position", "created_at"
+            ).prefetch_related(
                 Prefetch(
-                    "values", queryset=ProductOptionValue.objects.order_by("position", "created_at")
+                    "values",
+                    queryset=ProductOptionValue.objects.order_by(
+                        "position", "created_at"
+                    ),
                 )
             ),
         ),
-        Prefetch("media", queryset=Media.objects.order_by("position", "created_at", "id")),
-        Prefetch("categories", queryset=Category.objects.order_by("sort_order", "name")),
+        Prefetch(
+            "media", queryset=Media.objects.order_by("position", "created_at", "id")
+        ),
+        Prefetch(
+            "categories", queryset=Category.objects.order_by("sort_order", "name")
+        ),
     ]
 
 
@@ -157,7 +176,9 @@ def _with_output_data(queryset: QuerySet) -> QuerySet:
 def category_descendant_ids(*, store, category: Category) -> list[str]:
     """``category`` and every category below it."""
     children: dict[str | None, list[str]] = {}
-    for pk, parent_id in Category.objects.filter(store=store).values_list("pk", "parent_id"):
+    for pk, parent_id in Category.objects.filter(store=store).values_list(
+        "pk", "parent_id"
+    ):
         children.setdefault(parent_id, []).append(pk)
     found, stack = [], [category.pk]
     while stack:
@@ -232,7 +253,9 @@ def product_get(*, store, ref: str, published_only: bool) -> Product:
 def product_lookup(*, store, ref: str, published_only: bool = False) -> Product:
     """A product of ``store`` by id or slug, without related data (for writes, which lock the
     row themselves, and for reads of its reviews)."""
-    queryset = Product.objects.filter(store=store, **_lookup(ref, "prod")).select_related("store")
+    queryset = Product.objects.filter(
+        store=store, **_lookup(ref, "prod")
+    ).select_related("store")
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
     product = queryset.first()
@@ -246,7 +269,9 @@ def product_get_purchasable(*, store, ref: str) -> Product:
 
     Its variants come prefetched with their option values (and ``variant.product`` set)."""
     product = (
-        Product.objects.filter(store=store, status=Product.Status.PUBLISHED, **_lookup(ref, "prod"))
+        Product.objects.filter(
+            store=store, status=Product.Status.PUBLISHED, **_lookup(ref, "prod")
+        )
         .prefetch_related(product_prefetches()[0])
         .first()
     )
@@ -280,8 +305,14 @@ def _feed_chunk(products: list[Product]) -> list[FeedEntry]:
     option_values: dict[str, list[tuple[str, str]]] = {}
     rows = (
         Variant.option_values.through.objects.filter(variant__product_id__in=ids)
-        .order_by("productoptionvalue__option__position", "productoptionvalue__position")
-        .values_list("variant_id", "productoptionvalue__option__name", "productoptionvalue__value")
+        .order_by(
+            "productoptionvalue__option__position", "productoptionvalue__position"
+        )
+        .values_list(
+            "variant_id",
+            "productoptionvalue__option__name",
+            "productoptionvalue__value",
+        )
     )
     for variant_id, name, value in rows:
         option_values.setdefault(variant_id, []).append((name, value))
@@ -298,9 +329,13 @@ def _feed_chunk(products: list[Product]) -> list[FeedEntry]:
         .order_by("-category__sort_order", "-category__name")
         .values_list("product_id", "category__name")
     ):
-        categories[product_id] = name  # the last one written is the first in display order
+        categories[product_id] = (
+            name  # the last one written is the first in display order
+        )
     return [
-        FeedEntry(p, variants[p.pk], option_values, media.get(p.pk, []), categories.get(p.pk))
+        FeedEntry(
+            p, variants[p.pk], option_values, media.get(p.pk, []), categories.get(p.pk)
+        )
         for p in products
     ]
 
@@ -308,9 +343,9 @@ def _feed_chunk(products: list[Product]) -> list[FeedEntry]:
 def product_feed_iterator(*, store):
     """Published products of ``store`` as :class:`FeedEntry`, read ``FEED_CHUNK_SIZE`` at a
     time (four more queries per chunk), so a feed never holds the whole catalogue in memory."""
-    queryset = Product.objects.filter(store=store, status=Product.Status.PUBLISHED).order_by(
-        *DEFAULT_ORDER
-    )
+    queryset = Product.objects.filter(
+        store=store, status=Product.Status.PUBLISHED
+    ).order_by(*DEFAULT_ORDER)
     rows = queryset.iterator(chunk_size=FEED_CHUNK_SIZE)
     while chunk := list(islice(rows, FEED_CHUNK_SIZE)):
         yield from _feed_chunk(chunk)
@@ -341,7 +376,9 @@ def category_counts_attach(*, store, categories) -> None:
     if not categories:
         return
     children: dict[str | None, list[str]] = {}
-    for pk, parent_id in Category.objects.filter(store=store).values_list("pk", "parent_id"):
+    for pk, parent_id in Category.objects.filter(store=store).values_list(
+        "pk", "parent_id"
+    ):
         children.setdefault(parent_id, []).append(pk)
     members: dict[str, set[str]] = {}
     pairs = Product.categories.through.objects.filter(
@@ -384,7 +421,9 @@ def category_list(*, store) -> QuerySet:
 
 def category_lookup(*, store, ref: str) -> Category:
     category = (
-        Category.objects.filter(store=store, **_lookup(ref, "cat")).select_related("store").first()
+        Category.objects.filter(store=store, **_lookup(ref, "cat"))
+        .select_related("store")
+        .first()
     )
     if category is None:
         raise NotFound("Category not found.")
@@ -395,19 +434,23 @@ def category_lookup(*, store, ref: str) -> Category:
 
 
 def review_list_approved(*, product: Product) -> QuerySet:
-    return Review.objects.filter(product=product, status=Review.Status.APPROVED).order_by(
-        "-created_at", "-id"
-    )
+    return Review.objects.filter(
+        product=product, status=Review.Status.APPROVED
+    ).order_by("-created_at", "-id")
 
 
 def review_stats(*, product: Product) -> dict:
     """``{"average_rating": 4.7 | None, "rating_count": 42}`` over approved reviews."""
-    stats = review_list_approved(product=product).aggregate(avg=Avg("rating"), n=Count("pk"))
+    stats = review_list_approved(product=product).aggregate(
+        avg=Avg("rating"), n=Count("pk")
+    )
     average = round(float(stats["avg"]), 1) if stats["avg"] is not None else None
     return {"average_rating": average, "rating_count": stats["n"]}
 
 
-def review_list(*, store, status: str | None = None, product_id: str | None = None) -> QuerySet:
+def review_list(
+    *, store, status: str | None = None, product_id: str | None = None
+) -> QuerySet:
     queryset = Review.objects.filter(store=store).select_related("product")
     if status:
         queryset = queryset.filter(status=status)
@@ -417,7 +460,11 @@ def review_list(*, store, status: str | None = None, product_id: str | None = No
 
 
 def review_get(*, store, review_id: str) -> Review:
-    review = Review.objects.filter(store=store, pk=review_id).select_related("product").first()
+    review = (
+        Review.objects.filter(store=store, pk=review_id)
+        .select_related("product")
+        .first()
+    )
     if review is None:
         raise NotFound("Review not found.")
     return review

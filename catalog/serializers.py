@@ -75,7 +75,9 @@ class PriceSerializer(serializers.Serializer):
 
 class MediaSerializer(serializers.Serializer):
     id = serializers.CharField()
-    path = serializers.SerializerMethodField(help_text="Storage-relative path of the file.")
+    path = serializers.SerializerMethodField(
+        help_text="Storage-relative path of the file."
+    )
     alt = serializers.CharField()
     is_video = serializers.BooleanField()
     aspect_ratio = serializers.FloatField(allow_null=True, help_text="width / height")
@@ -111,12 +113,16 @@ class ProductCategorySerializer(serializers.Serializer):
 
 class VariantSerializer(serializers.Serializer):
     id = serializers.CharField()
-    name = serializers.SerializerMethodField(help_text='Option values joined: "M / Red".')
+    name = serializers.SerializerMethodField(
+        help_text='Option values joined: "M / Red".'
+    )
     sku = serializers.CharField()
     price = serializers.SerializerMethodField()
     in_stock = serializers.SerializerMethodField()
     inventory_count = serializers.IntegerField(source="stock")
-    option_values = serializers.SerializerMethodField(help_text='{"Size": "M", "Colour": "Red"}')
+    option_values = serializers.SerializerMethodField(
+        help_text='{"Size": "M", "Colour": "Red"}'
+    )
     position = serializers.IntegerField()
 
     class Meta:
@@ -365,7 +371,11 @@ def _image_url(category, context) -> str | None:
         return None
     url = category.image.url
     request = context.get("request")
-    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
+    return (
+        request.build_absolute_uri(url)
+        if request is not None and url.startswith("/")
+        else url
+    )
 
 
 CATEGORY_NODE_REF = {"$ref": "#/components/schemas/CategoryNode"}
@@ -396,7 +406,9 @@ class CategoryNodeSerializer(CategorySummarySerializer):
 
     @extend_schema_field({"type": "array", "items": CATEGORY_NODE_REF})
     def get_children(self, category):
-        return CategoryNodeSerializer(category.tree_children, many=True, context=self.context).data
+        return CategoryNodeSerializer(
+            category.tree_children, many=True, context=self.context
+        ).data
 
 
 class CategorySerializer(CategorySummarySerializer):
@@ -431,7 +443,9 @@ def validate_slug(value: str) -> str:
 class OptionInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     values = serializers.ListField(
-        child=StrictCharField(max_length=100), min_length=1, max_length=MAX_OPTION_VALUES
+        child=StrictCharField(max_length=100),
+        min_length=1,
+        max_length=MAX_OPTION_VALUES,
     )
 
     class Meta:
@@ -451,15 +465,20 @@ class OptionInputSerializer(serializers.Serializer):
 
 class VariantInputSerializer(serializers.Serializer):
     option_values = serializers.DictField(
-        child=StrictCharField(max_length=100), help_text='{"Size": "M", "Colour": "Red"}'
+        child=StrictCharField(max_length=100),
+        help_text='{"Size": "M", "Colour": "Red"}',
     )
     sku = StrictCharField(max_length=100, required=False, allow_blank=True)
     barcode = StrictCharField(max_length=64, required=False, allow_blank=True)
     price = MinorUnitsField(
-        required=False, allow_null=True, help_text="Own price; omit or null for the product's."
+        required=False,
+        allow_null=True,
+        help_text="Own price; omit or null for the product's.",
     )
     stock = StrictIntegerField(required=False, min_value=0, max_value=10**9)
-    weight_grams = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=10**7)
+    weight_grams = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10**7
+    )
 
     class Meta:
         ref_name = "ProductVariantInput"
@@ -473,7 +492,9 @@ class ProductInputSerializer(serializers.Serializer):
     summary = StrictCharField(max_length=500, required=False, allow_blank=True)
     description = StrictCharField(required=False, allow_blank=True, max_length=100_000)
     status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
-    product_type = serializers.ChoiceField(choices=Product.ProductType.choices, required=False)
+    product_type = serializers.ChoiceField(
+        choices=Product.ProductType.choices, required=False
+    )
     price = MinorUnitsField(help_text="Minor units of the store currency.")
     sale_price = MinorUnitsField(required=False, allow_null=True)
     sale_name = StrictCharField(max_length=100, required=False, allow_blank=True)
@@ -483,7 +504,9 @@ class ProductInputSerializer(serializers.Serializer):
     sku = StrictCharField(max_length=100, required=False, allow_blank=True)
     barcode = StrictCharField(max_length=64, required=False, allow_blank=True)
     brand = StrictCharField(max_length=100, required=False, allow_blank=True)
-    weight_grams = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=10**7)
+    weight_grams = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10**7
+    )
     stock = StrictIntegerField(
         required=False, min_value=0, max_value=10**9, help_text="Simple products only."
     )
@@ -491,11 +514,15 @@ class ProductInputSerializer(serializers.Serializer):
     low_stock_threshold = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=10**9
     )
-    min_order_quantity = StrictIntegerField(required=False, min_value=1, max_value=10**6)
+    min_order_quantity = StrictIntegerField(
+        required=False, min_value=1, max_value=10**6
+    )
     max_order_quantity = StrictIntegerField(
         required=False, allow_null=True, min_value=1, max_value=10**6
     )
-    shipping_type = serializers.ChoiceField(choices=Product.ShippingType.choices, required=False)
+    shipping_type = serializers.ChoiceField(
+        choices=Product.ShippingType.choices, required=False
+    )
     require_delivery_or_collection = StrictBooleanField(required=False)
     fixed_shipping_rate_cents = MinorUnitsField(required=False, allow_null=True)
     featured = StrictBooleanField(required=False)
@@ -505,7 +532,9 @@ class ProductInputSerializer(serializers.Serializer):
         child=StrictCharField(max_length=40), required=False, max_length=100
     )
     options = OptionInputSerializer(many=True, required=False, max_length=MAX_OPTIONS)
-    variants = VariantInputSerializer(many=True, required=False, max_length=MAX_VARIANTS)
+    variants = VariantInputSerializer(
+        many=True, required=False, max_length=MAX_VARIANTS
+    )
 
     class Meta:
         ref_name = "ProductInput"
@@ -549,7 +578,8 @@ class ProductListQuerySerializer(serializers.Serializer):
     category = serializers.CharField(required=False, allow_blank=True, max_length=200)
     q = serializers.CharField(required=False, max_length=200, allow_blank=True)
     sort = serializers.ChoiceField(
-        choices=["name", "-name", "price", "-price", "createdAt", "-createdAt"], required=False
+        choices=["name", "-name", "price", "-price", "createdAt", "-createdAt"],
+        required=False,
     )
 
 
@@ -576,7 +606,9 @@ class ReviewInputSerializer(serializers.Serializer):
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
     body = StrictCharField(max_length=5000)
     author_name = StrictCharField(max_length=100, required=False, allow_blank=True)
-    author_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    author_email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=254
+    )
 
     class Meta:
         ref_name = "ReviewInput"
@@ -594,7 +626,9 @@ class ReviewListQuerySerializer(serializers.Serializer):
 
 
 class ReviewModerateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[Review.Status.APPROVED, Review.Status.REJECTED])
+    status = serializers.ChoiceField(
+        choices=[Review.Status.APPROVED, Review.Status.REJECTED]
+    )
 
     class Meta:
         ref_name = "ReviewModerateInput"

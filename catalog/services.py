@@ -60,7 +60,9 @@ def _event_mode(mode: str | None, reference: str = "") -> str:
     if reference.startswith("ord_"):
         from orders.models import Order
 
-        found = Order.objects.filter(pk=reference).values_list("mode", flat=True).first()
+        found = (
+            Order.objects.filter(pk=reference).values_list("mode", flat=True).first()
+        )
         if found:
             return found
     return DEFAULT_EVENT_MODE
@@ -72,13 +74,17 @@ def product_payload(*, product_id: str, store) -> dict:
     from .serializers import PrivateProductSerializer
 
     product = selectors.product_get(store=store, ref=product_id, published_only=False)
-    return dict(PrivateProductSerializer(product, context={"store": store, "locale": "en"}).data)
+    return dict(
+        PrivateProductSerializer(product, context={"store": store, "locale": "en"}).data
+    )
 
 
 def review_payload(*, review: Review, store) -> dict:
     from .serializers import PrivateReviewSerializer
 
-    return dict(PrivateReviewSerializer(review, context={"store": store, "locale": "en"}).data)
+    return dict(
+        PrivateReviewSerializer(review, context={"store": store, "locale": "en"}).data
+    )
 
 
 def _product_event(*, product: Product, type: str, mode: str | None) -> None:
@@ -140,9 +146,13 @@ def _crossed_low(variant: Variant, before: int, after: int) -> bool:
     return product.track_inventory and before > threshold >= after
 
 
-def _low_stock_events(products: dict[str, Product], *, mode: str | None, reference: str) -> None:
+def _low_stock_events(
+    products: dict[str, Product], *, mode: str | None, reference: str
+) -> None:
     for product in products.values():
-        _product_event(product=product, type="inventory.low", mode=_event_mode(mode, reference))
+        _product_event(
+            product=product, type="inventory.low", mode=_event_mode(mode, reference)
+        )
 
 
 @transaction.atomic
@@ -164,7 +174,9 @@ def stock_adjust(
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise field_error("quantity", "Quantity must be an integer of 0 or more.")
     if operation not in ("set", "increment", "decrement"):
-        raise field_error("operation", "Operation must be one of set, increment, decrement.")
+        raise field_error(
+            "operation", "Operation must be one of set, increment, decrement."
+        )
     locked = _locked_variants([variant.pk]).get(variant.pk)
     if locked is None:
         raise NotFound("Variant not found.")
@@ -183,10 +195,18 @@ def stock_adjust(
     _write_stock(locked, after)
     variant.stock = after
     adjustment = _audit(
-        locked, before, after, reason=reason, source=source, reference=reference, actor=actor
+        locked,
+        before,
+        after,
+        reason=reason,
+        source=source,
+        reference=reference,
+        actor=actor,
     )
     if _crossed_low(locked, before, after):
-        _low_stock_events({locked.product_id: locked.product}, mode=mode, reference=reference)
+        _low_stock_events(
+            {locked.product_id: locked.product}, mode=mode, reference=reference
+        )
     return adjustment
 
 
@@ -228,7 +248,12 @@ def stock_reserve(
         before = variant.stock
         _write_stock(variant, before - quantity)
         _audit(
-            variant, before, before - quantity, reason=reason, source=source, reference=reference
+            variant,
+            before,
+            before - quantity,
+            reason=reason,
+            source=source,
+            reference=reference,
         )
         if _crossed_low(variant, before, before - quantity):
             low[variant.product_id] = variant.product
@@ -247,7 +272,14 @@ def stock_release(
             continue
         before = variant.stock
         _write_stock(variant, before + line.quantity)
-        _audit(variant, before, variant.stock, reason=reason, source=source, reference=reference)
+        _audit(
+            variant,
+            before,
+            variant.stock,
+            reason=reason,
+            source=source,
+            reference=reference,
+        )
 
 
 @dataclass(frozen=True)
@@ -311,7 +343,9 @@ def _slug_base(name: str, fallback: str) -> str:
     return base[: SLUG_MAX - 8].strip("-") or fallback
 
 
-def unique_slug(*, model, store, name: str, fallback: str, exclude_pk: str | None = None) -> str:
+def unique_slug(
+    *, model, store, name: str, fallback: str, exclude_pk: str | None = None
+) -> str:
     """A slug from ``name`` free in ``store``: ``candle``, then ``candle-2``, ``candle-3``..."""
     base = _slug_base(name, fallback)
     taken_qs = model.objects.filter(store=store).filter(
@@ -335,7 +369,8 @@ def _check_slug_free(*, model, store, slug: str, exclude_pk: str | None = None) 
         queryset = queryset.exclude(pk=exclude_pk)
     if queryset.exists():
         raise field_error(
-            "slug", f"The slug {slug!r} is already used by another {model._meta.verbose_name}."
+            "slug",
+            f"The slug {slug!r} is already used by another {model._meta.verbose_name}.",
         )
 
 
@@ -374,14 +409,18 @@ PRODUCT_FIELDS = {
 
 def product_check_rules(product: Product) -> None:
     """Cross-field rules; a break is a 422 naming the (wire) field."""
-    if product.sale_price_amount is not None and product.sale_price_amount >= product.price_amount:
+    if (
+        product.sale_price_amount is not None
+        and product.sale_price_amount >= product.price_amount
+    ):
         raise field_error("salePrice", "The sale price must be lower than the price.")
     if (
         product.max_order_quantity is not None
         and product.max_order_quantity < product.min_order_quantity
     ):
         raise field_error(
-            "maxOrderQuantity", "The maximum order quantity must be at least the minimum."
+            "maxOrderQuantity",
+            "The maximum order quantity must be at least the minimum.",
         )
     if (
         product.sale_starts_at
@@ -419,7 +458,9 @@ def sku_check_unique(*, store, product: Product, skus: dict[str, str]) -> None:
         .first()
     )
     if clash:
-        raise field_error(seen[clash], f"The sku {clash!r} is already used by another product.")
+        raise field_error(
+            seen[clash], f"The sku {clash!r} is already used by another product."
+        )
 
 
 def _remove_variant(variant: Variant, *, actor: str, source: str, reason: str) -> None:
@@ -428,7 +469,9 @@ def _remove_variant(variant: Variant, *, actor: str, source: str, reason: str) -
     variant.delete()
 
 
-def _create_variant(*, product: Product, stock: int, actor: str, source: str, **fields) -> Variant:
+def _create_variant(
+    *, product: Product, stock: int, actor: str, source: str, **fields
+) -> Variant:
     variant = Variant(product=product, stock=stock, **fields)
     variant.full_clean(exclude=["product", "option_values"])
     variant.save()
@@ -437,7 +480,9 @@ def _create_variant(*, product: Product, stock: int, actor: str, source: str, **
     return variant
 
 
-def _set_stock(variant: Variant, stock: int, *, actor: str, source: str, mode: str | None) -> None:
+def _set_stock(
+    variant: Variant, stock: int, *, actor: str, source: str, mode: str | None
+) -> None:
     if stock != variant.stock:
         stock_adjust(
             variant=variant,
@@ -481,7 +526,9 @@ def _sync_options(
         for vpos, text in enumerate(data["values"]):
             value = current.get(text.lower())
             if value is None:
-                value = ProductOptionValue.objects.create(option=option, value=text, position=vpos)
+                value = ProductOptionValue.objects.create(
+                    option=option, value=text, position=vpos
+                )
             elif value.value != text or value.position != vpos:
                 value.value, value.position = text, vpos
                 value.save(update_fields=["value", "position", "updated_at"])
@@ -517,7 +564,9 @@ def _validate_variants(
         values = []
         for key, (_, text) in lowered.items():
             name, known = by_lower[key]
-            match = next((v for t, v in known.items() if t.lower() == text.strip().lower()), None)
+            match = next(
+                (v for t, v in known.items() if t.lower() == text.strip().lower()), None
+            )
             if match is None:
                 raise field_error(field, f"{text!r} is not a value of {name}.")
             values.append(match)
@@ -530,9 +579,13 @@ def _validate_variants(
 
 
 def _existing_variant_keys(product: Product) -> dict[frozenset, Variant]:
-    variants = product.variants.filter(is_default=False).prefetch_related("option_values__option")
+    variants = product.variants.filter(is_default=False).prefetch_related(
+        "option_values__option"
+    )
     return {
-        _combination_key({v.option.name: v.value for v in variant.option_values.all()}): variant
+        _combination_key(
+            {v.option.name: v.value for v in variant.option_values.all()}
+        ): variant
         for variant in variants
     }
 
@@ -544,7 +597,11 @@ def _make_simple(
         _remove_variant(variant, actor=actor, source=source, reason="Variant removed")
     product.options.all().delete()
     default = product.variants.filter(is_default=True).first()
-    fields = {"sku": product.sku, "barcode": product.barcode, "weight_grams": product.weight_grams}
+    fields = {
+        "sku": product.sku,
+        "barcode": product.barcode,
+        "weight_grams": product.weight_grams,
+    }
     if default is None:
         _create_variant(
             product=product,
@@ -588,16 +645,28 @@ def _make_variant_based(
     if variants is None:
         combos = list(itertools.product(*[list(v.items()) for v in values.values()]))
         if len(combos) > MAX_GENERATED_VARIANTS:
-            raise field_error("options", f"At most {MAX_GENERATED_VARIANTS} combinations.")
+            raise field_error(
+                "options", f"At most {MAX_GENERATED_VARIANTS} combinations."
+            )
         variants = [
-            {"option_values": {name: text for name, (text, _) in zip(values, combo, strict=True)}}
+            {
+                "option_values": {
+                    name: text for name, (text, _) in zip(values, combo, strict=True)
+                }
+            }
             for combo in combos
         ]
     rows = _validate_variants(variants, values)
-    skus = {f"variants[{i}].sku": v.get("sku", "") for i, v in enumerate(variants) if "sku" in v}
+    skus = {
+        f"variants[{i}].sku": v.get("sku", "")
+        for i, v in enumerate(variants)
+        if "sku" in v
+    }
     sku_check_unique(store=product.store, product=product, skus=skus)
     if default is not None:
-        _remove_variant(default, actor=actor, source=source, reason="Product now has variants")
+        _remove_variant(
+            default, actor=actor, source=source, reason="Product now has variants"
+        )
     through = Variant.option_values.through
     kept: set[str] = set()
     final: list[tuple[Variant, list[ProductOptionValue]]] = []
@@ -625,19 +694,33 @@ def _make_variant_based(
             if changed:
                 variant.save(update_fields=[*changed, "updated_at"])
             if "stock" in data:
-                _set_stock(variant, data["stock"], actor=actor, source=source, mode=mode)
+                _set_stock(
+                    variant, data["stock"], actor=actor, source=source, mode=mode
+                )
         final.append((variant, option_values))
     for variant in old.values():
         if variant.pk not in kept:
-            _remove_variant(variant, actor=actor, source=source, reason="Variant removed")
+            _remove_variant(
+                variant, actor=actor, source=source, reason="Variant removed"
+            )
     through.objects.filter(variant__product=product).delete()
     through.objects.bulk_create(
-        [through(variant_id=v.pk, productoptionvalue_id=ov.pk) for v, ovs in final for ov in ovs]
+        [
+            through(variant_id=v.pk, productoptionvalue_id=ov.pk)
+            for v, ovs in final
+            for ov in ovs
+        ]
     )
 
 
 def _apply_structure(
-    product: Product, data: dict, *, creating: bool, actor: str, source: str, mode: str | None
+    product: Product,
+    data: dict,
+    *,
+    creating: bool,
+    actor: str,
+    source: str,
+    mode: str | None,
 ) -> None:
     options = data.get("options")
     variants = data.get("variants")
@@ -653,10 +736,17 @@ def _apply_structure(
         _make_simple(product, stock=stock, actor=actor, source=source, mode=mode)
         return
     if stock is not None:
-        raise field_error("stock", "Set stock on each variant of a variant-based product.")
+        raise field_error(
+            "stock", "Set stock on each variant of a variant-based product."
+        )
     if options is not None or variants is not None:
         _make_variant_based(
-            product, options=options, variants=variants, actor=actor, source=source, mode=mode
+            product,
+            options=options,
+            variants=variants,
+            actor=actor,
+            source=source,
+            mode=mode,
         )
 
 
@@ -665,7 +755,8 @@ def _assign(product: Product, data: dict) -> None:
         if key in data:
             value = data[key]
             if (
-                key in ("sku", "barcode", "brand", "summary", "description", "sale_name")
+                key
+                in ("sku", "barcode", "brand", "summary", "description", "sale_name")
                 and value is None
             ):
                 value = ""
@@ -718,7 +809,9 @@ def product_create(
     _save_product(product, auto_slug=auto_slug)
     if categories:
         product.categories.set(categories)
-    _apply_structure(product, data, creating=True, actor=actor, source=source, mode=mode)
+    _apply_structure(
+        product, data, creating=True, actor=actor, source=source, mode=mode
+    )
     _product_event(product=product, type="product.created", mode=mode)
     return product
 
@@ -734,7 +827,9 @@ def product_update(
 ) -> Product:
     """Change only the fields in ``data``; ``options``/``variants`` replace when sent."""
     product = (
-        Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+        Product.objects.select_for_update(of=("self",))
+        .select_related("store")
+        .get(pk=product.pk)
     )
     _assign(product, data)
     if "slug" in data:
@@ -743,18 +838,24 @@ def product_update(
         )
     product_check_rules(product)
     if "category_ids" in data:
-        product.categories.set(_store_categories(store=product.store, ids=data["category_ids"]))
+        product.categories.set(
+            _store_categories(store=product.store, ids=data["category_ids"])
+        )
     simple_after = not (
         data["options"] if data.get("options") is not None else product.options.exists()
     )
     if simple_after and "sku" in data:
-        sku_check_unique(store=product.store, product=product, skus={"sku": product.sku})
+        sku_check_unique(
+            store=product.store, product=product, skus={"sku": product.sku}
+        )
     product.full_clean(validate_unique=False, validate_constraints=False)
     product.save()
     structural = {"options", "variants", "stock"} & set(data)
     mirrored = {"sku", "barcode", "weight_grams"} & set(data)
     if structural or (mirrored and simple_after):
-        _apply_structure(product, data, creating=False, actor=actor, source=source, mode=mode)
+        _apply_structure(
+            product, data, creating=False, actor=actor, source=source, mode=mode
+        )
     _product_event(product=product, type="product.updated", mode=mode)
     return product
 
@@ -763,7 +864,9 @@ def product_update(
 def product_archive(*, product: Product, mode: str | None = None) -> Product:
     """Soft-delete: off the storefront, kept for past orders. Archiving twice is a no-op."""
     product = (
-        Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+        Product.objects.select_for_update(of=("self",))
+        .select_related("store")
+        .get(pk=product.pk)
     )
     if product.status == Product.Status.ARCHIVED:
         return product
@@ -773,10 +876,14 @@ def product_archive(*, product: Product, mode: str | None = None) -> Product:
     return product
 
 
-def product_notify_saved(*, product: Product, created: bool, mode: str | None = None) -> None:
+def product_notify_saved(
+    *, product: Product, created: bool, mode: str | None = None
+) -> None:
     """Record product.created / product.updated for a change made outside the API (dashboard)."""
     _product_event(
-        product=product, type="product.created" if created else "product.updated", mode=mode
+        product=product,
+        type="product.created" if created else "product.updated",
+        mode=mode,
     )
 
 
@@ -826,7 +933,11 @@ def media_create(
     aspect_ratio: float | None = None,
 ) -> Media:
     media = Media(
-        product=product, alt=alt, position=position, is_video=is_video, aspect_ratio=aspect_ratio
+        product=product,
+        alt=alt,
+        position=position,
+        is_video=is_video,
+        aspect_ratio=aspect_ratio,
     )
     media.file.save(file.name, file, save=False)
     return media_save(media=media)
@@ -845,7 +956,9 @@ CATEGORY_FIELDS = (
 )
 
 
-def category_parent_check(*, category: Category, parent_id: str | None) -> Category | None:
+def category_parent_check(
+    *, category: Category, parent_id: str | None
+) -> Category | None:
     if not parent_id:
         return None
     parent = Category.objects.filter(store=category.store, pk=parent_id).first()
@@ -855,7 +968,8 @@ def category_parent_check(*, category: Category, parent_id: str | None) -> Categ
     while node is not None:
         if node.pk == category.pk:
             raise field_error(
-                "parentId", "A category cannot be placed under itself or its own children."
+                "parentId",
+                "A category cannot be placed under itself or its own children.",
             )
         if node.pk in seen:
             break
@@ -876,7 +990,9 @@ def category_create(*, store, data: dict) -> Category:
         category.slug = unique_slug(
             model=Category, store=store, name=category.name, fallback="category"
         )
-    category.parent = category_parent_check(category=category, parent_id=data.get("parent_id"))
+    category.parent = category_parent_check(
+        category=category, parent_id=data.get("parent_id")
+    )
     category.full_clean(validate_unique=False, validate_constraints=False)
     category.save()
     return category
@@ -898,10 +1014,15 @@ def category_update(*, category: Category, data: dict) -> Category:
             setattr(category, key, data[key])
     if "slug" in data:
         _check_slug_free(
-            model=Category, store=category.store, slug=category.slug, exclude_pk=category.pk
+            model=Category,
+            store=category.store,
+            slug=category.slug,
+            exclude_pk=category.pk,
         )
     if "parent_id" in data:
-        category.parent = category_parent_check(category=category, parent_id=data["parent_id"])
+        category.parent = category_parent_check(
+            category=category, parent_id=data["parent_id"]
+        )
     category.full_clean(validate_unique=False, validate_constraints=False)
     category.save()
     return category
@@ -966,11 +1087,13 @@ def review_create(
     if not email:
         raise field_error("authorEmail", "The authorEmail field is required.")
     name = (author_name or (customer.full_name if customer is not None else "")).strip()
-    duplicate = Review.objects.filter(product=product, author_email__iexact=email).exclude(
-        status=Review.Status.REJECTED
-    )
+    duplicate = Review.objects.filter(
+        product=product, author_email__iexact=email
+    ).exclude(status=Review.Status.REJECTED)
     if duplicate.exists():
-        raise Conflict("You have already reviewed this product.", code="already_reviewed")
+        raise Conflict(
+            "You have already reviewed this product.", code="already_reviewed"
+        )
     review = Review(
         store_id=product.store_id,
         product=product,

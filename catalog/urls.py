@@ -5,11 +5,15 @@ from .api import private, public
 public_urlpatterns = [
     path("products", public.ProductListApi.as_view(), name="products"),
     path(
-        "products/<str:product>/reviews", public.ProductReviewsApi.as_view(), name="product-reviews"
+        "products/<str:product>/reviews",
+        public.ProductReviewsApi.as_view(),
+        name="product-reviews",
     ),
     path("products/<str:product>", public.ProductDetailApi.as_view(), name="product"),
     path("categories", public.CategoryTreeApi.as_view(), name="categories"),
-    path("categories/<str:category>", public.CategoryDetailApi.as_view(), name="category"),
+    path(
+        "categories/<str:category>", public.CategoryDetailApi.as_view(), name="category"
+    ),
     path("feeds/<str:platform>.xml", public.FeedApi.as_view(), name="feed"),
 ]
 

@@ -36,13 +36,40 @@ class ConversationForm(forms.ModelForm):
 @admin.register(Conversation)
 class ConversationAdmin(StoreScopedAdmin):
     form = ConversationForm
-    list_display = ("__str__", "status", "email", "unread", "last_message_at", "created_at")
+    list_display = (
+        "__str__",
+        "status",
+        "email",
+        "unread",
+        "last_message_at",
+        "created_at",
+    )
     list_filter = ("status", "mode")
     search_fields = ("id", "subject", "email")
-    readonly_fields = ("id", "store", "mode", "subject", "email", "customer", "last_message_at",
-                       "created_at", "thread")
-    fields = ("id", "store", "mode", "subject", "email", "customer", "last_message_at",
-              "created_at", "thread", "reply", "status")
+    readonly_fields = (
+        "id",
+        "store",
+        "mode",
+        "subject",
+        "email",
+        "customer",
+        "last_message_at",
+        "created_at",
+        "thread",
+    )
+    fields = (
+        "id",
+        "store",
+        "mode",
+        "subject",
+        "email",
+        "customer",
+        "last_message_at",
+        "created_at",
+        "thread",
+        "reply",
+        "status",
+    )
     actions = ("close", "reopen")
 
     def has_add_permission(self, request):
@@ -56,7 +83,8 @@ class ConversationAdmin(StoreScopedAdmin):
                 unread_count=Count(
                     "messages",
                     filter=Q(
-                        messages__sender=Message.Sender.VISITOR, messages__read_at__isnull=True
+                        messages__sender=Message.Sender.VISITOR,
+                        messages__read_at__isnull=True,
                     ),
                 )
             )
@@ -104,16 +132,23 @@ class ConversationAdmin(StoreScopedAdmin):
         reply = form.cleaned_data.get("reply")
         if reply:
             services.message_post(
-                conversation=obj, sender=Message.Sender.SELLER, body=reply, author=request.user
+                conversation=obj,
+                sender=Message.Sender.SELLER,
+                body=reply,
+                author=request.user,
             )
         if "status" in form.changed_data or reply:
-            services.conversation_status_set(conversation=obj, status=form.cleaned_data["status"])
+            services.conversation_status_set(
+                conversation=obj, status=form.cleaned_data["status"]
+            )
 
     def _set_status(self, request, queryset, status: str):
         count = 0
         for conversation in queryset:
             try:
-                services.conversation_status_set(conversation=conversation, status=status)
+                services.conversation_status_set(
+                    conversation=conversation, status=status
+                )
             except DomainError as exc:
                 self.message_user(request, f"{conversation.pk}: {exc.message}")
             else:

@@ -29,14 +29,20 @@ class Conversation(StoreOwnedModel):
         related_name="conversations",
     )
     subject = models.CharField(max_length=200, blank=True, default="")
-    email = models.EmailField(blank=True, default="", help_text="Where seller replies are emailed.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    email = models.EmailField(
+        blank=True, default="", help_text="Where seller replies are emailed."
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN
+    )
     last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["store", "mode", "visitor_token", "status", "-created_at"]),
+            models.Index(
+                fields=["store", "mode", "visitor_token", "status", "-created_at"]
+            ),
             models.Index(fields=["store", "mode", "status", "-last_message_at"]),
         ]
 

@@ -17,7 +17,9 @@ def _unread(sender: str) -> Count:
     )
 
 
-def _visitor_conversations(*, store, mode: str, visitor_token: str) -> QuerySet[Conversation]:
+def _visitor_conversations(
+    *, store, mode: str, visitor_token: str
+) -> QuerySet[Conversation]:
     return Conversation.objects.filter(
         store=store, mode=mode, visitor_token=visitor_token
     ).annotate(unread_count=_unread(Message.Sender.SELLER))
@@ -36,8 +38,9 @@ def conversation_current_get(*, store, mode: str, visitor_token: str) -> Convers
     return conversation
 
 
-def conversation_get_for_visitor(*, store, mode: str, visitor_token: str,
-                                 conversation_id: str) -> Conversation:
+def conversation_get_for_visitor(
+    *, store, mode: str, visitor_token: str, conversation_id: str
+) -> Conversation:
     """One of the visitor's conversations; another token's (or store's) is a 404."""
     conversation = (
         _visitor_conversations(store=store, mode=mode, visitor_token=visitor_token)
@@ -55,30 +58,41 @@ def _seller_conversations(*, store, mode: str) -> QuerySet[Conversation]:
     )
 
 
-def conversation_list(*, store, mode: str, filters: dict | None = None) -> QuerySet[Conversation]:
+def conversation_list(
+    *, store, mode: str, filters: dict | None = None
+) -> QuerySet[Conversation]:
     """The inbox: most recent activity first, with unread and message counts."""
     filters = filters or {}
     queryset = _seller_conversations(store=store, mode=mode)
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
-    return queryset.order_by(F("last_message_at").desc(nulls_last=True), "-created_at", "-id")
+    return queryset.order_by(
+        F("last_message_at").desc(nulls_last=True), "-created_at", "-id"
+    )
 
 
 def conversation_get(*, store, mode: str, conversation_id: str) -> Conversation:
-    conversation = _seller_conversations(store=store, mode=mode).filter(pk=conversation_id).first()
+    conversation = (
+        _seller_conversations(store=store, mode=mode).filter(pk=conversation_id).first()
+    )
     if conversation is None:
         raise NotFound(_NOT_FOUND)
     return conversation
 
 
-def message_list(*, conversation: Conversation, after: str | None = None) -> list[Message]:
+def message_list(
+    *, conversation: Conversation, after: str | None = None
+) -> list[Message]:
     """Messages oldest first; with ``after``, only those after that message."""
-    queryset = Message.objects.filter(conversation=conversation).order_by("created_at", "id")
+    queryset = Message.objects.filter(conversation=conversation).order_by(
+        "created_at", "id"
+    )
     if after:
         anchor = Message.objects.filter(conversation=conversation, pk=after).first()
         if anchor is None:
             raise NotFound("Message not found in this conversation.")
         queryset = queryset.filter(
-            Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id)
+            Q(created_at__gt=anchor.created_at)
+            | Q(created_at=anchor.created_at, id__gt=anchor.id)
         )
     return list(queryset)

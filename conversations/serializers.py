@@ -36,13 +36,22 @@ class OptionalEmailField(serializers.EmailField):
 
 class PublicConversationSerializer(ModelSerializer):
     email = OptionalEmailField()
-    unread_count = serializers.IntegerField(help_text="Seller messages the visitor has not read.")
+    unread_count = serializers.IntegerField(
+        help_text="Seller messages the visitor has not read."
+    )
 
     class Meta:
         model = Conversation
         ref_name = "PublicConversation"
-        fields = ("id", "subject", "status", "email", "unread_count", "last_message_at",
-                  "created_at")
+        fields = (
+            "id",
+            "subject",
+            "status",
+            "email",
+            "unread_count",
+            "last_message_at",
+            "created_at",
+        )
         read_only_fields = fields
 
 
@@ -63,7 +72,9 @@ class PublicMessageSerializer(ModelSerializer):
 
 
 class ConversationCreateSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    subject = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     initial_message = MessageBodyField(required=False, allow_null=True)
 
 
@@ -85,16 +96,31 @@ class MessageListQuerySerializer(serializers.Serializer):
 
 
 class PrivateConversationSerializer(ModelSerializer):
-    email = OptionalEmailField(help_text="Where seller replies are emailed; null when none.")
+    email = OptionalEmailField(
+        help_text="Where seller replies are emailed; null when none."
+    )
     customer_id = serializers.CharField(allow_null=True)
-    unread_count = serializers.IntegerField(help_text="Visitor messages the seller has not read.")
+    unread_count = serializers.IntegerField(
+        help_text="Visitor messages the seller has not read."
+    )
     message_count = serializers.IntegerField()
 
     class Meta:
         model = Conversation
         ref_name = "Conversation"
-        fields = ("id", "mode", "subject", "status", "email", "customer_id", "unread_count",
-                  "message_count", "last_message_at", "created_at", "updated_at")
+        fields = (
+            "id",
+            "mode",
+            "subject",
+            "status",
+            "email",
+            "customer_id",
+            "unread_count",
+            "message_count",
+            "last_message_at",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
@@ -109,7 +135,9 @@ class PrivateMessageSerializer(ModelSerializer):
 
 
 class ConversationListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=Conversation.Status.choices, required=False
+    )
 
 
 class ConversationUpdateSerializer(serializers.Serializer):

@@ -35,15 +35,23 @@ def _clean_body(body: str) -> str:
         raise field_error("body", "The body field is required.")
     if len(body) > MAX_MESSAGE_LENGTH:
         raise field_error(
-            "body", f"Ensure this field has no more than {MAX_MESSAGE_LENGTH} characters."
+            "body",
+            f"Ensure this field has no more than {MAX_MESSAGE_LENGTH} characters.",
         )
     if "\x00" in body:
         raise field_error("body", "Null characters are not allowed.")
     return body
 
 
-def conversation_start(*, store, mode: str, visitor_token: str, subject: str = "",
-                       initial_message: str | None = None, customer=None) -> Conversation:
+def conversation_start(
+    *,
+    store,
+    mode: str,
+    visitor_token: str,
+    subject: str = "",
+    initial_message: str | None = None,
+    customer=None,
+) -> Conversation:
     """Open a conversation for a visitor, posting ``initial_message`` if given."""
     with transaction.atomic():
         conversation = Conversation(
@@ -57,7 +65,9 @@ def conversation_start(*, store, mode: str, visitor_token: str, subject: str = "
         conversation.save()
         if initial_message:
             message_post(
-                conversation=conversation, sender=Message.Sender.VISITOR, body=initial_message
+                conversation=conversation,
+                sender=Message.Sender.VISITOR,
+                body=initial_message,
             )
     return conversation
 
@@ -70,17 +80,23 @@ def conversation_email_set(*, conversation: Conversation, email: str) -> Convers
     return conversation
 
 
-def message_post(*, conversation: Conversation, sender: str, body: str, author=None) -> Message:
+def message_post(
+    *, conversation: Conversation, sender: str, body: str, author=None
+) -> Message:
     """Add a message (plain text), reopen a closed conversation, record the event and queue
     the notification email. Posting also marks the other side's messages read."""
     from .serializers import PrivateMessageSerializer
 
     body = _clean_body(body)
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().select_related("store").get(
-            pk=conversation.pk
+        conversation = (
+            Conversation.objects.select_for_update()
+            .select_related("store")
+            .get(pk=conversation.pk)
         )
-        message = Message(conversation=conversation, sender=sender, body=body, author=author)
+        message = Message(
+            conversation=conversation, sender=sender, body=body, author=author
+        )
         message.full_clean(exclude=["conversation", "author"])
         message.save()
         conversation.last_message_at = message.created_at
@@ -99,7 +115,11 @@ def message_post(*, conversation: Conversation, sender: str, body: str, author=N
 
 
 def _mark_read(*, conversation: Conversation, reader: str, now) -> int:
-    other = Message.Sender.SELLER if reader == Message.Sender.VISITOR else Message.Sender.VISITOR
+    other = (
+        Message.Sender.SELLER
+        if reader == Message.Sender.VISITOR
+        else Message.Sender.VISITOR
+    )
     return Message.objects.filter(
         conversation=conversation, sender=other, read_at__isnull=True
     ).update(read_at=now)
@@ -113,8 +133,12 @@ def conversation_messages_read(*, conversation: Conversation, reader: str) -> in
 def conversation_status_set(*, conversation: Conversation, status: str) -> Conversation:
     """Open or close a conversation."""
     if status not in Conversation.Status.values:
-        raise field_error("status", f"Must be one of: {', '.join(Conversation.Status.values)}.")
-    Conversation.objects.filter(pk=conversation.pk).update(status=status, updated_at=timezone.now())
+        raise field_error(
+            "status", f"Must be one of: {', '.join(Conversation.Status.values)}."
+        )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=status, updated_at=timezone.now()
+    )
     conversation.status = status
     return conversation
 
@@ -127,7 +151,9 @@ def message_notification_send(*, message_id: str) -> int:
     from core.emails import email_send
 
     message = (
-        Message.objects.select_related("conversation__store").filter(pk=message_id).first()
+        Message.objects.select_related("conversation__store")
+        .filter(pk=message_id)
+        .first()
     )
     if message is None:
         return 0
@@ -138,7 +164,9 @@ def message_notification_send(*, message_id: str) -> int:
     if message.sender == Message.Sender.VISITOR:
         if not store.notification_email:
             return 0
-        context["inbox_url"] = f"{base}/admin/conversations/conversation/{conversation.pk}/change/"
+        context["inbox_url"] = (
+            f"{base}/admin/conversations/conversation/{conversation.pk}/change/"
+        )
         return email_send(
             store=store,
             to=store.notification_email,
@@ -149,5 +177,8 @@ def message_notification_send(*, message_id: str) -> int:
         return 0
     context["storefront_url"] = storefront_url(store=store, mode=conversation.mode)
     return email_send(
-        store=store, to=conversation.email, template="conversation_seller_reply", context=context
+        store=store,
+        to=conversation.email,
+        template="conversation_seller_reply",
+        context=context,
     )

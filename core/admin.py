@@ -51,8 +51,10 @@ class StoreScopeMixin:
         lookup = store_lookup_for(model or queryset.model)
         if lookup is None:
             return queryset.none()
-        return queryset.filter(**{f"{lookup}__in": ids}).distinct() if "__" in lookup else (
-            queryset.filter(**{f"{lookup}__in": ids})
+        return (
+            queryset.filter(**{f"{lookup}__in": ids}).distinct()
+            if "__" in lookup
+            else (queryset.filter(**{f"{lookup}__in": ids}))
         )
 
     def _scope_related(self, request, db_field, kwargs):
@@ -90,7 +92,11 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         ids = self.allowed_store_ids(request)
-        if ids is not None and len(ids) == 1 and store_lookup_for(self.model) == "store":
+        if (
+            ids is not None
+            and len(ids) == 1
+            and store_lookup_for(self.model) == "store"
+        ):
             initial.setdefault("store", ids[0])
         return initial
 
@@ -98,7 +104,11 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
         filters = list(super().get_list_filter(request))
         ids = self.allowed_store_ids(request)
         multi_store = ids is None or len(ids) > 1
-        if store_lookup_for(self.model) == "store" and multi_store and "store" not in filters:
+        if (
+            store_lookup_for(self.model) == "store"
+            and multi_store
+            and "store" not in filters
+        ):
             filters.insert(0, "store")
         return filters
 
@@ -153,9 +163,24 @@ class StoreAdmin(StoreScopedAdmin):
     inlines = (ApiKeyInline, MembershipInline)
     actions = ("roll_test_secret_key", "roll_live_secret_key")
     fieldsets = (
-        (None, {"fields": ("id", "name", "plan", "notification_email", "storefront_url")}),
-        ("Locale and money", {"fields": ("currency", "supported_currencies", "country", "timezone",
-                                         "default_locale", "supported_locales", "tax_inclusive")}),
+        (
+            None,
+            {"fields": ("id", "name", "plan", "notification_email", "storefront_url")},
+        ),
+        (
+            "Locale and money",
+            {
+                "fields": (
+                    "currency",
+                    "supported_currencies",
+                    "country",
+                    "timezone",
+                    "default_locale",
+                    "supported_locales",
+                    "tax_inclusive",
+                )
+            },
+        ),
         ("Checkout", {"fields": ("shipping_countries", "payment_methods")}),
         ("Widget", {"fields": ("features", "branding")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
@@ -169,7 +194,9 @@ class StoreAdmin(StoreScopedAdmin):
 
     def _roll(self, request, queryset, mode):
         for store in queryset:
-            for key in store.api_keys.filter(kind=ApiKey.Kind.SECRET, mode=mode, revoked_at__isnull=True):
+            for key in store.api_keys.filter(
+                kind=ApiKey.Kind.SECRET, mode=mode, revoked_at__isnull=True
+            ):
                 issued = services.api_key_roll(api_key=key)
                 self.message_user(
                     request,
@@ -194,10 +221,25 @@ class StoreAdmin(StoreScopedAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(StoreScopedAdmin):
-    list_display = ("display_prefix", "store", "kind", "mode", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "display_prefix",
+        "store",
+        "kind",
+        "mode",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("kind", "mode")
     search_fields = ("display_prefix", "store__name")
-    readonly_fields = ("display_prefix", "kind", "mode", "store", "created_at", "last_used_at")
+    readonly_fields = (
+        "display_prefix",
+        "kind",
+        "mode",
+        "store",
+        "created_at",
+        "last_used_at",
+    )
     actions = ("revoke",)
 
     def has_add_permission(self, request):
@@ -207,5 +249,7 @@ class ApiKeyAdmin(StoreScopedAdmin):
     def revoke(self, request, queryset):
         from django.utils import timezone
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = queryset.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         self.message_user(request, f"Revoked {count} key(s).")

@@ -63,8 +63,14 @@ def email_render(*, template: str, context: dict, store) -> RenderedEmail:
     return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
 
 
-def email_send(*, store, to: list[str] | str, template: str, context: dict,
-               reply_to: list[str] | None = None) -> int:
+def email_send(
+    *,
+    store,
+    to: list[str] | str,
+    template: str,
+    context: dict,
+    reply_to: list[str] | None = None,
+) -> int:
     """Render and send one email; SMTP errors propagate so the calling task retries."""
     recipients = [to] if isinstance(to, str) else list(to)
     recipients = [r for r in recipients if r]
@@ -81,7 +87,8 @@ def email_send(*, store, to: list[str] | str, template: str, context: dict,
         body=rendered.text,
         from_email=from_email,
         to=recipients,
-        reply_to=reply_to or ([store.notification_email] if store.notification_email else None),
+        reply_to=reply_to
+        or ([store.notification_email] if store.notification_email else None),
     )
     message.attach_alternative(rendered.html, "text/html")
     return message.send(fail_silently=False)

@@ -12,8 +12,15 @@ class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None,
-                 status_code: int | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        status_code: int | None = None,
+        headers: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:
@@ -56,6 +63,8 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
-def field_error(field: str, message: str, *, code: str = "validation_failed") -> Unprocessable:
+def field_error(
+    field: str, message: str, *, code: str = "validation_failed"
+) -> Unprocessable:
     """Shorthand: a 422 naming one (camelCase) field."""
     return Unprocessable(message, code=code, fields={field: [message]})

@@ -48,7 +48,11 @@ class PrefixedIdField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["prefix"] = self.prefix
-        for key, value in (("max_length", 40), ("primary_key", True), ("editable", False)):
+        for key, value in (
+            ("max_length", 40),
+            ("primary_key", True),
+            ("editable", False),
+        ):
             if kwargs.get(key) == value:
                 kwargs.pop(key)
         return name, path, args, kwargs

@@ -21,7 +21,9 @@ from .validators import (
 class BaseModel(models.Model):
     """Timestamps for every row. Concrete models declare ``id = PrefixedIdField("xxx")``."""
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, editable=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -49,7 +51,12 @@ PAYMENT_METHODS = {
     "bank_transfer": "Bank transfer",
 }
 
-DEFAULT_FEATURES = {"reviews": True, "discounts": True, "multi_currency": False, "conversations": True}
+DEFAULT_FEATURES = {
+    "reviews": True,
+    "discounts": True,
+    "multi_currency": False,
+    "conversations": True,
+}
 
 
 def default_features():
@@ -67,13 +74,21 @@ def default_payment_methods():
 class Store(BaseModel):
     id = PrefixedIdField("str")
     name = models.CharField(max_length=200)
-    currency = models.CharField(max_length=3, default="GBP", validators=[validate_currency])
-    country = models.CharField(max_length=2, default="GB", validators=[validate_country])
-    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    currency = models.CharField(
+        max_length=3, default="GBP", validators=[validate_currency]
+    )
+    country = models.CharField(
+        max_length=2, default="GB", validators=[validate_country]
+    )
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
     plan = models.CharField(max_length=32, default="self_hosted")
     supported_currencies = models.JSONField(default=list, blank=True)
     supported_locales = models.JSONField(default=list, blank=True)
-    default_locale = models.CharField(max_length=16, default="en", validators=[validate_locale])
+    default_locale = models.CharField(
+        max_length=16, default="en", validators=[validate_locale]
+    )
     features = models.JSONField(default=default_features, blank=True)
     branding = models.JSONField(default=default_branding, blank=True)
     tax_inclusive = models.BooleanField(default=False)
@@ -84,7 +99,10 @@ class Store(BaseModel):
         blank=True, default="", help_text="Where login links and order pages point."
     )
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="StoreMembership", related_name="stores", blank=True
+        settings.AUTH_USER_MODEL,
+        through="StoreMembership",
+        related_name="stores",
+        blank=True,
     )
 
     class Meta:
@@ -109,16 +127,22 @@ class StoreMembership(models.Model):
         OWNER = "owner", "Owner"
         STAFF = "staff", "Staff"
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="store_memberships",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "user"], name="uniq_store_membership")
+            models.UniqueConstraint(
+                fields=["store", "user"], name="uniq_store_membership"
+            )
         ]
 
     def __str__(self):
@@ -182,7 +206,9 @@ class IdempotencyKey(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.IN_FLIGHT
+    )
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.TextField(blank=True, default="")
     response_headers = models.JSONField(default=dict, blank=True)
@@ -191,7 +217,9 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "key"], name="uniq_idempotency_key")
+            models.UniqueConstraint(
+                fields=["store", "key"], name="uniq_idempotency_key"
+            )
         ]
 
     def __str__(self) -> str:

@@ -72,7 +72,9 @@ def normalize_locale(tag: str | None) -> str | None:
             return None
 
 
-def locale_from_accept_language(header: str | None, default: str = DEFAULT_LOCALE) -> str:
+def locale_from_accept_language(
+    header: str | None, default: str = DEFAULT_LOCALE
+) -> str:
     """Pick the first locale of an Accept-Language header that Babel knows."""
     if not header:
         return default
@@ -100,13 +102,19 @@ class Money:
 
     def __post_init__(self):
         if not isinstance(self.amount, int) or isinstance(self.amount, bool):
-            raise TypeError(f"Money amount must be an int of minor units, got {self.amount!r}")
+            raise TypeError(
+                f"Money amount must be an int of minor units, got {self.amount!r}"
+            )
 
     def formatted(self, locale: str = DEFAULT_LOCALE) -> str:
         return format_minor(self.amount, self.currency, locale)
 
     def as_dict(self, locale: str = DEFAULT_LOCALE) -> dict:
-        return {"amount": self.amount, "currency": self.currency, "formatted": self.formatted(locale)}
+        return {
+            "amount": self.amount,
+            "currency": self.currency,
+            "formatted": self.formatted(locale),
+        }
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
@@ -129,7 +137,7 @@ class Money:
 
 
 def to_major_string(amount: int, currency: str) -> str:
-    """"2400, GBP" -> "24.00": plain decimal string, for feeds and payment providers."""
+    """ "2400, GBP" -> "24.00": plain decimal string, for feeds and payment providers."""
     exponent = currency_exponent(currency)
     value = Decimal(int(amount)).scaleb(-exponent)
     return str(value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP))

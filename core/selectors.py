@@ -28,7 +28,11 @@ def stores_for_user(*, user) -> QuerySet[Store]:
 def store_ids_for_user(*, user) -> list[str]:
     cache_attr = "_store_ids_cache"
     if not hasattr(user, cache_attr):
-        setattr(user, cache_attr, list(stores_for_user(user=user).values_list("id", flat=True)))
+        setattr(
+            user,
+            cache_attr,
+            list(stores_for_user(user=user).values_list("id", flat=True)),
+        )
     return getattr(user, cache_attr)
 
 
@@ -74,7 +78,9 @@ def system_health() -> dict[str, str]:
             conn.ensure_connection(max_retries=1, timeout=2)
 
     def storage():
-        name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+        name = default_storage.save(
+            f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok")
+        )
         default_storage.delete(name)
 
     return {

@@ -77,9 +77,15 @@ class FeaturesInputSerializer(serializers.Serializer):
 
 
 class BrandingInputSerializer(serializers.Serializer):
-    primary_color = StrictCharField(required=False, allow_null=True, validators=[validate_hex_colour])
-    logo_url = StrictCharField(required=False, allow_null=True, max_length=500,
-                               validators=[URLValidator(schemes=["http", "https"])])
+    primary_color = StrictCharField(
+        required=False, allow_null=True, validators=[validate_hex_colour]
+    )
+    logo_url = StrictCharField(
+        required=False,
+        allow_null=True,
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
 
     class Meta:
         ref_name = "StoreBrandingInput"
@@ -93,24 +99,34 @@ class StoreUpdateSerializer(serializers.Serializer):
     country = StrictCharField(required=False, validators=[validate_country])
     timezone = StrictCharField(required=False, validators=[validate_timezone])
     supported_currencies = serializers.ListField(
-        child=StrictCharField(validators=[validate_currency]), required=False, max_length=50
+        child=StrictCharField(validators=[validate_currency]),
+        required=False,
+        max_length=50,
     )
     supported_locales = serializers.ListField(
-        child=StrictCharField(validators=[validate_locale]), required=False, max_length=50
+        child=StrictCharField(validators=[validate_locale]),
+        required=False,
+        max_length=50,
     )
     default_locale = StrictCharField(required=False, validators=[validate_locale])
     features = FeaturesInputSerializer(required=False)
     branding = BrandingInputSerializer(required=False)
     tax_inclusive = StrictBooleanField(required=False)
     shipping_countries = serializers.ListField(
-        child=StrictCharField(validators=[validate_country]), required=False, max_length=250
+        child=StrictCharField(validators=[validate_country]),
+        required=False,
+        max_length=250,
     )
     payment_methods = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(PAYMENT_METHODS)), required=False
     )
     notification_email = serializers.EmailField(required=False, allow_blank=True)
-    storefront_url = StrictCharField(required=False, allow_blank=True, max_length=200,
-                                     validators=[URLValidator(schemes=["http", "https"])])
+    storefront_url = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
 
     class Meta:
         ref_name = "StoreUpdate"

@@ -13,7 +13,15 @@ from .models import ApiKey, Mode, Store, StoreMembership, hash_key
 
 MERCHANT_GROUP = "Merchants"
 #: Apps whose models merchants manage in the dashboard.
-MERCHANT_APPS = ("core", "catalog", "carts", "orders", "customers", "conversations", "webhooks")
+MERCHANT_APPS = (
+    "core",
+    "catalog",
+    "carts",
+    "orders",
+    "customers",
+    "conversations",
+    "webhooks",
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +50,16 @@ def api_key_issue(*, store: Store, kind: str, mode: str) -> IssuedKey:
 @transaction.atomic
 def api_key_roll(*, api_key: ApiKey) -> IssuedKey:
     """Revoke a key and issue its replacement (same store, kind and mode)."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     return api_key_issue(store=api_key.store, kind=api_key.kind, mode=api_key.mode)
 
 
 @transaction.atomic
-def store_create(*, name: str, currency: str = "GBP", country: str = "GB", **fields) -> tuple[Store, dict]:
+def store_create(
+    *, name: str, currency: str = "GBP", country: str = "GB", **fields
+) -> tuple[Store, dict]:
     """Create a store with a publishable and a secret key for test and live mode.
 
     Returns the store and ``{"test": {"publishable", "secret"}, "live": {...}}`` with the raw
@@ -62,8 +74,12 @@ def store_create(*, name: str, currency: str = "GBP", country: str = "GB", **fie
     keys: dict[str, dict[str, str]] = {}
     for mode in (Mode.TEST, Mode.LIVE):
         keys[mode] = {
-            "publishable": api_key_issue(store=store, kind=ApiKey.Kind.PUBLISHABLE, mode=mode).raw,
-            "secret": api_key_issue(store=store, kind=ApiKey.Kind.SECRET, mode=mode).raw,
+            "publishable": api_key_issue(
+                store=store, kind=ApiKey.Kind.PUBLISHABLE, mode=mode
+            ).raw,
+            "secret": api_key_issue(
+                store=store, kind=ApiKey.Kind.SECRET, mode=mode
+            ).raw,
         }
     return store, keys
 
@@ -81,20 +97,30 @@ def store_update(*, store: Store, data: dict) -> Store:
 def merchant_group() -> Group:
     """The group holding the dashboard permissions every merchant needs."""
     group, _ = Group.objects.get_or_create(name=MERCHANT_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=MERCHANT_APPS).exclude(
-        content_type__model__in=["idempotencykey"]
-    ).exclude(codename__in=["add_store", "delete_store"])
+    perms = (
+        Permission.objects.filter(content_type__app_label__in=MERCHANT_APPS)
+        .exclude(content_type__model__in=["idempotencykey"])
+        .exclude(codename__in=["add_store", "delete_store"])
+    )
     group.permissions.set(perms)
     return group
 
 
 @transaction.atomic
-def merchant_add(*, store: Store, email: str, role: str = StoreMembership.Role.OWNER,
-                 password: str | None = None):
+def merchant_add(
+    *,
+    store: Store,
+    email: str,
+    role: str = StoreMembership.Role.OWNER,
+    password: str | None = None,
+):
     """Create (or reuse) a staff user for ``email`` and make it a member of ``store``."""
     User = get_user_model()
     email = User.objects.normalize_email(email).lower()
-    user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username=email).first()
+    user = (
+        User.objects.filter(email__iexact=email).first()
+        or User.objects.filter(username=email).first()
+    )
     created = user is None
     if created:
         user = User(username=email, email=email, is_staff=True)
@@ -107,5 +133,7 @@ def merchant_add(*, store: Store, email: str, role: str = StoreMembership.Role.O
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.groups.add(merchant_group())
-    StoreMembership.objects.get_or_create(store=store, user=user, defaults={"role": role})
+    StoreMembership.objects.get_or_create(
+        store=store, user=user, defaults={"role": role}
+    )
     return user, created

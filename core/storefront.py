@@ -31,7 +31,10 @@ def publishable_key_for_mode(*, store: Store, mode: str) -> str | None:
     """The store's newest active publishable key of a mode (raw: publishable keys are public)."""
     return (
         ApiKey.objects.filter(
-            store=store, kind=ApiKey.Kind.PUBLISHABLE, mode=mode, revoked_at__isnull=True
+            store=store,
+            kind=ApiKey.Kind.PUBLISHABLE,
+            mode=mode,
+            revoked_at__isnull=True,
         )
         .order_by("-created_at")
         .values_list("publishable_key", flat=True)

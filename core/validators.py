@@ -26,8 +26,11 @@ def validate_currency(value: str) -> None:
 
 
 def is_country_code(value: str) -> bool:
-    return isinstance(value, str) and len(value) == 2 and value.isupper() and (
-        pycountry.countries.get(alpha_2=value) is not None
+    return (
+        isinstance(value, str)
+        and len(value) == 2
+        and value.isupper()
+        and (pycountry.countries.get(alpha_2=value) is not None)
     )
 
 
@@ -48,7 +51,9 @@ def validate_locale(value: str) -> None:
 
 def validate_e164(value: str) -> None:
     if not isinstance(value, str) or not E164.match(value):
-        raise ValidationError("Enter a phone number in E.164 format, e.g. +447700900123.")
+        raise ValidationError(
+            "Enter a phone number in E.164 format, e.g. +447700900123."
+        )
 
 
 def validate_hex_colour(value: str) -> None:

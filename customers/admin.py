@@ -25,7 +25,14 @@ from . import selectors, services
 from .models import Address, Customer, tags_normalize
 
 DASHBOARD_MODE = "live"
-EDITABLE_FIELDS = ("first_name", "last_name", "phone", "marketing_opt_in", "tags", "metadata")
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "marketing_opt_in",
+    "tags",
+    "metadata",
+)
 
 
 class TagListFilter(admin.SimpleListFilter):
@@ -71,7 +78,13 @@ class OrderHistoryInline(StoreScopedTabularInline):
     can_delete = False
     show_change_link = False
     fields = (
-        "order", "mode", "placed", "payment_status", "fulfillment_status", "total", "refunded"
+        "order",
+        "mode",
+        "placed",
+        "payment_status",
+        "fulfillment_status",
+        "total",
+        "refunded",
     )
     readonly_fields = fields
 
@@ -180,7 +193,14 @@ def _csv_cell(value: str) -> str:
 @admin.register(Customer)
 class CustomerAdmin(StoreScopedAdmin):
     form = CustomerForm
-    list_display = ("email", "full_name", "claimed", "marketing_opt_in", "tag_list", "created_at")
+    list_display = (
+        "email",
+        "full_name",
+        "claimed",
+        "marketing_opt_in",
+        "tag_list",
+        "created_at",
+    )
     list_filter = (TagListFilter, AccountFilter, "marketing_opt_in")
     search_fields = ("email", "first_name", "last_name")
     ordering = ("-created_at",)
@@ -188,9 +208,18 @@ class CustomerAdmin(StoreScopedAdmin):
     inlines = (AddressInline, OrderHistoryInline)
     actions = ("export_marketing_csv",)
     fieldsets = (
-        (None, {"fields": ("id", "store", "email", "first_name", "last_name", "phone")}),
-        ("Marketing and segmentation", {"fields": ("marketing_opt_in", "tags", "metadata")}),
-        ("Account", {"fields": ("claimed_at", "last_login_at", "created_at", "updated_at")}),
+        (
+            None,
+            {"fields": ("id", "store", "email", "first_name", "last_name", "phone")},
+        ),
+        (
+            "Marketing and segmentation",
+            {"fields": ("marketing_opt_in", "tags", "metadata")},
+        ),
+        (
+            "Account",
+            {"fields": ("claimed_at", "last_login_at", "created_at", "updated_at")},
+        ),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -214,9 +243,15 @@ class CustomerAdmin(StoreScopedAdmin):
     def save_model(self, request, obj, form, change):
         try:
             if change:
-                data = {f: form.cleaned_data[f] for f in EDITABLE_FIELDS if f in form.changed_data}
+                data = {
+                    f: form.cleaned_data[f]
+                    for f in EDITABLE_FIELDS
+                    if f in form.changed_data
+                }
                 current = Customer.objects.select_related("store").get(pk=obj.pk)
-                services.customer_update(customer=current, data=data, mode=DASHBOARD_MODE)
+                services.customer_update(
+                    customer=current, data=data, mode=DASHBOARD_MODE
+                )
             else:
                 fields = {f: form.cleaned_data.get(f) for f in EDITABLE_FIELDS}
                 fields["metadata"] = fields["metadata"] or {}
@@ -240,11 +275,14 @@ class CustomerAdmin(StoreScopedAdmin):
             return super().save_formset(request, form, formset, change)
         customer = form.instance
         chosen = [
-            f for f in formset.forms
+            f
+            for f in formset.forms
             if f.cleaned_data.get("is_default") and not f.cleaned_data.get("DELETE")
         ]
         # Clear the old default first: the one-default constraint is checked row by row.
-        Address.objects.filter(customer=customer, is_default=True).update(is_default=False)
+        Address.objects.filter(customer=customer, is_default=True).update(
+            is_default=False
+        )
         for f in formset.forms:
             f.instance.is_default = False
         formset.save()
@@ -256,17 +294,25 @@ class CustomerAdmin(StoreScopedAdmin):
         rows = selectors.marketing_export_rows(queryset)
         if not rows.exists():
             self.message_user(
-                request, "None of the selected customers opted in to marketing.", messages.WARNING
+                request,
+                "None of the selected customers opted in to marketing.",
+                messages.WARNING,
             )
             return None
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="marketing-opt-in-{stamp}.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="marketing-opt-in-{stamp}.csv"'
+        )
         writer = csv.writer(response)
         writer.writerow(["email", "first_name", "last_name", "tags"])
         for email, first_name, last_name, tags in rows.iterator():
             writer.writerow(
-                [_csv_cell(email), _csv_cell(first_name), _csv_cell(last_name),
-                 _csv_cell(", ".join(t for t in (tags or []) if isinstance(t, str)))]
+                [
+                    _csv_cell(email),
+                    _csv_cell(first_name),
+                    _csv_cell(last_name),
+                    _csv_cell(", ".join(t for t in (tags or []) if isinstance(t, str))),
+                ]
             )
         return response

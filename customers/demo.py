@@ -46,14 +46,23 @@ DEMO_CUSTOMERS = (
 def seed(*, store) -> None:
     """Create the demo customers once (idempotent: existing emails are left alone)."""
     for spec in DEMO_CUSTOMERS:
-        if selectors.customer_get_by_email(store=store, email=spec["email"]) is not None:
+        if (
+            selectors.customer_get_by_email(store=store, email=spec["email"])
+            is not None
+        ):
             continue
-        fields = {k: spec[k] for k in ("first_name", "last_name", "marketing_opt_in", "tags")}
+        fields = {
+            k: spec[k] for k in ("first_name", "last_name", "marketing_opt_in", "tags")
+        }
         if spec.get("phone"):
             fields["phone"] = spec["phone"]
-        customer = services.customer_create(store=store, email=spec["email"], mode="test", **fields)
+        customer = services.customer_create(
+            store=store, email=spec["email"], mode="test", **fields
+        )
         if spec["claimed"]:
             customer.claimed_at = timezone.now()
             customer.save(update_fields=["claimed_at", "updated_at"])
         if spec.get("address"):
-            services.customer_address_save_from_order(customer=customer, address=spec["address"])
+            services.customer_address_save_from_order(
+                customer=customer, address=spec["address"]
+            )

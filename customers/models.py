@@ -42,14 +42,18 @@ class Customer(StoreOwnedModel):
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the customer created an account or first logged in."
+        null=True,
+        blank=True,
+        help_text="When the customer created an account or first logged in.",
     )
     last_login_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), "store", name="uniq_customer_email_per_store")
+            models.UniqueConstraint(
+                Lower("email"), "store", name="uniq_customer_email_per_store"
+            )
         ]
 
     def __str__(self):
@@ -68,7 +72,9 @@ class Address(BaseModel):
     """A saved address of a customer (``addr_``); order addresses are JSON snapshots."""
 
     id = PrefixedIdField("addr")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses"
+    )
     first_name = models.CharField(max_length=100, blank=True, default="")
     last_name = models.CharField(max_length=100, blank=True, default="")
     company = models.CharField(max_length=200, blank=True, default="")
@@ -87,7 +93,9 @@ class Address(BaseModel):
         ordering = ["-is_default", "-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["customer"], condition=models.Q(is_default=True), name="one_default_address"
+                fields=["customer"],
+                condition=models.Q(is_default=True),
+                name="one_default_address",
             )
         ]
 
@@ -101,13 +109,16 @@ class CustomerSession(StoreOwnedModel):
     id = PrefixedIdField("csess")
     mode = models.CharField(max_length=8, default="test")
     cart_token = models.CharField(max_length=128)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sessions")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="sessions"
+    )
     last_seen_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["store", "mode", "cart_token"], name="one_session_per_cart_token"
+                fields=["store", "mode", "cart_token"],
+                name="one_session_per_cart_token",
             )
         ]
 
@@ -122,7 +133,9 @@ class LoginToken(StoreOwnedModel):
 
     id = PrefixedIdField("ltok")
     mode = models.CharField(max_length=8, default="test")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="login_tokens")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="login_tokens"
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

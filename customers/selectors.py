@@ -29,7 +29,9 @@ from .models import Address, Customer, CustomerSession
 PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 
 
-def session_customer_get(*, store, mode: str, cart_token: str | None) -> Customer | None:
+def session_customer_get(
+    *, store, mode: str, cart_token: str | None
+) -> Customer | None:
     """The customer authenticated on this visitor token, or None."""
     if not cart_token:
         return None
@@ -54,7 +56,10 @@ def _paid_orders(*, mode: str):
     from orders.models import Order
 
     return Order.objects.filter(
-        customer=OuterRef("pk"), type="order", mode=mode, payment_status__in=PAID_STATUSES
+        customer=OuterRef("pk"),
+        type="order",
+        mode=mode,
+        payment_status__in=PAID_STATUSES,
     ).order_by()
 
 
@@ -67,8 +72,10 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
     currency only (there is no exchange rate for the others); totalOrders counts every
     currency. Two correlated subqueries, so a page costs the same number of queries at any size.
     """
-    counted = _paid_orders(mode=mode).exclude(payment_status="refunded").filter(
-        total_amount__gt=F("refunded_amount")
+    counted = (
+        _paid_orders(mode=mode)
+        .exclude(payment_status="refunded")
+        .filter(total_amount__gt=F("refunded_amount"))
     )
     count = counted.values("customer").annotate(n=Count("pk")).values("n")
     spend = (
@@ -83,8 +90,9 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
     )
 
 
-def customer_list(*, store, mode: str, q: str | None = None,
-                  created_after: datetime | None = None) -> QuerySet:
+def customer_list(
+    *, store, mode: str, q: str | None = None, created_after: datetime | None = None
+) -> QuerySet:
     """The store's customers, newest first, with order totals; ``q`` matches every word
     against first name, last name or email."""
     queryset = Customer.objects.filter(store=store)

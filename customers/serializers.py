@@ -37,7 +37,9 @@ def _e164(value: str | None) -> str | None:
     try:
         validate_e164(value)
     except Exception as exc:
-        raise serializers.ValidationError(list(getattr(exc, "messages", [str(exc)]))) from None
+        raise serializers.ValidationError(
+            list(getattr(exc, "messages", [str(exc)]))
+        ) from None
     return value
 
 
@@ -82,7 +84,11 @@ class CustomerSerializer(serializers.Serializer):
 
     def get_default_address(self, customer) -> AddressSerializer(allow_null=True):
         address = selectors.customer_default_address(customer)
-        return None if address is None else AddressSerializer(address, context=self.context).data
+        return (
+            None
+            if address is None
+            else AddressSerializer(address, context=self.context).data
+        )
 
 
 class TotalSpendField(MoneyField):
@@ -108,10 +114,13 @@ class CustomerListItemSerializer(serializers.Serializer):
     total_orders = serializers.SerializerMethodField(
         help_text="Paid orders, not counting fully refunded ones."
     )
-    total_spend = TotalSpendField(help_text="Paid totals minus refunds, in the store currency.")
+    total_spend = TotalSpendField(
+        help_text="Paid totals minus refunds, in the store currency."
+    )
     phone = BlankAsNullCharField()
     authenticated = serializers.BooleanField(
-        source="is_claimed", read_only=True,
+        source="is_claimed",
+        read_only=True,
         help_text="False for a guest record until the customer claims it.",
     )
     marketing_opt_in = serializers.BooleanField(read_only=True)
@@ -139,7 +148,11 @@ class CustomerDetailSerializer(CustomerListItemSerializer):
 
     def get_default_address(self, customer) -> AddressSerializer(allow_null=True):
         address = selectors.customer_default_address(customer)
-        return None if address is None else AddressSerializer(address, context=self.context).data
+        return (
+            None
+            if address is None
+            else AddressSerializer(address, context=self.context).data
+        )
 
 
 class CustomerSummarySerializer(serializers.Serializer):
@@ -186,7 +199,9 @@ class CheckCustomerResultSerializer(serializers.Serializer):
 
 class SendAuthResultSerializer(serializers.Serializer):
     sent = serializers.BooleanField()
-    expires_in = serializers.IntegerField(help_text="Seconds the emailed link stays valid.")
+    expires_in = serializers.IntegerField(
+        help_text="Seconds the emailed link stays valid."
+    )
 
     class Meta:
         ref_name = "SendAuthResult"
@@ -203,7 +218,9 @@ class EmailInputSerializer(serializers.Serializer):
 
 
 class VerifyAuthInputSerializer(serializers.Serializer):
-    token = StrictCharField(max_length=200, help_text="The lnk_ token from the emailed link.")
+    token = StrictCharField(
+        max_length=200, help_text="The lnk_ token from the emailed link."
+    )
 
     class Meta:
         ref_name = "VerifyAuthInput"
@@ -211,8 +228,12 @@ class VerifyAuthInputSerializer(serializers.Serializer):
 
 class CreateAccountInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    first_name = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    last_name = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    first_name = StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    last_name = StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
     marketing_opt_in = StrictBooleanField(required=False, allow_null=True)
 
     class Meta:
@@ -225,7 +246,10 @@ class ProfileUpdateSerializer(serializers.Serializer):
     first_name = StrictCharField(max_length=100, required=False, allow_blank=True)
     last_name = StrictCharField(max_length=100, required=False, allow_blank=True)
     phone = StrictCharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True,
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
         help_text="E.164, e.g. +447700900123; null or empty clears it.",
     )
     marketing_opt_in = StrictBooleanField(required=False)
@@ -252,14 +276,17 @@ class CustomerPatchSerializer(serializers.Serializer):
         child=StrictCharField(
             max_length=MAX_TAG_LENGTH,
             error_messages={
-                "blank": "A tag may not be blank.", "invalid": "A tag must be a string."
+                "blank": "A tag may not be blank.",
+                "invalid": "A tag must be a string.",
             },
         ),
         max_length=MAX_TAGS,
         required=False,
         help_text=f"Replaces the tags: up to {MAX_TAGS} strings of 1-{MAX_TAG_LENGTH} characters.",
     )
-    metadata = MetadataField(required=False, help_text="Replaces the metadata entirely.")
+    metadata = MetadataField(
+        required=False, help_text="Replaces the metadata entirely."
+    )
     marketing_opt_in = StrictBooleanField(required=False)
 
     class Meta:

@@ -48,7 +48,6 @@ LOGIN_LINK_QUERY_PARAM = "login_token"
 LOGIN_TOKEN_RETENTION = timedelta(days=1)
 
 
-
 # -- helpers ----------------------------------------------------------------------------
 
 
@@ -67,7 +66,9 @@ def customer_payload(*, customer: Customer, mode: str) -> dict:
     """The customer in its private API shape (webhook event data), totals for ``mode``."""
     from .serializers import CustomerDetailSerializer
 
-    fresh = selectors.customer_get(store=customer.store, mode=mode, customer_id=customer.pk)
+    fresh = selectors.customer_get(
+        store=customer.store, mode=mode, customer_id=customer.pk
+    )
     context = {"store": customer.store, "locale": customer.store.locale}
     return dict(CustomerDetailSerializer(fresh, context=context).data)
 
@@ -80,9 +81,15 @@ def _record(customer: Customer, type: str, mode: str) -> None:
 # -- guests -----------------------------------------------------------------------------
 
 
-def _customer_get_or_create(*, store, email: str, first_name: str = "", last_name: str = "",
-                            marketing_opt_in: bool | None = None,
-                            mode: str = "test") -> tuple[Customer, bool]:
+def _customer_get_or_create(
+    *,
+    store,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    marketing_opt_in: bool | None = None,
+    mode: str = "test",
+) -> tuple[Customer, bool]:
     email = email_normalize(email)
     try:
         validate_email(email)
@@ -129,9 +136,15 @@ def _customer_get_or_create(*, store, email: str, first_name: str = "", last_nam
 
 
 @transaction.atomic
-def customer_get_or_create_guest(*, store, email: str, first_name: str = "", last_name: str = "",
-                                 marketing_opt_in: bool | None = None,
-                                 mode: str = "test") -> Customer:
+def customer_get_or_create_guest(
+    *,
+    store,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    marketing_opt_in: bool | None = None,
+    mode: str = "test",
+) -> Customer:
     """Return the store's customer for ``email``, creating an unclaimed (guest) one if needed.
 
     Called by checkout for every order. Customers are per store: the same email in two stores
@@ -163,14 +176,16 @@ def customer_create(*, store, email: str, mode: str = "live", **fields) -> Custo
     customer.full_clean(validate_constraints=False)
     if selectors.customer_get_by_email(store=store, email=customer.email) is not None:
         raise Conflict(
-            "A customer with this email already exists in this store.", code="customer_exists"
+            "A customer with this email already exists in this store.",
+            code="customer_exists",
         )
     try:
         with transaction.atomic():
             customer.save(force_insert=True)
     except IntegrityError:
         raise Conflict(
-            "A customer with this email already exists in this store.", code="customer_exists"
+            "A customer with this email already exists in this store.",
+            code="customer_exists",
         ) from None
     _record(customer, "customer.created", mode)
     return customer
@@ -197,13 +212,17 @@ def _address_identity(values: dict[str, str]) -> tuple:
         if name == "phone":
             continue
         value = values[name] or ""
-        value = value.replace(" ", "") if name == "postcode" else " ".join(value.split())
+        value = (
+            value.replace(" ", "") if name == "postcode" else " ".join(value.split())
+        )
         parts.append(value.casefold())
     return tuple(parts)
 
 
 @transaction.atomic
-def customer_address_save_from_order(*, customer: Customer, address: dict) -> Address | None:
+def customer_address_save_from_order(
+    *, customer: Customer, address: dict
+) -> Address | None:
     """Save an order's address (its JSON snapshot, snake_case or camelCase keys) to the
     customer's saved addresses, unless an equal one is already there.
 
@@ -221,7 +240,10 @@ def customer_address_save_from_order(*, customer: Customer, address: dict) -> Ad
     existing = list(Address.objects.filter(customer=customer))
     identity = _address_identity(values)
     for saved in existing:
-        if _address_identity({n: getattr(saved, n) for n in ADDRESS_FIELDS}) == identity:
+        if (
+            _address_identity({n: getattr(saved, n) for n in ADDRESS_FIELDS})
+            == identity
+        ):
             if not saved.phone and values["phone"]:
                 saved.phone = values["phone"]
                 saved.save(update_fields=["phone", "updated_at"])
@@ -238,8 +260,9 @@ def customer_address_save_from_order(*, customer: Customer, address: dict) -> Ad
 
 
 @transaction.atomic
-def customer_default_address_set(*, customer: Customer,
-                                 address: Address | None = None) -> Address | None:
+def customer_default_address_set(
+    *, customer: Customer, address: Address | None = None
+) -> Address | None:
     """Make ``address`` the customer's one default (or, with None, keep the current default,
     falling back to the oldest address when there is none)."""
     addresses = Address.objects.filter(customer=customer)
@@ -267,7 +290,14 @@ def customer_update(*, customer: Customer, data: dict, mode: str) -> Customer:
     ``PATCH /customers/{id}`` (tags and metadata replaced entirely, marketing preference).
     Records ``customer.updated`` when something actually changed.
     """
-    allowed = {"first_name", "last_name", "phone", "marketing_opt_in", "tags", "metadata"}
+    allowed = {
+        "first_name",
+        "last_name",
+        "phone",
+        "marketing_opt_in",
+        "tags",
+        "metadata",
+    }
     unknown = set(data) - allowed
     if unknown:
         raise ValueError(f"customer_update cannot change {sorted(unknown)}")
@@ -288,7 +318,9 @@ def customer_update(*, customer: Customer, data: dict, mode: str) -> Customer:
 # -- sessions ---------------------------------------------------------------------------
 
 
-def _session_start(*, store, mode: str, cart_token: str, customer: Customer) -> CustomerSession:
+def _session_start(
+    *, store, mode: str, cart_token: str, customer: Customer
+) -> CustomerSession:
     """Mark the customer logged in, bind it to the visitor token and link the open cart."""
     from orders.models import Order
 
@@ -296,7 +328,9 @@ def _session_start(*, store, mode: str, cart_token: str, customer: Customer) -> 
     customer.claimed_at = customer.claimed_at or now
     customer.last_login_at = now
     customer.save(update_fields=["claimed_at", "last_login_at", "updated_at"])
-    sessions = CustomerSession.objects.filter(store=store, mode=mode, cart_token=cart_token)
+    sessions = CustomerSession.objects.filter(
+        store=store, mode=mode, cart_token=cart_token
+    )
     if not sessions.update(customer=customer, last_seen_at=now):
         try:
             with transaction.atomic():
@@ -305,9 +339,9 @@ def _session_start(*, store, mode: str, cart_token: str, customer: Customer) -> 
                 )
         except IntegrityError:
             sessions.update(customer=customer, last_seen_at=now)
-    Order.objects.filter(store=store, mode=mode, cart_token=cart_token, type="cart").update(
-        customer=customer, updated_at=now
-    )
+    Order.objects.filter(
+        store=store, mode=mode, cart_token=cart_token, type="cart"
+    ).update(customer=customer, updated_at=now)
     return sessions.get()
 
 
@@ -316,9 +350,15 @@ def customer_logout(*, store, mode: str, cart_token: str) -> None:
     """End the session on this visitor token; the open cart stays, no longer linked."""
     from orders.models import Order
 
-    CustomerSession.objects.filter(store=store, mode=mode, cart_token=cart_token).delete()
+    CustomerSession.objects.filter(
+        store=store, mode=mode, cart_token=cart_token
+    ).delete()
     Order.objects.filter(
-        store=store, mode=mode, cart_token=cart_token, type="cart", customer__isnull=False
+        store=store,
+        mode=mode,
+        cart_token=cart_token,
+        type="cart",
+        customer__isnull=False,
     ).update(customer=None, updated_at=timezone.now())
 
 
@@ -330,8 +370,11 @@ def login_link_url(*, store, mode: str, raw_token: str) -> str:
     ``settings.STOREFRONT_URL``, else this server's storefront page for the key mode."""
     base = storefront_url(store=store, mode=mode)
     parts = urlsplit(base)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k != LOGIN_LINK_QUERY_PARAM]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k != LOGIN_LINK_QUERY_PARAM
+    ]
     query.append((LOGIN_LINK_QUERY_PARAM, raw_token))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
@@ -344,7 +387,9 @@ def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
     is the same either way). Guests (unclaimed customers) get a link too: using it claims
     the account. Returns the token row, or None when nothing was sent.
     """
-    customer = selectors.customer_get_by_email(store=store, email=email_normalize(email))
+    customer = selectors.customer_get_by_email(
+        store=store, email=email_normalize(email)
+    )
     if customer is None:
         return None
     now = timezone.now()
@@ -352,7 +397,9 @@ def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
         customer=customer, used_at__isnull=True, created_at__gt=now - LOGIN_TOKEN_TTL
     ).count()
     if outstanding >= MAX_OUTSTANDING_LOGIN_LINKS:
-        logger.info("Login link not sent to %s: %d links outstanding", customer.pk, outstanding)
+        logger.info(
+            "Login link not sent to %s: %d links outstanding", customer.pk, outstanding
+        )
         return None
     raw = LOGIN_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = LoginToken.objects.create(
@@ -372,12 +419,16 @@ def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
 def login_link_email_send(*, token_id: str, raw_token: str) -> int:
     """Send the login-link email for a token that still works (else send nothing)."""
     token = (
-        LoginToken.objects.select_related("customer", "store").filter(pk=token_id).first()
+        LoginToken.objects.select_related("customer", "store")
+        .filter(pk=token_id)
+        .first()
     )
     if token is None or token.used_at is not None or token.expires_at <= timezone.now():
         return 0
     if not hmac.compare_digest(token.token_hash, login_token_digest(raw_token)):
-        logger.warning("Login link %s not sent: token does not match its digest", token_id)
+        logger.warning(
+            "Login link %s not sent: token does not match its digest", token_id
+        )
         return 0
     minutes = int(LOGIN_TOKEN_TTL.total_seconds() // 60)
     return email_send(
@@ -399,7 +450,9 @@ def _token_refused(message: str, code: str) -> Unprocessable:
 
 
 @transaction.atomic
-def login_token_verify(*, store, mode: str, cart_token: str, raw_token: str) -> Customer:
+def login_token_verify(
+    *, store, mode: str, cart_token: str, raw_token: str
+) -> Customer:
     """Exchange a login token for a session on ``cart_token``; returns the customer.
 
     Refused with a 422 (and nothing authenticated) when the token is malformed, unknown,
@@ -412,7 +465,11 @@ def login_token_verify(*, store, mode: str, cart_token: str, raw_token: str) -> 
     if not isinstance(raw_token, str) or not LOGIN_TOKEN_PATTERN.match(raw_token):
         raise _token_refused("This is not a login token.", "login_token_invalid")
     digest = login_token_digest(raw_token)
-    token = LoginToken.objects.select_related("customer__store").filter(token_hash=digest).first()
+    token = (
+        LoginToken.objects.select_related("customer__store")
+        .filter(token_hash=digest)
+        .first()
+    )
     if (
         token is None
         or not hmac.compare_digest(token.token_hash, digest)
@@ -423,7 +480,8 @@ def login_token_verify(*, store, mode: str, cart_token: str, raw_token: str) -> 
     now = timezone.now()
     if token.used_at is not None:
         raise _token_refused(
-            "This login link has already been used. Request a new one.", "login_token_used"
+            "This login link has already been used. Request a new one.",
+            "login_token_used",
         )
     if token.expires_at <= now:
         raise _token_refused(
@@ -434,18 +492,28 @@ def login_token_verify(*, store, mode: str, cart_token: str, raw_token: str) -> 
     ).update(used_at=now)
     if not consumed:
         raise _token_refused(
-            "This login link has already been used. Request a new one.", "login_token_used"
+            "This login link has already been used. Request a new one.",
+            "login_token_used",
         )
     customer = token.customer
-    LoginToken.objects.filter(customer=customer, used_at__isnull=True).update(used_at=now)
+    LoginToken.objects.filter(customer=customer, used_at__isnull=True).update(
+        used_at=now
+    )
     _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
     return customer
 
 
 @transaction.atomic
-def account_create(*, store, mode: str, cart_token: str, email: str,
-                   first_name: str | None = None, last_name: str | None = None,
-                   marketing_opt_in: bool | None = None) -> Customer:
+def account_create(
+    *,
+    store,
+    mode: str,
+    cart_token: str,
+    email: str,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    marketing_opt_in: bool | None = None,
+) -> Customer:
     """Create (or claim) the customer for ``email`` and authenticate the visitor's session.
 
     - A new email: the customer is created, claimed and logged in.
@@ -469,9 +537,13 @@ def account_create(*, store, mode: str, cart_token: str, email: str,
             mode=mode,
         )
         if created:
-            _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
+            _session_start(
+                store=store, mode=mode, cart_token=cart_token, customer=customer
+            )
             return customer
-    customer = Customer.objects.select_for_update().select_related("store").get(pk=customer.pk)
+    customer = (
+        Customer.objects.select_for_update().select_related("store").get(pk=customer.pk)
+    )
     if customer.is_claimed:
         raise Conflict(
             "An account already exists for this email. Send a login link to it "

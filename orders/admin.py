@@ -79,7 +79,14 @@ class _ReadOnlyInline(StoreScopedTabularInline):
 class FulfillmentInline(_ReadOnlyInline):
     model = Fulfillment
     verbose_name = "fulfilment"
-    fields = ("created_at", "shipped", "carrier", "tracking", "notify_customer", "created_by")
+    fields = (
+        "created_at",
+        "shipped",
+        "carrier",
+        "tracking",
+        "notify_customer",
+        "created_by",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -88,7 +95,8 @@ class FulfillmentInline(_ReadOnlyInline):
     @admin.display(description="Shipped")
     def shipped(self, fulfillment):
         return ", ".join(
-            f"{line.quantity} × {line.item.product_name}" for line in fulfillment.lines.all()
+            f"{line.quantity} × {line.item.product_name}"
+            for line in fulfillment.lines.all()
         )
 
     @admin.display(description="Tracking")
@@ -139,8 +147,18 @@ class RefundInline(_ReadOnlyInline):
 class PaymentAttemptInline(_ReadOnlyInline):
     model = PaymentAttempt
     verbose_name_plural = "payment attempts"
-    fields = ("number", "created_at", "gateway", "payment_method", "amount", "currency", "status",
-              "intent_id", "decline_code", "error_code")
+    fields = (
+        "number",
+        "created_at",
+        "gateway",
+        "payment_method",
+        "amount",
+        "currency",
+        "status",
+        "intent_id",
+        "decline_code",
+        "error_code",
+    )
     readonly_fields = fields
 
 
@@ -212,7 +230,13 @@ class OrderAdmin(StoreScopedAdmin):
     search_fields = ("order_number__exact", "email", "id")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    inlines = (OrderItemInline, PaymentAttemptInline, FulfillmentInline, RefundInline, OrderEventInline)
+    inlines = (
+        OrderItemInline,
+        PaymentAttemptInline,
+        FulfillmentInline,
+        RefundInline,
+        OrderEventInline,
+    )
     actions = ("mark_paid",)
     list_select_related = ("store",)
     payment_fields = (
@@ -276,7 +300,15 @@ class OrderAdmin(StoreScopedAdmin):
         ),
         (
             "Customer",
-            {"fields": ("customer", "email", "shipping_address", "billing_address", "notes")},
+            {
+                "fields": (
+                    "customer",
+                    "email",
+                    "shipping_address",
+                    "billing_address",
+                    "notes",
+                )
+            },
         ),
         (
             "Totals",
@@ -319,7 +351,9 @@ class OrderAdmin(StoreScopedAdmin):
         """Notes and metadata go through ``order_update``: timeline entry and webhook event."""
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         if data:
-            operations.order_update(order=obj, data=data, actor=Actor.for_user(request.user))
+            operations.order_update(
+                order=obj, data=data, actor=Actor.for_user(request.user)
+            )
 
     # -- list columns and totals -------------------------------------------------------------
 
@@ -337,7 +371,11 @@ class OrderAdmin(StoreScopedAdmin):
 
     @admin.display(description="Refunded", ordering="refunded_amount")
     def refunded(self, order):
-        return format_minor(order.refunded_amount, order.currency) if order.refunded_amount else "-"
+        return (
+            format_minor(order.refunded_amount, order.currency)
+            if order.refunded_amount
+            else "-"
+        )
 
     @admin.display(description="Payment (gateway's word)")
     def payment_word(self, order):
@@ -356,7 +394,11 @@ class OrderAdmin(StoreScopedAdmin):
         rows = (
             queryset.order_by()
             .values("currency")
-            .annotate(count=Count("id"), total=Sum("total_amount"), refunded=Sum("refunded_amount"))
+            .annotate(
+                count=Count("id"),
+                total=Sum("total_amount"),
+                refunded=Sum("refunded_amount"),
+            )
             .order_by("currency")
         )
         return [
@@ -365,7 +407,9 @@ class OrderAdmin(StoreScopedAdmin):
                 "count": row["count"],
                 "total": format_minor(row["total"] or 0, row["currency"]),
                 "refunded": format_minor(row["refunded"] or 0, row["currency"]),
-                "net": format_minor((row["total"] or 0) - (row["refunded"] or 0), row["currency"]),
+                "net": format_minor(
+                    (row["total"] or 0) - (row["refunded"] or 0), row["currency"]
+                ),
             }
             for row in rows
         ]
@@ -377,9 +421,21 @@ class OrderAdmin(StoreScopedAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
-            path("<path:object_id>/fulfil/", wrap(self.fulfil_view), name="{}_{}_fulfil".format(*info)),
-            path("<path:object_id>/refund/", wrap(self.refund_view), name="{}_{}_refund".format(*info)),
-            path("<path:object_id>/cancel/", wrap(self.cancel_view), name="{}_{}_cancel".format(*info)),
+            path(
+                "<path:object_id>/fulfil/",
+                wrap(self.fulfil_view),
+                name="{}_{}_fulfil".format(*info),
+            ),
+            path(
+                "<path:object_id>/refund/",
+                wrap(self.refund_view),
+                name="{}_{}_refund".format(*info),
+            ),
+            path(
+                "<path:object_id>/cancel/",
+                wrap(self.cancel_view),
+                name="{}_{}_cancel".format(*info),
+            ),
             path(
                 "<path:object_id>/mark-paid/",
                 wrap(self.mark_paid_view),
@@ -388,7 +444,9 @@ class OrderAdmin(StoreScopedAdmin):
             *super().get_urls(),
         ]
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
         if obj is not None:
             context["order_operations"] = self.operations_for(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -415,7 +473,9 @@ class OrderAdmin(StoreScopedAdmin):
             and order.payment_status == Order.PaymentStatus.PENDING
         ):
             buttons.append(("admin:orders_order_mark_paid", "Mark paid"))
-        return [(reverse(name, args=[quote(order.pk)]), label) for name, label in buttons]
+        return [
+            (reverse(name, args=[quote(order.pk)]), label) for name, label in buttons
+        ]
 
     def _order_for_operation(self, request, object_id) -> Order:
         order = self.get_object(request, unquote(object_id))
@@ -437,14 +497,18 @@ class OrderAdmin(StoreScopedAdmin):
             "intro": intro,
             "change_url": self._change_url(order),
         }
-        return TemplateResponse(request, "admin/orders/order/operation_form.html", context)
+        return TemplateResponse(
+            request, "admin/orders/order/operation_form.html", context
+        )
 
     def _run(self, request, order, call, success: str):
         """Call a service; a refusal is shown as an error, never a crash."""
         try:
             call()
         except DomainError as exc:
-            self.message_user(request, f"Order {_label(order)}: {exc.message}", messages.ERROR)
+            self.message_user(
+                request, f"Order {_label(order)}: {exc.message}", messages.ERROR
+            )
             return HttpResponseRedirect(self._change_url(order))
         self.message_user(request, success, messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(order))
@@ -459,7 +523,9 @@ class OrderAdmin(StoreScopedAdmin):
 
     def fulfil_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
-        form = admin_forms.FulfillForm(self._posted(request), order=order, lines=self._lines(order))
+        form = admin_forms.FulfillForm(
+            self._posted(request), order=order, lines=self._lines(order)
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             items = form.line_items()
@@ -493,7 +559,9 @@ class OrderAdmin(StoreScopedAdmin):
 
     def refund_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
-        form = admin_forms.RefundForm(self._posted(request), order=order, lines=self._lines(order))
+        form = admin_forms.RefundForm(
+            self._posted(request), order=order, lines=self._lines(order)
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             return self._run(
@@ -562,7 +630,9 @@ class OrderAdmin(StoreScopedAdmin):
             return self._run(
                 request,
                 order,
-                lambda: services.order_mark_paid(order=order, actor=Actor.for_user(request.user)),
+                lambda: services.order_mark_paid(
+                    order=order, actor=Actor.for_user(request.user)
+                ),
                 f"Order {_label(order)} marked paid.",
             )
         return self._operation_page(
@@ -602,20 +672,28 @@ class OrderAdmin(StoreScopedAdmin):
                 self.message_user(request, refusal, messages.ERROR)
                 continue
             try:
-                services.order_mark_paid(order=order, actor=Actor.for_user(request.user))
+                services.order_mark_paid(
+                    order=order, actor=Actor.for_user(request.user)
+                )
             except DomainError as exc:
-                self.message_user(request, f"Order {_label(order)}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request, f"Order {_label(order)}: {exc.message}", messages.ERROR
+                )
                 continue
             done += 1
         if done:
-            self.message_user(request, f"Marked {done} order(s) paid.", messages.SUCCESS)
+            self.message_user(
+                request, f"Marked {done} order(s) paid.", messages.SUCCESS
+            )
 
     # -- CSV export ------------------------------------------------------------------------
 
     def export_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        form = admin_forms.OrderExportForm(request.GET if "date_from" in request.GET else None)
+        form = admin_forms.OrderExportForm(
+            request.GET if "date_from" in request.GET else None
+        )
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             tz = self._export_timezone(request)
@@ -637,7 +715,11 @@ class OrderAdmin(StoreScopedAdmin):
         today = timezone.localdate()
         if not form.is_bound:
             form = admin_forms.OrderExportForm(
-                initial={"date_from": today.replace(day=1), "date_to": today, "mode": "live"}
+                initial={
+                    "date_from": today.replace(day=1),
+                    "date_to": today,
+                    "mode": "live",
+                }
             )
         context = {
             **self.admin_site.each_context(request),
@@ -653,6 +735,9 @@ class OrderAdmin(StoreScopedAdmin):
         ids = self.allowed_store_ids(request)
         if ids is not None and len(ids) == 1:
             return (
-                Store.objects.filter(pk=ids[0]).values_list("timezone", flat=True).first() or "UTC"
+                Store.objects.filter(pk=ids[0])
+                .values_list("timezone", flat=True)
+                .first()
+                or "UTC"
             )
         return "UTC"

@@ -66,7 +66,9 @@ class FulfillForm(_LinesForm):
         max_length=1000, required=False, assume_scheme="https", label="Tracking URL"
     )
     notify_customer = forms.BooleanField(
-        required=False, initial=True, label="Email the customer (with the tracking link)"
+        required=False,
+        initial=True,
+        label="Email the customer (with the tracking link)",
     )
 
     def available(self, line):
@@ -91,11 +93,15 @@ class RefundForm(_LinesForm):
         label="Amount",
         help_text="In the order's currency, e.g. 12.50. Empty: everything not yet refunded.",
     )
-    reason = forms.ChoiceField(choices=[("", "(none)"), *Refund.Reason.choices], required=False)
+    reason = forms.ChoiceField(
+        choices=[("", "(none)"), *Refund.Reason.choices], required=False
+    )
     restock = forms.BooleanField(
         required=False, initial=True, label="Put the refunded units back in stock"
     )
-    notify_customer = forms.BooleanField(required=False, initial=True, label="Email the customer")
+    notify_customer = forms.BooleanField(
+        required=False, initial=True, label="Email the customer"
+    )
 
     def available(self, line):
         return line.quantity - line.quantity_refunded
@@ -128,7 +134,9 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         max_length=500, required=False, help_text="Internal note, kept in the timeline."
     )
-    notify_customer = forms.BooleanField(required=False, initial=True, label="Email the customer")
+    notify_customer = forms.BooleanField(
+        required=False, initial=True, label="Email the customer"
+    )
 
 
 class MarkPaidForm(forms.Form):
@@ -147,7 +155,9 @@ class OrderExportForm(forms.Form):
         required=False,
     )
     mode = forms.ChoiceField(
-        choices=[("live", "Live"), ("test", "Test"), ("", "Both")], required=False, initial="live"
+        choices=[("live", "Live"), ("test", "Test"), ("", "Both")],
+        required=False,
+        initial="live",
     )
 
     MAX_DAYS = 3660
@@ -157,7 +167,9 @@ class OrderExportForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end:
             if start > end:
-                raise ValidationError("The start date must be on or before the end date.")
+                raise ValidationError(
+                    "The start date must be on or before the end date."
+                )
             if (end - start).days > self.MAX_DAYS:
                 raise ValidationError("Export at most ten years at a time.")
         return cleaned

@@ -118,7 +118,11 @@ class CheckoutResult:
     @property
     def status(self) -> str:
         """``paid`` once the payment succeeded, else ``pending``."""
-        return "paid" if self.order.payment_status == Order.PaymentStatus.PAID else "pending"
+        return (
+            "paid"
+            if self.order.payment_status == Order.PaymentStatus.PAID
+            else "pending"
+        )
 
     @property
     def requires_action(self) -> bool:
@@ -134,7 +138,9 @@ class CheckoutResult:
 # -- the payment method -------------------------------------------------------------------
 
 
-def _refuse(message: str, *, code: str = "payment_method_not_accepted") -> Unprocessable:
+def _refuse(
+    message: str, *, code: str = "payment_method_not_accepted"
+) -> Unprocessable:
     return Unprocessable(message, code=code, fields={"paymentMethod": [message]})
 
 
@@ -165,7 +171,7 @@ def payment_method_resolve(*, store, mode: str, payment_method: str) -> PaymentC
         if not isinstance(gateway, OfflineGateway):
             raise _refuse(
                 f"Send the PaymentMethod id (pm_...) that {label} returns through Stripe, "
-                f"not \"{value}\".",
+                f'not "{value}".',
                 code="invalid_payment_method",
             )
         return PaymentChoice(
@@ -176,7 +182,8 @@ def payment_method_resolve(*, store, mode: str, payment_method: str) -> PaymentC
             raise _refuse("This store does not accept card payments.")
         if not _PAYMENT_METHOD_ID.match(value):
             raise _refuse(
-                f"'{value[:100]}' is not a PaymentMethod id.", code="invalid_payment_method"
+                f"'{value[:100]}' is not a PaymentMethod id.",
+                code="invalid_payment_method",
             )
         gateway = get_gateway(mode=mode)
         if isinstance(gateway, OfflineGateway) and value not in TEST_PAYMENT_METHODS:
@@ -250,11 +257,19 @@ def _preconditions_problem(priced: PricedCart) -> Unprocessable | None:
     if priced.result.requires_shipping:
         if not cart.shipping_address:
             missing.append(
-                ("shippingAddress", "shipping_address_required", "Save a shipping address first.")
+                (
+                    "shippingAddress",
+                    "shipping_address_required",
+                    "Save a shipping address first.",
+                )
             )
         if priced.shipping_method is None:
             missing.append(
-                ("shippingOption", "shipping_option_required", "Choose a shipping option first.")
+                (
+                    "shippingOption",
+                    "shipping_option_required",
+                    "Choose a shipping option first.",
+                )
             )
     if not missing:
         return None
@@ -273,7 +288,9 @@ def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
     for line in priced.lines:
         label = _line_label(line)
         labels.setdefault(label, line.item.pk)
-        lines.append(StockLine(variant_id=line.variant.pk, quantity=line.quantity, label=label))
+        lines.append(
+            StockLine(variant_id=line.variant.pk, quantity=line.quantity, label=label)
+        )
     try:
         catalog_services.stock_reserve(
             lines=lines, reference=priced.cart.id, reason="Reserved at checkout"
@@ -287,12 +304,18 @@ def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
 
 
 def _names(cart: Order) -> tuple[str, str]:
-    address = (cart.billing_address if not cart.same_as_shipping else None) or cart.shipping_address
+    address = (
+        cart.billing_address if not cart.same_as_shipping else None
+    ) or cart.shipping_address
     address = address or {}
-    return (address.get("first_name") or "").strip(), (address.get("last_name") or "").strip()
+    return (address.get("first_name") or "").strip(), (
+        address.get("last_name") or ""
+    ).strip()
 
 
-def _customer_link(priced: PricedCart, *, mode: str, marketing_opt_in: bool | None) -> Customer:
+def _customer_link(
+    priced: PricedCart, *, mode: str, marketing_opt_in: bool | None
+) -> Customer:
     """The customer the order belongs to: the one logged in on the cart token, else the
     store's customer for the checkout email (created as a guest when new)."""
     cart = priced.cart
@@ -320,9 +343,15 @@ def _attempt_start(*, order: Order, choice: PaymentChoice) -> PaymentAttempt:
     gateway = choice.gateway.name
     last = PaymentAttempt.objects.filter(order=order).order_by("-number").first()
     same = last is not None and (
-        last.gateway, last.payment_method, last.amount, last.currency
+        last.gateway,
+        last.payment_method,
+        last.amount,
+        last.currency,
     ) == (gateway, choice.charge_with, order.total_amount, order.currency)
-    if same and last.status in (PaymentAttempt.Status.PENDING, PaymentAttempt.Status.ERROR):
+    if same and last.status in (
+        PaymentAttempt.Status.PENDING,
+        PaymentAttempt.Status.ERROR,
+    ):
         last.status = PaymentAttempt.Status.PENDING
         last.message = ""
         last.save(update_fields=["status", "message", "updated_at"])
@@ -368,13 +397,19 @@ def _place(
     problem: DomainError | None = None
     with transaction.atomic():
         try:
-            cart = cart_services.cart_lock(store=store, mode=mode, cart_token=cart_token)
+            cart = cart_services.cart_lock(
+                store=store, mode=mode, cart_token=cart_token
+            )
         except NotFound:
             # No open cart: nothing was added, or this token's cart was just checked out.
             raise _preconditions_problem_empty() from None
-        item_ids = list(OrderItem.objects.filter(order=cart).values_list("id", flat=True))
+        item_ids = list(
+            OrderItem.objects.filter(order=cart).values_list("id", flat=True)
+        )
         priced = cart_services.cart_price(cart=cart, locale=locale)
-        problem = _corrections_problem(priced, item_ids) or _preconditions_problem(priced)
+        problem = _corrections_problem(priced, item_ids) or _preconditions_problem(
+            priced
+        )
         if problem is None:
             return _convert(
                 priced,
@@ -437,7 +472,9 @@ def _convert(
     # if this process dies before recording the outcome. Bank transfers hold it until the
     # merchant marks the order paid or cancels it.
     order.reservation_expires_at = (
-        None if choice.is_bank_transfer or free else services.reservation_expires_at(now=now)
+        None
+        if choice.is_bank_transfer or free
+        else services.reservation_expires_at(now=now)
     )
     order.placed_at = now
     if marketing_opt_in is not None:
@@ -447,10 +484,23 @@ def _convert(
     order.updated_at = now
     order.save(
         update_fields=[
-            "type", "customer", "email", "billing_address", "payment_status", "payment_method",
-            "payment_gateway", "payment_intent_id", "payment_intent_status", "next_action_url",
-            "return_url", "stock_reserved", "reservation_expires_at", "placed_at",
-            "marketing_opt_in", "terms_accepted", "updated_at",
+            "type",
+            "customer",
+            "email",
+            "billing_address",
+            "payment_status",
+            "payment_method",
+            "payment_gateway",
+            "payment_intent_id",
+            "payment_intent_status",
+            "next_action_url",
+            "return_url",
+            "stock_reserved",
+            "reservation_expires_at",
+            "placed_at",
+            "marketing_opt_in",
+            "terms_accepted",
+            "updated_at",
         ]
     )
     if choice.is_bank_transfer or free:
@@ -497,7 +547,9 @@ def _cart_restore(order: Order) -> bool:
     )
     if other is not None:
         if OrderItem.objects.filter(order=other).exists():
-            logger.info("Order %s not restored as a cart: its token has a new cart", order.id)
+            logger.info(
+                "Order %s not restored as a cart: its token has a new cart", order.id
+            )
             return False
         other.delete()
     try:
@@ -505,7 +557,9 @@ def _cart_restore(order: Order) -> bool:
             Order.objects.filter(pk=order.pk).update(
                 type=Order.Type.CART,
                 customer=None,
-                billing_address=None if order.same_as_shipping else order.billing_address,
+                billing_address=None
+                if order.same_as_shipping
+                else order.billing_address,
                 payment_status=Order.PaymentStatus.PENDING,
                 payment_method="",
                 payment_gateway="",
@@ -519,7 +573,9 @@ def _cart_restore(order: Order) -> bool:
             )
     except IntegrityError:
         # A new cart for the token was inserted this very moment: it wins.
-        logger.info("Order %s not restored as a cart: its token has a new cart", order.id)
+        logger.info(
+            "Order %s not restored as a cart: its token has a new cart", order.id
+        )
         return False
     order.refresh_from_db()
     return True
@@ -545,7 +601,9 @@ def _attempt_update(attempt: PaymentAttempt, result: PaymentResult) -> None:
 def _result_for(order: Order, *, return_url: str) -> CheckoutResult:
     """The answer for an order whose payment is recorded (paid, or pending at the gateway)."""
     if order.payment_status == Order.PaymentStatus.PAID:
-        return CheckoutResult(order=order, payment_status="succeeded", return_url=return_url)
+        return CheckoutResult(
+            order=order, payment_status="succeeded", return_url=return_url
+        )
     if order.payment_intent_status == "requires_action":
         return CheckoutResult(
             order=order,
@@ -554,7 +612,9 @@ def _result_for(order: Order, *, return_url: str) -> CheckoutResult:
             return_url=return_url,
         )
     if order.payment_intent_id:
-        return CheckoutResult(order=order, payment_status="processing", return_url=return_url)
+        return CheckoutResult(
+            order=order, payment_status="processing", return_url=return_url
+        )
     return CheckoutResult(order=order, payment_status="pending", return_url=return_url)
 
 
@@ -599,10 +659,16 @@ def _abandon(
         attempt.status = status
         attempt.message = message[:500]
         attempt.save(update_fields=["status", "message", "updated_at"])
-        if order.type == Order.Type.ORDER and order.payment_status == Order.PaymentStatus.PAID:
+        if (
+            order.type == Order.Type.ORDER
+            and order.payment_status == Order.PaymentStatus.PAID
+        ):
             _placed(order, numbered=True)
             return _result_for(order, return_url=return_url)
-        if order.type == Order.Type.ORDER and order.payment_status == Order.PaymentStatus.PENDING:
+        if (
+            order.type == Order.Type.ORDER
+            and order.payment_status == Order.PaymentStatus.PENDING
+        ):
             order = services.order_payment_failed(order=order, reason=message)
         _cart_restore(order)
     return None
@@ -630,7 +696,9 @@ def cart_checkout(
     402 ``card_declined`` with the gateway's message (cart intact); 502 when the gateway
     cannot be reached (cart intact).
     """
-    choice = payment_method_resolve(store=store, mode=mode, payment_method=payment_method)
+    choice = payment_method_resolve(
+        store=store, mode=mode, payment_method=payment_method
+    )
     order, attempt = _place(
         store=store,
         mode=mode,

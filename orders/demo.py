@@ -38,7 +38,9 @@ DEMO_ORDERS = (
 def _variant(store) -> Variant:
     """A tracked variant of the store's catalogue, or a demo product of its own."""
     variant = (
-        Variant.objects.filter(product__store=store, product__track_inventory=True, stock__gte=20)
+        Variant.objects.filter(
+            product__store=store, product__track_inventory=True, stock__gte=20
+        )
         .select_related("product")
         .order_by("created_at")
         .first()
@@ -57,15 +59,23 @@ def _variant(store) -> Variant:
     )
     variant = product.variants.filter(is_default=True).first()
     if variant is None:
-        variant = Variant.objects.create(product=product, is_default=True, sku="DEMO-CANDLE")
+        variant = Variant.objects.create(
+            product=product, is_default=True, sku="DEMO-CANDLE"
+        )
     if variant.stock < 20:
         catalog_services.stock_adjust(
-            variant=variant, operation="set", quantity=100, reason="Demo stock", source="import"
+            variant=variant,
+            operation="set",
+            quantity=100,
+            reason="Demo stock",
+            source="import",
         )
     return variant
 
 
-def _place(store, *, variant: Variant, email: str, quantity: int, name: str, method: str) -> Order:
+def _place(
+    store, *, variant: Variant, email: str, quantity: int, name: str, method: str
+) -> Order:
     price = variant.current_price_amount()
     order = Order.objects.create(
         store=store,
@@ -127,7 +137,12 @@ def seed(*, store) -> None:
         method = "bank_transfer" if name == "bank_transfer" else "pm_card_visa"
         with transaction.atomic():
             order = _place(
-                store, variant=variant, email=email, quantity=quantity, name=name, method=method
+                store,
+                variant=variant,
+                email=email,
+                quantity=quantity,
+                name=name,
+                method=method,
             )
             if method != "bank_transfer":
                 _pay_by_card(order)

@@ -26,8 +26,14 @@ def address_lines(value, *, locale: str = "en") -> list[str]:
     if not address:
         return []
     name = " ".join(filter(None, [address["first_name"], address["last_name"]]))
-    city_line = " ".join(filter(None, [address["city"], address["state"], address["postcode"]]))
-    country = _country_name(address["country_code"], locale) if address["country_code"] else ""
+    city_line = " ".join(
+        filter(None, [address["city"], address["state"], address["postcode"]])
+    )
+    country = (
+        _country_name(address["country_code"], locale)
+        if address["country_code"]
+        else ""
+    )
     lines = [
         name,
         address["company"],
@@ -60,10 +66,14 @@ def order_email_context(order: Order) -> dict:
     ]
     totals = [("Subtotal", money(order.subtotal_amount))]
     if order.discount_amount:
-        label = f"Discount ({order.discount_code})" if order.discount_code else "Discount"
+        label = (
+            f"Discount ({order.discount_code})" if order.discount_code else "Discount"
+        )
         totals.append((label, f"-{money(order.discount_amount)}"))
     totals.append(("Shipping", money(order.shipping_amount)))
-    totals.append(("Tax (included)" if order.tax_inclusive else "Tax", money(order.tax_amount)))
+    totals.append(
+        ("Tax (included)" if order.tax_inclusive else "Tax", money(order.tax_amount))
+    )
     shipping = address_lines(order.shipping_address, locale=store.locale)
     billing = address_lines(order.billing_address, locale=store.locale)
     return {
@@ -86,12 +96,16 @@ def store_recipients(store) -> list[str]:
     """Who gets the store's order notifications: its notification email, else its owners."""
     if store.notification_email:
         return [store.notification_email]
-    owners = StoreMembership.objects.filter(store=store, role=StoreMembership.Role.OWNER)
+    owners = StoreMembership.objects.filter(
+        store=store, role=StoreMembership.Role.OWNER
+    )
     return sorted({m.user.email for m in owners.select_related("user") if m.user.email})
 
 
 def _order(order_id: str) -> Order:
-    return Order.objects.select_related("store").prefetch_related("items").get(pk=order_id)
+    return (
+        Order.objects.select_related("store").prefetch_related("items").get(pk=order_id)
+    )
 
 
 def order_confirmation_send(*, order_id: str) -> int:
@@ -111,7 +125,9 @@ def new_order_send(*, order_id: str) -> int:
     """Tell the store about a paid order, with a link to it in the dashboard."""
     order = _order(order_id)
     context = order_email_context(order)
-    context["dashboard_url"] = absolute_url(reverse("admin:orders_order_change", args=[order.pk]))
+    context["dashboard_url"] = absolute_url(
+        reverse("admin:orders_order_change", args=[order.pk])
+    )
     return email_send(
         store=order.store,
         to=store_recipients(order.store),
@@ -152,7 +168,9 @@ def fulfillment_send(*, fulfillment_id: str) -> int:
         tracking_url=fulfillment.tracking_url,
         complete=order.fulfillment_status == Order.FulfillmentStatus.FULFILLED,
     )
-    return email_send(store=store, to=order.email, template="order_fulfilled", context=context)
+    return email_send(
+        store=store, to=order.email, template="order_fulfilled", context=context
+    )
 
 
 def refund_send(*, refund_id: str) -> int:
@@ -174,12 +192,17 @@ def refund_send(*, refund_id: str) -> int:
         refunded_total=money_text(order.refunded_amount, order.currency, store),
         fully_refunded=order.refunded_amount >= order.total_amount,
         refunded_lines=[
-            {"name": line.item.product_name, "variant": line.item.variant_name,
-             "quantity": line.quantity}
+            {
+                "name": line.item.product_name,
+                "variant": line.item.variant_name,
+                "quantity": line.quantity,
+            }
             for line in refund.lines.all()
         ],
     )
-    return email_send(store=store, to=order.email, template="order_refunded", context=context)
+    return email_send(
+        store=store, to=order.email, template="order_refunded", context=context
+    )
 
 
 def cancellation_send(*, order_id: str) -> int:
@@ -197,4 +220,6 @@ def cancellation_send(*, order_id: str) -> int:
         ),
         was_paid=order.paid_at is not None,
     )
-    return email_send(store=store, to=order.email, template="order_cancelled", context=context)
+    return email_send(
+        store=store, to=order.email, template="order_cancelled", context=context
+    )

@@ -46,7 +46,9 @@ COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def date_range_bounds(start: date, end: date, tz: str = "UTC") -> tuple[datetime, datetime]:
+def date_range_bounds(
+    start: date, end: date, tz: str = "UTC"
+) -> tuple[datetime, datetime]:
     """``[start 00:00, end + 1 day 00:00)`` in time zone ``tz``: both dates inclusive."""
     zone = ZoneInfo(tz)
     return (
@@ -66,13 +68,17 @@ def order_export_queryset(
 ) -> QuerySet[Order]:
     """Placed orders of ``queryset`` created between two dates (inclusive, in ``tz``)."""
     lower, upper = date_range_bounds(start, end, tz)
-    queryset = queryset.filter(type=Order.Type.ORDER, created_at__gte=lower, created_at__lt=upper)
+    queryset = queryset.filter(
+        type=Order.Type.ORDER, created_at__gte=lower, created_at__lt=upper
+    )
     if status:
         queryset = queryset.filter(order_status_q(status))
     if mode:
         queryset = queryset.filter(mode=mode)
     return (
-        queryset.select_related("customer").prefetch_related("items").order_by("created_at", "id")
+        queryset.select_related("customer")
+        .prefetch_related("items")
+        .order_by("created_at", "id")
     )
 
 
@@ -89,7 +95,11 @@ def _row(order: Order) -> list:
     money = lambda amount: to_major_string(amount, order.currency)  # noqa: E731
     address = order.shipping_address or {}
     customer = order.customer
-    name = " ".join(filter(None, [customer.first_name, customer.last_name])) if customer else ""
+    name = (
+        " ".join(filter(None, [customer.first_name, customer.last_name]))
+        if customer
+        else ""
+    )
     if not name:
         name = " ".join(
             filter(

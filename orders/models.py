@@ -37,14 +37,20 @@ class Order(StoreOwnedModel):
 
     id = PrefixedIdField("ord")
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TEST)
-    type = models.CharField(max_length=8, choices=Type.choices, default=Type.CART, db_index=True)
+    type = models.CharField(
+        max_length=8, choices=Type.choices, default=Type.CART, db_index=True
+    )
     cart_token = models.CharField(max_length=128, db_index=True)
     currency = models.CharField(max_length=3)
     visitor_country = models.CharField(max_length=2, blank=True, default="")
 
     # Who and where.
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     email = models.EmailField(blank=True, default="")
     shipping_address = models.JSONField(null=True, blank=True)
@@ -56,15 +62,25 @@ class Order(StoreOwnedModel):
 
     # Pricing choices and their snapshots.
     discount = models.ForeignKey(
-        "carts.Discount", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "carts.Discount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     discount_code = models.CharField(max_length=64, blank=True, default="")
     discount_type = models.CharField(max_length=16, blank=True, default="")
     discount_value = models.PositiveBigIntegerField(null=True, blank=True)
     shipping_method = models.ForeignKey(
-        "carts.ShippingMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "carts.ShippingMethod",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
-    shipping_option = models.JSONField(null=True, blank=True, help_text="Snapshot: id, name, price.")
+    shipping_option = models.JSONField(
+        null=True, blank=True, help_text="Snapshot: id, name, price."
+    )
     tax_inclusive = models.BooleanField(default=False)
     tax_breakdown = models.JSONField(default=list, blank=True)
     subtotal_amount = models.BigIntegerField(default=0)
@@ -76,16 +92,26 @@ class Order(StoreOwnedModel):
     # Order state.
     order_number = models.PositiveIntegerField(null=True, blank=True)
     payment_status = models.CharField(
-        max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
+        max_length=24,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PENDING,
+        db_index=True,
     )
     fulfillment_status = models.CharField(
-        max_length=16, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+        max_length=16,
+        choices=FulfillmentStatus.choices,
+        default=FulfillmentStatus.UNFULFILLED,
     )
     payment_method = models.CharField(max_length=100, blank=True, default="")
     payment_gateway = models.CharField(max_length=32, blank=True, default="")
-    payment_intent_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    payment_intent_id = models.CharField(
+        max_length=255, blank=True, default="", db_index=True
+    )
     payment_intent_status = models.CharField(
-        max_length=32, blank=True, default="", help_text="The payment's own word (succeeded, ...)."
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The payment's own word (succeeded, ...).",
     )
     next_action_url = models.URLField(max_length=1000, blank=True, default="")
     return_url = models.URLField(max_length=1000, blank=True, default="")
@@ -112,7 +138,9 @@ class Order(StoreOwnedModel):
                 condition=Q(order_number__isnull=False),
                 name="uniq_order_number_per_store_mode",
             ),
-            models.CheckConstraint(condition=Q(refunded_amount__gte=0), name="order_refunded_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0), name="order_refunded_not_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["store", "mode", "type", "-created_at"]),
@@ -138,10 +166,18 @@ class OrderItem(BaseModel):
     id = PrefixedIdField("oitm")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "catalog.Product",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     variant = models.ForeignKey(
-        "catalog.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "catalog.Variant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     quantity = models.PositiveIntegerField(default=1)
     product_name = models.CharField(max_length=255, blank=True, default="")
@@ -166,9 +202,13 @@ class OrderItem(BaseModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "variant"], condition=Q(variant__isnull=False), name="one_line_per_variant"
+                fields=["order", "variant"],
+                condition=Q(variant__isnull=False),
+                name="one_line_per_variant",
             ),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="order_item_quantity_positive"
+            ),
         ]
 
     def __str__(self):
@@ -211,7 +251,11 @@ class OfflinePaymentIntent(StoreOwnedModel):
     id = PrefixedIdField("pi_test")
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TEST)
     order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="offline_intents"
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offline_intents",
     )
     idempotency_key = models.CharField(max_length=255, unique=True)
     amount = models.BigIntegerField()
@@ -271,14 +315,20 @@ class PaymentAttempt(BaseModel):
         ERROR = "error", "Gateway error (outcome unknown)"
 
     id = PrefixedIdField("payatt")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payment_attempts")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="payment_attempts"
+    )
     number = models.PositiveIntegerField()
     gateway = models.CharField(max_length=32)
-    payment_method = models.CharField(max_length=100, help_text="What the gateway charged.")
+    payment_method = models.CharField(
+        max_length=100, help_text="What the gateway charged."
+    )
     idempotency_key = models.CharField(max_length=255)
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.PENDING
+    )
     intent_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     error_code = models.CharField(max_length=64, blank=True, default="")
     decline_code = models.CharField(max_length=64, blank=True, default="")
@@ -289,7 +339,9 @@ class PaymentAttempt(BaseModel):
     class Meta:
         ordering = ["order", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "number"], name="uniq_payment_attempt_number")
+            models.UniqueConstraint(
+                fields=["order", "number"], name="uniq_payment_attempt_number"
+            )
         ]
 
     def __str__(self):
@@ -299,11 +351,17 @@ class PaymentAttempt(BaseModel):
 class StripeEvent(models.Model):
     """A Stripe webhook event already processed: a replayed event id changes nothing."""
 
-    id = models.CharField(max_length=255, primary_key=True, help_text="Stripe's evt_ id.")
+    id = models.CharField(
+        max_length=255, primary_key=True, help_text="Stripe's evt_ id."
+    )
     type = models.CharField(max_length=64)
     livemode = models.BooleanField(default=False)
     order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events"
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stripe_events",
     )
     outcome = models.CharField(max_length=255, blank=True, default="")
     processed_at = models.DateTimeField(auto_now_add=True)
@@ -322,7 +380,9 @@ class Fulfillment(BaseModel):
     """One shipment of some (or all) of an order's units, with its tracking details."""
 
     id = PrefixedIdField("ful")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="fulfillments"
+    )
     tracking_number = models.CharField(max_length=100, blank=True, default="")
     tracking_url = models.URLField(max_length=1000, blank=True, default="")
     carrier = models.CharField(max_length=100, blank=True, default="")
@@ -342,7 +402,9 @@ class FulfillmentLine(BaseModel):
     """``quantity`` units of one order line shipped by a fulfilment."""
 
     id = PrefixedIdField("fulln")
-    fulfillment = models.ForeignKey(Fulfillment, on_delete=models.CASCADE, related_name="lines")
+    fulfillment = models.ForeignKey(
+        Fulfillment, on_delete=models.CASCADE, related_name="lines"
+    )
     item = models.ForeignKey(
         OrderItem, on_delete=models.CASCADE, related_name="fulfillment_lines"
     )
@@ -388,9 +450,13 @@ class Refund(BaseModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
-    reason = models.CharField(max_length=32, choices=Reason.choices, blank=True, default="")
+    reason = models.CharField(
+        max_length=32, choices=Reason.choices, blank=True, default=""
+    )
     restock = models.BooleanField(default=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     gateway = models.CharField(max_length=32, blank=True, default="")
     gateway_refund_id = models.CharField(max_length=255, blank=True, default="")
     failure_message = models.CharField(max_length=500, blank=True, default="")
@@ -406,7 +472,9 @@ class Refund(BaseModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=1), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=1), name="refund_amount_positive"
+            ),
         ]
 
     def __str__(self):
@@ -427,7 +495,9 @@ class RefundLine(BaseModel):
 
     id = PrefixedIdField("refln")
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="refund_lines")
+    item = models.ForeignKey(
+        OrderItem, on_delete=models.CASCADE, related_name="refund_lines"
+    )
     quantity = models.PositiveIntegerField()
     restocked = models.BooleanField(default=False)
 
@@ -470,10 +540,18 @@ class OrderEvent(BaseModel):
         max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM
     )
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_api_key = models.ForeignKey(
-        "core.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=150, blank=True, default="")
 

@@ -149,7 +149,8 @@ def _refuse_unless_paid(order: Order, *, action: str) -> None:
         raise Conflict(f"A cancelled order cannot be {action}.", code="order_cancelled")
     if status == Order.PaymentStatus.REFUNDED:
         raise Conflict(
-            f"This order is fully refunded and cannot be {action}.", code="order_refunded"
+            f"This order is fully refunded and cannot be {action}.",
+            code="order_refunded",
         )
     if status not in PAID:
         raise Conflict(
@@ -176,7 +177,9 @@ def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
     """
     locked = _locked(order)
     if locked.type != Order.Type.ORDER:
-        raise Conflict("Only a placed order can be recorded as placed.", code="not_an_order")
+        raise Conflict(
+            "Only a placed order can be recorded as placed.", code="not_an_order"
+        )
     if OrderEvent.objects.filter(order=locked, type=OrderEvent.Type.PLACED).exists():
         return _copy_state(order, locked)
     if locked.placed_at is None:
@@ -209,7 +212,10 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
     """
     locked = _locked(order)
     changed: list[str] = []
-    if "shipping_address" in data and data["shipping_address"] != locked.shipping_address:
+    if (
+        "shipping_address" in data
+        and data["shipping_address"] != locked.shipping_address
+    ):
         if locked.fulfillment_status != Order.FulfillmentStatus.UNFULFILLED:
             raise Conflict(
                 "The shipping address cannot change once the order has (partly) shipped.",
@@ -224,13 +230,19 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
     if "metadata" in data and data["metadata"] != locked.metadata:
         locked.metadata = data["metadata"]
         changed.append("metadata")
-    notes_changed = "internal_notes" in data and data["internal_notes"] != locked.internal_notes
+    notes_changed = (
+        "internal_notes" in data and data["internal_notes"] != locked.internal_notes
+    )
     if notes_changed:
         locked.internal_notes = data["internal_notes"]
     if not changed and not notes_changed:
         return _copy_state(order, locked)
     locked.save(
-        update_fields=[*changed, *(["internal_notes"] if notes_changed else []), "updated_at"]
+        update_fields=[
+            *changed,
+            *(["internal_notes"] if notes_changed else []),
+            "updated_at",
+        ]
     )
     if notes_changed:
         note = locked.internal_notes
@@ -282,15 +294,21 @@ def order_fulfill(
     locked = _locked(order)
     _refuse_unless_paid(locked, action="fulfilled")
     if locked.fulfillment_status == Order.FulfillmentStatus.FULFILLED:
-        raise Conflict("This order is already fulfilled.", code="order_already_fulfilled")
+        raise Conflict(
+            "This order is already fulfilled.", code="order_already_fulfilled"
+        )
     lines = list(OrderItem.objects.filter(order=locked).order_by("created_at", "id"))
     available = {line.pk: _unshipped(line) for line in lines}
     if items:
-        wanted = _requested_units(items=items, lines=lines, available=available, verb="fulfil")
+        wanted = _requested_units(
+            items=items, lines=lines, available=available, verb="fulfil"
+        )
     else:
         wanted = {pk: n for pk, n in available.items() if n > 0}
     if not wanted:
-        raise Conflict("Nothing is left to ship on this order.", code="nothing_to_fulfill")
+        raise Conflict(
+            "Nothing is left to ship on this order.", code="nothing_to_fulfill"
+        )
     fulfillment = Fulfillment.objects.create(
         order=locked,
         tracking_number=tracking_number or "",
@@ -303,7 +321,9 @@ def order_fulfill(
         quantity = wanted.get(line.pk)
         if not quantity:
             continue
-        FulfillmentLine.objects.create(fulfillment=fulfillment, item=line, quantity=quantity)
+        FulfillmentLine.objects.create(
+            fulfillment=fulfillment, item=line, quantity=quantity
+        )
         OrderItem.objects.filter(pk=line.pk).update(
             quantity_fulfilled=F("quantity_fulfilled") + quantity
         )
@@ -316,7 +336,8 @@ def order_fulfill(
     tracking = ", ".join(filter(None, [carrier, tracking_number]))
     message = (
         f"{'Fulfilled' if locked.fulfilled_at else 'Partially fulfilled'}: "
-        f"{units} unit{'s' if units != 1 else ''} shipped" + (f" ({tracking})" if tracking else "")
+        f"{units} unit{'s' if units != 1 else ''} shipped"
+        + (f" ({tracking})" if tracking else "")
     )
     order_event_add(
         order=locked,
@@ -344,7 +365,9 @@ def order_fulfill(
 # -- refunds ----------------------------------------------------------------------------------
 
 
-def _refund_attempt(*, order: Order, amount: int, reason: str, restock: bool, actor) -> Refund:
+def _refund_attempt(
+    *, order: Order, amount: int, reason: str, restock: bool, actor
+) -> Refund:
     """A new pending refund, or the last attempt of the same amount and reason that got no
     answer from the gateway (so a retry reuses its idempotency key: if the gateway did refund,
     it answers with that refund instead of refunding twice)."""
@@ -409,11 +432,15 @@ def _refund_send(*, order: Order, refund: Refund) -> None:
 def _outcome_unknown(exc: PaymentGatewayError) -> bool:
     """Whether the gateway never answered (a network failure after the library's retries):
     it may have refunded. A refusal it answered is final for that idempotency key."""
-    return isinstance(exc.__cause__, (stripe.APIConnectionError, ConnectionError, TimeoutError))
+    return isinstance(
+        exc.__cause__, (stripe.APIConnectionError, ConnectionError, TimeoutError)
+    )
 
 
 def _refund_failed(*, refund: Refund, exc: PaymentGatewayError) -> None:
-    logger.warning("Refund %s of order %s failed: %s", refund.pk, refund.order_id, exc.message)
+    logger.warning(
+        "Refund %s of order %s failed: %s", refund.pk, refund.order_id, exc.message
+    )
     refund.status = Refund.Status.FAILED
     refund.failure_message = exc.message[:500]
     refund.outcome_unknown = _outcome_unknown(exc)
@@ -421,7 +448,12 @@ def _refund_failed(*, refund: Refund, exc: PaymentGatewayError) -> None:
 
 
 def _restock(
-    *, order: Order, units: dict[str, int], lines: list[OrderItem], source: str, reason: str
+    *,
+    order: Order,
+    units: dict[str, int],
+    lines: list[OrderItem],
+    source: str,
+    reason: str,
 ) -> dict[str, int]:
     """Put ``units`` of the order's lines back in stock (audit rows with ``source``), when
     the order holds its stock and never beyond what it took; returns what was restocked per
@@ -436,7 +468,9 @@ def _restock(
         if quantity > 0 and line.variant_id:
             restocked[pk] = quantity
     stock_lines = [
-        StockLine(variant_id=by_id[pk].variant_id, quantity=n, label=by_id[pk].product_name)
+        StockLine(
+            variant_id=by_id[pk].variant_id, quantity=n, label=by_id[pk].product_name
+        )
         for pk, n in restocked.items()
     ]
     if stock_lines:
@@ -448,7 +482,10 @@ def _restock(
             quantity_restocked=F("quantity_restocked") + quantity
         )
         by_id[pk].quantity_restocked += quantity
-    if all(line.quantity_restocked >= line.quantity or not line.variant_id for line in lines):
+    if all(
+        line.quantity_restocked >= line.quantity or not line.variant_id
+        for line in lines
+    ):
         order.stock_reserved = False
     return restocked
 
@@ -484,7 +521,9 @@ def order_refund(
         _refuse_unless_paid(locked, action="refunded")
         remaining = locked.total_amount - locked.refunded_amount
         if remaining <= 0:
-            raise Conflict("Nothing is left to refund on this order.", code="nothing_to_refund")
+            raise Conflict(
+                "Nothing is left to refund on this order.", code="nothing_to_refund"
+            )
         amount = remaining if amount is None else amount
         if amount > remaining:
             message = (
@@ -496,18 +535,27 @@ def order_refund(
             )
         if amount < 1:
             raise Unprocessable(
-                "The refund amount must be at least 1.", fields={"amount": ["Must be at least 1."]}
+                "The refund amount must be at least 1.",
+                fields={"amount": ["Must be at least 1."]},
             )
-        lines = list(OrderItem.objects.filter(order=locked).order_by("created_at", "id"))
+        lines = list(
+            OrderItem.objects.filter(order=locked).order_by("created_at", "id")
+        )
         refundable = {line.pk: line.quantity - line.quantity_refunded for line in lines}
         if items:
-            units = _requested_units(items=items, lines=lines, available=refundable, verb="refund")
+            units = _requested_units(
+                items=items, lines=lines, available=refundable, verb="refund"
+            )
         elif amount == remaining:
             units = {pk: n for pk, n in refundable.items() if n > 0}
         else:
             units = {}
         refund = _refund_attempt(
-            order=locked, amount=amount, reason=reason or "", restock=restock, actor=actor
+            order=locked,
+            amount=amount,
+            reason=reason or "",
+            restock=restock,
+            actor=actor,
         )
         try:
             _refund_send(order=locked, refund=refund)
@@ -559,7 +607,9 @@ def _refund_apply(
         RefundLine.objects.create(
             refund=refund, item_id=pk, quantity=quantity, restocked=pk in restocked
         )
-        OrderItem.objects.filter(pk=pk).update(quantity_refunded=F("quantity_refunded") + quantity)
+        OrderItem.objects.filter(pk=pk).update(
+            quantity_refunded=F("quantity_refunded") + quantity
+        )
         by_id[pk].quantity_refunded += quantity
     order.refunded_amount += refund.amount
     order.payment_status = (
@@ -596,7 +646,8 @@ def _refund_apply(
             "amount": refund.amount,
             "reason": refund.reason or None,
             "items": [
-                {"id": pk, "quantity": n, "restocked": pk in restocked} for pk, n in units.items()
+                {"id": pk, "quantity": n, "restocked": pk in restocked}
+                for pk, n in units.items()
             ],
             "refunded": order.refunded_amount,
         },
@@ -616,8 +667,14 @@ class _Voided:
 def _cancel_payment(*, order: Order, actor) -> _Voided:
     """Void a payment in flight, or refund what was paid and not yet refunded."""
     status = order.payment_status
-    if status == Order.PaymentStatus.PENDING and order.payment_intent_id and order.payment_gateway:
-        result = gateway_for_order(order).payment_cancel(intent_id=order.payment_intent_id)
+    if (
+        status == Order.PaymentStatus.PENDING
+        and order.payment_intent_id
+        and order.payment_gateway
+    ):
+        result = gateway_for_order(order).payment_cancel(
+            intent_id=order.payment_intent_id
+        )
         if result.canceled or result.declined:
             order.payment_intent_status = PaymentStatus.CANCELED
             return _Voided(intent_status=PaymentStatus.CANCELED)
@@ -649,7 +706,11 @@ def _cancel_payment(*, order: Order, actor) -> _Voided:
 
 
 def order_cancel(
-    *, order: Order, reason: str = "", notify_customer: bool = True, actor: Actor | None = None
+    *,
+    order: Order,
+    reason: str = "",
+    notify_customer: bool = True,
+    actor: Actor | None = None,
 ) -> Order:
     """Cancel an order that has shipped nothing (409 otherwise, and for one already
     cancelled): a pending payment is voided at its gateway, a paid one is refunded in full

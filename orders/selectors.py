@@ -44,13 +44,17 @@ def order_list_for_customer(*, store, mode: str, customer) -> QuerySet[Order]:
 
 
 def order_get_for_customer(*, store, mode: str, customer, order_id: str) -> Order:
-    order = _detail(_orders(store=store, mode=mode).filter(customer=customer, pk=order_id)).first()
+    order = _detail(
+        _orders(store=store, mode=mode).filter(customer=customer, pk=order_id)
+    ).first()
     if order is None:
         raise NotFound("Order not found.")
     return order
 
 
-def order_get_by_payment_intent(*, intent_id: str, order_id: str | None = None) -> Order | None:
+def order_get_by_payment_intent(
+    *, intent_id: str, order_id: str | None = None
+) -> Order | None:
     """The placed order paying with ``intent_id`` (any store: gateway ids are global), or the
     order ``order_id`` (the intent's metadata) when it has no intent recorded yet, unless
     ``intent_id`` is one of its earlier checkout attempts (a declined card's late event must
@@ -71,7 +75,14 @@ def order_get_by_payment_intent(*, intent_id: str, order_id: str | None = None) 
 # -- order operations: the private orders API ---------------------------------------------
 
 #: ``status`` filter of ``GET /orders``: every placed order is in exactly one bucket.
-ORDER_LIST_STATUSES = ("pending", "paid", "fulfilled", "refunded", "cancelled", "failed")
+ORDER_LIST_STATUSES = (
+    "pending",
+    "paid",
+    "fulfilled",
+    "refunded",
+    "cancelled",
+    "failed",
+)
 
 _PAID = (Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED)
 
@@ -141,7 +152,11 @@ def order_list(
 def order_get(*, store, mode: str, order_id: str) -> Order:
     """One placed order of the store in ``mode`` with everything the private view shows;
     another store's, another mode's, a cart or a malformed id is a 404."""
-    if len(order_id) > 40 or not order_id.isprintable() or not has_prefix(order_id, "ord"):
+    if (
+        len(order_id) > 40
+        or not order_id.isprintable()
+        or not has_prefix(order_id, "ord")
+    ):
         raise NotFound("Order not found.")
     order = (
         _detail(_orders(store=store, mode=mode).filter(pk=order_id))

@@ -146,12 +146,18 @@ class OrderCustomerSerializer(serializers.Serializer):
         customer = order.customer
         if customer is None and not order.email:
             return None
-        address = address_dict(order.billing_address) or address_dict(order.shipping_address) or {}
+        address = (
+            address_dict(order.billing_address)
+            or address_dict(order.shipping_address)
+            or {}
+        )
         return {
             "id": order.customer_id,
             "email": order.email or (customer.email if customer else None),
-            "first_name": (customer.first_name if customer else "") or address.get("first_name"),
-            "last_name": (customer.last_name if customer else "") or address.get("last_name"),
+            "first_name": (customer.first_name if customer else "")
+            or address.get("first_name"),
+            "last_name": (customer.last_name if customer else "")
+            or address.get("last_name"),
         }
 
 
@@ -163,7 +169,9 @@ class PublicOrderSerializer(serializers.Serializer):
     payment_status = serializers.CharField(
         help_text="pending | paid | partially_refunded | refunded | failed | cancelled"
     )
-    fulfillment_status = serializers.CharField(help_text="unfulfilled | partial | fulfilled")
+    fulfillment_status = serializers.CharField(
+        help_text="unfulfilled | partial | fulfilled"
+    )
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
     items = PublicOrderItemSerializer(many=True)
@@ -183,7 +191,9 @@ class OrderSerializer(serializers.Serializer):
     payment_status = serializers.CharField(
         help_text="pending | paid | partially_refunded | refunded | failed | cancelled"
     )
-    fulfillment_status = serializers.CharField(help_text="unfulfilled | partial | fulfilled")
+    fulfillment_status = serializers.CharField(
+        help_text="unfulfilled | partial | fulfilled"
+    )
     currency = serializers.CharField()
     totals = OrderTotalsSerializer(source="*")
     items = OrderItemSerializer(many=True)
@@ -260,7 +270,9 @@ class PrivateOrderListItemSerializer(serializers.Serializer):
 
 
 class OrderStatusSerializer(serializers.Serializer):
-    payment_status = serializers.SerializerMethodField(help_text=" | ".join(PAYMENT_WORDS))
+    payment_status = serializers.SerializerMethodField(
+        help_text=" | ".join(PAYMENT_WORDS)
+    )
     fulfillment_status = serializers.CharField()
     updated_at = TimestampField()
 
@@ -307,7 +319,9 @@ class OrderRefundSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     amount = MoneyField(source="money")
-    reason = BlankAsNullCharField(help_text="customer_request | duplicate | fraudulent | other")
+    reason = BlankAsNullCharField(
+        help_text="customer_request | duplicate | fraudulent | other"
+    )
     status = serializers.CharField(help_text="succeeded | pending | failed")
     restock = serializers.BooleanField()
     items = OrderRefundLineSerializer(source="lines", many=True)
@@ -341,7 +355,9 @@ class OrderActorSerializer(serializers.Serializer):
     """Who: ``user`` (a dashboard user, by email), ``api_key`` (by its prefix) or ``system``."""
 
     type = serializers.CharField(help_text="user | api_key | system")
-    id = serializers.CharField(allow_null=True, help_text="The API key's id (api_key only).")
+    id = serializers.CharField(
+        allow_null=True, help_text="The API key's id (api_key only)."
+    )
     label = serializers.CharField()
 
     class Meta:
@@ -416,11 +432,18 @@ class OrderPatchSerializer(serializers.Serializer):
     """``PATCH /orders/{order}``: only the fields sent change; metadata is replaced whole."""
 
     internal_notes = StrictCharField(
-        required=False, allow_blank=True, allow_null=True, max_length=10000, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=10000,
+        trim_whitespace=False,
     )
-    metadata = MetadataField(required=False, help_text="Replaces the metadata entirely.")
+    metadata = MetadataField(
+        required=False, help_text="Replaces the metadata entirely."
+    )
     shipping_address = ShippingAddressInput(
-        required=False, help_text="Allowed until the order (partly) ships: 409 after that."
+        required=False,
+        help_text="Allowed until the order (partly) ships: 409 after that.",
     )
     billing_address = BillingAddressInput(required=False)
 
@@ -441,7 +464,10 @@ class LineQuantityInput(serializers.Serializer):
 
 def _line_items_field(help_text: str):
     return serializers.ListField(
-        child=LineQuantityInput(), required=False, min_length=1, max_length=500,
+        child=LineQuantityInput(),
+        required=False,
+        min_length=1,
+        max_length=500,
         help_text=help_text,
     )
 
@@ -451,10 +477,16 @@ class OrderFulfillInput(serializers.Serializer):
         required=False, allow_blank=True, allow_null=True, max_length=100
     )
     tracking_url = StrictCharField(
-        required=False, allow_blank=True, allow_null=True, max_length=1000,
-        validators=[URLValidator(schemes=["http", "https"])], help_text="An http(s) URL.",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=1000,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http(s) URL.",
     )
-    carrier = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=100)
+    carrier = StrictCharField(
+        required=False, allow_blank=True, allow_null=True, max_length=100
+    )
     notify_customer = StrictBooleanField(required=False, default=True)
     items = _line_items_field(
         "Units to ship, line by line; omitted: every unit not yet shipped (or refunded)."
@@ -469,10 +501,15 @@ class OrderFulfillInput(serializers.Serializer):
 
 class OrderRefundInput(serializers.Serializer):
     amount = StrictIntegerField(
-        required=False, allow_null=True, min_value=1, max_value=10**12,
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=10**12,
         help_text="Minor units; omitted: everything not yet refunded.",
     )
-    reason = serializers.ChoiceField(choices=REFUND_REASONS, required=False, allow_null=True)
+    reason = serializers.ChoiceField(
+        choices=REFUND_REASONS, required=False, allow_null=True
+    )
     restock = StrictBooleanField(required=False, default=True)
     notify_customer = StrictBooleanField(required=False, default=True)
     items = _line_items_field(
@@ -486,7 +523,10 @@ class OrderRefundInput(serializers.Serializer):
 
 class OrderCancelInput(serializers.Serializer):
     reason = StrictCharField(
-        required=False, allow_blank=True, allow_null=True, max_length=500,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=500,
         help_text="Internal note on why the order was cancelled (kept in the timeline).",
     )
     notify_customer = StrictBooleanField(required=False, default=True)

@@ -69,7 +69,9 @@ def _copy_state(target: Order, source: Order) -> Order:
 
 def _stock_lines(order: Order) -> list[StockLine]:
     return [
-        StockLine(variant_id=item.variant_id, quantity=item.quantity, label=item.product_name)
+        StockLine(
+            variant_id=item.variant_id, quantity=item.quantity, label=item.product_name
+        )
         for item in order.items.all()
         if item.variant_id
     ]
@@ -89,13 +91,17 @@ def _counter_locked(*, store_id: str, mode: str) -> OrderNumberCounter:
     counter = counters.filter(store_id=store_id, mode=mode).first()
     if counter is None:
         highest = (
-            Order.objects.filter(store_id=store_id, mode=mode).aggregate(n=Max("order_number"))["n"]
+            Order.objects.filter(store_id=store_id, mode=mode).aggregate(
+                n=Max("order_number")
+            )["n"]
             or 0
         )
         try:
             with transaction.atomic():
                 OrderNumberCounter.objects.create(
-                    store_id=store_id, mode=mode, next_number=max(ORDER_NUMBER_START, highest + 1)
+                    store_id=store_id,
+                    mode=mode,
+                    next_number=max(ORDER_NUMBER_START, highest + 1),
                 )
         except IntegrityError:
             pass  # created concurrently: the row is committed now, lock it below
@@ -122,7 +128,9 @@ def order_number_assign(*, order: Order) -> int:
         return current
     counter = _counter_locked(store_id=order.store_id, mode=order.mode)
     number = counter.next_number
-    OrderNumberCounter.objects.filter(pk=counter.pk).update(next_number=F("next_number") + 1)
+    OrderNumberCounter.objects.filter(pk=counter.pk).update(
+        next_number=F("next_number") + 1
+    )
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(order_number=number, updated_at=now)
     order.order_number = number
@@ -140,7 +148,9 @@ def _money_text(order: Order, amount: int) -> str:
 
 
 def _gateway_label(order: Order) -> str:
-    return {"stripe": "Stripe", "offline": "Test payments"}.get(order.payment_gateway, "System")
+    return {"stripe": "Stripe", "offline": "Test payments"}.get(
+        order.payment_gateway, "System"
+    )
 
 
 def _timeline_paid(order: Order, actor: Actor | None) -> None:
@@ -173,7 +183,9 @@ def _stock_retake(order: Order) -> None:
         )
         order.stock_reserved = True
     except Conflict as exc:
-        logger.warning("Order %s paid late and could not re-reserve stock: %s", order.id, exc)
+        logger.warning(
+            "Order %s paid late and could not re-reserve stock: %s", order.id, exc
+        )
         note = (
             "Paid after its stock reservation was released; stock could not be re-reserved: "
             f"{exc.message}"
@@ -203,8 +215,13 @@ def order_mark_paid(
     if locked.payment_status in PAID_STATES:
         return _copy_state(order, locked)
     if locked.payment_status == Order.PaymentStatus.CANCELLED:
-        raise Conflict("A cancelled order cannot be marked paid.", code="order_cancelled")
-    if locked.payment_status == Order.PaymentStatus.FAILED and not locked.stock_reserved:
+        raise Conflict(
+            "A cancelled order cannot be marked paid.", code="order_cancelled"
+        )
+    if (
+        locked.payment_status == Order.PaymentStatus.FAILED
+        and not locked.stock_reserved
+    ):
         _stock_retake(locked)
     locked.payment_status = Order.PaymentStatus.PAID
     if payment_intent_id:
@@ -218,7 +235,12 @@ def order_mark_paid(
     locked.save()
     order_number_assign(order=locked)
     _timeline_paid(locked, actor)
-    event_record(store=locked.store, type="order.paid", data=_order_data(locked), mode=locked.mode)
+    event_record(
+        store=locked.store,
+        type="order.paid",
+        data=_order_data(locked),
+        mode=locked.mode,
+    )
     _emails_queue(locked.id)
     return _copy_state(order, locked)
 
@@ -244,7 +266,10 @@ def order_discount_release(*, order: Order) -> bool:
 
 @transaction.atomic
 def order_payment_failed(
-    *, order: Order, reason: str = "", intent_status: str = PaymentStatus.REQUIRES_PAYMENT_METHOD
+    *,
+    order: Order,
+    reason: str = "",
+    intent_status: str = PaymentStatus.REQUIRES_PAYMENT_METHOD,
 ) -> Order:
     """Fail a pending order's payment (idempotent): release its reserved stock (audit rows
     with source ``release``) and its discount use; ``payment_status`` failed.
@@ -254,7 +279,10 @@ def order_payment_failed(
     that is not pending is returned unchanged.
     """
     locked = _lock(order)
-    if locked.type != Order.Type.ORDER or locked.payment_status != Order.PaymentStatus.PENDING:
+    if (
+        locked.type != Order.Type.ORDER
+        or locked.payment_status != Order.PaymentStatus.PENDING
+    ):
         return _copy_state(order, locked)
     logger.info("Payment of order %s failed: %s", locked.id, reason or "(no reason)")
     if locked.stock_reserved:
@@ -301,7 +329,11 @@ def order_payment_record(
         and result.intent_id
         and locked.payment_intent_id != result.intent_id
     ):
-        logger.info("Ignoring %s for order %s: not its current payment", result.intent_id, order.id)
+        logger.info(
+            "Ignoring %s for order %s: not its current payment",
+            result.intent_id,
+            order.id,
+        )
         return _copy_state(order, locked)
     if locked.payment_status != Order.PaymentStatus.PENDING and not result.succeeded:
         return _copy_state(order, locked)
@@ -310,7 +342,9 @@ def order_payment_record(
     locked.payment_intent_id = result.intent_id or locked.payment_intent_id
     if result.succeeded:
         if (locked.payment_gateway, locked.payment_intent_id) != recorded:
-            locked.save(update_fields=["payment_gateway", "payment_intent_id", "updated_at"])
+            locked.save(
+                update_fields=["payment_gateway", "payment_intent_id", "updated_at"]
+            )
         return _copy_state(order, order_mark_paid(order=locked, at=at))
     if result.declined or result.canceled:
         locked.payment_intent_status = result.status
@@ -324,7 +358,10 @@ def order_payment_record(
         )
         reason = result.decline_message or result.decline_code or result.status
         return _copy_state(
-            order, order_payment_failed(order=locked, reason=reason, intent_status=result.status)
+            order,
+            order_payment_failed(
+                order=locked, reason=reason, intent_status=result.status
+            ),
         )
     locked.payment_intent_status = result.status
     locked.next_action_url = result.next_action_url or ""
@@ -343,7 +380,10 @@ def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
     a replayed event, changes nothing); records ``order.refunded`` when it changes.
     """
     locked = _lock(order)
-    if locked.payment_status not in PAID_STATES or amount_refunded <= locked.refunded_amount:
+    if (
+        locked.payment_status not in PAID_STATES
+        or amount_refunded <= locked.refunded_amount
+    ):
         return _copy_state(order, locked)
     locked.refunded_amount = min(amount_refunded, locked.total_amount)
     locked.payment_status = (
@@ -363,7 +403,10 @@ def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
         data={"refunded": locked.refunded_amount, "source": "gateway"},
     )
     event_record(
-        store=locked.store, type="order.refunded", data=_order_data(locked), mode=locked.mode
+        store=locked.store,
+        type="order.refunded",
+        data=_order_data(locked),
+        mode=locked.mode,
     )
     return _copy_state(order, locked)
 
@@ -383,7 +426,9 @@ def order_reservation_expire(*, order: Order, now: datetime | None = None) -> bo
     """
     now = now or timezone.now()
     if order.payment_intent_id and order.payment_gateway:
-        result = gateway_for_order(order).payment_cancel(intent_id=order.payment_intent_id)
+        result = gateway_for_order(order).payment_cancel(
+            intent_id=order.payment_intent_id
+        )
         if result.succeeded:
             order_payment_record(order=order, result=result)
             return False
@@ -428,5 +473,7 @@ def order_reservations_expire(*, now: datetime | None = None, limit: int = 500) 
         try:
             failed += order_reservation_expire(order=order, now=now)
         except (PaymentGatewayError, DomainError) as exc:
-            logger.warning("Could not expire the reservation of order %s: %s", order.id, exc)
+            logger.warning(
+                "Could not expire the reservation of order %s: %s", order.id, exc
+            )
     return failed

@@ -47,14 +47,18 @@ def _payment_intent_event(event) -> tuple[Order | None, str]:
         return None, "ignored: no order for this payment"
     result = stripe_intent_result(intent)
     before = (order.payment_status, order.payment_intent_status)
-    order = services.order_payment_record(order=order, result=result, at=_created_at(event))
+    order = services.order_payment_record(
+        order=order, result=result, at=_created_at(event)
+    )
     after = (order.payment_status, order.payment_intent_status)
     return order, f"order {order.payment_status}" if after != before else "unchanged"
 
 
 def _charge_refunded(event) -> tuple[Order | None, str]:
     charge = event["data"]["object"]
-    order = selectors.order_get_by_payment_intent(intent_id=_get(charge, "payment_intent", ""))
+    order = selectors.order_get_by_payment_intent(
+        intent_id=_get(charge, "payment_intent", "")
+    )
     if order is None:
         return None, "ignored: no order for this charge"
     before = order.refunded_amount
@@ -62,7 +66,9 @@ def _charge_refunded(event) -> tuple[Order | None, str]:
         order=order, amount_refunded=int(_get(charge, "amount_refunded", 0))
     )
     return order, (
-        f"refunded {order.refunded_amount}" if order.refunded_amount != before else "unchanged"
+        f"refunded {order.refunded_amount}"
+        if order.refunded_amount != before
+        else "unchanged"
     )
 
 
@@ -78,10 +84,15 @@ def stripe_event_process(*, event) -> EventOutcome:
     with transaction.atomic():
         record, created = StripeEvent.objects.get_or_create(
             id=event["id"],
-            defaults={"type": event["type"], "livemode": bool(_get(event, "livemode", False))},
+            defaults={
+                "type": event["type"],
+                "livemode": bool(_get(event, "livemode", False)),
+            },
         )
         if not created:
-            return EventOutcome(duplicate=True, outcome="duplicate", order_id=record.order_id)
+            return EventOutcome(
+                duplicate=True, outcome="duplicate", order_id=record.order_id
+            )
         handler = HANDLERS.get(event["type"])
         order, outcome = None, "ignored: event type not handled"
         if handler is not None:
@@ -95,4 +106,6 @@ def stripe_event_process(*, event) -> EventOutcome:
         record.order = order
         record.outcome = outcome[:255]
         record.save(update_fields=["order", "outcome"])
-    return EventOutcome(duplicate=False, outcome=outcome, order_id=order.pk if order else None)
+    return EventOutcome(
+        duplicate=False, outcome=outcome, order_id=order.pk if order else None
+    )

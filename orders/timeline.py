@@ -57,7 +57,12 @@ def actor_from_request(request) -> Actor:
 
 
 def order_event_add(
-    *, order: Order, type: str, message: str, actor: Actor | None = None, data: dict | None = None
+    *,
+    order: Order,
+    type: str,
+    message: str,
+    actor: Actor | None = None,
+    data: dict | None = None,
 ) -> OrderEvent:
     """Append one entry to the order's timeline (in the caller's transaction)."""
     actor = actor or SYSTEM

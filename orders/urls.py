@@ -6,7 +6,11 @@ from .api import checkout, private, public
 public_urlpatterns = [
     path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
     path("orders/<str:order>", public.OrderDetailApi.as_view(), name="order-detail"),
-    path("orders/<str:order>/status", public.OrderStatusApi.as_view(), name="order-status"),
+    path(
+        "orders/<str:order>/status",
+        public.OrderStatusApi.as_view(),
+        name="order-status",
+    ),
     path("account/orders", public.AccountOrderListApi.as_view(), name="account-orders"),
     path(
         "account/orders/<str:order>",
@@ -17,15 +21,35 @@ public_urlpatterns = [
 
 private_urlpatterns = [
     path("orders", private.OrderListApi.as_view(), name="order-list"),
-    path("orders/<str:order>", private.OrderDetailApi.as_view(), name="order-private-detail"),
-    path("orders/<str:order>/fulfill", private.OrderFulfillApi.as_view(), name="order-fulfill"),
-    path("orders/<str:order>/refund", private.OrderRefundApi.as_view(), name="order-refund"),
-    path("orders/<str:order>/cancel", private.OrderCancelApi.as_view(), name="order-cancel"),
+    path(
+        "orders/<str:order>",
+        private.OrderDetailApi.as_view(),
+        name="order-private-detail",
+    ),
+    path(
+        "orders/<str:order>/fulfill",
+        private.OrderFulfillApi.as_view(),
+        name="order-fulfill",
+    ),
+    path(
+        "orders/<str:order>/refund",
+        private.OrderRefundApi.as_view(),
+        name="order-refund",
+    ),
+    path(
+        "orders/<str:order>/cancel",
+        private.OrderCancelApi.as_view(),
+        name="order-cancel",
+    ),
 ]
 
 # Outside /v3 and the OpenAPI schema.
 site_urlpatterns = [
     path("webhooks/stripe", views.stripe_webhook, name="orders-stripe-webhook"),
-    path("payments/test-3ds/<str:intent_id>", views.test_3ds_page, name="orders-test-3ds"),
-    path("payments/complete", views.payment_complete_page, name="orders-payment-complete"),
+    path(
+        "payments/test-3ds/<str:intent_id>", views.test_3ds_page, name="orders-test-3ds"
+    ),
+    path(
+        "payments/complete", views.payment_complete_page, name="orders-payment-complete"
+    ),
 ]

@@ -38,15 +38,21 @@ def stripe_webhook(request):
     try:
         payload = request.body
     except RequestDataTooBig:
-        return error_json_response(400, "Webhook payload too large.", code="invalid_payload")
+        return error_json_response(
+            400, "Webhook payload too large.", code="invalid_payload"
+        )
     try:
         event = stripe.Webhook.construct_event(
             payload, request.headers.get("Stripe-Signature"), secret
         )
     except stripe.SignatureVerificationError:
-        return error_json_response(400, "Invalid Stripe-Signature.", code="invalid_signature")
+        return error_json_response(
+            400, "Invalid Stripe-Signature.", code="invalid_signature"
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
-        return error_json_response(400, "Invalid webhook payload.", code="invalid_payload")
+        return error_json_response(
+            400, "Invalid webhook payload.", code="invalid_payload"
+        )
     event = event.to_dict()
     data = event.get("data")
     if (
@@ -55,7 +61,9 @@ def stripe_webhook(request):
         or not isinstance(data, dict)
         or not isinstance(data.get("object"), dict)
     ):
-        return error_json_response(400, "Invalid webhook payload.", code="invalid_payload")
+        return error_json_response(
+            400, "Invalid webhook payload.", code="invalid_payload"
+        )
     result = stripe_event_process(event=event)
     return JsonResponse(
         {"received": True, "duplicate": result.duplicate, "outcome": result.outcome}
@@ -64,7 +72,9 @@ def stripe_webhook(request):
 
 def _intent_or_404(intent_id: str) -> OfflinePaymentIntent:
     intent = (
-        OfflinePaymentIntent.objects.select_related("order", "store").filter(pk=intent_id).first()
+        OfflinePaymentIntent.objects.select_related("order", "store")
+        .filter(pk=intent_id)
+        .first()
     )
     if intent is None:
         raise Http404("No such payment.")
@@ -88,7 +98,9 @@ def test_3ds_page(request, intent_id: str):
                 _page_context(intent, error="Choose approve or fail."),
                 status=400,
             )
-        result = OfflineGateway().authenticate(intent_id=intent.id, approve=action == "approve")
+        result = OfflineGateway().authenticate(
+            intent_id=intent.id, approve=action == "approve"
+        )
         if intent.order is not None:
             services.order_payment_record(order=intent.order, result=result)
             return HttpResponseRedirect(
@@ -116,5 +128,7 @@ def _page_context(intent: OfflinePaymentIntent, *, error: str = "") -> dict:
 def payment_complete_page(request):
     """Where the shopper lands after a 3-D Secure step when checkout gave no return URL."""
     return render(
-        request, "orders/payment_complete.html", {"order_id": request.GET.get("order", "")}
+        request,
+        "orders/payment_complete.html",
+        {"order_id": request.GET.get("order", "")},
     )

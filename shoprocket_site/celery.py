@@ -14,7 +14,15 @@ app.autodiscover_tasks()
 # Periodic work (run by `celery -A shoprocket_site beat`): each app may list its entries in
 # ``<app>/schedule.py`` as ``BEAT_SCHEDULE`` (a module with no Django imports). Each periodic
 # task is also a management command, so cron can replace beat.
-APPS_WITH_SCHEDULES = ("core", "catalog", "carts", "orders", "customers", "conversations", "webhooks")
+APPS_WITH_SCHEDULES = (
+    "core",
+    "catalog",
+    "carts",
+    "orders",
+    "customers",
+    "conversations",
+    "webhooks",
+)
 
 
 def collect_beat_schedule() -> dict:

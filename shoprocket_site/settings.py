@@ -152,7 +152,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Payments -----------------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
-STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # a local Stripe double in tests
+STRIPE_API_BASE = os.environ.get(
+    "STRIPE_API_BASE", ""
+)  # a local Stripe double in tests
 # How long checkout holds stock for an order whose payment is not complete (3-D Secure).
 PAYMENT_RESERVATION_MINUTES = int(os.environ.get("PAYMENT_RESERVATION_MINUTES", "30"))
 
@@ -217,8 +219,16 @@ SPECTACULAR_SETTINGS = {
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
-            "publishableKey": {"type": "http", "scheme": "bearer", "description": "pk_test_/pk_live_"},
-            "secretKey": {"type": "http", "scheme": "bearer", "description": "sk_test_/sk_live_"},
+            "publishableKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "pk_test_/pk_live_",
+            },
+            "secretKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "sk_test_/sk_live_",
+            },
         }
     },
     "DISABLE_ERRORS_AND_WARNINGS": False,

@@ -13,12 +13,24 @@ import orders.urls
 import webhooks.urls
 from core.api.public import StoreMetadataApi
 
-_apps = (core.urls, catalog.urls, carts.urls, orders.urls, customers.urls, conversations.urls, webhooks.urls)
+_apps = (
+    core.urls,
+    catalog.urls,
+    carts.urls,
+    orders.urls,
+    customers.urls,
+    conversations.urls,
+    webhooks.urls,
+)
 public_urlpatterns = [p for app in _apps for p in app.public_urlpatterns]
 private_urlpatterns = [p for app in _apps for p in app.private_urlpatterns]
 
 urlpatterns = [
-    path("v3/public/<str:publishable_key>", StoreMetadataApi.as_view(), name="store-metadata"),
+    path(
+        "v3/public/<str:publishable_key>",
+        StoreMetadataApi.as_view(),
+        name="store-metadata",
+    ),
     path("v3/public/<str:publishable_key>/", include((public_urlpatterns, "public"))),
     path("v3/private/", include((private_urlpatterns, "private"))),
     path(

@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+            )
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
 
@@ -72,7 +74,9 @@ def make_store(db):
 
     def make(name="Acme Candles", currency="GBP", country="GB", **fields) -> StoreKeys:
         fields.setdefault("shipping_countries", ["GB", "US", "DE", "FR", "CA"])
-        store, keys = services.store_create(name=name, currency=currency, country=country, **fields)
+        store, keys = services.store_create(
+            name=name, currency=currency, country=country, **fields
+        )
         return StoreKeys(store=store, keys=keys)
 
     return make
@@ -106,8 +110,19 @@ class ApiClient:
             return f"/v3/public/{self.key}{path}"
         return f"/v3/private{path}"
 
-    def request(self, method: str, path: str, data=None, *, query=None, cart=None, key=None,
-                headers=None, idempotency_key=None, raw_body=None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        data=None,
+        *,
+        query=None,
+        cart=None,
+        key=None,
+        headers=None,
+        idempotency_key=None,
+        raw_body=None,
+    ):
         all_headers = {"Authorization": f"Bearer {key or self.key}"}
         if cart is not None:
             all_headers["X-Cart-Token"] = cart
@@ -120,7 +135,11 @@ class ApiClient:
             from urllib.parse import urlencode
 
             url = f"{url}?{urlencode(query, doseq=True)}"
-        body = raw_body if raw_body is not None else ("" if data is None else json.dumps(data))
+        body = (
+            raw_body
+            if raw_body is not None
+            else ("" if data is None else json.dumps(data))
+        )
         with TestCase.captureOnCommitCallbacks(using=connection.alias, execute=True):
             return self.client.generic(
                 method, url, body, content_type="application/json", headers=all_headers

@@ -88,11 +88,17 @@ def test_the_table_is_the_whole_reference():
     assert len({(s, m, p) for s, m, p, _ in ENDPOINTS}) == 62
 
 
-@pytest.mark.parametrize("surface, method, path, limit", ENDPOINTS, ids=[f"{s} {m} {p}" for s, m, p, _ in ENDPOINTS])
+@pytest.mark.parametrize(
+    "surface, method, path, limit",
+    ENDPOINTS,
+    ids=[f"{s} {m} {p}" for s, m, p, _ in ENDPOINTS],
+)
 def test_endpoint_exists_with_its_rate_limit(surface, method, path, limit):
     match = resolve(concrete(surface, path))
     view_class = match.func.view_class
-    assert hasattr(view_class, method.lower()), f"{view_class.__name__} does not handle {method}"
+    assert hasattr(view_class, method.lower()), (
+        f"{view_class.__name__} does not handle {method}"
+    )
     assert getattr(view_class, "surface", None) == surface
     expected = limit.replace("/min", "/m")
     assert view_class.rate_limits.get(method) == expected, (
@@ -100,8 +106,12 @@ def test_endpoint_exists_with_its_rate_limit(surface, method, path, limit):
     )
 
 
-@pytest.mark.parametrize("surface, method, path, limit", [e for e in ENDPOINTS if e[0] == "private"])
-def test_private_endpoints_answer_under_the_store_alias_too(surface, method, path, limit):
+@pytest.mark.parametrize(
+    "surface, method, path, limit", [e for e in ENDPOINTS if e[0] == "private"]
+)
+def test_private_endpoints_answer_under_the_store_alias_too(
+    surface, method, path, limit
+):
     match = resolve("/v3/private/stores/str_x" + re.sub(r"\{[^}]+\}", "x1", path))
     assert match.kwargs["store_id"] == "str_x"
     assert hasattr(match.func.view_class, method.lower())

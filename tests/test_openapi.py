@@ -35,7 +35,9 @@ def test_schema_is_valid_openapi_3():
     schema = generated_schema()
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
-    assert any(path.startswith("/v3/public/{publishable_key}") for path in schema["paths"])
+    assert any(
+        path.startswith("/v3/public/{publishable_key}") for path in schema["paths"]
+    )
     assert any(path.startswith("/v3/private/") for path in schema["paths"])
     assert not any(path.startswith("/v3/private/stores/") for path in schema["paths"])
 

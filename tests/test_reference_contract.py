@@ -49,8 +49,11 @@ def demo(make_store, settings, tmp_path):
     settings.RATELIMIT_ENABLE = False
     settings.MEDIA_ROOT = tmp_path
     settings.WEBHOOKS_ALLOW_INSECURE_URLS = True
-    shop = make_store(name="Acme Candles", shipping_countries=["GB", "US", "DE"],
-                      payment_methods=["card", "bank_transfer"])
+    shop = make_store(
+        name="Acme Candles",
+        shipping_countries=["GB", "US", "DE"],
+        payment_methods=["card", "bank_transfer"],
+    )
     seed_catalog(store=shop.store)
     seed_carts(store=shop.store)
     return shop
@@ -60,11 +63,17 @@ def play(public, private) -> dict[tuple[str, str, str], list]:
     """Call every endpoint once (or more); return the JSON bodies by (surface, method, path)."""
     seen: dict[tuple[str, str, str], list] = {}
 
-    def call(client, surface, method, template, concrete=None, body=None, status=None, **kw):
+    def call(
+        client, surface, method, template, concrete=None, body=None, status=None, **kw
+    ):
         response = client.request(method, concrete or template, body, **kw)
         expected = status or ((200, 201) if method != "DELETE" else (200, 204))
         expected = expected if isinstance(expected, tuple) else (expected,)
-        assert response.status_code in expected, (method, concrete or template, response.content[:500])
+        assert response.status_code in expected, (
+            method,
+            concrete or template,
+            response.content[:500],
+        )
         data = response.json() if response.content else None
         seen.setdefault((surface, method, template), []).append(data)
         return data
@@ -83,35 +92,91 @@ def play(public, private) -> dict[tuple[str, str, str], list]:
     pub("GET", "/products/{product}", "/products/hand-poured-candle")
     candle = pub("GET", "/products/{product}", "/products/hand-poured-candle")["data"]
     pub("GET", "/products/{product}/reviews", f"/products/{candle['id']}/reviews")
-    pub("POST", "/products/{product}/reviews", f"/products/{candle['id']}/reviews",
-        {"rating": 5, "title": "Love it", "body": "Smells incredible.", "authorName": "Sam B.",
-         "authorEmail": "reviewer@example.com"})
+    pub(
+        "POST",
+        "/products/{product}/reviews",
+        f"/products/{candle['id']}/reviews",
+        {
+            "rating": 5,
+            "title": "Love it",
+            "body": "Smells incredible.",
+            "authorName": "Sam B.",
+            "authorEmail": "reviewer@example.com",
+        },
+    )
     pub("GET", "/categories")
     pub("GET", "/categories/{category}", "/categories/candles")
-    pub("POST", "/tax/calculate", body={"items": [{"productId": candle["id"], "quantity": 2}],
-                                        "countryCode": "GB"})
+    pub(
+        "POST",
+        "/tax/calculate",
+        body={
+            "items": [{"productId": candle["id"], "quantity": 2}],
+            "countryCode": "GB",
+        },
+    )
 
     # The cart.
     pub("GET", "/cart", cart=cart)
-    item = pub("POST", "/cart/items", body={"productId": candle["id"], "quantity": 3}, cart=cart)
+    item = pub(
+        "POST",
+        "/cart/items",
+        body={"productId": candle["id"], "quantity": 3},
+        cart=cart,
+    )
     line = item["data"]["items"][0]["id"]
     pub("PUT", "/cart/items/{item}", f"/cart/items/{line}", {"quantity": 5}, cart=cart)
     pub("DELETE", "/cart/items/{item}", f"/cart/items/{line}", cart=cart)
-    pub("POST", "/cart/items", body={"productId": "hand-poured-candle", "quantity": 3}, cart=cart)
+    pub(
+        "POST",
+        "/cart/items",
+        body={"productId": "hand-poured-candle", "quantity": 3},
+        cart=cart,
+    )
     pub("POST", "/cart/discount", body={"code": "SPRING20"}, cart=cart)
     pub("DELETE", "/cart/discount", cart=cart)
-    pub("POST", "/cart/estimate", body={"countryCode": "GB", "postcode": "NW1 6XE"}, cart=cart)
-    address = {"firstName": "Sam", "lastName": "Buyer", "line1": "221B Baker Street",
-               "city": "London", "postcode": "NW1 6XE", "countryCode": "GB", "phone": "+447700900123"}
-    pub("PUT", "/cart/checkout-data", body={"email": "sam@example.com", "shippingAddress": address,
-                                            "sameAsShipping": True}, cart=cart)
+    pub(
+        "POST",
+        "/cart/estimate",
+        body={"countryCode": "GB", "postcode": "NW1 6XE"},
+        cart=cart,
+    )
+    address = {
+        "firstName": "Sam",
+        "lastName": "Buyer",
+        "line1": "221B Baker Street",
+        "city": "London",
+        "postcode": "NW1 6XE",
+        "countryCode": "GB",
+        "phone": "+447700900123",
+    }
+    pub(
+        "PUT",
+        "/cart/checkout-data",
+        body={
+            "email": "sam@example.com",
+            "shippingAddress": address,
+            "sameAsShipping": True,
+        },
+        cart=cart,
+    )
     pub("GET", "/cart/checkout-data", cart=cart)
     options = pub("GET", "/cart/shipping-options", cart=cart)["data"]
-    pub("POST", "/cart/shipping-option", body={"shippingOptionId": options[0]["id"]}, cart=cart)
+    pub(
+        "POST",
+        "/cart/shipping-option",
+        body={"shippingOptionId": options[0]["id"]},
+        cart=cart,
+    )
     pub("GET", "/cart", cart=cart)
-    paid = pub("POST", "/cart/checkout", body={"paymentMethod": "pm_card_visa",
-                                               "returnUrl": "https://yoursite.com/thanks"},
-               cart=cart)["data"]
+    paid = pub(
+        "POST",
+        "/cart/checkout",
+        body={
+            "paymentMethod": "pm_card_visa",
+            "returnUrl": "https://yoursite.com/thanks",
+        },
+        cart=cart,
+    )["data"]
     order_id = paid["orderId"]
     pub("GET", "/orders/{order}", f"/orders/{order_id}", cart=cart)
     pub("GET", "/orders/{order}/status", f"/orders/{order_id}/status", cart=cart)
@@ -119,11 +184,27 @@ def play(public, private) -> dict[tuple[str, str, str], list]:
     # A second cart that needs 3-D Secure.
     cart2 = "contract-cart-3ds"
     pub("POST", "/cart/items", body={"productId": "hand-poured-candle"}, cart=cart2)
-    pub("PUT", "/cart/checkout-data", body={"email": "ola@example.com", "shippingAddress": address},
-        cart=cart2)
-    pub("POST", "/cart/shipping-option", body={"shippingOptionId": options[0]["id"]}, cart=cart2)
-    pub("POST", "/cart/checkout", body={"paymentMethod": "pm_card_authenticationRequired",
-                                        "returnUrl": "https://yoursite.com/thanks"}, cart=cart2)
+    pub(
+        "PUT",
+        "/cart/checkout-data",
+        body={"email": "ola@example.com", "shippingAddress": address},
+        cart=cart2,
+    )
+    pub(
+        "POST",
+        "/cart/shipping-option",
+        body={"shippingOptionId": options[0]["id"]},
+        cart=cart2,
+    )
+    pub(
+        "POST",
+        "/cart/checkout",
+        body={
+            "paymentMethod": "pm_card_authenticationRequired",
+            "returnUrl": "https://yoursite.com/thanks",
+        },
+        cart=cart2,
+    )
 
     # The customer: passwordless login on the first cart's token.
     pub("POST", "/cart/check-customer", body={"email": "sam@example.com"})
@@ -137,54 +218,136 @@ def play(public, private) -> dict[tuple[str, str, str], list]:
     pub("GET", "/account/orders", cart=cart)
     pub("GET", "/account/orders/{order}", f"/account/orders/{order_id}", cart=cart)
     pub("POST", "/account/logout", cart=cart)
-    pub("POST", "/cart/create-account", body={"email": "new@example.com", "firstName": "New",
-                                              "lastName": "Buyer", "marketingOptIn": False},
-        cart="contract-cart-new")
+    pub(
+        "POST",
+        "/cart/create-account",
+        body={
+            "email": "new@example.com",
+            "firstName": "New",
+            "lastName": "Buyer",
+            "marketingOptIn": False,
+        },
+        cart="contract-cart-new",
+    )
 
     # Conversations.
-    conv = pub("POST", "/conversations", body={"subject": "Question about shipping",
-                                               "initialMessage": "Do you ship to Norway?"},
-               cart=cart)["data"]["id"]
+    conv = pub(
+        "POST",
+        "/conversations",
+        body={
+            "subject": "Question about shipping",
+            "initialMessage": "Do you ship to Norway?",
+        },
+        cart=cart,
+    )["data"]["id"]
     pub("GET", "/conversations/current", cart=cart)
-    pub("POST", "/conversations/{conversationId}/email", f"/conversations/{conv}/email",
-        {"email": "sam@example.com"}, cart=cart)
-    pub("POST", "/conversations/{conversationId}/messages", f"/conversations/{conv}/messages",
-        {"body": "Great, thanks!"}, cart=cart)
-    pub("GET", "/conversations/{conversationId}/messages", f"/conversations/{conv}/messages", cart=cart)
+    pub(
+        "POST",
+        "/conversations/{conversationId}/email",
+        f"/conversations/{conv}/email",
+        {"email": "sam@example.com"},
+        cart=cart,
+    )
+    pub(
+        "POST",
+        "/conversations/{conversationId}/messages",
+        f"/conversations/{conv}/messages",
+        {"body": "Great, thanks!"},
+        cart=cart,
+    )
+    pub(
+        "GET",
+        "/conversations/{conversationId}/messages",
+        f"/conversations/{conv}/messages",
+        cart=cart,
+    )
 
     # The merchant.
     prv("GET", "/store")
     prv("PATCH", "/store", body={"name": "Acme Candles Ltd"})
     prv("GET", "/health")
     prv("GET", "/products", query={"status": "published", "perPage": 2})
-    created = prv("POST", "/products", body={"name": "Hand-poured candle XL", "price": 2400,
-                                             "stock": 50, "status": "published"})["data"]
+    created = prv(
+        "POST",
+        "/products",
+        body={
+            "name": "Hand-poured candle XL",
+            "price": 2400,
+            "stock": 50,
+            "status": "published",
+        },
+    )["data"]
     prv("GET", "/products/{product}", f"/products/{candle['id']}")
     prv("PATCH", "/products/{product}", f"/products/{created['id']}", {"price": 2600})
-    prv("PATCH", "/products/{product}/inventory", f"/products/{candle['id']}/inventory",
-        {"operation": "increment", "quantity": 50, "reason": "Restock"})
+    prv(
+        "PATCH",
+        "/products/{product}/inventory",
+        f"/products/{candle['id']}/inventory",
+        {"operation": "increment", "quantity": 50, "reason": "Restock"},
+    )
     prv("GET", "/orders", query={"status": "paid", "perPage": 2})
     prv("GET", "/orders/{order}", f"/orders/{order_id}")
-    prv("PATCH", "/orders/{order}", f"/orders/{order_id}",
-        {"internalNotes": "Called customer, confirmed delivery window"})
-    prv("POST", "/orders/{order}/refund", f"/orders/{order_id}/refund",
-        {"amount": 2400, "reason": "customer_request"})
-    prv("POST", "/orders/{order}/fulfill", f"/orders/{order_id}/fulfill",
-        {"trackingNumber": "JD0002123456", "carrier": "Royal Mail",
-         "trackingUrl": "https://royalmail.com/track/JD0002123456"})
+    prv(
+        "PATCH",
+        "/orders/{order}",
+        f"/orders/{order_id}",
+        {"internalNotes": "Called customer, confirmed delivery window"},
+    )
+    prv(
+        "POST",
+        "/orders/{order}/refund",
+        f"/orders/{order_id}/refund",
+        {"amount": 2400, "reason": "customer_request"},
+    )
+    prv(
+        "POST",
+        "/orders/{order}/fulfill",
+        f"/orders/{order_id}/fulfill",
+        {
+            "trackingNumber": "JD0002123456",
+            "carrier": "Royal Mail",
+            "trackingUrl": "https://royalmail.com/track/JD0002123456",
+        },
+    )
     cart3 = "contract-cart-cancel"
     pub("POST", "/cart/items", body={"productId": "hand-poured-candle"}, cart=cart3)
-    pub("PUT", "/cart/checkout-data", body={"email": "cancel@example.com", "shippingAddress": address},
-        cart=cart3)
-    pub("POST", "/cart/shipping-option", body={"shippingOptionId": options[0]["id"]}, cart=cart3)
-    to_cancel = pub("POST", "/cart/checkout", body={"paymentMethod": "pm_card_visa"}, cart=cart3)
-    prv("POST", "/orders/{order}/cancel", f"/orders/{to_cancel['data']['orderId']}/cancel",
-        {"reason": "Out of stock"})
+    pub(
+        "PUT",
+        "/cart/checkout-data",
+        body={"email": "cancel@example.com", "shippingAddress": address},
+        cart=cart3,
+    )
+    pub(
+        "POST",
+        "/cart/shipping-option",
+        body={"shippingOptionId": options[0]["id"]},
+        cart=cart3,
+    )
+    to_cancel = pub(
+        "POST", "/cart/checkout", body={"paymentMethod": "pm_card_visa"}, cart=cart3
+    )
+    prv(
+        "POST",
+        "/orders/{order}/cancel",
+        f"/orders/{to_cancel['data']['orderId']}/cancel",
+        {"reason": "Out of stock"},
+    )
     customers = prv("GET", "/customers", query={"q": "sam"})["data"]
     prv("GET", "/customers/{customer}", f"/customers/{customers[0]['id']}")
-    prv("PATCH", "/customers/{customer}", f"/customers/{customers[0]['id']}", {"tags": ["vip", "wholesale"]})
-    hook = prv("POST", "/webhooks", body={"url": "http://127.0.0.1:9/hooks/shoprocket",
-                                          "events": ["order.paid", "order.refunded"]})["data"]
+    prv(
+        "PATCH",
+        "/customers/{customer}",
+        f"/customers/{customers[0]['id']}",
+        {"tags": ["vip", "wholesale"]},
+    )
+    hook = prv(
+        "POST",
+        "/webhooks",
+        body={
+            "url": "http://127.0.0.1:9/hooks/shoprocket",
+            "events": ["order.paid", "order.refunded"],
+        },
+    )["data"]
     prv("GET", "/webhooks")
     prv("DELETE", "/webhooks/{webhook}", f"/webhooks/{hook['id']}")
     prv("DELETE", "/products/{product}", f"/products/{created['id']}")
@@ -206,13 +369,20 @@ def test_every_reference_example_is_matched(demo, api_client_for):
         # 3-D Secure answers of checkout are two examples of one endpoint).
         best = min((missing_keys(entry["example"], r) for r in responses), key=len)
         if best:
-            problems.append(f"{entry['method']} {entry['path']} ({entry['surface']}): {best}")
+            problems.append(
+                f"{entry['method']} {entry['path']} ({entry['surface']}): {best}"
+            )
     assert problems == []
 
 
 def test_the_comparison_catches_a_missing_field():
-    example = {"data": {"id": "x", "price": {"amount": 1, "currency": "GBP", "formatted": "£0.01"},
-                        "items": [{"id": "a", "qty": 1}]}}
+    example = {
+        "data": {
+            "id": "x",
+            "price": {"amount": 1, "currency": "GBP", "formatted": "£0.01"},
+            "items": [{"id": "a", "qty": 1}],
+        }
+    }
     assert missing_keys(example, example) == []
     actual = {"data": {"id": "x", "price": {"amount": 1}, "items": [{"id": "a"}]}}
     assert missing_keys(example, actual) == [

@@ -22,7 +22,8 @@ from .models import Delivery, Event, WebhookEndpoint
 
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        choices=[(t, t) for t in services.EVENT_TYPES], widget=forms.CheckboxSelectMultiple
+        choices=[(t, t) for t in services.EVENT_TYPES],
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -39,13 +40,41 @@ class WebhookEndpointForm(forms.ModelForm):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(StoreScopedAdmin):
     form = WebhookEndpointForm
-    list_display = ("url", "active", "event_list", "last_delivery_at", "disabled_at", "created_at")
+    list_display = (
+        "url",
+        "active",
+        "event_list",
+        "last_delivery_at",
+        "disabled_at",
+        "created_at",
+    )
     list_filter = ("active",)
     search_fields = ("url", "id")
-    readonly_fields = ("id", "store", "secret_hint", "last_delivery_at", "failing_since",
-                       "disabled_at", "disabled_reason", "deliveries_link", "created_at")
-    fields = ("id", "store", "url", "events", "active", "secret_hint", "last_delivery_at",
-              "failing_since", "disabled_at", "disabled_reason", "deliveries_link", "created_at")
+    readonly_fields = (
+        "id",
+        "store",
+        "secret_hint",
+        "last_delivery_at",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "deliveries_link",
+        "created_at",
+    )
+    fields = (
+        "id",
+        "store",
+        "url",
+        "events",
+        "active",
+        "secret_hint",
+        "last_delivery_at",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "deliveries_link",
+        "created_at",
+    )
     actions = ("enable", "disable")
 
     def has_add_permission(self, request):
@@ -61,7 +90,10 @@ class WebhookEndpointAdmin(StoreScopedAdmin):
 
     @admin.display(description="Deliveries")
     def deliveries_link(self, obj):
-        url = reverse("admin:webhooks_delivery_changelist") + f"?endpoint__id__exact={obj.pk}"
+        url = (
+            reverse("admin:webhooks_delivery_changelist")
+            + f"?endpoint__id__exact={obj.pk}"
+        )
         return format_html('<a href="{}">Delivery log</a>', url)
 
     def save_model(self, request, obj, form, change):
@@ -72,7 +104,8 @@ class WebhookEndpointAdmin(StoreScopedAdmin):
         for endpoint in queryset:
             services.webhook_endpoint_update(endpoint=endpoint, data={"active": active})
         self.message_user(
-            request, f"{'Enabled' if active else 'Disabled'} {queryset.count()} endpoint(s)."
+            request,
+            f"{'Enabled' if active else 'Disabled'} {queryset.count()} endpoint(s).",
         )
 
     @admin.action(description="Enable the selected endpoints")
@@ -86,8 +119,17 @@ class WebhookEndpointAdmin(StoreScopedAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(StoreScopedAdmin):
-    list_display = ("id", "endpoint", "event", "attempt", "status", "status_code",
-                    "duration_ms", "started_at", "next_retry_at")
+    list_display = (
+        "id",
+        "endpoint",
+        "event",
+        "attempt",
+        "status",
+        "status_code",
+        "duration_ms",
+        "started_at",
+        "next_retry_at",
+    )
     list_filter = ("status",)
     list_select_related = ("endpoint", "event")
     search_fields = ("id", "event__id", "endpoint__url")
@@ -99,13 +141,19 @@ class DeliveryAdmin(StoreScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Retry the selected deliveries now", permissions=("view",))
+    @admin.action(
+        description="Retry the selected deliveries now", permissions=("view",)
+    )
     def retry(self, request, queryset):
         for delivery in queryset.select_related("endpoint"):
             try:
-                services.delivery_retry(endpoint=delivery.endpoint, delivery_id=delivery.pk)
+                services.delivery_retry(
+                    endpoint=delivery.endpoint, delivery_id=delivery.pk
+                )
             except DomainError as exc:
-                self.message_user(request, f"{delivery.pk}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request, f"{delivery.pk}: {exc.message}", messages.ERROR
+                )
             else:
                 self.message_user(request, f"{delivery.pk}: queued again.")
 
@@ -115,7 +163,15 @@ class EventAdmin(StoreScopedAdmin):
     list_display = ("id", "type", "mode", "created_at", "dispatched_at")
     list_filter = ("type", "mode")
     search_fields = ("id",)
-    readonly_fields = ("id", "store", "type", "mode", "payload", "created_at", "dispatched_at")
+    readonly_fields = (
+        "id",
+        "store",
+        "type",
+        "mode",
+        "payload",
+        "created_at",
+        "dispatched_at",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -126,4 +182,6 @@ class EventAdmin(StoreScopedAdmin):
 
     @admin.display(description="Data")
     def payload(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False))
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False)
+        )

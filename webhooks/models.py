@@ -18,7 +18,9 @@ class Event(StoreOwnedModel):
     id = PrefixedIdField("evt")
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TEST)
     type = models.CharField(max_length=64, db_index=True)
-    data = models.JSONField(help_text="The object in its private API shape (camelCase).")
+    data = models.JSONField(
+        help_text="The object in its private API shape (camelCase)."
+    )
     dispatched_at = models.DateTimeField(
         null=True, blank=True, db_index=True, help_text="When deliveries were queued."
     )
@@ -48,7 +50,9 @@ class WebhookEndpoint(StoreOwnedModel):
         null=True, blank=True, help_text="Start of the current run of failed attempts."
     )
     disabled_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was disabled after failing for 3 days."
+        null=True,
+        blank=True,
+        help_text="When it was disabled after failing for 3 days.",
     )
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
 
@@ -77,15 +81,23 @@ class Delivery(StoreOwnedModel):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries"
+    )
     attempt = models.PositiveIntegerField(default=1)
     manual = models.BooleanField(default=False, help_text="Requested by the merchant.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     scheduled_at = models.DateTimeField(help_text="Not attempted before this time.")
     retry_until = models.DateTimeField(
-        null=True, blank=True, help_text="End of the retry window (3 days after the first try)."
+        null=True,
+        blank=True,
+        help_text="End of the retry window (3 days after the first try).",
     )
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="Handed to the broker.")
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="Handed to the broker."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -93,7 +105,9 @@ class Delivery(StoreOwnedModel):
     response_excerpt = models.TextField(blank=True, default="")
     error = models.CharField(max_length=500, blank=True, default="")
     next_retry_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the next attempt is scheduled, after a failure."
+        null=True,
+        blank=True,
+        help_text="When the next attempt is scheduled, after a failure.",
     )
 
     class Meta:

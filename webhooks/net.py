@@ -61,7 +61,11 @@ class PostResult:
 
     @property
     def ok(self) -> bool:
-        return not self.error and self.status_code is not None and 200 <= self.status_code < 300
+        return (
+            not self.error
+            and self.status_code is not None
+            and 200 <= self.status_code < 300
+        )
 
 
 def insecure_allowed() -> bool:
@@ -111,7 +115,9 @@ def url_parse(url: str, *, insecure: bool | None = None):
     if insecure is None:
         insecure = insecure_allowed()
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
-        raise UnsafeUrl(f"Must be an absolute URL of at most {MAX_URL_LENGTH} characters.")
+        raise UnsafeUrl(
+            f"Must be an absolute URL of at most {MAX_URL_LENGTH} characters."
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in url):
         raise UnsafeUrl("Must not contain spaces or control characters.")
     try:
@@ -176,7 +182,9 @@ def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
     def connect_pinned(address, timeout=None, source_address=None):
         # http.client asks for (host, port); connect to the validated address instead.
         # HTTPSConnection then wraps the socket with server_hostname=host (SNI + cert check).
-        return socket.create_connection((target.ip, target.port), timeout, source_address)
+        return socket.create_connection(
+            (target.ip, target.port), timeout, source_address
+        )
 
     conn._create_connection = connect_pinned
     return conn
@@ -196,8 +204,14 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"[:300]
 
 
-def post_json(url: str, body: bytes, headers: dict[str, str], *, timeout: float | None = None,
-              max_bytes: int | None = None) -> PostResult:
+def post_json(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+) -> PostResult:
     """POST ``body`` to ``url`` after re-validating its address; never raises for I/O."""
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes

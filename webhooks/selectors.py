@@ -20,8 +20,9 @@ def webhook_endpoint_get(*, store, endpoint_id: str) -> WebhookEndpoint:
     return endpoint
 
 
-def delivery_list(*, endpoint: WebhookEndpoint, filters: dict | None = None
-                  ) -> QuerySet[Delivery]:
+def delivery_list(
+    *, endpoint: WebhookEndpoint, filters: dict | None = None
+) -> QuerySet[Delivery]:
     """Every attempt for the endpoint, newest first, with its event."""
     filters = filters or {}
     queryset = Delivery.objects.filter(endpoint=endpoint).select_related("event")

@@ -20,8 +20,16 @@ class WebhookEndpointSerializer(ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         ref_name = "Webhook"
-        fields = ("id", "url", "events", "active", "last_delivery_at", "disabled_at",
-                  "created_at", "updated_at")
+        fields = (
+            "id",
+            "url",
+            "events",
+            "active",
+            "last_delivery_at",
+            "disabled_at",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
@@ -46,7 +54,9 @@ class WebhookEventsField(serializers.ListField):
 
 
 class WebhookCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2048, help_text="HTTPS URL to receive deliveries.")
+    url = serializers.CharField(
+        max_length=2048, help_text="HTTPS URL to receive deliveries."
+    )
     events = WebhookEventsField()
     active = StrictBooleanField(default=True)
 
@@ -66,15 +76,32 @@ class DeliverySerializer(ModelSerializer):
     class Meta:
         model = Delivery
         ref_name = "WebhookDelivery"
-        fields = ("id", "webhook_id", "event_id", "event_type", "attempt", "manual", "status",
-                  "status_code", "duration_ms", "response_excerpt", "error", "scheduled_at",
-                  "attempted_at", "finished_at", "next_retry_at", "created_at")
+        fields = (
+            "id",
+            "webhook_id",
+            "event_id",
+            "event_type",
+            "attempt",
+            "manual",
+            "status",
+            "status_code",
+            "duration_ms",
+            "response_excerpt",
+            "error",
+            "scheduled_at",
+            "attempted_at",
+            "finished_at",
+            "next_retry_at",
+            "created_at",
+        )
         read_only_fields = fields
 
 
 class DeliveryListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Delivery.Status.choices, required=False)
-    event = serializers.CharField(max_length=40, required=False, help_text="An event id.")
+    event = serializers.CharField(
+        max_length=40, required=False, help_text="An event id."
+    )
 
 
 class EventSerializer(ModelSerializer):

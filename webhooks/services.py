@@ -110,8 +110,12 @@ def _enqueue(task, object_id: str) -> bool:
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
         )
     except (KombuError, OSError) as exc:
-        logger.warning("Could not queue %s(%s); the sweeper will retry: %s", task.name,
-                       object_id, exc)
+        logger.warning(
+            "Could not queue %s(%s); the sweeper will retry: %s",
+            task.name,
+            object_id,
+            exc,
+        )
         return False
     return True
 
@@ -143,13 +147,17 @@ def webhook_url_clean(url: str) -> str:
     return url
 
 
-def webhook_endpoint_create(*, store, url: str, events: list[str], active: bool = True
-                            ) -> WebhookEndpoint:
+def webhook_endpoint_create(
+    *, store, url: str, events: list[str], active: bool = True
+) -> WebhookEndpoint:
     """Register an endpoint with a fresh signing secret (returned once by the API)."""
     url = webhook_url_clean(url)
     events = event_types_clean(events)
     with transaction.atomic():
-        if WebhookEndpoint.objects.filter(store=store).count() >= MAX_ENDPOINTS_PER_STORE:
+        if (
+            WebhookEndpoint.objects.filter(store=store).count()
+            >= MAX_ENDPOINTS_PER_STORE
+        ):
             raise Unprocessable(
                 f"A store may have at most {MAX_ENDPOINTS_PER_STORE} webhook endpoints.",
                 code="webhook_limit_reached",
@@ -166,9 +174,13 @@ def webhook_endpoint_create(*, store, url: str, events: list[str], active: bool 
     return endpoint
 
 
-def webhook_endpoint_update(*, endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
+def webhook_endpoint_update(
+    *, endpoint: WebhookEndpoint, data: dict
+) -> WebhookEndpoint:
     """Change url, events or active; re-activating clears the failure record."""
-    url = webhook_url_clean(data["url"]) if "url" in data else None  # DNS: outside the lock
+    url = (
+        webhook_url_clean(data["url"]) if "url" in data else None
+    )  # DNS: outside the lock
     events = event_types_clean(data["events"]) if "events" in data else None
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -240,9 +252,9 @@ def deliveries_queue(*, delivery_ids: list[str], now: datetime | None = None) ->
         if _enqueue(tasks.delivery_attempt, delivery_id):
             queued += 1
         else:
-            Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-                queued_at=None
-            )
+            Delivery.objects.filter(
+                pk=delivery_id, status=Delivery.Status.PENDING
+            ).update(queued_at=None)
     return queued
 
 
@@ -277,19 +289,25 @@ def delivery_payload(event: Event) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def delivery_headers(*, delivery: Delivery, body: bytes, now: datetime) -> dict[str, str]:
+def delivery_headers(
+    *, delivery: Delivery, body: bytes, now: datetime
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Shoprocket-Event": delivery.event.type,
         "Shoprocket-Delivery": delivery.pk,
         signing.SIGNATURE_HEADER: signing.signature_header(
-            secret=delivery.endpoint.signing_secret, timestamp=int(now.timestamp()), body=body
+            secret=delivery.endpoint.signing_secret,
+            timestamp=int(now.timestamp()),
+            body=body,
         ),
     }
 
 
-def delivery_attempt(*, delivery_id: str, now: datetime | None = None) -> Delivery | None:
+def delivery_attempt(
+    *, delivery_id: str, now: datetime | None = None
+) -> Delivery | None:
     """Make one attempt if the delivery is pending, due and its endpoint active.
 
     Returns the delivery with its outcome, or None when there was nothing to do (already
@@ -313,13 +331,16 @@ def delivery_attempt(*, delivery_id: str, now: datetime | None = None) -> Delive
     return _attempt_record(delivery=delivery, result=result, now=now)
 
 
-def _attempt_record(*, delivery: Delivery, result: net.PostResult, now: datetime
-                    ) -> Delivery | None:
+def _attempt_record(
+    *, delivery: Delivery, result: net.PostResult, now: datetime
+) -> Delivery | None:
     """Store the attempt's outcome; on failure schedule the next one or give up."""
     disabled = False
     with transaction.atomic():
         endpoint = (
-            WebhookEndpoint.objects.select_for_update().filter(pk=delivery.endpoint_id).first()
+            WebhookEndpoint.objects.select_for_update()
+            .filter(pk=delivery.endpoint_id)
+            .first()
         )
         if endpoint is None:  # deleted while we were sending: its log went with it
             return None
@@ -357,15 +378,21 @@ def _attempt_record(*, delivery: Delivery, result: net.PostResult, now: datetime
         delivery.save()
         endpoint.save(
             update_fields=[
-                "last_delivery_at", "failing_since", "active", "disabled_at",
-                "disabled_reason", "updated_at",
+                "last_delivery_at",
+                "failing_since",
+                "active",
+                "disabled_at",
+                "disabled_reason",
+                "updated_at",
             ]
         )
         if disabled:
             from . import tasks
 
             endpoint_id = endpoint.pk
-            transaction.on_commit(lambda: _enqueue(tasks.webhook_disabled_notify, endpoint_id))
+            transaction.on_commit(
+                lambda: _enqueue(tasks.webhook_disabled_notify, endpoint_id)
+            )
     return delivery
 
 
@@ -376,8 +403,9 @@ def _next_attempt_number(endpoint: WebhookEndpoint, event_id: str) -> int:
     return (last or 0) + 1
 
 
-def delivery_retry(*, endpoint: WebhookEndpoint, delivery_id: str,
-                   now: datetime | None = None) -> Delivery:
+def delivery_retry(
+    *, endpoint: WebhookEndpoint, delivery_id: str, now: datetime | None = None
+) -> Delivery:
     """Attempt the delivery's event again now, as the merchant asked.
 
     A pending attempt for the same event is brought forward; otherwise a new attempt is
@@ -397,7 +425,9 @@ def delivery_retry(*, endpoint: WebhookEndpoint, delivery_id: str,
             )
         target = (
             Delivery.objects.filter(
-                endpoint=endpoint, event_id=original.event_id, status=Delivery.Status.PENDING
+                endpoint=endpoint,
+                event_id=original.event_id,
+                status=Delivery.Status.PENDING,
             )
             .order_by("-attempt")
             .first()
@@ -433,7 +463,9 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
         status=Delivery.Status.SENDING, started_at__lte=now - STALE_AFTER
     ).update(status=Delivery.Status.PENDING, queued_at=None)
     event_ids = list(
-        Event.objects.filter(dispatched_at__isnull=True, created_at__lte=now - DISPATCH_GRACE)
+        Event.objects.filter(
+            dispatched_at__isnull=True, created_at__lte=now - DISPATCH_GRACE
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
@@ -460,18 +492,28 @@ def webhook_disabled_email_send(*, endpoint_id: str) -> int:
     from core.emails import email_send
     from core.models import StoreMembership
 
-    endpoint = WebhookEndpoint.objects.select_related("store").filter(pk=endpoint_id).first()
+    endpoint = (
+        WebhookEndpoint.objects.select_related("store").filter(pk=endpoint_id).first()
+    )
     if endpoint is None or endpoint.active:
         return 0
     store = endpoint.store
-    recipients = [store.notification_email] if store.notification_email else list(
-        StoreMembership.objects.filter(store=store, role=StoreMembership.Role.OWNER)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
+    recipients = (
+        [store.notification_email]
+        if store.notification_email
+        else list(
+            StoreMembership.objects.filter(store=store, role=StoreMembership.Role.OWNER)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
     )
     if not recipients:
         return 0
-    last = endpoint.deliveries.filter(status=Delivery.Status.FAILED).order_by("-created_at").first()
+    last = (
+        endpoint.deliveries.filter(status=Delivery.Status.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
     return email_send(
         store=store,
         to=recipients,

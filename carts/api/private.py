@@ -28,7 +28,9 @@ from ..serializers import (
 LIST_LIMITS = {"GET": "240/m", "POST": "120/m"}
 DETAIL_LIMITS = {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
 
-ACTIVE_PARAM = OpenApiParameter("active", OpenApiTypes.BOOL, description="Only active (true) or inactive (false).")
+ACTIVE_PARAM = OpenApiParameter(
+    "active", OpenApiTypes.BOOL, description="Only active (true) or inactive (false)."
+)
 
 
 class DiscountListApi(PrivateApi):
@@ -40,19 +42,28 @@ class DiscountListApi(PrivateApi):
         operation_id="discounts_list",
         parameters=[
             *page_params(),
-            OpenApiParameter("code", OpenApiTypes.STR, description="Codes containing this text."),
+            OpenApiParameter(
+                "code", OpenApiTypes.STR, description="Codes containing this text."
+            ),
             ACTIVE_PARAM,
-            OpenApiParameter("type", OpenApiTypes.STR, enum=["percentage", "fixed", "free_shipping"]),
+            OpenApiParameter(
+                "type", OpenApiTypes.STR, enum=["percentage", "fixed", "free_shipping"]
+            ),
         ],
         responses=page_envelope(DiscountSerializer),
     )
     def get(self, request, **kwargs):
         filters = self.validate_query(DiscountListQuery)
-        return self.respond_page(selectors.discount_list(store=self.store, filters=filters),
-                                 DiscountSerializer)
+        return self.respond_page(
+            selectors.discount_list(store=self.store, filters=filters),
+            DiscountSerializer,
+        )
 
-    @extend_schema(operation_id="discount_create", request=DiscountInput,
-                   responses={201: envelope(DiscountSerializer)})
+    @extend_schema(
+        operation_id="discount_create",
+        request=DiscountInput,
+        responses={201: envelope(DiscountSerializer)},
+    )
     def post(self, request, **kwargs):
         data = self.validate(DiscountInput)
         discount = services.discount_create(store=self.store, data=data)
@@ -69,8 +80,11 @@ class DiscountDetailApi(PrivateApi):
         found = selectors.discount_get(store=self.store, discount_id=discount)
         return self.respond(self.serialize(DiscountSerializer, found))
 
-    @extend_schema(operation_id="discount_update", request=DiscountInput(partial=True),
-                   responses=envelope(DiscountSerializer))
+    @extend_schema(
+        operation_id="discount_update",
+        request=DiscountInput(partial=True),
+        responses=envelope(DiscountSerializer),
+    )
     def patch(self, request, discount, **kwargs):
         found = selectors.discount_get(store=self.store, discount_id=discount)
         data = self.validate(DiscountInput, partial=True)
@@ -89,19 +103,29 @@ class ShippingMethodListApi(PrivateApi):
 
     rate_limits = LIST_LIMITS
 
-    @extend_schema(operation_id="shipping_methods_list", parameters=[*page_params(), ACTIVE_PARAM],
-                   responses=page_envelope(ShippingMethodSerializer))
+    @extend_schema(
+        operation_id="shipping_methods_list",
+        parameters=[*page_params(), ACTIVE_PARAM],
+        responses=page_envelope(ShippingMethodSerializer),
+    )
     def get(self, request, **kwargs):
         filters = self.validate_query(ActiveQuery)
-        return self.respond_page(selectors.shipping_method_list(store=self.store, filters=filters),
-                                 ShippingMethodSerializer)
+        return self.respond_page(
+            selectors.shipping_method_list(store=self.store, filters=filters),
+            ShippingMethodSerializer,
+        )
 
-    @extend_schema(operation_id="shipping_method_create", request=ShippingMethodInput,
-                   responses={201: envelope(ShippingMethodSerializer)})
+    @extend_schema(
+        operation_id="shipping_method_create",
+        request=ShippingMethodInput,
+        responses={201: envelope(ShippingMethodSerializer)},
+    )
     def post(self, request, **kwargs):
         data = self.validate(ShippingMethodInput)
         method = services.shipping_method_create(store=self.store, data=data)
-        return self.respond(self.serialize(ShippingMethodSerializer, method), status=201)
+        return self.respond(
+            self.serialize(ShippingMethodSerializer, method), status=201
+        )
 
 
 class ShippingMethodDetailApi(PrivateApi):
@@ -109,20 +133,27 @@ class ShippingMethodDetailApi(PrivateApi):
 
     rate_limits = DETAIL_LIMITS
 
-    @extend_schema(operation_id="shipping_method_get", responses=envelope(ShippingMethodSerializer))
+    @extend_schema(
+        operation_id="shipping_method_get", responses=envelope(ShippingMethodSerializer)
+    )
     def get(self, request, method, **kwargs):
         found = selectors.shipping_method_get(store=self.store, method_id=method)
         return self.respond(self.serialize(ShippingMethodSerializer, found))
 
-    @extend_schema(operation_id="shipping_method_update", request=ShippingMethodInput(partial=True),
-                   responses=envelope(ShippingMethodSerializer))
+    @extend_schema(
+        operation_id="shipping_method_update",
+        request=ShippingMethodInput(partial=True),
+        responses=envelope(ShippingMethodSerializer),
+    )
     def patch(self, request, method, **kwargs):
         found = selectors.shipping_method_get(store=self.store, method_id=method)
         data = self.validate(ShippingMethodInput, partial=True)
         updated = services.shipping_method_update(method=found, data=data)
         return self.respond(self.serialize(ShippingMethodSerializer, updated))
 
-    @extend_schema(operation_id="shipping_method_delete", request=None, responses={204: None})
+    @extend_schema(
+        operation_id="shipping_method_delete", request=None, responses={204: None}
+    )
     def delete(self, request, method, **kwargs):
         found = selectors.shipping_method_get(store=self.store, method_id=method)
         services.shipping_method_delete(method=found)
@@ -136,17 +167,26 @@ class TaxRateListApi(PrivateApi):
 
     @extend_schema(
         operation_id="tax_rates_list",
-        parameters=[*page_params(),
-                    OpenApiParameter("countryCode", OpenApiTypes.STR, description="ISO country code.")],
+        parameters=[
+            *page_params(),
+            OpenApiParameter(
+                "countryCode", OpenApiTypes.STR, description="ISO country code."
+            ),
+        ],
         responses=page_envelope(TaxRateSerializer),
     )
     def get(self, request, **kwargs):
         filters = self.validate_query(TaxRateListQuery)
-        return self.respond_page(selectors.tax_rate_list(store=self.store, filters=filters),
-                                 TaxRateSerializer)
+        return self.respond_page(
+            selectors.tax_rate_list(store=self.store, filters=filters),
+            TaxRateSerializer,
+        )
 
-    @extend_schema(operation_id="tax_rate_create", request=TaxRateInput,
-                   responses={201: envelope(TaxRateSerializer)})
+    @extend_schema(
+        operation_id="tax_rate_create",
+        request=TaxRateInput,
+        responses={201: envelope(TaxRateSerializer)},
+    )
     def post(self, request, **kwargs):
         data = self.validate(TaxRateInput)
         rate = services.tax_rate_create(store=self.store, data=data)
@@ -163,8 +203,11 @@ class TaxRateDetailApi(PrivateApi):
         found = selectors.tax_rate_get(store=self.store, rate_id=rate)
         return self.respond(self.serialize(TaxRateSerializer, found))
 
-    @extend_schema(operation_id="tax_rate_update", request=TaxRateInput(partial=True),
-                   responses=envelope(TaxRateSerializer))
+    @extend_schema(
+        operation_id="tax_rate_update",
+        request=TaxRateInput(partial=True),
+        responses=envelope(TaxRateSerializer),
+    )
     def patch(self, request, rate, **kwargs):
         found = selectors.tax_rate_get(store=self.store, rate_id=rate)
         data = self.validate(TaxRateInput, partial=True, instance=found)

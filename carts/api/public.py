@@ -51,8 +51,12 @@ class PublicCartApi(PublicApi):
     def get_cart(self):
         """The visitor's open cart, created on first use."""
         return services.cart_get_or_create(
-            store=self.store, mode=self.mode, cart_token=self.cart_token,
-            visitor_country=self.request.headers.get(VISITOR_COUNTRY_HEADER, "").strip().upper(),
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            visitor_country=self.request.headers.get(VISITOR_COUNTRY_HEADER, "")
+            .strip()
+            .upper(),
         )
 
     def respond_cart(self, priced):
@@ -60,8 +64,11 @@ class PublicCartApi(PublicApi):
 
 
 def _destination(data: dict) -> Destination:
-    return Destination(country_code=data["country_code"], state=data.get("state") or "",
-                       postcode=data.get("postcode") or "")
+    return Destination(
+        country_code=data["country_code"],
+        state=data.get("state") or "",
+        postcode=data.get("postcode") or "",
+    )
 
 
 class CartApi(PublicCartApi):
@@ -72,8 +79,13 @@ class CartApi(PublicCartApi):
     @extend_schema(operation_id="cart_get", responses=envelope(CartSerializer))
     def get(self, request, **kwargs):
         priced = services.cart_fetch(
-            store=self.store, mode=self.mode, cart_token=self.cart_token, locale=self.locale,
-            visitor_country=request.headers.get(VISITOR_COUNTRY_HEADER, "").strip().upper(),
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            locale=self.locale,
+            visitor_country=request.headers.get(VISITOR_COUNTRY_HEADER, "")
+            .strip()
+            .upper(),
         )
         return self.respond_cart(priced)
 
@@ -84,13 +96,19 @@ class CartItemListApi(PublicCartApi):
     rate_limits = {"POST": "120/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="cart_item_add", request=CartItemCreateInput,
-                   responses=envelope(CartSerializer))
+    @extend_schema(
+        operation_id="cart_item_add",
+        request=CartItemCreateInput,
+        responses=envelope(CartSerializer),
+    )
     def post(self, request, **kwargs):
         data = self.validate(CartItemCreateInput)
         priced = services.cart_item_add(
-            cart=self.get_cart(), product_ref=data["product_id"],
-            variant_id=data.get("variant_id") or None, quantity=data["quantity"], locale=self.locale,
+            cart=self.get_cart(),
+            product_ref=data["product_id"],
+            variant_id=data.get("variant_id") or None,
+            quantity=data["quantity"],
+            locale=self.locale,
         )
         return self.respond_cart(priced)
 
@@ -101,18 +119,30 @@ class CartItemApi(PublicCartApi):
     rate_limits = {"PUT": "120/m", "DELETE": "120/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="cart_item_update", request=CartItemUpdateInput,
-                   responses=envelope(CartSerializer))
+    @extend_schema(
+        operation_id="cart_item_update",
+        request=CartItemUpdateInput,
+        responses=envelope(CartSerializer),
+    )
     def put(self, request, item, **kwargs):
         data = self.validate(CartItemUpdateInput)
-        priced = services.cart_item_update(cart=self.get_cart(), item_id=item,
-                                           quantity=data["quantity"], locale=self.locale)
+        priced = services.cart_item_update(
+            cart=self.get_cart(),
+            item_id=item,
+            quantity=data["quantity"],
+            locale=self.locale,
+        )
         return self.respond_cart(priced)
 
-    @extend_schema(operation_id="cart_item_remove", request=None,
-                   responses={200: envelope(CartSerializer)})
+    @extend_schema(
+        operation_id="cart_item_remove",
+        request=None,
+        responses={200: envelope(CartSerializer)},
+    )
     def delete(self, request, item, **kwargs):
-        priced = services.cart_item_remove(cart=self.get_cart(), item_id=item, locale=self.locale)
+        priced = services.cart_item_remove(
+            cart=self.get_cart(), item_id=item, locale=self.locale
+        )
         return self.respond_cart(priced)
 
 
@@ -122,16 +152,23 @@ class CartDiscountApi(PublicCartApi):
     rate_limits = {"POST": "60/m", "DELETE": "60/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="cart_discount_apply", request=DiscountCodeInput,
-                   responses=envelope(CartSerializer))
+    @extend_schema(
+        operation_id="cart_discount_apply",
+        request=DiscountCodeInput,
+        responses=envelope(CartSerializer),
+    )
     def post(self, request, **kwargs):
         data = self.validate(DiscountCodeInput)
-        priced = services.cart_discount_apply(cart=self.get_cart(), code=data["code"],
-                                              locale=self.locale)
+        priced = services.cart_discount_apply(
+            cart=self.get_cart(), code=data["code"], locale=self.locale
+        )
         return self.respond_cart(priced)
 
-    @extend_schema(operation_id="cart_discount_remove", request=None,
-                   responses={200: envelope(CartSerializer)})
+    @extend_schema(
+        operation_id="cart_discount_remove",
+        request=None,
+        responses={200: envelope(CartSerializer)},
+    )
     def delete(self, request, **kwargs):
         priced = services.cart_discount_remove(cart=self.get_cart(), locale=self.locale)
         return self.respond_cart(priced)
@@ -142,13 +179,20 @@ class CartEstimateApi(PublicCartApi):
 
     rate_limits = {"POST": "120/m"}
 
-    @extend_schema(operation_id="cart_estimate", request=EstimateInput,
-                   responses=envelope(EstimateSerializer))
+    @extend_schema(
+        operation_id="cart_estimate",
+        request=EstimateInput,
+        responses=envelope(EstimateSerializer),
+    )
     def post(self, request, **kwargs):
         data = self.validate(EstimateInput)
-        priced = services.cart_estimate(store=self.store, mode=self.mode,
-                                        cart_token=self.cart_token,
-                                        destination=_destination(data), locale=self.locale)
+        priced = services.cart_estimate(
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            destination=_destination(data),
+            locale=self.locale,
+        )
         return self.respond(self.serialize(EstimateSerializer, priced))
 
 
@@ -157,11 +201,17 @@ class CartShippingOptionListApi(PublicCartApi):
 
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="cart_shipping_options_list",
-                   responses=envelope(ShippingOptionSerializer, many=True))
+    @extend_schema(
+        operation_id="cart_shipping_options_list",
+        responses=envelope(ShippingOptionSerializer, many=True),
+    )
     def get(self, request, **kwargs):
-        options = services.cart_shipping_options(cart=self.get_cart(), locale=self.locale)
-        return self.respond(self.serialize(ShippingOptionSerializer, options, many=True))
+        options = services.cart_shipping_options(
+            cart=self.get_cart(), locale=self.locale
+        )
+        return self.respond(
+            self.serialize(ShippingOptionSerializer, options, many=True)
+        )
 
 
 class CartShippingOptionApi(PublicCartApi):
@@ -170,12 +220,17 @@ class CartShippingOptionApi(PublicCartApi):
     rate_limits = {"POST": "120/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="cart_shipping_option_select", request=ShippingOptionSelectInput,
-                   responses=envelope(CartSerializer))
+    @extend_schema(
+        operation_id="cart_shipping_option_select",
+        request=ShippingOptionSelectInput,
+        responses=envelope(CartSerializer),
+    )
     def post(self, request, **kwargs):
         data = self.validate(ShippingOptionSelectInput)
         priced = services.cart_shipping_option_select(
-            cart=self.get_cart(), shipping_method_id=data["shipping_option_id"], locale=self.locale
+            cart=self.get_cart(),
+            shipping_method_id=data["shipping_option_id"],
+            locale=self.locale,
         )
         return self.respond_cart(priced)
 
@@ -186,18 +241,26 @@ class CartCheckoutDataApi(PublicCartApi):
     rate_limits = {"GET": "120/m", "PUT": "120/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="cart_checkout_data_get", responses=envelope(CheckoutDataSerializer))
+    @extend_schema(
+        operation_id="cart_checkout_data_get",
+        responses=envelope(CheckoutDataSerializer),
+    )
     def get(self, request, **kwargs):
-        view = services.cart_checkout_data_get(store=self.store, mode=self.mode,
-                                               cart_token=self.cart_token)
+        view = services.cart_checkout_data_get(
+            store=self.store, mode=self.mode, cart_token=self.cart_token
+        )
         return self.respond(self.serialize(CheckoutDataSerializer, view))
 
-    @extend_schema(operation_id="cart_checkout_data_save", request=CheckoutDataInput,
-                   responses=envelope(CheckoutDataSerializer))
+    @extend_schema(
+        operation_id="cart_checkout_data_save",
+        request=CheckoutDataInput,
+        responses=envelope(CheckoutDataSerializer),
+    )
     def put(self, request, **kwargs):
         data = self.validate(CheckoutDataInput)
-        priced = services.cart_checkout_data_save(cart=self.get_cart(), data=data,
-                                                  locale=self.locale)
+        priced = services.cart_checkout_data_save(
+            cart=self.get_cart(), data=data, locale=self.locale
+        )
         return self.respond(self.serialize(CheckoutDataSerializer, priced))
 
 
@@ -206,10 +269,13 @@ class CountryListApi(PublicApi):
 
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="countries_list", responses=envelope(CountrySerializer, many=True))
+    @extend_schema(
+        operation_id="countries_list", responses=envelope(CountrySerializer, many=True)
+    )
     def get(self, request, **kwargs):
         countries = [
-            country for code in services.store_shipping_countries(self.store)
+            country
+            for code in services.store_shipping_countries(self.store)
             if (country := country_get(code)) is not None
         ]
         return self.respond(self.serialize(CountrySerializer, countries, many=True))
@@ -220,12 +286,17 @@ class CountryStateListApi(PublicApi):
 
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="country_states_list", responses=envelope(StateSerializer, many=True))
+    @extend_schema(
+        operation_id="country_states_list",
+        responses=envelope(StateSerializer, many=True),
+    )
     def get(self, request, country_code, **kwargs):
         country = country_get(country_code.upper())
         if country is None:
             raise NotFound("Country not found.")
-        return self.respond(self.serialize(StateSerializer, states_for(country.code), many=True))
+        return self.respond(
+            self.serialize(StateSerializer, states_for(country.code), many=True)
+        )
 
 
 class TaxCalculateApi(PublicApi):
@@ -233,12 +304,19 @@ class TaxCalculateApi(PublicApi):
 
     rate_limits = {"POST": "120/m"}
 
-    @extend_schema(operation_id="tax_calculate", request=TaxCalculateInput,
-                   responses=envelope(TaxCalculationSerializer))
+    @extend_schema(
+        operation_id="tax_calculate",
+        request=TaxCalculateInput,
+        responses=envelope(TaxCalculationSerializer),
+    )
     def post(self, request, **kwargs):
         data = self.validate(TaxCalculateInput)
-        result = services.tax_calculate(store=self.store, items=data["items"],
-                                        destination=_destination(data), locale=self.locale)
+        result = services.tax_calculate(
+            store=self.store,
+            items=data["items"],
+            destination=_destination(data),
+            locale=self.locale,
+        )
         return self.respond(self.serialize(TaxCalculationSerializer, result))
 
 
@@ -247,14 +325,18 @@ class PaymentMethodListApi(PublicApi):
 
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="payment_methods_list",
-                   responses=envelope(PaymentMethodSerializer, many=True))
+    @extend_schema(
+        operation_id="payment_methods_list",
+        responses=envelope(PaymentMethodSerializer, many=True),
+    )
     def get(self, request, **kwargs):
         methods = [
             {
                 "id": method,
                 "label": PAYMENT_METHODS[method],
-                "icon_url": request.build_absolute_uri(static(PAYMENT_METHOD_ICONS[method])),
+                "icon_url": request.build_absolute_uri(
+                    static(PAYMENT_METHOD_ICONS[method])
+                ),
             }
             for method in (self.store.payment_methods or [])
             if method in PAYMENT_METHODS and method in PAYMENT_METHOD_ICONS

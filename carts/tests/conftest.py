@@ -18,8 +18,14 @@ def vat(shop):
 @pytest.fixture
 def candle(shop):
     """The reference's £24.00 hand-poured candle, 47 in stock."""
-    return make_product(shop.store, name="Hand-poured candle", slug="hand-poured-candle",
-                        price=2400, stock=47, image=True)
+    return make_product(
+        shop.store,
+        name="Hand-poured candle",
+        slug="hand-poured-candle",
+        price=2400,
+        stock=47,
+        image=True,
+    )
 
 
 class Cart:
@@ -41,7 +47,9 @@ class Cart:
         return self.client.post("/cart/items", body, cart=self.token)
 
     def put(self, item_id, quantity):
-        return self.client.put(f"/cart/items/{item_id}", {"quantity": quantity}, cart=self.token)
+        return self.client.put(
+            f"/cart/items/{item_id}", {"quantity": quantity}, cart=self.token
+        )
 
     def delete(self, item_id):
         return self.client.delete(f"/cart/items/{item_id}", cart=self.token)

@@ -23,9 +23,12 @@ def merchant(shop):
 
 def test_discount_pages_show_usage_and_redemptions(merchant, shop):
     discount = make_discount(shop.store, usage_limit=10)
-    order = Order.objects.create(store=shop.store, type="order", cart_token="x", currency="GBP")
-    DiscountRedemption.objects.create(store=shop.store, discount=discount, order=order,
-                                      email="buyer@example.com")
+    order = Order.objects.create(
+        store=shop.store, type="order", cart_token="x", currency="GBP"
+    )
+    DiscountRedemption.objects.create(
+        store=shop.store, discount=discount, order=order, email="buyer@example.com"
+    )
     Discount.objects.filter(pk=discount.pk).update(usage_count=1)
     listing = merchant.get("/admin/carts/discount/")
     assert listing.status_code == 200
@@ -42,17 +45,28 @@ def test_merchant_cannot_see_another_store(merchant, other_shop):
 
 def test_deactivate_action_uses_the_service(merchant, shop):
     discount = make_discount(shop.store)
-    response = merchant.post("/admin/carts/discount/", {
-        "action": "deactivate", "_selected_action": [discount.pk]}, follow=True)
+    response = merchant.post(
+        "/admin/carts/discount/",
+        {"action": "deactivate", "_selected_action": [discount.pk]},
+        follow=True,
+    )
     assert response.status_code == 200
     assert Discount.objects.get(pk=discount.pk).active is False
 
 
 def test_discount_form_refuses_a_bad_percentage(merchant, shop):
-    response = merchant.post("/admin/carts/discount/add/", {
-        "store": shop.store.pk, "code": "HALF", "type": "percentage", "value": 150, "active": "on",
-        "redemptions-TOTAL_FORMS": 0, "redemptions-INITIAL_FORMS": 0,
-    })
+    response = merchant.post(
+        "/admin/carts/discount/add/",
+        {
+            "store": shop.store.pk,
+            "code": "HALF",
+            "type": "percentage",
+            "value": 150,
+            "active": "on",
+            "redemptions-TOTAL_FORMS": 0,
+            "redemptions-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 200
     assert b"from 1 to 100" in response.content
     assert not Discount.objects.exists()
@@ -62,14 +76,19 @@ def test_shipping_and_tax_pages(merchant, shop):
     method = make_shipping_method(shop.store)
     rate = make_tax_rate(shop.store)
     assert merchant.get("/admin/carts/shippingmethod/").status_code == 200
-    assert merchant.get(f"/admin/carts/shippingmethod/{method.pk}/change/").status_code == 200
+    assert (
+        merchant.get(f"/admin/carts/shippingmethod/{method.pk}/change/").status_code
+        == 200
+    )
     assert merchant.get("/admin/carts/taxrate/").status_code == 200
     assert merchant.get(f"/admin/carts/taxrate/{rate.pk}/change/").status_code == 200
 
 
 def test_open_carts_are_read_only(merchant, public, shop, candle):
     Cart(public).add(candle, 2)
-    Order.objects.create(store=shop.store, type="order", cart_token="placed", currency="GBP")
+    Order.objects.create(
+        store=shop.store, type="order", cart_token="placed", currency="GBP"
+    )
     cart = Order.objects.get(type="cart")
     listing = merchant.get("/admin/carts/opencart/")
     assert listing.status_code == 200
@@ -79,5 +98,7 @@ def test_open_carts_are_read_only(merchant, public, shop, candle):
     assert page.status_code == 200
     assert b"Hand-poured candle" in page.content
     assert b'name="_save"' not in page.content
-    assert merchant.post(f"/admin/carts/opencart/{cart.pk}/change/", {}).status_code == 403
+    assert (
+        merchant.post(f"/admin/carts/opencart/{cart.pk}/change/", {}).status_code == 403
+    )
     assert merchant.get("/admin/carts/opencart/add/").status_code == 403

@@ -16,13 +16,40 @@ from .conftest import GB_ADDRESS, TOKEN, Cart
 from .factories import default_variant, log_in, make_customer, make_product
 
 CART_KEYS = [
-    "id", "type", "currency", "visitorCountry", "hasCheckoutData", "hasBillingAddress",
-    "hasShippingAddress", "requiresShipping", "discountCode", "discountType", "discountValue",
-    "isAuthenticated", "updatedAt", "items", "totals", "taxInclusive", "taxBreakdown", "messages",
+    "id",
+    "type",
+    "currency",
+    "visitorCountry",
+    "hasCheckoutData",
+    "hasBillingAddress",
+    "hasShippingAddress",
+    "requiresShipping",
+    "discountCode",
+    "discountType",
+    "discountValue",
+    "isAuthenticated",
+    "updatedAt",
+    "items",
+    "totals",
+    "taxInclusive",
+    "taxBreakdown",
+    "messages",
 ]
 ITEM_KEYS = [
-    "id", "productId", "variantId", "productName", "productSlug", "variantName", "quantity",
-    "price", "subtotal", "image", "trackInventory", "inStock", "inventoryCount", "productType",
+    "id",
+    "productId",
+    "variantId",
+    "productName",
+    "productSlug",
+    "variantName",
+    "quantity",
+    "price",
+    "subtotal",
+    "image",
+    "trackInventory",
+    "inStock",
+    "inventoryCount",
+    "productType",
 ]
 
 
@@ -46,7 +73,9 @@ def test_get_cart_creates_an_empty_cart_for_a_new_token(cart, shop):
     assert body["type"] == "cart" and body["currency"] == "GBP"
     assert body["visitorCountry"] == "GB"
     assert body["items"] == [] and body["messages"] == [] and body["taxBreakdown"] == []
-    assert body["totals"] == {k: money(0) for k in ("subtotal", "tax", "shipping", "discount", "total")}
+    assert body["totals"] == {
+        k: money(0) for k in ("subtotal", "tax", "shipping", "discount", "total")
+    }
     assert body["discountCode"] is None and body["isAuthenticated"] is False
     assert "customer" not in body and "shippingOption" not in body
     assert Order.objects.get(pk=body["id"]).cart_token == TOKEN
@@ -62,16 +91,26 @@ def test_reference_cart_example_two_candles_with_vat(cart, candle, vat):
     item = body["items"][0]
     assert list(item) == ITEM_KEYS
     assert item["productId"] == candle.pk and item["variantId"] is None
-    assert item["productName"] == "Hand-poured candle" and item["productSlug"] == "hand-poured-candle"
+    assert (
+        item["productName"] == "Hand-poured candle"
+        and item["productSlug"] == "hand-poured-candle"
+    )
     assert item["variantName"] is None and item["quantity"] == 2
     assert item["price"] == money(2400) and item["subtotal"] == money(4800)
     assert item["image"]["path"] == "uploads/hand-poured-candle.jpg"
     assert item["image"]["alt"] == "Hand-poured candle"
-    assert (item["trackInventory"], item["inStock"], item["inventoryCount"]) == (True, True, 47)
+    assert (item["trackInventory"], item["inStock"], item["inventoryCount"]) == (
+        True,
+        True,
+        47,
+    )
     assert item["productType"] == "physical"
     assert body["totals"] == {
-        "subtotal": money(4800), "tax": money(960), "shipping": money(0),
-        "discount": money(0), "total": money(5760),
+        "subtotal": money(4800),
+        "tax": money(960),
+        "shipping": money(0),
+        "discount": money(0),
+        "total": money(5760),
     }
     assert body["taxBreakdown"] == [
         {"name": "VAT", "rate": 0.2, "amount": money(960), "jurisdiction": "GB"}
@@ -80,12 +119,17 @@ def test_reference_cart_example_two_candles_with_vat(cart, candle, vat):
 
 def test_missing_cart_token_is_a_422_naming_the_header(public, candle):
     for method, path, body in [
-        ("GET", "/cart", None), ("POST", "/cart/items", {"productId": candle.pk}),
-        ("PUT", "/cart/items/oitm_x", {"quantity": 1}), ("DELETE", "/cart/items/oitm_x", None),
-        ("POST", "/cart/discount", {"code": "X"}), ("DELETE", "/cart/discount", None),
-        ("POST", "/cart/estimate", {"countryCode": "GB"}), ("GET", "/cart/shipping-options", None),
+        ("GET", "/cart", None),
+        ("POST", "/cart/items", {"productId": candle.pk}),
+        ("PUT", "/cart/items/oitm_x", {"quantity": 1}),
+        ("DELETE", "/cart/items/oitm_x", None),
+        ("POST", "/cart/discount", {"code": "X"}),
+        ("DELETE", "/cart/discount", None),
+        ("POST", "/cart/estimate", {"countryCode": "GB"}),
+        ("GET", "/cart/shipping-options", None),
         ("POST", "/cart/shipping-option", {"shippingOptionId": "shm_x"}),
-        ("GET", "/cart/checkout-data", None), ("PUT", "/cart/checkout-data", {}),
+        ("GET", "/cart/checkout-data", None),
+        ("PUT", "/cart/checkout-data", {}),
     ]:
         response = public.request(method, path, body)
         assert response.status_code == 422, (method, path)
@@ -95,7 +139,9 @@ def test_missing_cart_token_is_a_422_naming_the_header(public, candle):
     assert not Order.objects.exists()
 
 
-def test_visitor_country_header_sets_the_default_tax_destination(public, shop, vat, candle):
+def test_visitor_country_header_sets_the_default_tax_destination(
+    public, shop, vat, candle
+):
     from .factories import make_tax_rate
 
     make_tax_rate(shop.store, country_code="DE", rate="0.19", name="MwSt")
@@ -106,7 +152,12 @@ def test_visitor_country_header_sets_the_default_tax_destination(public, shop, v
     assert body["totals"]["tax"]["amount"] == 456
     assert body["taxBreakdown"][0]["jurisdiction"] == "DE"
     # A nonsense header falls back to the store's country.
-    assert data(public.get("/cart", cart="x", headers={"CF-IPCountry": "XX"}))["visitorCountry"] == "GB"
+    assert (
+        data(public.get("/cart", cart="x", headers={"CF-IPCountry": "XX"}))[
+            "visitorCountry"
+        ]
+        == "GB"
+    )
 
 
 def test_line_prices_are_read_from_the_catalog_each_time(cart, candle):
@@ -133,8 +184,12 @@ def test_get_cart_query_count_does_not_grow_with_lines(cart, shop, vat):
         assert cart.get().status_code == 200
     for _ in range(3):
         cart.add(make_product(shop.store, image=True, categories=[category]))
-        shirt = make_product(shop.store, image=True, categories=[category],
-                             variants=[{"values": {"Size": "S"}}, {"values": {"Size": "L"}}])
+        shirt = make_product(
+            shop.store,
+            image=True,
+            categories=[category],
+            variants=[{"values": {"Size": "S"}}, {"values": {"Size": "L"}}],
+        )
         assert cart.add(shirt, variant_id=shirt.variants.first().pk).status_code == 200
     with CaptureQueriesContext(connection) as seven_lines:
         body = data(cart.get())
@@ -188,13 +243,16 @@ def test_unknown_product_is_not_found(cart):
     assert cart.add("no-such-slug").status_code == 404
 
 
-@pytest.mark.parametrize("body,field", [
-    ({}, "productId"),
-    ({"productId": 12}, "productId"),
-    ({"productId": "x", "quantity": 0}, "quantity"),
-    ({"productId": "x", "quantity": "2"}, "quantity"),
-    ({"productId": "x", "quantity": 10001}, "quantity"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({}, "productId"),
+        ({"productId": 12}, "productId"),
+        ({"productId": "x", "quantity": 0}, "quantity"),
+        ({"productId": "x", "quantity": "2"}, "quantity"),
+        ({"productId": "x", "quantity": 10001}, "quantity"),
+    ],
+)
 def test_add_validation(cart, body, field):
     response = cart.client.post("/cart/items", body, cart=TOKEN)
     assert response.status_code == 422
@@ -202,10 +260,14 @@ def test_add_validation(cart, body, field):
 
 
 def test_variants_required_named_and_checked(cart, shop):
-    shirt = make_product(shop.store, name="Shirt", variants=[
-        {"values": {"Size": "S", "Colour": "Red"}, "price": 2000, "stock": 5},
-        {"values": {"Size": "L", "Colour": "Blue"}, "price": 2600, "stock": 5},
-    ])
+    shirt = make_product(
+        shop.store,
+        name="Shirt",
+        variants=[
+            {"values": {"Size": "S", "Colour": "Red"}, "price": 2000, "stock": 5},
+            {"values": {"Size": "L", "Colour": "Blue"}, "price": 2600, "stock": 5},
+        ],
+    )
     small, large = list(shirt.variants.order_by("position"))
     response = cart.add(shirt)
     assert response.status_code == 422
@@ -213,27 +275,43 @@ def test_variants_required_named_and_checked(cart, shop):
     assert "variantId" in response.json()["error"]["fields"]
     other = make_product(shop.store, variants=[{"values": {"Size": "M"}}])
     response = cart.add(shirt, variant_id=other.variants.get().pk)
-    assert response.status_code == 422 and response.json()["error"]["code"] == "variant_mismatch"
+    assert (
+        response.status_code == 422
+        and response.json()["error"]["code"] == "variant_mismatch"
+    )
     body = data(cart.add(shirt, variant_id=large.pk))
     item = body["items"][0]
     assert item["variantId"] == large.pk and item["variantName"] == "L / Blue"
     assert item["price"]["amount"] == 2600
     body = data(cart.add(shirt, 2, variant_id=small.pk))
-    assert [(i["variantId"], i["quantity"]) for i in body["items"]] == [(large.pk, 1), (small.pk, 2)]
+    assert [(i["variantId"], i["quantity"]) for i in body["items"]] == [
+        (large.pk, 1),
+        (small.pk, 2),
+    ]
 
 
-def test_simple_product_refuses_a_foreign_variant_but_accepts_its_own(cart, candle, shop):
+def test_simple_product_refuses_a_foreign_variant_but_accepts_its_own(
+    cart, candle, shop
+):
     stranger = make_product(shop.store)
     response = cart.add(candle, variant_id=default_variant(stranger).pk)
-    assert response.status_code == 422 and response.json()["error"]["code"] == "variant_mismatch"
+    assert (
+        response.status_code == 422
+        and response.json()["error"]["code"] == "variant_mismatch"
+    )
     assert cart.add(candle, variant_id=default_variant(candle).pk).status_code == 200
 
 
 def test_min_and_max_order_quantity(cart, shop):
-    product = make_product(shop.store, name="Wax", min_order_quantity=2, max_order_quantity=4)
+    product = make_product(
+        shop.store, name="Wax", min_order_quantity=2, max_order_quantity=4
+    )
     response = cart.add(product, 1)
     assert response.status_code == 422
-    assert response.json()["error"]["message"] == "The minimum order quantity for Wax is 2."
+    assert (
+        response.json()["error"]["message"]
+        == "The minimum order quantity for Wax is 2."
+    )
     assert cart.add(product, 3).status_code == 200
     response = cart.add(product, 2)
     assert response.status_code == 422
@@ -257,7 +335,10 @@ def test_untracked_inventory_is_not_limited(cart, shop):
     product = make_product(shop.store, stock=0, track_inventory=False)
     body = data(cart.add(product, 50))
     assert body["items"][0]["quantity"] == 50
-    assert body["items"][0]["inStock"] is True and body["items"][0]["inventoryCount"] is None
+    assert (
+        body["items"][0]["inStock"] is True
+        and body["items"][0]["inventoryCount"] is None
+    )
 
 
 def test_digital_only_cart_requires_no_shipping(cart, shop):
@@ -276,7 +357,9 @@ def test_put_sets_quantity_and_zero_removes(cart, candle, vat):
     assert response.status_code == 200
     body = data(response)
     assert body["items"][0]["quantity"] == 5
-    assert body["totals"]["subtotal"] == money(12000) and body["totals"]["total"] == money(14400)
+    assert body["totals"]["subtotal"] == money(12000) and body["totals"][
+        "total"
+    ] == money(14400)
     body = data(cart.put(item_id, 0))
     assert body["items"] == [] and body["totals"]["total"] == money(0)
     assert not OrderItem.objects.exists()
@@ -313,7 +396,9 @@ def test_put_validation_and_unknown_item(cart, candle):
     item_id = data(cart.add(candle))["items"][0]["id"]
     assert cart.put(item_id, -1).status_code == 422
     response = cart.client.put(f"/cart/items/{item_id}", {}, cart=TOKEN)
-    assert response.status_code == 422 and "quantity" in response.json()["error"]["fields"]
+    assert (
+        response.status_code == 422 and "quantity" in response.json()["error"]["fields"]
+    )
     assert cart.put("oitm_unknown", 1).status_code == 404
 
 
@@ -336,10 +421,14 @@ def test_a_line_whose_stock_fell_is_capped_on_read(cart, shop):
     Variant.objects.filter(product=product).update(stock=4)
     body = data(cart.get())
     assert body["items"][0]["quantity"] == 4
-    assert body["messages"] == [{
-        "code": "stock_limited", "level": "warning", "itemId": body["items"][0]["id"],
-        "message": "Only 4 of Soap left in stock; the quantity was reduced to 4.",
-    }]
+    assert body["messages"] == [
+        {
+            "code": "stock_limited",
+            "level": "warning",
+            "itemId": body["items"][0]["id"],
+            "message": "Only 4 of Soap left in stock; the quantity was reduced to 4.",
+        }
+    ]
     assert OrderItem.objects.get().quantity == 4
     assert data(cart.get())["messages"] == []
 
@@ -372,13 +461,24 @@ def test_lowered_maximum_caps_the_line(cart, shop):
 
 def test_a_cart_idle_over_two_hours_forgets_email_and_addresses(cart, candle, vat):
     cart.add(candle)
-    cart.checkout_data({"email": "sam@example.com", "shippingAddress": GB_ADDRESS,
-                        "notes": "Gift wrap"})
+    cart.checkout_data(
+        {
+            "email": "sam@example.com",
+            "shippingAddress": GB_ADDRESS,
+            "notes": "Gift wrap",
+        }
+    )
     body = data(cart.get())
     assert body["hasCheckoutData"] is True and body["hasShippingAddress"] is True
-    assert body["customer"] == {"customerId": None, "email": "sam@example.com",
-                                "firstName": None, "lastName": None}
-    Order.objects.filter(cart_token=TOKEN).update(updated_at=timezone.now() - timedelta(hours=3))
+    assert body["customer"] == {
+        "customerId": None,
+        "email": "sam@example.com",
+        "firstName": None,
+        "lastName": None,
+    }
+    Order.objects.filter(cart_token=TOKEN).update(
+        updated_at=timezone.now() - timedelta(hours=3)
+    )
     body = data(cart.get())
     assert body["hasCheckoutData"] is False and body["hasShippingAddress"] is False
     assert "customer" not in body
@@ -390,10 +490,14 @@ def test_a_cart_idle_over_two_hours_forgets_email_and_addresses(cart, candle, va
     assert row.email == "" and row.shipping_address is None
 
 
-def test_a_change_to_an_idle_cart_does_not_bring_its_checkout_data_back(cart, candle, shop):
+def test_a_change_to_an_idle_cart_does_not_bring_its_checkout_data_back(
+    cart, candle, shop
+):
     cart.add(candle)
     cart.checkout_data({"email": "sam@example.com", "shippingAddress": GB_ADDRESS})
-    Order.objects.filter(cart_token=TOKEN).update(updated_at=timezone.now() - timedelta(hours=3))
+    Order.objects.filter(cart_token=TOKEN).update(
+        updated_at=timezone.now() - timedelta(hours=3)
+    )
     body = data(cart.add(make_product(shop.store)))
     assert body["hasShippingAddress"] is False and "customer" not in body
     assert Order.objects.get(cart_token=TOKEN).email == ""
@@ -402,15 +506,22 @@ def test_a_change_to_an_idle_cart_does_not_bring_its_checkout_data_back(cart, ca
 def test_a_cart_idle_under_two_hours_keeps_its_checkout_data(cart, candle):
     cart.add(candle)
     cart.checkout_data({"email": "sam@example.com", "shippingAddress": GB_ADDRESS})
-    Order.objects.filter(cart_token=TOKEN).update(updated_at=timezone.now() - timedelta(minutes=100))
+    Order.objects.filter(cart_token=TOKEN).update(
+        updated_at=timezone.now() - timedelta(minutes=100)
+    )
     assert data(cart.get())["hasCheckoutData"] is True
 
 
 def test_authenticated_customer_snapshot(cart, shop, candle):
-    customer = make_customer(shop.store, email="sam@example.com", first_name="Sam",
-                             last_name="Buyer")
+    customer = make_customer(
+        shop.store, email="sam@example.com", first_name="Sam", last_name="Buyer"
+    )
     log_in(shop.store, customer, cart_token=TOKEN)
     body = data(cart.get())
     assert body["isAuthenticated"] is True
-    assert body["customer"] == {"customerId": customer.pk, "email": "sam@example.com",
-                                "firstName": "Sam", "lastName": "Buyer"}
+    assert body["customer"] == {
+        "customerId": customer.pk,
+        "email": "sam@example.com",
+        "firstName": "Sam",
+        "lastName": "Buyer",
+    }

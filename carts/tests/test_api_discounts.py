@@ -37,9 +37,18 @@ def test_reference_spring20_numbers(cart, candle, vat, shop):
     assert response.status_code == 200
     body = data(response)
     assert (body["discountCode"], body["discountType"], body["discountValue"]) == (
-        "SPRING20", "percentage", 20)
+        "SPRING20",
+        "percentage",
+        20,
+    )
     totals = {k: v["amount"] for k, v in body["totals"].items()}
-    assert totals == {"subtotal": 7200, "discount": 1440, "tax": 1152, "shipping": 0, "total": 6912}
+    assert totals == {
+        "subtotal": 7200,
+        "discount": 1440,
+        "tax": 1152,
+        "shipping": 0,
+        "total": 6912,
+    }
     assert body["totals"]["total"]["formatted"] == "£69.12"
     # The code sticks on later reads.
     assert data(cart.get())["totals"]["total"]["amount"] == 6912
@@ -52,8 +61,15 @@ def test_delete_discount_restores_the_totals(cart, candle, vat, shop):
     response = cart.client.delete("/cart/discount", cart=TOKEN)
     assert response.status_code == 200
     body = data(response)
-    assert (body["discountCode"], body["discountType"], body["discountValue"]) == (None, None, None)
-    assert body["totals"]["discount"]["amount"] == 0 and body["totals"]["total"]["amount"] == 8640
+    assert (body["discountCode"], body["discountType"], body["discountValue"]) == (
+        None,
+        None,
+        None,
+    )
+    assert (
+        body["totals"]["discount"]["amount"] == 0
+        and body["totals"]["total"]["amount"] == 8640
+    )
     # Removing when there is nothing to remove is fine.
     assert cart.client.delete("/cart/discount", cart=TOKEN).status_code == 200
 
@@ -64,18 +80,39 @@ def test_codes_match_case_insensitively(cart, candle, shop):
     assert data(cart.discount("  sPRING20 "))["discountCode"] == "Spring20"
 
 
-@pytest.mark.parametrize("fields,code,message", [
-    ({"active": False}, "discount_inactive", "The discount code SPRING20 is not active."),
-    ({"expires_at": timezone.now() - timedelta(days=1)}, "discount_expired",
-     "The discount code SPRING20 has expired."),
-    ({"starts_at": timezone.now() + timedelta(days=1)}, "discount_not_started",
-     "The discount code SPRING20 is not valid yet."),
-    ({"usage_limit": 3, "usage_count": 3}, "discount_exhausted",
-     "The discount code SPRING20 has reached its usage limit."),
-    ({"minimum_subtotal_amount": 10000}, "discount_minimum_not_met",
-     "Spend £100.00 or more to use the discount code SPRING20."),
-])
-def test_refused_codes_give_a_readable_reason(cart, candle, shop, fields, code, message):
+@pytest.mark.parametrize(
+    "fields,code,message",
+    [
+        (
+            {"active": False},
+            "discount_inactive",
+            "The discount code SPRING20 is not active.",
+        ),
+        (
+            {"expires_at": timezone.now() - timedelta(days=1)},
+            "discount_expired",
+            "The discount code SPRING20 has expired.",
+        ),
+        (
+            {"starts_at": timezone.now() + timedelta(days=1)},
+            "discount_not_started",
+            "The discount code SPRING20 is not valid yet.",
+        ),
+        (
+            {"usage_limit": 3, "usage_count": 3},
+            "discount_exhausted",
+            "The discount code SPRING20 has reached its usage limit.",
+        ),
+        (
+            {"minimum_subtotal_amount": 10000},
+            "discount_minimum_not_met",
+            "Spend £100.00 or more to use the discount code SPRING20.",
+        ),
+    ],
+)
+def test_refused_codes_give_a_readable_reason(
+    cart, candle, shop, fields, code, message
+):
     usage_count = fields.pop("usage_count", 0)
     discount = make_discount(shop.store, **fields)
     Discount.objects.filter(pk=discount.pk).update(usage_count=usage_count)
@@ -100,17 +137,24 @@ def test_unknown_code_and_other_store_code(cart, candle, other_shop):
 
 def test_code_validation(cart):
     assert cart.client.post("/cart/discount", {}, cart=TOKEN).status_code == 422
-    assert cart.client.post("/cart/discount", {"code": 20}, cart=TOKEN).status_code == 422
+    assert (
+        cart.client.post("/cart/discount", {"code": 20}, cart=TOKEN).status_code == 422
+    )
 
 
-def test_product_restricted_code_applies_to_qualifying_lines_only(cart, candle, vat, shop):
+def test_product_restricted_code_applies_to_qualifying_lines_only(
+    cart, candle, vat, shop
+):
     soap = make_product(shop.store, name="Soap", price=1000)
     make_discount(shop.store, code="CANDLES", value=50, products=[candle])
     cart.add(soap)
     response = cart.discount("CANDLES")
     assert response.status_code == 422
     assert error(response)["code"] == "discount_not_applicable"
-    assert error(response)["message"] == "The discount code CANDLES does not apply to any item in your cart."
+    assert (
+        error(response)["message"]
+        == "The discount code CANDLES does not apply to any item in your cart."
+    )
     cart.add(candle)
     body = data(cart.discount("CANDLES"))
     assert body["totals"]["discount"]["amount"] == 1200
@@ -144,7 +188,10 @@ def test_fixed_discount_is_split_across_lines_exactly(cart, shop):
     assert body["totals"]["total"]["amount"] == 2500
     from orders.models import OrderItem
 
-    assert sorted(OrderItem.objects.values_list("discount_amount", flat=True)) == [166, 334]
+    assert sorted(OrderItem.objects.values_list("discount_amount", flat=True)) == [
+        166,
+        334,
+    ]
 
 
 def test_free_shipping_code_zeroes_the_chosen_shipping(cart, candle, shop):
@@ -152,7 +199,11 @@ def test_free_shipping_code_zeroes_the_chosen_shipping(cart, candle, shop):
     make_discount(shop.store, code="SHIPFREE", type="free_shipping", value=0)
     cart.add(candle)
     cart.checkout_data({"shippingAddress": GB_ADDRESS})
-    body = data(cart.client.post("/cart/shipping-option", {"shippingOptionId": method.pk}, cart=TOKEN))
+    body = data(
+        cart.client.post(
+            "/cart/shipping-option", {"shippingOptionId": method.pk}, cart=TOKEN
+        )
+    )
     assert body["totals"]["shipping"]["amount"] == 595
     body = data(cart.discount("SHIPFREE"))
     assert body["discountType"] == "free_shipping" and body["discountValue"] is None
@@ -170,11 +221,15 @@ def test_code_that_stops_qualifying_is_dropped_with_a_message(cart, shop, candle
     cart.discount("CANDLES")
     body = data(cart.delete(item))
     assert body["discountCode"] is None
-    assert body["messages"] == [{
-        "code": "discount_removed", "level": "warning", "itemId": None,
-        "message": "The discount code CANDLES was removed from your cart because it no longer "
-                   "applies to any item in your cart.",
-    }]
+    assert body["messages"] == [
+        {
+            "code": "discount_removed",
+            "level": "warning",
+            "itemId": None,
+            "message": "The discount code CANDLES was removed from your cart because it no longer "
+            "applies to any item in your cart.",
+        }
+    ]
     assert Order.objects.get(cart_token=TOKEN).discount_code == ""
     assert data(cart.get())["messages"] == []
 
@@ -186,14 +241,18 @@ def test_code_below_minimum_after_a_change_is_dropped(cart, shop):
     assert cart.discount("BIG").status_code == 200
     body = data(cart.put(item, 1))
     assert body["discountCode"] is None
-    assert "because your subtotal is below its minimum" in body["messages"][0]["message"]
+    assert (
+        "because your subtotal is below its minimum" in body["messages"][0]["message"]
+    )
 
 
 def test_code_expired_or_deleted_after_applying_is_dropped(cart, candle, shop):
     discount = make_discount(shop.store)
     cart.add(candle)
     cart.discount("SPRING20")
-    Discount.objects.filter(pk=discount.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Discount.objects.filter(pk=discount.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     body = data(cart.get())
     assert body["discountCode"] is None
     assert body["messages"][0]["message"].endswith("because it has expired.")
@@ -209,9 +268,16 @@ def test_code_expired_or_deleted_after_applying_is_dropped(cart, candle, shop):
 def test_per_customer_limit_by_customer_and_by_email(cart, candle, shop):
     discount = make_discount(shop.store, usage_limit_per_customer=1)
     customer = make_customer(shop.store, email="sam@example.com")
-    past = Order.objects.create(store=shop.store, type="order", cart_token="old", currency="GBP")
-    DiscountRedemption.objects.create(store=shop.store, discount=discount, order=past,
-                                      customer=customer, email="sam@example.com")
+    past = Order.objects.create(
+        store=shop.store, type="order", cart_token="old", currency="GBP"
+    )
+    DiscountRedemption.objects.create(
+        store=shop.store,
+        discount=discount,
+        order=past,
+        customer=customer,
+        email="sam@example.com",
+    )
     cart.add(candle)
     # Anonymous with no email: allowed.
     assert cart.discount("SPRING20").status_code == 200
@@ -221,7 +287,10 @@ def test_per_customer_limit_by_customer_and_by_email(cart, candle, shop):
     response = cart.discount("SPRING20")
     assert response.status_code == 422
     assert error(response)["code"] == "discount_already_used"
-    assert error(response)["message"] == "You have already used the discount code SPRING20."
+    assert (
+        error(response)["message"]
+        == "You have already used the discount code SPRING20."
+    )
     # Logged in as the customer on another token: refused too.
     other = Cart(cart.client, token="t2")
     log_in(shop.store, customer, cart_token="t2")
@@ -260,4 +329,10 @@ def test_tax_inclusive_store_with_spring20(cart, candle, vat, shop):
     assert body["taxInclusive"] is True
     totals = {k: v["amount"] for k, v in body["totals"].items()}
     # The £57.60 paid contains its VAT: 5760 / 1.2 * 0.2 = 960.
-    assert totals == {"subtotal": 7200, "discount": 1440, "tax": 960, "shipping": 0, "total": 5760}
+    assert totals == {
+        "subtotal": 7200,
+        "discount": 1440,
+        "tax": 960,
+        "shipping": 0,
+        "total": 5760,
+    }

@@ -30,52 +30,117 @@ def fields(response):
 def test_create_discount_with_every_field(private, shop):
     product = make_product(shop.store)
     category = make_category(shop.store)
-    response = private.post("/discounts", {
-        "code": "SPRING20", "type": "percentage", "value": 20, "active": True,
-        "startsAt": "2026-03-01T00:00:00Z", "expiresAt": "2026-06-01T00:00:00Z",
-        "usageLimit": 100, "usageLimitPerCustomer": 1, "minimumSubtotal": 5000,
-        "productIds": [product.pk], "categoryIds": [category.pk],
-    })
+    response = private.post(
+        "/discounts",
+        {
+            "code": "SPRING20",
+            "type": "percentage",
+            "value": 20,
+            "active": True,
+            "startsAt": "2026-03-01T00:00:00Z",
+            "expiresAt": "2026-06-01T00:00:00Z",
+            "usageLimit": 100,
+            "usageLimitPerCustomer": 1,
+            "minimumSubtotal": 5000,
+            "productIds": [product.pk],
+            "categoryIds": [category.pk],
+        },
+    )
     assert response.status_code == 201
     body = data(response)
     assert body["id"].startswith("disc_")
-    assert {k: body[k] for k in ("code", "type", "value", "active", "startsAt", "expiresAt",
-                                 "usageLimit", "usageLimitPerCustomer", "usageCount")} == {
-        "code": "SPRING20", "type": "percentage", "value": 20, "active": True,
-        "startsAt": "2026-03-01T00:00:00Z", "expiresAt": "2026-06-01T00:00:00Z",
-        "usageLimit": 100, "usageLimitPerCustomer": 1, "usageCount": 0,
+    assert {
+        k: body[k]
+        for k in (
+            "code",
+            "type",
+            "value",
+            "active",
+            "startsAt",
+            "expiresAt",
+            "usageLimit",
+            "usageLimitPerCustomer",
+            "usageCount",
+        )
+    } == {
+        "code": "SPRING20",
+        "type": "percentage",
+        "value": 20,
+        "active": True,
+        "startsAt": "2026-03-01T00:00:00Z",
+        "expiresAt": "2026-06-01T00:00:00Z",
+        "usageLimit": 100,
+        "usageLimitPerCustomer": 1,
+        "usageCount": 0,
     }
-    assert body["minimumSubtotal"] == {"amount": 5000, "currency": "GBP", "formatted": "£50.00"}
+    assert body["minimumSubtotal"] == {
+        "amount": 5000,
+        "currency": "GBP",
+        "formatted": "£50.00",
+    }
     assert body["productIds"] == [product.pk] and body["categoryIds"] == [category.pk]
     assert data(private.get(f"/discounts/{body['id']}")) == body
 
 
-def test_discount_code_is_unique_per_store_case_insensitively(private, shop, other_shop,
-                                                               api_client_for):
-    assert private.post("/discounts", {"code": "SALE", "type": "fixed", "value": 500}).status_code == 201
-    response = private.post("/discounts", {"code": "sale", "type": "fixed", "value": 100})
+def test_discount_code_is_unique_per_store_case_insensitively(
+    private, shop, other_shop, api_client_for
+):
+    assert (
+        private.post(
+            "/discounts", {"code": "SALE", "type": "fixed", "value": 500}
+        ).status_code
+        == 201
+    )
+    response = private.post(
+        "/discounts", {"code": "sale", "type": "fixed", "value": 100}
+    )
     assert response.status_code == 422
     assert fields(response) == {"code": ["A discount with this code already exists."]}
     other = api_client_for("private", other_shop.sk)
-    assert other.post("/discounts", {"code": "SALE", "type": "fixed", "value": 1}).status_code == 201
+    assert (
+        other.post(
+            "/discounts", {"code": "SALE", "type": "fixed", "value": 1}
+        ).status_code
+        == 201
+    )
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"type": "percentage", "value": 10}, "code"),
-    ({"code": "A B", "type": "percentage", "value": 10}, "code"),
-    ({"code": "X", "type": "bogus", "value": 10}, "type"),
-    ({"code": "X", "type": "percentage", "value": 101}, "value"),
-    ({"code": "X", "type": "percentage", "value": 0}, "value"),
-    ({"code": "X", "type": "fixed", "value": 0}, "value"),
-    ({"code": "X", "type": "fixed", "value": "5"}, "value"),
-    ({"code": "X", "type": "fixed", "value": 5, "usageLimit": 0}, "usageLimit"),
-    ({"code": "X", "type": "fixed", "value": 5, "minimumSubtotal": -1}, "minimumSubtotal"),
-    ({"code": "X", "type": "fixed", "value": 5, "startsAt": "2026-05-01T00:00:00Z",
-      "expiresAt": "2026-04-01T00:00:00Z"}, "expiresAt"),
-    ({"code": "X", "type": "fixed", "value": 5, "productIds": ["prod_nope"]}, "productIds"),
-    ({"code": "X", "type": "fixed", "value": 5, "categoryIds": ["cat_nope"]}, "categoryIds"),
-    ({"code": "X", "type": "fixed", "value": 5, "active": "yes"}, "active"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"type": "percentage", "value": 10}, "code"),
+        ({"code": "A B", "type": "percentage", "value": 10}, "code"),
+        ({"code": "X", "type": "bogus", "value": 10}, "type"),
+        ({"code": "X", "type": "percentage", "value": 101}, "value"),
+        ({"code": "X", "type": "percentage", "value": 0}, "value"),
+        ({"code": "X", "type": "fixed", "value": 0}, "value"),
+        ({"code": "X", "type": "fixed", "value": "5"}, "value"),
+        ({"code": "X", "type": "fixed", "value": 5, "usageLimit": 0}, "usageLimit"),
+        (
+            {"code": "X", "type": "fixed", "value": 5, "minimumSubtotal": -1},
+            "minimumSubtotal",
+        ),
+        (
+            {
+                "code": "X",
+                "type": "fixed",
+                "value": 5,
+                "startsAt": "2026-05-01T00:00:00Z",
+                "expiresAt": "2026-04-01T00:00:00Z",
+            },
+            "expiresAt",
+        ),
+        (
+            {"code": "X", "type": "fixed", "value": 5, "productIds": ["prod_nope"]},
+            "productIds",
+        ),
+        (
+            {"code": "X", "type": "fixed", "value": 5, "categoryIds": ["cat_nope"]},
+            "categoryIds",
+        ),
+        ({"code": "X", "type": "fixed", "value": 5, "active": "yes"}, "active"),
+    ],
+)
 def test_discount_validation(private, payload, field):
     response = private.post("/discounts", payload)
     assert response.status_code == 422
@@ -85,13 +150,19 @@ def test_discount_validation(private, payload, field):
 
 def test_discount_ids_must_belong_to_the_store(private, other_shop):
     foreign = make_product(other_shop.store)
-    response = private.post("/discounts", {"code": "X", "type": "fixed", "value": 5,
-                                           "productIds": [foreign.pk]})
+    response = private.post(
+        "/discounts",
+        {"code": "X", "type": "fixed", "value": 5, "productIds": [foreign.pk]},
+    )
     assert response.status_code == 422 and "productIds" in fields(response)
 
 
 def test_free_shipping_value_is_zero(private):
-    body = data(private.post("/discounts", {"code": "SHIP", "type": "free_shipping", "value": 7}))
+    body = data(
+        private.post(
+            "/discounts", {"code": "SHIP", "type": "free_shipping", "value": 7}
+        )
+    )
     assert body["value"] == 0
 
 
@@ -99,13 +170,19 @@ def test_patch_discount(private, shop):
     discount = make_discount(shop.store, usage_limit=10)
     Discount.objects.filter(pk=discount.pk).update(usage_count=4)
     product = make_product(shop.store)
-    body = data(private.patch(f"/discounts/{discount.pk}", {"value": 30, "productIds": [product.pk],
-                                                           "usageCount": 99}))
+    body = data(
+        private.patch(
+            f"/discounts/{discount.pk}",
+            {"value": 30, "productIds": [product.pk], "usageCount": 99},
+        )
+    )
     assert body["value"] == 30 and body["productIds"] == [product.pk]
     assert body["usageCount"] == 4 and body["code"] == "SPRING20"
     response = private.patch(f"/discounts/{discount.pk}", {"usageLimit": 3})
     assert response.status_code == 422
-    assert fields(response) == {"usageLimit": ["Cannot be below the current usage count (4)."]}
+    assert fields(response) == {
+        "usageLimit": ["Cannot be below the current usage count (4)."]
+    }
     response = private.patch(f"/discounts/{discount.pk}", {"type": "fixed", "value": 0})
     assert response.status_code == 422
     body = data(private.patch(f"/discounts/{discount.pk}", {"productIds": []}))
@@ -122,15 +199,21 @@ def test_patch_to_a_taken_code_is_a_422(private, shop):
 
 def test_list_filter_and_delete_discounts(private, shop, django_assert_max_num_queries):
     for i in range(5):
-        make_discount(shop.store, code=f"CODE{i}", active=i % 2 == 0,
-                      products=[make_product(shop.store)])
+        make_discount(
+            shop.store,
+            code=f"CODE{i}",
+            active=i % 2 == 0,
+            products=[make_product(shop.store)],
+        )
     with django_assert_max_num_queries(6):
         response = private.get("/discounts", query={"perPage": 2})
     body = response.json()
     assert len(body["data"]) == 2
     assert body["meta"] == {"currentPage": 1, "perPage": 2, "total": 5, "lastPage": 3}
     assert len(data(private.get("/discounts", query={"active": "false"}))) == 2
-    assert [d["code"] for d in data(private.get("/discounts", query={"code": "code3"}))] == ["CODE3"]
+    assert [
+        d["code"] for d in data(private.get("/discounts", query={"code": "code3"}))
+    ] == ["CODE3"]
     target = Discount.objects.get(code="CODE1")
     assert private.delete(f"/discounts/{target.pk}").status_code == 204
     assert private.get(f"/discounts/{target.pk}").status_code == 404
@@ -157,11 +240,21 @@ def test_store_id_alias_and_auth(private, shop, public, api_client_for):
 
 
 def test_shipping_method_crud(private, shop):
-    response = private.post("/shipping-methods", {
-        "name": "Royal Mail · Tracked 48", "description": "2-3 working days", "price": 395,
-        "countries": ["gb"], "estimatedMinDays": 2, "estimatedMaxDays": 3, "freeAbove": 5000,
-        "minWeightGrams": 0, "maxWeightGrams": 2000, "sortOrder": 1,
-    })
+    response = private.post(
+        "/shipping-methods",
+        {
+            "name": "Royal Mail · Tracked 48",
+            "description": "2-3 working days",
+            "price": 395,
+            "countries": ["gb"],
+            "estimatedMinDays": 2,
+            "estimatedMaxDays": 3,
+            "freeAbove": 5000,
+            "minWeightGrams": 0,
+            "maxWeightGrams": 2000,
+            "sortOrder": 1,
+        },
+    )
     assert response.status_code == 201
     body = data(response)
     assert body["id"].startswith("shm_")
@@ -169,24 +262,44 @@ def test_shipping_method_crud(private, shop):
     assert body["freeAbove"]["amount"] == 5000 and body["countries"] == ["GB"]
     assert body["active"] is True and body["maxWeightGrams"] == 2000
     method_id = body["id"]
-    body = data(private.patch(f"/shipping-methods/{method_id}", {"price": 450, "freeAbove": None,
-                                                                "active": False}))
-    assert body["price"]["amount"] == 450 and body["freeAbove"] is None and body["active"] is False
-    assert data(private.get(f"/shipping-methods/{method_id}"))["name"] == "Royal Mail · Tracked 48"
+    body = data(
+        private.patch(
+            f"/shipping-methods/{method_id}",
+            {"price": 450, "freeAbove": None, "active": False},
+        )
+    )
+    assert (
+        body["price"]["amount"] == 450
+        and body["freeAbove"] is None
+        and body["active"] is False
+    )
+    assert (
+        data(private.get(f"/shipping-methods/{method_id}"))["name"]
+        == "Royal Mail · Tracked 48"
+    )
     assert len(data(private.get("/shipping-methods", query={"active": "true"}))) == 0
     assert private.delete(f"/shipping-methods/{method_id}").status_code == 204
     assert not ShippingMethod.objects.exists()
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"price": 100}, "name"),
-    ({"name": "X"}, "price"),
-    ({"name": "X", "price": -1}, "price"),
-    ({"name": "X", "price": 1.5}, "price"),
-    ({"name": "X", "price": 1, "countries": ["XX"]}, "countries"),
-    ({"name": "X", "price": 1, "estimatedMinDays": 5, "estimatedMaxDays": 2}, "estimatedMaxDays"),
-    ({"name": "X", "price": 1, "minWeightGrams": 500, "maxWeightGrams": 100}, "maxWeightGrams"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"price": 100}, "name"),
+        ({"name": "X"}, "price"),
+        ({"name": "X", "price": -1}, "price"),
+        ({"name": "X", "price": 1.5}, "price"),
+        ({"name": "X", "price": 1, "countries": ["XX"]}, "countries"),
+        (
+            {"name": "X", "price": 1, "estimatedMinDays": 5, "estimatedMaxDays": 2},
+            "estimatedMaxDays",
+        ),
+        (
+            {"name": "X", "price": 1, "minWeightGrams": 500, "maxWeightGrams": 100},
+            "maxWeightGrams",
+        ),
+    ],
+)
 def test_shipping_method_validation(private, payload, field):
     response = private.post("/shipping-methods", payload)
     assert response.status_code == 422
@@ -204,34 +317,56 @@ def test_other_store_shipping_methods_are_invisible(private, other_shop):
 
 
 def test_tax_rate_crud(private, shop):
-    response = private.post("/tax-rates", {"countryCode": "US", "state": "us-ca", "name": "Sales tax",
-                                           "rate": 0.0725, "appliesToShipping": False})
+    response = private.post(
+        "/tax-rates",
+        {
+            "countryCode": "US",
+            "state": "us-ca",
+            "name": "Sales tax",
+            "rate": 0.0725,
+            "appliesToShipping": False,
+        },
+    )
     assert response.status_code == 201
     body = data(response)
     assert body["id"].startswith("txr_")
-    assert (body["countryCode"], body["state"], body["postcodePrefix"], body["rate"],
-            body["appliesToShipping"]) == ("US", "CA", None, 0.0725, False)
-    body = data(private.patch(f"/tax-rates/{body['id']}", {"rate": "0.08", "postcodePrefix": "900 1"}))
+    assert (
+        body["countryCode"],
+        body["state"],
+        body["postcodePrefix"],
+        body["rate"],
+        body["appliesToShipping"],
+    ) == ("US", "CA", None, 0.0725, False)
+    body = data(
+        private.patch(
+            f"/tax-rates/{body['id']}", {"rate": "0.08", "postcodePrefix": "900 1"}
+        )
+    )
     assert body["rate"] == 0.08 and body["postcodePrefix"] == "9001"
     gb = data(private.post("/tax-rates", {"countryCode": "GB", "rate": 0.2}))
-    assert gb["name"] == "VAT" and gb["state"] is None and gb["appliesToShipping"] is True
+    assert (
+        gb["name"] == "VAT" and gb["state"] is None and gb["appliesToShipping"] is True
+    )
     listed = data(private.get("/tax-rates", query={"countryCode": "gb"}))
     assert [r["id"] for r in listed] == [gb["id"]]
     assert private.delete(f"/tax-rates/{gb['id']}").status_code == 204
     assert TaxRate.objects.count() == 1
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"rate": 0.2}, "countryCode"),
-    ({"countryCode": "XX", "rate": 0.2}, "countryCode"),
-    ({"countryCode": "GB"}, "rate"),
-    ({"countryCode": "GB", "rate": 1.5}, "rate"),
-    ({"countryCode": "GB", "rate": -0.1}, "rate"),
-    ({"countryCode": "GB", "rate": 0.123456}, "rate"),
-    ({"countryCode": "GB", "rate": True}, "rate"),
-    ({"countryCode": "US", "state": "ZZ", "rate": 0.05}, "state"),
-    ({"countryCode": "GB", "rate": 0.2, "name": "  "}, "name"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"rate": 0.2}, "countryCode"),
+        ({"countryCode": "XX", "rate": 0.2}, "countryCode"),
+        ({"countryCode": "GB"}, "rate"),
+        ({"countryCode": "GB", "rate": 1.5}, "rate"),
+        ({"countryCode": "GB", "rate": -0.1}, "rate"),
+        ({"countryCode": "GB", "rate": 0.123456}, "rate"),
+        ({"countryCode": "GB", "rate": True}, "rate"),
+        ({"countryCode": "US", "state": "ZZ", "rate": 0.05}, "state"),
+        ({"countryCode": "GB", "rate": 0.2, "name": "  "}, "name"),
+    ],
+)
 def test_tax_rate_validation(private, payload, field):
     response = private.post("/tax-rates", payload)
     assert response.status_code == 422
@@ -240,9 +375,16 @@ def test_tax_rate_validation(private, payload, field):
 
 def test_duplicate_tax_rate_scope_and_name_is_a_422(private, shop):
     make_tax_rate(shop.store, country_code="GB", name="VAT")
-    response = private.post("/tax-rates", {"countryCode": "GB", "name": "vat", "rate": 0.05})
+    response = private.post(
+        "/tax-rates", {"countryCode": "GB", "name": "vat", "rate": 0.05}
+    )
     assert response.status_code == 422 and "name" in fields(response)
-    assert private.post("/tax-rates", {"countryCode": "GB", "name": "Levy", "rate": 0.01}).status_code == 201
+    assert (
+        private.post(
+            "/tax-rates", {"countryCode": "GB", "name": "Levy", "rate": 0.01}
+        ).status_code
+        == 201
+    )
 
 
 def test_patching_country_revalidates_the_state(private, shop):
@@ -271,11 +413,17 @@ def test_configured_rates_drive_the_public_cart(private, public, shop):
 
 
 def test_rate_limits_of_the_configuration_endpoints():
-    for view in (private_views.DiscountListApi, private_views.ShippingMethodListApi,
-                 private_views.TaxRateListApi):
+    for view in (
+        private_views.DiscountListApi,
+        private_views.ShippingMethodListApi,
+        private_views.TaxRateListApi,
+    ):
         assert view.rate_limits == {"GET": "240/m", "POST": "120/m"}
-    for view in (private_views.DiscountDetailApi, private_views.ShippingMethodDetailApi,
-                 private_views.TaxRateDetailApi):
+    for view in (
+        private_views.DiscountDetailApi,
+        private_views.ShippingMethodDetailApi,
+        private_views.TaxRateDetailApi,
+    ):
         assert view.rate_limits == {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
 
 
@@ -283,5 +431,7 @@ def test_delete_is_rate_limited_at_60_per_minute(private, shop):
     from django.test import override_settings
 
     with override_settings(RATELIMIT_ENABLE=True):
-        statuses = [private.delete("/tax-rates/txr_missing").status_code for _ in range(61)]
+        statuses = [
+            private.delete("/tax-rates/txr_missing").status_code for _ in range(61)
+        ]
     assert statuses[:60] == [404] * 60 and statuses[60] == 429

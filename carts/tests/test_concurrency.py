@@ -16,19 +16,27 @@ from .factories import make_customer, make_discount, make_product
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_50_concurrent_adds_of_one_item_end_as_one_line_of_50(make_store, api_client_for):
+def test_50_concurrent_adds_of_one_item_end_as_one_line_of_50(
+    make_store, api_client_for
+):
     shop = make_store()
     product = make_product(shop.store, stock=100)
     statuses = []
 
     def add(index):
         client = api_client_for("public", shop.pk)
-        statuses.append(client.post("/cart/items", {"productId": product.pk}, cart="race").status_code)
+        statuses.append(
+            client.post(
+                "/cart/items", {"productId": product.pk}, cart="race"
+            ).status_code
+        )
 
     run_threads(50, add)
     assert statuses == [200] * 50
     cart = Order.objects.get(store=shop.store, cart_token="race", type="cart")
-    assert list(OrderItem.objects.filter(order=cart).values_list("quantity", flat=True)) == [50]
+    assert list(
+        OrderItem.objects.filter(order=cart).values_list("quantity", flat=True)
+    ) == [50]
 
 
 def test_concurrent_adds_never_exceed_the_stock(make_store, api_client_for):
@@ -38,7 +46,11 @@ def test_concurrent_adds_never_exceed_the_stock(make_store, api_client_for):
 
     def add(index):
         client = api_client_for("public", shop.pk)
-        statuses.append(client.post("/cart/items", {"productId": product.pk}, cart="scarce").status_code)
+        statuses.append(
+            client.post(
+                "/cart/items", {"productId": product.pk}, cart="scarce"
+            ).status_code
+        )
 
     run_threads(12, add)
     assert sorted(statuses) == [200] * 7 + [409] * 5
@@ -50,7 +62,11 @@ def test_concurrent_first_requests_create_one_cart(make_store, api_client_for):
     ids = []
 
     def fetch(index):
-        ids.append(api_client_for("public", shop.pk).get("/cart", cart="new-visitor").json()["data"]["id"])
+        ids.append(
+            api_client_for("public", shop.pk)
+            .get("/cart", cart="new-visitor")
+            .json()["data"]["id"]
+        )
 
     run_threads(20, fetch)
     assert len(set(ids)) == 1
@@ -59,7 +75,9 @@ def test_concurrent_first_requests_create_one_cart(make_store, api_client_for):
 
 def _orders(store, count):
     return [
-        Order.objects.create(store=store, type="order", cart_token=f"o{i}", currency="GBP")
+        Order.objects.create(
+            store=store, type="order", cart_token=f"o{i}", currency="GBP"
+        )
         for i in range(count)
     ]
 
@@ -74,8 +92,11 @@ def test_usage_limit_holds_under_20_concurrent_redemptions(make_store):
         fresh = Discount.objects.get(pk=discount.pk)
         try:
             with transaction.atomic():
-                services.discount_redeem(discount=fresh, order=orders[index],
-                                         email=f"buyer{index}@example.com")
+                services.discount_redeem(
+                    discount=fresh,
+                    order=orders[index],
+                    email=f"buyer{index}@example.com",
+                )
             redeemed.append(index)
         except Unprocessable as exc:
             refused.append(exc.code)
@@ -97,7 +118,9 @@ def test_per_customer_limit_holds_under_concurrent_redemptions(make_store):
     def redeem(index):
         try:
             with transaction.atomic():
-                services.discount_redeem(discount=discount, order=orders[index], customer=customer)
+                services.discount_redeem(
+                    discount=discount, order=orders[index], customer=customer
+                )
             redeemed.append(index)
         except Unprocessable as exc:
             refused.append(exc.code)

@@ -17,28 +17,56 @@ from .factories import make_discount, make_product, make_shipping_method, make_t
 tokens = itertools.count()
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
-    lines=st.lists(st.tuples(st.integers(1, 60_000), st.integers(1, 9), st.booleans()),
-                   min_size=1, max_size=4),
-    discount=st.sampled_from([None, ("percentage", 15), ("percentage", 100), ("fixed", 999),
-                              ("fixed", 10**6), ("free_shipping", 0)]),
+    lines=st.lists(
+        st.tuples(st.integers(1, 60_000), st.integers(1, 9), st.booleans()),
+        min_size=1,
+        max_size=4,
+    ),
+    discount=st.sampled_from(
+        [
+            None,
+            ("percentage", 15),
+            ("percentage", 100),
+            ("fixed", 999),
+            ("fixed", 10**6),
+            ("free_shipping", 0),
+        ]
+    ),
     inclusive=st.booleans(),
     ship=st.booleans(),
     with_address=st.booleans(),
 )
-def test_cart_totals_identity_over_http(public, shop, lines, discount, inclusive, ship,
-                                        with_address):
+def test_cart_totals_identity_over_http(
+    public, shop, lines, discount, inclusive, ship, with_address
+):
     store = shop.store
     store_update(store=store, data={"tax_inclusive": inclusive})
-    if not TaxRate.objects.filter(store=store).exists():  # examples share the fixture's store
+    if not TaxRate.objects.filter(
+        store=store
+    ).exists():  # examples share the fixture's store
         make_tax_rate(store, country_code="GB", rate="0.2")
-        make_tax_rate(store, country_code="GB", rate="0.015", name="Levy", postcode_prefix="NW1",
-                      applies_to_shipping=False)
+        make_tax_rate(
+            store,
+            country_code="GB",
+            rate="0.015",
+            name="Levy",
+            postcode_prefix="NW1",
+            applies_to_shipping=False,
+        )
     cart = Cart(public, token=f"prop-{next(tokens)}")
     for price, quantity, digital in lines:
-        product = make_product(store, price=price, stock=50,
-                               product_type="digital" if digital else "physical")
+        product = make_product(
+            store,
+            price=price,
+            stock=50,
+            product_type="digital" if digital else "physical",
+        )
         assert cart.add(product, quantity).status_code == 200
     if discount:
         code = f"D{next(tokens)}"
@@ -48,8 +76,12 @@ def test_cart_totals_identity_over_http(public, shop, lines, discount, inclusive
         assert cart.checkout_data({"shippingAddress": GB_ADDRESS}).status_code == 200
         if ship and any(not digital for _, _, digital in lines):
             method = make_shipping_method(store, name=f"M{next(tokens)}", price=495)
-            assert cart.request("POST", "/cart/shipping-option",
-                                {"shippingOptionId": method.pk}).status_code == 200
+            assert (
+                cart.request(
+                    "POST", "/cart/shipping-option", {"shippingOptionId": method.pk}
+                ).status_code
+                == 200
+            )
     body = cart.get().json()["data"]
     t = {k: v["amount"] for k, v in body["totals"].items()}
     if inclusive:

@@ -20,7 +20,9 @@ from .factories import make_customer, make_discount, make_shipping_method
 
 
 def make_order(store, n=0):
-    return Order.objects.create(store=store, type="order", cart_token=f"placed-{n}", currency="GBP")
+    return Order.objects.create(
+        store=store, type="order", cart_token=f"placed-{n}", currency="GBP"
+    )
 
 
 # -- discount redemption ----------------------------------------------------------------------
@@ -29,7 +31,9 @@ def make_order(store, n=0):
 def test_redeem_counts_and_release_gives_back(shop):
     discount = make_discount(shop.store, usage_limit=2)
     order = make_order(shop.store)
-    redemption = services.discount_redeem(discount=discount, order=order, email="a@example.com")
+    redemption = services.discount_redeem(
+        discount=discount, order=order, email="a@example.com"
+    )
     assert redemption.discount_id == discount.pk and discount.usage_count == 1
     # Redeeming the same order again changes nothing.
     assert services.discount_redeem(discount=discount, order=order).pk == redemption.pk
@@ -53,25 +57,37 @@ def test_redeem_refuses_an_exhausted_code_naming_it(shop):
 def test_redeem_checks_the_per_customer_limit_by_customer_or_email(shop):
     discount = make_discount(shop.store, usage_limit_per_customer=1)
     customer = make_customer(shop.store, email="sam@example.com")
-    services.discount_redeem(discount=discount, order=make_order(shop.store, 1), customer=customer,
-                             email="sam@example.com")
+    services.discount_redeem(
+        discount=discount,
+        order=make_order(shop.store, 1),
+        customer=customer,
+        email="sam@example.com",
+    )
     with pytest.raises(Unprocessable) as caught:
-        services.discount_redeem(discount=discount, order=make_order(shop.store, 2),
-                                 email="SAM@example.com")
+        services.discount_redeem(
+            discount=discount, order=make_order(shop.store, 2), email="SAM@example.com"
+        )
     assert caught.value.code == "discount_already_used"
     with pytest.raises(Unprocessable):
-        services.discount_redeem(discount=discount, order=make_order(shop.store, 3), customer=customer)
+        services.discount_redeem(
+            discount=discount, order=make_order(shop.store, 3), customer=customer
+        )
     # The refused attempts did not count.
     assert Discount.objects.get(pk=discount.pk).usage_count == 1
-    services.discount_redeem(discount=discount, order=make_order(shop.store, 4), email="other@example.com")
+    services.discount_redeem(
+        discount=discount, order=make_order(shop.store, 4), email="other@example.com"
+    )
     assert Discount.objects.get(pk=discount.pk).usage_count == 2
 
 
-@pytest.mark.parametrize("fields,code", [
-    ({"active": False}, "discount_inactive"),
-    ({"expires_at": timezone.now() - timedelta(minutes=1)}, "discount_expired"),
-    ({"starts_at": timezone.now() + timedelta(days=1)}, "discount_not_started"),
-])
+@pytest.mark.parametrize(
+    "fields,code",
+    [
+        ({"active": False}, "discount_inactive"),
+        ({"expires_at": timezone.now() - timedelta(minutes=1)}, "discount_expired"),
+        ({"starts_at": timezone.now() + timedelta(days=1)}, "discount_not_started"),
+    ],
+)
 def test_redeem_refuses_codes_outside_their_window(shop, fields, code):
     discount = make_discount(shop.store, **fields)
     with pytest.raises(Unprocessable) as caught:
@@ -100,25 +116,49 @@ def test_cart_lock_price_and_snapshot_for_checkout(public, shop, vat, candle):
         priced = services.cart_price(cart=locked)
         services.cart_snapshot(priced=priced)
     result = priced.result
-    assert (result.subtotal.amount, result.discount.amount, result.shipping.amount) == (7200, 1440, 395)
-    assert result.tax.amount == 1152 + 79 and result.total.amount == 7200 - 1440 + 395 + 1231
+    assert (result.subtotal.amount, result.discount.amount, result.shipping.amount) == (
+        7200,
+        1440,
+        395,
+    )
+    assert (
+        result.tax.amount == 1152 + 79
+        and result.total.amount == 7200 - 1440 + 395 + 1231
+    )
     row = Order.objects.get(pk=locked.pk)
-    assert (row.subtotal_amount, row.discount_amount, row.shipping_amount, row.tax_amount,
-            row.total_amount) == (7200, 1440, 395, 1231, 7386)
-    assert row.tax_breakdown == [{"name": "VAT", "rate": "0.2", "amount": 1231, "jurisdiction": "GB"}]
+    assert (
+        row.subtotal_amount,
+        row.discount_amount,
+        row.shipping_amount,
+        row.tax_amount,
+        row.total_amount,
+    ) == (7200, 1440, 395, 1231, 7386)
+    assert row.tax_breakdown == [
+        {"name": "VAT", "rate": "0.2", "amount": 1231, "jurisdiction": "GB"}
+    ]
     assert row.shipping_option == {"id": method.pk, "name": method.name, "price": 395}
     assert row.discount_code == "SPRING20"
     item = OrderItem.objects.get(order=row)
-    assert (item.unit_price_amount, item.subtotal_amount, item.discount_amount, item.tax_amount,
-            item.product_name, item.sku) == (2400, 7200, 1440, 1152, "Hand-poured candle",
-                                             item.variant.sku)
+    assert (
+        item.unit_price_amount,
+        item.subtotal_amount,
+        item.discount_amount,
+        item.tax_amount,
+        item.product_name,
+        item.sku,
+    ) == (2400, 7200, 1440, 1152, "Hand-poured candle", item.variant.sku)
     with pytest.raises(NotFound):
         services.cart_lock(store=shop.store, mode="live", cart_token=TOKEN)
 
 
-def test_cart_get_or_create_reuses_the_open_cart_and_makes_a_new_one_after_checkout(shop):
+def test_cart_get_or_create_reuses_the_open_cart_and_makes_a_new_one_after_checkout(
+    shop,
+):
     first = services.cart_get_or_create(store=shop.store, mode="test", cart_token="t")
-    assert services.cart_get_or_create(store=shop.store, mode="test", cart_token="t").pk == first.pk
+    assert (
+        services.cart_get_or_create(store=shop.store, mode="test", cart_token="t").pk
+        == first.pk
+    )
     Order.objects.filter(pk=first.pk).update(type="order")
     second = services.cart_get_or_create(store=shop.store, mode="test", cart_token="t")
     assert second.pk != first.pk
@@ -129,18 +169,26 @@ def test_cart_get_or_create_reuses_the_open_cart_and_makes_a_new_one_after_check
 
 def _aged_cart(store, token, days, **fields):
     cart = Order.objects.create(store=store, cart_token=token, currency="GBP", **fields)
-    Order.objects.filter(pk=cart.pk).update(updated_at=timezone.now() - timedelta(days=days))
+    Order.objects.filter(pk=cart.pk).update(
+        updated_at=timezone.now() - timedelta(days=days)
+    )
     return cart
 
 
 def test_purge_deletes_carts_idle_30_days_only(shop, candle):
     old = _aged_cart(shop.store, "old", 31)
-    OrderItem.objects.create(order=old, product=candle, variant=candle.variants.get(), quantity=1)
+    OrderItem.objects.create(
+        order=old, product=candle, variant=candle.variants.get(), quantity=1
+    )
     recent = _aged_cart(shop.store, "recent", 29)
     reserved = _aged_cart(shop.store, "reserved", 40, stock_reserved=True)
     placed = _aged_cart(shop.store, "placed", 90, type="order")
     assert services.carts_purge_idle() == 1
-    assert set(Order.objects.values_list("pk", flat=True)) == {recent.pk, reserved.pk, placed.pk}
+    assert set(Order.objects.values_list("pk", flat=True)) == {
+        recent.pk,
+        reserved.pk,
+        placed.pk,
+    }
     assert not OrderItem.objects.exists()
 
 

@@ -24,7 +24,9 @@ from ..serializers import (
 )
 
 PRODUCT_LIST_PARAMS = [
-    OpenApiParameter("status", OpenApiTypes.STR, enum=["draft", "published", "archived"]),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, enum=["draft", "published", "archived"]
+    ),
     OpenApiParameter("q", OpenApiTypes.STR, description="Free-text search."),
     OpenApiParameter(
         "updatedAfter",
@@ -52,8 +54,12 @@ PRODUCT_LIST_PARAMS = [
 
 class _ProductOutput:
     def product_response(self, product_id: str, *, status: int = http.HTTP_200_OK):
-        product = selectors.product_get(store=self.store, ref=product_id, published_only=False)
-        return self.respond(self.serialize(PrivateProductSerializer, product), status=status)
+        product = selectors.product_get(
+            store=self.store, ref=product_id, published_only=False
+        )
+        return self.respond(
+            self.serialize(PrivateProductSerializer, product), status=status
+        )
 
     @property
     def actor(self) -> str:
@@ -71,7 +77,9 @@ class ProductsApi(_ProductOutput, PrivateApi):
     def get(self, request, **kwargs):
         query = self.validate_query(PrivateProductListQuerySerializer)
         queryset = selectors.product_list(
-            store=self.store, filters=selectors.ProductFilters(**query), published_only=False
+            store=self.store,
+            filters=selectors.ProductFilters(**query),
+            published_only=False,
         )
         return self.respond_page(queryset, PrivateProductSerializer)
 
@@ -91,9 +99,13 @@ class ProductsApi(_ProductOutput, PrivateApi):
 class ProductApi(_ProductOutput, PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
 
-    @extend_schema(operation_id="product_get", responses=envelope(PrivateProductSerializer))
+    @extend_schema(
+        operation_id="product_get", responses=envelope(PrivateProductSerializer)
+    )
     def get(self, request, product, **kwargs):
-        found = selectors.product_get(store=self.store, ref=product, published_only=False)
+        found = selectors.product_get(
+            store=self.store, ref=product, published_only=False
+        )
         return self.respond(self.serialize(PrivateProductSerializer, found))
 
     @extend_schema(
@@ -104,7 +116,9 @@ class ProductApi(_ProductOutput, PrivateApi):
     def patch(self, request, product, **kwargs):
         found = selectors.product_lookup(store=self.store, ref=product)
         data = self.validate(ProductInputSerializer, partial=True)
-        services.product_update(product=found, data=data, mode=self.mode, actor=self.actor)
+        services.product_update(
+            product=found, data=data, mode=self.mode, actor=self.actor
+        )
         return self.product_response(found.pk)
 
     @extend_schema(operation_id="product_archive", responses={204: None})
@@ -163,9 +177,12 @@ class CategoriesApi(PrivateApi):
     def post(self, request, **kwargs):
         data = self.validate(CategoryInputSerializer)
         category = services.category_create(store=self.store, data=data)
-        found = selectors.category_get(store=self.store, ref=category.pk, published_only=False)
+        found = selectors.category_get(
+            store=self.store, ref=category.pk, published_only=False
+        )
         return self.respond(
-            self.serialize(PrivateCategorySerializer, found), status=http.HTTP_201_CREATED
+            self.serialize(PrivateCategorySerializer, found),
+            status=http.HTTP_201_CREATED,
         )
 
 
@@ -173,9 +190,13 @@ class CategoryApi(PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="category_get", responses=envelope(PrivateCategorySerializer))
+    @extend_schema(
+        operation_id="category_get", responses=envelope(PrivateCategorySerializer)
+    )
     def get(self, request, category, **kwargs):
-        found = selectors.category_get(store=self.store, ref=category, published_only=False)
+        found = selectors.category_get(
+            store=self.store, ref=category, published_only=False
+        )
         return self.respond(self.serialize(PrivateCategorySerializer, found))
 
     @extend_schema(
@@ -187,7 +208,9 @@ class CategoryApi(PrivateApi):
         found = selectors.category_lookup(store=self.store, ref=category)
         data = self.validate(CategoryInputSerializer, partial=True)
         services.category_update(category=found, data=data)
-        fresh = selectors.category_get(store=self.store, ref=found.pk, published_only=False)
+        fresh = selectors.category_get(
+            store=self.store, ref=found.pk, published_only=False
+        )
         return self.respond(self.serialize(PrivateCategorySerializer, fresh))
 
     @extend_schema(operation_id="category_delete", responses={204: None})
@@ -204,7 +227,9 @@ class ReviewsApi(PrivateApi):
         operation_id="reviews_list",
         parameters=[
             OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=["pending_moderation", "approved", "rejected"]
+                "status",
+                OpenApiTypes.STR,
+                enum=["pending_moderation", "approved", "rejected"],
             ),
             OpenApiParameter("productId", OpenApiTypes.STR),
             *page_params(),
@@ -221,7 +246,9 @@ class ReviewsApi(PrivateApi):
 class ReviewApi(PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m"}
 
-    @extend_schema(operation_id="review_get", responses=envelope(PrivateReviewSerializer))
+    @extend_schema(
+        operation_id="review_get", responses=envelope(PrivateReviewSerializer)
+    )
     def get(self, request, review, **kwargs):
         found = selectors.review_get(store=self.store, review_id=review)
         return self.respond(self.serialize(PrivateReviewSerializer, found))

@@ -30,10 +30,14 @@ from ..serializers import (
 
 PRODUCT_LIST_PARAMS = [
     OpenApiParameter(
-        "category", OpenApiTypes.STR, description="Category slug or id (descendants included)."
+        "category",
+        OpenApiTypes.STR,
+        description="Category slug or id (descendants included).",
     ),
     OpenApiParameter(
-        "q", OpenApiTypes.STR, description="Free-text search across name and description."
+        "q",
+        OpenApiTypes.STR,
+        description="Free-text search across name and description.",
     ),
     OpenApiParameter(
         "sort",
@@ -56,7 +60,9 @@ class ProductListApi(PublicApi):
     def get(self, request, **kwargs):
         query = self.validate_query(ProductListQuerySerializer)
         queryset = selectors.product_list(
-            store=self.store, filters=selectors.ProductFilters(**query), published_only=True
+            store=self.store,
+            filters=selectors.ProductFilters(**query),
+            published_only=True,
         )
         return self.respond_page(queryset, ProductSerializer)
 
@@ -64,9 +70,13 @@ class ProductListApi(PublicApi):
 class ProductDetailApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="public_product_get", responses=envelope(ProductSerializer))
+    @extend_schema(
+        operation_id="public_product_get", responses=envelope(ProductSerializer)
+    )
     def get(self, request, product, **kwargs):
-        found = selectors.product_get(store=self.store, ref=product, published_only=True)
+        found = selectors.product_get(
+            store=self.store, ref=product, published_only=True
+        )
         return self.respond(self.serialize(ProductSerializer, found))
 
 
@@ -79,10 +89,14 @@ class ProductReviewsApi(PublicApi):
     @extend_schema(
         operation_id="public_product_reviews_list",
         parameters=page_params(),
-        responses=page_envelope(PublicReviewSerializer, meta_serializer=ReviewPageMetaSerializer),
+        responses=page_envelope(
+            PublicReviewSerializer, meta_serializer=ReviewPageMetaSerializer
+        ),
     )
     def get(self, request, product, **kwargs):
-        found = selectors.product_lookup(store=self.store, ref=product, published_only=True)
+        found = selectors.product_lookup(
+            store=self.store, ref=product, published_only=True
+        )
         return self.respond_page(
             selectors.review_list_approved(product=found),
             PublicReviewSerializer,
@@ -96,15 +110,22 @@ class ProductReviewsApi(PublicApi):
     )
     def post(self, request, product, **kwargs):
         if not self.store.feature("reviews"):
-            raise Forbidden("Reviews are turned off for this store.", code="reviews_disabled")
-        found = selectors.product_lookup(store=self.store, ref=product, published_only=True)
+            raise Forbidden(
+                "Reviews are turned off for this store.", code="reviews_disabled"
+            )
+        found = selectors.product_lookup(
+            store=self.store, ref=product, published_only=True
+        )
         data = self.validate(ReviewInputSerializer)
         customer = session_customer_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
-        review = services.review_create(product=found, customer=customer, mode=self.mode, **data)
+        review = services.review_create(
+            product=found, customer=customer, mode=self.mode, **data
+        )
         return self.respond(
-            self.serialize(ReviewCreatedSerializer, review), status=http.HTTP_201_CREATED
+            self.serialize(ReviewCreatedSerializer, review),
+            status=http.HTTP_201_CREATED,
         )
 
 
@@ -123,9 +144,13 @@ class CategoryTreeApi(PublicApi):
 class CategoryDetailApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="public_category_get", responses=envelope(CategorySerializer))
+    @extend_schema(
+        operation_id="public_category_get", responses=envelope(CategorySerializer)
+    )
     def get(self, request, category, **kwargs):
-        found = selectors.category_get(store=self.store, ref=category, published_only=True)
+        found = selectors.category_get(
+            store=self.store, ref=category, published_only=True
+        )
         return self.respond(self.serialize(CategorySerializer, found))
 
 
@@ -145,7 +170,10 @@ class FeedApi(PublicApi):
         auth=[{}, {"publishableKey": []}],
         parameters=[
             OpenApiParameter(
-                "platform", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(PLATFORMS)
+                "platform",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=sorted(PLATFORMS),
             )
         ],
         responses={
@@ -156,7 +184,9 @@ class FeedApi(PublicApi):
     )
     def get(self, request, platform, **kwargs):
         if platform not in PLATFORMS:
-            raise NotFound(f"Unknown feed platform. Use one of: {', '.join(sorted(PLATFORMS))}.")
+            raise NotFound(
+                f"Unknown feed platform. Use one of: {', '.join(sorted(PLATFORMS))}."
+            )
         store = self.store
         storefront = storefront_url(store=store, mode=self.mode).rstrip("/")
 

@@ -35,6 +35,9 @@ def events():
     from webhooks.models import Event
 
     def get(type_):
-        return [e.data for e in Event.objects.filter(type=type_).order_by("created_at", "id")]
+        return [
+            e.data
+            for e in Event.objects.filter(type=type_).order_by("created_at", "id")
+        ]
 
     return get

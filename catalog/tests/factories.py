@@ -67,13 +67,21 @@ def make_variant_product(store, name="Linen shirt", **kwargs) -> Product:
             {"name": "Colour", "values": ["Red", "Blue"]},
         ],
         variants=[
-            {"option_values": {"Size": "S", "Colour": "Red"}, "sku": f"{name[:3]}-S-R", "stock": 3},
+            {
+                "option_values": {"Size": "S", "Colour": "Red"},
+                "sku": f"{name[:3]}-S-R",
+                "stock": 3,
+            },
             {
                 "option_values": {"Size": "S", "Colour": "Blue"},
                 "sku": f"{name[:3]}-S-B",
                 "stock": 3,
             },
-            {"option_values": {"Size": "M", "Colour": "Red"}, "sku": f"{name[:3]}-M-R", "stock": 3},
+            {
+                "option_values": {"Size": "M", "Colour": "Red"},
+                "sku": f"{name[:3]}-M-R",
+                "stock": 3,
+            },
             {
                 "option_values": {"Size": "M", "Colour": "Blue"},
                 "sku": f"{name[:3]}-M-B",
@@ -99,7 +107,9 @@ def png_bytes(width=30, height=40, colour=(200, 120, 40)) -> bytes:
 
 def make_media(product: Product, *, alt="Front", position=0, name=None) -> Media:
     media = Media(product=product, alt=alt, position=position, aspect_ratio=0.75)
-    media.file.save(name or f"test-{next(_counter)}.png", ContentFile(png_bytes()), save=False)
+    media.file.save(
+        name or f"test-{next(_counter)}.png", ContentFile(png_bytes()), save=False
+    )
     media.save()
     return media
 
@@ -163,12 +173,19 @@ def bulk_catalogue(
     )
     through = Variant.option_values.through
     through.objects.bulk_create(
-        [through(variant_id=v.pk, productoptionvalue_id=ov.pk) for v, ov in zip(variants, values, strict=True)]
+        [
+            through(variant_id=v.pk, productoptionvalue_id=ov.pk)
+            for v, ov in zip(variants, values, strict=True)
+        ]
     )
     Media.objects.bulk_create(
         [
             Media(
-                product=p, file=f"products/bulk-{j}.png", alt=f"m{j}", position=j, aspect_ratio=1.0
+                product=p,
+                file=f"products/bulk-{j}.png",
+                alt=f"m{j}",
+                position=j,
+                aspect_ratio=1.0,
             )
             for p in products
             for j in range(media_each)
@@ -176,11 +193,21 @@ def bulk_catalogue(
     )
     cat_through = Product.categories.through
     cat_through.objects.bulk_create(
-        [cat_through(product_id=p.pk, category_id=c.pk) for p in products for c in categories]
+        [
+            cat_through(product_id=p.pk, category_id=c.pk)
+            for p in products
+            for c in categories
+        ]
     )
     Review.objects.bulk_create(
         [
-            Review(store=store, product=p, rating=4, body="ok", status=Review.Status.APPROVED)
+            Review(
+                store=store,
+                product=p,
+                rating=4,
+                body="ok",
+                status=Review.Status.APPROVED,
+            )
             for p in products
         ]
     )
@@ -200,7 +227,8 @@ def insert_copies(prototype, count: int, vary) -> list[str]:
     model = type(prototype)
     fields = list(model._meta.concrete_fields)
     base = {
-        f.column: f.get_db_prep_save(f.pre_save(prototype, add=True), connection) for f in fields
+        f.column: f.get_db_prep_save(f.pre_save(prototype, add=True), connection)
+        for f in fields
     }
     prefix = model._meta.pk.prefix
     table = connection.ops.quote_name(model._meta.db_table)

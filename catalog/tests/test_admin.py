@@ -123,7 +123,8 @@ def test_add_simple_product_gets_a_default_variant(merchant, shop):
 
 def test_product_form_refuses_a_sale_price_above_price(merchant, shop):
     response = merchant.post(
-        reverse("admin:catalog_product_add"), _product_form(shop, sale_price_amount="5000")
+        reverse("admin:catalog_product_add"),
+        _product_form(shop, sale_price_amount="5000"),
     )
     assert response.status_code == 200
     assert "sale price must be lower" in response.content.decode()
@@ -178,7 +179,12 @@ def test_stock_adjustment_page(merchant, candle):
     assert merchant.get(url).status_code == 200
     response = merchant.post(
         url,
-        {"variant": variant.pk, "operation": "increment", "quantity": "5", "reason": "Delivery"},
+        {
+            "variant": variant.pk,
+            "operation": "increment",
+            "quantity": "5",
+            "reason": "Delivery",
+        },
     )
     assert response.status_code == 302
     variant.refresh_from_db()
@@ -188,7 +194,13 @@ def test_stock_adjustment_page(merchant, candle):
     assert row.actor == "dashboard:owner@acme.test"
 
     response = merchant.post(
-        url, {"variant": variant.pk, "operation": "decrement", "quantity": "99", "reason": "Broken"}
+        url,
+        {
+            "variant": variant.pk,
+            "operation": "decrement",
+            "quantity": "99",
+            "reason": "Broken",
+        },
     )
     assert response.status_code == 200
     assert "Cannot decrement stock" in response.content.decode()
@@ -235,8 +247,14 @@ def test_category_tree_order_and_indent(merchant, shop):
     root = make_category(shop.store, "Zeta root", sort_order=0)
     make_category(shop.store, "Alpha root", sort_order=1)
     make_category(shop.store, "Child", parent=root)
-    content = merchant.get(reverse("admin:catalog_category_changelist")).content.decode()
-    assert content.index("Zeta root") < content.index("Child") < content.index("Alpha root")
+    content = merchant.get(
+        reverse("admin:catalog_category_changelist")
+    ).content.decode()
+    assert (
+        content.index("Zeta root")
+        < content.index("Child")
+        < content.index("Alpha root")
+    )
     assert "padding-left:1.5em" in content
 
 
@@ -266,7 +284,9 @@ def test_category_parent_cycle_refused(merchant, shop):
 def test_review_bulk_moderation(merchant, candle):
     pending = [make_review(candle, status=Review.Status.PENDING) for _ in range(3)]
     url = reverse("admin:catalog_review_changelist")
-    merchant.post(url, {"action": "approve", "_selected_action": [r.pk for r in pending[:2]]})
+    merchant.post(
+        url, {"action": "approve", "_selected_action": [r.pk for r in pending[:2]]}
+    )
     merchant.post(url, {"action": "reject", "_selected_action": [pending[2].pk]})
     statuses = sorted(Review.objects.values_list("status", flat=True))
     assert statuses == ["approved", "approved", "rejected"]
@@ -276,7 +296,10 @@ def test_inventory_audit_is_read_only(merchant, candle):
     response = merchant.get(reverse("admin:catalog_inventoryadjustment_changelist"))
     assert response.status_code == 200
     assert "Initial stock" in response.content.decode()
-    assert merchant.get(reverse("admin:catalog_inventoryadjustment_add")).status_code == 403
+    assert (
+        merchant.get(reverse("admin:catalog_inventoryadjustment_add")).status_code
+        == 403
+    )
 
 
 def test_change_page_shows_options_variants_and_stock(merchant, shirt):
@@ -299,12 +322,16 @@ def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, sh
                 f"options-{i}-product": shirt.pk,
                 f"options-{i}-name": option.name,
                 f"options-{i}-position": str(i),
-                f"options-{i}-values_text": ", ".join(v.value for v in option.values.all()),
+                f"options-{i}-values_text": ", ".join(
+                    v.value for v in option.values.all()
+                ),
                 f"options-{i}-DELETE": "on",
             }
         )
     variants = list(shirt.variants.all())
-    data.update(_inline_management("variants", total=len(variants), initial=len(variants)))
+    data.update(
+        _inline_management("variants", total=len(variants), initial=len(variants))
+    )
     for i, variant in enumerate(variants):
         data.update(
             {
@@ -316,7 +343,9 @@ def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, sh
                 f"variants-{i}-weight_grams": "",
             }
         )
-    response = merchant.post(reverse("admin:catalog_product_change", args=[shirt.pk]), data)
+    response = merchant.post(
+        reverse("admin:catalog_product_change", args=[shirt.pk]), data
+    )
     assert response.status_code == 302
     [default] = shirt.variants.all()
     assert default.is_default and not shirt.options.exists()

@@ -50,7 +50,9 @@ def _items_from(body: bytes):
         ("tiktok", "in stock", "out of stock"),
     ],
 )
-def test_feed_for_every_platform(api_client_for, shop, platform, in_stock, out_of_stock):
+def test_feed_for_every_platform(
+    api_client_for, shop, platform, in_stock, out_of_stock
+):
     candle = make_product(
         shop.store,
         "Hand-poured candle",
@@ -85,7 +87,9 @@ def test_feed_for_every_platform(api_client_for, shop, platform, in_stock, out_o
     assert item.findtext(f"{G}title") == "Hand-poured candle"
     assert item.findtext(f"{G}description") == "Soy wax & <cotton> wick"
     assert item.findtext(f"{G}link").endswith("/products/hand-poured-candle")
-    assert item.findtext(f"{G}image_link").startswith("http://testserver/media/products/")
+    assert item.findtext(f"{G}image_link").startswith(
+        "http://testserver/media/products/"
+    )
     assert len(item.findall(f"{G}additional_image_link")) == 1
     assert item.findtext(f"{G}price") == "24.00 GBP"
     assert item.find(f"{G}sale_price") is None
@@ -102,7 +106,9 @@ def test_feed_for_every_platform(api_client_for, shop, platform, in_stock, out_o
     assert on_sale.findtext(f"{G}sale_price") == "12.00 GBP"
     assert "/" in on_sale.findtext(f"{G}sale_price_effective_date")
     assert on_sale.findtext(f"{G}availability") == out_of_stock
-    assert on_sale.findtext(f"{G}brand") == "Acme Candles"  # the store when the product has none
+    assert (
+        on_sale.findtext(f"{G}brand") == "Acme Candles"
+    )  # the store when the product has none
     assert on_sale.findtext(f"{G}identifier_exists") == "no"
 
     variant = shirt.variants.get(sku="Lin-M-B")
@@ -130,7 +136,9 @@ def test_control_characters_are_dropped(api_client_for, shop):
 
 
 def test_unknown_platform_is_a_json_404(api_client_for, shop):
-    response = _feed(api_client_for, shop, "myspace", headers={"Accept": "application/xml"})
+    response = _feed(
+        api_client_for, shop, "myspace", headers={"Accept": "application/xml"}
+    )
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["error"]["code"] == "not_found"
@@ -185,7 +193,9 @@ def test_ten_thousand_products_stream_in_chunks(api_client_for, shop):
     # Header, one chunk per product, footer: produced lazily as the client reads.
     assert chunks == 10_002
     # Products are read FEED_CHUNK_SIZE at a time; each chunk fetches its variants once.
-    variant_reads = [q for q in queries.captured_queries if 'FROM "catalog_variant" ' in q["sql"]]
+    variant_reads = [
+        q for q in queries.captured_queries if 'FROM "catalog_variant" ' in q["sql"]
+    ]
     assert len(variant_reads) == 10_000 // selectors.FEED_CHUNK_SIZE
     _, items = _items_from(b"".join(body))
     assert len(items) == 10_000

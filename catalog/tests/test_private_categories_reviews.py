@@ -30,7 +30,11 @@ def test_create_category(private, shop):
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
     assert data["id"].startswith("cat_") and data["slug"] == "soy-wax"
-    assert data["parentId"] == parent.pk and data["published"] is False and data["sortOrder"] == 3
+    assert (
+        data["parentId"] == parent.pk
+        and data["published"] is False
+        and data["sortOrder"] == 3
+    )
     assert data["metaTitle"] == "Soy | Acme" and data["productCount"] == 0
     assert set(data) == {
         "id",
@@ -50,8 +54,13 @@ def test_create_category(private, shop):
 
 
 def test_category_slugs_auto_suffix_and_explicit_conflict(private):
-    assert private.post("/categories", {"name": "Gifts"}).json()["data"]["slug"] == "gifts"
-    assert private.post("/categories", {"name": "Gifts"}).json()["data"]["slug"] == "gifts-2"
+    assert (
+        private.post("/categories", {"name": "Gifts"}).json()["data"]["slug"] == "gifts"
+    )
+    assert (
+        private.post("/categories", {"name": "Gifts"}).json()["data"]["slug"]
+        == "gifts-2"
+    )
     response = private.post("/categories", {"name": "Other", "slug": "gifts"})
     assert response.status_code == 422 and "slug" in response.json()["error"]["fields"]
 
@@ -77,7 +86,9 @@ def test_category_validation(private, body, field):
 def test_parent_of_another_store_is_422(private, other_shop):
     theirs = make_category(other_shop.store, "Theirs")
     response = private.post("/categories", {"name": "Mine", "parentId": theirs.pk})
-    assert response.status_code == 422 and "parentId" in response.json()["error"]["fields"]
+    assert (
+        response.status_code == 422 and "parentId" in response.json()["error"]["fields"]
+    )
 
 
 def test_list_get_update_delete(private, shop):
@@ -96,11 +107,16 @@ def test_list_get_update_delete(private, shop):
 
     assert private.get("/categories/soy").json()["data"]["id"] == child.pk
     response = private.patch(
-        f"/categories/{child.pk}", {"name": "Soy wax", "parentId": None, "published": False}
+        f"/categories/{child.pk}",
+        {"name": "Soy wax", "parentId": None, "published": False},
     )
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["name"] == "Soy wax" and data["parentId"] is None and data["published"] is False
+    assert (
+        data["name"] == "Soy wax"
+        and data["parentId"] is None
+        and data["published"] is False
+    )
     assert data["slug"] == "soy"  # slug changes only when sent
 
     assert private.delete(f"/categories/{child.pk}").status_code == 204
@@ -149,7 +165,9 @@ def test_patch_category_slug_conflict_is_422(private, shop):
 def test_other_stores_category_is_404(private, other_shop):
     theirs = make_category(other_shop.store, "Theirs")
     assert private.get(f"/categories/{theirs.pk}").status_code == 404
-    assert private.patch(f"/categories/{theirs.pk}", {"name": "Mine"}).status_code == 404
+    assert (
+        private.patch(f"/categories/{theirs.pk}", {"name": "Mine"}).status_code == 404
+    )
     assert private.delete(f"/categories/{theirs.pk}").status_code == 404
     assert private.get("/categories").json()["data"] == []
     theirs.refresh_from_db()
@@ -168,8 +186,13 @@ def test_list_reviews_with_filters(private, shop, candle, shirt):
     assert {r["id"] for r in body["data"]} == {pending.pk, approved.pk, other.pk}
     item = next(r for r in body["data"] if r["id"] == pending.pk)
     assert item["status"] == "pending_moderation" and item["productId"] == candle.pk
-    assert item["authorEmail"] == pending.author_email and item["productName"] == candle.name
-    by_status = private.get("/reviews", query={"status": "pending_moderation"}).json()["data"]
+    assert (
+        item["authorEmail"] == pending.author_email
+        and item["productName"] == candle.name
+    )
+    by_status = private.get("/reviews", query={"status": "pending_moderation"}).json()[
+        "data"
+    ]
     assert {r["id"] for r in by_status} == {pending.pk, other.pk}
     by_product = private.get(
         "/reviews", query={"productId": candle.pk, "status": "pending_moderation"}
@@ -193,19 +216,28 @@ def test_moderate_review(private, public, candle):
     assert public.get(f"/products/{candle.pk}/reviews").json()["data"] == []
 
 
-@pytest.mark.parametrize("body", [{}, {"status": "pending_moderation"}, {"status": "spam"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"status": "pending_moderation"}, {"status": "spam"}]
+)
 def test_moderation_validation(private, candle, body):
     review = make_review(candle, status=Review.Status.PENDING)
     response = private.patch(f"/reviews/{review.pk}", body)
-    assert response.status_code == 422 and "status" in response.json()["error"]["fields"]
+    assert (
+        response.status_code == 422 and "status" in response.json()["error"]["fields"]
+    )
     review.refresh_from_db()
     assert review.status == "pending_moderation"
 
 
 def test_other_stores_review_is_404(private, other_shop):
-    theirs = make_review(make_product(other_shop.store, "Theirs"), status=Review.Status.PENDING)
+    theirs = make_review(
+        make_product(other_shop.store, "Theirs"), status=Review.Status.PENDING
+    )
     assert private.get(f"/reviews/{theirs.pk}").status_code == 404
-    assert private.patch(f"/reviews/{theirs.pk}", {"status": "approved"}).status_code == 404
+    assert (
+        private.patch(f"/reviews/{theirs.pk}", {"status": "approved"}).status_code
+        == 404
+    )
     assert private.get("/reviews").json()["data"] == []
     theirs.refresh_from_db()
     assert theirs.status == "pending_moderation"

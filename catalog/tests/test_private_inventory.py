@@ -18,10 +18,13 @@ def _adjust(private, product, **body):
 
 
 @pytest.mark.parametrize(
-    "operation,quantity,after", [("set", 3, 3), ("increment", 50, 60), ("decrement", 10, 0)]
+    "operation,quantity,after",
+    [("set", 3, 3), ("increment", 50, 60), ("decrement", 10, 0)],
 )
 def test_operations_on_simple_product(private, candle, operation, quantity, after):
-    response = _adjust(private, candle, operation=operation, quantity=quantity, reason="Restock")
+    response = _adjust(
+        private, candle, operation=operation, quantity=quantity, reason="Restock"
+    )
     assert response.status_code == 200
     data = response.json()["data"]
     variant = default_variant(candle)
@@ -39,13 +42,18 @@ def test_operations_on_simple_product(private, candle, operation, quantity, afte
     assert (adjustment.stock_before, adjustment.stock_after) == (10, after)
     assert adjustment.reason == "Restock" and adjustment.source == "api"
     assert adjustment.actor.startswith("api:sk_test_")
-    assert adjustment.variant_id == variant.pk and adjustment.store_id == candle.store_id
+    assert (
+        adjustment.variant_id == variant.pk and adjustment.store_id == candle.store_id
+    )
 
 
 def test_by_slug(private, candle):
-    assert _adjust(private, candle, operation="increment", quantity=1).status_code == 200
+    assert (
+        _adjust(private, candle, operation="increment", quantity=1).status_code == 200
+    )
     response = private.patch(
-        "/products/hand-poured-candle/inventory", {"operation": "increment", "quantity": 1}
+        "/products/hand-poured-candle/inventory",
+        {"operation": "increment", "quantity": 1},
     )
     assert response.json()["data"]["stockAfter"] == 12
 
@@ -64,15 +72,21 @@ def test_variant_product_needs_variant_id(private, shirt):
     assert response.status_code == 422
     assert "variantId" in response.json()["error"]["fields"]
     variant = shirt.variants.get(sku="Lin-M-B")
-    data = _adjust(private, shirt, operation="increment", quantity=2, variantId=variant.pk).json()[
-        "data"
-    ]
-    assert data["variantId"] == variant.pk and data["stockBefore"] == 3 and data["stockAfter"] == 5
+    data = _adjust(
+        private, shirt, operation="increment", quantity=2, variantId=variant.pk
+    ).json()["data"]
+    assert (
+        data["variantId"] == variant.pk
+        and data["stockBefore"] == 3
+        and data["stockAfter"] == 5
+    )
 
 
 def test_variant_of_another_product_is_422(private, candle, shirt):
     other_variant = shirt.variants.first()
-    response = _adjust(private, candle, operation="set", quantity=1, variantId=other_variant.pk)
+    response = _adjust(
+        private, candle, operation="set", quantity=1, variantId=other_variant.pk
+    )
     assert response.status_code == 422
     assert "variantId" in response.json()["error"]["fields"]
     other_variant.refresh_from_db()
@@ -104,15 +118,21 @@ def test_inventory_low_fires_once_when_crossing_the_threshold(private, candle, e
     _adjust(private, candle, operation="decrement", quantity=1)  # 6 -> 5: crosses
     [event] = events("inventory.low")
     assert event["id"] == candle.pk and event["inventoryCount"] == 5
-    assert event["variants"] == [] and "cost" in event  # the private product representation
+    assert (
+        event["variants"] == [] and "cost" in event
+    )  # the private product representation
     _adjust(private, candle, operation="decrement", quantity=2)  # 5 -> 3: already low
     assert len(events("inventory.low")) == 1
     _adjust(private, candle, operation="set", quantity=20)
-    _adjust(private, candle, operation="set", quantity=0)  # crosses again after a restock
+    _adjust(
+        private, candle, operation="set", quantity=0
+    )  # crosses again after a restock
     assert len(events("inventory.low")) == 2
 
 
-def test_inventory_low_uses_the_product_threshold_and_skips_untracked(private, shop, events):
+def test_inventory_low_uses_the_product_threshold_and_skips_untracked(
+    private, shop, events
+):
     product = make_product(shop.store, "Kit", stock=30, low_stock_threshold=20)
     _adjust(private, product, operation="decrement", quantity=10)
     assert len(events("inventory.low")) == 1
@@ -144,7 +164,8 @@ def test_concurrent_increments_add_up_exactly(make_store, api_client_for):
             barrier.wait()
             for _ in range(count):
                 response = client.patch(
-                    f"/products/{product.pk}/inventory", {"operation": "increment", "quantity": 1}
+                    f"/products/{product.pk}/inventory",
+                    {"operation": "increment", "quantity": 1},
                 )
                 results.append(response.status_code)
         except Exception as exc:
@@ -162,7 +183,9 @@ def test_concurrent_increments_add_up_exactly(make_store, api_client_for):
     assert results == [200] * 100
     variant.refresh_from_db()
     assert variant.stock == 100
-    adjustments = InventoryAdjustment.objects.filter(variant=variant).order_by("stock_after")
+    adjustments = InventoryAdjustment.objects.filter(variant=variant).order_by(
+        "stock_after"
+    )
     assert [a.stock_after for a in adjustments] == list(range(1, 101))
     assert all(a.stock_after == a.stock_before + 1 for a in adjustments)
 

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _create(private, **body):
-    return private.post("/products", {"name": "Hand-poured candle", "price": 2400, **body})
+    return private.post(
+        "/products", {"name": "Hand-poured candle", "price": 2400, **body}
+    )
 
 
 # -- list -----------------------------------------------------------------------------
@@ -58,20 +60,32 @@ def test_list_includes_every_status_and_filters(private, shop):
 def test_list_search_and_updated_after(private, shop):
     first = make_product(shop.store, "Lavender spray")
     second = make_product(shop.store, "Pillar candle")
-    assert [p["id"] for p in private.get("/products", query={"q": "lavender"}).json()["data"]] == [
-        first.pk
-    ]
+    assert [
+        p["id"]
+        for p in private.get("/products", query={"q": "lavender"}).json()["data"]
+    ] == [first.pk]
 
     past = timezone.now() - timedelta(hours=1)
     Product.objects.update(updated_at=past)
     Variant.objects.update(updated_at=past)
     cutoff = timezone.now() - timedelta(minutes=1)
-    assert private.get("/products", query={"updatedAfter": cutoff.isoformat()}).json()["data"] == []
+    assert (
+        private.get("/products", query={"updatedAfter": cutoff.isoformat()}).json()[
+            "data"
+        ]
+        == []
+    )
     # A stock change alone makes the product show up in an incremental sync.
-    private.patch(f"/products/{second.pk}/inventory", {"operation": "increment", "quantity": 1})
-    synced = private.get("/products", query={"updatedAfter": cutoff.isoformat()}).json()["data"]
+    private.patch(
+        f"/products/{second.pk}/inventory", {"operation": "increment", "quantity": 1}
+    )
+    synced = private.get(
+        "/products", query={"updatedAfter": cutoff.isoformat()}
+    ).json()["data"]
     assert [p["id"] for p in synced] == [second.pk]
-    assert private.get("/products", query={"updatedAfter": "yesterday"}).status_code == 422
+    assert (
+        private.get("/products", query={"updatedAfter": "yesterday"}).status_code == 422
+    )
 
 
 def test_private_list_is_store_scoped(private, other_shop):
@@ -96,14 +110,24 @@ def test_create_minimal_reference_example(private, shop, events):
     assert variant.is_default and variant.stock == 50 and variant.price_amount is None
     assert data["defaultVariantId"] == variant.pk and data["variants"] == []
     [adjustment] = InventoryAdjustment.objects.filter(product=product)
-    assert (adjustment.stock_before, adjustment.stock_after, adjustment.source) == (0, 50, "api")
+    assert (adjustment.stock_before, adjustment.stock_after, adjustment.source) == (
+        0,
+        50,
+        "api",
+    )
     [event] = events("product.created")
-    assert event["id"] == product.pk and event["inventoryCount"] == 50 and "cost" in event
+    assert (
+        event["id"] == product.pk and event["inventoryCount"] == 50 and "cost" in event
+    )
 
 
 def test_create_defaults_to_draft_with_zero_stock(private):
     data = _create(private).json()["data"]
-    assert data["status"] == "draft" and data["inventoryCount"] == 0 and data["inStock"] is False
+    assert (
+        data["status"] == "draft"
+        and data["inventoryCount"] == 0
+        and data["inStock"] is False
+    )
     assert not InventoryAdjustment.objects.exists()
 
 
@@ -158,14 +182,19 @@ def test_create_every_field(private, shop):
     assert data["weightGrams"] == 340 and data["lowStockThreshold"] == 2
     assert data["minOrderQuantity"] == 2 and data["maxOrderQuantity"] == 6
     assert data["quickAddEligible"] is False  # a minimum of 2 cannot be quick-added
-    assert data["shippingType"] == "optional" and data["requireDeliveryOrCollection"] is True
+    assert (
+        data["shippingType"] == "optional"
+        and data["requireDeliveryOrCollection"] is True
+    )
     assert (
         data["fixedShippingRateCents"] == 495
         and data["featured"] is True
         and data["sortOrder"] == 7
     )
     assert data["metadata"] == {"supplier": "Wax Co", "nested_key": {"a": 1}}
-    assert data["categories"] == [{"id": category.pk, "name": "Candles", "slug": "candles"}]
+    assert data["categories"] == [
+        {"id": category.pk, "name": "Candles", "slug": "candles"}
+    ]
     variant = Variant.objects.get(pk=data["defaultVariantId"])
     assert (variant.sku, variant.barcode, variant.weight_grams) == (
         "CANDLE-001",
@@ -176,7 +205,11 @@ def test_create_every_field(private, shop):
 
 def test_slug_collisions_get_suffixes(private, shop):
     slugs = [_create(private).json()["data"]["slug"] for _ in range(3)]
-    assert slugs == ["hand-poured-candle", "hand-poured-candle-2", "hand-poured-candle-3"]
+    assert slugs == [
+        "hand-poured-candle",
+        "hand-poured-candle-2",
+        "hand-poured-candle-3",
+    ]
     assert _create(private, name="!!!").json()["data"]["slug"] == "product"
     assert _create(private, name="prod_secret").json()["data"]["slug"] == "prod-secret"
 
@@ -261,14 +294,19 @@ def test_sku_is_unique_per_store(private, shop, other_shop):
     make_product(other_shop.store, "Theirs", sku="SKU-2")
     assert _create(private, sku="SKU-1").status_code == 422
     assert _create(private, sku="Ves-S-R").status_code == 422
-    assert _create(private, sku="SKU-2").status_code == 201  # another store's sku is fine
+    assert (
+        _create(private, sku="SKU-2").status_code == 201
+    )  # another store's sku is fine
     assert _create(private, name="Blank sku 1").status_code == 201
     assert _create(private, name="Blank sku 2").status_code == 201
 
 
 # -- variants on create -----------------------------------------------------------------
 
-OPTIONS = [{"name": "Size", "values": ["S", "M"]}, {"name": "Colour", "values": ["Red", "Blue"]}]
+OPTIONS = [
+    {"name": "Size", "values": ["S", "M"]},
+    {"name": "Colour", "values": ["Red", "Blue"]},
+]
 
 
 def test_create_with_options_and_variants(private):
@@ -293,7 +331,11 @@ def test_create_with_options_and_variants(private):
     assert data["inventoryCount"] == 7 and data["priceMax"] == 2600
     second = data["variants"][1]
     assert second["optionValues"] == {"Size": "M", "Colour": "Blue"}
-    assert (second["stock"], second["barcode"], second["weightGrams"]) == (5, "123", 200)
+    assert (second["stock"], second["barcode"], second["weightGrams"]) == (
+        5,
+        "123",
+        200,
+    )
     assert second["price"]["amount"] == 2600
     product = Product.objects.get(pk=data["id"])
     assert not product.variants.filter(is_default=True).exists()
@@ -315,8 +357,14 @@ def test_options_without_variants_generate_every_combination(private):
     "variants,message",
     [
         ([{"optionValues": {"Size": "S"}}], "Missing a value for: Colour"),
-        ([{"optionValues": {"Size": "S", "Colour": "Red", "Fit": "Slim"}}], "Unknown option: Fit"),
-        ([{"optionValues": {"Size": "XL", "Colour": "Red"}}], "'XL' is not a value of Size"),
+        (
+            [{"optionValues": {"Size": "S", "Colour": "Red", "Fit": "Slim"}}],
+            "Unknown option: Fit",
+        ),
+        (
+            [{"optionValues": {"Size": "XL", "Colour": "Red"}}],
+            "'XL' is not a value of Size",
+        ),
         (
             [
                 {"optionValues": {"Size": "S", "Colour": "Red"}},
@@ -337,7 +385,9 @@ def test_variant_validation(private, variants, message):
     response = _create(private, options=OPTIONS, variants=variants)
     assert response.status_code == 422
     error = response.json()["error"]
-    assert any(message in m for messages in error["fields"].values() for m in messages), error
+    assert any(
+        message in m for messages in error["fields"].values() for m in messages
+    ), error
     assert not Product.objects.exists() and not ProductOption.objects.exists()
 
 
@@ -357,17 +407,27 @@ def test_variant_validation(private, variants, message):
         ({"options": [{"name": "Size", "values": []}]}, "options[0].values"),
         ({"options": [{"name": "Size", "values": ["S", "s"]}]}, "options[0].values"),
         (
-            {"options": [{"name": "Size", "values": ["S"]}, {"name": "size", "values": ["M"]}]},
+            {
+                "options": [
+                    {"name": "Size", "values": ["S"]},
+                    {"name": "size", "values": ["M"]},
+                ]
+            },
             "options",
         ),
         (
             {
                 "options": OPTIONS,
-                "variants": [{"optionValues": {"Size": "S", "Colour": "Red"}, "stock": -1}],
+                "variants": [
+                    {"optionValues": {"Size": "S", "Colour": "Red"}, "stock": -1}
+                ],
             },
             "variants[0].stock",
         ),
-        ({"options": OPTIONS, "variants": [{"optionValues": "S"}]}, "variants[0].optionValues"),
+        (
+            {"options": OPTIONS, "variants": [{"optionValues": "S"}]},
+            "variants[0].optionValues",
+        ),
     ],
 )
 def test_structure_validation(private, body, field):
@@ -381,21 +441,36 @@ def test_structure_validation(private, body, field):
 
 
 def test_get_by_id_or_slug_any_status(private, shop):
-    product = make_product(shop.store, "Draft candle", status="draft", cost_amount=None, sku="D-1")
+    product = make_product(
+        shop.store, "Draft candle", status="draft", cost_amount=None, sku="D-1"
+    )
     for ref in (product.pk, "draft-candle"):
         response = private.get(f"/products/{ref}")
         assert response.status_code == 200
         data = response.json()["data"]
-        assert data["id"] == product.pk and data["status"] == "draft" and data["sku"] == "D-1"
+        assert (
+            data["id"] == product.pk
+            and data["status"] == "draft"
+            and data["sku"] == "D-1"
+        )
 
 
 def test_private_view_adds_internal_fields(private, shop):
     product = make_variant_product(
-        shop.store, "Vest", cost=500, barcode="501", weight_grams=90, metadata={"supplier": "X"}
+        shop.store,
+        "Vest",
+        cost=500,
+        barcode="501",
+        weight_grams=90,
+        metadata={"supplier": "X"},
     )
     make_media(product)
     data = private.get(f"/products/{product.pk}").json()["data"]
-    assert data["cost"]["amount"] == 500 and data["barcode"] == "501" and data["weightGrams"] == 90
+    assert (
+        data["cost"]["amount"] == 500
+        and data["barcode"] == "501"
+        and data["weightGrams"] == 90
+    )
     assert data["metadata"] == {"supplier": "X"}
     assert data["variants"][0]["stock"] == 3
     assert set(data["media"][0]) >= {"id", "path", "alt"}
@@ -404,7 +479,10 @@ def test_private_view_adds_internal_fields(private, shop):
 def test_private_view_lists_unpublished_categories(private, shop, candle):
     hidden = make_category(shop.store, "Hidden", published=False)
     candle.categories.add(hidden)
-    assert private.get(f"/products/{candle.pk}").json()["data"]["categories"][0]["id"] == hidden.pk
+    assert (
+        private.get(f"/products/{candle.pk}").json()["data"]["categories"][0]["id"]
+        == hidden.pk
+    )
 
 
 def test_other_stores_product_is_404_everywhere(private, other_shop):
@@ -437,10 +515,16 @@ def test_patch_changes_only_sent_fields(private, shop, events):
     product = make_product(
         shop.store, "Candle", summary="Soy.", sku="C-1", metadata={"a": 1, "b": 2}
     )
-    response = private.patch(f"/products/{product.pk}", {"price": 2600, "metadata": {"c": 3}})
+    response = private.patch(
+        f"/products/{product.pk}", {"price": 2600, "metadata": {"c": 3}}
+    )
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["price"]["amount"] == 2600 and data["summary"] == "Soy." and data["sku"] == "C-1"
+    assert (
+        data["price"]["amount"] == 2600
+        and data["summary"] == "Soy."
+        and data["sku"] == "C-1"
+    )
     assert data["metadata"] == {"c": 3}  # replaced, not merged
     assert data["inventoryCount"] == 10 and data["slug"] == "candle"
     [event] = events("product.updated")
@@ -457,7 +541,9 @@ def test_patch_name_keeps_slug_unless_sent(private, candle):
 
 def test_patch_can_archive_and_republish(private, public, candle):
     assert (
-        private.patch(f"/products/{candle.pk}", {"status": "archived"}).json()["data"]["status"]
+        private.patch(f"/products/{candle.pk}", {"status": "archived"}).json()["data"][
+            "status"
+        ]
         == "archived"
     )
     assert public.get(f"/products/{candle.pk}").status_code == 404
@@ -487,7 +573,9 @@ def test_patch_validation_changes_nothing(private, shop, candle, body, field):
 
 
 def test_patch_sku_of_simple_product_moves_to_default_variant(private, candle):
-    private.patch(f"/products/{candle.pk}", {"sku": "NEW-1", "barcode": "999", "weightGrams": 10})
+    private.patch(
+        f"/products/{candle.pk}", {"sku": "NEW-1", "barcode": "999", "weightGrams": 10}
+    )
     variant = candle.variants.get()
     assert (variant.sku, variant.barcode, variant.weight_grams) == ("NEW-1", "999", 10)
 
@@ -495,7 +583,12 @@ def test_patch_sku_of_simple_product_moves_to_default_variant(private, candle):
 def test_patch_stock_of_simple_product_is_audited(private, candle):
     data = private.patch(f"/products/{candle.pk}", {"stock": 4}).json()["data"]
     assert data["inventoryCount"] == 4
-    assert InventoryAdjustment.objects.filter(product=candle).latest("created_at").stock_after == 4
+    assert (
+        InventoryAdjustment.objects.filter(product=candle)
+        .latest("created_at")
+        .stock_after
+        == 4
+    )
 
 
 def test_patch_stock_of_variant_product_is_422(private, shirt):
@@ -506,10 +599,14 @@ def test_patch_stock_of_variant_product_is_422(private, shirt):
 def test_patch_categories_replace(private, shop, candle):
     a, b = make_category(shop.store, "A"), make_category(shop.store, "B")
     private.patch(f"/products/{candle.pk}", {"categoryIds": [a.pk, b.pk]})
-    data = private.patch(f"/products/{candle.pk}", {"categoryIds": [b.pk]}).json()["data"]
+    data = private.patch(f"/products/{candle.pk}", {"categoryIds": [b.pk]}).json()[
+        "data"
+    ]
     assert [c["id"] for c in data["categories"]] == [b.pk]
     assert (
-        private.patch(f"/products/{candle.pk}", {"categoryIds": []}).json()["data"]["categories"]
+        private.patch(f"/products/{candle.pk}", {"categoryIds": []}).json()["data"][
+            "categories"
+        ]
         == []
     )
 
@@ -520,7 +617,11 @@ def test_patch_variants_replace_keeps_matching_rows(private, shirt):
         f"/products/{shirt.pk}",
         {
             "variants": [
-                {"optionValues": {"Size": "S", "Colour": "Red"}, "sku": "Lin-S-R", "stock": 9},
+                {
+                    "optionValues": {"Size": "S", "Colour": "Red"},
+                    "sku": "Lin-S-R",
+                    "stock": 9,
+                },
                 {"optionValues": {"Size": "M", "Colour": "Blue"}, "sku": "NEW-MB"},
             ]
         },
@@ -529,9 +630,13 @@ def test_patch_variants_replace_keeps_matching_rows(private, shirt):
     variants = response.json()["data"]["variants"]
     assert [v["sku"] for v in variants] == ["Lin-S-R", "NEW-MB"]
     assert variants[0]["id"] == before["Lin-S-R"] and variants[0]["stock"] == 9
-    assert variants[1]["id"] == before["Lin-M-B"] and variants[1]["stock"] == 3  # stock kept
+    assert (
+        variants[1]["id"] == before["Lin-M-B"] and variants[1]["stock"] == 3
+    )  # stock kept
     assert Variant.objects.filter(product=shirt).count() == 2
-    removed = InventoryAdjustment.objects.filter(product=shirt, stock_after=0, variant__isnull=True)
+    removed = InventoryAdjustment.objects.filter(
+        product=shirt, stock_after=0, variant__isnull=True
+    )
     assert removed.count() == 2  # the audit rows of removed variants survive them
 
 
@@ -555,7 +660,8 @@ def test_patch_options_regenerates_combinations(private, shirt):
 
 def test_patch_variants_validated_against_existing_options(private, shirt):
     response = private.patch(
-        f"/products/{shirt.pk}", {"variants": [{"optionValues": {"Size": "XL", "Colour": "Red"}}]}
+        f"/products/{shirt.pk}",
+        {"variants": [{"optionValues": {"Size": "XL", "Colour": "Red"}}]},
     )
     assert response.status_code == 422
     assert shirt.variants.count() == 4
@@ -574,7 +680,9 @@ def test_patch_simple_to_variants_and_back(private, candle):
     ).json()["data"]
     assert data["defaultVariantId"] is None and data["inventoryCount"] == 3
     assert not candle.variants.filter(is_default=True).exists()
-    data = private.patch(f"/products/{candle.pk}", {"options": [], "stock": 6}).json()["data"]
+    data = private.patch(f"/products/{candle.pk}", {"options": [], "stock": 6}).json()[
+        "data"
+    ]
     assert data["defaultVariantId"] and data["variants"] == [] and data["options"] == []
     assert data["variantCount"] == 1 and data["inventoryCount"] == 6
     assert not ProductOption.objects.filter(product=candle).exists()

@@ -74,7 +74,9 @@ PRIVATE_ONLY = {"cost", "sku", "barcode", "weightGrams", "metadata"}
 # -- GET /products/{product} ----------------------------------------------------------
 
 
-def test_simple_product_has_every_reference_field(public, shop, candle, candles_category):
+def test_simple_product_has_every_reference_field(
+    public, shop, candle, candles_category
+):
     candle.categories.add(candles_category)
     media = make_media(candle, alt="Front")
     make_media(candle, alt="Lit", position=1)
@@ -122,7 +124,9 @@ def test_simple_product_has_every_reference_field(public, shop, candle, candles_
     }
     assert not data["media"][0]["path"].startswith(("/", "http"))
     assert data["primaryMediaId"] == media.pk
-    assert data["categories"] == [{"id": candles_category.pk, "name": "Candles", "slug": "candles"}]
+    assert data["categories"] == [
+        {"id": candles_category.pk, "name": "Candles", "slug": "candles"}
+    ]
     assert data["reviewCount"] == 3
     assert data["averageRating"] == 4.3
     assert data["digital"] is False and data["fixedShippingRateCents"] is None
@@ -185,7 +189,11 @@ def test_scheduled_sale_is_not_on_sale_yet(public, shop):
         sale_starts_at=timezone.now() + timedelta(days=2),
     )
     price = public.get(f"/products/{product.pk}").json()["data"]["price"]
-    assert price["isOnSale"] is False and price["amount"] == 1600 and price["salePrice"] is None
+    assert (
+        price["isOnSale"] is False
+        and price["amount"] == 1600
+        and price["salePrice"] is None
+    )
 
 
 def test_tax_inclusive_store_notes_it(public, shop, candle):
@@ -213,7 +221,9 @@ def test_digital_and_shipping_fields(public, shop):
 
 
 def test_accept_language_formats_money(public, candle):
-    response = public.get(f"/products/{candle.pk}", headers={"Accept-Language": "fr-FR"})
+    response = public.get(
+        f"/products/{candle.pk}", headers={"Accept-Language": "fr-FR"}
+    )
     assert response.json()["data"]["price"]["formatted"] == "24,00\u00a0£"
 
 
@@ -296,7 +306,9 @@ def test_list_filters_by_category_slug_or_id_including_descendants(public, shop)
 
     by_slug = public.get("/products", query={"category": "candles"}).json()
     assert {p["id"] for p in by_slug["data"]} == {in_parent.pk, in_child.pk, both.pk}
-    assert by_slug["meta"]["total"] == 3  # no duplicates for a product in two matching categories
+    assert (
+        by_slug["meta"]["total"] == 3
+    )  # no duplicates for a product in two matching categories
     by_id = public.get("/products", query={"category": soy.pk}).json()
     assert {p["id"] for p in by_id["data"]} == {in_child.pk, both.pk}
     assert public.get("/products", query={"category": "nope"}).json()["data"] == []
@@ -306,10 +318,14 @@ def test_list_search_name_and_description(public, shop):
     make_product(shop.store, "Lavender spray", description="Calming.")
     make_product(shop.store, "Pillar candle", description="Smells of lavender fields.")
     make_product(shop.store, "Matches")
-    names = {p["name"] for p in public.get("/products", query={"q": "lavender"}).json()["data"]}
+    names = {
+        p["name"]
+        for p in public.get("/products", query={"q": "lavender"}).json()["data"]
+    }
     assert names == {"Lavender spray", "Pillar candle"}
     names = {
-        p["name"] for p in public.get("/products", query={"q": "lavender spray"}).json()["data"]
+        p["name"]
+        for p in public.get("/products", query={"q": "lavender spray"}).json()["data"]
     }
     assert names == {"Lavender spray"}
     assert public.get("/products", query={"q": "zzz"}).json()["data"] == []
@@ -345,7 +361,9 @@ def test_list_sorts(public, shop, sort, expected):
 def test_reviews_list_approved_newest_first_with_meta(public, candle):
     old = make_review(candle, rating=3)
     new = make_review(candle, rating=4)
-    Review.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    Review.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=3)
+    )
     make_review(candle, rating=1, status=Review.Status.PENDING)
 
     response = public.get(f"/products/{candle.slug}/reviews")
@@ -376,7 +394,8 @@ def test_reviews_of_draft_product_are_404(public, shop):
     product = make_product(shop.store, "Draft", status="draft")
     assert public.get(f"/products/{product.pk}/reviews").status_code == 404
     response = public.post(
-        f"/products/{product.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": "a@b.co"}
+        f"/products/{product.pk}/reviews",
+        {"rating": 5, "body": "x", "authorEmail": "a@b.co"},
     )
     assert response.status_code == 404
 
@@ -417,7 +436,10 @@ def test_guest_review_is_pending_and_recorded(public, candle, events):
         ({"rating": 5, "body": "   ", "authorEmail": "a@b.co"}, "body"),
         ({"rating": 5, "body": "x", "authorEmail": "not-an-email"}, "authorEmail"),
         ({"rating": 5, "body": "x"}, "authorEmail"),
-        ({"rating": 5, "body": "x", "title": "t" * 201, "authorEmail": "a@b.co"}, "title"),
+        (
+            {"rating": 5, "body": "x", "title": "t" * 201, "authorEmail": "a@b.co"},
+            "title",
+        ),
     ],
 )
 def test_review_validation(public, candle, body, field):
@@ -452,11 +474,15 @@ def _paid_order(shop, product, *, email="", customer=None, status="paid", mode="
         customer=customer,
         payment_status=status,
     )
-    OrderItem.objects.create(order=order, product=product, quantity=1, product_name=product.name)
+    OrderItem.objects.create(
+        order=order, product=product, quantity=1, product_name=product.name
+    )
     return order
 
 
-def test_authenticated_customer_needs_no_email_and_lends_their_name(public, shop, candle):
+def test_authenticated_customer_needs_no_email_and_lends_their_name(
+    public, shop, candle
+):
     customer = _customer_session(shop, "tok-1")
     _paid_order(shop, candle, customer=customer)
     response = public.post(
@@ -471,9 +497,16 @@ def test_authenticated_customer_needs_no_email_and_lends_their_name(public, shop
 
 @pytest.mark.parametrize(
     "status,verified",
-    [("paid", True), ("partially_refunded", True), ("pending", False), ("refunded", False)],
+    [
+        ("paid", True),
+        ("partially_refunded", True),
+        ("pending", False),
+        ("refunded", False),
+    ],
 )
-def test_verified_purchase_follows_paid_orders_of_the_email(public, shop, candle, status, verified):
+def test_verified_purchase_follows_paid_orders_of_the_email(
+    public, shop, candle, status, verified
+):
     _paid_order(shop, candle, email="Buyer@Example.com", status=status)
     response = public.post(
         f"/products/{candle.pk}/reviews",
@@ -507,7 +540,8 @@ def test_reviews_turned_off_is_403(public, shop, candle):
     shop.store.features = {**shop.store.features, "reviews": False}
     shop.store.save()
     response = public.post(
-        f"/products/{candle.pk}/reviews", {"rating": 5, "body": "x", "authorEmail": "a@b.co"}
+        f"/products/{candle.pk}/reviews",
+        {"rating": 5, "body": "x", "authorEmail": "a@b.co"},
     )
     assert response.status_code == 403
     assert not Review.objects.exists()
@@ -528,7 +562,9 @@ def test_review_post_rate_limited_at_5_per_minute(public, candle):
 
 
 def test_category_tree_published_only_with_counts(public, shop):
-    candles = make_category(shop.store, "Candles", description="All scented candles.", sort_order=0)
+    candles = make_category(
+        shop.store, "Candles", description="All scented candles.", sort_order=0
+    )
     soy = make_category(shop.store, "Soy wax", parent=candles)
     hidden = make_category(shop.store, "Hidden", parent=candles, published=False)
     make_category(shop.store, "Under hidden", parent=hidden)
@@ -555,7 +591,9 @@ def test_category_tree_published_only_with_counts(public, shop):
         "productCount",
         "children",
     }
-    assert root["productCount"] == 4  # A, B, C and D (in a hidden child); drafts never count
+    assert (
+        root["productCount"] == 4
+    )  # A, B, C and D (in a hidden child); drafts never count
     assert root["parentId"] is None and root["imageUrl"] is None
     assert [c["slug"] for c in root["children"]] == ["soy-wax"]
     child = root["children"][0]

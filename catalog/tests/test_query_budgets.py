@@ -26,7 +26,9 @@ def _count(client, path, **kwargs) -> tuple[int, dict]:
 
 
 @pytest.mark.parametrize("surface", ["public", "private"])
-def test_list_query_count_is_constant(request, shop, surface, django_assert_max_num_queries):
+def test_list_query_count_is_constant(
+    request, shop, surface, django_assert_max_num_queries
+):
     client = request.getfixturevalue(surface)
     bulk_catalogue(shop.store, 1, variants_each=4, media_each=3, categories_each=3)
     with django_assert_max_num_queries(LIST_BUDGET):
@@ -41,7 +43,9 @@ def test_list_query_count_is_constant(request, shop, surface, django_assert_max_
         len(p["variants"]) == 4 and len(p["media"]) == 3 and len(p["categories"]) == 3
         for p in body["data"]
     )
-    assert all(p["reviewCount"] == 1 and p["averageRating"] == 4.0 for p in body["data"])
+    assert all(
+        p["reviewCount"] == 1 and p["averageRating"] == 4.0 for p in body["data"]
+    )
     assert large == small
 
 
@@ -58,10 +62,16 @@ def test_list_with_filters_query_count_is_constant(request, shop, surface):
 
 
 @pytest.mark.parametrize("surface", ["public", "private"])
-def test_detail_query_count_is_constant(request, shop, surface, django_assert_max_num_queries):
+def test_detail_query_count_is_constant(
+    request, shop, surface, django_assert_max_num_queries
+):
     client = request.getfixturevalue(surface)
-    [few] = bulk_catalogue(shop.store, 1, variants_each=1, media_each=1, categories_each=1)
-    [many] = bulk_catalogue(shop.store, 1, variants_each=100, media_each=100, categories_each=100)
+    [few] = bulk_catalogue(
+        shop.store, 1, variants_each=1, media_each=1, categories_each=1
+    )
+    [many] = bulk_catalogue(
+        shop.store, 1, variants_each=100, media_each=100, categories_each=100
+    )
     with django_assert_max_num_queries(DETAIL_BUDGET):
         small, _ = _count(client, f"/products/{few.pk}")
     with django_assert_max_num_queries(DETAIL_BUDGET):

@@ -56,7 +56,9 @@ def test_reserve_ignores_untracked_products(shop):
     product = make_product(shop.store, "Guide", stock=0, track_inventory=False)
     services.stock_reserve(lines=[StockLine(default_variant(product).pk, 3)])
     assert default_variant(product).stock == 0
-    assert not InventoryAdjustment.objects.filter(product=product, source="checkout").exists()
+    assert not InventoryAdjustment.objects.filter(
+        product=product, source="checkout"
+    ).exists()
 
 
 def test_release_restocks_with_its_source(candle):
@@ -84,7 +86,9 @@ def test_low_stock_event_mode_comes_from_the_order(shop, candle, events):
     order = Order.objects.create(
         store=shop.store, mode="live", type="order", cart_token="t", currency="GBP"
     )
-    services.stock_reserve(lines=[StockLine(default_variant(candle).pk, 8)], reference=order.pk)
+    services.stock_reserve(
+        lines=[StockLine(default_variant(candle).pk, 8)], reference=order.pk
+    )
     assert Event.objects.get(type="inventory.low").mode == "live"
 
 
@@ -103,7 +107,11 @@ def test_stock_adjust_rules(candle):
         source=InventoryAdjustment.Source.DASHBOARD,
         actor="dashboard:me",
     )
-    assert variant.stock == 0 and adjustment.delta == -10 and adjustment.actor == "dashboard:me"
+    assert (
+        variant.stock == 0
+        and adjustment.delta == -10
+        and adjustment.actor == "dashboard:me"
+    )
     Variant.objects.filter(pk=variant.pk).delete()
     with pytest.raises(NotFound):
         services.stock_adjust(variant=variant, operation="set", quantity=1)
@@ -118,7 +126,9 @@ def test_stock_adjust_touches_the_variant_updated_at(candle):
 
 
 def test_purchasable_selector(shop, candle, shirt):
-    product = selectors.product_get_purchasable(store=shop.store, ref="hand-poured-candle")
+    product = selectors.product_get_purchasable(
+        store=shop.store, ref="hand-poured-candle"
+    )
     assert product.pk == candle.pk
     found = selectors.product_get_purchasable(store=shop.store, ref=shirt.pk)
     with pytest.raises(NotFound):
@@ -131,7 +141,8 @@ def test_purchasable_selector(shop, candle, shirt):
 
     with CaptureQueriesContext(connection) as ctx:
         names = sorted(
-            ", ".join(v.value for v in var.option_values.all()) for var in found.variants.all()
+            ", ".join(v.value for v in var.option_values.all())
+            for var in found.variants.all()
         )
         prices = [v.current_price_amount() for v in found.variants.all()]
     assert names == ["M, Blue", "M, Red", "S, Blue", "S, Red"]
@@ -149,15 +160,21 @@ def test_option_edits_keep_variant_ids_and_stock(shop, shirt):
         ],
     )
     after = {
-        tuple(sorted(v.value for v in var.option_values.all())): var for var in shirt.variants.all()
+        tuple(sorted(v.value for v in var.option_values.all())): var
+        for var in shirt.variants.all()
     }
     assert len(after) == 6
-    assert after[("Red", "S")].pk == before["Lin-S-R"].pk and after[("Red", "S")].stock == 3
+    assert (
+        after[("Red", "S")].pk == before["Lin-S-R"].pk
+        and after[("Red", "S")].stock == 3
+    )
     assert after[("L", "Red")].stock == 0
     services.product_options_replace(product=shirt, options=[])
     [default] = shirt.variants.all()
     assert default.is_default and not shirt.options.exists()
-    removed = InventoryAdjustment.objects.filter(product=shirt, variant__isnull=True, stock_after=0)
+    removed = InventoryAdjustment.objects.filter(
+        product=shirt, variant__isnull=True, stock_after=0
+    )
     assert removed.count() == 4  # every variant that still had stock left an audit row
 
 
@@ -165,7 +182,9 @@ def test_unique_slug_skips_taken_suffixes(shop):
     for slug in ("candle", "candle-2", "candle-3", "candle-holder"):
         make_product(shop.store, "x", slug=slug)
     assert (
-        services.unique_slug(model=Product, store=shop.store, name="Candle", fallback="p")
+        services.unique_slug(
+            model=Product, store=shop.store, name="Candle", fallback="p"
+        )
         == "candle-4"
     )
 
@@ -175,7 +194,9 @@ def test_search_uses_the_gin_index_on_postgres(shop):
     make_product(shop.store, "Lavender spray", description="Calming")
     make_product(shop.store, "Pillar candle")
     queryset = selectors.product_list(
-        store=shop.store, published_only=True, filters=selectors.ProductFilters(q="laven")
+        store=shop.store,
+        published_only=True,
+        filters=selectors.ProductFilters(q="laven"),
     )
     assert [p.name for p in queryset] == ["Lavender spray"]  # prefix match
     # The search condition alone can only be served by the expression index (when the planner

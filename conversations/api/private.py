@@ -33,7 +33,9 @@ class ConversationListApi(PrivateApi):
     @extend_schema(
         operation_id="conversations_list",
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Conversation.Status.values),
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=Conversation.Status.values
+            ),
             *page_params(),
         ],
         responses=page_envelope(PrivateConversationSerializer),
@@ -41,7 +43,9 @@ class ConversationListApi(PrivateApi):
     def get(self, request, **kwargs):
         filters = self.validate_query(ConversationListQuerySerializer)
         return self.respond_page(
-            selectors.conversation_list(store=self.store, mode=self.mode, filters=filters),
+            selectors.conversation_list(
+                store=self.store, mode=self.mode, filters=filters
+            ),
             PrivateConversationSerializer,
         )
 
@@ -50,11 +54,14 @@ class ConversationDetailApi(PrivateConversationMixin, PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m"}
 
     @extend_schema(
-        operation_id="conversations_get", responses=envelope(PrivateConversationSerializer)
+        operation_id="conversations_get",
+        responses=envelope(PrivateConversationSerializer),
     )
     def get(self, request, conversation_id: str, **kwargs):
         return self.respond(
-            self.serialize(PrivateConversationSerializer, self.conversation(conversation_id))
+            self.serialize(
+                PrivateConversationSerializer, self.conversation(conversation_id)
+            )
         )
 
     @extend_schema(
@@ -65,9 +72,13 @@ class ConversationDetailApi(PrivateConversationMixin, PrivateApi):
     def patch(self, request, conversation_id: str, **kwargs):
         conversation = self.conversation(conversation_id)
         data = self.validate(ConversationUpdateSerializer)
-        services.conversation_status_set(conversation=conversation, status=data["status"])
+        services.conversation_status_set(
+            conversation=conversation, status=data["status"]
+        )
         return self.respond(
-            self.serialize(PrivateConversationSerializer, self.conversation(conversation_id))
+            self.serialize(
+                PrivateConversationSerializer, self.conversation(conversation_id)
+            )
         )
 
 
@@ -78,7 +89,9 @@ class ConversationMessagesPrivateApi(PrivateConversationMixin, PrivateApi):
         operation_id="conversations_messages_list",
         parameters=[
             OpenApiParameter(
-                "after", OpenApiTypes.STR, description="Only messages after this message id."
+                "after",
+                OpenApiTypes.STR,
+                description="Only messages after this message id.",
             )
         ],
         responses=envelope(PrivateMessageSerializer, many=True),
@@ -86,9 +99,13 @@ class ConversationMessagesPrivateApi(PrivateConversationMixin, PrivateApi):
     def get(self, request, conversation_id: str, **kwargs):
         conversation = self.conversation(conversation_id)
         query = self.validate_query(MessageListQuerySerializer)
-        messages = selectors.message_list(conversation=conversation, after=query.get("after"))
+        messages = selectors.message_list(
+            conversation=conversation, after=query.get("after")
+        )
         data = self.serialize(PrivateMessageSerializer, messages, many=True)
-        services.conversation_messages_read(conversation=conversation, reader=Message.Sender.SELLER)
+        services.conversation_messages_read(
+            conversation=conversation, reader=Message.Sender.SELLER
+        )
         return self.respond(data)
 
     @extend_schema(
@@ -102,4 +119,6 @@ class ConversationMessagesPrivateApi(PrivateConversationMixin, PrivateApi):
         message = services.message_post(
             conversation=conversation, sender=Message.Sender.SELLER, body=data["body"]
         )
-        return self.respond(self.serialize(PrivateMessageSerializer, message), status=201)
+        return self.respond(
+            self.serialize(PrivateMessageSerializer, message), status=201
+        )

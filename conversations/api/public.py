@@ -53,7 +53,9 @@ class ConversationCreateApi(PublicConversationApi):
     def post(self, request, **kwargs):
         token = self.cart_token
         data = self.validate(ConversationCreateSerializer)
-        customer = session_customer_get(store=self.store, mode=self.mode, cart_token=token)
+        customer = session_customer_get(
+            store=self.store, mode=self.mode, cart_token=token
+        )
         conversation = services.conversation_start(
             store=self.store,
             mode=self.mode,
@@ -63,7 +65,9 @@ class ConversationCreateApi(PublicConversationApi):
             customer=customer,
         )
         return self.respond(
-            self.serialize(PublicConversationSerializer, self.conversation(conversation.pk)),
+            self.serialize(
+                PublicConversationSerializer, self.conversation(conversation.pk)
+            ),
             status=201,
         )
 
@@ -96,7 +100,9 @@ class ConversationEmailApi(PublicConversationApi):
         conversation = services.conversation_email_set(
             conversation=conversation, email=data["email"]
         )
-        return self.respond(self.serialize(PublicConversationEmailOutSerializer, conversation))
+        return self.respond(
+            self.serialize(PublicConversationEmailOutSerializer, conversation)
+        )
 
 
 class ConversationMessagesApi(PublicConversationApi):
@@ -106,7 +112,9 @@ class ConversationMessagesApi(PublicConversationApi):
         operation_id="public_conversations_messages_list",
         parameters=[
             OpenApiParameter(
-                "after", OpenApiTypes.STR, description="Only messages after this message id."
+                "after",
+                OpenApiTypes.STR,
+                description="Only messages after this message id.",
             )
         ],
         responses=envelope(PublicMessageSerializer, many=True),
@@ -114,11 +122,15 @@ class ConversationMessagesApi(PublicConversationApi):
     def get(self, request, conversation_id: str, **kwargs):
         conversation = self.conversation(conversation_id)
         query = self.validate_query(MessageListQuerySerializer)
-        messages = selectors.message_list(conversation=conversation, after=query.get("after"))
+        messages = selectors.message_list(
+            conversation=conversation, after=query.get("after")
+        )
         services.conversation_messages_read(
             conversation=conversation, reader=Message.Sender.VISITOR
         )
-        return self.respond(self.serialize(PublicMessageSerializer, messages, many=True))
+        return self.respond(
+            self.serialize(PublicMessageSerializer, messages, many=True)
+        )
 
     @extend_schema(
         operation_id="public_conversations_messages_create",
@@ -131,4 +143,6 @@ class ConversationMessagesApi(PublicConversationApi):
         message = services.message_post(
             conversation=conversation, sender=Message.Sender.VISITOR, body=data["body"]
         )
-        return self.respond(self.serialize(PublicMessageSerializer, message), status=201)
+        return self.respond(
+            self.serialize(PublicMessageSerializer, message), status=201
+        )

@@ -24,8 +24,9 @@ def merchant(shop):
 
 
 def start(public, subject="Question", message="Hello?", token=TOKEN):
-    response = public.post("/conversations", {"subject": subject, "initialMessage": message},
-                           cart=token)
+    response = public.post(
+        "/conversations", {"subject": subject, "initialMessage": message}, cart=token
+    )
     assert response.status_code == 201
     return Conversation.objects.get(pk=response.json()["data"]["id"])
 
@@ -35,9 +36,14 @@ def change_url(conversation):
 
 
 def test_message_bodies_are_escaped_in_the_dashboard(public, merchant):
-    conversation = start(public, subject=f"Subject {XSS}", message=f"Body {XSS}\nsecond line")
+    conversation = start(
+        public, subject=f"Subject {XSS}", message=f"Body {XSS}\nsecond line"
+    )
     html = merchant.get(change_url(conversation)).content.decode()
-    assert "Body &lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;\nsecond line" in html
+    assert (
+        "Body &lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;\nsecond line"
+        in html
+    )
     assert XSS not in html
     listing = merchant.get("/admin/conversations/conversation/").content.decode()
     assert "Subject &lt;script&gt;" in listing
@@ -50,32 +56,47 @@ def test_inbox_shows_unread_counts_and_filters_by_status(public, merchant):
     Conversation.objects.filter(pk=closed_one.pk).update(status="closed")
     public.post(f"/conversations/{open_one.pk}/messages", {"body": "More"}, cart=TOKEN)
 
-    response = merchant.get("/admin/conversations/conversation/", {"status__exact": "open"})
+    response = merchant.get(
+        "/admin/conversations/conversation/", {"status__exact": "open"}
+    )
     assert response.status_code == 200
     rows = {c.pk: c.unread_count for c in response.context["cl"].result_list}
     assert rows == {open_one.pk: 2}
-    response = merchant.get("/admin/conversations/conversation/", {"status__exact": "closed"})
+    response = merchant.get(
+        "/admin/conversations/conversation/", {"status__exact": "closed"}
+    )
     assert [c.pk for c in response.context["cl"].result_list] == [closed_one.pk]
 
     # Opening the conversation marks the visitor's messages read.
     merchant.get(change_url(open_one))
-    assert not Message.objects.filter(conversation=open_one, read_at__isnull=True).exists()
+    assert not Message.objects.filter(
+        conversation=open_one, read_at__isnull=True
+    ).exists()
 
 
-def test_reply_from_the_change_page(public, merchant, django_capture_on_commit_callbacks):
+def test_reply_from_the_change_page(
+    public, merchant, django_capture_on_commit_callbacks
+):
     conversation = start(public)
-    public.post(f"/conversations/{conversation.pk}/email", {"email": "ada@example.com"}, cart=TOKEN)
+    public.post(
+        f"/conversations/{conversation.pk}/email",
+        {"email": "ada@example.com"},
+        cart=TOKEN,
+    )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = merchant.post(
-            change_url(conversation), {"status": "open", "reply": "Yes, we <ship> there."}
+            change_url(conversation),
+            {"status": "open", "reply": "Yes, we <ship> there."},
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     reply = conversation.messages.get(sender="seller")
     assert reply.body == "Yes, we <ship> there."
     assert reply.author.email == "owner@acme.test"
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
-    visitor_view = public.get(f"/conversations/{conversation.pk}/messages", cart=TOKEN).json()
+    visitor_view = public.get(
+        f"/conversations/{conversation.pk}/messages", cart=TOKEN
+    ).json()
     assert visitor_view["data"][-1]["body"] == "Yes, we <ship> there."
 
 
@@ -95,13 +116,16 @@ def test_close_and_reopen_actions(public, merchant):
     )
     assert response.status_code == 302
     assert set(Conversation.objects.values_list("status", flat=True)) == {"closed"}
-    merchant.post("/admin/conversations/conversation/",
-                  {"action": "reopen", "_selected_action": [a.pk]})
+    merchant.post(
+        "/admin/conversations/conversation/",
+        {"action": "reopen", "_selected_action": [a.pk]},
+    )
     assert Conversation.objects.get(pk=a.pk).status == "open"
 
 
-def test_merchant_sees_only_their_stores_conversations(public, merchant, other_shop,
-                                                       api_client_for):
+def test_merchant_sees_only_their_stores_conversations(
+    public, merchant, other_shop, api_client_for
+):
     other_public = api_client_for("public", other_shop.pk)
     theirs = start(other_public, subject="Their question")
     mine = start(public, subject="My question")
@@ -110,4 +134,3 @@ def test_merchant_sees_only_their_stores_conversations(public, merchant, other_s
     assert merchant.get(change_url(theirs)).status_code == 404
     merchant.post(change_url(theirs), {"status": "open", "reply": "Hijack"})
     assert not Message.objects.filter(body="Hijack").exists()
-

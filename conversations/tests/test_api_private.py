@@ -15,8 +15,9 @@ TOKEN = "visitor-token-1"
 
 
 def start(public, token=TOKEN, subject="Question", message="Hello?"):
-    response = public.post("/conversations", {"subject": subject, "initialMessage": message},
-                           cart=token)
+    response = public.post(
+        "/conversations", {"subject": subject, "initialMessage": message}, cart=token
+    )
     assert response.status_code == 201, response.content
     return response.json()["data"]["id"]
 
@@ -34,17 +35,24 @@ def test_inbox_lists_conversations_with_unread_counts(public, private):
     first = body["data"][0]
     assert first["unreadCount"] == 2 and first["messageCount"] == 2
     assert first["status"] == "open" and first["subject"] == "Older"
-    assert first["customerId"] is None and first["mode"] == "test" and first["email"] is None
+    assert (
+        first["customerId"] is None
+        and first["mode"] == "test"
+        and first["email"] is None
+    )
     assert "visitorToken" not in first
 
     private.patch(f"/conversations/{newer}", {"status": "closed"})
+
     def ids(status):
         response = private.get("/conversations", query={"status": status})
         return [c["id"] for c in response.json()["data"]]
 
     assert ids("open") == [older]
     assert ids("closed") == [newer]
-    assert private.get("/conversations", query={"status": "archived"}).status_code == 422
+    assert (
+        private.get("/conversations", query={"status": "archived"}).status_code == 422
+    )
 
 
 def test_reading_as_seller_marks_visitor_messages_read(public, private):
@@ -61,24 +69,39 @@ def test_reading_as_seller_marks_visitor_messages_read(public, private):
 
 def test_seller_reply(public, private):
     conv = start(public)
-    response = private.post(f"/conversations/{conv}/messages", {"body": "Yes, 5-7 days."})
+    response = private.post(
+        f"/conversations/{conv}/messages", {"body": "Yes, 5-7 days."}
+    )
     assert response.status_code == 201, response.content
     data = response.json()["data"]
     assert data["sender"] == "seller" and data["body"] == "Yes, 5-7 days."
-    visitor_view = public.get(f"/conversations/{conv}/messages", cart=TOKEN).json()["data"]
+    visitor_view = public.get(f"/conversations/{conv}/messages", cart=TOKEN).json()[
+        "data"
+    ]
     assert [m["sender"] for m in visitor_view] == ["visitor", "seller"]
 
-    events = Event.objects.filter(type="conversation.message_created").order_by("created_at")
+    events = Event.objects.filter(type="conversation.message_created").order_by(
+        "created_at"
+    )
     assert [e.data["sender"] for e in events] == ["visitor", "seller"]
     assert events.last().data == {
-        "id": data["id"], "conversationId": conv, "sender": "seller", "body": "Yes, 5-7 days.",
-        "readAt": None, "createdAt": data["createdAt"],
+        "id": data["id"],
+        "conversationId": conv,
+        "sender": "seller",
+        "body": "Yes, 5-7 days.",
+        "readAt": None,
+        "createdAt": data["createdAt"],
     }
     for body in ["", "x" * 4001]:
-        assert private.post(f"/conversations/{conv}/messages", {"body": body}).status_code == 422
+        assert (
+            private.post(f"/conversations/{conv}/messages", {"body": body}).status_code
+            == 422
+        )
 
 
-def test_message_created_event_is_delivered_to_webhooks(public, private, shop, settings):
+def test_message_created_event_is_delivered_to_webhooks(
+    public, private, shop, settings
+):
     settings.WEBHOOKS_ALLOW_INSECURE_URLS = True
     from webhooks.tests.receiver import Receiver, start_receiver
 
@@ -105,23 +128,36 @@ def test_patch_status(public, private):
     assert response.status_code == 200
     assert response.json()["data"]["status"] == "closed"
     assert Conversation.objects.get().status == "closed"
-    assert private.patch(f"/conversations/{conv}", {"status": "deleted"}).status_code == 422
+    assert (
+        private.patch(f"/conversations/{conv}", {"status": "deleted"}).status_code
+        == 422
+    )
     assert private.patch(f"/conversations/{conv}", {}).status_code == 422
     # A seller reply reopens it.
     private.post(f"/conversations/{conv}/messages", {"body": "Following up"})
     assert Conversation.objects.get().status == "open"
 
 
-def test_other_store_and_other_mode_cannot_see_conversations(public, shop, other_shop,
-                                                            api_client_for):
+def test_other_store_and_other_mode_cannot_see_conversations(
+    public, shop, other_shop, api_client_for
+):
     conv = start(public)
-    clients = (api_client_for("private", other_shop.sk), api_client_for("private", shop.live_sk))
+    clients = (
+        api_client_for("private", other_shop.sk),
+        api_client_for("private", shop.live_sk),
+    )
     for client in clients:
         assert client.get("/conversations").json()["data"] == []
         assert client.get(f"/conversations/{conv}").status_code == 404
-        assert client.patch(f"/conversations/{conv}", {"status": "closed"}).status_code == 404
+        assert (
+            client.patch(f"/conversations/{conv}", {"status": "closed"}).status_code
+            == 404
+        )
         assert client.get(f"/conversations/{conv}/messages").status_code == 404
-        assert client.post(f"/conversations/{conv}/messages", {"body": "x"}).status_code == 404
+        assert (
+            client.post(f"/conversations/{conv}/messages", {"body": "x"}).status_code
+            == 404
+        )
     assert Conversation.objects.get().status == "open"
     assert Message.objects.count() == 1
 

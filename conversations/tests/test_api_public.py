@@ -16,7 +16,8 @@ TOKEN = "visitor-token-1"
 
 def start(public, token=TOKEN, **body):
     body = body or {
-        "subject": "Question about shipping", "initialMessage": "Do you ship to Norway?"
+        "subject": "Question about shipping",
+        "initialMessage": "Do you ship to Norway?",
     }
     response = public.post("/conversations", body, cart=token)
     assert response.status_code == 201, response.content
@@ -84,7 +85,10 @@ def test_current_conversation(public, private):
     assert current["unreadCount"] == 0
 
     private.patch(f"/conversations/{second['id']}", {"status": "closed"})
-    assert public.get("/conversations/current", cart=TOKEN).json()["data"]["id"] == first["id"]
+    assert (
+        public.get("/conversations/current", cart=TOKEN).json()["data"]["id"]
+        == first["id"]
+    )
     private.patch(f"/conversations/{first['id']}", {"status": "closed"})
     assert public.get("/conversations/current", cart=TOKEN).status_code == 404
     assert public.get("/conversations/current").status_code == 422
@@ -110,43 +114,63 @@ def test_unread_count_and_reading_marks_seller_messages_read(public, private):
     assert set(data[0]) == {"id", "sender", "body", "createdAt"}
     assert data[0]["id"].startswith("cmsg_")
     assert "meta" not in response.json()
-    assert public.get("/conversations/current", cart=TOKEN).json()["data"]["unreadCount"] == 0
+    assert (
+        public.get("/conversations/current", cart=TOKEN).json()["data"]["unreadCount"]
+        == 0
+    )
     # Replying marked the visitor's message read for the seller.
     assert not Message.objects.filter(sender="visitor", read_at__isnull=True).exists()
 
 
 def test_messages_after_a_given_message(public, private):
     conv = start(public)
-    first = public.get(f"/conversations/{conv['id']}/messages", cart=TOKEN).json()["data"][0]
+    first = public.get(f"/conversations/{conv['id']}/messages", cart=TOKEN).json()[
+        "data"
+    ][0]
     private.post(f"/conversations/{conv['id']}/messages", {"body": "Reply"})
-    newer = public.get(f"/conversations/{conv['id']}/messages", cart=TOKEN,
-                       query={"after": first["id"]}).json()["data"]
+    newer = public.get(
+        f"/conversations/{conv['id']}/messages",
+        cart=TOKEN,
+        query={"after": first["id"]},
+    ).json()["data"]
     assert [m["body"] for m in newer] == ["Reply"]
-    response = public.get(f"/conversations/{conv['id']}/messages", cart=TOKEN,
-                          query={"after": "cmsg_nope"})
+    response = public.get(
+        f"/conversations/{conv['id']}/messages",
+        cart=TOKEN,
+        query={"after": "cmsg_nope"},
+    )
     assert response.status_code == 404
 
 
 def test_post_a_message(public, shop):
     conv = start(public, subject="Hello")
-    response = public.post(f"/conversations/{conv['id']}/messages", {"body": "  Great, thanks!  "},
-                           cart=TOKEN)
+    response = public.post(
+        f"/conversations/{conv['id']}/messages",
+        {"body": "  Great, thanks!  "},
+        cart=TOKEN,
+    )
     assert response.status_code == 201, response.content
     data = response.json()["data"]
     assert data["sender"] == "visitor" and data["body"] == "Great, thanks!"
     assert data["id"].startswith("cmsg_")
 
-    event = Event.objects.filter(type="conversation.message_created").latest("created_at")
+    event = Event.objects.filter(type="conversation.message_created").latest(
+        "created_at"
+    )
     assert event.data["id"] == data["id"]
     assert event.data["conversationId"] == conv["id"]
     assert event.data["sender"] == "visitor"
     assert event.mode == "test"
 
 
-@pytest.mark.parametrize("body", ["", "   ", "x" * 4001, None, ["a"], {"a": 1}, "nul\x00byte"])
+@pytest.mark.parametrize(
+    "body", ["", "   ", "x" * 4001, None, ["a"], {"a": 1}, "nul\x00byte"]
+)
 def test_message_body_must_be_plain_text_of_1_to_4000_chars(public, body):
     conv = start(public, subject="x")
-    response = public.post(f"/conversations/{conv['id']}/messages", {"body": body}, cart=TOKEN)
+    response = public.post(
+        f"/conversations/{conv['id']}/messages", {"body": body}, cart=TOKEN
+    )
     assert response.status_code == 422, response.content
     assert "body" in response.json()["error"]["fields"]
     assert not Message.objects.exists()
@@ -154,40 +178,69 @@ def test_message_body_must_be_plain_text_of_1_to_4000_chars(public, body):
 
 def test_message_of_exactly_4000_chars_and_html_is_kept_as_text(public):
     conv = start(public, subject="x")
-    ok = public.post(f"/conversations/{conv['id']}/messages", {"body": "y" * 4000}, cart=TOKEN)
+    ok = public.post(
+        f"/conversations/{conv['id']}/messages", {"body": "y" * 4000}, cart=TOKEN
+    )
     assert ok.status_code == 201
     html = "<script>alert('x')</script> <b>bold</b>"
-    response = public.post(f"/conversations/{conv['id']}/messages", {"body": html}, cart=TOKEN)
+    response = public.post(
+        f"/conversations/{conv['id']}/messages", {"body": html}, cart=TOKEN
+    )
     assert response.json()["data"]["body"] == html
     assert Message.objects.get(pk=response.json()["data"]["id"]).body == html
 
 
-def test_conversation_is_visible_only_to_its_token(public, shop, other_shop, api_client_for):
+def test_conversation_is_visible_only_to_its_token(
+    public, shop, other_shop, api_client_for
+):
     conv = start(public)
     other_public = api_client_for("public", other_shop.pk)
     for client, token in [(public, "another-token"), (other_public, TOKEN)]:
-        assert client.get(f"/conversations/{conv['id']}/messages", cart=token).status_code == 404
-        assert client.post(f"/conversations/{conv['id']}/messages", {"body": "hi"},
-                           cart=token).status_code == 404
-        assert client.post(f"/conversations/{conv['id']}/email", {"email": "a@b.co"},
-                           cart=token).status_code == 404
+        assert (
+            client.get(f"/conversations/{conv['id']}/messages", cart=token).status_code
+            == 404
+        )
+        assert (
+            client.post(
+                f"/conversations/{conv['id']}/messages", {"body": "hi"}, cart=token
+            ).status_code
+            == 404
+        )
+        assert (
+            client.post(
+                f"/conversations/{conv['id']}/email", {"email": "a@b.co"}, cart=token
+            ).status_code
+            == 404
+        )
         assert client.get("/conversations/current", cart=token).status_code == 404
     # The live publishable key is another visitor space too.
     live = api_client_for("public", shop.live_pk)
-    assert live.get(f"/conversations/{conv['id']}/messages", cart=TOKEN).status_code == 404
+    assert (
+        live.get(f"/conversations/{conv['id']}/messages", cart=TOKEN).status_code == 404
+    )
     assert Message.objects.count() == 1
     assert Conversation.objects.get().email == ""
 
 
-def test_attach_an_email_and_receive_seller_replies(public, private, make_store, api_client_for):
+def test_attach_an_email_and_receive_seller_replies(
+    public, private, make_store, api_client_for
+):
     conv = start(public)
-    response = public.post(f"/conversations/{conv['id']}/email", {"email": "ada@example.com"},
-                           cart=TOKEN)
+    response = public.post(
+        f"/conversations/{conv['id']}/email", {"email": "ada@example.com"}, cart=TOKEN
+    )
     assert response.status_code == 200
     assert response.json()["data"] == {"id": conv["id"], "email": "ada@example.com"}
-    assert public.post(f"/conversations/{conv['id']}/email", {"email": "nope"},
-                       cart=TOKEN).status_code == 422
-    assert public.post(f"/conversations/{conv['id']}/email", {}, cart=TOKEN).status_code == 422
+    assert (
+        public.post(
+            f"/conversations/{conv['id']}/email", {"email": "nope"}, cart=TOKEN
+        ).status_code
+        == 422
+    )
+    assert (
+        public.post(f"/conversations/{conv['id']}/email", {}, cart=TOKEN).status_code
+        == 422
+    )
 
     mail.outbox.clear()
     private.post(f"/conversations/{conv['id']}/messages", {"body": "Yes <b>we</b> do."})
@@ -208,21 +261,29 @@ def test_store_is_emailed_about_visitor_messages(make_store, api_client_for):
     assert "Question about shipping" in email.subject
     assert "Do you ship to Norway?" in email.body
     assert f"/admin/conversations/conversation/{conv['id']}/change/" in email.body
-    public.post(f"/conversations/{conv['id']}/messages", {"body": "<script>x</script>"}, cart=TOKEN)
+    public.post(
+        f"/conversations/{conv['id']}/messages",
+        {"body": "<script>x</script>"},
+        cart=TOKEN,
+    )
     assert len(mail.outbox) == 2
     assert "&lt;script&gt;x&lt;/script&gt;" in mail.outbox[1].alternatives[0][0]
 
 
 def test_no_email_without_an_address(public, private):
     conv = start(public)  # the store has no notification email
-    private.post(f"/conversations/{conv['id']}/messages", {"body": "Reply"})  # no visitor email
+    private.post(
+        f"/conversations/{conv['id']}/messages", {"body": "Reply"}
+    )  # no visitor email
     assert mail.outbox == []
 
 
 def test_visitor_message_reopens_a_closed_conversation(public, private):
     conv = start(public)
     private.patch(f"/conversations/{conv['id']}", {"status": "closed"})
-    public.post(f"/conversations/{conv['id']}/messages", {"body": "One more thing"}, cart=TOKEN)
+    public.post(
+        f"/conversations/{conv['id']}/messages", {"body": "One more thing"}, cart=TOKEN
+    )
     assert Conversation.objects.get(pk=conv["id"]).status == "open"
 
 
@@ -258,7 +319,9 @@ def test_rate_limits_follow_endpoints_md(public):
 def test_start_is_limited_to_10_a_minute(public):
     for _ in range(9):  # one already counted below
         start(public, subject="x")
-    assert public.post("/conversations", {"subject": "x"}, cart=TOKEN).status_code == 201
+    assert (
+        public.post("/conversations", {"subject": "x"}, cart=TOKEN).status_code == 201
+    )
     response = public.post("/conversations", {"subject": "x"}, cart=TOKEN)
     assert response.status_code == 429
     assert Conversation.objects.count() == 10

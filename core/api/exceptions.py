@@ -47,8 +47,13 @@ DEFAULT_MESSAGES = {
 }
 
 
-def error_body(status: int, message: str | None = None, *, code: str | None = None,
-               fields: dict | None = None) -> dict:
+def error_body(
+    status: int,
+    message: str | None = None,
+    *,
+    code: str | None = None,
+    fields: dict | None = None,
+) -> dict:
     error = {
         "code": code or STATUS_CODES.get(status, "error"),
         "message": message or DEFAULT_MESSAGES.get(status, "Error."),
@@ -58,7 +63,9 @@ def error_body(status: int, message: str | None = None, *, code: str | None = No
     return {"error": error}
 
 
-def error_json_response(status: int, message: str | None = None, **kwargs) -> JsonResponse:
+def error_json_response(
+    status: int, message: str | None = None, **kwargs
+) -> JsonResponse:
     """The envelope as a plain Django response, for middleware and Django's error views."""
     return JsonResponse(error_body(status, message, **kwargs), status=status)
 
@@ -66,10 +73,18 @@ def error_json_response(status: int, message: str | None = None, **kwargs) -> Js
 def _message_for(field: str, detail) -> str:
     text = str(detail)
     code = getattr(detail, "code", None)
-    if field and code in {"required", "null", "blank"} and text.startswith("This field"):
+    if (
+        field
+        and code in {"required", "null", "blank"}
+        and text.startswith("This field")
+    ):
         name = field.rsplit(".", 1)[-1]
-        return f"The {name} field is required." if code == "required" else (
-            f"The {name} field may not be {'null' if code == 'null' else 'blank'}."
+        return (
+            f"The {name} field is required."
+            if code == "required"
+            else (
+                f"The {name} field may not be {'null' if code == 'null' else 'blank'}."
+            )
         )
     return text
 
@@ -92,7 +107,9 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     elif isinstance(detail, (list, tuple)):
         if all(not isinstance(item, (dict, list, tuple)) for item in detail):
             if detail:
-                out.setdefault(prefix, []).extend(_message_for(prefix, d) for d in detail)
+                out.setdefault(prefix, []).extend(
+                    _message_for(prefix, d) for d in detail
+                )
         else:
             for index, item in enumerate(detail):
                 if item:
@@ -120,7 +137,10 @@ def validation_error_response(detail) -> Response:
 
 def _django_validation_detail(exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
-        return {key: [m for e in errors for m in e.messages] for key, errors in exc.error_dict.items()}
+        return {
+            key: [m for e in errors for m in e.messages]
+            for key, errors in exc.error_dict.items()
+        }
     return list(exc.messages)
 
 
@@ -138,7 +158,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return validation_error_response(_django_validation_detail(exc))
     if isinstance(exc, drf.ParseError):
-        return Response(error_body(400, f"Malformed request body: {exc.detail}", code="malformed_json"), status=400)
+        return Response(
+            error_body(
+                400, f"Malformed request body: {exc.detail}", code="malformed_json"
+            ),
+            status=400,
+        )
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return Response(error_body(401, str(exc.detail)), status=401, headers=headers)
@@ -151,7 +176,11 @@ def exception_handler(exc, context):
             headers=headers,
         )
     if isinstance(exc, (Http404, drf.NotFound, ObjectDoesNotExist)):
-        message = str(getattr(exc, "detail", "") or "") if isinstance(exc, drf.NotFound) else ""
+        message = (
+            str(getattr(exc, "detail", "") or "")
+            if isinstance(exc, drf.NotFound)
+            else ""
+        )
         if not message or message == "Not found.":
             message = DEFAULT_MESSAGES[404]
         return Response(error_body(404, message), status=404)
@@ -160,7 +189,9 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
         return Response(
-            error_body(409, "The request conflicts with the current state of the resource."),
+            error_body(
+                409, "The request conflicts with the current state of the resource."
+            ),
             status=409,
         )
     if isinstance(exc, drf.APIException):

@@ -14,7 +14,9 @@ from core.money import DEFAULT_LOCALE, Money
 class MoneySerializer(serializers.Serializer):
     """Schema of the Money object."""
 
-    amount = serializers.IntegerField(help_text="Minor units of the currency (pence, cents).")
+    amount = serializers.IntegerField(
+        help_text="Minor units of the currency (pence, cents)."
+    )
     currency = serializers.CharField(help_text="ISO 4217 code.")
     formatted = serializers.CharField(help_text="Localised by Accept-Language.")
 
@@ -58,7 +60,9 @@ class MinorUnitsField(serializers.IntegerField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
+        if isinstance(data, bool) or (
+            isinstance(data, float) and not data.is_integer()
+        ):
             self.fail("invalid")
         if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
             self.fail("invalid")
@@ -109,7 +113,9 @@ class TimestampField(serializers.DateTimeField):
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
         if not 1970 <= parsed.year <= 9999:
-            raise serializers.ValidationError("Enter a date and time between 1970 and 9999.")
+            raise serializers.ValidationError(
+                "Enter a date and time between 1970 and 9999."
+            )
         return parsed
 
 
@@ -139,13 +145,19 @@ class MetadataField(serializers.JSONField):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Metadata must be a JSON object.")
         if len(value) > MAX_METADATA_KEYS:
-            raise serializers.ValidationError(f"Metadata may hold at most {MAX_METADATA_KEYS} keys.")
+            raise serializers.ValidationError(
+                f"Metadata may hold at most {MAX_METADATA_KEYS} keys."
+            )
         if any(not key or len(key) > MAX_METADATA_KEY_LENGTH for key in value):
             raise serializers.ValidationError(
                 f"Metadata keys must be 1 to {MAX_METADATA_KEY_LENGTH} characters."
             )
         if contains_nul(value):
-            raise serializers.ValidationError("Metadata may not contain NUL characters.")
+            raise serializers.ValidationError(
+                "Metadata may not contain NUL characters."
+            )
         if len(json.dumps(value).encode()) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON.")
+            raise serializers.ValidationError(
+                f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON."
+            )
         return value

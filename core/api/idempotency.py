@@ -31,7 +31,9 @@ class IdempotentReplay(Exception):
         response = HttpResponse(
             self.record.response_body,
             status=self.record.response_status,
-            content_type=self.record.response_headers.get("Content-Type", "application/json"),
+            content_type=self.record.response_headers.get(
+                "Content-Type", "application/json"
+            ),
         )
         for name, value in self.record.response_headers.items():
             if name != "Content-Type":
@@ -42,7 +44,12 @@ class IdempotentReplay(Exception):
 
 def _fingerprint(request) -> str:
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
-    parts = [request.method, request.path, request.headers.get("X-Cart-Token", ""), body]
+    parts = [
+        request.method,
+        request.path,
+        request.headers.get("X-Cart-Token", ""),
+        body,
+    ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -62,14 +69,22 @@ def begin(request, *, store) -> IdempotencyKey | None:
     try:
         with transaction.atomic():
             return IdempotencyKey.objects.create(
-                store=store, key=key, fingerprint=fingerprint, created_at=now, locked_at=now
+                store=store,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=now,
+                locked_at=now,
             )
     except IntegrityError:
         pass
     existing = IdempotencyKey.objects.get(store=store, key=key)
-    expired = existing.created_at < now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    abandoned = existing.state == IdempotencyKey.State.IN_FLIGHT and existing.locked_at < now - timedelta(
-        seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS
+    expired = existing.created_at < now - timedelta(
+        hours=settings.IDEMPOTENCY_KEY_TTL_HOURS
+    )
+    abandoned = (
+        existing.state == IdempotencyKey.State.IN_FLIGHT
+        and existing.locked_at
+        < now - timedelta(seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS)
     )
     if expired or abandoned:
         taken = IdempotencyKey.objects.filter(
@@ -108,7 +123,9 @@ def complete(record: IdempotencyKey, response) -> None:
         return
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
-    headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
+    headers = {
+        name: response[name] for name in _KEPT_HEADERS if response.has_header(name)
+    }
     IdempotencyKey.objects.filter(pk=record.pk).update(
         state=IdempotencyKey.State.COMPLETED,
         response_status=response.status_code,

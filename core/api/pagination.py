@@ -40,7 +40,11 @@ class Page:
 
 def paginate(queryset, *, page: int, per_page: int) -> Page:
     """Slice a queryset (or list) into one page; a page past the end is empty, not an error."""
-    total = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
+    total = (
+        queryset.count()
+        if hasattr(queryset, "count") and not isinstance(queryset, list)
+        else len(queryset)
+    )
     offset = (page - 1) * per_page
     items = list(queryset[offset : offset + per_page]) if offset < total else []
     return Page(items=items, current_page=page, per_page=per_page, total=total)

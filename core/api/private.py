@@ -40,7 +40,11 @@ class HealthApi(PrivateApi):
     def get(self, request, **kwargs):
         checks = selectors.system_health()
         healthy = all(value == "ok" for value in checks.values())
-        payload = {"status": "ok" if healthy else "degraded", "checks": checks, "time": timezone.now()}
+        payload = {
+            "status": "ok" if healthy else "degraded",
+            "checks": checks,
+            "time": timezone.now(),
+        }
         return self.respond(
             self.serialize(HealthSerializer, payload), status=200 if healthy else 503
         )

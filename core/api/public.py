@@ -9,6 +9,8 @@ from .views import PublicApi
 class StoreMetadataApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="public_store_get", responses=envelope(PublicStoreSerializer))
+    @extend_schema(
+        operation_id="public_store_get", responses=envelope(PublicStoreSerializer)
+    )
     def get(self, request, **kwargs):
         return self.respond(self.serialize(PublicStoreSerializer, self.store))

@@ -9,4 +9,6 @@ class CamelCaseJSONRenderer(JSONRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return super().render(camelize_payload(data), accepted_media_type, renderer_context)
+        return super().render(
+            camelize_payload(data), accepted_media_type, renderer_context
+        )

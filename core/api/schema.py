@@ -61,12 +61,17 @@ def envelope(serializer_class, *, many: bool = False, name: str | None = None):
         _envelopes[key] = type(
             ref,
             (serializers.Serializer,),
-            {"data": serializer_class(many=many), "Meta": type("Meta", (), {"ref_name": ref})},
+            {
+                "data": serializer_class(many=many),
+                "Meta": type("Meta", (), {"ref_name": ref}),
+            },
         )
     return _envelopes[key]
 
 
-def page_envelope(serializer_class, *, meta_serializer=PageMetaSerializer, name: str | None = None):
+def page_envelope(
+    serializer_class, *, meta_serializer=PageMetaSerializer, name: str | None = None
+):
     """``{"data": [X], "meta": {...}}`` as a serializer class for the schema."""
     key = ("page", serializer_class, meta_serializer, name)
     if key not in _envelopes:
@@ -104,14 +109,18 @@ STANDARD_ERRORS = ("400", "401", "404", "422", "429")
 class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = list(STANDARD_ERRORS) + [str(c) for c in getattr(self.view, "error_statuses", ())]
+        codes = list(STANDARD_ERRORS) + [
+            str(c) for c in getattr(self.view, "error_statuses", ())
+        ]
         if self.method in {"POST", "PUT", "PATCH"}:
             codes.append("415")
         if self.method in getattr(self.view, "idempotent_methods", ()):
             codes.append("409")
         for code in codes:
             if code not in responses:
-                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                responses[code] = self._get_response_for_code(
+                    ErrorSerializer, code, direction=direction
+                )
         return responses
 
     def get_override_parameters(self):
@@ -121,7 +130,12 @@ class ApiAutoSchema(AutoSchema):
             params.append(
                 OpenApiParameter(
                     "X-Cart-Token",
-                    {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[ -~]*\S[ -~]*$"},
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 128,
+                        "pattern": r"^[ -~]*\S[ -~]*$",
+                    },
                     OpenApiParameter.HEADER,
                     required=getattr(view, "cart_token_required", True),
                     description="Visitor cart identifier (any string up to 128 characters).",
@@ -131,7 +145,12 @@ class ApiAutoSchema(AutoSchema):
             params.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[ -~]*\S[ -~]*$"},
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 255,
+                        "pattern": r"^[ -~]*\S[ -~]*$",
+                    },
                     OpenApiParameter.HEADER,
                     description="Replays the first response for 24 hours.",
                 )

@@ -10,7 +10,9 @@ from rest_framework.throttling import BaseThrottle
 
 
 def client_ip(request) -> str:
-    value = request.META.get(settings.CLIENT_IP_META_KEY) or request.META.get("REMOTE_ADDR", "")
+    value = request.META.get(settings.CLIENT_IP_META_KEY) or request.META.get(
+        "REMOTE_ADDR", ""
+    )
     return value.split(",")[0].strip() or "unknown"
 
 

@@ -40,7 +40,9 @@ class ApiView(APIView):
     # -- request lifecycle ---------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method in self.idempotent_methods and hasattr(self, request.method.lower()):
+        if request.method in self.idempotent_methods and hasattr(
+            self, request.method.lower()
+        ):
             self._idempotency_record = idempotency.begin(request, store=request.store)
 
     def handle_exception(self, exc):
@@ -70,7 +72,9 @@ class ApiView(APIView):
     def locale(self) -> str:
         store = getattr(self.request, "store", None)
         default = store.locale if store is not None else "en"
-        return locale_from_accept_language(self.request.headers.get("Accept-Language"), default)
+        return locale_from_accept_language(
+            self.request.headers.get("Accept-Language"), default
+        )
 
     def get_serializer_context(self) -> dict:
         return {
@@ -80,35 +84,50 @@ class ApiView(APIView):
             "locale": self.locale,
         }
 
-    def validate(self, serializer_class, data=None, *, partial: bool = False, **kwargs) -> dict:
+    def validate(
+        self, serializer_class, data=None, *, partial: bool = False, **kwargs
+    ) -> dict:
         """Validate the request body (or ``data``); a failure is a 422 with field messages."""
         if data is None:
             data = self.request.data
         if not isinstance(data, dict):
             raise Unprocessable("The request body must be a JSON object.")
         serializer = serializer_class(
-            data=data, partial=partial, context={**self.get_serializer_context(), **kwargs}
+            data=data,
+            partial=partial,
+            context={**self.get_serializer_context(), **kwargs},
         )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
     def validate_query(self, serializer_class) -> dict:
         """Validate camelCase query parameters with a (snake_case) serializer."""
-        return self.validate(serializer_class, query_to_snake(self.request.query_params))
+        return self.validate(
+            serializer_class, query_to_snake(self.request.query_params)
+        )
 
     def serialize(self, serializer_class, instance, *, many: bool = False, **context):
         return serializer_class(
             instance, many=many, context={**self.get_serializer_context(), **context}
         ).data
 
-    def respond(self, data, *, status: int = http.HTTP_200_OK, headers=None) -> Response:
+    def respond(
+        self, data, *, status: int = http.HTTP_200_OK, headers=None
+    ) -> Response:
         """Wrap a payload (or a serializer) in the ``{"data": ...}`` envelope."""
         if hasattr(data, "data") and hasattr(data, "is_valid"):
             data = data.data
         return Response({"data": data}, status=status, headers=headers)
 
-    def respond_page(self, queryset, serializer_class, *, extra_meta: dict | None = None,
-                     prepare=None, **context) -> Response:
+    def respond_page(
+        self,
+        queryset,
+        serializer_class,
+        *,
+        extra_meta: dict | None = None,
+        prepare=None,
+        **context,
+    ) -> Response:
         """Paginate ``queryset`` by ``page``/``perPage`` and answer ``{"data", "meta"}``.
 
         ``prepare(items)`` may attach per-page data (aggregates) to the page's objects.

@@ -28,13 +28,19 @@ class TestPublicSurface:
         assert response.json()["data"]["id"] == shop.store.id
 
     def test_live_publishable_key_works_too(self, client, shop):
-        assert get(client, f"/v3/public/{shop.live_pk}", shop.live_pk).status_code == 200
+        assert (
+            get(client, f"/v3/public/{shop.live_pk}", shop.live_pk).status_code == 200
+        )
 
     def test_missing_header(self, client, shop):
         assert_401(get(client, f"/v3/public/{shop.pk}"))
 
     def test_non_bearer_scheme(self, client, shop):
-        assert_401(client.get(f"/v3/public/{shop.pk}", headers={"Authorization": f"Basic {shop.pk}"}))
+        assert_401(
+            client.get(
+                f"/v3/public/{shop.pk}", headers={"Authorization": f"Basic {shop.pk}"}
+            )
+        )
 
     def test_header_key_differs_from_path_key(self, client, shop, other_shop):
         assert_401(get(client, f"/v3/public/{shop.pk}", other_shop.pk))
@@ -71,7 +77,9 @@ class TestPrivateSurface:
         assert response.json()["data"]["id"] == shop.store.id
 
     def test_alias_with_another_stores_id_is_404(self, client, shop, other_shop):
-        response = get(client, f"/v3/private/stores/{other_shop.store.id}/store", shop.sk)
+        response = get(
+            client, f"/v3/private/stores/{other_shop.store.id}/store", shop.sk
+        )
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
         assert other_shop.store.name not in response.content.decode()
@@ -85,16 +93,28 @@ class TestPrivateSurface:
         assert_401(get(client, "/v3/private/store", "x" * 500))
 
     def test_revoked_secret_key(self, client, shop):
-        ApiKey.objects.filter(hashed_key=hash_key(shop.sk)).update(revoked_at=timezone.now())
+        ApiKey.objects.filter(hashed_key=hash_key(shop.sk)).update(
+            revoked_at=timezone.now()
+        )
         assert_401(get(client, "/v3/private/store", shop.sk))
 
     def test_each_key_sees_only_its_store(self, client, shop, other_shop):
-        assert get(client, "/v3/private/store", shop.sk).json()["data"]["id"] == shop.store.id
-        assert get(client, "/v3/private/store", other_shop.sk).json()["data"]["id"] == other_shop.store.id
+        assert (
+            get(client, "/v3/private/store", shop.sk).json()["data"]["id"]
+            == shop.store.id
+        )
+        assert (
+            get(client, "/v3/private/store", other_shop.sk).json()["data"]["id"]
+            == other_shop.store.id
+        )
 
 
 def test_secret_keys_are_stored_hashed(shop):
-    rows = list(ApiKey.objects.filter(store=shop.store).values_list("hashed_key", "publishable_key", "display_prefix"))
+    rows = list(
+        ApiKey.objects.filter(store=shop.store).values_list(
+            "hashed_key", "publishable_key", "display_prefix"
+        )
+    )
     stored = " ".join(str(value) for row in rows for value in row)
     assert shop.sk not in stored and shop.live_sk not in stored
     assert ApiKey.objects.filter(hashed_key=hash_key(shop.sk), kind="secret").exists()

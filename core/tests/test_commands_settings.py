@@ -21,26 +21,59 @@ def run(*args) -> str:
 
 
 def test_createstore_json_document_and_working_keys():
-    document = json.loads(run("createstore", "--name", "Acme", "--currency", "EUR", "--country", "DE", "--json"))
+    document = json.loads(
+        run(
+            "createstore",
+            "--name",
+            "Acme",
+            "--currency",
+            "EUR",
+            "--country",
+            "DE",
+            "--json",
+        )
+    )
     assert set(document) == {"id", "name", "currency", "keys"}
     assert document["id"].startswith("str_") and document["currency"] == "EUR"
     assert set(document["keys"]) == {"test", "live"}
     for mode in ("test", "live"):
         pair = document["keys"][mode]
-        assert pair["publishable"].startswith(f"pk_{mode}_") and pair["secret"].startswith(f"sk_{mode}_")
+        assert pair["publishable"].startswith(f"pk_{mode}_") and pair[
+            "secret"
+        ].startswith(f"sk_{mode}_")
     client = Client()
     sk = document["keys"]["live"]["secret"]
-    response = client.get("/v3/private/store", headers={"Authorization": f"Bearer {sk}"})
+    response = client.get(
+        "/v3/private/store", headers={"Authorization": f"Bearer {sk}"}
+    )
     assert response.json()["data"]["id"] == document["id"]
     assert ApiKey.objects.filter(store_id=document["id"]).count() == 4
 
 
 def test_createstore_with_owner_email_creates_a_merchant():
-    document = json.loads(run("createstore", "--name", "Acme", "--owner-email", "Owner@Example.com", "--json"))
+    document = json.loads(
+        run(
+            "createstore",
+            "--name",
+            "Acme",
+            "--owner-email",
+            "Owner@Example.com",
+            "--json",
+        )
+    )
     user = get_user_model().objects.get(email="owner@example.com")
     assert user.is_staff and not user.is_superuser
-    assert StoreMembership.objects.filter(user=user, store_id=document["id"], role="owner").exists()
-    run("createstore", "--name", "Second", "--owner-email", "owner@example.com", "--json")
+    assert StoreMembership.objects.filter(
+        user=user, store_id=document["id"], role="owner"
+    ).exists()
+    run(
+        "createstore",
+        "--name",
+        "Second",
+        "--owner-email",
+        "owner@example.com",
+        "--json",
+    )
     assert get_user_model().objects.filter(email="owner@example.com").count() == 1
     assert user.stores.count() == 2
 
@@ -62,8 +95,15 @@ def test_seed_demo_is_idempotent(settings, tmp_path):
     assert Store.objects.count() == 1
     client = Client()
     pk = second["keys"]["test"]["publishable"]
-    assert client.get(f"/v3/public/{pk}", headers={"Authorization": f"Bearer {pk}"}).status_code == 200
-    assert client.login(username=second["admin"]["email"], password=second["admin"]["password"])
+    assert (
+        client.get(
+            f"/v3/public/{pk}", headers={"Authorization": f"Bearer {pk}"}
+        ).status_code
+        == 200
+    )
+    assert client.login(
+        username=second["admin"]["email"], password=second["admin"]["password"]
+    )
 
 
 def test_seed_demo_rolls_a_revoked_key(settings, tmp_path):
@@ -73,7 +113,9 @@ def test_seed_demo_rolls_a_revoked_key(settings, tmp_path):
 
     settings.VAR_DIR = tmp_path
     first = json.loads(run("seed_demo", "--json"))
-    ApiKey.objects.filter(hashed_key=hash_key(first["keys"]["test"]["secret"])).update(revoked_at=timezone.now())
+    ApiKey.objects.filter(hashed_key=hash_key(first["keys"]["test"]["secret"])).update(
+        revoked_at=timezone.now()
+    )
     second = json.loads(run("seed_demo", "--json"))
     assert second["keys"]["test"]["secret"] != first["keys"]["test"]["secret"]
     client = Client()
@@ -110,7 +152,8 @@ def test_settings_defaults_need_no_services(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     sys.modules.pop("shoprocket_site._settings_probe", None)
     spec = importlib.util.spec_from_file_location(
-        "shoprocket_site._settings_probe", importlib.import_module("shoprocket_site.settings").__file__
+        "shoprocket_site._settings_probe",
+        importlib.import_module("shoprocket_site.settings").__file__,
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -123,7 +166,10 @@ def test_settings_defaults_need_no_services(monkeypatch):
     spec.loader.exec_module(module)
     assert module.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert module.CACHES["default"]["BACKEND"].endswith("RedisCache")
-    assert module.CELERY_BROKER_URL == "redis://cache:6379/0" and module.CELERY_TASK_ALWAYS_EAGER is False
+    assert (
+        module.CELERY_BROKER_URL == "redis://cache:6379/0"
+        and module.CELERY_TASK_ALWAYS_EAGER is False
+    )
 
 
 def test_ids_are_prefixed_ulids(shop):

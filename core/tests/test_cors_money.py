@@ -19,27 +19,40 @@ class TestCors:
         )
         assert response.status_code == 200
         assert response["Access-Control-Allow-Origin"] == "*"
-        allowed = {h.strip() for h in response["Access-Control-Allow-Headers"].split(",")}
+        allowed = {
+            h.strip() for h in response["Access-Control-Allow-Headers"].split(",")
+        }
         assert {"authorization", "x-cart-token", "content-type"} <= allowed
         assert "POST" in response["Access-Control-Allow-Methods"]
 
     def test_public_response_carries_cors_header(self, client, shop):
         response = client.get(
             f"/v3/public/{shop.pk}",
-            headers={"Origin": "https://shop.example.com", "Authorization": f"Bearer {shop.pk}"},
+            headers={
+                "Origin": "https://shop.example.com",
+                "Authorization": f"Bearer {shop.pk}",
+            },
         )
         assert response["Access-Control-Allow-Origin"] == "*"
-        assert "x-ratelimit-remaining" in response["Access-Control-Expose-Headers"].lower()
+        assert (
+            "x-ratelimit-remaining" in response["Access-Control-Expose-Headers"].lower()
+        )
 
     def test_private_api_sends_no_cors_headers(self, client, shop):
         preflight = client.options(
             "/v3/private/store",
-            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "GET",
+            },
         )
         assert "Access-Control-Allow-Origin" not in preflight
         response = client.get(
             "/v3/private/store",
-            headers={"Origin": "https://evil.example", "Authorization": f"Bearer {shop.sk}"},
+            headers={
+                "Origin": "https://evil.example",
+                "Authorization": f"Bearer {shop.sk}",
+            },
         )
         assert response.status_code == 200
         assert "Access-Control-Allow-Origin" not in response
@@ -103,6 +116,14 @@ def test_locale_negotiation(header, expected):
         ("JPY", "fr", "2\u202f400\xa0¥"),
     ],
 )
-def test_money_object_on_the_wire_honours_accept_language(public, currency, language, formatted):
-    response = public.get("/_money", query={"currency": currency}, headers={"Accept-Language": language})
-    assert response.json()["data"]["price"] == {"amount": 2400, "currency": currency, "formatted": formatted}
+def test_money_object_on_the_wire_honours_accept_language(
+    public, currency, language, formatted
+):
+    response = public.get(
+        "/_money", query={"currency": currency}, headers={"Accept-Language": language}
+    )
+    assert response.json()["data"]["price"] == {
+        "amount": 2400,
+        "currency": currency,
+        "formatted": formatted,
+    }

@@ -16,7 +16,9 @@ def check_envelope(response, status, code):
 
 
 def test_400_malformed_json(private):
-    error = check_envelope(private.patch("/store", raw_body="{not json"), 400, "malformed_json")
+    error = check_envelope(
+        private.patch("/store", raw_body="{not json"), 400, "malformed_json"
+    )
     assert "fields" not in error
 
 
@@ -54,7 +56,9 @@ def test_409_conflict_and_integrity_error(private):
 
 
 def test_422_with_camel_case_field_messages(private):
-    error = check_envelope(private.post("/_probe", {"amount": -1}), 422, "validation_failed")
+    error = check_envelope(
+        private.post("/_probe", {"amount": -1}), 422, "validation_failed"
+    )
     assert error["fields"] == {
         "amount": ["Ensure this value is greater than or equal to 0."],
         "someName": ["The someName field is required."],
@@ -62,7 +66,9 @@ def test_422_with_camel_case_field_messages(private):
 
 
 def test_422_from_django_validation_error(private):
-    error = check_envelope(private.get("/_raise/django-validation"), 422, "validation_failed")
+    error = check_envelope(
+        private.get("/_raise/django-validation"), 422, "validation_failed"
+    )
     assert error["fields"] == {"priceAmount": ["Too high."]}
 
 
@@ -72,7 +78,9 @@ def test_422_body_not_an_object(private):
 
 def test_415_non_json_body(private, shop, client):
     response = client.post(
-        "/v3/private/_probe", "amount=1", content_type="application/x-www-form-urlencoded",
+        "/v3/private/_probe",
+        "amount=1",
+        content_type="application/x-www-form-urlencoded",
         headers={"Authorization": f"Bearer {shop.sk}"},
     )
     check_envelope(response, 415, "unsupported_media_type")

@@ -16,12 +16,19 @@ class TestPagination:
     def test_meta_and_slicing(self, private, shop, no_ratelimit):
         # The store has 4 keys; page through them two at a time.
         first = private.get("/_probe", query={"perPage": 3}).json()
-        assert first["meta"] == {"currentPage": 1, "perPage": 3, "total": 4, "lastPage": 2}
+        assert first["meta"] == {
+            "currentPage": 1,
+            "perPage": 3,
+            "total": 4,
+            "lastPage": 2,
+        }
         assert len(first["data"]) == 3
         second = private.get("/_probe", query={"perPage": 3, "page": 2}).json()
         assert len(second["data"]) == 1
         ids = [k["id"] for k in first["data"] + second["data"]]
-        assert sorted(ids) == sorted(ApiKey.objects.filter(store=shop.store).values_list("id", flat=True))
+        assert sorted(ids) == sorted(
+            ApiKey.objects.filter(store=shop.store).values_list("id", flat=True)
+        )
 
     def test_defaults(self, private, no_ratelimit):
         body = private.get("/_probe").json()
@@ -29,7 +36,11 @@ class TestPagination:
 
     def test_page_past_the_end_is_empty_not_an_error(self, private, no_ratelimit):
         body = private.get("/_probe", query={"page": 99}).json()
-        assert body["data"] == [] and body["meta"]["total"] == 4 and body["meta"]["lastPage"] == 1
+        assert (
+            body["data"] == []
+            and body["meta"]["total"] == 4
+            and body["meta"]["lastPage"] == 1
+        )
 
     @pytest.mark.parametrize(
         "query, field",
@@ -49,13 +60,18 @@ class TestPagination:
         assert field in response.json()["error"]["fields"]
 
     def test_max_per_page_is_accepted(self, private, no_ratelimit):
-        assert private.get("/_probe", query={"perPage": 100}).json()["meta"]["perPage"] == 100
+        assert (
+            private.get("/_probe", query={"perPage": 100}).json()["meta"]["perPage"]
+            == 100
+        )
 
 
 class TestRateLimits:
     def test_429_with_envelope_and_headers(self, private):
         first = private.get("/_probe")
-        assert first["X-RateLimit-Limit"] == "2" and first["X-RateLimit-Remaining"] == "1"
+        assert (
+            first["X-RateLimit-Limit"] == "2" and first["X-RateLimit-Remaining"] == "1"
+        )
         second = private.get("/_probe")
         assert second["X-RateLimit-Remaining"] == "0"
         third = private.get("/_probe")
@@ -122,7 +138,9 @@ class TestIdempotency:
         assert second["Idempotent-Replayed"] == "true"
 
     def test_server_errors_are_not_kept(self, private):
-        response = private.post("/_probe", {"amount": 1, "someName": "x"}, idempotency_key="abc-5")
+        response = private.post(
+            "/_probe", {"amount": 1, "someName": "x"}, idempotency_key="abc-5"
+        )
         assert response.status_code == 201
         assert IdempotencyKey.objects.get(key="abc-5").response_status == 201
         private.get("/_raise/runtime", idempotency_key="abc-6")  # GET: key ignored
@@ -141,7 +159,9 @@ class TestIdempotency:
         from django.utils import timezone
 
         private.patch("/store", {"name": "Old"}, idempotency_key="abc-7")
-        IdempotencyKey.objects.filter(key="abc-7").update(created_at=timezone.now() - timedelta(hours=25))
+        IdempotencyKey.objects.filter(key="abc-7").update(
+            created_at=timezone.now() - timedelta(hours=25)
+        )
         response = private.patch("/store", {"name": "New"}, idempotency_key="abc-7")
         assert response.status_code == 200 and "Idempotent-Replayed" not in response
         assert response.json()["data"]["name"] == "New"
@@ -160,6 +180,8 @@ class TestIdempotency:
 
         private.patch("/store", {"name": "Old"}, idempotency_key="old")
         private.patch("/store", {"name": "New"}, idempotency_key="new")
-        IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=2))
+        IdempotencyKey.objects.filter(key="old").update(
+            created_at=timezone.now() - timedelta(days=2)
+        )
         assert purge_idempotency_keys() == 1
         assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]

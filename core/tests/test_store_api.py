@@ -12,8 +12,14 @@ pytestmark = pytest.mark.django_db
 def test_public_metadata_has_exactly_the_reference_shape(public, shop):
     data = public.get("").json()["data"]
     assert set(data) == {
-        "id", "name", "currency", "supportedCurrencies", "supportedLocales", "defaultLocale",
-        "features", "branding",
+        "id",
+        "name",
+        "currency",
+        "supportedCurrencies",
+        "supportedLocales",
+        "defaultLocale",
+        "features",
+        "branding",
     }
     assert data["id"].startswith("str_") and data["currency"] == "GBP"
     assert {"reviews", "discounts", "multiCurrency"} <= set(data["features"])
@@ -23,9 +29,23 @@ def test_public_metadata_has_exactly_the_reference_shape(public, shop):
 def test_private_store_shape(private, shop):
     data = private.get("/store").json()["data"]
     for key in (
-        "id", "name", "currency", "country", "timezone", "plan", "supportedCurrencies",
-        "supportedLocales", "defaultLocale", "features", "branding", "taxInclusive",
-        "shippingCountries", "paymentMethods", "notificationEmail", "createdAt", "updatedAt",
+        "id",
+        "name",
+        "currency",
+        "country",
+        "timezone",
+        "plan",
+        "supportedCurrencies",
+        "supportedLocales",
+        "defaultLocale",
+        "features",
+        "branding",
+        "taxInclusive",
+        "shippingCountries",
+        "paymentMethods",
+        "notificationEmail",
+        "createdAt",
+        "updatedAt",
     ):
         assert key in data
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["createdAt"])
@@ -51,7 +71,10 @@ def test_patch_store_changes_only_sent_fields(private, shop):
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     assert data["name"] == "Acme Candles Ltd" and data["currency"] == "GBP"
-    assert data["features"]["multiCurrency"] is True and data["features"]["reviews"] is True
+    assert (
+        data["features"]["multiCurrency"] is True
+        and data["features"]["reviews"] is True
+    )
     assert data["branding"] == {"primaryColor": "#112233", "logoUrl": None}
     assert data["shippingCountries"] == ["GB", "FR"]
     assert data["paymentMethods"] == ["bank_transfer", "card"]
@@ -91,7 +114,11 @@ def test_patch_store_validation(private, shop, body, field):
     assert response.status_code == 422, response.content
     assert field in response.json()["error"]["fields"]
     after = Store.objects.get(pk=shop.store.pk)
-    assert (after.name, after.currency, after.updated_at) == (before.name, before.currency, before.updated_at)
+    assert (after.name, after.currency, after.updated_at) == (
+        before.name,
+        before.currency,
+        before.updated_at,
+    )
 
 
 def test_health_ok(private):
@@ -99,7 +126,12 @@ def test_health_ok(private):
     assert response.status_code == 200
     data = response.json()["data"]
     assert data["status"] == "ok"
-    assert data["checks"] == {"database": "ok", "redis": "ok", "queue": "ok", "storage": "ok"}
+    assert data["checks"] == {
+        "database": "ok",
+        "redis": "ok",
+        "queue": "ok",
+        "storage": "ok",
+    }
 
 
 def test_health_reports_a_failing_subsystem_with_503(private, monkeypatch):
@@ -118,4 +150,9 @@ def test_health_reports_a_failing_subsystem_with_503(private, monkeypatch):
 
 
 def test_health_needs_a_secret_key(public, shop, client):
-    assert client.get("/v3/private/health", headers={"Authorization": f"Bearer {shop.pk}"}).status_code == 401
+    assert (
+        client.get(
+            "/v3/private/health", headers={"Authorization": f"Bearer {shop.pk}"}
+        ).status_code
+        == 401
+    )

@@ -50,7 +50,9 @@ def test_page_for_a_publishable_test_key(shop):
     # The secret key is nowhere on the page.
     assert shop.sk not in html and shop.live_sk not in html
     csp = response["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:8000" in csp
+    assert (
+        "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:8000" in csp
+    )
     assert "unsafe-inline" not in csp
 
 
@@ -63,7 +65,9 @@ def test_page_for_a_live_key_has_no_test_notice(shop):
     assert "Test mode" not in html and "noindex" not in html
 
 
-def test_page_uses_public_base_url_as_api_base_and_escapes_the_store_name(shop, settings):
+def test_page_uses_public_base_url_as_api_base_and_escapes_the_store_name(
+    shop, settings
+):
     settings.PUBLIC_BASE_URL = "https://shop-api.example.com/"
     shop.store.name = 'Acme <script>alert("x")</script>'
     shop.store.save()
@@ -75,10 +79,14 @@ def test_page_uses_public_base_url_as_api_base_and_escapes_the_store_name(shop, 
     assert "Acme &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
 
 
-@pytest.mark.parametrize("which", ["unknown", "unknown_sk", "revoked", "secret", "live_secret"])
+@pytest.mark.parametrize(
+    "which", ["unknown", "unknown_sk", "revoked", "secret", "live_secret"]
+)
 def test_no_page_without_an_active_publishable_key(shop, which):
     if which == "revoked":
-        ApiKey.objects.filter(hashed_key=hash_key(shop.pk)).update(revoked_at=timezone.now())
+        ApiKey.objects.filter(hashed_key=hash_key(shop.pk)).update(
+            revoked_at=timezone.now()
+        )
     key = {
         "unknown": "pk_test_" + "x" * 32,
         "unknown_sk": "sk_test_" + "y" * 32,
@@ -105,7 +113,9 @@ def test_page_refuses_post(shop):
 # -- static files -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["storefront/shoprocket.js", "storefront/shoprocket.css"])
+@pytest.mark.parametrize(
+    "name", ["storefront/shoprocket.js", "storefront/shoprocket.css"]
+)
 def test_widget_files_are_found_by_the_staticfiles_finders(name):
     found = finders.find(name)
     assert found is not None and Path(found).is_file()
@@ -129,9 +139,19 @@ def test_widget_files_are_served(settings):
 
 def test_widget_never_parses_html():
     source = Path(finders.find("storefront/shoprocket.js")).read_text()
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+    ):
         assert sink not in source
-    assert "formatted" in source and "toFixed" not in source and "Intl.NumberFormat" not in source
+    assert (
+        "formatted" in source
+        and "toFixed" not in source
+        and "Intl.NumberFormat" not in source
+    )
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
@@ -160,7 +180,9 @@ def _login_link(public, email):
     mail.outbox.clear()
     assert public.post("/cart/send-auth", {"email": email}).status_code == 200
     (message,) = mail.outbox
-    return next(line.strip() for line in message.body.splitlines() if "login_token=" in line)
+    return next(
+        line.strip() for line in message.body.splitlines() if "login_token=" in line
+    )
 
 
 @pytest.mark.parametrize("mode", ["test", "live"])
@@ -224,7 +246,9 @@ def test_storefront_url_uses_the_newest_active_key_of_the_mode(shop, settings):
 def test_seed_demo_prints_the_storefront_url(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     out = io.StringIO()
-    call_command("seed_demo", "--json", "--base-url", "http://localhost:9000/", stdout=out)
+    call_command(
+        "seed_demo", "--json", "--base-url", "http://localhost:9000/", stdout=out
+    )
     info = json.loads(out.getvalue())
     pk = info["keys"]["test"]["publishable"]
     assert info["storefront"] == f"http://localhost:9000/storefront/{pk}/"
@@ -245,9 +269,15 @@ def test_feed_product_links_lead_to_the_storefront_page(shop, public, settings):
     body = b"".join(feed.streaming_content).decode()
 
     link = re.search(r"<g:link>([^<]+)</g:link>", body).group(1)
-    assert link == f"http://127.0.0.1:8000/storefront/{shop.pk}/products/hand-poured-candle"
+    assert (
+        link
+        == f"http://127.0.0.1:8000/storefront/{shop.pk}/products/hand-poured-candle"
+    )
     # That address opens the page on the product.
     response = Client().get(urlsplit(link).path)
     assert response.status_code == 302
     assert response["Location"] == f"/storefront/{shop.pk}/?product=hand-poured-candle"
-    assert Client().get(f"/storefront/{shop.sk}/products/hand-poured-candle").status_code == 404
+    assert (
+        Client().get(f"/storefront/{shop.sk}/products/hand-poured-candle").status_code
+        == 404
+    )

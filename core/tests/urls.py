@@ -31,7 +31,9 @@ class ProbeApi(PrivateApi):
     rate_limits = {"GET": "2/m", "POST": "100/m"}
 
     def get(self, request, **kwargs):
-        return self.respond_page(ApiKey.objects.filter(store=self.store).order_by("id"), KeySerializer)
+        return self.respond_page(
+            ApiKey.objects.filter(store=self.store).order_by("id"), KeySerializer
+        )
 
     def post(self, request, **kwargs):
         class Input(serializers.Serializer):

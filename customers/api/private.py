@@ -26,7 +26,9 @@ class CustomerListApi(PrivateApi):
         operation_id="customers_list",
         parameters=[
             OpenApiParameter(
-                "q", OpenApiTypes.STR, description="Search first name, last name or email."
+                "q",
+                OpenApiTypes.STR,
+                description="Search first name, last name or email.",
             ),
             OpenApiParameter(
                 "createdAfter",
@@ -54,11 +56,17 @@ class CustomerDetailApi(PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m"}
 
     def _get(self, customer_id: str):
-        return selectors.customer_get(store=self.store, mode=self.mode, customer_id=customer_id)
+        return selectors.customer_get(
+            store=self.store, mode=self.mode, customer_id=customer_id
+        )
 
-    @extend_schema(operation_id="customers_get", responses=envelope(CustomerDetailSerializer))
+    @extend_schema(
+        operation_id="customers_get", responses=envelope(CustomerDetailSerializer)
+    )
     def get(self, request, customer, **kwargs):
-        return self.respond(self.serialize(CustomerDetailSerializer, self._get(customer)))
+        return self.respond(
+            self.serialize(CustomerDetailSerializer, self._get(customer))
+        )
 
     @extend_schema(
         operation_id="customers_update",
@@ -69,4 +77,6 @@ class CustomerDetailApi(PrivateApi):
         instance = self._get(customer)
         data = self.validate(CustomerPatchSerializer)
         services.customer_update(customer=instance, data=dict(data), mode=self.mode)
-        return self.respond(self.serialize(CustomerDetailSerializer, self._get(customer)))
+        return self.respond(
+            self.serialize(CustomerDetailSerializer, self._get(customer))
+        )

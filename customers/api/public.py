@@ -40,7 +40,10 @@ class CheckCustomerApi(PublicApi):
     )
     def post(self, request, **kwargs):
         data = self.validate(EmailInputSerializer)
-        exists = selectors.customer_get_by_email(store=self.store, email=data["email"]) is not None
+        exists = (
+            selectors.customer_get_by_email(store=self.store, email=data["email"])
+            is not None
+        )
         return self.respond({"exists": exists, "can_send_auth_link": exists})
 
 
@@ -56,7 +59,9 @@ class SendAuthApi(PublicApi):
     )
     def post(self, request, **kwargs):
         data = self.validate(EmailInputSerializer)
-        services.login_link_request(store=self.store, mode=self.mode, email=data["email"])
+        services.login_link_request(
+            store=self.store, mode=self.mode, email=data["email"]
+        )
         expires_in = int(services.LOGIN_TOKEN_TTL.total_seconds())
         return self.respond({"sent": True, "expires_in": expires_in})
 
@@ -75,7 +80,10 @@ class VerifyAuthApi(PublicApi):
     def post(self, request, **kwargs):
         data = self.validate(VerifyAuthInputSerializer)
         customer = services.login_token_verify(
-            store=self.store, mode=self.mode, cart_token=self.cart_token, raw_token=data["token"]
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            raw_token=data["token"],
         )
         return self.respond(_auth_result(customer))
 
@@ -113,7 +121,9 @@ class AuthStatusApi(PublicApi):
     uses_cart_token = True
     cart_token_required = False
 
-    @extend_schema(operation_id="public_cart_auth_status", responses=envelope(AuthStatusSerializer))
+    @extend_schema(
+        operation_id="public_cart_auth_status", responses=envelope(AuthStatusSerializer)
+    )
     def get(self, request, **kwargs):
         customer = selectors.session_customer_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
@@ -146,7 +156,8 @@ class ProfileApi(AccountApi):
     rate_limits = {"GET": "120/m", "PUT": "30/m"}
 
     @extend_schema(
-        operation_id="public_account_profile_get", responses=envelope(CustomerSerializer)
+        operation_id="public_account_profile_get",
+        responses=envelope(CustomerSerializer),
     )
     def get(self, request, **kwargs):
         return self.respond(self.serialize(CustomerSerializer, self.customer))
@@ -159,7 +170,9 @@ class ProfileApi(AccountApi):
     def put(self, request, **kwargs):
         customer = self.customer
         data = self.validate(ProfileUpdateSerializer)
-        customer = services.customer_update(customer=customer, data=dict(data), mode=self.mode)
+        customer = services.customer_update(
+            customer=customer, data=dict(data), mode=self.mode
+        )
         return self.respond(self.serialize(CustomerSerializer, customer))
 
 
@@ -169,9 +182,13 @@ class LogoutApi(AccountApi):
     rate_limits = {"POST": "30/m"}
 
     @extend_schema(
-        operation_id="public_account_logout", request=None, responses=envelope(LoggedOutSerializer)
+        operation_id="public_account_logout",
+        request=None,
+        responses=envelope(LoggedOutSerializer),
     )
     def post(self, request, **kwargs):
         self.customer  # noqa: B018  (401 without a session)
-        services.customer_logout(store=self.store, mode=self.mode, cart_token=self.cart_token)
+        services.customer_logout(
+            store=self.store, mode=self.mode, cart_token=self.cart_token
+        )
         return self.respond({"authenticated": False})

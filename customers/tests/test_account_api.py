@@ -15,19 +15,31 @@ CART = "account-cart-token"
 def signed_in(shop, make_customer):
     """A claimed customer with a session on ``CART`` (test mode)."""
     customer = make_customer(
-        shop.store, "sam@example.com", claimed=True, first_name="Sam", last_name="Buyer",
+        shop.store,
+        "sam@example.com",
+        claimed=True,
+        first_name="Sam",
+        last_name="Buyer",
         phone="+447700900123",
     )
-    CustomerSession.objects.create(store=shop.store, mode="test", cart_token=CART, customer=customer)
+    CustomerSession.objects.create(
+        store=shop.store, mode="test", cart_token=CART, customer=customer
+    )
     return customer
 
 
 @pytest.mark.parametrize(
     "method, path",
-    [("GET", "/account/profile"), ("PUT", "/account/profile"), ("POST", "/account/logout")],
+    [
+        ("GET", "/account/profile"),
+        ("PUT", "/account/profile"),
+        ("POST", "/account/logout"),
+    ],
 )
 @pytest.mark.parametrize("cart", [None, "no-session-here"])
-def test_account_endpoints_are_401_without_a_session(public, shop, signed_in, method, path, cart):
+def test_account_endpoints_are_401_without_a_session(
+    public, shop, signed_in, method, path, cart
+):
     response = public.request(method, path, {"firstName": "Mallory"}, cart=cart)
 
     assert response.status_code == 401
@@ -37,7 +49,9 @@ def test_account_endpoints_are_401_without_a_session(public, shop, signed_in, me
     assert CustomerSession.objects.count() == 1
 
 
-def test_a_session_of_the_other_key_mode_does_not_count(shop, signed_in, api_client_for):
+def test_a_session_of_the_other_key_mode_does_not_count(
+    shop, signed_in, api_client_for
+):
     live = api_client_for("public", shop.live_pk)
     assert live.get("/account/profile", cart=CART).status_code == 401
 
@@ -49,11 +63,19 @@ def test_a_session_does_not_cross_stores(other_shop, signed_in, api_client_for):
 
 def test_profile_is_the_customer_object(public, shop, signed_in):
     Address.objects.create(
-        customer=signed_in, line1="1 Old Road", city="Leeds", country_code="GB", is_default=False
+        customer=signed_in,
+        line1="1 Old Road",
+        city="Leeds",
+        country_code="GB",
+        is_default=False,
     )
     Address.objects.create(
-        customer=signed_in, line1="221B Baker Street", city="London", postcode="NW1 6XE",
-        country_code="GB", is_default=True,
+        customer=signed_in,
+        line1="221B Baker Street",
+        city="London",
+        postcode="NW1 6XE",
+        country_code="GB",
+        is_default=True,
     )
 
     response = public.get("/account/profile", cart=CART)
@@ -62,7 +84,11 @@ def test_profile_is_the_customer_object(public, shop, signed_in):
     data = response.json()["data"]
     assert data["id"] == signed_in.pk
     assert data["email"] == "sam@example.com"
-    assert (data["firstName"], data["lastName"], data["phone"]) == ("Sam", "Buyer", "+447700900123")
+    assert (data["firstName"], data["lastName"], data["phone"]) == (
+        "Sam",
+        "Buyer",
+        "+447700900123",
+    )
     assert data["marketingOptIn"] is False
     assert data["createdAt"].endswith("Z")
     address = data["defaultAddress"]
@@ -74,7 +100,10 @@ def test_profile_is_the_customer_object(public, shop, signed_in):
 
 
 def test_profile_without_addresses_has_a_null_default(public, signed_in):
-    assert public.get("/account/profile", cart=CART).json()["data"]["defaultAddress"] is None
+    assert (
+        public.get("/account/profile", cart=CART).json()["data"]["defaultAddress"]
+        is None
+    )
 
 
 def test_put_profile_changes_only_the_fields_sent(public, shop, signed_in):
@@ -83,7 +112,11 @@ def test_put_profile_changes_only_the_fields_sent(public, shop, signed_in):
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     assert data["phone"] == "+447700900999"
-    assert (data["firstName"], data["lastName"], data["marketingOptIn"]) == ("Sam", "Buyer", False)
+    assert (data["firstName"], data["lastName"], data["marketingOptIn"]) == (
+        "Sam",
+        "Buyer",
+        False,
+    )
     assert data["updatedAt"].endswith("Z")
     signed_in.refresh_from_db()
     assert signed_in.phone == "+447700900999" and signed_in.first_name == "Sam"
@@ -95,13 +128,22 @@ def test_put_profile_changes_only_the_fields_sent(public, shop, signed_in):
 def test_put_profile_all_fields_and_clearing_the_phone(public, signed_in):
     response = public.put(
         "/account/profile",
-        {"firstName": "Samantha", "lastName": "B", "phone": None, "marketingOptIn": True},
+        {
+            "firstName": "Samantha",
+            "lastName": "B",
+            "phone": None,
+            "marketingOptIn": True,
+        },
         cart=CART,
     )
 
     assert response.status_code == 200
     signed_in.refresh_from_db()
-    assert (signed_in.first_name, signed_in.last_name, signed_in.phone) == ("Samantha", "B", "")
+    assert (signed_in.first_name, signed_in.last_name, signed_in.phone) == (
+        "Samantha",
+        "B",
+        "",
+    )
     assert signed_in.marketing_opt_in is True
     assert response.json()["data"]["phone"] is None
 
@@ -134,7 +176,9 @@ def test_put_profile_ignores_the_email(public, signed_in):
     ],
 )
 def test_put_profile_validation(public, signed_in, body, field):
-    response = public.put("/account/profile", {"firstName": "Changed", **body}, cart=CART)
+    response = public.put(
+        "/account/profile", {"firstName": "Changed", **body}, cart=CART
+    )
 
     assert response.status_code == 422
     assert field in response.json()["error"]["fields"]
@@ -149,7 +193,11 @@ def test_put_profile_rejects_a_non_object_body(public, signed_in):
 
 def test_logout_ends_the_session_and_unlinks_the_cart(public, shop, signed_in):
     cart = Order.objects.create(
-        store=shop.store, mode="test", cart_token=CART, currency="GBP", customer=signed_in
+        store=shop.store,
+        mode="test",
+        cart_token=CART,
+        currency="GBP",
+        customer=signed_in,
     )
     other_visitor = CustomerSession.objects.create(
         store=shop.store, mode="test", cart_token="phone-browser", customer=signed_in
@@ -164,7 +212,10 @@ def test_logout_ends_the_session_and_unlinks_the_cart(public, shop, signed_in):
     cart.refresh_from_db()
     assert cart.customer_id is None and cart.type == "cart" and cart.cart_token == CART
     assert Order.objects.filter(pk=cart.pk).exists()
-    assert public.get("/cart/auth-status", cart=CART).json()["data"]["authenticated"] is False
+    assert (
+        public.get("/cart/auth-status", cart=CART).json()["data"]["authenticated"]
+        is False
+    )
     assert public.get("/account/profile", cart=CART).status_code == 401
     assert Customer.objects.filter(pk=signed_in.pk).exists()
 

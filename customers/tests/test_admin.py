@@ -28,7 +28,9 @@ def _ids(response):
     return {c.pk for c in response.context["cl"].result_list}
 
 
-def test_merchant_sees_only_their_stores_customers(merchant, shop, other_shop, make_customer):
+def test_merchant_sees_only_their_stores_customers(
+    merchant, shop, other_shop, make_customer
+):
     mine = make_customer(shop.store, "mine@example.com")
     theirs = make_customer(other_shop.store, "theirs@example.com")
 
@@ -40,7 +42,9 @@ def test_merchant_sees_only_their_stores_customers(merchant, shop, other_shop, m
 
 
 def test_search_by_name_and_email(merchant, shop, make_customer):
-    sam = make_customer(shop.store, "sam@example.com", first_name="Sam", last_name="Buyer")
+    sam = make_customer(
+        shop.store, "sam@example.com", first_name="Sam", last_name="Buyer"
+    )
     make_customer(shop.store, "jo@example.com", first_name="Jo", last_name="Trader")
 
     assert _ids(merchant.get(CHANGELIST, {"q": "buyer"})) == {sam.pk}
@@ -54,8 +58,14 @@ def test_tag_filter_matches_whole_tags_only(merchant, shop, other_shop, make_cus
     make_customer(other_shop.store, tags=["secret-segment"])
 
     listing = merchant.get(CHANGELIST)
-    tag_filter = next(f for f in listing.context["cl"].filter_specs if f.parameter_name == "tag")
-    assert [value for value, _ in tag_filter.lookup_choices] == ["vip", "vip-gold", "wholesale"]
+    tag_filter = next(
+        f for f in listing.context["cl"].filter_specs if f.parameter_name == "tag"
+    )
+    assert [value for value, _ in tag_filter.lookup_choices] == [
+        "vip",
+        "vip-gold",
+        "wholesale",
+    ]
 
     assert _ids(merchant.get(CHANGELIST, {"tag": "vip"})) == {vip.pk}
     assert _ids(merchant.get(CHANGELIST, {"tag": "vip-gold"})) == {gold.pk}
@@ -78,12 +88,19 @@ def test_account_filter(merchant, shop, make_customer):
     assert _ids(merchant.get(CHANGELIST, {"account": "guest"})) == {guest.pk}
 
 
-def test_change_page_shows_order_history_and_addresses(merchant, shop, make_customer, make_order):
+def test_change_page_shows_order_history_and_addresses(
+    merchant, shop, make_customer, make_order
+):
     sam = make_customer(shop.store, "sam@example.com")
     make_order(shop.store, sam, total=12400, order_number=1024)
     make_order(shop.store, sam, total=999, type="cart")
-    Address.objects.create(customer=sam, line1="221B Baker Street", city="London", country_code="GB",
-                           is_default=True)
+    Address.objects.create(
+        customer=sam,
+        line1="221B Baker Street",
+        city="London",
+        country_code="GB",
+        is_default=True,
+    )
 
     response = merchant.get(f"{CHANGELIST}{sam.pk}/change/")
 
@@ -113,13 +130,15 @@ def _formset_data(customer, addresses, **overrides):
     }
     for i, (address, is_default) in enumerate(addresses):
         prefix = f"addresses-{i}-"
-        data.update({
-            f"{prefix}id": address.pk,
-            f"{prefix}customer": customer.pk,
-            f"{prefix}line1": address.line1,
-            f"{prefix}city": address.city,
-            f"{prefix}country_code": address.country_code,
-        })
+        data.update(
+            {
+                f"{prefix}id": address.pk,
+                f"{prefix}customer": customer.pk,
+                f"{prefix}line1": address.line1,
+                f"{prefix}city": address.city,
+                f"{prefix}country_code": address.country_code,
+            }
+        )
         if is_default:
             data[f"{prefix}is_default"] = "on"
     data.update(overrides)
@@ -128,11 +147,16 @@ def _formset_data(customer, addresses, **overrides):
 
 def test_moving_the_default_address_in_the_dashboard(merchant, shop, make_customer):
     sam = make_customer(shop.store, "sam@example.com")
-    a = Address.objects.create(customer=sam, line1="A street", city="Leeds", country_code="GB",
-                               is_default=True)
-    b = Address.objects.create(customer=sam, line1="B street", city="York", country_code="GB")
+    a = Address.objects.create(
+        customer=sam, line1="A street", city="Leeds", country_code="GB", is_default=True
+    )
+    b = Address.objects.create(
+        customer=sam, line1="B street", city="York", country_code="GB"
+    )
 
-    response = merchant.post(f"{CHANGELIST}{sam.pk}/change/", _formset_data(sam, [(a, False), (b, True)]))
+    response = merchant.post(
+        f"{CHANGELIST}{sam.pk}/change/", _formset_data(sam, [(a, False), (b, True)])
+    )
 
     assert response.status_code == 302, response.context and response.context["errors"]
     assert list(Address.objects.filter(customer=sam, is_default=True)) == [b]
@@ -143,11 +167,16 @@ def test_moving_the_default_address_in_the_dashboard(merchant, shop, make_custom
 
 def test_two_default_addresses_are_refused(merchant, shop, make_customer):
     sam = make_customer(shop.store, "sam@example.com")
-    a = Address.objects.create(customer=sam, line1="A street", city="Leeds", country_code="GB",
-                               is_default=True)
-    b = Address.objects.create(customer=sam, line1="B street", city="York", country_code="GB")
+    a = Address.objects.create(
+        customer=sam, line1="A street", city="Leeds", country_code="GB", is_default=True
+    )
+    b = Address.objects.create(
+        customer=sam, line1="B street", city="York", country_code="GB"
+    )
 
-    response = merchant.post(f"{CHANGELIST}{sam.pk}/change/", _formset_data(sam, [(a, True), (b, True)]))
+    response = merchant.post(
+        f"{CHANGELIST}{sam.pk}/change/", _formset_data(sam, [(a, True), (b, True)])
+    )
 
     assert response.status_code == 200
     assert "Only one saved address can be the default." in response.content.decode()
@@ -189,9 +218,17 @@ def test_adding_a_duplicate_email_is_a_form_error(merchant, shop, make_customer)
 
 
 def test_marketing_export_csv(merchant, shop, make_customer):
-    a = make_customer(shop.store, "a@example.com", first_name="Ann", last_name="Lee",
-                      marketing_opt_in=True, tags=["vip", "wholesale"])
-    b = make_customer(shop.store, "b@example.com", first_name="=HYPERLINK(1)", marketing_opt_in=True)
+    a = make_customer(
+        shop.store,
+        "a@example.com",
+        first_name="Ann",
+        last_name="Lee",
+        marketing_opt_in=True,
+        tags=["vip", "wholesale"],
+    )
+    b = make_customer(
+        shop.store, "b@example.com", first_name="=HYPERLINK(1)", marketing_opt_in=True
+    )
     c = make_customer(shop.store, "c@example.com", marketing_opt_in=False)
 
     response = merchant.post(
@@ -210,22 +247,30 @@ def test_marketing_export_csv(merchant, shop, make_customer):
     ]
 
 
-def test_marketing_export_with_nobody_opted_in_shows_a_message(merchant, shop, make_customer):
+def test_marketing_export_with_nobody_opted_in_shows_a_message(
+    merchant, shop, make_customer
+):
     c = make_customer(shop.store, marketing_opt_in=False)
 
     response = merchant.post(
-        CHANGELIST, {"action": "export_marketing_csv", "_selected_action": [c.pk]}, follow=True
+        CHANGELIST,
+        {"action": "export_marketing_csv", "_selected_action": [c.pk]},
+        follow=True,
     )
 
     assert response.status_code == 200
     assert "None of the selected customers opted in" in response.content.decode()
 
 
-def test_marketing_export_cannot_reach_another_store(merchant, shop, other_shop, make_customer):
+def test_marketing_export_cannot_reach_another_store(
+    merchant, shop, other_shop, make_customer
+):
     theirs = make_customer(other_shop.store, marketing_opt_in=True)
 
     response = merchant.post(
-        CHANGELIST, {"action": "export_marketing_csv", "_selected_action": [theirs.pk]}, follow=True
+        CHANGELIST,
+        {"action": "export_marketing_csv", "_selected_action": [theirs.pk]},
+        follow=True,
     )
 
     assert not response["Content-Type"].startswith("text/csv")

@@ -34,7 +34,9 @@ def test_check_customer_is_scoped_to_the_store(public, shop, other_shop, make_cu
     make_customer(other_shop.store, "only-elsewhere@example.com")
 
     known = public.post("/cart/check-customer", {"email": "SAM@Example.com"})
-    elsewhere = public.post("/cart/check-customer", {"email": "only-elsewhere@example.com"})
+    elsewhere = public.post(
+        "/cart/check-customer", {"email": "only-elsewhere@example.com"}
+    )
     unknown = public.post("/cart/check-customer", {"email": "nobody@example.com"})
 
     assert known.status_code == 200
@@ -53,9 +55,13 @@ def test_check_customer_validates_the_email(public):
 # -- the whole flow ---------------------------------------------------------------------
 
 
-def test_full_login_flow_through_the_emailed_link(public, shop, make_customer, emailed_token):
+def test_full_login_flow_through_the_emailed_link(
+    public, shop, make_customer, emailed_token
+):
     customer = make_customer(shop.store, "sam@example.com", first_name="Sam")
-    cart = Order.objects.create(store=shop.store, mode="test", cart_token=CART, currency="GBP")
+    cart = Order.objects.create(
+        store=shop.store, mode="test", cart_token=CART, currency="GBP"
+    )
 
     sent = _send(public, "sam@example.com")
     assert sent.status_code == 200
@@ -82,29 +88,49 @@ def test_full_login_flow_through_the_emailed_link(public, shop, make_customer, e
     verified = _verify(public, token)
     assert verified.status_code == 200, verified.content
     assert verified.json() == {
-        "data": {"customerId": customer.pk, "email": "sam@example.com", "authenticated": True}
+        "data": {
+            "customerId": customer.pk,
+            "email": "sam@example.com",
+            "authenticated": True,
+        }
     }
     customer.refresh_from_db()
     assert customer.claimed_at is not None and customer.last_login_at is not None
     cart.refresh_from_db()
     assert cart.customer_id == customer.pk
-    assert CustomerSession.objects.filter(store=shop.store, mode="test", cart_token=CART).count() == 1
+    assert (
+        CustomerSession.objects.filter(
+            store=shop.store, mode="test", cart_token=CART
+        ).count()
+        == 1
+    )
 
     status = public.get("/cart/auth-status", cart=CART).json()["data"]
     assert status == {
         "authenticated": True,
-        "customer": {"id": customer.pk, "email": "sam@example.com", "firstName": "Sam", "lastName": ""},
+        "customer": {
+            "id": customer.pk,
+            "email": "sam@example.com",
+            "firstName": "Sam",
+            "lastName": "",
+        },
     }
     # Another visitor token is not signed in.
-    assert public.get("/cart/auth-status", cart="someone-else").json()["data"]["authenticated"] is False
+    assert (
+        public.get("/cart/auth-status", cart="someone-else").json()["data"][
+            "authenticated"
+        ]
+        is False
+    )
 
     profile = public.get("/account/profile", cart=CART)
     assert profile.status_code == 200
     assert profile.json()["data"]["id"] == customer.pk
 
 
-def test_storefront_url_of_the_store_wins_and_keeps_its_query(public, shop, make_customer,
-                                                                emailed_token):
+def test_storefront_url_of_the_store_wins_and_keeps_its_query(
+    public, shop, make_customer, emailed_token
+):
     shop.store.storefront_url = "https://shop.example.com/account?ref=mail"
     shop.store.save()
     make_customer(shop.store, "sam@example.com")
@@ -114,12 +140,17 @@ def test_storefront_url_of_the_store_wins_and_keeps_its_query(public, shop, make
     token, message = emailed_token()
     link = next(line for line in message.body.splitlines() if token in line).strip()
     parts = urlsplit(link)
-    assert (parts.scheme, parts.netloc, parts.path) == ("https", "shop.example.com", "/account")
+    assert (parts.scheme, parts.netloc, parts.path) == (
+        "https",
+        "shop.example.com",
+        "/account",
+    )
     assert parse_qs(parts.query) == {"ref": ["mail"], "login_token": [token]}
 
 
-def test_settings_storefront_url_is_the_fallback(public, shop, make_customer, emailed_token,
-                                                 settings):
+def test_settings_storefront_url_is_the_fallback(
+    public, shop, make_customer, emailed_token, settings
+):
     settings.STOREFRONT_URL = "https://fallback.example/login"
     make_customer(shop.store, "sam@example.com")
 
@@ -129,8 +160,9 @@ def test_settings_storefront_url_is_the_fallback(public, shop, make_customer, em
     assert f"https://fallback.example/login?login_token={token}" in message.body
 
 
-def test_a_guest_can_log_in_with_a_link_which_claims_it(public, shop, make_customer,
-                                                       emailed_token):
+def test_a_guest_can_log_in_with_a_link_which_claims_it(
+    public, shop, make_customer, emailed_token
+):
     guest = make_customer(shop.store, "guest@example.com")
     assert guest.claimed_at is None
 
@@ -142,8 +174,9 @@ def test_a_guest_can_log_in_with_a_link_which_claims_it(public, shop, make_custo
     assert guest.is_claimed
 
 
-def test_send_auth_is_identical_for_known_and_unknown_emails(public, shop, other_shop,
-                                                             make_customer):
+def test_send_auth_is_identical_for_known_and_unknown_emails(
+    public, shop, other_shop, make_customer
+):
     make_customer(shop.store, "known@example.com")
     make_customer(other_shop.store, "elsewhere@example.com")
 
@@ -162,8 +195,9 @@ def test_send_auth_is_identical_for_known_and_unknown_emails(public, shop, other
     assert LoginToken.objects.count() == 1
 
 
-def test_send_auth_does_not_need_a_cart_token_but_verify_does(public, shop, make_customer,
-                                                             emailed_token):
+def test_send_auth_does_not_need_a_cart_token_but_verify_does(
+    public, shop, make_customer, emailed_token
+):
     make_customer(shop.store, "sam@example.com")
     assert _send(public, "sam@example.com", cart=None).status_code == 200
     token, _ = emailed_token()
@@ -176,7 +210,9 @@ def test_send_auth_does_not_need_a_cart_token_but_verify_does(public, shop, make
     assert LoginToken.objects.get().used_at is None
 
 
-def test_send_auth_stops_sending_after_five_outstanding_links(public, shop, make_customer):
+def test_send_auth_stops_sending_after_five_outstanding_links(
+    public, shop, make_customer
+):
     make_customer(shop.store, "sam@example.com")
     responses = [_send(public, "sam@example.com") for _ in range(7)]
 
@@ -226,15 +262,18 @@ def test_an_expired_token_is_refused(public, shop, make_customer, emailed_token)
     assert LoginToken.objects.get().used_at is None
 
 
-def test_a_token_just_inside_its_window_works(public, shop, make_customer, emailed_token):
+def test_a_token_just_inside_its_window_works(
+    public, shop, make_customer, emailed_token
+):
     _, token = _issue(public, shop, make_customer, emailed_token)
     LoginToken.objects.update(expires_at=timezone.now() + timedelta(seconds=5))
 
     assert _verify(public, token).status_code == 200
 
 
-def test_another_stores_token_is_refused(public, shop, other_shop, make_customer, emailed_token,
-                                         api_client_for):
+def test_another_stores_token_is_refused(
+    public, shop, other_shop, make_customer, emailed_token, api_client_for
+):
     other_public = api_client_for("public", other_shop.pk)
     make_customer(other_shop.store, "sam@example.com")
     other_public.post("/cart/send-auth", {"email": "sam@example.com"})
@@ -244,15 +283,22 @@ def test_another_stores_token_is_refused(public, shop, other_shop, make_customer
 
     _assert_refused(response, "login_token_invalid")
     # The token still works in its own store.
-    assert other_public.post("/cart/verify-auth", {"token": token}, cart=CART).status_code == 200
+    assert (
+        other_public.post("/cart/verify-auth", {"token": token}, cart=CART).status_code
+        == 200
+    )
 
 
-def test_a_token_of_the_other_key_mode_is_refused(public, shop, make_customer, emailed_token,
-                                                  api_client_for):
+def test_a_token_of_the_other_key_mode_is_refused(
+    public, shop, make_customer, emailed_token, api_client_for
+):
     _, token = _issue(public, shop, make_customer, emailed_token)
     live = api_client_for("public", shop.live_pk)
 
-    _assert_refused(live.post("/cart/verify-auth", {"token": token}, cart=CART), "login_token_invalid")
+    _assert_refused(
+        live.post("/cart/verify-auth", {"token": token}, cart=CART),
+        "login_token_invalid",
+    )
 
 
 def test_an_unknown_token_is_refused(public, shop, make_customer, emailed_token):
@@ -264,7 +310,15 @@ def test_an_unknown_token_is_refused(public, shop, make_customer, emailed_token)
 
 @pytest.mark.parametrize(
     "token",
-    ["", "abc", "lnk_short", "LNK_" + "a" * 43, "lnk_" + "a" * 44, "lnk_" + "!" * 43, "tok_" + "a" * 43],
+    [
+        "",
+        "abc",
+        "lnk_short",
+        "LNK_" + "a" * 43,
+        "lnk_" + "a" * 44,
+        "lnk_" + "!" * 43,
+        "tok_" + "a" * 43,
+    ],
 )
 def test_a_malformed_token_is_refused(public, shop, token):
     response = _verify(public, token)
@@ -273,14 +327,18 @@ def test_a_malformed_token_is_refused(public, shop, token):
     assert CustomerSession.objects.count() == 0
 
 
-@pytest.mark.parametrize("body", [{}, {"token": 12}, {"token": None}, {"token": ["lnk_x"]}])
+@pytest.mark.parametrize(
+    "body", [{}, {"token": 12}, {"token": None}, {"token": ["lnk_x"]}]
+)
 def test_a_missing_or_non_string_token_is_refused(public, shop, body):
     response = public.post("/cart/verify-auth", body, cart=CART)
     assert response.status_code == 422
     assert "token" in response.json()["error"]["fields"]
 
 
-def test_verifying_consumes_the_customers_other_links(public, shop, make_customer, emailed_token):
+def test_verifying_consumes_the_customers_other_links(
+    public, shop, make_customer, emailed_token
+):
     make_customer(shop.store, "sam@example.com")
     _send(public, "sam@example.com")
     first, _ = emailed_token()
@@ -292,8 +350,9 @@ def test_verifying_consumes_the_customers_other_links(public, shop, make_custome
     _assert_refused(_verify(public, first, cart="tab-2"), "login_token_used")
 
 
-def test_verify_rebinds_a_token_already_signed_in_as_someone_else(public, shop, make_customer,
-                                                                 emailed_token):
+def test_verify_rebinds_a_token_already_signed_in_as_someone_else(
+    public, shop, make_customer, emailed_token
+):
     _, token_a = _issue(public, shop, make_customer, emailed_token, "a@example.com")
     assert _verify(public, token_a).status_code == 200
     b, token_b = _issue(public, shop, make_customer, emailed_token, "b@example.com")
@@ -308,29 +367,47 @@ def test_verify_rebinds_a_token_already_signed_in_as_someone_else(public, shop, 
 
 
 def test_create_account_for_a_new_email(public, shop):
-    cart = Order.objects.create(store=shop.store, mode="test", cart_token=CART, currency="GBP")
+    cart = Order.objects.create(
+        store=shop.store, mode="test", cart_token=CART, currency="GBP"
+    )
 
     response = public.post(
         "/cart/create-account",
-        {"email": "New@Example.COM", "firstName": "Sam", "lastName": "Buyer", "marketingOptIn": True},
+        {
+            "email": "New@Example.COM",
+            "firstName": "Sam",
+            "lastName": "Buyer",
+            "marketingOptIn": True,
+        },
         cart=CART,
     )
 
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     customer = Customer.objects.get(pk=data["customerId"])
-    assert data == {"customerId": customer.pk, "email": "New@example.com", "authenticated": True}
-    assert (customer.first_name, customer.last_name, customer.marketing_opt_in) == ("Sam", "Buyer", True)
+    assert data == {
+        "customerId": customer.pk,
+        "email": "New@example.com",
+        "authenticated": True,
+    }
+    assert (customer.first_name, customer.last_name, customer.marketing_opt_in) == (
+        "Sam",
+        "Buyer",
+        True,
+    )
     assert customer.is_claimed and customer.last_login_at is not None
     cart.refresh_from_db()
     assert cart.customer_id == customer.pk
-    assert public.get("/cart/auth-status", cart=CART).json()["data"]["authenticated"] is True
+    assert (
+        public.get("/cart/auth-status", cart=CART).json()["data"]["authenticated"]
+        is True
+    )
     assert Event.objects.filter(type="customer.created").count() == 1
 
 
-def test_create_account_claims_the_guest_of_an_order_placed_on_this_token(public, shop,
-                                                                         make_customer,
-                                                                         make_order):
+def test_create_account_claims_the_guest_of_an_order_placed_on_this_token(
+    public, shop, make_customer, make_order
+):
     guest = make_customer(shop.store, "guest@example.com")
     make_order(shop.store, guest, cart_token=CART)
 
@@ -354,7 +431,9 @@ def test_create_account_for_a_guest_without_an_order_on_this_token_asks_for_the_
     guest = make_customer(shop.store, "guest@example.com")
     make_order(shop.store, guest, cart_token="the-guests-own-token")
 
-    response = public.post("/cart/create-account", {"email": "guest@example.com"}, cart=CART)
+    response = public.post(
+        "/cart/create-account", {"email": "guest@example.com"}, cart=CART
+    )
 
     assert response.status_code == 409
     error = response.json()["error"]
@@ -365,12 +444,15 @@ def test_create_account_for_a_guest_without_an_order_on_this_token_asks_for_the_
     assert CustomerSession.objects.count() == 0
 
 
-def test_create_account_for_a_claimed_email_is_a_409_suggesting_the_link(public, shop,
-                                                                        make_customer):
+def test_create_account_for_a_claimed_email_is_a_409_suggesting_the_link(
+    public, shop, make_customer
+):
     make_customer(shop.store, "sam@example.com", claimed=True, first_name="Sam")
 
     response = public.post(
-        "/cart/create-account", {"email": "sam@example.com", "firstName": "Mallory"}, cart=CART
+        "/cart/create-account",
+        {"email": "sam@example.com", "firstName": "Mallory"},
+        cart=CART,
     )
 
     assert response.status_code == 409
@@ -380,11 +462,14 @@ def test_create_account_for_a_claimed_email_is_a_409_suggesting_the_link(public,
     assert CustomerSession.objects.count() == 0
 
 
-def test_the_same_email_in_another_store_is_another_account(public, shop, other_shop,
-                                                            make_customer):
+def test_the_same_email_in_another_store_is_another_account(
+    public, shop, other_shop, make_customer
+):
     elsewhere = make_customer(other_shop.store, "sam@example.com", claimed=True)
 
-    response = public.post("/cart/create-account", {"email": "sam@example.com"}, cart=CART)
+    response = public.post(
+        "/cart/create-account", {"email": "sam@example.com"}, cart=CART
+    )
 
     assert response.status_code == 200
     assert response.json()["data"]["customerId"] != elsewhere.pk
@@ -425,7 +510,9 @@ def test_create_account_needs_a_cart_token(public, shop):
         ("/cart/create-account", {"email": "taken@example.com"}),
     ],
 )
-def test_send_auth_and_create_account_allow_ten_a_minute(public, shop, make_customer, path, body):
+def test_send_auth_and_create_account_allow_ten_a_minute(
+    public, shop, make_customer, path, body
+):
     make_customer(shop.store, "taken@example.com", claimed=True)
     statuses = [public.post(path, body, cart=CART).status_code for _ in range(10)]
     assert 429 not in statuses

@@ -12,10 +12,14 @@ from webhooks.models import Event
 
 
 def test_list_shape_and_totals(private, shop, make_customer, make_order):
-    sam = make_customer(shop.store, "sam@example.com", first_name="Sam", last_name="Buyer")
+    sam = make_customer(
+        shop.store, "sam@example.com", first_name="Sam", last_name="Buyer"
+    )
     make_order(shop.store, sam, total=10000)
     make_order(shop.store, sam, total=6000, refunded=1000, status="partially_refunded")
-    make_order(shop.store, sam, total=3400, refunded=3400, status="refunded")  # counts nothing
+    make_order(
+        shop.store, sam, total=3400, refunded=3400, status="refunded"
+    )  # counts nothing
     make_order(shop.store, sam, total=5000, status="pending")  # unpaid
     make_order(shop.store, sam, total=7000, status="failed")
     make_order(shop.store, sam, total=8000, status="cancelled")
@@ -31,7 +35,11 @@ def test_list_shape_and_totals(private, shop, make_customer, make_order):
     assert row["id"] == sam.pk and row["email"] == "sam@example.com"
     assert (row["firstName"], row["lastName"]) == ("Sam", "Buyer")
     assert row["totalOrders"] == 2
-    assert row["totalSpend"] == {"amount": 15000, "currency": "GBP", "formatted": "£150.00"}
+    assert row["totalSpend"] == {
+        "amount": 15000,
+        "currency": "GBP",
+        "formatted": "£150.00",
+    }
     assert row["createdAt"].endswith("Z")
     assert row["authenticated"] is False
 
@@ -41,7 +49,11 @@ def test_totals_follow_the_key_mode(shop, make_customer, make_order, api_client_
     make_order(shop.store, sam, total=1000)
     make_order(shop.store, sam, total=2500, mode="live")
 
-    live = api_client_for("private", shop.live_sk).get(f"/customers/{sam.pk}").json()["data"]
+    live = (
+        api_client_for("private", shop.live_sk)
+        .get(f"/customers/{sam.pk}")
+        .json()["data"]
+    )
 
     assert live["totalOrders"] == 1 and live["totalSpend"]["amount"] == 2500
 
@@ -54,7 +66,11 @@ def test_spend_is_in_the_store_currency_only(private, shop, make_customer, make_
     data = private.get(f"/customers/{sam.pk}").json()["data"]
 
     assert data["totalOrders"] == 2
-    assert data["totalSpend"] == {"amount": 1000, "currency": "GBP", "formatted": "£10.00"}
+    assert data["totalSpend"] == {
+        "amount": 1000,
+        "currency": "GBP",
+        "formatted": "£10.00",
+    }
 
 
 def test_a_customer_without_orders_has_zero_totals(private, shop, make_customer):
@@ -64,20 +80,31 @@ def test_a_customer_without_orders_has_zero_totals(private, shop, make_customer)
     assert data["totalSpend"] == {"amount": 0, "currency": "GBP", "formatted": "£0.00"}
 
 
-def test_totals_formatting_follows_accept_language(private, shop, make_customer, make_order):
+def test_totals_formatting_follows_accept_language(
+    private, shop, make_customer, make_order
+):
     sam = make_customer(shop.store)
     make_order(shop.store, sam, total=123456)
-    data = private.get(f"/customers/{sam.pk}", headers={"Accept-Language": "fr"}).json()["data"]
-    assert data["totalSpend"]["formatted"].replace("\u202f", " ").replace("\xa0", " ") == "1 234,56 £"
+    data = private.get(
+        f"/customers/{sam.pk}", headers={"Accept-Language": "fr"}
+    ).json()["data"]
+    assert (
+        data["totalSpend"]["formatted"].replace("\u202f", " ").replace("\xa0", " ")
+        == "1 234,56 £"
+    )
 
 
 def test_list_search_matches_names_and_email(private, shop, make_customer):
     make_customer(shop.store, "sam@example.com", first_name="Sam", last_name="Buyer")
     make_customer(shop.store, "jo@trader.example", first_name="Jo", last_name="Trader")
-    make_customer(shop.store, "alex@example.com", first_name="Alex", last_name="Buyerson")
+    make_customer(
+        shop.store, "alex@example.com", first_name="Alex", last_name="Buyerson"
+    )
 
     def emails(q):
-        return sorted(c["email"] for c in private.get("/customers", query={"q": q}).json()["data"])
+        return sorted(
+            c["email"] for c in private.get("/customers", query={"q": q}).json()["data"]
+        )
 
     assert emails("buyer") == ["alex@example.com", "sam@example.com"]
     assert emails("TRADER") == ["jo@trader.example"]
@@ -89,20 +116,31 @@ def test_list_search_matches_names_and_email(private, shop, make_customer):
 
 def test_list_created_after_and_order(private, shop, make_customer):
     now = timezone.now()
-    old = make_customer(shop.store, "old@example.com", created_at=now - timedelta(days=10))
-    mid = make_customer(shop.store, "mid@example.com", created_at=now - timedelta(days=5))
-    new = make_customer(shop.store, "new@example.com", created_at=now - timedelta(days=1))
+    old = make_customer(
+        shop.store, "old@example.com", created_at=now - timedelta(days=10)
+    )
+    mid = make_customer(
+        shop.store, "mid@example.com", created_at=now - timedelta(days=5)
+    )
+    new = make_customer(
+        shop.store, "new@example.com", created_at=now - timedelta(days=1)
+    )
 
     everyone = [c["id"] for c in private.get("/customers").json()["data"]]
     after = private.get(
-        "/customers", query={"createdAfter": (now - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        "/customers",
+        query={
+            "createdAfter": (now - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        },
     ).json()["data"]
 
     assert everyone == [new.pk, mid.pk, old.pk]
     assert [c["id"] for c in after] == [new.pk, mid.pk]
 
 
-@pytest.mark.parametrize("query", [{"createdAfter": "yesterday"}, {"perPage": 101}, {"page": 0}])
+@pytest.mark.parametrize(
+    "query", [{"createdAfter": "yesterday"}, {"perPage": 101}, {"page": 0}]
+)
 def test_list_refuses_bad_parameters(private, shop, query):
     response = private.get("/customers", query=query)
     assert response.status_code == 422
@@ -119,13 +157,25 @@ def test_list_pagination(private, shop, make_customer):
 
 def test_detail_shape(private, shop, make_customer, make_order):
     sam = make_customer(
-        shop.store, "sam@example.com", first_name="Sam", last_name="Buyer", phone="+447700900123",
-        tags=["vip"], metadata={"crmId": "A-1"}, claimed=True,
+        shop.store,
+        "sam@example.com",
+        first_name="Sam",
+        last_name="Buyer",
+        phone="+447700900123",
+        tags=["vip"],
+        metadata={"crmId": "A-1"},
+        claimed=True,
     )
-    Address.objects.create(customer=sam, line1="1 Second St", city="Leeds", country_code="GB")
     Address.objects.create(
-        customer=sam, line1="221B Baker Street", city="London", postcode="NW1 6XE",
-        country_code="GB", is_default=True,
+        customer=sam, line1="1 Second St", city="Leeds", country_code="GB"
+    )
+    Address.objects.create(
+        customer=sam,
+        line1="221B Baker Street",
+        city="London",
+        postcode="NW1 6XE",
+        country_code="GB",
+        is_default=True,
     )
     make_order(shop.store, sam, total=18400)
 
@@ -137,15 +187,24 @@ def test_detail_shape(private, shop, make_customer, make_order):
     assert data["tags"] == ["vip"] and data["metadata"] == {"crmId": "A-1"}
     assert data["marketingOptIn"] is False and data["authenticated"] is True
     assert data["totalOrders"] == 1
-    assert data["totalSpend"] == {"amount": 18400, "currency": "GBP", "formatted": "£184.00"}
-    assert [a["line1"] for a in data["addresses"]] == ["221B Baker Street", "1 Second St"]
+    assert data["totalSpend"] == {
+        "amount": 18400,
+        "currency": "GBP",
+        "formatted": "£184.00",
+    }
+    assert [a["line1"] for a in data["addresses"]] == [
+        "221B Baker Street",
+        "1 Second St",
+    ]
     assert [a["isDefault"] for a in data["addresses"]] == [True, False]
     assert data["addresses"][0]["id"].startswith("addr_")
     assert data["defaultAddress"]["line1"] == "221B Baker Street"
     assert data["createdAt"].endswith("Z")
 
 
-def test_detail_and_update_of_another_store_are_404(private, shop, other_shop, make_customer):
+def test_detail_and_update_of_another_store_are_404(
+    private, shop, other_shop, make_customer
+):
     theirs = make_customer(other_shop.store, "theirs@example.com", tags=["keep"])
 
     assert private.get(f"/customers/{theirs.pk}").status_code == 404
@@ -157,8 +216,9 @@ def test_detail_and_update_of_another_store_are_404(private, shop, other_shop, m
     assert private.get("/customers/cust_doesnotexist").status_code == 404
 
 
-def test_list_shows_only_the_stores_customers(private, shop, other_shop, make_customer,
-                                              make_order):
+def test_list_shows_only_the_stores_customers(
+    private, shop, other_shop, make_customer, make_order
+):
     mine = make_customer(shop.store, "same@example.com")
     theirs = make_customer(other_shop.store, "same@example.com")
     make_order(other_shop.store, theirs, total=5000)
@@ -170,18 +230,28 @@ def test_list_shows_only_the_stores_customers(private, shop, other_shop, make_cu
     assert [c["id"] for c in data] == [mine.pk]
 
 
-def test_store_alias_path_works_and_checks_the_store(private, shop, other_shop, make_customer):
+def test_store_alias_path_works_and_checks_the_store(
+    private, shop, other_shop, make_customer
+):
     sam = make_customer(shop.store)
     assert private.get(f"/stores/{shop.store.pk}/customers/{sam.pk}").status_code == 200
-    assert private.get(f"/stores/{other_shop.store.pk}/customers/{sam.pk}").status_code == 404
+    assert (
+        private.get(f"/stores/{other_shop.store.pk}/customers/{sam.pk}").status_code
+        == 404
+    )
 
 
 def test_patch_replaces_tags_and_metadata_entirely(private, shop, make_customer):
-    sam = make_customer(shop.store, tags=["old", "vip"], metadata={"a": 1, "b": 2}, first_name="Sam")
+    sam = make_customer(
+        shop.store, tags=["old", "vip"], metadata={"a": 1, "b": 2}, first_name="Sam"
+    )
 
     response = private.patch(
         f"/customers/{sam.pk}",
-        {"tags": ["vip", "wholesale", " vip "], "metadata": {"snake_key": {"Nested": True}}},
+        {
+            "tags": ["vip", "wholesale", " vip "],
+            "metadata": {"snake_key": {"Nested": True}},
+        },
     )
 
     assert response.status_code == 200, response.content
@@ -190,7 +260,9 @@ def test_patch_replaces_tags_and_metadata_entirely(private, shop, make_customer)
     assert data["metadata"] == {"snake_key": {"Nested": True}}
     assert data["updatedAt"].endswith("Z") and data["firstName"] == "Sam"
     sam.refresh_from_db()
-    assert sam.tags == ["vip", "wholesale"] and sam.metadata == {"snake_key": {"Nested": True}}
+    assert sam.tags == ["vip", "wholesale"] and sam.metadata == {
+        "snake_key": {"Nested": True}
+    }
     event = Event.objects.get(type="customer.updated")
     assert event.data["tags"] == ["vip", "wholesale"] and event.mode == "test"
 
@@ -200,7 +272,11 @@ def test_patch_marketing_only_leaves_the_rest(private, shop, make_customer):
     response = private.patch(f"/customers/{sam.pk}", {"marketingOptIn": True})
     assert response.status_code == 200
     sam.refresh_from_db()
-    assert sam.marketing_opt_in is True and sam.tags == ["vip"] and sam.metadata == {"a": 1}
+    assert (
+        sam.marketing_opt_in is True
+        and sam.tags == ["vip"]
+        and sam.metadata == {"a": 1}
+    )
 
 
 def test_patch_can_clear_tags_and_metadata(private, shop, make_customer):
@@ -267,14 +343,22 @@ def _customers_with_orders(store, make_customer, make_order, count):
     for i in range(count):
         customer = make_customer(store, f"c{i}@example.com", tags=["t"])
         make_order(store, customer, total=1000 + i)
-        make_order(store, customer, total=500, refunded=100, status="partially_refunded")
-        Address.objects.create(customer=customer, line1="1 Road", city="Leeds", country_code="GB",
-                               is_default=True)
+        make_order(
+            store, customer, total=500, refunded=100, status="partially_refunded"
+        )
+        Address.objects.create(
+            customer=customer,
+            line1="1 Road",
+            city="Leeds",
+            country_code="GB",
+            is_default=True,
+        )
 
 
 @pytest.mark.parametrize("count", [1, 100])
-def test_list_costs_a_constant_number_of_queries(private, shop, make_customer, make_order,
-                                                  django_assert_max_num_queries, count):
+def test_list_costs_a_constant_number_of_queries(
+    private, shop, make_customer, make_order, django_assert_max_num_queries, count
+):
     _customers_with_orders(shop.store, make_customer, make_order, count)
 
     with django_assert_max_num_queries(5):
@@ -286,12 +370,15 @@ def test_list_costs_a_constant_number_of_queries(private, shop, make_customer, m
     assert data[-1]["totalSpend"]["amount"] == 1000 + 400
 
 
-def test_detail_costs_a_constant_number_of_queries(private, shop, make_customer, make_order,
-                                                   django_assert_max_num_queries):
+def test_detail_costs_a_constant_number_of_queries(
+    private, shop, make_customer, make_order, django_assert_max_num_queries
+):
     _customers_with_orders(shop.store, make_customer, make_order, 1)
     customer = Customer.objects.get()
     for i in range(10):
-        Address.objects.create(customer=customer, line1=f"{i} Road", city="Leeds", country_code="GB")
+        Address.objects.create(
+            customer=customer, line1=f"{i} Road", city="Leeds", country_code="GB"
+        )
 
     with django_assert_max_num_queries(5):
         response = private.get(f"/customers/{customer.pk}")
@@ -299,8 +386,12 @@ def test_detail_costs_a_constant_number_of_queries(private, shop, make_customer,
     assert len(response.json()["data"]["addresses"]) == 11
 
 
-@pytest.mark.parametrize("metadata", [{"a": "x\x00y"}, {"a\x00": 1}, {"a": [{"b": "\x00"}]}])
-def test_patch_refuses_nul_characters_in_metadata(private, shop, make_customer, metadata):
+@pytest.mark.parametrize(
+    "metadata", [{"a": "x\x00y"}, {"a\x00": 1}, {"a": [{"b": "\x00"}]}]
+)
+def test_patch_refuses_nul_characters_in_metadata(
+    private, shop, make_customer, metadata
+):
     sam = make_customer(shop.store)
     response = private.patch(f"/customers/{sam.pk}", {"metadata": metadata})
     assert response.status_code == 422
@@ -309,7 +400,9 @@ def test_patch_refuses_nul_characters_in_metadata(private, shop, make_customer, 
 
 def test_patch_accepts_a_literal_backslash_u_sequence(private, shop, make_customer):
     sam = make_customer(shop.store)
-    response = private.patch(f"/customers/{sam.pk}", {"metadata": {"note": "\\u0000 typed"}})
+    response = private.patch(
+        f"/customers/{sam.pk}", {"metadata": {"note": "\\u0000 typed"}}
+    )
     assert response.status_code == 200
     sam.refresh_from_db()
     assert sam.metadata == {"note": "\\u0000 typed"}

@@ -33,7 +33,8 @@ class CheckoutInput(serializers.Serializer):
         required=False, help_text="The shopper opts in to marketing email."
     )
     terms_accepted = StrictBooleanField(
-        required=False, help_text="The shopper accepted the store's terms (kept on the order)."
+        required=False,
+        help_text="The shopper accepted the store's terms (kept on the order).",
     )
 
     class Meta:
@@ -56,7 +57,9 @@ class CheckoutResultSerializer(serializers.Serializer):
 
     order_id = serializers.CharField()
     order_number = serializers.CharField(
-        allow_null=True, required=False, help_text="Absent while requiresAction is true."
+        allow_null=True,
+        required=False,
+        help_text="Absent while requiresAction is true.",
     )
     status = serializers.CharField(help_text="paid | pending")
     payment_status = serializers.CharField(

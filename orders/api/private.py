@@ -36,7 +36,9 @@ class PrivateOrderApi(PrivateApi):
 
     def respond_order(self, order_id: str, **context):
         order = self.get_order(order_id)
-        return self.respond(self.serialize(PrivateOrderDetailSerializer, order, **context))
+        return self.respond(
+            self.serialize(PrivateOrderDetailSerializer, order, **context)
+        )
 
 
 class OrderListApi(PrivateOrderApi):
@@ -58,13 +60,19 @@ class OrderListApi(PrivateOrderApi):
                 ),
             ),
             OpenApiParameter(
-                "customerId", OpenApiTypes.STR, description="Only this customer's orders."
+                "customerId",
+                OpenApiTypes.STR,
+                description="Only this customer's orders.",
             ),
             OpenApiParameter(
-                "createdAfter", OpenApiTypes.DATETIME, description="ISO 8601; strictly after."
+                "createdAfter",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601; strictly after.",
             ),
             OpenApiParameter(
-                "createdBefore", OpenApiTypes.DATETIME, description="ISO 8601; strictly before."
+                "createdBefore",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601; strictly before.",
             ),
             OpenApiParameter(
                 "q",
@@ -87,7 +95,9 @@ class OrderDetailApi(PrivateOrderApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m"}
     error_statuses = (409,)
 
-    @extend_schema(operation_id="orders_get", responses=envelope(PrivateOrderDetailSerializer))
+    @extend_schema(
+        operation_id="orders_get", responses=envelope(PrivateOrderDetailSerializer)
+    )
     def get(self, request, order: str, **kwargs):
         return self.respond_order(order)
 
@@ -150,7 +160,9 @@ class OrderRefundApi(PrivateOrderApi):
         )
         updated = self.get_order(order)
         refund = next(r for r in updated.refunds.all() if r.pk == refund.pk)
-        return self.respond(self.serialize(OrderRefundResultSerializer, updated, refund=refund))
+        return self.respond(
+            self.serialize(OrderRefundResultSerializer, updated, refund=refund)
+        )
 
 
 class OrderCancelApi(PrivateOrderApi):

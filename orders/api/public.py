@@ -26,26 +26,40 @@ class VisitorOrderApi(PublicApi):
 
     def visitor_order(self, order_id: str):
         token = self.cart_token
-        customer = session_customer_get(store=self.store, mode=self.mode, cart_token=token)
+        customer = session_customer_get(
+            store=self.store, mode=self.mode, cart_token=token
+        )
         return selectors.order_get_for_visitor(
-            store=self.store, mode=self.mode, order_id=order_id, cart_token=token, customer=customer
+            store=self.store,
+            mode=self.mode,
+            order_id=order_id,
+            cart_token=token,
+            customer=customer,
         )
 
 
 class OrderDetailApi(VisitorOrderApi):
     rate_limits = {"GET": "60/m"}
 
-    @extend_schema(operation_id="public_order_get", responses=envelope(PublicOrderSerializer))
+    @extend_schema(
+        operation_id="public_order_get", responses=envelope(PublicOrderSerializer)
+    )
     def get(self, request, order: str, **kwargs):
-        return self.respond(self.serialize(PublicOrderSerializer, self.visitor_order(order)))
+        return self.respond(
+            self.serialize(PublicOrderSerializer, self.visitor_order(order))
+        )
 
 
 class OrderStatusApi(VisitorOrderApi):
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="public_order_status", responses=envelope(OrderStatusSerializer))
+    @extend_schema(
+        operation_id="public_order_status", responses=envelope(OrderStatusSerializer)
+    )
     def get(self, request, order: str, **kwargs):
-        return self.respond(self.serialize(OrderStatusSerializer, self.visitor_order(order)))
+        return self.respond(
+            self.serialize(OrderStatusSerializer, self.visitor_order(order))
+        )
 
 
 class CustomerSessionApi(PublicApi):
@@ -56,7 +70,9 @@ class CustomerSessionApi(PublicApi):
     @property
     def customer(self):
         token = self.optional_cart_token
-        customer = session_customer_get(store=self.store, mode=self.mode, cart_token=token)
+        customer = session_customer_get(
+            store=self.store, mode=self.mode, cart_token=token
+        )
         if customer is None:
             raise Unauthenticated(
                 "Log in first: this cart token has no authenticated customer.",
@@ -83,7 +99,9 @@ class AccountOrderListApi(CustomerSessionApi):
 class AccountOrderDetailApi(CustomerSessionApi):
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="public_account_order_get", responses=envelope(OrderSerializer))
+    @extend_schema(
+        operation_id="public_account_order_get", responses=envelope(OrderSerializer)
+    )
     def get(self, request, order: str, **kwargs):
         found = selectors.order_get_for_customer(
             store=self.store, mode=self.mode, customer=self.customer, order_id=order

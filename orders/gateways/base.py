@@ -25,7 +25,9 @@ class PaymentStatus:
     SUCCEEDED = "succeeded"
     REQUIRES_ACTION = "requires_action"
     PROCESSING = "processing"
-    REQUIRES_PAYMENT_METHOD = "requires_payment_method"  # declined / authentication failed
+    REQUIRES_PAYMENT_METHOD = (
+        "requires_payment_method"  # declined / authentication failed
+    )
     REQUIRES_CONFIRMATION = "requires_confirmation"
     REQUIRES_CAPTURE = "requires_capture"
     CANCELED = "canceled"
@@ -126,7 +128,12 @@ class PaymentGateway(ABC):
 
     @abstractmethod
     def refund_create(
-        self, *, intent_id: str, amount: int, idempotency_key: str, reason: str | None = None
+        self,
+        *,
+        intent_id: str,
+        amount: int,
+        idempotency_key: str,
+        reason: str | None = None,
     ) -> RefundResult:
         """Refund ``amount`` of a succeeded payment (``reason`` from :data:`REFUND_REASONS`)."""
 
@@ -148,7 +155,11 @@ def refund_idempotency_key(*, order, refund_id: str) -> str:
 def url_with_params(url: str, **params) -> str:
     """``url`` with ``params`` added to (or replacing) its query string."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in params
+    ]
     query.extend((k, str(v)) for k, v in params.items())
     return urlunsplit(parts._replace(query=urlencode(query)))
 

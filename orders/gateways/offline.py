@@ -46,7 +46,10 @@ TEST_PAYMENT_METHODS: dict[str, TestCard] = {
     "pm_card_amex": TestCard(PaymentStatus.SUCCEEDED),
     "pm_card_visa_debit": TestCard(PaymentStatus.SUCCEEDED),
     "pm_card_chargeDeclined": TestCard(
-        PaymentStatus.REQUIRES_PAYMENT_METHOD, "card_declined", "generic_decline", _DECLINED
+        PaymentStatus.REQUIRES_PAYMENT_METHOD,
+        "card_declined",
+        "generic_decline",
+        _DECLINED,
     ),
     "pm_card_chargeDeclinedInsufficientFunds": TestCard(
         PaymentStatus.REQUIRES_PAYMENT_METHOD,
@@ -89,7 +92,9 @@ class OfflineGateway(PaymentGateway):
             amount=intent.amount,
             currency=intent.currency,
             next_action_url=(
-                test_3ds_url(intent.id) if intent.status == PaymentStatus.REQUIRES_ACTION else None
+                test_3ds_url(intent.id)
+                if intent.status == PaymentStatus.REQUIRES_ACTION
+                else None
             ),
             error_code=intent.error_code or None,
             decline_code=intent.decline_code or None,
@@ -130,17 +135,24 @@ class OfflineGateway(PaymentGateway):
                 f"Stripe's test payment methods: {names}."
             )
             raise Unprocessable(
-                message, code="invalid_payment_method", fields={"paymentMethod": [message]}
+                message,
+                code="invalid_payment_method",
+                fields={"paymentMethod": [message]},
             )
         if amount < 1:
             raise Unprocessable(
                 "The payment amount must be at least 1 minor unit.",
                 fields={"amount": ["Must be at least 1."]},
             )
-        existing = OfflinePaymentIntent.objects.filter(idempotency_key=idempotency_key).first()
+        existing = OfflinePaymentIntent.objects.filter(
+            idempotency_key=idempotency_key
+        ).first()
         if existing is not None:
             return self._replay(
-                existing, amount=amount, currency=currency, payment_method=payment_method
+                existing,
+                amount=amount,
+                currency=currency,
+                payment_method=payment_method,
             )
         if order.mode == Mode.LIVE:
             card = LIVE_MODE_TEST_CARD
@@ -165,7 +177,10 @@ class OfflineGateway(PaymentGateway):
         except IntegrityError:
             existing = OfflinePaymentIntent.objects.get(idempotency_key=idempotency_key)
             return self._replay(
-                existing, amount=amount, currency=currency, payment_method=payment_method
+                existing,
+                amount=amount,
+                currency=currency,
+                payment_method=payment_method,
             )
         return self._result(intent)
 
@@ -212,7 +227,9 @@ class OfflineGateway(PaymentGateway):
         return self._result(intent)
 
     @transaction.atomic
-    def refund_create(self, *, intent_id, amount, idempotency_key, reason=None) -> RefundResult:
+    def refund_create(
+        self, *, intent_id, amount, idempotency_key, reason=None
+    ) -> RefundResult:
         from orders.models import OfflineRefund
 
         existing = OfflineRefund.objects.filter(idempotency_key=idempotency_key).first()
@@ -231,7 +248,10 @@ class OfflineGateway(PaymentGateway):
                 code="amount_too_large",
             )
         refund = OfflineRefund.objects.create(
-            intent=intent, idempotency_key=idempotency_key, amount=amount, reason=reason or ""
+            intent=intent,
+            idempotency_key=idempotency_key,
+            amount=amount,
+            reason=reason or "",
         )
         intent.amount_refunded += amount
         intent.save(update_fields=["amount_refunded", "updated_at"])

@@ -37,7 +37,10 @@ STRIPE_REFUND_REASONS = {
 
 @lru_cache(maxsize=8)
 def stripe_client(
-    api_key: str, api_base: str = "", timeout: float = 20.0, max_network_retries: int = 2
+    api_key: str,
+    api_base: str = "",
+    timeout: float = 20.0,
+    max_network_retries: int = 2,
 ) -> stripe.StripeClient:
     """One client per configuration and process (it keeps its HTTP connections)."""
     return stripe.StripeClient(
@@ -118,7 +121,9 @@ class StripeGateway(PaymentGateway):
             currency=str(_get(intent, "currency", "")).upper(),
             error_code=exc.code or _get(error, "code") or "card_declined",
             decline_code=_get(error, "decline_code"),
-            decline_message=_get(error, "message") or exc.user_message or "Your card was declined.",
+            decline_message=_get(error, "message")
+            or exc.user_message
+            or "Your card was declined.",
         )
 
     @staticmethod
@@ -127,7 +132,9 @@ class StripeGateway(PaymentGateway):
         if isinstance(exc, stripe.APIConnectionError):
             message = "The payment provider could not be reached. Retry the request."
         else:
-            message = f"The payment provider refused the request: {exc.user_message or exc}"
+            message = (
+                f"The payment provider refused the request: {exc.user_message or exc}"
+            )
         code = "idempotency_error" if isinstance(exc, stripe.IdempotencyError) else None
         return PaymentGatewayError(message, code=code)
 
@@ -165,9 +172,13 @@ class StripeGateway(PaymentGateway):
             return self._decline_result(exc)
         except stripe.InvalidRequestError as exc:
             if exc.param == "payment_method" or exc.code == "resource_missing":
-                message = exc.user_message or f"No such PaymentMethod: '{payment_method}'"
+                message = (
+                    exc.user_message or f"No such PaymentMethod: '{payment_method}'"
+                )
                 raise Unprocessable(
-                    message, code="invalid_payment_method", fields={"paymentMethod": [message]}
+                    message,
+                    code="invalid_payment_method",
+                    fields={"paymentMethod": [message]},
                 ) from exc
             raise self._gateway_error(exc) from exc
         except stripe.StripeError as exc:
@@ -194,7 +205,9 @@ class StripeGateway(PaymentGateway):
             raise self._gateway_error(exc) from exc
         return self._result(intent)
 
-    def refund_create(self, *, intent_id, amount, idempotency_key, reason=None) -> RefundResult:
+    def refund_create(
+        self, *, intent_id, amount, idempotency_key, reason=None
+    ) -> RefundResult:
         params = {"payment_intent": intent_id, "amount": amount}
         if reason in STRIPE_REFUND_REASONS:
             params["reason"] = STRIPE_REFUND_REASONS[reason]

@@ -29,7 +29,13 @@ def make_variant(db):
     """``make_variant(store, name=..., price=2400, stock=10) -> Variant`` (a simple product)."""
 
     def make(
-        store, *, name="Hand-poured candle", price=2400, stock=10, sku=None, track_inventory=True
+        store,
+        *,
+        name="Hand-poured candle",
+        price=2400,
+        stock=10,
+        sku=None,
+        track_inventory=True,
     ) -> Variant:
         n = next(_seq)
         product = Product.objects.create(
@@ -129,7 +135,8 @@ def make_order(db, make_variant):
             )
         if reserve:
             catalog_services.stock_reserve(
-                lines=[StockLine(variant_id=v.pk, quantity=q) for v, q in lines], reference=order.id
+                lines=[StockLine(variant_id=v.pk, quantity=q) for v, q in lines],
+                reference=order.id,
             )
             order.stock_reserved = True
             order.save(update_fields=["stock_reserved"])
@@ -197,10 +204,14 @@ class Shopper:
         assert response.status_code == 200, response.json()
         return response
 
-    def ready(self, product=None, quantity: int = 1, *, method=None, email="sam@example.com"):
+    def ready(
+        self, product=None, quantity: int = 1, *, method=None, email="sam@example.com"
+    ):
         if product is not None:
             self.add(product, quantity)
-        self.save(email=email, shippingAddress=dict(CHECKOUT_ADDRESS), sameAsShipping=True)
+        self.save(
+            email=email, shippingAddress=dict(CHECKOUT_ADDRESS), sameAsShipping=True
+        )
         if method is not None:
             self.ship(method)
         return self
@@ -240,6 +251,10 @@ def checkout_shop(shop):
         vat=make_tax_rate(shop.store, country_code="GB", rate="0.2"),
         method=make_shipping_method(shop.store, countries=["GB"]),
         candle=make_product(
-            shop.store, name="Hand-poured candle", slug="hand-poured-candle", price=2400, stock=10
+            shop.store,
+            name="Hand-poured candle",
+            slug="hand-poured-candle",
+            price=2400,
+            stock=10,
         ),
     )

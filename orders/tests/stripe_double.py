@@ -26,7 +26,11 @@ from urllib.parse import parse_qsl
 
 SUCCEED = {"pm_card_visa", "pm_card_mastercard", "pm_card_amex"}
 DECLINES = {
-    "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
+    "pm_card_chargeDeclined": (
+        "card_declined",
+        "generic_decline",
+        "Your card was declined.",
+    ),
     "pm_card_chargeDeclinedInsufficientFunds": (
         "card_declined",
         "insufficient_funds",
@@ -80,7 +84,9 @@ class StripeDouble:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
         ).start()
         return self.url
 
@@ -124,20 +130,34 @@ class StripeDouble:
         charge_id = _id("ch")
         intent["latest_charge"] = charge_id
         self.charges.append(
-            {"id": charge_id, "payment_intent": intent["id"], "amount": intent["amount"]}
+            {
+                "id": charge_id,
+                "payment_intent": intent["id"],
+                "amount": intent["amount"],
+            }
         )
 
     def handle(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         parts = path.strip("/").split("/")
         if method == "POST" and path == "/v1/payment_intents":
             return self._intent_create(params)
-        if len(parts) == 3 and parts[:2] == ["v1", "payment_intents"] and method == "GET":
+        if (
+            len(parts) == 3
+            and parts[:2] == ["v1", "payment_intents"]
+            and method == "GET"
+        ):
             return self._intent_get(parts[2])
-        if len(parts) == 4 and parts[:2] == ["v1", "payment_intents"] and parts[3] == "cancel":
+        if (
+            len(parts) == 4
+            and parts[:2] == ["v1", "payment_intents"]
+            and parts[3] == "cancel"
+        ):
             return self._intent_cancel(parts[2], params)
         if method == "POST" and path == "/v1/refunds":
             return self._refund_create(params)
-        return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+        return 404, _error(
+            "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
+        )
 
     def _intent_create(self, params: dict) -> tuple[int, dict]:
         if params.get("confirm") != "true":
@@ -229,7 +249,9 @@ class StripeDouble:
                 code="charge_not_refundable",
             )
         refunded = sum(
-            r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"]
+            r["amount"]
+            for r in self.refunds.values()
+            if r["payment_intent"] == intent["id"]
         )
         amount = int(params.get("amount", intent["amount"] - refunded))
         if amount > intent["amount"] - refunded:
@@ -260,7 +282,12 @@ class StripeDouble:
         fingerprint = json.dumps([method, path, params], sort_keys=True)
         with self.lock:
             self.requests.append(
-                {"method": method, "path": path, "idempotency_key": key, "params": params}
+                {
+                    "method": method,
+                    "path": path,
+                    "idempotency_key": key,
+                    "params": params,
+                }
             )
             delay = self._delays.pop(0) if self._delays else 0.0
             if method == "POST" and key and key in self._idempotent:
@@ -283,7 +310,9 @@ class StripeDouble:
             return status, body, False, delay
 
 
-def _error(type_: str, message: str, *, code: str | None = None, param: str | None = None) -> dict:
+def _error(
+    type_: str, message: str, *, code: str | None = None, param: str | None = None
+) -> dict:
     error = {"type": type_, "message": message}
     if code:
         error["code"] = code

@@ -19,7 +19,9 @@ def awaiting(shop, make_order):
     """An order whose offline payment requires 3-D Secure, as checkout leaves it."""
     shop.store.notification_email = "orders@acme.example"
     shop.store.save()
-    order = make_order(shop.store, return_url="https://shop.example/thanks?from=checkout")
+    order = make_order(
+        shop.store, return_url="https://shop.example/thanks?from=checkout"
+    )
     result = OfflineGateway().payment_create(
         order=order,
         amount=order.total_amount,
@@ -52,19 +54,31 @@ def test_the_page_shows_the_payment_and_both_choices(awaiting):
 def test_approving_pays_the_order_and_returns_to_the_shop(awaiting, public):
     response = submit(awaiting, "approve")
     assert response.status_code == 302
-    assert response["Location"] == f"https://shop.example/thanks?from=checkout&order={awaiting.id}"
+    assert (
+        response["Location"]
+        == f"https://shop.example/thanks?from=checkout&order={awaiting.id}"
+    )
     awaiting.refresh_from_db()
-    assert awaiting.payment_status == "paid" and awaiting.payment_intent_status == "succeeded"
+    assert (
+        awaiting.payment_status == "paid"
+        and awaiting.payment_intent_status == "succeeded"
+    )
     assert awaiting.order_number == 1001 and awaiting.paid_at is not None
     assert Event.objects.filter(type="order.paid").count() == 1
     assert len(mail.outbox) == 2
-    status = public.get(f"/orders/{awaiting.id}/status", cart="visitor-token").json()["data"]
+    status = public.get(f"/orders/{awaiting.id}/status", cart="visitor-token").json()[
+        "data"
+    ]
     assert status["paymentStatus"] == "succeeded"
     # A second click changes nothing and still returns to the shop.
     again = submit(awaiting, "approve")
     assert again.status_code == 302
-    assert Event.objects.filter(type="order.paid").count() == 1 and len(mail.outbox) == 2
-    assert "nothing left to authenticate" in Client().get(page(awaiting)).content.decode()
+    assert (
+        Event.objects.filter(type="order.paid").count() == 1 and len(mail.outbox) == 2
+    )
+    assert (
+        "nothing left to authenticate" in Client().get(page(awaiting)).content.decode()
+    )
 
 
 def test_failing_fails_the_order_and_releases_its_stock(awaiting, public):
@@ -76,12 +90,19 @@ def test_failing_fails_the_order_and_releases_its_stock(awaiting, public):
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "failed" and not awaiting.stock_reserved
     assert Variant.objects.get(pk=variant.pk).stock == 10
-    assert InventoryAdjustment.objects.filter(source="release", reference=awaiting.id).count() == 1
+    assert (
+        InventoryAdjustment.objects.filter(
+            source="release", reference=awaiting.id
+        ).count()
+        == 1
+    )
     assert (
         OfflinePaymentIntent.objects.get(pk=awaiting.payment_intent_id).status
         == "requires_payment_method"
     )
-    status = public.get(f"/orders/{awaiting.id}/status", cart="visitor-token").json()["data"]
+    status = public.get(f"/orders/{awaiting.id}/status", cart="visitor-token").json()[
+        "data"
+    ]
     assert status["paymentStatus"] == "failed"
     assert mail.outbox == []
     # Approving after failing is refused by the intent's state: still failed.
@@ -101,7 +122,10 @@ def test_without_a_return_url_the_shopper_lands_on_the_complete_page(shop, make_
     )
     services.order_payment_record(order=order, result=result)
     response = submit(order, "approve")
-    assert response["Location"] == f"http://127.0.0.1:8000/payments/complete?order={order.id}"
+    assert (
+        response["Location"]
+        == f"http://127.0.0.1:8000/payments/complete?order={order.id}"
+    )
     landing = Client().get(f"/payments/complete?order={order.id}")
     assert landing.status_code == 200 and order.id in landing.content.decode()
 

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def merchant(shop):
-    user, _ = core_services.merchant_add(store=shop.store, email="merchant@acme.example")
+    user, _ = core_services.merchant_add(
+        store=shop.store, email="merchant@acme.example"
+    )
     client = Client()
     client.force_login(user)
     return client
@@ -26,7 +28,9 @@ def superuser_client():
     return client
 
 
-def test_the_list_shows_placed_orders_of_my_stores_only(merchant, shop, other_shop, make_order):
+def test_the_list_shows_placed_orders_of_my_stores_only(
+    merchant, shop, other_shop, make_order
+):
     mine = make_order(shop.store, reserve=False, email="buyer@example.com")
     cart = Order.objects.create(
         store=shop.store, cart_token="c", currency="GBP", email="cart@example.com"
@@ -44,7 +48,9 @@ def test_the_list_shows_placed_orders_of_my_stores_only(merchant, shop, other_sh
 
 
 def test_search_by_order_number_and_email(superuser_client, shop, make_order):
-    a = make_order(shop.store, reserve=False, email="alice@example.com", order_number=1001)
+    a = make_order(
+        shop.store, reserve=False, email="alice@example.com", order_number=1001
+    )
     make_order(shop.store, reserve=False, email="bob@example.com", order_number=1002)
     body = superuser_client.get("/admin/orders/order/", {"q": "1001"}).content.decode()
     assert "alice@example.com" in body and "bob@example.com" not in body

@@ -15,7 +15,9 @@ TOKEN = "visitor-token"
 
 @pytest.fixture
 def paid_order(shop, make_order, make_variant):
-    variant = make_variant(shop.store, name="Hand-poured candle", price=2400, sku="CANDLE-001")
+    variant = make_variant(
+        shop.store, name="Hand-poured candle", price=2400, sku="CANDLE-001"
+    )
     order = make_order(
         shop.store,
         lines=[(variant, 2)],
@@ -62,13 +64,22 @@ def test_the_order_page_shows_the_reduced_order_to_its_cart_token(public, paid_o
 
 
 def test_money_follows_accept_language(public, paid_order):
-    response = public.get(f"/orders/{paid_order.id}", cart=TOKEN, headers={"Accept-Language": "fr"})
+    response = public.get(
+        f"/orders/{paid_order.id}", cart=TOKEN, headers={"Accept-Language": "fr"}
+    )
     assert response.json()["data"]["totals"]["total"]["formatted"] == "61,55\u00a0£"
 
 
-def test_no_one_else_sees_the_order(public, paid_order, other_shop, api_client_for, shop):
-    assert public.get(f"/orders/{paid_order.id}", cart="someone-else").status_code == 404
-    assert public.get(f"/orders/{paid_order.id}/status", cart="someone-else").status_code == 404
+def test_no_one_else_sees_the_order(
+    public, paid_order, other_shop, api_client_for, shop
+):
+    assert (
+        public.get(f"/orders/{paid_order.id}", cart="someone-else").status_code == 404
+    )
+    assert (
+        public.get(f"/orders/{paid_order.id}/status", cart="someone-else").status_code
+        == 404
+    )
     other = api_client_for("public", other_shop.pk)
     assert other.get(f"/orders/{paid_order.id}", cart=TOKEN).status_code == 404
     live = api_client_for("public", shop.live_pk)
@@ -76,7 +87,10 @@ def test_no_one_else_sees_the_order(public, paid_order, other_shop, api_client_f
     body = public.get("/orders/ord_doesnotexist", cart=TOKEN).json()
     assert body == {"error": {"code": "not_found", "message": "Order not found."}}
     missing = public.get(f"/orders/{paid_order.id}")
-    assert missing.status_code == 422 and "X-Cart-Token" in missing.json()["error"]["fields"]
+    assert (
+        missing.status_code == 422
+        and "X-Cart-Token" in missing.json()["error"]["fields"]
+    )
 
 
 def test_a_cart_is_not_an_order(public, shop):
@@ -98,23 +112,40 @@ def test_the_owning_customer_sees_the_order_from_another_token(
     assert public.get(f"/orders/{paid_order.id}", cart="new-device").status_code == 404
     Order.objects.filter(pk=paid_order.pk).update(customer=customer)
     assert public.get(f"/orders/{paid_order.id}", cart="new-device").status_code == 200
-    stranger = make_customer(shop.store, email="other@example.com", cart_token="stranger")
-    assert stranger and public.get(f"/orders/{paid_order.id}", cart="stranger").status_code == 404
+    stranger = make_customer(
+        shop.store, email="other@example.com", cart_token="stranger"
+    )
+    assert (
+        stranger
+        and public.get(f"/orders/{paid_order.id}", cart="stranger").status_code == 404
+    )
 
 
 @pytest.mark.parametrize(
     "fields, word",
     [
         ({"payment_status": "paid", "payment_intent_status": "succeeded"}, "succeeded"),
-        ({"payment_status": "refunded", "payment_intent_status": "succeeded"}, "succeeded"),
+        (
+            {"payment_status": "refunded", "payment_intent_status": "succeeded"},
+            "succeeded",
+        ),
         (
             {"payment_status": "pending", "payment_intent_status": "requires_action"},
             "requires_action",
         ),
-        ({"payment_status": "pending", "payment_intent_status": "processing"}, "processing"),
-        ({"payment_status": "pending", "payment_method": "bank_transfer"}, "processing"),
         (
-            {"payment_status": "failed", "payment_intent_status": "requires_payment_method"},
+            {"payment_status": "pending", "payment_intent_status": "processing"},
+            "processing",
+        ),
+        (
+            {"payment_status": "pending", "payment_method": "bank_transfer"},
+            "processing",
+        ),
+        (
+            {
+                "payment_status": "failed",
+                "payment_intent_status": "requires_payment_method",
+            },
             "failed",
         ),
         ({"payment_status": "failed", "payment_intent_status": "canceled"}, "failed"),
@@ -182,8 +213,12 @@ def test_account_orders_lists_the_customers_orders_newest_first(
         "createdAt",
     }
     assert first["itemCount"] == 3
-    assert first["totals"] == {"total": {"amount": 7200, "currency": "GBP", "formatted": "£72.00"}}
-    page2 = public.get("/account/orders", cart="logged-in", query={"page": 2, "perPage": 2}).json()
+    assert first["totals"] == {
+        "total": {"amount": 7200, "currency": "GBP", "formatted": "£72.00"}
+    }
+    page2 = public.get(
+        "/account/orders", cart="logged-in", query={"page": 2, "perPage": 2}
+    ).json()
     assert [o["id"] for o in page2["data"]] == [mine[0].id]
 
 
@@ -201,14 +236,18 @@ def test_account_orders_query_count_does_not_grow_with_the_page(
         assert len(public.get("/account/orders", cart="logged-in").json()["data"]) == 15
 
 
-def test_account_order_detail_is_the_full_order_object(public, shop, make_customer, paid_order):
+def test_account_order_detail_is_the_full_order_object(
+    public, shop, make_customer, paid_order
+):
     customer = make_customer(shop.store, cart_token="logged-in", first_name="Samantha")
     Order.objects.filter(pk=paid_order.pk).update(customer=customer)
     response = public.get(f"/account/orders/{paid_order.id}", cart="logged-in")
     assert response.status_code == 200
     data = response.json()["data"]
     assert data["orderNumber"] == "1001" and data["type"] == "order"
-    assert data["paymentStatus"] == "paid" and data["fulfillmentStatus"] == "unfulfilled"
+    assert (
+        data["paymentStatus"] == "paid" and data["fulfillmentStatus"] == "unfulfilled"
+    )
     assert data["totals"] == {
         "subtotal": {"amount": 4800, "currency": "GBP", "formatted": "£48.00"},
         "tax": {"amount": 960, "currency": "GBP", "formatted": "£9.60"},
@@ -237,7 +276,9 @@ def test_account_order_detail_is_the_full_order_object(public, shop, make_custom
         "lastName": "Buyer",
     }
     assert (
-        data["paidAt"] is not None and data["fulfilledAt"] is None and data["cancelledAt"] is None
+        data["paidAt"] is not None
+        and data["fulfilledAt"] is None
+        and data["cancelledAt"] is None
     )
     for private in ("payment", "internalNotes", "metadata", "refunded"):
         assert private not in data
@@ -247,7 +288,10 @@ def test_another_customers_order_is_a_404(public, shop, make_customer, paid_orde
     owner = make_customer(shop.store, email="owner@example.com")
     Order.objects.filter(pk=paid_order.pk).update(customer=owner)
     make_customer(shop.store, email="me@example.com", cart_token="logged-in")
-    assert public.get(f"/account/orders/{paid_order.id}", cart="logged-in").status_code == 404
+    assert (
+        public.get(f"/account/orders/{paid_order.id}", cart="logged-in").status_code
+        == 404
+    )
     assert public.get("/account/orders", cart="logged-in").json()["data"] == []
 
 

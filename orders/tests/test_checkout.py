@@ -61,7 +61,9 @@ def three_ds(order: Order, action: str):
 
 
 @pytest.mark.parametrize("card", ["pm_card_visa", "pm_card_mastercard"])
-def test_a_good_card_pays_and_the_order_is_complete(card, shopper, checkout_shop, public):
+def test_a_good_card_pays_and_the_order_is_complete(
+    card, shopper, checkout_shop, public
+):
     shop = checkout_shop
     shopper.ready(shop.candle, 2, method=shop.method)
     cart_id = shopper.cart()["id"]
@@ -85,16 +87,28 @@ def test_a_good_card_pays_and_the_order_is_complete(card, shopper, checkout_shop
     assert order.payment_intent_id.startswith("pi_test_")
     assert not order.reservation_expires_at and order.stock_reserved
     # Snapshots: 2 × £24.00, £3.95 shipping, 20% VAT on both.
-    assert (order.subtotal_amount, order.shipping_amount, order.tax_amount) == (4800, 395, 1039)
+    assert (order.subtotal_amount, order.shipping_amount, order.tax_amount) == (
+        4800,
+        395,
+        1039,
+    )
     assert order.total_amount == 6234
     assert order.tax_breakdown == [
         {"name": "VAT", "rate": "0.2", "amount": 1039, "jurisdiction": "GB"}
     ]
-    assert order.shipping_option == {"id": shop.method.pk, "name": shop.method.name, "price": 395}
+    assert order.shipping_option == {
+        "id": shop.method.pk,
+        "name": shop.method.name,
+        "price": 395,
+    }
     assert order.billing_address == order.shipping_address
     assert order.shipping_address["postcode"] == "NW1 6XE"
     item = order.items.get()
-    assert (item.product_name, item.sku, item.quantity) == ("Hand-poured candle", item.sku, 2)
+    assert (item.product_name, item.sku, item.quantity) == (
+        "Hand-poured candle",
+        item.sku,
+        2,
+    )
     assert (item.unit_price_amount, item.subtotal_amount) == (2400, 4800)
     # Stock taken once, with an audit row.
     assert stock(shop.candle) == 8
@@ -115,7 +129,10 @@ def test_a_good_card_pays_and_the_order_is_complete(card, shopper, checkout_shop
     assert events() == ["order.created", "order.paid"]
     created = Event.objects.get(type="order.created")
     assert created.data["id"] == order.id and created.data["orderNumber"] == "1001"
-    assert sorted(m.to[0] for m in mail.outbox) == ["orders@acme.example", "sam@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "orders@acme.example",
+        "sam@example.com",
+    ]
     attempt = PaymentAttempt.objects.get(order=order)
     assert (attempt.number, attempt.status, attempt.intent_id) == (
         1,
@@ -126,7 +143,10 @@ def test_a_good_card_pays_and_the_order_is_complete(card, shopper, checkout_shop
     # The token is free for a new cart; the order is readable with it.
     cart = shopper.cart()
     assert cart["id"] != cart_id and cart["items"] == [] and cart["type"] == "cart"
-    assert data(public.get(f"/orders/{order.id}", cart=shopper.token))["paymentStatus"] == "paid"
+    assert (
+        data(public.get(f"/orders/{order.id}", cart=shopper.token))["paymentStatus"]
+        == "paid"
+    )
     status = data(public.get(f"/orders/{order.id}/status", cart=shopper.token))
     assert status["paymentStatus"] == "succeeded"
 
@@ -140,14 +160,19 @@ def test_without_return_url_the_redirect_url_is_null(shopper, checkout_shop):
 def test_a_return_url_keeps_its_query_string(shopper, checkout_shop):
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     body = data(shopper.checkout(returnUrl="https://shop.example/done?from=widget"))
-    assert body["redirectUrl"] == f"https://shop.example/done?from=widget&order={body['orderId']}"
+    assert (
+        body["redirectUrl"]
+        == f"https://shop.example/done?from=widget&order={body['orderId']}"
+    )
 
 
 def test_order_numbers_follow_each_other(public, checkout_shop):
     numbers = []
     for n in range(3):
         buyer = Shopper(public, token=f"buyer-{n}")
-        buyer.ready(checkout_shop.candle, method=checkout_shop.method, email=f"b{n}@example.com")
+        buyer.ready(
+            checkout_shop.candle, method=checkout_shop.method, email=f"b{n}@example.com"
+        )
         numbers.append(data(buyer.checkout())["orderNumber"])
     assert numbers == ["1001", "1002", "1003"]
     assert Customer.objects.filter(store=checkout_shop.store).count() == 3
@@ -160,7 +185,10 @@ def test_order_numbers_follow_each_other(public, checkout_shop):
     "card, message",
     [
         ("pm_card_chargeDeclined", "Your card was declined."),
-        ("pm_card_chargeDeclinedInsufficientFunds", "Your card has insufficient funds."),
+        (
+            "pm_card_chargeDeclinedInsufficientFunds",
+            "Your card has insufficient funds.",
+        ),
     ],
 )
 def test_a_declined_card_is_a_402_and_leaves_the_cart_intact(
@@ -182,12 +210,29 @@ def test_a_declined_card_is_a_402_and_leaves_the_cart_intact(
         "fields": {"paymentMethod": [message]},
     }
     after = shopper.cart()
-    for key in ("id", "type", "items", "totals", "discountCode", "shippingOption", "customer"):
+    for key in (
+        "id",
+        "type",
+        "items",
+        "totals",
+        "discountCode",
+        "shippingOption",
+        "customer",
+    ):
         assert after[key] == before[key], key
-    assert shopper.client.get("/cart/checkout-data", cart=shopper.token).json() == data_before
+    assert (
+        shopper.client.get("/cart/checkout-data", cart=shopper.token).json()
+        == data_before
+    )
     order = Order.objects.get(pk=before["id"])
-    assert order.type == "cart" and order.order_number is None and not order.stock_reserved
-    assert (order.payment_method, order.payment_intent_id, order.placed_at) == ("", "", None)
+    assert (
+        order.type == "cart" and order.order_number is None and not order.stock_reserved
+    )
+    assert (order.payment_method, order.payment_intent_id, order.placed_at) == (
+        "",
+        "",
+        None,
+    )
     assert order.customer_id is None and order.billing_address is None
     assert stock(shop.candle) == 10
     discount.refresh_from_db()
@@ -206,15 +251,25 @@ def test_declined_then_retried_with_a_good_card(shopper, checkout_shop):
     cart_id = shopper.cart()["id"]
 
     assert shopper.checkout("pm_card_chargeDeclined").status_code == 402
-    assert shopper.checkout("pm_card_chargeDeclinedInsufficientFunds").status_code == 402
+    assert (
+        shopper.checkout("pm_card_chargeDeclinedInsufficientFunds").status_code == 402
+    )
     response = shopper.checkout("pm_card_visa")
 
     assert response.status_code == 200, response.json()
-    assert data(response)["orderId"] == cart_id and data(response)["orderNumber"] == "1001"
+    assert (
+        data(response)["orderId"] == cart_id and data(response)["orderNumber"] == "1001"
+    )
     assert Order.objects.filter(type="order").count() == 1
     assert stock(shop.candle) == 8
-    assert InventoryAdjustment.objects.filter(reference=cart_id, source="checkout").count() == 3
-    assert InventoryAdjustment.objects.filter(reference=cart_id, source="release").count() == 2
+    assert (
+        InventoryAdjustment.objects.filter(reference=cart_id, source="checkout").count()
+        == 3
+    )
+    assert (
+        InventoryAdjustment.objects.filter(reference=cart_id, source="release").count()
+        == 2
+    )
     attempts = list(PaymentAttempt.objects.filter(order_id=cart_id).order_by("number"))
     assert [(a.number, a.status) for a in attempts] == [
         (1, "declined"),
@@ -224,12 +279,17 @@ def test_declined_then_retried_with_a_good_card(shopper, checkout_shop):
     assert len({a.idempotency_key for a in attempts}) == 3
     assert OfflinePaymentIntent.objects.filter(order_id=cart_id).count() == 3
     discount.refresh_from_db()
-    assert discount.usage_count == 1 and DiscountRedemption.objects.get().order_id == cart_id
+    assert (
+        discount.usage_count == 1
+        and DiscountRedemption.objects.get().order_id == cart_id
+    )
     order = Order.objects.get(pk=cart_id)
     assert order.discount_amount == 960 and order.payment_status == "paid"
     assert events() == ["order.created", "order.paid"]
     # The timeline keeps the declines that preceded the order.
-    timeline = list(order.timeline.order_by("created_at", "id").values_list("type", flat=True))
+    timeline = list(
+        order.timeline.order_by("created_at", "id").values_list("type", flat=True)
+    )
     assert timeline == ["payment_failed", "payment_failed", "placed", "paid"]
     # The next order takes the next number: the declines consumed none.
     other = Shopper(shopper.client, token="next-visitor")
@@ -249,7 +309,10 @@ def test_a_late_event_for_a_declined_payment_does_not_touch_the_next_attempt(
     # While the next attempt is in flight the row is a pending order with no intent yet.
     Order.objects.filter(pk=cart_id).update(type="order")
     assert order_get_by_payment_intent(intent_id=declined, order_id=cart_id) is None
-    assert order_get_by_payment_intent(intent_id="pi_test_new", order_id=cart_id).pk == cart_id
+    assert (
+        order_get_by_payment_intent(intent_id="pi_test_new", order_id=cart_id).pk
+        == cart_id
+    )
 
 
 # -- 3-D Secure ---------------------------------------------------------------------------
@@ -272,9 +335,14 @@ def test_authentication_required_then_approved(shopper, checkout_shop, public):
         "requiresAction": True,
         "nextActionUrl": order.next_action_url,
     }
-    assert urlsplit(order.next_action_url).path == f"/payments/test-3ds/{order.payment_intent_id}"
+    assert (
+        urlsplit(order.next_action_url).path
+        == f"/payments/test-3ds/{order.payment_intent_id}"
+    )
     assert order.type == "order" and order.payment_status == "pending"
-    assert order.order_number is None and order.stock_reserved and stock(shop.candle) == 8
+    assert (
+        order.order_number is None and order.stock_reserved and stock(shop.candle) == 8
+    )
     expires = order.reservation_expires_at - started
     assert timedelta(minutes=29) < expires <= timedelta(minutes=31)
     assert events() == ["order.created"] and mail.outbox == []
@@ -321,11 +389,19 @@ def test_an_abandoned_authentication_is_released_by_the_timeout(shopper, checkou
     order_id = data(shopper.checkout("pm_card_authenticationRequired"))["orderId"]
     assert stock(checkout_shop.candle) == 7
 
-    assert services.order_reservations_expire(now=timezone.now() + timedelta(minutes=5)) == 0
-    assert services.order_reservations_expire(now=timezone.now() + timedelta(minutes=31)) == 1
+    assert (
+        services.order_reservations_expire(now=timezone.now() + timedelta(minutes=5))
+        == 0
+    )
+    assert (
+        services.order_reservations_expire(now=timezone.now() + timedelta(minutes=31))
+        == 1
+    )
 
     order = Order.objects.get(pk=order_id)
-    assert order.payment_status == "failed" and order.payment_intent_status == "canceled"
+    assert (
+        order.payment_status == "failed" and order.payment_intent_status == "canceled"
+    )
     assert stock(checkout_shop.candle) == 10
     assert OfflinePaymentIntent.objects.get(order_id=order_id).status == "canceled"
 
@@ -359,14 +435,21 @@ def test_bank_transfer_places_a_pending_order_marked_paid_in_the_dashboard(
     assert order.payment_status == "pending" and order.order_number == 1001
     assert order.stock_reserved and order.reservation_expires_at is None
     assert stock(shop.candle) == 8
-    assert not PaymentAttempt.objects.exists() and not OfflinePaymentIntent.objects.exists()
+    assert (
+        not PaymentAttempt.objects.exists()
+        and not OfflinePaymentIntent.objects.exists()
+    )
     assert events() == ["order.created"] and mail.outbox == []
     assert list(order.timeline.values_list("type", flat=True)) == ["placed"]
     assert Address.objects.filter(customer=order.customer).count() == 1
     # Nothing expires it: the merchant marks it paid (or cancels it).
-    assert services.order_reservations_expire(now=timezone.now() + timedelta(days=30)) == 0
+    assert (
+        services.order_reservations_expire(now=timezone.now() + timedelta(days=30)) == 0
+    )
 
-    user, _ = core_services.merchant_add(store=shop.store, email="merchant@acme.example")
+    user, _ = core_services.merchant_add(
+        store=shop.store, email="merchant@acme.example"
+    )
     admin = Client()
     admin.force_login(user)
     with TestCase.captureOnCommitCallbacks(using=connection.alias, execute=True):
@@ -377,7 +460,9 @@ def test_bank_transfer_places_a_pending_order_marked_paid_in_the_dashboard(
         )
     assert "Marked 1 order(s) paid." in [str(m) for m in page.context["messages"]]
     order.refresh_from_db()
-    assert order.payment_status == "paid" and order.order_number == 1001 and order.paid_at
+    assert (
+        order.payment_status == "paid" and order.order_number == 1001 and order.paid_at
+    )
     assert stock(shop.candle) == 8
     assert events() == ["order.created", "order.paid"] and len(mail.outbox) == 2
     status = data(public.get(f"/orders/{order.id}/status", cart=shopper.token))
@@ -407,7 +492,9 @@ def test_a_wallet_pays_like_a_test_card_without_stripe(shopper, checkout_shop):
     assert response.status_code == 200 and data(response)["status"] == "paid"
     order = Order.objects.get(pk=data(response)["orderId"])
     assert order.payment_method == "apple_pay"
-    assert OfflinePaymentIntent.objects.get(order=order).payment_method == "pm_card_visa"
+    assert (
+        OfflinePaymentIntent.objects.get(order=order).payment_method == "pm_card_visa"
+    )
 
 
 def test_a_wallet_the_store_does_not_accept_is_refused(shopper, checkout_shop):
@@ -424,7 +511,9 @@ def test_a_wallet_the_store_does_not_accept_is_refused(shopper, checkout_shop):
 def test_a_token_without_a_cart_has_no_items(shopper, checkout_shop):
     response = shopper.checkout()
     assert response.status_code == 422
-    assert error(response)["code"] == "cart_empty" and list(error(response)["fields"]) == ["items"]
+    assert error(response)["code"] == "cart_empty" and list(
+        error(response)["fields"]
+    ) == ["items"]
 
 
 def test_an_empty_cart_names_everything_missing(shopper, checkout_shop):
@@ -513,7 +602,9 @@ def test_cards_must_be_enabled(shopper, checkout_shop):
     }
 
 
-@pytest.mark.parametrize("url", ["ftp://shop.example/x", "javascript:alert(1)", "not a url"])
+@pytest.mark.parametrize(
+    "url", ["ftp://shop.example/x", "javascript:alert(1)", "not a url"]
+)
 def test_return_url_must_be_http(url, shopper, checkout_shop):
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     response = shopper.checkout(returnUrl=url)
@@ -578,7 +669,10 @@ def test_stock_that_fell_since_the_cart_was_read_is_a_409_naming_the_line(
 
 def test_a_digital_cart_needs_no_shipping(shopper, checkout_shop):
     ebook = make_product(
-        checkout_shop.store, name="Candle-making ebook", price=1000, product_type="digital"
+        checkout_shop.store,
+        name="Candle-making ebook",
+        price=1000,
+        product_type="digital",
     )
     shopper.add(ebook)
     shopper.save(email="reader@example.com")
@@ -604,16 +698,26 @@ def test_a_free_order_is_paid_without_a_gateway_call(shopper, checkout_shop):
     response = shopper.checkout()
 
     assert response.status_code == 200
-    assert data(response)["status"] == "paid" and data(response)["orderNumber"] == "1001"
+    assert (
+        data(response)["status"] == "paid" and data(response)["orderNumber"] == "1001"
+    )
     order = Order.objects.get(pk=data(response)["orderId"])
     assert order.total_amount == 0 and order.payment_gateway == ""
-    assert not OfflinePaymentIntent.objects.exists() and not PaymentAttempt.objects.exists()
+    assert (
+        not OfflinePaymentIntent.objects.exists()
+        and not PaymentAttempt.objects.exists()
+    )
     assert events() == ["order.created", "order.paid"]
 
 
-def test_the_order_belongs_to_the_customer_logged_in_on_the_token(shopper, checkout_shop):
+def test_the_order_belongs_to_the_customer_logged_in_on_the_token(
+    shopper, checkout_shop
+):
     customer = make_customer(
-        checkout_shop.store, email="member@example.com", first_name="Mia", last_name="Member"
+        checkout_shop.store,
+        email="member@example.com",
+        first_name="Mia",
+        last_name="Member",
     )
     log_in(checkout_shop.store, customer, cart_token=shopper.token)
     shopper.add(checkout_shop.candle)
@@ -627,16 +731,28 @@ def test_the_order_belongs_to_the_customer_logged_in_on_the_token(shopper, check
     assert order.customer == customer and order.email == "member@example.com"
     assert Customer.objects.count() == 1
     customer.refresh_from_db()
-    assert customer.marketing_opt_in and Address.objects.get(customer=customer).city == "London"
-    assert data(shopper.client.get("/account/orders", cart=shopper.token))[0]["id"] == order.id
+    assert (
+        customer.marketing_opt_in
+        and Address.objects.get(customer=customer).city == "London"
+    )
+    assert (
+        data(shopper.client.get("/account/orders", cart=shopper.token))[0]["id"]
+        == order.id
+    )
 
 
-def test_a_guest_gets_a_customer_record_and_the_consents_are_kept(shopper, checkout_shop):
+def test_a_guest_gets_a_customer_record_and_the_consents_are_kept(
+    shopper, checkout_shop
+):
     existing = make_customer(checkout_shop.store, email="Sam@Example.com")
-    shopper.ready(checkout_shop.candle, method=checkout_shop.method, email="sam@example.com")
+    shopper.ready(
+        checkout_shop.candle, method=checkout_shop.method, email="sam@example.com"
+    )
     response = shopper.checkout(marketingOptIn=True, termsAccepted=True)
     order = Order.objects.get(pk=data(response)["orderId"])
-    assert order.customer == existing and order.marketing_opt_in and order.terms_accepted
+    assert (
+        order.customer == existing and order.marketing_opt_in and order.terms_accepted
+    )
     existing.refresh_from_db()
     assert existing.marketing_opt_in and (existing.first_name, existing.last_name) == (
         "Sam",
@@ -647,7 +763,9 @@ def test_a_guest_gets_a_customer_record_and_the_consents_are_kept(shopper, check
 def test_a_separate_billing_address_is_kept(shopper, checkout_shop):
     billing = {**_address(), "line1": "1 Billing Road", "postcode": "EC1A 1BB"}
     shopper.add(checkout_shop.candle)
-    shopper.save(email="sam@example.com", shippingAddress=_address(), billingAddress=billing)
+    shopper.save(
+        email="sam@example.com", shippingAddress=_address(), billingAddress=billing
+    )
     shopper.ship(checkout_shop.method)
     order = Order.objects.get(pk=data(shopper.checkout())["orderId"])
     assert order.billing_address["line1"] == "1 Billing Road"
@@ -678,14 +796,18 @@ def test_a_discount_used_up_since_it_was_applied_is_refused(shopper, checkout_sh
 # -- idempotency and gateway errors -----------------------------------------------------
 
 
-def test_a_double_submit_with_one_idempotency_key_makes_one_order(shopper, checkout_shop):
+def test_a_double_submit_with_one_idempotency_key_makes_one_order(
+    shopper, checkout_shop
+):
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     first = shopper.checkout(idempotency_key="checkout-1")
     second = shopper.checkout(idempotency_key="checkout-1")
     assert first.status_code == second.status_code == 200
     assert second["Idempotent-Replayed"] == "true" and second.json() == first.json()
     assert Order.objects.filter(type="order").count() == 1
-    assert OfflinePaymentIntent.objects.count() == 1 and stock(checkout_shop.candle) == 9
+    assert (
+        OfflinePaymentIntent.objects.count() == 1 and stock(checkout_shop.candle) == 9
+    )
     # Without the key, the token has no cart any more.
     again = shopper.checkout()
     assert again.status_code == 422 and list(error(again)["fields"]) == ["items"]
@@ -707,7 +829,9 @@ def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
 
     def lost(self, **kwargs):
         real(self, **kwargs)
-        raise PaymentGatewayError("The payment provider could not be reached. Retry the request.")
+        raise PaymentGatewayError(
+            "The payment provider could not be reached. Retry the request."
+        )
 
     monkeypatch.setattr(OfflineGateway, "payment_create", lost)
     response = shopper.checkout(idempotency_key="try-1")
@@ -715,7 +839,9 @@ def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
     assert response.status_code == 502
     assert error(response)["code"] == "payment_gateway_error"
     cart = shopper.cart()
-    assert cart["id"] == cart_id and cart["discountCode"] == "SPRING20" and cart["items"]
+    assert (
+        cart["id"] == cart_id and cart["discountCode"] == "SPRING20" and cart["items"]
+    )
     assert stock(shop.candle) == 10
     discount.refresh_from_db()
     assert discount.usage_count == 0
@@ -741,13 +867,17 @@ def test_a_retry_after_a_gateway_error_with_another_card_takes_a_new_attempt(
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
 
     def down(self, **kwargs):
-        raise PaymentGatewayError("The payment provider could not be reached. Retry the request.")
+        raise PaymentGatewayError(
+            "The payment provider could not be reached. Retry the request."
+        )
 
     monkeypatch.setattr(OfflineGateway, "payment_create", down)
     assert shopper.checkout("pm_card_visa").status_code == 502
     monkeypatch.undo()
     assert shopper.checkout("pm_card_mastercard").status_code == 200
-    assert [(a.number, a.status) for a in PaymentAttempt.objects.order_by("number")] == [
+    assert [
+        (a.number, a.status) for a in PaymentAttempt.objects.order_by("number")
+    ] == [
         (1, "error"),
         (2, "succeeded"),
     ]
@@ -763,8 +893,12 @@ def test_a_payment_recorded_by_the_webhook_first_is_answered_as_paid(
 
     def webhook_first(self, *, order, **kwargs):
         result = real(self, order=order, **kwargs)
-        services.order_payment_record(order=Order.objects.get(pk=order.pk), result=result)
-        raise PaymentGatewayError("The payment provider could not be reached. Retry the request.")
+        services.order_payment_record(
+            order=Order.objects.get(pk=order.pk), result=result
+        )
+        raise PaymentGatewayError(
+            "The payment provider could not be reached. Retry the request."
+        )
 
     monkeypatch.setattr(OfflineGateway, "payment_create", webhook_first)
     response = shopper.checkout()
@@ -794,11 +928,15 @@ def test_the_cart_comes_back_even_if_the_token_opened_an_empty_cart_meanwhile(
     assert shopper.checkout("pm_card_chargeDeclined").status_code == 402
 
     assert opened[0] != cart_id and not Order.objects.filter(pk=opened[0]).exists()
-    assert shopper.cart()["id"] == cart_id and Order.objects.get(pk=cart_id).type == "cart"
+    assert (
+        shopper.cart()["id"] == cart_id and Order.objects.get(pk=cart_id).type == "cart"
+    )
 
 
 def test_a_live_key_refuses_stripe_test_cards(api_client_for, checkout_shop):
-    live = Shopper(api_client_for("public", checkout_shop.keys.live_pk), token="live-visitor")
+    live = Shopper(
+        api_client_for("public", checkout_shop.keys.live_pk), token="live-visitor"
+    )
     live.ready(checkout_shop.candle, method=checkout_shop.method)
     response = live.checkout("pm_card_visa")
     assert response.status_code == 402
@@ -806,8 +944,9 @@ def test_a_live_key_refuses_stripe_test_cards(api_client_for, checkout_shop):
     assert stock(checkout_shop.candle) == 10
 
 
-
-def test_a_shipping_option_withdrawn_since_it_was_chosen_is_refused(shopper, checkout_shop):
+def test_a_shipping_option_withdrawn_since_it_was_chosen_is_refused(
+    shopper, checkout_shop
+):
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     checkout_shop.method.active = False
     checkout_shop.method.save(update_fields=["active"])
@@ -817,10 +956,15 @@ def test_a_shipping_option_withdrawn_since_it_was_chosen_is_refused(shopper, che
     assert response.status_code == 422
     assert "shippingOption" in error(response)["fields"]
     assert "no longer available" in error(response)["message"]
-    assert shopper.cart().get("shippingOption") is None and stock(checkout_shop.candle) == 10
+    assert (
+        shopper.cart().get("shippingOption") is None
+        and stock(checkout_shop.candle) == 10
+    )
 
 
-def test_a_payment_still_processing_leaves_a_pending_order(shopper, checkout_shop, monkeypatch):
+def test_a_payment_still_processing_leaves_a_pending_order(
+    shopper, checkout_shop, monkeypatch
+):
     from orders.gateways import OfflineGateway, PaymentResult
 
     def processing(self, *, order, amount, currency, **kwargs):
@@ -846,6 +990,8 @@ def test_a_payment_still_processing_leaves_a_pending_order(shopper, checkout_sho
     )
     assert body["redirectUrl"] == f"{THANKS}?order={body['orderId']}"
     order = Order.objects.get(pk=body["orderId"])
-    assert order.payment_intent_id == "pi_test_slow" and order.payment_status == "pending"
+    assert (
+        order.payment_intent_id == "pi_test_slow" and order.payment_status == "pending"
+    )
     assert order.reservation_expires_at and stock(checkout_shop.candle) == 9
     assert events() == ["order.created"]

@@ -88,10 +88,12 @@ def test_40_checkouts_for_10_units_make_10_orders(make_store, api_client_for):
     assert sorted(statuses.values()) == [200] * 10 + [409] * 30
     assert Variant.objects.get(product=candle).stock == 0
     orders = Order.objects.filter(type=Order.Type.ORDER)
-    assert orders.count() == 10 and set(orders.values_list("payment_status", flat=True)) == {
-        "paid"
+    assert orders.count() == 10 and set(
+        orders.values_list("payment_status", flat=True)
+    ) == {"paid"}
+    assert {o.cart_token for o in orders} == {
+        t for t, s in statuses.items() if s == 200
     }
-    assert {o.cart_token for o in orders} == {t for t, s in statuses.items() if s == 200}
     assert Order.objects.filter(type=Order.Type.CART).count() == 30
     stock_after = InventoryAdjustment.objects.values_list("stock_after", flat=True)
     assert len(stock_after) == 10 and min(stock_after) == 0
@@ -109,7 +111,9 @@ def test_20_checkouts_get_20_consecutive_order_numbers(make_store, api_client_fo
     statuses = checkout_all(shop, api_client_for, tokens)
 
     assert list(statuses.values()) == [200] * 20
-    numbers = sorted(Order.objects.filter(type="order").values_list("order_number", flat=True))
+    numbers = sorted(
+        Order.objects.filter(type="order").values_list("order_number", flat=True)
+    )
     assert numbers == list(range(1001, 1021))
     assert Variant.objects.get(product=candle).stock == 80
 
@@ -128,12 +132,16 @@ def test_a_discount_limited_to_5_uses_is_used_5_times(make_store, api_client_for
     assert sorted(statuses.values()) == [200] * 5 + [422] * 15
     assert Discount.objects.get(pk=discount.pk).usage_count == 5
     assert DiscountRedemption.objects.filter(discount=discount).count() == 5
-    discounted = Order.objects.filter(type="order", discount_amount=1200, discount=discount)
+    discounted = Order.objects.filter(
+        type="order", discount_amount=1200, discount=discount
+    )
     assert discounted.count() == 5 == Order.objects.filter(type="order").count()
     assert Variant.objects.get(product=candle).stock == 95
 
 
-def test_a_double_submit_in_parallel_makes_one_order_and_one_charge(make_store, api_client_for):
+def test_a_double_submit_in_parallel_makes_one_order_and_one_charge(
+    make_store, api_client_for
+):
     shop = make_store()
     method = make_shipping_method(shop.store, countries=["GB"])
     candle = make_product(shop.store, name="Candle", stock=10)

@@ -33,7 +33,9 @@ def intents_created(double) -> list[dict]:
     return double.posts("/v1/payment_intents")
 
 
-def test_a_good_card_is_charged_once_with_the_order_amount(stripe_double, shopper, checkout_shop):
+def test_a_good_card_is_charged_once_with_the_order_amount(
+    stripe_double, shopper, checkout_shop
+):
     shopper.ready(checkout_shop.candle, 2, method=checkout_shop.method)
 
     response = shopper.checkout("pm_card_visa", returnUrl="https://shop.example/thanks")
@@ -54,14 +56,23 @@ def test_a_good_card_is_charged_once_with_the_order_amount(stripe_double, shoppe
         "gbp",
         "pm_card_visa",
     )
-    assert params["metadata"]["order_id"] == order.id and params["metadata"]["attempt"] == "1"
+    assert (
+        params["metadata"]["order_id"] == order.id
+        and params["metadata"]["attempt"] == "1"
+    )
     assert params["return_url"] == f"https://shop.example/thanks?order={order.id}"
-    assert order.payment_gateway == "stripe" and order.payment_intent_id.startswith("pi_")
-    assert [c["payment_intent"] for c in stripe_double.charges] == [order.payment_intent_id]
+    assert order.payment_gateway == "stripe" and order.payment_intent_id.startswith(
+        "pi_"
+    )
+    assert [c["payment_intent"] for c in stripe_double.charges] == [
+        order.payment_intent_id
+    ]
     assert stock(checkout_shop.candle) == 8
 
 
-def test_a_double_submit_makes_one_payment_intent(stripe_double, shopper, checkout_shop):
+def test_a_double_submit_makes_one_payment_intent(
+    stripe_double, shopper, checkout_shop
+):
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     first = shopper.checkout(idempotency_key="double-click")
     second = shopper.checkout(idempotency_key="double-click")
@@ -133,7 +144,8 @@ def test_three_d_secure_completes_through_the_webhook(
     order.refresh_from_db()
     assert order.payment_status == "paid" and order.order_number == 1001
     assert list(
-        Event.objects.order_by("created_at", "id").filter(type__startswith="order.")
+        Event.objects.order_by("created_at", "id")
+        .filter(type__startswith="order.")
         .values_list("type", flat=True)
     ) == ["order.created", "order.paid"]
 
@@ -145,7 +157,10 @@ def test_an_unknown_payment_method_is_a_422_and_the_cart_is_kept(
     cart_id = shopper.cart()["id"]
     response = shopper.checkout("pm_1NotAtStripe")
     assert response.status_code == 422
-    assert "No such PaymentMethod" in response.json()["error"]["fields"]["paymentMethod"][0]
+    assert (
+        "No such PaymentMethod"
+        in response.json()["error"]["fields"]["paymentMethod"][0]
+    )
     assert shopper.cart()["id"] == cart_id and stock(checkout_shop.candle) == 10
     assert PaymentAttempt.objects.get().status == "refused"
 
@@ -173,7 +188,10 @@ def test_a_lost_answer_is_a_502_and_the_retry_finds_the_charge(
 
     lost = shopper.checkout("pm_card_visa")
 
-    assert lost.status_code == 502 and lost.json()["error"]["code"] == "payment_gateway_error"
+    assert (
+        lost.status_code == 502
+        and lost.json()["error"]["code"] == "payment_gateway_error"
+    )
     assert len(stripe_double.charges) == 1  # Stripe did charge
     assert shopper.cart()["id"] == cart_id and stock(checkout_shop.candle) == 10
 
@@ -183,7 +201,8 @@ def test_a_lost_answer_is_a_502_and_the_retry_finds_the_charge(
     assert len(stripe_double.charges) == 1
     keys = {r["idempotency_key"] for r in intents_created(stripe_double)}
     assert keys == {f"order-{cart_id}-attempt-1"}
-    assert Order.objects.get(pk=cart_id).payment_intent_id == stripe_double.charges[0][
-        "payment_intent"
-    ]
+    assert (
+        Order.objects.get(pk=cart_id).payment_intent_id
+        == stripe_double.charges[0]["payment_intent"]
+    )
     assert stock(checkout_shop.candle) == 9

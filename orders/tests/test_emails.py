@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def order(shop, make_order, make_variant):
     shop.store.notification_email = "orders@acme.example"
     shop.store.save()
-    candle = make_variant(shop.store, name="Hand-poured candle", price=2400, sku="CANDLE-001")
+    candle = make_variant(
+        shop.store, name="Hand-poured candle", price=2400, sku="CANDLE-001"
+    )
     matches = make_variant(shop.store, name="Matches", price=250, sku="MATCH-1")
     order = make_order(
         shop.store,
@@ -77,7 +79,9 @@ def test_the_new_order_email_goes_to_the_store_with_a_dashboard_link(
     assert message.subject == "New order #1001 (£59.55)"
     assert "Customer: sam@example.com" in message.body
     assert "[CANDLE-001]" in message.body
-    assert f"http://127.0.0.1:8000/admin/orders/order/{order.id}/change/" in message.body
+    assert (
+        f"http://127.0.0.1:8000/admin/orders/order/{order.id}/change/" in message.body
+    )
     assert message.reply_to == ["sam@example.com"]
 
 
@@ -92,8 +96,12 @@ def test_money_is_formatted_in_the_stores_default_locale(order):
 def test_without_a_notification_email_the_owners_are_told(order, django_user_model):
     order.store.notification_email = ""
     order.store.save()
-    owner = django_user_model.objects.create_user(username="owner", email="owner@acme.example")
-    staff = django_user_model.objects.create_user(username="staff", email="staff@acme.example")
+    owner = django_user_model.objects.create_user(
+        username="owner", email="owner@acme.example"
+    )
+    staff = django_user_model.objects.create_user(
+        username="staff", email="staff@acme.example"
+    )
     StoreMembership.objects.create(store=order.store, user=owner, role="owner")
     StoreMembership.objects.create(store=order.store, user=staff, role="staff")
     services.order_number_assign(order=order)

@@ -16,7 +16,9 @@ from orders.models import OfflinePaymentIntent
 pytestmark = pytest.mark.django_db
 
 
-def pay(order, method, *, attempt=1, amount=None, return_url="https://shop.example/thanks"):
+def pay(
+    order, method, *, attempt=1, amount=None, return_url="https://shop.example/thanks"
+):
     return OfflineGateway().payment_create(
         order=order,
         amount=order.total_amount if amount is None else amount,
@@ -61,12 +63,15 @@ def test_declining_cards_return_a_decline_not_an_exception(
     assert result.decline_message == message
 
 
-def test_authentication_required_points_to_the_local_3ds_page(shop, make_order, settings):
+def test_authentication_required_points_to_the_local_3ds_page(
+    shop, make_order, settings
+):
     settings.PUBLIC_BASE_URL = "https://shop.example.com"
     result = pay(make_order(shop.store), "pm_card_authenticationRequired")
     assert result.requires_action
     assert (
-        result.next_action_url == f"https://shop.example.com/payments/test-3ds/{result.intent_id}"
+        result.next_action_url
+        == f"https://shop.example.com/payments/test-3ds/{result.intent_id}"
     )
 
 
@@ -123,21 +128,37 @@ def test_refunds_succeed_once_per_key_and_never_exceed_the_charge(shop, make_ord
     gateway = OfflineGateway()
     paid = pay(make_order(shop.store), "pm_card_visa")
     first = gateway.refund_create(
-        intent_id=paid.intent_id, amount=1000, idempotency_key="r1", reason="customer_request"
+        intent_id=paid.intent_id,
+        amount=1000,
+        idempotency_key="r1",
+        reason="customer_request",
     )
-    assert first.succeeded and first.amount == 1000 and first.refund_id.startswith("re_test_")
     assert (
-        gateway.refund_create(intent_id=paid.intent_id, amount=1000, idempotency_key="r1") == first
+        first.succeeded
+        and first.amount == 1000
+        and first.refund_id.startswith("re_test_")
+    )
+    assert (
+        gateway.refund_create(
+            intent_id=paid.intent_id, amount=1000, idempotency_key="r1"
+        )
+        == first
     )
     assert OfflinePaymentIntent.objects.get(pk=paid.intent_id).amount_refunded == 1000
     with pytest.raises(PaymentGatewayError) as exc:
-        gateway.refund_create(intent_id=paid.intent_id, amount=3801, idempotency_key="r2")
+        gateway.refund_create(
+            intent_id=paid.intent_id, amount=3801, idempotency_key="r2"
+        )
     assert exc.value.code == "amount_too_large"
-    rest = gateway.refund_create(intent_id=paid.intent_id, amount=3800, idempotency_key="r3")
+    rest = gateway.refund_create(
+        intent_id=paid.intent_id, amount=3800, idempotency_key="r3"
+    )
     assert rest.succeeded
     declined = pay(make_order(shop.store), "pm_card_chargeDeclined")
     with pytest.raises(PaymentGatewayError):
-        gateway.refund_create(intent_id=declined.intent_id, amount=1, idempotency_key="r4")
+        gateway.refund_create(
+            intent_id=declined.intent_id, amount=1, idempotency_key="r4"
+        )
 
 
 def test_authenticate_completes_or_fails_the_3ds_step(shop, make_order):
@@ -146,7 +167,9 @@ def test_authenticate_completes_or_fails_the_3ds_step(shop, make_order):
     assert gateway.authenticate(intent_id=approved.intent_id, approve=True).succeeded
     failed = pay(make_order(shop.store), "pm_card_authenticationRequired")
     result = gateway.authenticate(intent_id=failed.intent_id, approve=False)
-    assert result.declined and result.error_code == "payment_intent_authentication_failure"
+    assert (
+        result.declined and result.error_code == "payment_intent_authentication_failure"
+    )
     # Only a pending authentication can change.
     assert gateway.authenticate(intent_id=failed.intent_id, approve=True).declined
 

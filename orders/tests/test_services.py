@@ -29,11 +29,18 @@ def stock(variant) -> int:
 
 
 def test_order_numbers_start_at_1001_per_store_and_mode(shop, other_shop, make_order):
-    numbers = [services.order_number_assign(order=make_order(shop.store)) for _ in range(3)]
+    numbers = [
+        services.order_number_assign(order=make_order(shop.store)) for _ in range(3)
+    ]
     assert numbers == [1001, 1002, 1003]
-    assert services.order_number_assign(order=make_order(shop.store, mode="live")) == 1001
+    assert (
+        services.order_number_assign(order=make_order(shop.store, mode="live")) == 1001
+    )
     assert services.order_number_assign(order=make_order(other_shop.store)) == 1001
-    assert OrderNumberCounter.objects.get(store=shop.store, mode="test").next_number == 1004
+    assert (
+        OrderNumberCounter.objects.get(store=shop.store, mode="test").next_number
+        == 1004
+    )
 
 
 def test_order_number_assign_keeps_an_existing_number(shop, make_order):
@@ -86,7 +93,9 @@ def test_concurrent_assignments_get_distinct_consecutive_numbers(shop, make_orde
     assert errors == []
     assert sorted(results) == list(range(1001, 1021))
     stored = sorted(
-        Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("order_number", flat=True)
+        Order.objects.filter(pk__in=[o.pk for o in orders]).values_list(
+            "order_number", flat=True
+        )
     )
     assert stored == list(range(1001, 1021))
 
@@ -104,7 +113,10 @@ def test_mark_paid_is_idempotent(shop, make_order, django_capture_on_commit_call
     assert order.payment_status == "paid" and order.payment_intent_status == "succeeded"
     assert order.paid_at == paid_at and order.order_number == 1001
     assert order.payment_intent_id == "pi_123"
-    assert sorted(m.to[0] for m in mail.outbox) == ["orders@acme.example", "sam@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "orders@acme.example",
+        "sam@example.com",
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         again = services.order_mark_paid(order=order, payment_intent_id="pi_123")
     assert again.paid_at == paid_at and again.order_number == 1001
@@ -138,7 +150,9 @@ def test_a_late_payment_after_the_reservation_was_released_takes_the_stock_again
     assert stock(variant) == 3
 
 
-def test_a_late_payment_without_stock_left_is_paid_and_noted(shop, make_order, make_variant):
+def test_a_late_payment_without_stock_left_is_paid_and_noted(
+    shop, make_order, make_variant
+):
     variant = make_variant(shop.store, stock=2)
     order = make_order(shop.store, lines=[(variant, 2)])
     services.order_payment_failed(order=order, reason="timeout")
@@ -160,7 +174,9 @@ def test_payment_failure_releases_stock_with_audit_rows(shop, make_order, make_v
     assert order.payment_status == "failed" and not order.stock_reserved
     assert (stock(a), stock(b)) == (10, 3)
     releases = InventoryAdjustment.objects.filter(source="release", reference=order.id)
-    assert sorted((r.variant_id, r.delta) for r in releases) == sorted([(a.pk, 2), (b.pk, 3)])
+    assert sorted((r.variant_id, r.delta) for r in releases) == sorted(
+        [(a.pk, 2), (b.pk, 3)]
+    )
     assert all("Your card was declined." in r.reason for r in releases)
     # A second failure (replayed webhook, timeout) releases nothing more.
     services.order_payment_failed(order=order, reason="again")
@@ -214,9 +230,12 @@ def test_payment_record_applies_each_outcome(shop, make_order):
     assert paid.payment_intent_id.startswith("pi_test_") and paid.order_number
     pending = attempt("pm_card_authenticationRequired")
     assert (
-        pending.payment_status == "pending" and pending.payment_intent_status == "requires_action"
+        pending.payment_status == "pending"
+        and pending.payment_intent_status == "requires_action"
     )
-    assert pending.next_action_url.endswith(f"/payments/test-3ds/{pending.payment_intent_id}")
+    assert pending.next_action_url.endswith(
+        f"/payments/test-3ds/{pending.payment_intent_id}"
+    )
     assert pending.reservation_expires_at > timezone.now() + timedelta(minutes=29)
     declined = attempt("pm_card_chargeDeclined")
     assert (
@@ -278,8 +297,12 @@ def test_expired_reservations_fail_the_order_and_cancel_the_offline_intent(
     shop, make_order, make_variant
 ):
     variant = make_variant(shop.store, stock=10)
-    expired = _awaiting_3ds(make_order(shop.store, lines=[(variant, 3)]), OfflineGateway())
-    fresh = _awaiting_3ds(make_order(shop.store, lines=[(variant, 1)]), OfflineGateway())
+    expired = _awaiting_3ds(
+        make_order(shop.store, lines=[(variant, 3)]), OfflineGateway()
+    )
+    fresh = _awaiting_3ds(
+        make_order(shop.store, lines=[(variant, 1)]), OfflineGateway()
+    )
     assert stock(variant) == 6
     Order.objects.filter(pk=expired.pk).update(
         reservation_expires_at=timezone.now() - timedelta(seconds=1)
@@ -287,13 +310,26 @@ def test_expired_reservations_fail_the_order_and_cancel_the_offline_intent(
     assert services.order_reservations_expire() == 1
     expired.refresh_from_db()
     fresh.refresh_from_db()
-    assert expired.payment_status == "failed" and expired.payment_intent_status == "canceled"
+    assert (
+        expired.payment_status == "failed"
+        and expired.payment_intent_status == "canceled"
+    )
     assert fresh.payment_status == "pending"
     assert stock(variant) == 9
-    assert OfflinePaymentIntent.objects.get(pk=expired.payment_intent_id).status == "canceled"
-    assert InventoryAdjustment.objects.filter(source="release", reference=expired.id).count() == 1
+    assert (
+        OfflinePaymentIntent.objects.get(pk=expired.payment_intent_id).status
+        == "canceled"
+    )
+    assert (
+        InventoryAdjustment.objects.filter(
+            source="release", reference=expired.id
+        ).count()
+        == 1
+    )
     # Approving the 3-D Secure step afterwards changes nothing: the intent is canceled.
-    result = OfflineGateway().authenticate(intent_id=expired.payment_intent_id, approve=True)
+    result = OfflineGateway().authenticate(
+        intent_id=expired.payment_intent_id, approve=True
+    )
     services.order_payment_record(order=expired, result=result)
     assert expired.payment_status == "failed" and stock(variant) == 9
 
@@ -302,8 +338,14 @@ def test_the_timeout_honours_the_configured_minutes(settings, shop, make_order):
     settings.PAYMENT_RESERVATION_MINUTES = 5
     order = _awaiting_3ds(make_order(shop.store), OfflineGateway())
     assert order.reservation_expires_at < timezone.now() + timedelta(minutes=6)
-    assert services.order_reservations_expire(now=timezone.now() + timedelta(minutes=4)) == 0
-    assert services.order_reservations_expire(now=timezone.now() + timedelta(minutes=6)) == 1
+    assert (
+        services.order_reservations_expire(now=timezone.now() + timedelta(minutes=4))
+        == 0
+    )
+    assert (
+        services.order_reservations_expire(now=timezone.now() + timedelta(minutes=6))
+        == 1
+    )
 
 
 def test_the_management_command_expires_reservations(shop, make_order):
@@ -329,14 +371,21 @@ def test_the_stripe_timeout_cancels_the_payment_intent(stripe_double, shop, make
     order.refresh_from_db()
     assert order.payment_status == "failed"
     assert stripe_double.intents[order.payment_intent_id]["status"] == "canceled"
-    assert len(stripe_double.posts(f"/v1/payment_intents/{order.payment_intent_id}/cancel")) == 1
+    assert (
+        len(
+            stripe_double.posts(f"/v1/payment_intents/{order.payment_intent_id}/cancel")
+        )
+        == 1
+    )
 
 
 def test_a_payment_completed_just_before_the_timeout_is_marked_paid(
     stripe_double, shop, make_order
 ):
     order = _awaiting_3ds(make_order(shop.store), StripeGateway())
-    stripe_double.complete_3ds(order.payment_intent_id, approve=True)  # webhook not arrived yet
+    stripe_double.complete_3ds(
+        order.payment_intent_id, approve=True
+    )  # webhook not arrived yet
     Order.objects.filter(pk=order.pk).update(
         reservation_expires_at=timezone.now() - timedelta(seconds=1)
     )

@@ -15,7 +15,14 @@ from orders.gateways import (
 pytestmark = pytest.mark.django_db
 
 
-def pay(gateway, order, method, *, attempt=1, return_url="https://shop.example/thanks?step=done"):
+def pay(
+    gateway,
+    order,
+    method,
+    *,
+    attempt=1,
+    return_url="https://shop.example/thanks?step=done",
+):
     return gateway.payment_create(
         order=order,
         amount=order.total_amount,
@@ -35,7 +42,10 @@ def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(
     assert isinstance(gateway, StripeGateway)
     result = pay(gateway, order, "pm_card_visa")
     assert result.succeeded and result.gateway == "stripe"
-    assert result.intent_id.startswith("pi_") and (result.amount, result.currency) == (4800, "GBP")
+    assert result.intent_id.startswith("pi_") and (result.amount, result.currency) == (
+        4800,
+        "GBP",
+    )
     [request] = stripe_double.posts("/v1/payment_intents")
     assert request["idempotency_key"] == f"order-{order.id}-attempt-1"
     params = request["params"]
@@ -47,7 +57,10 @@ def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(
         "store_id": shop.store.id,
         "mode": "test",
     }
-    assert params["return_url"] == f"https://shop.example/thanks?step=done&order={order.id}"
+    assert (
+        params["return_url"]
+        == f"https://shop.example/thanks?step=done&order={order.id}"
+    )
     assert len(stripe_double.charges) == 1
 
 
@@ -76,8 +89,12 @@ def test_card_errors_become_decline_results(
     assert stripe_double.charges == []
 
 
-def test_authentication_required_gives_the_redirect_url(stripe_double, shop, make_order):
-    result = pay(StripeGateway(), make_order(shop.store), "pm_card_authenticationRequired")
+def test_authentication_required_gives_the_redirect_url(
+    stripe_double, shop, make_order
+):
+    result = pay(
+        StripeGateway(), make_order(shop.store), "pm_card_authenticationRequired"
+    )
     assert result.requires_action
     assert result.next_action_url == f"{stripe_double.url}/3ds/{result.intent_id}"
 
@@ -94,7 +111,9 @@ def test_retrieve_and_cancel(stripe_double, shop, make_order):
     pending = pay(gateway, make_order(shop.store), "pm_card_authenticationRequired")
     assert gateway.payment_retrieve(intent_id=pending.intent_id).requires_action
     assert gateway.payment_cancel(intent_id=pending.intent_id).canceled
-    assert stripe_double.intents[pending.intent_id]["cancellation_reason"] == "abandoned"
+    assert (
+        stripe_double.intents[pending.intent_id]["cancellation_reason"] == "abandoned"
+    )
     # Stripe refuses to cancel a succeeded (or canceled) intent: the gateway answers its state.
     paid = pay(gateway, make_order(shop.store), "pm_card_visa")
     assert gateway.payment_cancel(intent_id=paid.intent_id).succeeded
@@ -118,7 +137,12 @@ def test_refund_with_an_idempotency_key_refunds_once(stripe_double, shop, make_o
         idempotency_key="order-x-refund-1",
         reason="customer_request",
     )
-    assert first == again and first.succeeded and first.amount == 2400 and first.currency == "GBP"
+    assert (
+        first == again
+        and first.succeeded
+        and first.amount == 2400
+        and first.currency == "GBP"
+    )
     assert len(stripe_double.refunds) == 1
     [request, _] = stripe_double.posts("/v1/refunds")
     assert request["params"]["reason"] == "requested_by_customer"
@@ -138,7 +162,9 @@ def test_a_timeout_after_stripe_received_the_request_is_retried_without_a_second
     stripe_double.delay_next(1.5)
     started = time.monotonic()
     result = pay(gateway, order, "pm_card_visa")
-    assert time.monotonic() - started < 1.5  # answered by the retry, not the slow response
+    assert (
+        time.monotonic() - started < 1.5
+    )  # answered by the retry, not the slow response
     assert result.succeeded
     posts = stripe_double.posts("/v1/payment_intents")
     assert len(posts) == 2

@@ -62,7 +62,10 @@ def post(payload: str, *, secret=SECRET, signature=None, execute=True):
     )
     with TestCase.captureOnCommitCallbacks(using=connection.alias, execute=execute):
         return Client().post(
-            URL, payload, content_type="application/json", headers={"Stripe-Signature": header}
+            URL,
+            payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": header},
         )
 
 
@@ -82,11 +85,20 @@ def awaiting(shop, make_order):
 
 def test_payment_intent_succeeded_marks_the_order_paid(awaiting):
     created = int(time.time()) - 5
-    response = post(stripe_event("payment_intent.succeeded", intent(awaiting), created=created))
+    response = post(
+        stripe_event("payment_intent.succeeded", intent(awaiting), created=created)
+    )
     assert response.status_code == 200
-    assert response.json() == {"received": True, "duplicate": False, "outcome": "order paid"}
+    assert response.json() == {
+        "received": True,
+        "duplicate": False,
+        "outcome": "order paid",
+    }
     awaiting.refresh_from_db()
-    assert awaiting.payment_status == "paid" and awaiting.payment_intent_status == "succeeded"
+    assert (
+        awaiting.payment_status == "paid"
+        and awaiting.payment_intent_status == "succeeded"
+    )
     assert int(awaiting.paid_at.timestamp()) == created
     assert awaiting.order_number == 1001
     assert Event.objects.filter(type="order.paid").count() == 1
@@ -116,7 +128,10 @@ def test_a_bad_signature_is_a_400_in_the_envelope(awaiting):
         "error": {"code": "invalid_signature", "message": "Invalid Stripe-Signature."}
     }
     missing = post(payload, signature="")
-    assert missing.status_code == 400 and missing.json()["error"]["code"] == "invalid_signature"
+    assert (
+        missing.status_code == 400
+        and missing.json()["error"]["code"] == "invalid_signature"
+    )
     stale = stripe.WebhookSignature.generate_signature_header(
         payload, SECRET, timestamp=int(time.time()) - 3600
     )
@@ -151,7 +166,9 @@ def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
         "message": "The provided PaymentMethod has failed authentication.",
     }
     obj = intent(awaiting, status="requires_payment_method", error=error)
-    response = post(stripe_event("payment_intent.payment_failed", obj, event_id="evt_fail"))
+    response = post(
+        stripe_event("payment_intent.payment_failed", obj, event_id="evt_fail")
+    )
     assert response.json()["outcome"] == "order failed"
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "failed"
@@ -166,7 +183,11 @@ def test_a_failure_of_an_earlier_attempt_is_ignored(awaiting):
         awaiting,
         status="requires_payment_method",
         intent_id="pi_old_attempt",
-        error={"type": "card_error", "code": "card_declined", "message": "Your card was declined."},
+        error={
+            "type": "card_error",
+            "code": "card_declined",
+            "message": "Your card was declined.",
+        },
     )
     response = post(stripe_event("payment_intent.payment_failed", obj))
     assert response.json()["outcome"].startswith("ignored")
@@ -195,14 +216,19 @@ def test_charge_refunded_records_the_refunded_total(awaiting):
     payload = stripe_event("charge.refunded", charge, event_id="evt_refund")
     assert post(payload).json()["outcome"] == "refunded 2400"
     awaiting.refresh_from_db()
-    assert (awaiting.refunded_amount, awaiting.payment_status) == (2400, "partially_refunded")
+    assert (awaiting.refunded_amount, awaiting.payment_status) == (
+        2400,
+        "partially_refunded",
+    )
     assert post(payload).json()["duplicate"] is True
     assert Event.objects.filter(type="order.refunded").count() == 1
 
 
 def test_other_event_types_are_acknowledged_and_ignored(awaiting):
     response = post(
-        stripe_event("customer.created", {"id": "cus_1", "object": "customer"}, event_id="evt_c")
+        stripe_event(
+            "customer.created", {"id": "cus_1", "object": "customer"}, event_id="evt_c"
+        )
     )
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored: event type not handled"
@@ -232,7 +258,9 @@ def test_concurrent_deliveries_of_one_event_are_processed_once(awaiting):
 
     from django.db import connection as thread_connection
 
-    payload = stripe_event("payment_intent.succeeded", intent(awaiting), event_id="evt_race")
+    payload = stripe_event(
+        "payment_intent.succeeded", intent(awaiting), event_id="evt_race"
+    )
     header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
     barrier = threading.Barrier(6)
     answers = []
@@ -241,7 +269,10 @@ def test_concurrent_deliveries_of_one_event_are_processed_once(awaiting):
         try:
             barrier.wait()
             response = Client().post(
-                URL, payload, content_type="application/json", headers={"Stripe-Signature": header}
+                URL,
+                payload,
+                content_type="application/json",
+                headers={"Stripe-Signature": header},
             )
             answers.append((response.status_code, response.json()["duplicate"]))
         finally:

@@ -44,7 +44,9 @@ class WebhookListApi(PrivateApi):
     def post(self, request, **kwargs):
         data = self.validate(WebhookCreateSerializer)
         endpoint = services.webhook_endpoint_create(store=self.store, **data)
-        return self.respond(self.serialize(WebhookEndpointCreatedSerializer, endpoint), status=201)
+        return self.respond(
+            self.serialize(WebhookEndpointCreatedSerializer, endpoint), status=201
+        )
 
 
 class WebhookDetailApi(PrivateApi):
@@ -53,9 +55,13 @@ class WebhookDetailApi(PrivateApi):
     def endpoint(self, webhook: str):
         return selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
 
-    @extend_schema(operation_id="webhooks_get", responses=envelope(WebhookEndpointSerializer))
+    @extend_schema(
+        operation_id="webhooks_get", responses=envelope(WebhookEndpointSerializer)
+    )
     def get(self, request, webhook: str, **kwargs):
-        return self.respond(self.serialize(WebhookEndpointSerializer, self.endpoint(webhook)))
+        return self.respond(
+            self.serialize(WebhookEndpointSerializer, self.endpoint(webhook))
+        )
 
     @extend_schema(
         operation_id="webhooks_update",
@@ -81,7 +87,9 @@ class WebhookDeliveryListApi(PrivateApi):
         operation_id="webhooks_deliveries_list",
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values),
-            OpenApiParameter("event", OpenApiTypes.STR, description="Only this event's attempts."),
+            OpenApiParameter(
+                "event", OpenApiTypes.STR, description="Only this event's attempts."
+            ),
             *page_params(),
         ],
         responses=page_envelope(DeliverySerializer),
@@ -90,7 +98,8 @@ class WebhookDeliveryListApi(PrivateApi):
         endpoint = selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
         filters = self.validate_query(DeliveryListQuerySerializer)
         return self.respond_page(
-            selectors.delivery_list(endpoint=endpoint, filters=filters), DeliverySerializer
+            selectors.delivery_list(endpoint=endpoint, filters=filters),
+            DeliverySerializer,
         )
 
 

@@ -56,7 +56,9 @@ def _handler(receiver: Receiver):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
+            receiver.requests.append(
+                Received(self.path, dict(self.headers.items()), body)
+            )
             if receiver.delay:
                 time.sleep(receiver.delay)
             self.send_response(receiver.status)
@@ -81,18 +83,28 @@ def start_receiver(receiver: Receiver, wrap_socket=None):
     if wrap_socket is not None:
         server.socket = wrap_socket(server.socket)
     receiver.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     return server
 
 
-def verify_signature(header: str, body: bytes, secret: str, *, tolerance: int | None = None,
-                     now: int | None = None) -> bool:
+def verify_signature(
+    header: str,
+    body: bytes,
+    secret: str,
+    *,
+    tolerance: int | None = None,
+    now: int | None = None,
+) -> bool:
     """An independent verifier, as a receiver would write it (mirrors webhooks/README.md)."""
     parts = dict(item.split("=", 1) for item in header.split(","))
     timestamp, given = parts["t"], parts["v1"]
-    if tolerance is not None and abs((now or int(time.time())) - int(timestamp)) > tolerance:
+    if (
+        tolerance is not None
+        and abs((now or int(time.time())) - int(timestamp)) > tolerance
+    ):
         return False
     expected = hmac.new(
         secret.encode("utf-8"), timestamp.encode() + b"." + body, hashlib.sha256

@@ -25,14 +25,21 @@ def change_url(endpoint):
     return f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/"
 
 
-def test_pages_render_without_the_secret(shop, merchant, receiver, make_endpoint,
-                                         django_capture_on_commit_callbacks):
+def test_pages_render_without_the_secret(
+    shop, merchant, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     endpoint = make_endpoint(shop.store, receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
-            services.event_record(store=shop.store, type="order.paid", data={"id": "<b>o</b>"})
-    for url in ["/admin/webhooks/webhookendpoint/", change_url(endpoint),
-                "/admin/webhooks/event/", "/admin/webhooks/delivery/"]:
+            services.event_record(
+                store=shop.store, type="order.paid", data={"id": "<b>o</b>"}
+            )
+    for url in [
+        "/admin/webhooks/webhookendpoint/",
+        change_url(endpoint),
+        "/admin/webhooks/event/",
+        "/admin/webhooks/delivery/",
+    ]:
         response = merchant.get(url)
         assert response.status_code == 200, url
         assert endpoint.signing_secret not in response.content.decode()
@@ -40,12 +47,14 @@ def test_pages_render_without_the_secret(shop, merchant, receiver, make_endpoint
     assert "order.paid" in event_page
 
 
-def test_edit_is_validated_like_the_api(shop, merchant, receiver, make_endpoint, settings):
+def test_edit_is_validated_like_the_api(
+    shop, merchant, receiver, make_endpoint, settings
+):
     endpoint = make_endpoint(shop.store, receiver.url)
     settings.WEBHOOKS_ALLOW_INSECURE_URLS = False
     response = merchant.post(
-        change_url(endpoint), {"url": "https://127.0.0.1/internal", "events": ["order.paid"],
-                               "active": "on"}
+        change_url(endpoint),
+        {"url": "https://127.0.0.1/internal", "events": ["order.paid"], "active": "on"},
     )
     assert response.status_code == 200
     assert "loopback address" in response.content.decode()
@@ -54,7 +63,8 @@ def test_edit_is_validated_like_the_api(shop, merchant, receiver, make_endpoint,
 
     settings.WEBHOOKS_ALLOW_INSECURE_URLS = True
     response = merchant.post(
-        change_url(endpoint), {"url": receiver.url, "events": ["order.paid", "product.created"]}
+        change_url(endpoint),
+        {"url": receiver.url, "events": ["order.paid", "product.created"]},
     )
     assert response.status_code == 302
     endpoint.refresh_from_db()
@@ -62,21 +72,31 @@ def test_edit_is_validated_like_the_api(shop, merchant, receiver, make_endpoint,
     assert endpoint.active is False  # the checkbox was left unticked
 
 
-def test_actions_and_tenancy(shop, other_shop, merchant, receiver, make_endpoint,
-                             django_capture_on_commit_callbacks):
+def test_actions_and_tenancy(
+    shop,
+    other_shop,
+    merchant,
+    receiver,
+    make_endpoint,
+    django_capture_on_commit_callbacks,
+):
     mine = make_endpoint(shop.store, receiver.url)
     theirs = make_endpoint(other_shop.store, receiver.url)
     assert merchant.get(change_url(theirs)).status_code == 404
     listing = merchant.get("/admin/webhooks/webhookendpoint/")
     assert [e.pk for e in listing.context["cl"].result_list] == [mine.pk]
 
-    merchant.post("/admin/webhooks/webhookendpoint/",
-                  {"action": "disable", "_selected_action": [mine.pk, theirs.pk]})
+    merchant.post(
+        "/admin/webhooks/webhookendpoint/",
+        {"action": "disable", "_selected_action": [mine.pk, theirs.pk]},
+    )
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert mine.active is False and theirs.active is True
-    merchant.post("/admin/webhooks/webhookendpoint/",
-                  {"action": "enable", "_selected_action": [mine.pk]})
+    merchant.post(
+        "/admin/webhooks/webhookendpoint/",
+        {"action": "enable", "_selected_action": [mine.pk]},
+    )
     mine.refresh_from_db()
     assert mine.active is True
 
@@ -87,7 +107,9 @@ def test_actions_and_tenancy(shop, other_shop, merchant, receiver, make_endpoint
     failed = Delivery.objects.get(attempt=1)
     receiver.status = 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = merchant.post("/admin/webhooks/delivery/",
-                                 {"action": "retry", "_selected_action": [failed.pk]})
+        response = merchant.post(
+            "/admin/webhooks/delivery/",
+            {"action": "retry", "_selected_action": [failed.pk]},
+        )
     assert response.status_code == 302
     assert Delivery.objects.get(attempt=2).status == Delivery.Status.SUCCEEDED

@@ -28,7 +28,10 @@ def test_create_returns_the_signing_secret_once(private, created, receiver):
     assert created["lastDeliveryAt"] is None
     assert created["signingSecret"].startswith("whsec_")
     assert len(created["signingSecret"]) > 40
-    assert WebhookEndpoint.objects.get(pk=created["id"]).signing_secret == created["signingSecret"]
+    assert (
+        WebhookEndpoint.objects.get(pk=created["id"]).signing_secret
+        == created["signingSecret"]
+    )
 
     listed = private.get("/webhooks").json()
     assert [w["id"] for w in listed["data"]] == [created["id"]]
@@ -42,7 +45,8 @@ def test_create_returns_the_signing_secret_once(private, created, receiver):
 
 def test_create_validation(private, insecure, receiver):
     response = private.post(
-        "/webhooks", {"url": receiver.url, "events": ["order.paid", "order.exploded", "nope"]}
+        "/webhooks",
+        {"url": receiver.url, "events": ["order.paid", "order.exploded", "nope"]},
     )
     assert response.status_code == 422
     error = response.json()["error"]
@@ -62,7 +66,9 @@ def test_create_validation(private, insecure, receiver):
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_duplicate_events_are_collapsed_and_inactive_registration(private, insecure, receiver):
+def test_duplicate_events_are_collapsed_and_inactive_registration(
+    private, insecure, receiver
+):
     response = private.post(
         "/webhooks",
         {"url": receiver.url, "events": ["order.paid", "order.paid"], "active": False},
@@ -89,7 +95,9 @@ def test_update_and_delete(private, created, receiver):
     assert data["events"] == ["product.created"] and data["active"] is False
 
     assert private.patch(url, {"events": ["bogus"]}).status_code == 422
-    assert private.patch(url, {"url": "https://127.0.0.1/x"}).status_code == 200  # insecure mode
+    assert (
+        private.patch(url, {"url": "https://127.0.0.1/x"}).status_code == 200
+    )  # insecure mode
     assert private.patch(url, {"url": "ftp://x"}).status_code == 422
 
     response = private.delete(url)
@@ -104,16 +112,23 @@ def test_reactivating_clears_the_disabled_state(private, created):
     from django.utils import timezone
 
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-        active=False, disabled_at=timezone.now(), disabled_reason="x", failing_since=timezone.now()
+        active=False,
+        disabled_at=timezone.now(),
+        disabled_reason="x",
+        failing_since=timezone.now(),
     )
-    assert private.get(f"/webhooks/{endpoint.pk}").json()["data"]["disabledAt"] is not None
+    assert (
+        private.get(f"/webhooks/{endpoint.pk}").json()["data"]["disabledAt"] is not None
+    )
     data = private.patch(f"/webhooks/{endpoint.pk}", {"active": True}).json()["data"]
     assert data["active"] is True and data["disabledAt"] is None
     endpoint.refresh_from_db()
     assert endpoint.failing_since is None
 
 
-def test_another_store_cannot_see_or_touch_an_endpoint(created, other_shop, api_client_for):
+def test_another_store_cannot_see_or_touch_an_endpoint(
+    created, other_shop, api_client_for
+):
     other = api_client_for("private", other_shop.sk)
     assert other.get("/webhooks").json()["data"] == []
     for method in ("get", "patch", "delete"):
@@ -124,7 +139,10 @@ def test_another_store_cannot_see_or_touch_an_endpoint(created, other_shop, api_
 
 def test_store_scoped_alias_path(created, shop, api_client_for, other_shop):
     client = api_client_for("private", shop.sk)
-    assert client.get(f"/stores/{shop.store.id}/webhooks").json()["data"][0]["id"] == created["id"]
+    assert (
+        client.get(f"/stores/{shop.store.id}/webhooks").json()["data"][0]["id"]
+        == created["id"]
+    )
     assert client.get(f"/stores/{other_shop.store.id}/webhooks").status_code == 404
 
 
@@ -134,8 +152,9 @@ def _deliver(store, capture, type="order.paid"):
             return services.event_record(store=store, type=type, data={"id": "ord_1"})
 
 
-def test_delivery_log_and_retry(private, created, shop, receiver,
-                                django_capture_on_commit_callbacks):
+def test_delivery_log_and_retry(
+    private, created, shop, receiver, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     receiver.reply = b"nope"
     event = _deliver(shop.store, django_capture_on_commit_callbacks)
@@ -155,30 +174,47 @@ def test_delivery_log_and_retry(private, created, shop, receiver,
     assert failed["nextRetryAt"] == pending["scheduledAt"]
     assert pending["status"] == "pending" and pending["attemptedAt"] is None
 
-    failed_only = private.get(f"/webhooks/{created['id']}/deliveries", query={"status": "failed"})
+    failed_only = private.get(
+        f"/webhooks/{created['id']}/deliveries", query={"status": "failed"}
+    )
     assert [d["id"] for d in failed_only.json()["data"]] == [failed["id"]]
-    assert private.get(f"/webhooks/{created['id']}/deliveries", query={"status": "x"}
-                       ).status_code == 422
+    assert (
+        private.get(
+            f"/webhooks/{created['id']}/deliveries", query={"status": "x"}
+        ).status_code
+        == 422
+    )
 
     # Retrying brings the pending attempt forward rather than adding another.
     receiver.status = 200
-    response = private.post(f"/webhooks/{created['id']}/deliveries/{failed['id']}/retry")
+    response = private.post(
+        f"/webhooks/{created['id']}/deliveries/{failed['id']}/retry"
+    )
     assert response.status_code == 202, response.content
     assert response.json()["data"]["id"] == pending["id"]
     assert Delivery.objects.get(pk=pending["id"]).status == Delivery.Status.SUCCEEDED
     assert len(receiver.requests) == 2
-    assert private.get(f"/webhooks/{created['id']}").json()["data"]["lastDeliveryAt"] is not None
+    assert (
+        private.get(f"/webhooks/{created['id']}").json()["data"]["lastDeliveryAt"]
+        is not None
+    )
 
     # Retrying a delivered event sends it again as a new attempt.
-    response = private.post(f"/webhooks/{created['id']}/deliveries/{failed['id']}/retry")
+    response = private.post(
+        f"/webhooks/{created['id']}/deliveries/{failed['id']}/retry"
+    )
     assert response.json()["data"]["attempt"] == 3
     assert len(receiver.requests) == 3
 
-    assert private.post(f"/webhooks/{created['id']}/deliveries/dlv_nope/retry").status_code == 404
+    assert (
+        private.post(f"/webhooks/{created['id']}/deliveries/dlv_nope/retry").status_code
+        == 404
+    )
 
 
-def test_retry_on_an_inactive_endpoint_is_a_conflict(private, created, shop, receiver,
-                                                     django_capture_on_commit_callbacks):
+def test_retry_on_an_inactive_endpoint_is_a_conflict(
+    private, created, shop, receiver, django_capture_on_commit_callbacks
+):
     _deliver(shop.store, django_capture_on_commit_callbacks)
     delivery = Delivery.objects.get()
     private.patch(f"/webhooks/{created['id']}", {"active": False})
@@ -187,9 +223,14 @@ def test_retry_on_an_inactive_endpoint_is_a_conflict(private, created, shop, rec
     assert response.json()["error"]["code"] == "webhook_inactive"
 
 
-def test_delivery_list_query_count_is_constant(private, created, shop, receiver,
-                                               django_capture_on_commit_callbacks,
-                                               django_assert_max_num_queries):
+def test_delivery_list_query_count_is_constant(
+    private,
+    created,
+    shop,
+    receiver,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
     for _ in range(6):
         _deliver(shop.store, django_capture_on_commit_callbacks)
     with django_assert_max_num_queries(8):
@@ -199,7 +240,9 @@ def test_delivery_list_query_count_is_constant(private, created, shop, receiver,
 
 def test_event_log(private, shop, other_shop, django_capture_on_commit_callbacks):
     paid = _deliver(shop.store, django_capture_on_commit_callbacks)
-    created = _deliver(shop.store, django_capture_on_commit_callbacks, type="product.created")
+    created = _deliver(
+        shop.store, django_capture_on_commit_callbacks, type="product.created"
+    )
     _deliver(other_shop.store, django_capture_on_commit_callbacks)
 
     data = private.get("/events").json()
@@ -237,8 +280,14 @@ def test_rate_limits_follow_endpoints_md(private, created):
 def test_endpoint_limit_per_store(private, insecure, receiver, monkeypatch):
     monkeypatch.setattr(services, "MAX_ENDPOINTS_PER_STORE", 2)
     for _ in range(2):
-        assert private.post("/webhooks", {"url": receiver.url, "events": ["order.paid"]}
-                            ).status_code == 201
-    response = private.post("/webhooks", {"url": receiver.url, "events": ["order.paid"]})
+        assert (
+            private.post(
+                "/webhooks", {"url": receiver.url, "events": ["order.paid"]}
+            ).status_code
+            == 201
+        )
+    response = private.post(
+        "/webhooks", {"url": receiver.url, "events": ["order.paid"]}
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "webhook_limit_reached"

@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 
 def record(store, type="order.paid", data=None, mode="test"):
     return services.event_record(
-        store=store, type=type, data=data or {"id": "ord_1", "status": "paid"}, mode=mode
+        store=store,
+        type=type,
+        data=data or {"id": "ord_1", "status": "paid"},
+        mode=mode,
     )
 
 
@@ -33,9 +36,12 @@ def deliver_now(store, capture, **kwargs):
     return event
 
 
-def test_delivery_payload_headers_and_signature(shop, receiver, make_endpoint,
-                                                django_capture_on_commit_callbacks):
-    endpoint = make_endpoint(shop.store, receiver.url, events=["order.paid", "order.refunded"])
+def test_delivery_payload_headers_and_signature(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(
+        shop.store, receiver.url, events=["order.paid", "order.refunded"]
+    )
     event = deliver_now(
         shop.store,
         django_capture_on_commit_callbacks,
@@ -59,7 +65,9 @@ def test_delivery_payload_headers_and_signature(shop, receiver, make_endpoint,
     assert request.headers["Content-Type"] == "application/json"
     signature = request.headers["Shoprocket-Signature"]
     assert signature.startswith("t=") and ",v1=" in signature
-    assert verify_signature(signature, request.body, endpoint.signing_secret, tolerance=300)
+    assert verify_signature(
+        signature, request.body, endpoint.signing_secret, tolerance=300
+    )
     assert not verify_signature(signature, request.body + b" ", endpoint.signing_secret)
     assert not verify_signature(signature, request.body, "whsec_wrong")
 
@@ -77,7 +85,9 @@ def test_signature_matches_an_independent_hmac():
     from webhooks import signing
 
     body = b'{"id":"evt_1"}'
-    header = signing.signature_header(secret="whsec_abc", timestamp=1700000000, body=body)
+    header = signing.signature_header(
+        secret="whsec_abc", timestamp=1700000000, body=body
+    )
     import hashlib
     import hmac
 
@@ -88,28 +98,33 @@ def test_signature_matches_an_independent_hmac():
 
 
 def test_fan_out_only_to_active_subscribed_endpoints_and_is_idempotent(
-        shop, other_shop, receiver, make_endpoint, django_capture_on_commit_callbacks):
+    shop, other_shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     subscribed = make_endpoint(shop.store, receiver.url, events=["order.paid"])
     make_endpoint(shop.store, receiver.url, events=["order.refunded"])
     make_endpoint(shop.store, receiver.url, events=["order.paid"], active=False)
     make_endpoint(other_shop.store, receiver.url, events=["order.paid"])
 
     event = deliver_now(shop.store, django_capture_on_commit_callbacks)
-    assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [subscribed.pk]
+    assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [
+        subscribed.pk
+    ]
     assert len(receiver.wait_for(1)) == 1
     assert services.event_fan_out(event_id=event.pk) == []
     assert Delivery.objects.count() == 1
 
 
 def test_endpoint_registered_after_the_event_does_not_receive_it(
-        shop, receiver, make_endpoint, django_capture_on_commit_callbacks):
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     event = record(shop.store)  # not dispatched yet (no commit)
     make_endpoint(shop.store, receiver.url)
     assert services.event_fan_out(event_id=event.pk) == []
 
 
-def test_failure_schedules_a_retry_with_backoff(shop, receiver, make_endpoint,
-                                                django_capture_on_commit_callbacks):
+def test_failure_schedules_a_retry_with_backoff(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     receiver.reply = b"boom"
     endpoint = make_endpoint(shop.store, receiver.url)
@@ -145,16 +160,17 @@ def test_failure_schedules_a_retry_with_backoff(shop, receiver, make_endpoint,
 
 
 def test_retry_delay_schedule():
-    assert [services.retry_delay(n, rand=lambda: 0.5).total_seconds() for n in range(1, 12)] == [
-        60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 28800, 28800
-    ]
+    assert [
+        services.retry_delay(n, rand=lambda: 0.5).total_seconds() for n in range(1, 12)
+    ] == [60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 28800, 28800]
     assert services.retry_delay(1, rand=lambda: 0.0).total_seconds() == 48
     assert services.retry_delay(1, rand=lambda: 1.0).total_seconds() == 72
     assert services.retry_delay(40, rand=lambda: 1.0).total_seconds() == 28800 * 1.2
 
 
 def test_failing_for_three_days_disables_the_endpoint_and_emails_the_merchant(
-        make_store, receiver, make_endpoint, django_capture_on_commit_callbacks):
+    make_store, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     shop = make_store(notification_email="owner@acme.test")
     receiver.status = 503
     endpoint = make_endpoint(shop.store, receiver.url)
@@ -167,12 +183,17 @@ def test_failing_for_three_days_disables_the_endpoint_and_emails_the_merchant(
             pending = Delivery.objects.filter(status=Delivery.Status.PENDING).first()
             if pending is None:
                 break
-            done = services.delivery_attempt(delivery_id=pending.pk, now=pending.scheduled_at)
+            done = services.delivery_attempt(
+                delivery_id=pending.pk, now=pending.scheduled_at
+            )
             attempts.append(done)
             assert len(attempts) < 40
 
     first, last = attempts[0], attempts[-1]
-    gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [
+        (b.started_at - a.started_at).total_seconds()
+        for a, b in zip(attempts, attempts[1:], strict=False)
+    ]
     # Exponential growth (with jitter) up to the 8 h cap; the last gap lands on the window's end.
     for n, gap in enumerate(gaps[:-1], start=1):
         base = min(60 * 2 ** (n - 1), 8 * 3600)
@@ -198,7 +219,8 @@ def test_failing_for_three_days_disables_the_endpoint_and_emails_the_merchant(
 
 
 def test_an_endpoint_that_succeeds_sometimes_is_not_disabled(
-        shop, receiver, make_endpoint, django_capture_on_commit_callbacks):
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     endpoint = make_endpoint(shop.store, receiver.url)
     deliver_now(shop.store, django_capture_on_commit_callbacks)
@@ -219,18 +241,23 @@ def test_an_endpoint_that_succeeds_sometimes_is_not_disabled(
 
 
 def test_manual_retry_after_the_window_is_a_single_attempt(
-        shop, receiver, make_endpoint, django_capture_on_commit_callbacks, private):
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks, private
+):
     receiver.status = 500
     endpoint = make_endpoint(shop.store, receiver.url)
     event = deliver_now(shop.store, django_capture_on_commit_callbacks)
     first = Delivery.objects.get(event=event, attempt=1)
     Delivery.objects.filter(event=event, status=Delivery.Status.PENDING).delete()
-    Delivery.objects.filter(pk=first.pk).update(retry_until=timezone.now() - timedelta(hours=1))
+    Delivery.objects.filter(pk=first.pk).update(
+        retry_until=timezone.now() - timedelta(hours=1)
+    )
 
     response = private.post(f"/webhooks/{endpoint.pk}/deliveries/{first.pk}/retry")
     assert response.status_code == 202, response.content
     data = response.json()["data"]
-    assert data["attempt"] == 2 and data["manual"] is True and data["eventId"] == event.pk
+    assert (
+        data["attempt"] == 2 and data["manual"] is True and data["eventId"] == event.pk
+    )
     retried = Delivery.objects.get(pk=data["id"])
     assert retried.status == Delivery.Status.FAILED
     assert retried.next_retry_at is None
@@ -238,8 +265,9 @@ def test_manual_retry_after_the_window_is_a_single_attempt(
     assert len(receiver.requests) == 2
 
 
-def test_timeout_is_a_failure(shop, receiver, make_endpoint, monkeypatch,
-                              django_capture_on_commit_callbacks):
+def test_timeout_is_a_failure(
+    shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(net, "TIMEOUT_SECONDS", 0.3)
     receiver.delay = 1.0
     make_endpoint(shop.store, receiver.url)
@@ -252,8 +280,9 @@ def test_timeout_is_a_failure(shop, receiver, make_endpoint, monkeypatch,
     assert Delivery.objects.filter(event=event, attempt=2, status="pending").exists()
 
 
-def test_redirects_are_not_followed(shop, receiver, make_endpoint,
-                                    django_capture_on_commit_callbacks):
+def test_redirects_are_not_followed(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     receiver.status = 302
     receiver.extra_headers = {"Location": "http://127.0.0.1:1/elsewhere"}
     make_endpoint(shop.store, receiver.url)
@@ -265,15 +294,18 @@ def test_redirects_are_not_followed(shop, receiver, make_endpoint,
 
 def test_response_read_is_capped(receiver, insecure):
     receiver.reply = b"x" * (1024 * 1024)
-    result = net.post_json(receiver.url, b"{}", {"Content-Type": "application/json"},
-                           max_bytes=1000)
+    result = net.post_json(
+        receiver.url, b"{}", {"Content-Type": "application/json"}, max_bytes=1000
+    )
     assert result.ok
     assert len(result.body_excerpt) == 1000
     result = net.post_json(receiver.url, b"{}", {})
     assert result.ok and len(result.body_excerpt) == net.MAX_RESPONSE_BYTES
 
 
-def test_connection_refused_is_recorded(shop, make_endpoint, django_capture_on_commit_callbacks):
+def test_connection_refused_is_recorded(
+    shop, make_endpoint, django_capture_on_commit_callbacks
+):
     import socket
 
     sock = socket.socket()
@@ -289,7 +321,8 @@ def test_connection_refused_is_recorded(shop, make_endpoint, django_capture_on_c
 
 
 def test_deactivated_endpoint_keeps_pending_deliveries_until_reactivated(
-        shop, receiver, make_endpoint, django_capture_on_commit_callbacks):
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     receiver.status = 500
     endpoint = make_endpoint(shop.store, receiver.url)
     event = deliver_now(shop.store, django_capture_on_commit_callbacks)
@@ -311,14 +344,17 @@ def test_deactivated_endpoint_keeps_pending_deliveries_until_reactivated(
 
 
 def test_payload_bytes_are_what_is_signed(shop):
-    event = Event.objects.create(store=shop.store, type="order.paid", data={"a": "é"}, mode="test")
+    event = Event.objects.create(
+        store=shop.store, type="order.paid", data={"a": "é"}, mode="test"
+    )
     body = services.delivery_payload(event)
     assert json.loads(body)["data"] == {"a": "é"}
     assert "é".encode() in body
 
 
-def test_endpoint_deleted_during_an_attempt(shop, receiver, make_endpoint, monkeypatch,
-                                            django_capture_on_commit_callbacks):
+def test_endpoint_deleted_during_an_attempt(
+    shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
     endpoint = make_endpoint(shop.store, receiver.url)
     real_post = net.post_json
 
@@ -333,8 +369,9 @@ def test_endpoint_deleted_during_an_attempt(shop, receiver, make_endpoint, monke
     assert not Delivery.objects.exists()
 
 
-def test_the_documented_receiver_verifies_a_real_delivery(shop, receiver, make_endpoint,
-                                                          django_capture_on_commit_callbacks):
+def test_the_documented_receiver_verifies_a_real_delivery(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     from pathlib import Path
 
     docs = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -348,7 +385,9 @@ def test_the_documented_receiver_verifies_a_real_delivery(shop, receiver, make_e
     [request] = receiver.wait_for(1)
     header = request.headers["Shoprocket-Signature"]
     assert verify(endpoint.signing_secret, header, request.body)
-    assert not verify(endpoint.signing_secret, header, request.body.replace(b"paid", b"oops"))
+    assert not verify(
+        endpoint.signing_secret, header, request.body.replace(b"paid", b"oops")
+    )
     assert not verify("whsec_other", header, request.body)
     stale = header.replace(header.split(",")[0], "t=1000000000")
     assert not verify(endpoint.signing_secret, stale, request.body)

@@ -19,29 +19,40 @@ pytestmark = pytest.mark.django_db
 
 
 def _broker_down(*args, **kwargs):
-    raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    raise OperationalError(
+        "Error 111 connecting to 127.0.0.1:6379. Connection refused."
+    )
 
 
 def pay_order(store):
     """What a payment does: change the order and record the event, in one transaction."""
     with transaction.atomic():
         order = Order.objects.create(
-            store=store, type="order", cart_token="tok", currency="GBP", total_amount=2400
+            store=store,
+            type="order",
+            cart_token="tok",
+            currency="GBP",
+            total_amount=2400,
         )
         Order.objects.filter(pk=order.pk).update(payment_status="paid")
         services.event_record(
-            store=store, type="order.paid", data={"id": order.pk, "payment_status": "paid"}
+            store=store,
+            type="order.paid",
+            data={"id": order.pk, "payment_status": "paid"},
         )
     return order
 
 
-def test_event_rolls_back_with_the_change(shop, receiver, make_endpoint,
-                                          django_capture_on_commit_callbacks):
+def test_event_rolls_back_with_the_change(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     make_endpoint(shop.store, receiver.url)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError):
             with transaction.atomic():
-                services.event_record(store=shop.store, type="order.paid", data={"id": "o"})
+                services.event_record(
+                    store=shop.store, type="order.paid", data={"id": "o"}
+                )
                 raise RuntimeError("payment failed")
     assert callbacks == []
     assert not Event.objects.exists()
@@ -54,7 +65,8 @@ def test_unknown_event_type_is_a_programming_error(shop):
 
 
 def test_outbox_survives_a_broker_that_is_down_when_the_order_is_paid(
-        shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks):
+    shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
     endpoint = make_endpoint(shop.store, receiver.url)
     monkeypatch.setattr(tasks.event_dispatch, "apply_async", _broker_down)
     with django_capture_on_commit_callbacks(execute=True):
@@ -81,7 +93,8 @@ def test_outbox_survives_a_broker_that_is_down_when_the_order_is_paid(
 
 
 def test_delivery_queued_while_the_broker_is_down_is_swept_later(
-        shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks):
+    shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
     make_endpoint(shop.store, receiver.url)
     monkeypatch.setattr(tasks.delivery_attempt, "apply_async", _broker_down)
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,25 +112,39 @@ def test_delivery_queued_while_the_broker_is_down_is_swept_later(
     assert len(receiver.requests) == 1
     # Nothing left to do: a second sweep queues nothing.
     assert services.webhooks_sweep(now=timezone.now() + timedelta(hours=1)) == {
-        "events": 0, "deliveries": 0, "reset": 0
+        "events": 0,
+        "deliveries": 0,
+        "reset": 0,
     }
 
 
 def test_sweeper_requeues_stale_queued_and_interrupted_attempts(
-        shop, receiver, make_endpoint, django_capture_on_commit_callbacks):
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
     endpoint = make_endpoint(shop.store, receiver.url)
     event = Event.objects.create(
         store=shop.store, type="order.paid", data={}, dispatched_at=timezone.now()
     )
     now = timezone.now()
-    queued = Delivery.objects.create(store=shop.store, endpoint=endpoint, event=event, attempt=1,
-                                     scheduled_at=now, queued_at=now)
+    queued = Delivery.objects.create(
+        store=shop.store,
+        endpoint=endpoint,
+        event=event,
+        attempt=1,
+        scheduled_at=now,
+        queued_at=now,
+    )
     # Just queued: the broker has it, so the sweeper leaves it alone.
     assert services.webhooks_sweep(now=now)["deliveries"] == 0
     # A worker died mid-attempt ten minutes ago.
     stuck = Delivery.objects.create(
-        store=shop.store, endpoint=endpoint, event=event, attempt=2, status="sending",
-        scheduled_at=now - timedelta(minutes=10), started_at=now - timedelta(minutes=10),
+        store=shop.store,
+        endpoint=endpoint,
+        event=event,
+        attempt=2,
+        status="sending",
+        scheduled_at=now - timedelta(minutes=10),
+        started_at=now - timedelta(minutes=10),
     )
     with django_capture_on_commit_callbacks(execute=True):
         counts = services.webhooks_sweep(now=now + timedelta(minutes=6))
@@ -128,8 +155,9 @@ def test_sweeper_requeues_stale_queued_and_interrupted_attempts(
     assert len(receiver.requests) == 2
 
 
-def test_management_command_and_beat_schedule(shop, receiver, make_endpoint, monkeypatch,
-                                              django_capture_on_commit_callbacks):
+def test_management_command_and_beat_schedule(
+    shop, receiver, make_endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
     from shoprocket_site.celery import collect_beat_schedule
 
     entry = collect_beat_schedule()["webhooks-sweep"]

@@ -44,8 +44,9 @@ def _wait_until(predicate, timeout: float) -> bool:
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_delivery_through_a_real_celery_worker(make_store, receiver, insecure, settings,
-                                               tmp_path):
+def test_delivery_through_a_real_celery_worker(
+    make_store, receiver, insecure, settings, tmp_path
+):
     from shoprocket_site.celery import app
 
     shop = make_store(name="Worker Store")
@@ -66,17 +67,34 @@ def test_delivery_through_a_real_celery_worker(make_store, receiver, insecure, s
     name = f"convhooks-test-{uuid.uuid4().hex[:8]}"
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shoprocket_site", "worker", "--pool=solo",
-         "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "-n", f"{name}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shoprocket_site",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{name}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         with transaction.atomic():
             event = services.event_record(
-                store=shop.store, type="order.paid", data={"id": "ord_worker", "total": 2400}
+                store=shop.store,
+                type="order.paid",
+                data={"id": "ord_worker", "total": 2400},
             )
         # Committed: the on-commit hook published event_dispatch to Redis; the worker fans
         # it out and publishes delivery_attempt, which POSTs to the receiver.
@@ -87,7 +105,9 @@ def test_delivery_through_a_real_celery_worker(make_store, receiver, insecure, s
         assert request.json()["data"] == {"id": "ord_worker", "total": 2400}
         assert request.headers["Shoprocket-Event"] == "order.paid"
         assert verify_signature(
-            request.headers["Shoprocket-Signature"], request.body, endpoint.signing_secret,
+            request.headers["Shoprocket-Signature"],
+            request.body,
+            endpoint.signing_secret,
             tolerance=300,
         )
         assert _wait_until(

@@ -9,8 +9,12 @@ class Command(BaseCommand):
     help = "Delete carts idle for 30 days or more (the periodic task carts.tasks.purge_idle_carts)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=services.CART_TTL.days,
-                            help="Idle days after which a cart is deleted (default 30).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=services.CART_TTL.days,
+            help="Idle days after which a cart is deleted (default 30).",
+        )
 
     def handle(self, *args, **options):
         if options["days"] < 1:

@@ -64,7 +64,11 @@ class Command(BaseCommand):
         info = {
             "store": {"id": store.id, "name": store.name},
             "keys": keys,
-            "admin": {"url": f"{base}/admin/", "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+            "admin": {
+                "url": f"{base}/admin/",
+                "email": DEMO_EMAIL,
+                "password": DEMO_PASSWORD,
+            },
             "docs": f"{base}/v3/docs",
             "publicApi": f"{base}/v3/public/{keys['test']['publishable']}",
             "privateApi": f"{base}/v3/private",
@@ -73,10 +77,14 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(info))
             return
-        self.stdout.write(self.style.SUCCESS(f"\nDemo store: {store.name} ({store.id})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"\nDemo store: {store.name} ({store.id})")
+        )
         self.stdout.write(f"  Publishable test key: {keys['test']['publishable']}")
         self.stdout.write(f"  Secret test key:      {keys['test']['secret']}")
-        self.stdout.write(f"  Dashboard:            {base}/admin/  ({DEMO_EMAIL} / {DEMO_PASSWORD})")
+        self.stdout.write(
+            f"  Dashboard:            {base}/admin/  ({DEMO_EMAIL} / {DEMO_PASSWORD})"
+        )
         self.stdout.write(f"  API docs:             {base}/v3/docs")
         self.stdout.write(f"  Storefront: {info['storefront']}")
         self.stdout.write(
@@ -91,10 +99,15 @@ class Command(BaseCommand):
         result = {}
         for mode in (Mode.TEST, Mode.LIVE):
             pair = dict(keys.get(mode, {}))
-            for kind, name in ((ApiKey.Kind.PUBLISHABLE, "publishable"), (ApiKey.Kind.SECRET, "secret")):
+            for kind, name in (
+                (ApiKey.Kind.PUBLISHABLE, "publishable"),
+                (ApiKey.Kind.SECRET, "secret"),
+            ):
                 current = api_key_get_active(raw=pair.get(name, ""))
                 if current is None or current.store_id != store.id:
-                    old = store.api_keys.filter(kind=kind, mode=mode, revoked_at__isnull=True).first()
+                    old = store.api_keys.filter(
+                        kind=kind, mode=mode, revoked_at__isnull=True
+                    ).first()
                     issued = (
                         services.api_key_roll(api_key=old)
                         if old

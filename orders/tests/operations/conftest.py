@@ -70,7 +70,9 @@ def transfer_order(shop, make_order) -> Order:
 @pytest.fixture
 def merchant(shop):
     """A logged-in dashboard client of ``shop``'s merchant."""
-    user, _ = core_services.merchant_add(store=shop.store, email="merchant@acme.example")
+    user, _ = core_services.merchant_add(
+        store=shop.store, email="merchant@acme.example"
+    )
     client = Client()
     client.force_login(user)
     client.user = user

@@ -42,7 +42,9 @@ def test_list_filters_by_status_and_shows_the_totals_of_the_filtered_orders(
     everything = merchant.get("/admin/orders/order/")
     assert everything.context["order_totals"][0]["count"] == 3
     assert "Export CSV" in everything.content.decode()
-    found = merchant.get("/admin/orders/order/", {"q": f"#{transfer_order.order_number}"})
+    found = merchant.get(
+        "/admin/orders/order/", {"q": f"#{transfer_order.order_number}"}
+    )
     assert [o.pk for o in found.context["cl"].result_list] == [transfer_order.pk]
 
 
@@ -51,9 +53,15 @@ def test_the_order_page_shows_lines_payment_fulfilments_refunds_and_timeline(
 ):
     private.post(
         f"/orders/{paid_order.pk}/fulfill",
-        {"carrier": "Royal Mail", "trackingNumber": "JD1", "trackingUrl": "https://rm.example/JD1"},
+        {
+            "carrier": "Royal Mail",
+            "trackingNumber": "JD1",
+            "trackingUrl": "https://rm.example/JD1",
+        },
     )
-    private.post(f"/orders/{paid_order.pk}/refund", {"amount": 1000, "reason": "duplicate"})
+    private.post(
+        f"/orders/{paid_order.pk}/refund", {"amount": 1000, "reason": "duplicate"}
+    )
     page = merchant.get(f"/admin/orders/order/{paid_order.pk}/change/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -102,7 +110,9 @@ def test_fulfil_from_the_dashboard_with_tracking(
     assert "https://dpd.example/DPD9" in mail.outbox[0].body
     # Everything left, no email.
     with django_capture_on_commit_callbacks(execute=True):
-        merchant.post(url, {f"line_{candles.pk}": 1, f"line_{matches.pk}": 1}, follow=True)
+        merchant.post(
+            url, {f"line_{candles.pk}": 1, f"line_{matches.pk}": 1}, follow=True
+        )
     paid_order.refresh_from_db()
     assert paid_order.fulfillment_status == "fulfilled" and len(mail.outbox) == 1
     invalid = merchant.post(url, {f"line_{candles.pk}": 5})
@@ -115,16 +125,30 @@ def test_refund_from_the_dashboard_and_refusal_messages(merchant, paid_order):
     assert "Remaining refundable: £50.50" in merchant.get(url).content.decode()
     response = merchant.post(
         url,
-        {"amount": "24.00", "reason": "customer_request", "restock": "on", f"line_{candles.pk}": 1},
+        {
+            "amount": "24.00",
+            "reason": "customer_request",
+            "restock": "on",
+            f"line_{candles.pk}": 1,
+        },
         follow=True,
     )
     assert "Order #1001: refund recorded." in messages_of(response)
     paid_order.refresh_from_db()
-    assert (paid_order.payment_status, paid_order.refunded_amount) == ("partially_refunded", 2400)
-    assert InventoryAdjustment.objects.filter(source="refund", reference=paid_order.pk).count() == 1
+    assert (paid_order.payment_status, paid_order.refunded_amount) == (
+        "partially_refunded",
+        2400,
+    )
+    assert (
+        InventoryAdjustment.objects.filter(
+            source="refund", reference=paid_order.pk
+        ).count()
+        == 1
+    )
     too_much = merchant.post(url, {"amount": "30.00"}, follow=True)
     assert any(
-        "more than what remains refundable (£26.50)" in m and m.startswith("Order #1001:")
+        "more than what remains refundable (£26.50)" in m
+        and m.startswith("Order #1001:")
         for m in messages_of(too_much)
     )
     assert [m.level_tag for m in too_much.context["messages"]] == ["error"]
@@ -138,17 +162,27 @@ def test_refund_from_the_dashboard_and_refusal_messages(merchant, paid_order):
     assert Refund.objects.filter(order=paid_order).count() == 2
 
 
-def test_cancel_and_mark_paid_from_the_dashboard(merchant, shop, transfer_order, make_order):
-    page = merchant.get(f"/admin/orders/order/{transfer_order.pk}/change/").content.decode()
+def test_cancel_and_mark_paid_from_the_dashboard(
+    merchant, shop, transfer_order, make_order
+):
+    page = merchant.get(
+        f"/admin/orders/order/{transfer_order.pk}/change/"
+    ).content.decode()
     assert f"/admin/orders/order/{quote(transfer_order.pk)}/mark-paid/" in page
-    response = merchant.post(f"/admin/orders/order/{transfer_order.pk}/mark-paid/", {}, follow=True)
+    response = merchant.post(
+        f"/admin/orders/order/{transfer_order.pk}/mark-paid/", {}, follow=True
+    )
     assert "Order #1001 marked paid." in messages_of(response)
     transfer_order.refresh_from_db()
     assert transfer_order.payment_status == "paid"
-    again = merchant.post(f"/admin/orders/order/{transfer_order.pk}/mark-paid/", {}, follow=True)
+    again = merchant.post(
+        f"/admin/orders/order/{transfer_order.pk}/mark-paid/", {}, follow=True
+    )
     assert "Order #1001 is paid, not awaiting payment." in messages_of(again)
     card = make_order(shop.store, payment_method="pm_card_visa")
-    refused = merchant.post(f"/admin/orders/order/{card.pk}/mark-paid/", {}, follow=True)
+    refused = merchant.post(
+        f"/admin/orders/order/{card.pk}/mark-paid/", {}, follow=True
+    )
     assert any("was not placed by bank transfer" in m for m in messages_of(refused))
     cancelled = merchant.post(
         f"/admin/orders/order/{transfer_order.pk}/cancel/",
@@ -159,7 +193,9 @@ def test_cancel_and_mark_paid_from_the_dashboard(merchant, shop, transfer_order,
     transfer_order.refresh_from_db()
     assert transfer_order.payment_status == "cancelled"
     assert transfer_order.refunded_amount == transfer_order.total_amount
-    twice = merchant.post(f"/admin/orders/order/{transfer_order.pk}/cancel/", {}, follow=True)
+    twice = merchant.post(
+        f"/admin/orders/order/{transfer_order.pk}/cancel/", {}, follow=True
+    )
     assert messages_of(twice) == ["Order #1001: This order is already cancelled."]
 
 
@@ -171,35 +207,60 @@ def test_saving_notes_in_the_dashboard_goes_on_the_timeline(merchant, paid_order
             "metadata": '{"gift": true}',
             **{
                 f"{prefix}-TOTAL_FORMS": "0"
-                for prefix in ("items", "payment_attempts", "fulfillments", "refunds", "timeline")
+                for prefix in (
+                    "items",
+                    "payment_attempts",
+                    "fulfillments",
+                    "refunds",
+                    "timeline",
+                )
             },
             **{
                 f"{prefix}-INITIAL_FORMS": "0"
-                for prefix in ("items", "payment_attempts", "fulfillments", "refunds", "timeline")
+                for prefix in (
+                    "items",
+                    "payment_attempts",
+                    "fulfillments",
+                    "refunds",
+                    "timeline",
+                )
             },
         },
         follow=True,
     )
     assert response.status_code == 200
     paid_order.refresh_from_db()
-    assert paid_order.internal_notes == "Gift wrap" and paid_order.metadata == {"gift": True}
-    types = list(OrderEvent.objects.filter(order=paid_order).values_list("type", "actor_label"))
+    assert paid_order.internal_notes == "Gift wrap" and paid_order.metadata == {
+        "gift": True
+    }
+    types = list(
+        OrderEvent.objects.filter(order=paid_order).values_list("type", "actor_label")
+    )
     assert ("note", "merchant@acme.example") in types and (
         "updated",
         "merchant@acme.example",
     ) in types
 
 
-def test_another_stores_order_is_a_404_for_every_operation(merchant, other_shop, make_paid_order):
+def test_another_stores_order_is_a_404_for_every_operation(
+    merchant, other_shop, make_paid_order
+):
     theirs = make_paid_order(other_shop.store)
     for suffix in ("change/", "fulfil/", "refund/", "cancel/", "mark-paid/"):
-        assert merchant.get(f"/admin/orders/order/{theirs.pk}/{suffix}").status_code == 404
-        assert merchant.post(f"/admin/orders/order/{theirs.pk}/{suffix}", {}).status_code == 404
+        assert (
+            merchant.get(f"/admin/orders/order/{theirs.pk}/{suffix}").status_code == 404
+        )
+        assert (
+            merchant.post(f"/admin/orders/order/{theirs.pk}/{suffix}", {}).status_code
+            == 404
+        )
     theirs.refresh_from_db()
     assert theirs.payment_status == "paid" and theirs.refunded_amount == 0
 
 
-def test_csv_export_of_a_date_range(merchant, shop, other_shop, make_paid_order, transfer_order):
+def test_csv_export_of_a_date_range(
+    merchant, shop, other_shop, make_paid_order, transfer_order
+):
     inside = make_paid_order(shop.store, email="inside@example.com")
     outside = make_paid_order(shop.store, email="outside@example.com")
     theirs = make_paid_order(other_shop.store, email="theirs@example.com")
@@ -222,7 +283,9 @@ def test_csv_export_of_a_date_range(merchant, shop, other_shop, make_paid_order,
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="orders-20260715-20260716.csv"' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
     assert [r["email"] for r in rows] == ["inside@example.com", "sam@example.com"]
     first = rows[0]
     assert first["order_id"] == inside.pk and first["status"] == "paid"
@@ -232,18 +295,32 @@ def test_csv_export_of_a_date_range(merchant, shop, other_shop, make_paid_order,
         "GBP",
         "2",
     )
-    assert first["created_at"] == "2026-07-14T23:30:00Z" and first["shipping_country"] == "GB"
+    assert (
+        first["created_at"] == "2026-07-14T23:30:00Z"
+        and first["shipping_country"] == "GB"
+    )
     paid_only = merchant.get(
         "/admin/orders/order/export/",
-        {"date_from": "2026-07-15", "date_to": "2026-07-16", "status": "pending", "mode": ""},
+        {
+            "date_from": "2026-07-15",
+            "date_to": "2026-07-16",
+            "status": "pending",
+            "mode": "",
+        },
     )
-    rows = list(csv.DictReader(io.StringIO(b"".join(paid_only.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(paid_only.streaming_content).decode()))
+    )
     assert [r["order_id"] for r in rows] == [transfer_order.pk]
     backwards = merchant.get(
-        "/admin/orders/order/export/", {"date_from": "2026-07-16", "date_to": "2026-07-15"}
+        "/admin/orders/order/export/",
+        {"date_from": "2026-07-16", "date_to": "2026-07-15"},
     )
     assert backwards.status_code == 200
-    assert "The start date must be on or before the end date." in backwards.content.decode()
+    assert (
+        "The start date must be on or before the end date."
+        in backwards.content.decode()
+    )
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(merchant, shop, make_paid_order):
@@ -251,9 +328,12 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(merchant, shop, make_paid_
     Order.objects.filter(pk=order.pk).update(payment_method='=HYPERLINK("http://evil")')
     today = order.created_at.date().isoformat()
     response = merchant.get(
-        "/admin/orders/order/export/", {"date_from": today, "date_to": today, "mode": ""}
+        "/admin/orders/order/export/",
+        {"date_from": today, "date_to": today, "mode": ""},
     )
-    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    [row] = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
     assert row["payment_method"].startswith("'=")
 
 
@@ -261,9 +341,15 @@ def test_the_order_page_lists_payment_attempts(merchant, paid_order):
     from orders.models import PaymentAttempt
 
     PaymentAttempt.objects.create(
-        order=paid_order, number=1, gateway="offline", payment_method="pm_card_chargeDeclined",
-        idempotency_key=f"order-{paid_order.pk}-attempt-1", amount=5050, currency="GBP",
-        status="declined", decline_code="generic_decline",
+        order=paid_order,
+        number=1,
+        gateway="offline",
+        payment_method="pm_card_chargeDeclined",
+        idempotency_key=f"order-{paid_order.pk}-attempt-1",
+        amount=5050,
+        currency="GBP",
+        status="declined",
+        decline_code="generic_decline",
     )
     body = merchant.get(f"/admin/orders/order/{paid_order.pk}/change/").content.decode()
     assert "pm_card_chargeDeclined" in body and "generic_decline" in body

@@ -39,15 +39,20 @@ def test_concurrent_refunds_never_exceed_the_total(shop, paid_order, api_client_
     statuses = run_together([refund] * 4)
     assert sorted(statuses) == [200, 422, 422, 422]
     paid_order.refresh_from_db()
-    assert (paid_order.payment_status, paid_order.refunded_amount) == ("partially_refunded", 3000)
+    assert (paid_order.payment_status, paid_order.refunded_amount) == (
+        "partially_refunded",
+        3000,
+    )
     assert Refund.objects.filter(order=paid_order).count() == 1
     assert OfflineRefund.objects.get().amount == 3000
 
 
-def test_cancel_racing_fulfil_ends_in_one_consistent_state(shop, paid_order, api_client_for):
+def test_cancel_racing_fulfil_ends_in_one_consistent_state(
+    shop, paid_order, api_client_for
+):
     def call(path):
-        return (
-            lambda: api_client_for("private", shop.sk)
+        return lambda: (
+            api_client_for("private", shop.sk)
             .post(f"/orders/{paid_order.pk}/{path}", {"notifyCustomer": False})
             .json()
         )

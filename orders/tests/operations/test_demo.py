@@ -13,7 +13,10 @@ def test_seed_creates_demo_orders_once(shop, private):
     demo.seed(store=shop.store)
     orders = Order.objects.filter(store=shop.store, type="order")
     assert orders.count() == 4
-    states = {o.metadata["demo_order"]: (o.payment_status, o.fulfillment_status) for o in orders}
+    states = {
+        o.metadata["demo_order"]: (o.payment_status, o.fulfillment_status)
+        for o in orders
+    }
     assert states == {
         "paid": ("paid", "unfulfilled"),
         "shipped_refunded": ("partially_refunded", "partial"),
@@ -22,4 +25,9 @@ def test_seed_creates_demo_orders_once(shop, private):
     }
     listed = private.get("/orders").json()
     assert listed["meta"]["total"] == 4
-    assert sorted(int(row["orderNumber"]) for row in listed["data"]) == [1001, 1002, 1003, 1004]
+    assert sorted(int(row["orderNumber"]) for row in listed["data"]) == [
+        1001,
+        1002,
+        1003,
+        1004,
+    ]

@@ -21,7 +21,9 @@ NEW_ADDRESS = {
 }
 
 
-def test_the_private_view_has_payment_refunded_notes_metadata_and_progress(private, paid_order):
+def test_the_private_view_has_payment_refunded_notes_metadata_and_progress(
+    private, paid_order
+):
     paid_order.internal_notes = "VIP"
     paid_order.metadata = {"source": "pos"}
     paid_order.save()
@@ -35,11 +37,17 @@ def test_the_private_view_has_payment_refunded_notes_metadata_and_progress(priva
     }
     assert body["refunded"] == {"amount": 0, "currency": "GBP", "formatted": "£0.00"}
     assert body["internalNotes"] == "VIP" and body["metadata"] == {"source": "pos"}
-    assert body["fulfilledAt"] is None and body["cancelledAt"] is None and body["paidAt"]
+    assert (
+        body["fulfilledAt"] is None and body["cancelledAt"] is None and body["paidAt"]
+    )
     assert [i["quantityFulfilled"] for i in body["items"]] == [0, 0]
     assert body["refunds"] == [] and body["fulfillments"] == []
     assert [entry["type"] for entry in body["timeline"]] == ["paid"]
-    assert body["timeline"][0]["actor"] == {"type": "system", "id": None, "label": "Test payments"}
+    assert body["timeline"][0]["actor"] == {
+        "type": "system",
+        "id": None,
+        "label": "Test payments",
+    }
     assert body["totals"]["total"]["formatted"] == "£50.50"
 
 
@@ -60,7 +68,10 @@ def test_other_stores_other_modes_carts_and_bad_ids_are_404(
             response = private.request(method, f"/orders/{order_id}{path}", body)
             assert response.status_code == 404, (order_id, method, path)
             assert response.json()["error"]["code"] == "not_found"
-    assert api_client_for("private", shop.live_sk).get(f"/orders/{live.pk}").status_code == 200
+    assert (
+        api_client_for("private", shop.live_sk).get(f"/orders/{live.pk}").status_code
+        == 200
+    )
     theirs.refresh_from_db()
     assert theirs.internal_notes == "" and theirs.payment_status == "pending"
 
@@ -70,7 +81,9 @@ def test_detail_query_count_does_not_grow_with_lines_refunds_and_fulfilments(
 ):
     small = make_paid_order(shop.store)
     assert private.post(f"/orders/{small.pk}/fulfill", {}).status_code == 200
-    assert private.post(f"/orders/{small.pk}/refund", {"amount": 100}).status_code == 200
+    assert (
+        private.post(f"/orders/{small.pk}/refund", {"amount": 100}).status_code == 200
+    )
     big = make_paid_order(
         shop.store,
         lines=[(make_variant(shop.store, name=f"Item {i}"), 1) for i in range(6)],
@@ -82,7 +95,9 @@ def test_detail_query_count_does_not_grow_with_lines_refunds_and_fulfilments(
             ).status_code
             == 200
         )
-        assert private.post(f"/orders/{big.pk}/refund", {"amount": 100}).status_code == 200
+        assert (
+            private.post(f"/orders/{big.pk}/refund", {"amount": 100}).status_code == 200
+        )
 
     def count(order):
         with CaptureQueriesContext(connection) as queries:
@@ -97,7 +112,10 @@ def test_patch_updates_notes_and_replaces_metadata(private, paid_order):
     paid_order.save()
     response = private.patch(
         f"/orders/{paid_order.pk}",
-        {"internalNotes": "Called customer, confirmed delivery window", "metadata": {"c": "3"}},
+        {
+            "internalNotes": "Called customer, confirmed delivery window",
+            "metadata": {"c": "3"},
+        },
     )
     assert response.status_code == 200
     body = response.json()["data"]
@@ -105,10 +123,16 @@ def test_patch_updates_notes_and_replaces_metadata(private, paid_order):
     assert body["metadata"] == {"c": "3"}
     assert [e["type"] for e in body["timeline"]] == ["paid", "note", "updated"]
     note = body["timeline"][1]
-    assert note["message"] == "Internal notes: Called customer, confirmed delivery window"
-    assert note["actor"]["type"] == "api_key" and note["actor"]["label"].startswith("sk_test_")
+    assert (
+        note["message"] == "Internal notes: Called customer, confirmed delivery window"
+    )
+    assert note["actor"]["type"] == "api_key" and note["actor"]["label"].startswith(
+        "sk_test_"
+    )
     [event] = events_of(paid_order, "order.updated")
-    assert event["metadata"] == {"c": "3"} and event["internalNotes"].startswith("Called")
+    assert event["metadata"] == {"c": "3"} and event["internalNotes"].startswith(
+        "Called"
+    )
     # The same values again change nothing and record nothing.
     again = private.patch(f"/orders/{paid_order.pk}", {"metadata": {"c": "3"}})
     assert again.status_code == 200
@@ -119,26 +143,41 @@ def test_patch_updates_notes_and_replaces_metadata(private, paid_order):
 
 
 def test_patch_validates_the_shipping_address_like_checkout(private, paid_order):
-    response = private.patch(f"/orders/{paid_order.pk}", {"shippingAddress": NEW_ADDRESS})
+    response = private.patch(
+        f"/orders/{paid_order.pk}", {"shippingAddress": NEW_ADDRESS}
+    )
     assert response.status_code == 200
     address = response.json()["data"]["shippingAddress"]
     assert address["line1"] == "10 Downing Street" and address["postcode"] == "SW1A 2AA"
-    assert response.json()["data"]["timeline"][-1]["message"] == "Updated shipping address"
+    assert (
+        response.json()["data"]["timeline"][-1]["message"] == "Updated shipping address"
+    )
     bad = [
         ({**NEW_ADDRESS, "countryCode": "ZZ"}, "shippingAddress.countryCode"),
-        ({**NEW_ADDRESS, "countryCode": "JP", "state": "13"}, "shippingAddress.countryCode"),
-        ({**NEW_ADDRESS, "countryCode": "US", "postcode": "94103"}, "shippingAddress.state"),
+        (
+            {**NEW_ADDRESS, "countryCode": "JP", "state": "13"},
+            "shippingAddress.countryCode",
+        ),
+        (
+            {**NEW_ADDRESS, "countryCode": "US", "postcode": "94103"},
+            "shippingAddress.state",
+        ),
         (
             {**NEW_ADDRESS, "countryCode": "US", "state": "ZZ", "postcode": "94103"},
             "shippingAddress.state",
         ),
         ({**NEW_ADDRESS, "postcode": "123"}, "shippingAddress.postcode"),
         ({**NEW_ADDRESS, "phone": "0770"}, "shippingAddress.phone"),
-        ({k: v for k, v in NEW_ADDRESS.items() if k != "line1"}, "shippingAddress.line1"),
+        (
+            {k: v for k, v in NEW_ADDRESS.items() if k != "line1"},
+            "shippingAddress.line1",
+        ),
         ("221B Baker Street", "shippingAddress"),
     ]
     for address, field in bad:
-        response = private.patch(f"/orders/{paid_order.pk}", {"shippingAddress": address})
+        response = private.patch(
+            f"/orders/{paid_order.pk}", {"shippingAddress": address}
+        )
         assert response.status_code == 422, address
         assert field in response.json()["error"]["fields"], response.json()
     us = {**NEW_ADDRESS, "countryCode": "US", "state": "us-ca", "postcode": "94103"}
@@ -166,24 +205,37 @@ def test_patch_refuses_bad_input_and_changes_nothing(private, paid_order, body, 
 
 def test_shipping_address_is_409_once_anything_shipped(private, paid_order):
     line = lines_of(paid_order)[0]
-    private.post(f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": line.pk, "quantity": 1}]})
-    response = private.patch(f"/orders/{paid_order.pk}", {"shippingAddress": NEW_ADDRESS})
+    private.post(
+        f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": line.pk, "quantity": 1}]}
+    )
+    response = private.patch(
+        f"/orders/{paid_order.pk}", {"shippingAddress": NEW_ADDRESS}
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "order_fulfilled"
     paid_order.refresh_from_db()
     assert paid_order.shipping_address["line1"] == "221B Baker Street"
     # Notes and metadata can still change.
     assert (
-        private.patch(f"/orders/{paid_order.pk}", {"internalNotes": "Shipped part"}).status_code
+        private.patch(
+            f"/orders/{paid_order.pk}", {"internalNotes": "Shipped part"}
+        ).status_code
         == 200
     )
 
 
 def test_patch_billing_address_any_time(private, paid_order):
     private.post(f"/orders/{paid_order.pk}/fulfill", {})
-    billing = {**NEW_ADDRESS, "countryCode": "JP", "state": "13", "postcode": "100-0001"}
+    billing = {
+        **NEW_ADDRESS,
+        "countryCode": "JP",
+        "state": "13",
+        "postcode": "100-0001",
+    }
     response = private.patch(f"/orders/{paid_order.pk}", {"billingAddress": billing})
     assert response.status_code == 200, response.json()
     body = response.json()["data"]
-    assert body["billingAddress"]["countryCode"] == "JP"  # billing is not limited to shipping
+    assert (
+        body["billingAddress"]["countryCode"] == "JP"
+    )  # billing is not limited to shipping
     assert body["timeline"][-1]["data"] == {"fields": ["billingAddress"]}

@@ -37,7 +37,10 @@ def test_fulfil_everything_with_tracking(private, paid_order):
     assert entry["type"] == "fulfilled"
     assert entry["message"] == "Fulfilled: 3 units shipped (Royal Mail, JD0002123456)"
     [event] = events_of(paid_order, "order.fulfilled")
-    assert event["fulfillmentStatus"] == "fulfilled" and event["fulfillments"][0]["carrier"]
+    assert (
+        event["fulfillmentStatus"] == "fulfilled"
+        and event["fulfillments"][0]["carrier"]
+    )
     [message] = mail.outbox
     assert message.to == ["sam@example.com"]
     assert message.subject == "Your Acme Candles order #1001 has shipped"
@@ -62,7 +65,12 @@ def test_line_level_partial_fulfilment_until_every_line_ships(private, paid_orde
     # More than what is left of a line is refused and ships nothing.
     too_many = private.post(
         f"/orders/{paid_order.pk}/fulfill",
-        {"items": [{"id": candles.pk, "quantity": 2}, {"id": matches.pk, "quantity": 1}]},
+        {
+            "items": [
+                {"id": candles.pk, "quantity": 2},
+                {"id": matches.pk, "quantity": 1},
+            ]
+        },
     )
     assert too_many.status_code == 422
     assert too_many.json()["error"]["fields"] == {
@@ -76,7 +84,9 @@ def test_line_level_partial_fulfilment_until_every_line_ships(private, paid_orde
         {"itemId": candles.pk, "quantity": 1},
         {"itemId": matches.pk, "quantity": 1},
     ]
-    assert [e["fulfillmentStatus"] for e in events_of(paid_order, "order.fulfilled")] == [
+    assert [
+        e["fulfillmentStatus"] for e in events_of(paid_order, "order.fulfilled")
+    ] == [
         "partial",
         "fulfilled",
     ]
@@ -90,7 +100,11 @@ def test_line_level_partial_fulfilment_until_every_line_ships(private, paid_orde
 @pytest.mark.parametrize(
     "items, field, message",
     [
-        ([{"id": "oitm_nope", "quantity": 1}], "items[0].id", "The order has no line oitm_nope."),
+        (
+            [{"id": "oitm_nope", "quantity": 1}],
+            "items[0].id",
+            "The order has no line oitm_nope.",
+        ),
         ([{"id": "LINE0", "quantity": 0}], "items[0].quantity", None),
         ([{"id": "LINE0", "quantity": "1"}], "items[0].quantity", None),
         (
@@ -103,7 +117,10 @@ def test_line_level_partial_fulfilment_until_every_line_ships(private, paid_orde
 )
 def test_bad_items_are_422(private, paid_order, items, field, message):
     line = lines_of(paid_order)[0]
-    items = [{**item, "id": line.pk if item["id"] == "LINE0" else item["id"]} for item in items]
+    items = [
+        {**item, "id": line.pk if item["id"] == "LINE0" else item["id"]}
+        for item in items
+    ]
     response = private.post(f"/orders/{paid_order.pk}/fulfill", {"items": items})
     assert response.status_code == 422
     fields = response.json()["error"]["fields"]
@@ -115,8 +132,13 @@ def test_bad_items_are_422(private, paid_order, items, field, message):
 
 
 def test_tracking_url_must_be_http(private, paid_order):
-    response = private.post(f"/orders/{paid_order.pk}/fulfill", {"trackingUrl": "javascript:x"})
-    assert response.status_code == 422 and "trackingUrl" in response.json()["error"]["fields"]
+    response = private.post(
+        f"/orders/{paid_order.pk}/fulfill", {"trackingUrl": "javascript:x"}
+    )
+    assert (
+        response.status_code == 422
+        and "trackingUrl" in response.json()["error"]["fields"]
+    )
 
 
 def test_unpaid_cancelled_and_refunded_orders_cannot_be_fulfilled(
@@ -124,23 +146,35 @@ def test_unpaid_cancelled_and_refunded_orders_cannot_be_fulfilled(
 ):
     pending = make_order(shop.store, payment_method="bank_transfer")
     response = private.post(f"/orders/{pending.pk}/fulfill", {})
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "order_not_paid")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        409,
+        "order_not_paid",
+    )
     failed = make_order(shop.store, payment_status=Order.PaymentStatus.FAILED)
     assert private.post(f"/orders/{failed.pk}/fulfill", {}).status_code == 409
     cancelled = make_paid_order(shop.store)
     operations.order_cancel(order=cancelled, notify_customer=False)
     response = private.post(f"/orders/{cancelled.pk}/fulfill", {})
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "order_cancelled")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        409,
+        "order_cancelled",
+    )
     refunded = make_paid_order(shop.store)
     operations.order_refund(order=refunded, notify_customer=False)
     response = private.post(f"/orders/{refunded.pk}/fulfill", {})
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "order_refunded")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        409,
+        "order_refunded",
+    )
     assert Fulfillment.objects.count() == 0
 
 
 def test_units_refunded_before_shipping_do_not_need_shipping(private, paid_order):
     candles, matches = lines_of(paid_order)
-    private.post(f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]})
+    private.post(
+        f"/orders/{paid_order.pk}/fulfill",
+        {"items": [{"id": candles.pk, "quantity": 2}]},
+    )
     refund = private.post(
         f"/orders/{paid_order.pk}/refund",
         {"amount": 250, "items": [{"id": matches.pk, "quantity": 1}]},

@@ -12,7 +12,9 @@ from orders.models import Order
 pytestmark = pytest.mark.django_db
 
 
-def make(store, *, mode="test", email="sam@example.com", created=None, **fields) -> Order:
+def make(
+    store, *, mode="test", email="sam@example.com", created=None, **fields
+) -> Order:
     order = Order.objects.create(
         store=store,
         mode=mode,
@@ -56,7 +58,12 @@ def test_lists_placed_orders_of_the_keys_store_and_mode_newest_first(
         "customerEmail": "sam@example.com",
         "createdAt": row["createdAt"],
     }
-    assert response.json()["meta"] == {"currentPage": 1, "perPage": 20, "total": 2, "lastPage": 1}
+    assert response.json()["meta"] == {
+        "currentPage": 1,
+        "perPage": 20,
+        "total": 2,
+        "lastPage": 1,
+    }
     live_client = api_client_for("private", shop.live_sk)
     assert ids(live_client.get("/orders")) == [live.pk]
     assert ids(api_client_for("private", other_shop.sk).get("/orders")) == [theirs.pk]
@@ -70,11 +77,17 @@ def test_status_buckets_partition_every_order(private, shop):
     orders = {
         "pending": make(shop.store, payment_status=P.PENDING),
         "paid": make(shop.store, payment_status=P.PAID),
-        "paid_partial_ship": make(shop.store, payment_status=P.PAID, fulfillment_status=F.PARTIAL),
+        "paid_partial_ship": make(
+            shop.store, payment_status=P.PAID, fulfillment_status=F.PARTIAL
+        ),
         "part_refunded": make(shop.store, payment_status=P.PARTIALLY_REFUNDED),
-        "fulfilled": make(shop.store, payment_status=P.PAID, fulfillment_status=F.FULFILLED),
+        "fulfilled": make(
+            shop.store, payment_status=P.PAID, fulfillment_status=F.FULFILLED
+        ),
         "fulfilled_part_refunded": make(
-            shop.store, payment_status=P.PARTIALLY_REFUNDED, fulfillment_status=F.FULFILLED
+            shop.store,
+            payment_status=P.PARTIALLY_REFUNDED,
+            fulfillment_status=F.FULFILLED,
         ),
         "refunded": make(shop.store, payment_status=P.REFUNDED),
         "refunded_after_shipping": make(
@@ -110,10 +123,16 @@ def test_customer_dates_and_search_filters(private, shop, make_customer):
         created=now - timedelta(days=10),
     )
     b = make(
-        shop.store, email="bob@shop.example", order_number=1025, created=now - timedelta(days=5)
+        shop.store,
+        email="bob@shop.example",
+        order_number=1025,
+        created=now - timedelta(days=5),
     )
     c = make(
-        shop.store, email="carol@example.com", order_number=1026, created=now - timedelta(days=1)
+        shop.store,
+        email="carol@example.com",
+        order_number=1026,
+        created=now - timedelta(days=1),
     )
     assert ids(private.get("/orders", query={"customerId": customer.pk})) == [a.pk]
     assert ids(private.get("/orders", query={"customerId": "cust_nope"})) == []
@@ -121,14 +140,16 @@ def test_customer_dates_and_search_filters(private, shop, make_customer):
     before = (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert ids(private.get("/orders", query={"createdAfter": after})) == [c.pk, b.pk]
     assert ids(private.get("/orders", query={"createdBefore": before})) == [b.pk, a.pk]
-    assert ids(private.get("/orders", query={"createdAfter": after, "createdBefore": before})) == [
-        b.pk
-    ]
+    assert ids(
+        private.get("/orders", query={"createdAfter": after, "createdBefore": before})
+    ) == [b.pk]
     assert ids(private.get("/orders", query={"q": "1025"})) == [b.pk]
     assert ids(private.get("/orders", query={"q": "#1026"})) == [c.pk]
     assert ids(private.get("/orders", query={"q": "SHOP.EXAMPLE"})) == [b.pk]
     assert ids(private.get("/orders", query={"q": a.pk})) == [a.pk]
-    assert ids(private.get("/orders", query={"q": "example.com", "status": "pending"})) == [
+    assert ids(
+        private.get("/orders", query={"q": "example.com", "status": "pending"})
+    ) == [
         c.pk,
         a.pk,
     ]
@@ -155,17 +176,26 @@ def test_pagination(private, shop):
     made = [make(shop.store, created=now - timedelta(minutes=i)) for i in range(5)]
     response = private.get("/orders", query={"perPage": 2, "page": 2})
     assert ids(response) == [made[2].pk, made[3].pk]
-    assert response.json()["meta"] == {"currentPage": 2, "perPage": 2, "total": 5, "lastPage": 3}
+    assert response.json()["meta"] == {
+        "currentPage": 2,
+        "perPage": 2,
+        "total": 5,
+        "lastPage": 3,
+    }
 
 
 def _list_queries(private) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = private.get("/orders", query={"perPage": 100, "status": "paid", "q": "example"})
+        response = private.get(
+            "/orders", query={"perPage": 100, "status": "paid", "q": "example"}
+        )
     assert response.status_code == 200
     return len(queries), len(response.json()["data"])
 
 
-def test_a_page_costs_the_same_queries_for_1_or_100_orders(private, shop, make_customer):
+def test_a_page_costs_the_same_queries_for_1_or_100_orders(
+    private, shop, make_customer
+):
     customer = make_customer(shop.store)
     make(shop.store, payment_status="paid", customer=customer)
     one, count = _list_queries(private)

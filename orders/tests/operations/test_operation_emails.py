@@ -26,7 +26,9 @@ class FailsOnceBackend(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_failing_smtp_send_is_retried(paid_order, settings, django_capture_on_commit_callbacks):
+def test_a_failing_smtp_send_is_retried(
+    paid_order, settings, django_capture_on_commit_callbacks
+):
     FailsOnceBackend.failures = 0
     settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
     with django_capture_on_commit_callbacks(execute=False):
@@ -46,19 +48,26 @@ def test_a_failing_smtp_send_is_retried(paid_order, settings, django_capture_on_
         assert smtplib.SMTPException in task.autoretry_for and task.max_retries == 8
 
 
-def test_emails_are_sent_only_after_commit(paid_order, django_capture_on_commit_callbacks):
+def test_emails_are_sent_only_after_commit(
+    paid_order, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         operations.order_refund(order=paid_order, amount=500)
     assert mail.outbox == [] and len(callbacks) >= 1
     for callback in callbacks:
         callback()
-    assert [m.subject for m in mail.outbox] == ["Acme Candles has refunded £5.00 on order #1001"]
+    assert [m.subject for m in mail.outbox] == [
+        "Acme Candles has refunded £5.00 on order #1001"
+    ]
 
 
 def test_emails_use_the_store_branding_and_locale(private, paid_order):
     store = paid_order.store
     store.default_locale = "fr"
-    store.branding = {"primary_color": "#123456", "logo_url": "https://cdn.example/logo.png"}
+    store.branding = {
+        "primary_color": "#123456",
+        "logo_url": "https://cdn.example/logo.png",
+    }
     store.save()
     private.post(f"/orders/{paid_order.pk}/refund", {"amount": 2400})
     [message] = mail.outbox
@@ -71,7 +80,10 @@ def test_emails_use_the_store_branding_and_locale(private, paid_order):
 
 def test_partial_fulfilment_email_says_the_rest_follows(private, paid_order):
     candles, _ = lines_of(paid_order)
-    private.post(f"/orders/{paid_order.pk}/fulfill", {"items": [{"id": candles.pk, "quantity": 2}]})
+    private.post(
+        f"/orders/{paid_order.pk}/fulfill",
+        {"items": [{"id": candles.pk, "quantity": 2}]},
+    )
     [message] = mail.outbox
     assert message.subject == "Part of your Acme Candles order #1001 has shipped"
     assert "We will email you again when the rest ships." in message.body

@@ -12,7 +12,12 @@ def test_each_endpoint_reports_its_limit(private, paid_order):
         ("GET", f"/orders/{order}", None, "240"),
         ("PATCH", f"/orders/{order}", {"internalNotes": "x"}, "120"),
         ("POST", f"/orders/{order}/fulfill", {"notifyCustomer": False}, "60"),
-        ("POST", f"/orders/{order}/refund", {"amount": 1, "notifyCustomer": False}, "30"),
+        (
+            "POST",
+            f"/orders/{order}/refund",
+            {"amount": 1, "notifyCustomer": False},
+            "30",
+        ),
         ("POST", f"/orders/{order}/cancel", {"notifyCustomer": False}, "30"),
     ]
     for method, path, body, limit in calls:

@@ -26,16 +26,25 @@ def state(order):
 
 def test_partial_refund_answers_as_the_reference_shows(private, paid_order):
     response = private.post(
-        f"/orders/{paid_order.pk}/refund", {"amount": 2400, "reason": "customer_request"}
+        f"/orders/{paid_order.pk}/refund",
+        {"amount": 2400, "reason": "customer_request"},
     )
     assert response.status_code == 200
     body = response.json()["data"]
     assert body["id"] == paid_order.pk
     assert body["paymentStatus"] == "partially_refunded"
-    assert body["refunded"] == {"amount": 2400, "currency": "GBP", "formatted": "£24.00"}
+    assert body["refunded"] == {
+        "amount": 2400,
+        "currency": "GBP",
+        "formatted": "£24.00",
+    }
     refund = body["refund"]
     assert refund["id"].startswith("ref_")
-    assert refund["amount"] == {"amount": 2400, "currency": "GBP", "formatted": "£24.00"}
+    assert refund["amount"] == {
+        "amount": 2400,
+        "currency": "GBP",
+        "formatted": "£24.00",
+    }
     assert refund["reason"] == "customer_request" and refund["createdAt"]
     assert refund["status"] == "succeeded" and refund["items"] == []
     assert body["refunds"] == [refund]
@@ -45,13 +54,24 @@ def test_partial_refund_answers_as_the_reference_shows(private, paid_order):
     assert offline.idempotency_key == f"order-{paid_order.pk}-refund-{row.pk}"
     assert (offline.amount, offline.reason) == (2400, "customer_request")
     [event] = events_of(paid_order, "order.refunded")
-    assert event["refunded"]["amount"] == 2400 and event["paymentStatus"] == "partially_refunded"
+    assert (
+        event["refunded"]["amount"] == 2400
+        and event["paymentStatus"] == "partially_refunded"
+    )
     assert body["timeline"][-1]["message"] == "Refunded £24.00 (customer request)"
 
 
-def test_two_partial_refunds_then_one_too_many_is_422_and_changes_nothing(private, paid_order):
-    assert private.post(f"/orders/{paid_order.pk}/refund", {"amount": 2000}).status_code == 200
-    assert private.post(f"/orders/{paid_order.pk}/refund", {"amount": 3000}).status_code == 200
+def test_two_partial_refunds_then_one_too_many_is_422_and_changes_nothing(
+    private, paid_order
+):
+    assert (
+        private.post(f"/orders/{paid_order.pk}/refund", {"amount": 2000}).status_code
+        == 200
+    )
+    assert (
+        private.post(f"/orders/{paid_order.pk}/refund", {"amount": 3000}).status_code
+        == 200
+    )
     assert state(paid_order) == ("partially_refunded", 5000)
     response = private.post(f"/orders/{paid_order.pk}/refund", {"amount": 51})
     assert response.status_code == 422
@@ -68,13 +88,18 @@ def test_two_partial_refunds_then_one_too_many_is_422_and_changes_nothing(privat
     assert rest.json()["data"]["refund"]["amount"]["amount"] == 50
     assert state(paid_order) == ("refunded", 5050)
     nothing = private.post(f"/orders/{paid_order.pk}/refund", {"amount": 1})
-    assert (nothing.status_code, nothing.json()["error"]["code"]) == (409, "order_refunded")
+    assert (nothing.status_code, nothing.json()["error"]["code"]) == (
+        409,
+        "order_refunded",
+    )
 
 
 def test_a_full_refund_restocks_every_line_with_audit_rows(private, paid_order):
     candles, matches = lines_of(paid_order)
     assert (stock(candles), stock(matches)) == (8, 4)
-    body = private.post(f"/orders/{paid_order.pk}/refund", {"reason": "other"}).json()["data"]
+    body = private.post(f"/orders/{paid_order.pk}/refund", {"reason": "other"}).json()[
+        "data"
+    ]
     assert body["paymentStatus"] == "refunded"
     assert (stock(candles), stock(matches)) == (10, 5)
     assert [i["quantityRefunded"] for i in body["items"]] == [2, 1]
@@ -83,15 +108,17 @@ def test_a_full_refund_restocks_every_line_with_audit_rows(private, paid_order):
         {"itemId": matches.pk, "quantity": 1, "restocked": True},
     ]
     rows = InventoryAdjustment.objects.filter(source="refund", reference=paid_order.pk)
-    assert sorted((r.variant_id, r.stock_before, r.stock_after) for r in rows) == sorted(
-        [(candles.variant_id, 8, 10), (matches.variant_id, 4, 5)]
-    )
+    assert sorted(
+        (r.variant_id, r.stock_before, r.stock_after) for r in rows
+    ) == sorted([(candles.variant_id, 8, 10), (matches.variant_id, 4, 5)])
     assert all(r.reason == f"Refund {body['refund']['id']}" for r in rows)
     paid_order.refresh_from_db()
     assert paid_order.stock_reserved is False
 
 
-def test_a_partial_amount_restocks_the_items_named_and_nothing_without_items(private, paid_order):
+def test_a_partial_amount_restocks_the_items_named_and_nothing_without_items(
+    private, paid_order
+):
     candles, matches = lines_of(paid_order)
     private.post(f"/orders/{paid_order.pk}/refund", {"amount": 1000})
     assert (stock(candles), stock(matches)) == (8, 4)
@@ -103,7 +130,11 @@ def test_a_partial_amount_restocks_the_items_named_and_nothing_without_items(pri
     assert (stock(candles), stock(matches)) == (9, 4)
     assert body["items"][0]["quantityRefunded"] == 1
     [row] = InventoryAdjustment.objects.filter(source="refund")
-    assert (row.variant_id, row.stock_before, row.stock_after) == (candles.variant_id, 8, 9)
+    assert (row.variant_id, row.stock_before, row.stock_after) == (
+        candles.variant_id,
+        8,
+        9,
+    )
     too_many = private.post(
         f"/orders/{paid_order.pk}/refund",
         {"amount": 100, "items": [{"id": candles.pk, "quantity": 2}]},
@@ -121,10 +152,16 @@ def test_restock_false_records_units_but_leaves_stock(private, paid_order):
     candles, _ = lines_of(paid_order)
     body = private.post(
         f"/orders/{paid_order.pk}/refund",
-        {"amount": 2400, "restock": False, "items": [{"id": candles.pk, "quantity": 1}]},
+        {
+            "amount": 2400,
+            "restock": False,
+            "items": [{"id": candles.pk, "quantity": 1}],
+        },
     ).json()["data"]
     assert body["refund"]["restock"] is False
-    assert body["refund"]["items"] == [{"itemId": candles.pk, "quantity": 1, "restocked": False}]
+    assert body["refund"]["items"] == [
+        {"itemId": candles.pk, "quantity": 1, "restocked": False}
+    ]
     assert stock(candles) == 8
     assert not InventoryAdjustment.objects.filter(source="refund").exists()
 
@@ -149,16 +186,26 @@ def test_bad_refund_input_is_422(private, paid_order, body, field):
     assert state(paid_order) == ("paid", 0)
 
 
-def test_unpaid_and_cancelled_orders_cannot_be_refunded(private, shop, make_order, transfer_order):
+def test_unpaid_and_cancelled_orders_cannot_be_refunded(
+    private, shop, make_order, transfer_order
+):
     response = private.post(f"/orders/{transfer_order.pk}/refund", {})
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "order_not_paid")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        409,
+        "order_not_paid",
+    )
     operations.order_cancel(order=transfer_order, notify_customer=False)
     response = private.post(f"/orders/{transfer_order.pk}/refund", {})
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "order_cancelled")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        409,
+        "order_cancelled",
+    )
     assert Refund.objects.count() == 0
 
 
-def test_a_double_submitted_refund_with_one_idempotency_key_refunds_once(private, paid_order):
+def test_a_double_submitted_refund_with_one_idempotency_key_refunds_once(
+    private, paid_order
+):
     first = private.post(
         f"/orders/{paid_order.pk}/refund", {"amount": 1000}, idempotency_key="refund-1"
     )
@@ -194,9 +241,13 @@ def test_a_gateway_failure_is_kept_and_a_retry_reuses_its_idempotency_key(
     assert failed.json()["error"]["code"] == "payment_gateway_error"
     assert state(paid_order) == ("paid", 0)
     [attempt] = Refund.objects.filter(order=paid_order)
-    assert attempt.status == "failed" and "could not be reached" in attempt.failure_message
+    assert (
+        attempt.status == "failed" and "could not be reached" in attempt.failure_message
+    )
     listed = private.get(f"/orders/{paid_order.pk}").json()["data"]
-    assert listed["refunds"][0]["status"] == "failed" and listed["refunded"]["amount"] == 0
+    assert (
+        listed["refunds"][0]["status"] == "failed" and listed["refunded"]["amount"] == 0
+    )
     assert mail.outbox == [] and events_of(paid_order, "order.refunded") == []
     retry = private.post(f"/orders/{paid_order.pk}/refund", {"amount": 1500})
     assert retry.status_code == 200
@@ -205,11 +256,19 @@ def test_a_gateway_failure_is_kept_and_a_retry_reuses_its_idempotency_key(
     assert state(paid_order) == ("partially_refunded", 1500)
 
 
-def test_an_order_paid_by_bank_transfer_records_a_manual_refund(private, transfer_order):
+def test_an_order_paid_by_bank_transfer_records_a_manual_refund(
+    private, transfer_order
+):
     services.order_mark_paid(order=transfer_order)
-    body = private.post(f"/orders/{transfer_order.pk}/refund", {"amount": 800}).json()["data"]
+    body = private.post(f"/orders/{transfer_order.pk}/refund", {"amount": 800}).json()[
+        "data"
+    ]
     refund = Refund.objects.get(pk=body["refund"]["id"])
-    assert (refund.gateway, refund.status, refund.gateway_refund_id) == ("manual", "succeeded", "")
+    assert (refund.gateway, refund.status, refund.gateway_refund_id) == (
+        "manual",
+        "succeeded",
+        "",
+    )
     assert body["paymentStatus"] == "partially_refunded"
 
 
@@ -234,11 +293,16 @@ def test_refund_with_a_total_of_zero_has_nothing_to_refund(private, shop, make_o
     order = make_order(shop.store, lines=[], payment_method="bank_transfer")
     services.order_mark_paid(order=order)
     response = private.post(f"/orders/{order.pk}/refund", {})
-    assert (response.status_code, response.json()["error"]["code"]) == (409, "nothing_to_refund")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        409,
+        "nothing_to_refund",
+    )
     assert Order.objects.get(pk=order.pk).payment_status == "paid"
 
 
-def test_a_line_whose_product_was_deleted_is_refunded_without_restocking(private, paid_order):
+def test_a_line_whose_product_was_deleted_is_refunded_without_restocking(
+    private, paid_order
+):
     candles, matches = lines_of(paid_order)
     Variant.objects.get(pk=matches.variant_id).product.delete()
     body = private.post(f"/orders/{paid_order.pk}/refund", {}).json()["data"]

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stripe_paid(stripe_double, shop, make_paid_order):
     order = make_paid_order(shop.store)
-    assert order.payment_gateway == "stripe" and order.payment_intent_id.startswith("pi_")
+    assert order.payment_gateway == "stripe" and order.payment_intent_id.startswith(
+        "pi_"
+    )
     assert order.payment_status == "paid"
     return order
 
@@ -22,7 +24,8 @@ def test_a_refund_goes_to_stripe_with_the_refunds_idempotency_key(
     private, stripe_double, stripe_paid
 ):
     response = private.post(
-        f"/orders/{stripe_paid.pk}/refund", {"amount": 1200, "reason": "customer_request"}
+        f"/orders/{stripe_paid.pk}/refund",
+        {"amount": 1200, "reason": "customer_request"},
     )
     assert response.status_code == 200
     refund_id = response.json()["data"]["refund"]["id"]
@@ -83,7 +86,12 @@ def test_cancelling_a_paid_stripe_order_refunds_it(private, stripe_double, strip
     assert body["paymentStatus"] == "cancelled" and body["refunded"]["amount"] == 4800
     [request] = stripe_double.posts("/v1/refunds")
     assert request["params"]["amount"] == "4800"
-    assert stripe_double.posts(f"/v1/payment_intents/{stripe_paid.payment_intent_id}/cancel") == []
+    assert (
+        stripe_double.posts(
+            f"/v1/payment_intents/{stripe_paid.payment_intent_id}/cancel"
+        )
+        == []
+    )
 
 
 def test_cancelling_a_stripe_payment_waiting_for_3d_secure_voids_it(
@@ -101,7 +109,9 @@ def test_a_payment_that_succeeded_meanwhile_is_refunded_on_cancel(
     private, stripe_double, shop, make_order, pay
 ):
     order = pay(make_order(shop.store), "pm_card_authenticationRequired")
-    stripe_double.complete_3ds(order.payment_intent_id, approve=True)  # webhook not yet in
+    stripe_double.complete_3ds(
+        order.payment_intent_id, approve=True
+    )  # webhook not yet in
     body = private.post(f"/orders/{order.pk}/cancel", {}).json()["data"]
     assert body["paymentStatus"] == "cancelled" and body["refunded"]["amount"] == 4800
     [request] = stripe_double.posts("/v1/refunds")

@@ -13,7 +13,9 @@ from .conftest import events_of
 pytestmark = pytest.mark.django_db
 
 
-def test_order_placed_record_adds_the_placed_entry_and_order_created_once(shop, make_order):
+def test_order_placed_record_adds_the_placed_entry_and_order_created_once(
+    shop, make_order
+):
     order = make_order(shop.store, email="sam@example.com")
     services.order_number_assign(order=order)
     operations.order_placed_record(order=order)
@@ -57,7 +59,10 @@ def test_every_transition_records_its_event_with_the_private_order(
     current = private.get(f"/orders/{order.pk}").json()["data"]
     assert last.data["id"] == order.pk and last.mode == "test"
     assert set(last.data) == set(current)
-    assert last.data["fulfillmentStatus"] == "fulfilled" and last.data["payment"]["gateway"]
+    assert (
+        last.data["fulfillmentStatus"] == "fulfilled"
+        and last.data["payment"]["gateway"]
+    )
     timeline = [(e["type"], e["actor"]["type"]) for e in current["timeline"]]
     assert timeline == [
         ("placed", "system"),
@@ -84,7 +89,9 @@ def test_a_failed_payment_is_on_the_timeline(shop, make_order, pay):
 
 
 def test_mark_paid_names_the_dashboard_user(shop, transfer_order, django_user_model):
-    user = django_user_model.objects.create_user(username="m", email="merchant@acme.example")
+    user = django_user_model.objects.create_user(
+        username="m", email="merchant@acme.example"
+    )
     services.order_mark_paid(order=transfer_order, actor=Actor.for_user(user))
     entry = OrderEvent.objects.get(order=transfer_order, type="paid")
     assert (entry.actor_type, entry.actor_label, entry.actor_user_id) == (
