@@ -96,7 +96,8 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend that creates the file's folder (a fresh clone has no var/).
+            "ENGINE": "core.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
             # Writers queue on the database lock instead of failing with "database is locked".
             "OPTIONS": {

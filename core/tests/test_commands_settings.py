@@ -157,7 +157,7 @@ def test_settings_defaults_need_no_services(monkeypatch):
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert module.DATABASES["default"]["ENGINE"] == "core.backends.sqlite3"
     assert module.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert module.CACHES["default"]["BACKEND"].endswith("LocMemCache")
     assert module.CELERY_TASK_ALWAYS_EAGER is True
