@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import field_error
+from core.links import server_base_url
 from core.storefront import storefront_url
 from webhooks.services import event_record
 
@@ -159,7 +159,7 @@ def message_notification_send(*, message_id: str) -> int:
         return 0
     conversation = message.conversation
     store = conversation.store
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    base = server_base_url()
     context = {"conversation": conversation, "message": message}
     if message.sender == Message.Sender.VISITOR:
         if not store.notification_email:

@@ -3,7 +3,9 @@
 ``/storefront/<publishable_key>/`` serves ``templates/storefront/index.html``, which loads
 ``static/storefront/shoprocket.js``; the widget then talks only to the public API. The page is
 also where links to the shop (login links, seller replies) point when neither the store's
-``storefront_url`` nor the ``STOREFRONT_URL`` setting says otherwise.
+``storefront_url`` nor the ``STOREFRONT_URL`` setting says otherwise. The widget is told to
+call the API at the page's own origin (``PUBLIC_BASE_URL`` when set), and the page's
+Content-Security-Policy allows exactly that origin.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
+from .links import request_base_url, server_base_url
 from .models import ApiKey, Mode, Store
 from .selectors import api_key_get_active
 
@@ -42,25 +45,27 @@ def publishable_key_for_mode(*, store: Store, mode: str) -> str | None:
     )
 
 
-def storefront_page_url(*, store: Store, mode: str) -> str:
-    """This server's storefront page for the store's publishable key of ``mode``.
+def storefront_page_url(*, store: Store, mode: str, base_url: str = "") -> str:
+    """This server's storefront page for the store's publishable key of ``mode``, under
+    ``base_url`` (default: ``core.links.server_base_url()``, for links read later).
 
     Without an active key of that mode (all revoked) there is no page: the server root.
     """
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    base = (base_url or server_base_url()).rstrip("/")
     key = publishable_key_for_mode(store=store, mode=mode)
     if key is None:
         return f"{base}/"
     return base + reverse("storefront-page", kwargs={"publishable_key": key})
 
 
-def storefront_url(*, store: Store, mode: str) -> str:
+def storefront_url(*, store: Store, mode: str, base_url: str = "") -> str:
     """Where shoppers of the store go: its ``storefront_url``, else ``settings.STOREFRONT_URL``,
-    else this server's storefront page for the key mode."""
+    else this server's storefront page for the key mode (under ``base_url``, see
+    ``storefront_page_url``)."""
     return (
         store.storefront_url
         or settings.STOREFRONT_URL
-        or storefront_page_url(store=store, mode=mode)
+        or storefront_page_url(store=store, mode=mode, base_url=base_url)
     )
 
 
@@ -88,7 +93,9 @@ def storefront_page(request, publishable_key: str):
     key = _active_publishable_key(publishable_key)
     if key is None:
         return _not_found(request)
-    api_base = settings.PUBLIC_BASE_URL.rstrip("/")
+    # The page's own origin (or PUBLIC_BASE_URL): the widget calls the server that served it,
+    # whatever port or host name it was started on.
+    api_base = request_base_url(request)
     context = {
         "store_name": key.store.name,
         "publishable_key": publishable_key,

@@ -7,6 +7,7 @@ tasks executed eagerly in-process. Set ``DATABASE_URL`` and ``REDIS_URL`` for pr
 import os
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -33,7 +34,22 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 DEBUG = env_bool("DEBUG", False)
 # With DEBUG off and the development key, wsgi/asgi/celery refuse to start and every
 # management command fails its system check (core.checks); the test suite is exempt.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# The address the server was started on (`make run` sets it from HOST and PORT): links made
+# outside a request (printed, emailed) use it when PUBLIC_BASE_URL is unset (core.links).
+SERVER_URL = os.environ.get("SERVER_URL", "")
+_server_host = urlsplit(
+    SERVER_URL if "://" in SERVER_URL else f"//{SERVER_URL}"
+).hostname
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    # `HOST=shop.test make run` serves that name; a wildcard address (0.0.0.0) names none.
+    + (
+        [f"[{_server_host}]" if ":" in _server_host else _server_host]
+        if _server_host and _server_host not in {"0.0.0.0", "0", "::"}
+        else []
+    ),
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -167,9 +183,12 @@ CLIENT_IP_META_KEY = os.environ.get("CLIENT_IP_META_KEY", "REMOTE_ADDR")
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
 # Where storefront links (login links, seller replies) point; a store may override it. Empty:
-# this server's storefront page, {PUBLIC_BASE_URL}/storefront/<publishable key>/.
+# this server's storefront page, <base URL>/storefront/<publishable key>/.
 STOREFRONT_URL = os.environ.get("STOREFRONT_URL", "")
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The address shoppers and merchants reach this server on, for every absolute URL it makes.
+# Unset: a response's URLs come from its request, and printed or emailed links from
+# SERVER_URL (core.links).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 # Development and tests only: let webhooks target http:// and loopback/private addresses.
 WEBHOOKS_ALLOW_INSECURE_URLS = env_bool("WEBHOOKS_ALLOW_INSECURE_URLS", False)
 

@@ -29,6 +29,7 @@ from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 
 from core.api.casing import camelize_payload
 from core.exceptions import Conflict, NotFound, Unprocessable, field_error
+from core.links import server_base_url
 
 from . import net, signing
 from .models import Delivery, Event, WebhookEndpoint
@@ -487,7 +488,6 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 def webhook_disabled_email_send(*, endpoint_id: str) -> int:
     """Tell the merchant that an endpoint was disabled after failing for 3 days."""
-    from django.conf import settings
 
     from core.emails import email_send
     from core.models import StoreMembership
@@ -521,7 +521,7 @@ def webhook_disabled_email_send(*, endpoint_id: str) -> int:
         context={
             "endpoint": endpoint,
             "last_delivery": last,
-            "dashboard_url": f"{settings.PUBLIC_BASE_URL.rstrip('/')}/admin/webhooks/"
+            "dashboard_url": f"{server_base_url()}/admin/webhooks/"
             f"webhookendpoint/{endpoint.pk}/change/",
         },
     )

@@ -12,6 +12,7 @@ from core.api.authentication import PathPublishableKeyAuthentication
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PublicApi
 from core.exceptions import Forbidden, NotFound
+from core.links import request_base_url
 from core.storefront import storefront_url
 from customers.selectors import session_customer_get
 
@@ -188,7 +189,9 @@ class FeedApi(PublicApi):
                 f"Unknown feed platform. Use one of: {', '.join(sorted(PLATFORMS))}."
             )
         store = self.store
-        storefront = storefront_url(store=store, mode=self.mode).rstrip("/")
+        storefront = storefront_url(
+            store=store, mode=self.mode, base_url=request_base_url(request)
+        ).rstrip("/")
 
         def media_url(name: str) -> str:
             return request.build_absolute_uri(default_storage.url(name))

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 JS_TEST = Path(__file__).parent / "js" / "shoprocket.test.cjs"
 
 
-def page(key: str):
-    return Client().get(f"/storefront/{key}/")
+def page(key: str, host: str = "testserver"):
+    return Client().get(f"/storefront/{key}/", HTTP_HOST=host)
 
 
 # -- the page ---------------------------------------------------------------------------
@@ -41,7 +41,8 @@ def test_page_for_a_publishable_test_key(shop):
     html = response.content.decode()
     assert "<title>Acme Candles</title>" in html
     assert f'data-publishable-key="{shop.pk}"' in html
-    assert 'data-api-base="http://127.0.0.1:8000"' in html
+    # The widget calls the server that served the page.
+    assert 'data-api-base="http://testserver"' in html
     assert 'src="/static/storefront/shoprocket.js"' in html
     assert 'href="/static/storefront/shoprocket.css"' in html
     assert 'data-shoprocket="catalog"' in html and 'data-shoprocket="cart"' in html
@@ -50,10 +51,31 @@ def test_page_for_a_publishable_test_key(shop):
     # The secret key is nowhere on the page.
     assert shop.sk not in html and shop.live_sk not in html
     csp = response["Content-Security-Policy"]
-    assert (
-        "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:8000" in csp
-    )
+    assert "script-src 'self'" in csp and "connect-src 'self' http://testserver" in csp
     assert "unsafe-inline" not in csp
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:9000", "localhost:18123", "[::1]:9000"])
+def test_page_on_any_port_points_the_widget_at_its_own_origin(shop, settings, host):
+    """`PORT=9000 make run`: with PUBLIC_BASE_URL unset, the page's API base and its CSP are
+    the address the page was requested on, not a configured default."""
+    settings.PUBLIC_BASE_URL = ""
+    settings.SERVER_URL = "http://127.0.0.1:8000"
+
+    response = page(shop.pk, host=host)
+
+    assert response.status_code == 200
+    assert f'data-api-base="http://{host}"' in response.content.decode()
+    assert f"connect-src 'self' http://{host};" in response["Content-Security-Policy"]
+    assert "127.0.0.1:8000" not in response["Content-Security-Policy"]
+
+
+def test_page_refuses_a_host_that_is_not_allowed(shop, settings):
+    """The API base comes from the Host header only once Django has validated it."""
+    settings.PUBLIC_BASE_URL = ""
+    response = page(shop.pk, host="evil.invalid")
+    assert response.status_code == 400
+    assert b"evil.invalid" not in response.content
 
 
 def test_page_for_a_live_key_has_no_test_notice(shop):
@@ -210,6 +232,36 @@ def test_login_link_defaults_to_the_storefront_page_of_the_key_mode(
     assert verified.status_code == 200, verified.content
 
 
+def test_emailed_login_link_uses_the_started_address_not_the_host_header(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    """`PORT=9000 make run` passes SERVER_URL down: emailed links carry that port, and a
+    request's Host header (which a client chooses) never ends up in an email."""
+    settings.STOREFRONT_URL = ""
+    settings.PUBLIC_BASE_URL = ""
+    settings.SERVER_URL = "http://0.0.0.0:9000"
+    settings.ALLOWED_HOSTS = ["*"]
+    _customer(shop.store, "sam@example.com")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            f"/v3/public/{shop.pk}/cart/send-auth",
+            {"email": "sam@example.com"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {shop.pk}",
+            HTTP_X_CART_TOKEN="visitor-1",
+            HTTP_HOST="attacker.invalid",
+        )
+
+    assert response.status_code == 200, response.content
+    (message,) = mail.outbox
+    assert f"http://127.0.0.1:9000/storefront/{shop.pk}/?login_token=lnk_" in (
+        message.body
+    )
+    assert "attacker.invalid" not in message.body
+
+
 def test_login_link_keeps_a_configured_storefront_url(shop, public, settings):
     settings.STOREFRONT_URL = "https://fallback.example/login"
     _customer(shop.store, "sam@example.com")
@@ -234,6 +286,9 @@ def test_storefront_url_uses_the_newest_active_key_of_the_mode(shop, settings):
     assert storefront_url(store=shop.store, mode="test") == (
         f"http://127.0.0.1:8000/storefront/{rolled.raw}/"
     )
+    assert storefront_url(
+        store=shop.store, mode="test", base_url="http://localhost:9000/"
+    ) == (f"http://localhost:9000/storefront/{rolled.raw}/")
     assert storefront_url(store=shop.store, mode="live") == (
         f"http://127.0.0.1:8000/storefront/{shop.live_pk}/"
     )
@@ -269,10 +324,8 @@ def test_feed_product_links_lead_to_the_storefront_page(shop, public, settings):
     body = b"".join(feed.streaming_content).decode()
 
     link = re.search(r"<g:link>([^<]+)</g:link>", body).group(1)
-    assert (
-        link
-        == f"http://127.0.0.1:8000/storefront/{shop.pk}/products/hand-poured-candle"
-    )
+    # Served for a request: the feed links to the storefront page of the server it asked.
+    assert link == f"http://testserver/storefront/{shop.pk}/products/hand-poured-candle"
     # That address opens the page on the product.
     response = Client().get(urlsplit(link).path)
     assert response.status_code == 302

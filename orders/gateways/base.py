@@ -13,10 +13,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.conf import settings
 from django.urls import reverse
 
 from core.exceptions import DomainError
+from core.links import server_base_url
 
 
 class PaymentStatus:
@@ -165,8 +165,8 @@ def url_with_params(url: str, **params) -> str:
 
 
 def absolute_url(path: str) -> str:
-    """A path served by this server as an absolute URL (``settings.PUBLIC_BASE_URL``)."""
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+    """A path served by this server as an absolute URL (``core.links.server_base_url``)."""
+    return f"{server_base_url()}{path}"
 
 
 def order_return_url(*, order, return_url: str = "") -> str:
