@@ -920,6 +920,8 @@ def media_save(*, media: Media) -> Media:
         if ratio is not None:
             media.aspect_ratio = ratio
     media.save()
+    # Reading the ratio opened the stored file; release it now rather than at collection.
+    media.file.close()
     return media
 
 
