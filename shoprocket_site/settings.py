@@ -138,7 +138,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-process broker is named with a host, or kombu warns "No hostname was supplied".
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -307,6 +308,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default config gives "django" its own console handler too: without this,
+        # every django.* message (e.g. runserver's "Watching for file changes") shows twice.
+        "django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "INFO")},
         "django.request": {"level": "ERROR"},
         # One INFO line per task is noise when tasks run eagerly inside requests.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
