@@ -1,9 +1,14 @@
 # The two commands: `make run` (set up and serve the demo store) and `make test`.
+# `PORT=9000 make run` and `HOST=0.0.0.0 make run` serve elsewhere.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# An IPv6 address is bracketed in URLs and in runserver's address.
+ADDR := $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST))
+# Links made outside a request (printed, emailed) use the address the server is started on.
+RUN_ENV := DEBUG=$${DEBUG:-true} SERVER_URL=$${SERVER_URL:-http://$(ADDR):$(PORT)}
 
 .PHONY: install run test lint format migrate demo worker beat schema clean
 
@@ -16,13 +21,14 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 migrate: install
-	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity 0
 
 demo: migrate
-	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	@$(RUN_ENV) $(PY) manage.py seed_demo
 
-run: demo
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+run: migrate
+	@$(RUN_ENV) $(PY) manage.py seed_demo --verbosity 0
+	@$(RUN_ENV) $(PY) manage.py rundemo $(ADDR):$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -36,12 +42,13 @@ format: install
 	$(VENV)/bin/ruff format .
 
 worker: install
-	$(PY) -m celery -A shoprocket_site worker --loglevel=INFO
+	$(RUN_ENV) $(PY) -m celery -A shoprocket_site worker --loglevel=INFO
 
 beat: install
-	$(PY) -m celery -A shoprocket_site beat --loglevel=INFO
+	$(RUN_ENV) $(PY) -m celery -A shoprocket_site beat --loglevel=INFO
 
 schema: install
+	@mkdir -p var
 	DEBUG=true $(PY) manage.py spectacular --file var/openapi.yaml --validate
 
 clean:

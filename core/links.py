@@ -20,8 +20,9 @@ DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 _WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "0": "127.0.0.1", "::": "::1", "[::]": "::1"}
 
 
-def _origin(url: str) -> str:
-    """``scheme://host[:port]`` (plus any path prefix) without a trailing slash."""
+def browsable_origin(url: str) -> str:
+    """``scheme://host[:port]`` (plus any path prefix) without a trailing slash, with a
+    wildcard listening address (``0.0.0.0``, ``::``) replaced by the loopback address."""
     url = url.strip().rstrip("/")
     if "://" not in url:
         url = f"http://{url}"
@@ -38,7 +39,7 @@ def server_base_url() -> str:
     """Where links made outside a request point (see the module docstring)."""
     if settings.PUBLIC_BASE_URL:
         return settings.PUBLIC_BASE_URL.rstrip("/")
-    return _origin(settings.SERVER_URL or DEFAULT_SERVER_URL)
+    return browsable_origin(settings.SERVER_URL or DEFAULT_SERVER_URL)
 
 
 def request_base_url(request) -> str:

@@ -310,7 +310,7 @@ def test_seed_demo_prints_the_storefront_url(settings, tmp_path):
 
     text = io.StringIO()
     call_command("seed_demo", "--base-url", "http://localhost:9000", stdout=text)
-    assert f"Storefront: http://localhost:9000/storefront/{pk}/\n" in text.getvalue()
+    assert f"Storefront   http://localhost:9000/storefront/{pk}/\n" in text.getvalue()
     assert page(pk).status_code == 200
 
 
