@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "catalog",
     "customers",
@@ -253,6 +254,10 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "DISABLE_ERRORS_AND_WARNINGS": False,
+    # Swagger UI and ReDoc assets come from this server's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # CORS: the public API answers any origin; the private API sends no CORS headers.

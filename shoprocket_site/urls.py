@@ -2,7 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 import carts.urls
 import catalog.urls
@@ -38,7 +42,22 @@ urlpatterns = [
         include((private_urlpatterns, "private"), namespace="private-store"),
     ),
     path("v3/schema", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI and ReDoc, with and without the trailing slash (APPEND_SLASH is off).
     path("v3/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("v3/docs/", SpectacularSwaggerView.as_view(url_name="schema")),
+    path(
+        "v3/redoc",
+        SpectacularRedocView.as_view(
+            url_name="schema", template_name="docs/redoc.html"
+        ),
+        name="redoc",
+    ),
+    path(
+        "v3/redoc/",
+        SpectacularRedocView.as_view(
+            url_name="schema", template_name="docs/redoc.html"
+        ),
+    ),
     path("admin/", admin.site.urls),
     # Pages outside /v3 (e.g. the Stripe webhook, the test-mode 3-D Secure page).
     *[p for app in _apps for p in getattr(app, "site_urlpatterns", [])],

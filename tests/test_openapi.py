@@ -5,8 +5,11 @@ the demo store's data so list endpoints return real objects) and fails on any 5x
 the schema does not document, and any response body that does not match the schema.
 """
 
+import re
+
 import pytest
 import schemathesis
+from django.contrib.staticfiles import finders
 from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
@@ -78,11 +81,27 @@ def test_every_operation_documents_the_error_envelope():
 
 
 @pytest.mark.django_db
-def test_schema_and_docs_are_served(client):
+def test_schema_is_served(client):
     response = client.get("/v3/schema")
     assert response.status_code == 200
     assert b"openapi: 3" in response.content
-    assert client.get("/v3/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v3/docs", "/v3/docs/", "/v3/redoc", "/v3/redoc/"])
+def test_docs_pages_load_everything_from_this_server(client, path):
+    """Swagger UI and ReDoc render offline: every script, stylesheet and icon they reference
+    is one of this server's static files (drf-spectacular-sidecar), none from a CDN."""
+    response = client.get(path)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(ref.endswith(".js") for ref in refs), refs
+    for ref in refs:
+        assert not re.match(r"^(https?:)?//", ref), f"{path} loads {ref} from elsewhere"
+        if ref.startswith("/static/"):
+            assert finders.find(ref.removeprefix("/static/")), ref
+    assert "googleapis" not in html and "jsdelivr" not in html
 
 
 # -- fuzzing ------------------------------------------------------------------------------
