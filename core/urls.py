@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import storefront
+from . import pages, storefront
 from .api.private import HealthApi, StoreApi
 from .api.public import StoreMetadataApi
 
@@ -13,5 +13,5 @@ private_urlpatterns = [
     path("health", HealthApi.as_view(), name="health"),
 ]
 
-# Pages outside /v3: the storefront page.
-site_urlpatterns = [*storefront.site_urlpatterns]
+# Pages outside /v3: the landing page and the storefront page.
+site_urlpatterns = [*pages.site_urlpatterns, *storefront.site_urlpatterns]
