@@ -40,6 +40,7 @@ class DiscountListApi(PrivateApi):
 
     @extend_schema(
         operation_id="discounts_list",
+        summary="List discounts",
         parameters=[
             *page_params(),
             OpenApiParameter(
@@ -61,6 +62,7 @@ class DiscountListApi(PrivateApi):
 
     @extend_schema(
         operation_id="discount_create",
+        summary="Create a discount",
         request=DiscountInput,
         responses={201: envelope(DiscountSerializer)},
     )
@@ -75,13 +77,18 @@ class DiscountDetailApi(PrivateApi):
 
     rate_limits = DETAIL_LIMITS
 
-    @extend_schema(operation_id="discount_get", responses=envelope(DiscountSerializer))
+    @extend_schema(
+        operation_id="discount_get",
+        summary="Get a discount",
+        responses=envelope(DiscountSerializer),
+    )
     def get(self, request, discount, **kwargs):
         found = selectors.discount_get(store=self.store, discount_id=discount)
         return self.respond(self.serialize(DiscountSerializer, found))
 
     @extend_schema(
         operation_id="discount_update",
+        summary="Update a discount",
         request=DiscountInput(partial=True),
         responses=envelope(DiscountSerializer),
     )
@@ -91,7 +98,12 @@ class DiscountDetailApi(PrivateApi):
         updated = services.discount_update(discount=found, data=data)
         return self.respond(self.serialize(DiscountSerializer, updated))
 
-    @extend_schema(operation_id="discount_delete", request=None, responses={204: None})
+    @extend_schema(
+        operation_id="discount_delete",
+        summary="Delete a discount",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request, discount, **kwargs):
         found = selectors.discount_get(store=self.store, discount_id=discount)
         services.discount_delete(discount=found)
@@ -105,6 +117,7 @@ class ShippingMethodListApi(PrivateApi):
 
     @extend_schema(
         operation_id="shipping_methods_list",
+        summary="List shipping methods",
         parameters=[*page_params(), ACTIVE_PARAM],
         responses=page_envelope(ShippingMethodSerializer),
     )
@@ -117,6 +130,7 @@ class ShippingMethodListApi(PrivateApi):
 
     @extend_schema(
         operation_id="shipping_method_create",
+        summary="Create a shipping method",
         request=ShippingMethodInput,
         responses={201: envelope(ShippingMethodSerializer)},
     )
@@ -134,7 +148,9 @@ class ShippingMethodDetailApi(PrivateApi):
     rate_limits = DETAIL_LIMITS
 
     @extend_schema(
-        operation_id="shipping_method_get", responses=envelope(ShippingMethodSerializer)
+        operation_id="shipping_method_get",
+        summary="Get a shipping method",
+        responses=envelope(ShippingMethodSerializer),
     )
     def get(self, request, method, **kwargs):
         found = selectors.shipping_method_get(store=self.store, method_id=method)
@@ -142,6 +158,7 @@ class ShippingMethodDetailApi(PrivateApi):
 
     @extend_schema(
         operation_id="shipping_method_update",
+        summary="Update a shipping method",
         request=ShippingMethodInput(partial=True),
         responses=envelope(ShippingMethodSerializer),
     )
@@ -152,7 +169,10 @@ class ShippingMethodDetailApi(PrivateApi):
         return self.respond(self.serialize(ShippingMethodSerializer, updated))
 
     @extend_schema(
-        operation_id="shipping_method_delete", request=None, responses={204: None}
+        operation_id="shipping_method_delete",
+        summary="Delete a shipping method",
+        request=None,
+        responses={204: None},
     )
     def delete(self, request, method, **kwargs):
         found = selectors.shipping_method_get(store=self.store, method_id=method)
@@ -167,6 +187,7 @@ class TaxRateListApi(PrivateApi):
 
     @extend_schema(
         operation_id="tax_rates_list",
+        summary="List tax rates",
         parameters=[
             *page_params(),
             OpenApiParameter(
@@ -184,6 +205,7 @@ class TaxRateListApi(PrivateApi):
 
     @extend_schema(
         operation_id="tax_rate_create",
+        summary="Create a tax rate",
         request=TaxRateInput,
         responses={201: envelope(TaxRateSerializer)},
     )
@@ -198,13 +220,18 @@ class TaxRateDetailApi(PrivateApi):
 
     rate_limits = DETAIL_LIMITS
 
-    @extend_schema(operation_id="tax_rate_get", responses=envelope(TaxRateSerializer))
+    @extend_schema(
+        operation_id="tax_rate_get",
+        summary="Get a tax rate",
+        responses=envelope(TaxRateSerializer),
+    )
     def get(self, request, rate, **kwargs):
         found = selectors.tax_rate_get(store=self.store, rate_id=rate)
         return self.respond(self.serialize(TaxRateSerializer, found))
 
     @extend_schema(
         operation_id="tax_rate_update",
+        summary="Update a tax rate",
         request=TaxRateInput(partial=True),
         responses=envelope(TaxRateSerializer),
     )
@@ -214,7 +241,12 @@ class TaxRateDetailApi(PrivateApi):
         updated = services.tax_rate_update(rate=found, data=data)
         return self.respond(self.serialize(TaxRateSerializer, updated))
 
-    @extend_schema(operation_id="tax_rate_delete", request=None, responses={204: None})
+    @extend_schema(
+        operation_id="tax_rate_delete",
+        summary="Delete a tax rate",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request, rate, **kwargs):
         found = selectors.tax_rate_get(store=self.store, rate_id=rate)
         services.tax_rate_delete(rate=found)

@@ -76,7 +76,11 @@ class CartApi(PublicCartApi):
 
     rate_limits = {"GET": "120/m"}
 
-    @extend_schema(operation_id="cart_get", responses=envelope(CartSerializer))
+    @extend_schema(
+        operation_id="cart_get",
+        summary="Get the cart",
+        responses=envelope(CartSerializer),
+    )
     def get(self, request, **kwargs):
         priced = services.cart_fetch(
             store=self.store,
@@ -98,6 +102,7 @@ class CartItemListApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_item_add",
+        summary="Add an item to the cart",
         request=CartItemCreateInput,
         responses=envelope(CartSerializer),
     )
@@ -121,6 +126,7 @@ class CartItemApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_item_update",
+        summary="Update a cart item",
         request=CartItemUpdateInput,
         responses=envelope(CartSerializer),
     )
@@ -136,6 +142,7 @@ class CartItemApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_item_remove",
+        summary="Remove a cart item",
         request=None,
         responses={200: envelope(CartSerializer)},
     )
@@ -154,6 +161,7 @@ class CartDiscountApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_discount_apply",
+        summary="Apply a discount code",
         request=DiscountCodeInput,
         responses=envelope(CartSerializer),
     )
@@ -166,6 +174,7 @@ class CartDiscountApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_discount_remove",
+        summary="Remove the discount",
         request=None,
         responses={200: envelope(CartSerializer)},
     )
@@ -181,6 +190,7 @@ class CartEstimateApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_estimate",
+        summary="Estimate tax and shipping",
         request=EstimateInput,
         responses=envelope(EstimateSerializer),
     )
@@ -203,6 +213,7 @@ class CartShippingOptionListApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_shipping_options_list",
+        summary="List shipping options",
         responses=envelope(ShippingOptionSerializer, many=True),
     )
     def get(self, request, **kwargs):
@@ -222,6 +233,7 @@ class CartShippingOptionApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_shipping_option_select",
+        summary="Select a shipping option",
         request=ShippingOptionSelectInput,
         responses=envelope(CartSerializer),
     )
@@ -243,6 +255,7 @@ class CartCheckoutDataApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_checkout_data_get",
+        summary="Get checkout data",
         responses=envelope(CheckoutDataSerializer),
     )
     def get(self, request, **kwargs):
@@ -253,6 +266,7 @@ class CartCheckoutDataApi(PublicCartApi):
 
     @extend_schema(
         operation_id="cart_checkout_data_save",
+        summary="Save checkout data",
         request=CheckoutDataInput,
         responses=envelope(CheckoutDataSerializer),
     )
@@ -270,7 +284,9 @@ class CountryListApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
-        operation_id="countries_list", responses=envelope(CountrySerializer, many=True)
+        operation_id="countries_list",
+        summary="List shipping countries",
+        responses=envelope(CountrySerializer, many=True),
     )
     def get(self, request, **kwargs):
         countries = [
@@ -288,6 +304,7 @@ class CountryStateListApi(PublicApi):
 
     @extend_schema(
         operation_id="country_states_list",
+        summary="List a country's states",
         responses=envelope(StateSerializer, many=True),
     )
     def get(self, request, country_code, **kwargs):
@@ -306,6 +323,7 @@ class TaxCalculateApi(PublicApi):
 
     @extend_schema(
         operation_id="tax_calculate",
+        summary="Calculate tax",
         request=TaxCalculateInput,
         responses=envelope(TaxCalculationSerializer),
     )
@@ -327,6 +345,7 @@ class PaymentMethodListApi(PublicApi):
 
     @extend_schema(
         operation_id="payment_methods_list",
+        summary="List payment methods",
         responses=envelope(PaymentMethodSerializer, many=True),
     )
     def get(self, request, **kwargs):

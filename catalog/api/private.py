@@ -71,6 +71,7 @@ class ProductsApi(_ProductOutput, PrivateApi):
 
     @extend_schema(
         operation_id="products_list",
+        summary="List products",
         parameters=PRODUCT_LIST_PARAMS,
         responses=page_envelope(PrivateProductSerializer),
     )
@@ -85,6 +86,7 @@ class ProductsApi(_ProductOutput, PrivateApi):
 
     @extend_schema(
         operation_id="product_create",
+        summary="Create a product",
         request=ProductInputSerializer,
         responses={201: envelope(PrivateProductSerializer)},
     )
@@ -100,7 +102,9 @@ class ProductApi(_ProductOutput, PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
 
     @extend_schema(
-        operation_id="product_get", responses=envelope(PrivateProductSerializer)
+        operation_id="product_get",
+        summary="Get a product",
+        responses=envelope(PrivateProductSerializer),
     )
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
@@ -110,6 +114,7 @@ class ProductApi(_ProductOutput, PrivateApi):
 
     @extend_schema(
         operation_id="product_update",
+        summary="Update a product",
         request=ProductInputSerializer(partial=True),
         responses=envelope(PrivateProductSerializer),
     )
@@ -121,7 +126,11 @@ class ProductApi(_ProductOutput, PrivateApi):
         )
         return self.product_response(found.pk)
 
-    @extend_schema(operation_id="product_archive", responses={204: None})
+    @extend_schema(
+        operation_id="product_archive",
+        summary="Archive a product",
+        responses={204: None},
+    )
     def delete(self, request, product, **kwargs):
         found = selectors.product_lookup(store=self.store, ref=product)
         services.product_archive(product=found, mode=self.mode)
@@ -134,6 +143,7 @@ class ProductInventoryApi(_ProductOutput, PrivateApi):
 
     @extend_schema(
         operation_id="product_inventory_update",
+        summary="Adjust inventory",
         request=InventoryInputSerializer,
         responses=envelope(InventoryResultSerializer),
     )
@@ -157,6 +167,7 @@ class CategoriesApi(PrivateApi):
 
     @extend_schema(
         operation_id="categories_list",
+        summary="List categories",
         parameters=page_params(),
         responses=page_envelope(PrivateCategorySerializer),
     )
@@ -171,6 +182,7 @@ class CategoriesApi(PrivateApi):
 
     @extend_schema(
         operation_id="category_create",
+        summary="Create a category",
         request=CategoryInputSerializer,
         responses={201: envelope(PrivateCategorySerializer)},
     )
@@ -191,7 +203,9 @@ class CategoryApi(PrivateApi):
     error_statuses = (409,)
 
     @extend_schema(
-        operation_id="category_get", responses=envelope(PrivateCategorySerializer)
+        operation_id="category_get",
+        summary="Get a category",
+        responses=envelope(PrivateCategorySerializer),
     )
     def get(self, request, category, **kwargs):
         found = selectors.category_get(
@@ -201,6 +215,7 @@ class CategoryApi(PrivateApi):
 
     @extend_schema(
         operation_id="category_update",
+        summary="Update a category",
         request=CategoryInputSerializer(partial=True),
         responses=envelope(PrivateCategorySerializer),
     )
@@ -213,7 +228,11 @@ class CategoryApi(PrivateApi):
         )
         return self.respond(self.serialize(PrivateCategorySerializer, fresh))
 
-    @extend_schema(operation_id="category_delete", responses={204: None})
+    @extend_schema(
+        operation_id="category_delete",
+        summary="Delete a category",
+        responses={204: None},
+    )
     def delete(self, request, category, **kwargs):
         found = selectors.category_lookup(store=self.store, ref=category)
         services.category_delete(category=found)
@@ -225,6 +244,7 @@ class ReviewsApi(PrivateApi):
 
     @extend_schema(
         operation_id="reviews_list",
+        summary="List reviews",
         parameters=[
             OpenApiParameter(
                 "status",
@@ -247,7 +267,9 @@ class ReviewApi(PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m"}
 
     @extend_schema(
-        operation_id="review_get", responses=envelope(PrivateReviewSerializer)
+        operation_id="review_get",
+        summary="Get a review",
+        responses=envelope(PrivateReviewSerializer),
     )
     def get(self, request, review, **kwargs):
         found = selectors.review_get(store=self.store, review_id=review)
@@ -255,6 +277,7 @@ class ReviewApi(PrivateApi):
 
     @extend_schema(
         operation_id="review_moderate",
+        summary="Moderate a review",
         request=ReviewModerateSerializer,
         responses=envelope(PrivateReviewSerializer),
     )

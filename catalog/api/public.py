@@ -55,6 +55,7 @@ class ProductListApi(PublicApi):
 
     @extend_schema(
         operation_id="public_products_list",
+        summary="List products",
         parameters=PRODUCT_LIST_PARAMS,
         responses=page_envelope(ProductSerializer),
     )
@@ -72,7 +73,9 @@ class ProductDetailApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
-        operation_id="public_product_get", responses=envelope(ProductSerializer)
+        operation_id="public_product_get",
+        summary="Get a product",
+        responses=envelope(ProductSerializer),
     )
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
@@ -89,6 +92,7 @@ class ProductReviewsApi(PublicApi):
 
     @extend_schema(
         operation_id="public_product_reviews_list",
+        summary="List a product's reviews",
         parameters=page_params(),
         responses=page_envelope(
             PublicReviewSerializer, meta_serializer=ReviewPageMetaSerializer
@@ -106,6 +110,7 @@ class ProductReviewsApi(PublicApi):
 
     @extend_schema(
         operation_id="public_product_review_create",
+        summary="Submit a review",
         request=ReviewInputSerializer,
         responses={201: envelope(ReviewCreatedSerializer)},
     )
@@ -135,6 +140,7 @@ class CategoryTreeApi(PublicApi):
 
     @extend_schema(
         operation_id="public_categories_list",
+        summary="List categories",
         responses=envelope(CategoryNodeSerializer, many=True),
     )
     def get(self, request, **kwargs):
@@ -146,7 +152,9 @@ class CategoryDetailApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
-        operation_id="public_category_get", responses=envelope(CategorySerializer)
+        operation_id="public_category_get",
+        summary="Get a category",
+        responses=envelope(CategorySerializer),
     )
     def get(self, request, category, **kwargs):
         found = selectors.category_get(
@@ -167,6 +175,7 @@ class FeedApi(PublicApi):
 
     @extend_schema(
         operation_id="public_feed_get",
+        summary="Download a product feed",
         # The Authorization header is optional here: the key in the path suffices.
         auth=[{}, {"publishableKey": []}],
         parameters=[

@@ -32,6 +32,7 @@ class ConversationListApi(PrivateApi):
 
     @extend_schema(
         operation_id="conversations_list",
+        summary="List conversations",
         parameters=[
             OpenApiParameter(
                 "status", OpenApiTypes.STR, enum=Conversation.Status.values
@@ -55,6 +56,7 @@ class ConversationDetailApi(PrivateConversationMixin, PrivateApi):
 
     @extend_schema(
         operation_id="conversations_get",
+        summary="Get a conversation",
         responses=envelope(PrivateConversationSerializer),
     )
     def get(self, request, conversation_id: str, **kwargs):
@@ -66,6 +68,7 @@ class ConversationDetailApi(PrivateConversationMixin, PrivateApi):
 
     @extend_schema(
         operation_id="conversations_update",
+        summary="Update a conversation",
         request=ConversationUpdateSerializer,
         responses=envelope(PrivateConversationSerializer),
     )
@@ -87,6 +90,7 @@ class ConversationMessagesPrivateApi(PrivateConversationMixin, PrivateApi):
 
     @extend_schema(
         operation_id="conversations_messages_list",
+        summary="List a conversation's messages",
         parameters=[
             OpenApiParameter(
                 "after",
@@ -110,6 +114,7 @@ class ConversationMessagesPrivateApi(PrivateConversationMixin, PrivateApi):
 
     @extend_schema(
         operation_id="conversations_messages_create",
+        summary="Reply to a conversation",
         request=MessageCreateSerializer,
         responses={201: envelope(PrivateMessageSerializer)},
     )

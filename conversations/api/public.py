@@ -47,6 +47,7 @@ class ConversationCreateApi(PublicConversationApi):
 
     @extend_schema(
         operation_id="public_conversations_create",
+        summary="Start a conversation",
         request=ConversationCreateSerializer,
         responses={201: envelope(PublicConversationSerializer)},
     )
@@ -77,6 +78,7 @@ class ConversationCurrentApi(PublicConversationApi):
 
     @extend_schema(
         operation_id="public_conversations_current",
+        summary="Get the current conversation",
         responses=envelope(PublicConversationSerializer),
     )
     def get(self, request, **kwargs):
@@ -91,6 +93,7 @@ class ConversationEmailApi(PublicConversationApi):
 
     @extend_schema(
         operation_id="public_conversations_email",
+        summary="Attach an email to a conversation",
         request=ConversationEmailSerializer,
         responses=envelope(PublicConversationEmailOutSerializer),
     )
@@ -110,6 +113,7 @@ class ConversationMessagesApi(PublicConversationApi):
 
     @extend_schema(
         operation_id="public_conversations_messages_list",
+        summary="List a conversation's messages",
         parameters=[
             OpenApiParameter(
                 "after",
@@ -134,6 +138,7 @@ class ConversationMessagesApi(PublicConversationApi):
 
     @extend_schema(
         operation_id="public_conversations_messages_create",
+        summary="Post a message",
         request=MessageCreateSerializer,
         responses={201: envelope(PublicMessageSerializer)},
     )

@@ -15,12 +15,17 @@ from .views import PrivateApi
 class StoreApi(PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "30/m"}
 
-    @extend_schema(operation_id="store_get", responses=envelope(PrivateStoreSerializer))
+    @extend_schema(
+        operation_id="store_get",
+        summary="Get the store",
+        responses=envelope(PrivateStoreSerializer),
+    )
     def get(self, request, **kwargs):
         return self.respond(self.serialize(PrivateStoreSerializer, self.store))
 
     @extend_schema(
         operation_id="store_update",
+        summary="Update the store",
         request=StoreUpdateSerializer,
         responses=envelope(PrivateStoreSerializer),
     )
@@ -35,6 +40,7 @@ class HealthApi(PrivateApi):
 
     @extend_schema(
         operation_id="health_get",
+        summary="Check service health",
         responses={200: envelope(HealthSerializer), 503: envelope(HealthSerializer)},
     )
     def get(self, request, **kwargs):

@@ -10,7 +10,9 @@ class StoreMetadataApi(PublicApi):
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
-        operation_id="public_store_get", responses=envelope(PublicStoreSerializer)
+        operation_id="public_store_get",
+        summary="Get store metadata",
+        responses=envelope(PublicStoreSerializer),
     )
     def get(self, request, **kwargs):
         return self.respond(self.serialize(PublicStoreSerializer, self.store))

@@ -24,6 +24,7 @@ class CustomerListApi(PrivateApi):
 
     @extend_schema(
         operation_id="customers_list",
+        summary="List customers",
         parameters=[
             OpenApiParameter(
                 "q",
@@ -61,7 +62,9 @@ class CustomerDetailApi(PrivateApi):
         )
 
     @extend_schema(
-        operation_id="customers_get", responses=envelope(CustomerDetailSerializer)
+        operation_id="customers_get",
+        summary="Get a customer",
+        responses=envelope(CustomerDetailSerializer),
     )
     def get(self, request, customer, **kwargs):
         return self.respond(
@@ -70,6 +73,7 @@ class CustomerDetailApi(PrivateApi):
 
     @extend_schema(
         operation_id="customers_update",
+        summary="Update a customer",
         request=CustomerPatchSerializer,
         responses=envelope(CustomerDetailSerializer),
     )

@@ -35,6 +35,7 @@ class CheckCustomerApi(PublicApi):
 
     @extend_schema(
         operation_id="public_cart_check_customer",
+        summary="Check whether a customer exists",
         request=EmailInputSerializer,
         responses=envelope(CheckCustomerResultSerializer),
     )
@@ -54,6 +55,7 @@ class SendAuthApi(PublicApi):
 
     @extend_schema(
         operation_id="public_cart_send_auth",
+        summary="Send a login link",
         request=EmailInputSerializer,
         responses=envelope(SendAuthResultSerializer),
     )
@@ -74,6 +76,7 @@ class VerifyAuthApi(PublicApi):
 
     @extend_schema(
         operation_id="public_cart_verify_auth",
+        summary="Verify a login token",
         request=VerifyAuthInputSerializer,
         responses=envelope(AuthResultSerializer),
     )
@@ -97,6 +100,7 @@ class CreateAccountApi(PublicApi):
 
     @extend_schema(
         operation_id="public_cart_create_account",
+        summary="Create a customer account",
         request=CreateAccountInputSerializer,
         responses=envelope(AuthResultSerializer),
     )
@@ -122,7 +126,9 @@ class AuthStatusApi(PublicApi):
     cart_token_required = False
 
     @extend_schema(
-        operation_id="public_cart_auth_status", responses=envelope(AuthStatusSerializer)
+        operation_id="public_cart_auth_status",
+        summary="Check authentication status",
+        responses=envelope(AuthStatusSerializer),
     )
     def get(self, request, **kwargs):
         customer = selectors.session_customer_get(
@@ -157,6 +163,7 @@ class ProfileApi(AccountApi):
 
     @extend_schema(
         operation_id="public_account_profile_get",
+        summary="Get the customer's profile",
         responses=envelope(CustomerSerializer),
     )
     def get(self, request, **kwargs):
@@ -164,6 +171,7 @@ class ProfileApi(AccountApi):
 
     @extend_schema(
         operation_id="public_account_profile_update",
+        summary="Update the customer's profile",
         request=ProfileUpdateSerializer,
         responses=envelope(CustomerSerializer),
     )
@@ -183,6 +191,7 @@ class LogoutApi(AccountApi):
 
     @extend_schema(
         operation_id="public_account_logout",
+        summary="Log out",
         request=None,
         responses=envelope(LoggedOutSerializer),
     )

@@ -48,6 +48,7 @@ class OrderListApi(PrivateOrderApi):
 
     @extend_schema(
         operation_id="orders_list",
+        summary="List orders",
         parameters=[
             OpenApiParameter(
                 "status",
@@ -96,13 +97,16 @@ class OrderDetailApi(PrivateOrderApi):
     error_statuses = (409,)
 
     @extend_schema(
-        operation_id="orders_get", responses=envelope(PrivateOrderDetailSerializer)
+        operation_id="orders_get",
+        summary="Get an order",
+        responses=envelope(PrivateOrderDetailSerializer),
     )
     def get(self, request, order: str, **kwargs):
         return self.respond_order(order)
 
     @extend_schema(
         operation_id="orders_update",
+        summary="Update an order",
         request=OrderPatchSerializer,
         responses=envelope(PrivateOrderDetailSerializer),
     )
@@ -119,6 +123,7 @@ class OrderFulfillApi(PrivateOrderApi):
 
     @extend_schema(
         operation_id="orders_fulfill",
+        summary="Fulfil an order",
         request=OrderFulfillInput,
         responses=envelope(PrivateOrderDetailSerializer),
     )
@@ -143,6 +148,7 @@ class OrderRefundApi(PrivateOrderApi):
 
     @extend_schema(
         operation_id="orders_refund",
+        summary="Refund an order",
         request=OrderRefundInput,
         responses=envelope(OrderRefundResultSerializer),
     )
@@ -171,6 +177,7 @@ class OrderCancelApi(PrivateOrderApi):
 
     @extend_schema(
         operation_id="orders_cancel",
+        summary="Cancel an order",
         request=OrderCancelInput,
         responses=envelope(PrivateOrderDetailSerializer),
     )

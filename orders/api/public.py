@@ -42,7 +42,9 @@ class OrderDetailApi(VisitorOrderApi):
     rate_limits = {"GET": "60/m"}
 
     @extend_schema(
-        operation_id="public_order_get", responses=envelope(PublicOrderSerializer)
+        operation_id="public_order_get",
+        summary="Get an order",
+        responses=envelope(PublicOrderSerializer),
     )
     def get(self, request, order: str, **kwargs):
         return self.respond(
@@ -54,7 +56,9 @@ class OrderStatusApi(VisitorOrderApi):
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
-        operation_id="public_order_status", responses=envelope(OrderStatusSerializer)
+        operation_id="public_order_status",
+        summary="Poll an order's status",
+        responses=envelope(OrderStatusSerializer),
     )
     def get(self, request, order: str, **kwargs):
         return self.respond(
@@ -86,6 +90,7 @@ class AccountOrderListApi(CustomerSessionApi):
 
     @extend_schema(
         operation_id="public_account_orders_list",
+        summary="List the customer's orders",
         parameters=page_params(),
         responses=page_envelope(AccountOrderListItemSerializer),
     )
@@ -100,7 +105,9 @@ class AccountOrderDetailApi(CustomerSessionApi):
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
-        operation_id="public_account_order_get", responses=envelope(OrderSerializer)
+        operation_id="public_account_order_get",
+        summary="Get one of the customer's orders",
+        responses=envelope(OrderSerializer),
     )
     def get(self, request, order: str, **kwargs):
         found = selectors.order_get_for_customer(

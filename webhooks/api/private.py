@@ -28,6 +28,7 @@ class WebhookListApi(PrivateApi):
 
     @extend_schema(
         operation_id="webhooks_list",
+        summary="List webhook endpoints",
         parameters=page_params(),
         responses=page_envelope(WebhookEndpointSerializer),
     )
@@ -38,6 +39,7 @@ class WebhookListApi(PrivateApi):
 
     @extend_schema(
         operation_id="webhooks_create",
+        summary="Register a webhook endpoint",
         request=WebhookCreateSerializer,
         responses={201: envelope(WebhookEndpointCreatedSerializer)},
     )
@@ -56,7 +58,9 @@ class WebhookDetailApi(PrivateApi):
         return selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
 
     @extend_schema(
-        operation_id="webhooks_get", responses=envelope(WebhookEndpointSerializer)
+        operation_id="webhooks_get",
+        summary="Get a webhook endpoint",
+        responses=envelope(WebhookEndpointSerializer),
     )
     def get(self, request, webhook: str, **kwargs):
         return self.respond(
@@ -65,6 +69,7 @@ class WebhookDetailApi(PrivateApi):
 
     @extend_schema(
         operation_id="webhooks_update",
+        summary="Update a webhook endpoint",
         request=WebhookUpdateSerializer,
         responses=envelope(WebhookEndpointSerializer),
     )
@@ -74,7 +79,11 @@ class WebhookDetailApi(PrivateApi):
         endpoint = services.webhook_endpoint_update(endpoint=endpoint, data=data)
         return self.respond(self.serialize(WebhookEndpointSerializer, endpoint))
 
-    @extend_schema(operation_id="webhooks_delete", responses={204: None})
+    @extend_schema(
+        operation_id="webhooks_delete",
+        summary="Delete a webhook endpoint",
+        responses={204: None},
+    )
     def delete(self, request, webhook: str, **kwargs):
         services.webhook_endpoint_delete(endpoint=self.endpoint(webhook))
         return self.no_content()
@@ -85,6 +94,7 @@ class WebhookDeliveryListApi(PrivateApi):
 
     @extend_schema(
         operation_id="webhooks_deliveries_list",
+        summary="List a webhook endpoint's deliveries",
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values),
             OpenApiParameter(
@@ -109,6 +119,7 @@ class WebhookDeliveryRetryApi(PrivateApi):
 
     @extend_schema(
         operation_id="webhooks_deliveries_retry",
+        summary="Retry a webhook delivery",
         request=None,
         responses={202: envelope(DeliverySerializer)},
     )
@@ -123,6 +134,7 @@ class EventListApi(PrivateApi):
 
     @extend_schema(
         operation_id="events_list",
+        summary="List webhook events",
         parameters=[
             OpenApiParameter("type", OpenApiTypes.STR, enum=list(EVENT_TYPES)),
             *page_params(),
