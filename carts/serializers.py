@@ -51,7 +51,9 @@ class AmountField(serializers.Field):
         )
 
 
-@extend_schema_field(MoneySerializer(allow_null=True))
+# Nullable through the field's allow_null (oneOf [Money, null]); a nullable serializer here
+# would add a second null branch, which makes oneOf reject null.
+@extend_schema_field(MoneySerializer)
 class NullableAmountField(AmountField):
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_null", True)
@@ -505,7 +507,7 @@ class PaymentMethodSerializer(serializers.Serializer):
 class DiscountSerializer(serializers.Serializer):
     id = serializers.CharField()
     code = serializers.CharField()
-    type = serializers.ChoiceField(choices=Discount.Type.values)
+    type = serializers.ChoiceField(choices=Discount.Type.choices)
     value = serializers.IntegerField(
         help_text="Whole percent, or minor units for fixed."
     )
@@ -541,7 +543,7 @@ class DiscountInput(serializers.Serializer):
             )
         ],
     )
-    type = serializers.ChoiceField(choices=Discount.Type.values)
+    type = serializers.ChoiceField(choices=Discount.Type.choices)
     value = StrictIntegerField(
         min_value=0,
         max_value=10**12,
@@ -574,7 +576,7 @@ class DiscountInput(serializers.Serializer):
 class DiscountListQuery(serializers.Serializer):
     code = serializers.CharField(required=False, max_length=64)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
-    type = serializers.ChoiceField(choices=Discount.Type.values, required=False)
+    type = serializers.ChoiceField(choices=Discount.Type.choices, required=False)
 
 
 class ShippingMethodSerializer(serializers.Serializer):

@@ -40,7 +40,9 @@ class MoneyField(serializers.Field):
         return value.as_dict(context_locale(self.context))
 
 
-@extend_schema_field(MoneySerializer(allow_null=True))
+# The field's own allow_null makes the schema nullable (oneOf [Money, null]); a nullable
+# serializer here would add a second null branch, and oneOf then rejects null.
+@extend_schema_field(MoneySerializer)
 class NullableMoneyField(MoneyField):
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_null", True)
