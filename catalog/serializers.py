@@ -164,14 +164,18 @@ class ProductSerializer(serializers.Serializer):
     name = serializers.CharField()
     summary = serializers.CharField()
     description = serializers.CharField(help_text="Markdown.")
-    status = serializers.CharField()
-    product_type = serializers.CharField()
+    status = serializers.ChoiceField(choices=Product.Status.choices, read_only=True)
+    product_type = serializers.ChoiceField(
+        choices=Product.ProductType.choices, read_only=True
+    )
     featured = serializers.BooleanField()
     digital = serializers.SerializerMethodField()
     track_inventory = serializers.BooleanField()
     in_stock = serializers.SerializerMethodField()
     inventory_count = serializers.SerializerMethodField()
-    shipping_type = serializers.CharField()
+    shipping_type = serializers.ChoiceField(
+        choices=Product.ShippingType.choices, read_only=True
+    )
     require_delivery_or_collection = serializers.BooleanField()
     fixed_shipping_rate_cents = serializers.IntegerField(
         source="fixed_shipping_rate_amount", allow_null=True
@@ -337,7 +341,7 @@ class PublicReviewSerializer(serializers.Serializer):
 
 class ReviewCreatedSerializer(serializers.Serializer):
     id = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Review.Status.choices, read_only=True)
     created_at = TimestampField()
 
     class Meta:
@@ -349,7 +353,7 @@ class PrivateReviewSerializer(PublicReviewSerializer):
     product_name = serializers.CharField(source="product.name")
     author_email = serializers.CharField()
     customer_id = serializers.CharField(allow_null=True)
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Review.Status.choices, read_only=True)
     updated_at = TimestampField()
 
     class Meta:

@@ -32,11 +32,30 @@ from core.api.fields import (
 from core.money import DEFAULT_LOCALE
 
 from .gateways import REFUND_REASONS, PaymentStatus
-from .models import Order
+from .models import Order, OrderEvent, Refund
 from .selectors import ORDER_LIST_STATUSES
 
 #: paymentStatus of ``GET /orders/{order}/status``: the payment's own words.
 PAYMENT_WORDS = ("succeeded", "requires_action", "processing", "failed", "canceled")
+
+
+class OrderPaymentStatusField(serializers.ChoiceField):
+    """``paymentStatus`` of an order: an enum in the schema (OrderPaymentStatusEnum)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Order.PaymentStatus.choices, read_only=True, **kwargs)
+
+
+class OrderFulfillmentStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=Order.FulfillmentStatus.choices, read_only=True, **kwargs
+        )
+
+
+class PaymentWordField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=PAYMENT_WORDS, read_only=True, **kwargs)
 
 
 def payment_status_word(order: Order) -> str:
@@ -105,6 +124,11 @@ class BlankAsNullCharField(serializers.CharField):
         return super().to_representation(value) or None
 
 
+@extend_schema_field(serializers.ChoiceField(choices=REFUND_REASONS, allow_null=True))
+class RefundReasonField(BlankAsNullCharField):
+    """A refund's reason, or null when none was given."""
+
+
 class OrderItemSerializer(serializers.Serializer):
     id = serializers.CharField()
     product_id = serializers.CharField(allow_null=True)
@@ -166,12 +190,8 @@ class PublicOrderSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
-    payment_status = serializers.CharField(
-        help_text="pending | paid | partially_refunded | refunded | failed | cancelled"
-    )
-    fulfillment_status = serializers.CharField(
-        help_text="unfulfilled | partial | fulfilled"
-    )
+    payment_status = OrderPaymentStatusField()
+    fulfillment_status = OrderFulfillmentStatusField()
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
     items = PublicOrderItemSerializer(many=True)
@@ -187,13 +207,9 @@ class OrderSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
-    type = serializers.CharField()
-    payment_status = serializers.CharField(
-        help_text="pending | paid | partially_refunded | refunded | failed | cancelled"
-    )
-    fulfillment_status = serializers.CharField(
-        help_text="unfulfilled | partial | fulfilled"
-    )
+    type = serializers.ChoiceField(choices=Order.Type.choices, read_only=True)
+    payment_status = OrderPaymentStatusField()
+    fulfillment_status = OrderFulfillmentStatusField()
     currency = serializers.CharField()
     totals = OrderTotalsSerializer(source="*")
     items = OrderItemSerializer(many=True)
@@ -212,11 +228,12 @@ class OrderSerializer(serializers.Serializer):
 class OrderPaymentSerializer(serializers.Serializer):
     gateway = BlankAsNullCharField(source="payment_gateway")
     payment_intent_id = BlankAsNullCharField()
-    status = serializers.SerializerMethodField(help_text=" | ".join(PAYMENT_WORDS))
+    status = serializers.SerializerMethodField()
 
     class Meta:
         ref_name = "OrderPayment"
 
+    @extend_schema_field(PaymentWordField())
     def get_status(self, order) -> str:
         return payment_status_word(order)
 
@@ -242,8 +259,8 @@ class AccountOrderListItemSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
-    payment_status = serializers.CharField()
-    fulfillment_status = serializers.CharField()
+    payment_status = OrderPaymentStatusField()
+    fulfillment_status = OrderFulfillmentStatusField()
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
     item_count = serializers.IntegerField()
@@ -258,8 +275,8 @@ class PrivateOrderListItemSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
-    payment_status = serializers.CharField()
-    fulfillment_status = serializers.CharField()
+    payment_status = OrderPaymentStatusField()
+    fulfillment_status = OrderFulfillmentStatusField()
     currency = serializers.CharField()
     totals = OrderTotalOnlySerializer(source="*")
     customer_email = BlankAsNullCharField(source="email")
@@ -270,15 +287,14 @@ class PrivateOrderListItemSerializer(serializers.Serializer):
 
 
 class OrderStatusSerializer(serializers.Serializer):
-    payment_status = serializers.SerializerMethodField(
-        help_text=" | ".join(PAYMENT_WORDS)
-    )
-    fulfillment_status = serializers.CharField()
+    payment_status = serializers.SerializerMethodField()
+    fulfillment_status = OrderFulfillmentStatusField()
     updated_at = TimestampField()
 
     class Meta:
         ref_name = "OrderStatus"
 
+    @extend_schema_field(PaymentWordField())
     def get_payment_status(self, order) -> str:
         return payment_status_word(order)
 
@@ -319,10 +335,8 @@ class OrderRefundSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     amount = MoneyField(source="money")
-    reason = BlankAsNullCharField(
-        help_text="customer_request | duplicate | fraudulent | other"
-    )
-    status = serializers.CharField(help_text="succeeded | pending | failed")
+    reason = RefundReasonField()
+    status = serializers.ChoiceField(choices=Refund.Status.choices, read_only=True)
     restock = serializers.BooleanField()
     items = OrderRefundLineSerializer(source="lines", many=True)
     created_at = TimestampField()
@@ -354,7 +368,7 @@ class FulfillmentSerializer(serializers.Serializer):
 class OrderActorSerializer(serializers.Serializer):
     """Who: ``user`` (a dashboard user, by email), ``api_key`` (by its prefix) or ``system``."""
 
-    type = serializers.CharField(help_text="user | api_key | system")
+    type = serializers.ChoiceField(choices=OrderEvent.ActorType.choices, read_only=True)
     id = serializers.CharField(
         allow_null=True, help_text="The API key's id (api_key only)."
     )
@@ -373,11 +387,7 @@ class OrderActorSerializer(serializers.Serializer):
 
 class OrderTimelineEntrySerializer(serializers.Serializer):
     id = serializers.CharField()
-    type = serializers.CharField(
-        help_text=(
-            "placed | paid | payment_failed | fulfilled | refunded | cancelled | updated | note"
-        )
-    )
+    type = serializers.ChoiceField(choices=OrderEvent.Type.choices, read_only=True)
     message = serializers.CharField()
     actor = OrderActorSerializer(source="*")
     data = serializers.DictField()

@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
         "identical alias). Keys are camelCase, money is a Money object, errors share one envelope."
     ),
     "VERSION": "3",
+    # OpenAPI 3.1: schemas are JSON Schema 2020-12, so a nullable object is
+    # oneOf [object, null], which strict validators and generated clients accept.
+    "OAS_VERSION": "3.1.0",
+    "LICENSE": {"name": "MIT", "identifier": "MIT"},
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v3/(public/\{publishable_key\}|private)",
@@ -234,10 +238,29 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.postprocess_servers",
     ],
+    # Stable enum names (generated ones change when another field gets the same name).
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "WebhookDeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "OrderPaymentStatusEnum": "orders.models.Order.PaymentStatus",
+        "OrderFulfillmentStatusEnum": "orders.models.Order.FulfillmentStatus",
+        "OrderTypeEnum": "orders.models.Order.Type",
+        "PaymentIntentStatusEnum": "orders.serializers.PAYMENT_WORDS",
+        "CheckoutStatusEnum": "orders.api.checkout.CHECKOUT_STATUSES",
+        "CheckoutPaymentStatusEnum": "orders.api.checkout.CHECKOUT_PAYMENT_STATUSES",
+        "RefundReasonEnum": "orders.gateways.base.REFUND_REASONS",
+        "RefundStatusEnum": "orders.models.Refund.Status",
+        "OrderEventTypeEnum": "orders.models.OrderEvent.Type",
+        "OrderActorTypeEnum": "orders.models.OrderEvent.ActorType",
+        "ProductStatusEnum": "catalog.models.Product.Status",
+        "ProductTypeEnum": "catalog.models.Product.ProductType",
+        "ProductShippingTypeEnum": "catalog.models.Product.ShippingType",
+        "ReviewStatusEnum": "catalog.models.Review.Status",
+        "DiscountTypeEnum": "carts.models.Discount.Type",
+        "InventoryOperationEnum": ["set", "increment", "decrement"],
+        "CartMessageLevelEnum": ["info", "warning"],
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -5,6 +5,7 @@ the demo store's data so list endpoints return real objects) and fails on any 5x
 the schema does not document, and any response body that does not match the schema.
 """
 
+import json
 import re
 
 import pytest
@@ -14,12 +15,15 @@ from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
+from jsonschema import Draft202012Validator
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests import openapi_strict as strict
 
 FUZZ_CHECKS = [
     not_a_server_error,
@@ -34,15 +38,127 @@ def generated_schema() -> dict:
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def test_schema_is_valid_openapi_3():
+def test_schema_is_valid_openapi_3_1():
     schema = generated_schema()
     validate_schema(schema)
-    assert schema["openapi"].startswith("3.")
+    assert schema["openapi"] == "3.1.0"
     assert any(
         path.startswith("/v3/public/{publishable_key}") for path in schema["paths"]
     )
     assert any(path.startswith("/v3/private/") for path in schema["paths"])
     assert not any(path.startswith("/v3/private/stores/") for path in schema["paths"])
+
+
+def test_component_schemas_are_strict_json_schema_2020_12():
+    """Nullable means a null branch or a type array (OpenAPI 3.1), never 3.0's ``nullable``,
+    which strict validators ignore; a oneOf never lists the same branch twice (null would
+    then match two branches and be rejected)."""
+    schema = strict.generated_schema()
+    offenders = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if "nullable" in node:
+                offenders.append(f"{where}: nullable")
+            for key in ("oneOf", "anyOf"):
+                branches = [json.dumps(b, sort_keys=True) for b in node.get(key, [])]
+                if len(branches) != len(set(branches)):
+                    offenders.append(f"{where}: repeated {key} branch")
+            for key, child in node.items():
+                walk(child, f"{where}.{key}")
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, f"{where}[{index}]")
+
+    for name, component in schema["components"]["schemas"].items():
+        Draft202012Validator.check_schema(component)
+        walk(component, name)
+    assert offenders == []
+
+
+def test_strict_validation_rejects_what_a_strict_client_would():
+    """The validator behind the contract test's schema check is not a rubber stamp."""
+    validator = strict.ResponseValidator(strict.generated_schema())
+    money = {"amount": 2400, "currency": "GBP", "formatted": "£24.00"}
+    body = {
+        "data": {
+            "orderId": "ord_1",
+            "orderNumber": "1001",
+            "status": "paid",
+            "paymentStatus": "succeeded",
+            "requiresAction": False,
+            "nextActionUrl": None,
+            "redirectUrl": None,
+        }
+    }
+    assert validator.errors("public", "POST", "/cart/checkout", 200, body) == []
+
+    def errors_with(**changes):
+        bad = json.loads(json.dumps(body))
+        bad["data"].update(changes)
+        return validator.errors("public", "POST", "/cart/checkout", 200, bad)
+
+    assert errors_with(status="shipped")  # not in CheckoutStatusEnum
+    assert errors_with(requiresAction=None)  # not nullable
+    assert errors_with(surprise=1)  # not in the schema
+    assert errors_with(orderId=money)  # wrong type
+    assert validator.errors("public", "POST", "/cart/checkout", 299, body)
+
+
+def test_every_operation_has_a_one_line_summary():
+    schema = generated_schema()
+    summaries = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            summary = operation.get("summary") or ""
+            where = f"{method.upper()} {path}"
+            assert summary.strip(), f"{where} has no summary"
+            assert "\n" not in summary and len(summary) <= 60, where
+            surface = "public" if path.startswith("/v3/public/") else "private"
+            summaries.setdefault((surface, summary), []).append(where)
+    assert [w for w in summaries.values() if len(w) > 1] == []
+
+
+def test_schema_names_its_server_and_license(client):
+    schema = client.get("/v3/schema", HTTP_HOST="localhost:9000", format="json")
+    import yaml
+
+    document = yaml.safe_load(schema.content)
+    assert document["servers"] == [
+        {"url": "http://localhost:9000", "description": "This installation"}
+    ]
+    assert document["info"]["license"] == {"name": "MIT", "identifier": "MIT"}
+
+
+@pytest.mark.parametrize(
+    ("component", "field", "enum"),
+    [
+        ("Order", "paymentStatus", "OrderPaymentStatusEnum"),
+        ("Order", "fulfillmentStatus", "OrderFulfillmentStatusEnum"),
+        ("Order", "type", "OrderTypeEnum"),
+        ("PublicOrder", "paymentStatus", "OrderPaymentStatusEnum"),
+        ("PrivateOrderListItem", "paymentStatus", "OrderPaymentStatusEnum"),
+        ("OrderStatus", "paymentStatus", "PaymentIntentStatusEnum"),
+        ("OrderStatus", "fulfillmentStatus", "OrderFulfillmentStatusEnum"),
+        ("Product", "status", "ProductStatusEnum"),
+        ("PrivateProduct", "status", "ProductStatusEnum"),
+        ("CheckoutResult", "status", "CheckoutStatusEnum"),
+        ("CheckoutResult", "paymentStatus", "CheckoutPaymentStatusEnum"),
+        ("Discount", "type", "DiscountTypeEnum"),
+    ],
+)
+def test_statuses_are_named_enums(component, field, enum):
+    from orders.models import Order
+
+    schema = generated_schema()
+    prop = schema["components"]["schemas"][component]["properties"][field]
+    refs = json.dumps(prop)
+    assert f'"#/components/schemas/{enum}"' in refs, prop
+    values = schema["components"]["schemas"][enum]["enum"]
+    if enum == "OrderPaymentStatusEnum":
+        assert values == list(Order.PaymentStatus.values)
 
 
 def test_schema_property_names_are_camel_case():
@@ -84,7 +200,7 @@ def test_every_operation_documents_the_error_envelope():
 def test_schema_is_served(client):
     response = client.get("/v3/schema")
     assert response.status_code == 200
-    assert b"openapi: 3" in response.content
+    assert b"openapi: 3.1.0" in response.content
 
 
 @pytest.mark.parametrize("path", ["/v3/docs", "/v3/docs/", "/v3/redoc", "/v3/redoc/"])

@@ -59,9 +59,10 @@ def demo(make_store, settings, tmp_path):
     return shop
 
 
-def play(public, private) -> dict[tuple[str, str, str], list]:
-    """Call every endpoint once (or more); return the JSON bodies by (surface, method, path)."""
-    seen: dict[tuple[str, str, str], list] = {}
+def play(public, private) -> dict[tuple[str, str, str], list[tuple[int, object]]]:
+    """Call every endpoint once (or more); return the statuses and JSON bodies by
+    (surface, method, path)."""
+    seen: dict[tuple[str, str, str], list[tuple[int, object]]] = {}
 
     def call(
         client, surface, method, template, concrete=None, body=None, status=None, **kw
@@ -75,7 +76,9 @@ def play(public, private) -> dict[tuple[str, str, str], list]:
             response.content[:500],
         )
         data = response.json() if response.content else None
-        seen.setdefault((surface, method, template), []).append(data)
+        seen.setdefault((surface, method, template), []).append(
+            (response.status_code, data)
+        )
         return data
 
     cart = "contract-cart"
@@ -363,7 +366,7 @@ def test_every_reference_example_is_matched(demo, api_client_for):
     problems = []
     for entry in EXAMPLES:
         key = (entry["surface"], entry["method"], entry["path"])
-        responses = [r for r in seen.get(key, []) if r is not None]
+        responses = [body for _, body in seen.get(key, []) if body is not None]
         assert responses, f"the flow never called {key}"
         # A response of the same endpoint that matches the example (e.g. the paid and the
         # 3-D Secure answers of checkout are two examples of one endpoint).
@@ -372,6 +375,26 @@ def test_every_reference_example_is_matched(demo, api_client_for):
             problems.append(
                 f"{entry['method']} {entry['path']} ({entry['surface']}): {best}"
             )
+    assert problems == []
+
+
+@pytest.mark.django_db
+def test_every_response_of_the_day_satisfies_the_schema_strictly(demo, api_client_for):
+    """What a client generated from /v3/schema receives is what the schema says: every
+    response of the shopper's and the merchant's day (every JSON endpoint of the
+    reference, GETs included) validates under JSON Schema 2020-12, nulls and enums included."""
+    from tests.openapi_strict import ResponseValidator, generated_schema
+
+    validator = ResponseValidator(generated_schema())
+    seen = play(api_client_for("public", demo.pk), api_client_for("private", demo.sk))
+
+    problems = [
+        problem
+        for (surface, method, template), calls in seen.items()
+        for status, body in calls
+        for problem in validator.errors(surface, method, template, status, body)
+    ]
+    assert len(seen) >= 60  # endpoints called
     assert problems == []
 
 

@@ -103,7 +103,8 @@ def page_params() -> list[OpenApiParameter]:
     ]
 
 
-STANDARD_ERRORS = ("400", "401", "404", "422", "429")
+#: Every operation can answer these (406: an Accept header no renderer satisfies).
+STANDARD_ERRORS = ("400", "401", "404", "406", "422", "429")
 
 
 class ApiAutoSchema(AutoSchema):
@@ -180,3 +181,14 @@ def preprocess_exclude_aliases(endpoints, **kwargs):
         and not path.startswith("/v3/private/stores/")
         and path != "/v3/public/{publishable_key}/"
     ]
+
+
+def postprocess_servers(result, generator, request, public, **kwargs):
+    """``servers``: this server, as the schema's reader reached it (``PUBLIC_BASE_URL`` when
+    set; the started address when generated outside a request, e.g. ``make schema``)."""
+    from core.links import request_base_url
+
+    result["servers"] = [
+        {"url": request_base_url(request), "description": "This installation"}
+    ]
+    return result

@@ -51,6 +51,12 @@ class CheckoutInput(serializers.Serializer):
         return value
 
 
+#: ``status`` and ``paymentStatus`` of a checkout's answer (CheckoutStatusEnum,
+#: CheckoutPaymentStatusEnum in the schema).
+CHECKOUT_STATUSES = ("paid", "pending")
+CHECKOUT_PAYMENT_STATUSES = ("succeeded", "requires_action", "processing", "pending")
+
+
 class CheckoutResultSerializer(serializers.Serializer):
     """The reference's two examples: a completed payment (``orderNumber``, ``redirectUrl``)
     and one waiting for the shopper (``requiresAction``, ``nextActionUrl``, no number yet)."""
@@ -61,9 +67,15 @@ class CheckoutResultSerializer(serializers.Serializer):
         required=False,
         help_text="Absent while requiresAction is true.",
     )
-    status = serializers.CharField(help_text="paid | pending")
-    payment_status = serializers.CharField(
-        help_text="succeeded | requires_action | processing | pending (bank transfer)"
+    status = serializers.ChoiceField(
+        choices=CHECKOUT_STATUSES,
+        read_only=True,
+        help_text="paid once the payment succeeded, else pending.",
+    )
+    payment_status = serializers.ChoiceField(
+        choices=CHECKOUT_PAYMENT_STATUSES,
+        read_only=True,
+        help_text="pending: a bank transfer, placed and awaiting payment.",
     )
     requires_action = serializers.BooleanField()
     next_action_url = serializers.CharField(allow_null=True)
@@ -101,6 +113,7 @@ class CartCheckoutApi(PublicApi):
 
     @extend_schema(
         operation_id="cart_checkout",
+        summary="Check out the cart",
         request=CheckoutInput,
         responses=envelope(CheckoutResultSerializer),
     )
