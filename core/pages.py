@@ -8,23 +8,27 @@ on (``make run``), to anyone: a production installation does not publish its lis
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
-from .models import Mode, Store
+from .models import ApiKey, Mode, Store
 from .selectors import stores_for_user
-from .storefront import publishable_key_for_mode
 
 
 def _storefront_links(store: Store) -> list[dict]:
+    """The storefront page of the newest active publishable key of each mode (the keys are
+    prefetched newest first, see ``home``)."""
     links = []
     for mode, label in ((Mode.TEST, "test mode"), (Mode.LIVE, "live")):
-        key = publishable_key_for_mode(store=store, mode=mode)
+        key = next((k for k in store.active_publishable if k.mode == mode), None)
         if key:
-            url = reverse("storefront-page", kwargs={"publishable_key": key})
+            url = reverse(
+                "storefront-page", kwargs={"publishable_key": key.publishable_key}
+            )
             links.append({"label": label, "url": url})
     return links
 
@@ -38,10 +42,15 @@ def home(request):
         stores = Store.objects.all()
     else:
         stores = Store.objects.none()
+    keys = ApiKey.objects.filter(
+        kind=ApiKey.Kind.PUBLISHABLE, revoked_at__isnull=True
+    ).order_by("-created_at")
+    stores = stores.order_by("created_at").prefetch_related(
+        Prefetch("api_keys", queryset=keys, to_attr="active_publishable")
+    )[:50]
     context = {
         "stores": [
-            {"name": store.name, "links": _storefront_links(store)}
-            for store in stores.order_by("created_at")[:50]
+            {"name": store.name, "links": _storefront_links(store)} for store in stores
         ],
         "dashboard_url": reverse("admin:index"),
         "docs_url": reverse("docs"),

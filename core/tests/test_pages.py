@@ -41,6 +41,17 @@ def test_home_links_each_store_the_dashboard_and_the_docs(shop, other_shop, sett
     assert shop.sk not in html and shop.live_sk not in html
 
 
+def test_home_queries_do_not_grow_with_the_stores(
+    make_store, settings, django_assert_max_num_queries
+):
+    settings.DEBUG = True
+    for index in range(6):
+        make_store(name=f"Store {index}")
+    with django_assert_max_num_queries(3):
+        html = Client().get("/").content.decode()
+    assert html.count("storefront (test mode)") == 6
+
+
 def test_home_lists_stores_only_to_their_merchants_in_production(
     shop, other_shop, settings
 ):
