@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run test lint format migrate demo worker beat schema clean
+.PHONY: install run test lint format migrate demo worker beat schema bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ worker: install
 
 beat: install
 	$(PY) -m celery -A shoprocket_site beat --loglevel=INFO
+
+# The HTTP bench (bench/README.md): PostgreSQL, Redis and wrk; e.g. BENCH_ARGS="--products 10000".
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 schema: install
 	DEBUG=true $(PY) manage.py spectacular --file var/openapi.yaml --validate
