@@ -133,6 +133,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--timeout", type=int, default=10, help="wrk request timeout in seconds"
     )
     load.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure everything this many times; each endpoint's median round is "
+        "reported, with every round's ratio",
+    )
+    load.add_argument(
         "--endpoints",
         default=",".join(ENDPOINTS),
         help="comma-separated subset of %(default)s (the ceiling always runs)",
@@ -468,6 +475,8 @@ class Server:
                 "120",
                 "--log-level",
                 "warning",
+                "--pid",
+                str(self.log_path.with_name("gunicorn.pid")),
             ],
             cwd=ROOT,
             env=os.environ.copy(),
@@ -839,6 +848,8 @@ class Bench:
         self.port = port
         self.shop = shop
         self.run_id = run_id
+        #: Prefix of the cart tokens of the current round (all start with the run id).
+        self.tag = run_id
         self.work = work
         self.api = Api(port, shop)
         self.connections = args.connections
@@ -959,11 +970,11 @@ class Bench:
         return self.load("detail", {"measure": env}, queries, note=note)
 
     def cart_add(self) -> Measure:
-        prefix = f"{self.run_id}-add-"
+        prefix = f"{self.tag}-add-"
         products = self.shop.cart_products
         for c in range(1, self.connections + 1):
             self.api.fill_cart(f"{prefix}{c}", products[c - 1])
-        probe = f"{self.run_id}-probe-add"
+        probe = f"{self.tag}-probe-add"
         self.api.fill_cart(probe, products[-1])
         queries = [
             self.api.public(
@@ -1001,17 +1012,15 @@ class Bench:
             f"{CART_LINES} lines for checkout ..."
         )
         for c in range(1, self.connections + 1):
-            template = f"{self.run_id}-co-template-{c}"
+            template = f"{self.tag}-co-template-{c}"
             self.api.fill_cart(template, shop.cart_products[c - 1])
             self.api.ready_for_checkout(template)
-            tokens = [f"{self.run_id}-co-w{c}-{n}" for n in range(1, warm + 1)]
-            tokens += [f"{self.run_id}-co-m{c}-{n}" for n in range(1, measured + 1)]
+            tokens = [f"{self.tag}-co-w{c}-{n}" for n in range(1, warm + 1)]
+            tokens += [f"{self.tag}-co-m{c}-{n}" for n in range(1, measured + 1)]
             if c == 1:
-                tokens += [f"{self.run_id}-probe-co-{n}" for n in range(3)]
+                tokens += [f"{self.tag}-probe-co-{n}" for n in range(3)]
             clone_carts(template, tokens, store_id=shop.store_id)
-        queries = [
-            self.api.checkout(f"{self.run_id}-probe-co-{n}")[1] for n in range(3)
-        ]
+        queries = [self.api.checkout(f"{self.tag}-probe-co-{n}")[1] for n in range(3)]
         base = {
             "BENCH_MODE": "checkout",
             "BENCH_PREFIX": self.api.public_prefix,
@@ -1020,8 +1029,8 @@ class Bench:
         measure = self.load(
             "checkout",
             {
-                "warmup": {**base, "BENCH_TOKEN": f"{self.run_id}-co-w"},
-                "measure": {**base, "BENCH_TOKEN": f"{self.run_id}-co-m"},
+                "warmup": {**base, "BENCH_TOKEN": f"{self.tag}-co-w"},
+                "measure": {**base, "BENCH_TOKEN": f"{self.tag}-co-m"},
             },
             queries,
             note=f"5 lines, card, {measured} carts per connection",
@@ -1029,7 +1038,7 @@ class Bench:
         exhausted = [
             c
             for c in range(1, self.connections + 1)
-            if carts_remaining(f"{self.run_id}-co-m{c}-", store_id=shop.store_id) == 0
+            if carts_remaining(f"{self.tag}-co-m{c}-", store_id=shop.store_id) == 0
         ]
         if exhausted:
             measure.note += (
@@ -1049,11 +1058,12 @@ class Bench:
         }
         return self.load("orders", {"measure": env}, queries)
 
-    def run(self) -> tuple[list[Measure], list[Measure]]:
+    def run(self, round_number: int = 1) -> tuple[list[Measure], list[Measure]]:
         """Every endpoint asked for, each between two ceiling runs: its ratio is to their
         mean, so load from elsewhere that drifts during the run cancels out as far as it
         can. Returns the endpoints' measures and the ceiling's."""
-        ceilings = [self.ceiling(first=True)]
+        self.tag = f"{self.run_id}-r{round_number}"
+        ceilings = [self.ceiling(first=round_number == 1)]
         steps = {
             "list": self.product_list,
             "detail": self.product_detail,
@@ -1069,6 +1079,25 @@ class Bench:
                 measure.ceiling_rps = (ceilings[-2].rps + ceilings[-1].rps) / 2
                 results.append(measure)
         return results, ceilings
+
+
+def combine(rounds: list[tuple[list[Measure], list[Measure]]]):
+    """Each endpoint's median round (by ratio to the ceiling), noting every round's ratio;
+    and every ceiling run."""
+    if len(rounds) == 1:
+        return rounds[0]
+    results = []
+    for position in range(len(rounds[0][0])):
+        measures = sorted(
+            (r[0][position] for r in rounds), key=lambda m: m.rps / m.ceiling_rps
+        )
+        median = measures[len(measures) // 2]
+        ratios = ", ".join(f"{m.rps / m.ceiling_rps * 100:.1f}%" for m in measures)
+        median.note = "; ".join(
+            filter(None, [median.note, f"median of {len(measures)} rounds: {ratios}"])
+        )
+        results.append(median)
+    return results, [c for r in rounds for c in r[1]]
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -1166,7 +1195,8 @@ def report(
         f"- Load: wrk, {args.connections} connections (one per thread), "
         f"{args.warmup} s warm-up then {args.duration} s per endpoint, timeout "
         f"{args.timeout} s; the ceiling for {args.ceiling_duration} s before the first "
-        "endpoint and after each one.",
+        "endpoint and after each one"
+        + (f"; {args.rounds} rounds." if args.rounds > 1 else "."),
         f"- Data: {counts['products']:,} products ({counts['published']:,} published, "
         f"{counts['variant_products']:,} with options; {counts['variants']:,} variants), "
         f"{args.categories} categories, {counts['orders']:,} orders, "
@@ -1264,7 +1294,12 @@ def main(argv=None) -> int:
             f"Measuring {', '.join(['ceiling', *args.endpoints])} "
             f"({args.warmup} + {args.duration} s each) ..."
         )
-        results, ceilings = bench.run()
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                log(f"Round {number} of {args.rounds}")
+            rounds.append(bench.run(number))
+        results, ceilings = combine(rounds)
         server.stop()
         loads_after = os.getloadavg()[0]
         text = report(
