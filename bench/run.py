@@ -508,15 +508,16 @@ class Server:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        # SIGTERM to the master (gunicorn stops its workers); then the group it leads.
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        if process.poll() is None:
+            # SIGTERM to the master (gunicorn stops its workers); then the group it leads.
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
         self.log_file.close()
 
 
@@ -1235,10 +1236,11 @@ RESULTS_HEADER = """# HTTP bench results
 
 Appended by `python -m bench.run` (see [README.md](README.md)), newest last. Each run
 measures the ceiling (a bare `JsonResponse` view through the same settings, middleware and
-gunicorn) first and last; **the ratio to the ceiling of the same run is the figure to compare**
-between runs and machines. Queries are counted by the `X-Bench-Queries` header on a few
-requests of each kind before the load; errors are non-2xx answers (`status`) and socket
-errors or timeouts.
+gunicorn) before the first endpoint and after each one, and gives each endpoint's rate as a
+ratio to the mean of the two ceiling runs around it: **the ratio is the figure to compare**
+between runs and machines (absolute rates on a shared 2-core machine move by tens of
+percent). Queries are counted with the `X-Bench-Queries` header on a few requests of each kind
+before the load; errors are non-2xx answers and socket errors or timeouts (wrk `--timeout`).
 """
 
 
