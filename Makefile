@@ -10,7 +10,7 @@ ADDR := $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST))
 # Links made outside a request (printed, emailed) use the address the server is started on.
 RUN_ENV := DEBUG=$${DEBUG:-true} SERVER_URL=$${SERVER_URL:-http://$(ADDR):$(PORT)}
 
-.PHONY: install run test lint format migrate demo worker beat schema clean
+.PHONY: install run test lint format migrate demo worker beat schema bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ worker: install
 
 beat: install
 	$(RUN_ENV) $(PY) -m celery -A shoprocket_site beat --loglevel=INFO
+
+# The HTTP bench (bench/README.md): PostgreSQL, Redis and wrk; e.g. BENCH_ARGS="--products 10000".
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 schema: install
 	@mkdir -p var
