@@ -107,33 +107,64 @@ TEMPLATES = [
 ]
 
 # Database ---------------------------------------------------------------------------
+# Persistent connections, kept this many seconds (0: a new connection per request), and
+# checked before each request reuses them, so a connection the server dropped (a restart,
+# a failover, pg_terminate_backend) is replaced instead of failing the request.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=DATABASE_CONN_MAX_AGE,
+            conn_health_checks=True,
+        )
+    }
 else:
     DATABASES = {
         "default": {
             # Django's SQLite backend that creates the file's folder (a fresh clone has no var/).
             "ENGINE": "core.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            # Writers queue on the database lock instead of failing with "database is locked".
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "CONN_MAX_AGE": DATABASE_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
         }
+    }
+# SQLite, by default or by URL (sqlite:///path), is the same: the backend that creates the
+# file's folder, and writers that queue on the database lock instead of failing with
+# "database is locked" (options given in the URL win).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+if DATABASES["default"]["ENGINE"] in {
+    "django.db.backends.sqlite3",
+    "core.backends.sqlite3",
+}:
+    DATABASES["default"]["ENGINE"] = "core.backends.sqlite3"
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, Celery ------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis client (cache, broker, health check) gives up quickly, so a Redis outage costs
+# milliseconds: rate limits then let requests through and queued work waits in the outbox.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shoprocket"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -148,7 +179,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Workers wait out a broker outage of any length (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    # Longer than the 1-second BRPOP wait of an idle worker's connection.
+    "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 5.0),
+}
+# A publish is retried once at once (a pooled connection Redis closed), then given up: the
+# outbox keeps the message and its sweeper publishes it when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by shoprocket_site.celery from each app's tasks
 
@@ -165,6 +212,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an SMTP connection or command gives up (the task is then retried).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Shoprocket <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -180,7 +229,10 @@ PAYMENT_RESERVATION_MINUTES = int(os.environ.get("PAYMENT_RESERVATION_MINUTES", 
 # API conventions ----------------------------------------------------------------------
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_USE_CACHE = "default"
-# Behind a reverse proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
+# Behind reverse proxies that append to X-Forwarded-For: how many of them there are. The
+# client address is the entry that many places from the right (core.api.throttling.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Or, behind one proxy that overwrites a header with the client address (HTTP_X_REAL_IP).
 CLIENT_IP_META_KEY = os.environ.get("CLIENT_IP_META_KEY", "REMOTE_ADDR")
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
