@@ -70,6 +70,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _closed_breakers():
+    """No test inherits another's record of a Redis outage (core.breakers keeps it per process)."""
+    from core import breakers
+
+    yield
+    breakers.ratelimit_cache.reset()
+    breakers.broker.reset()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Dashboard tests log merchants in; PBKDF2's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
