@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -63,6 +64,14 @@ def email_render(*, template: str, context: dict, store) -> RenderedEmail:
     return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
 
 
+def sender_for(store) -> str:
+    """``DEFAULT_FROM_EMAIL``'s address under the store's name, quoted as RFC 5322 wants, so a
+    name with ``<``, a comma, quotes or non-ASCII letters stays a display name."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = " ".join((store.name or "").split())  # no line breaks in a header
+    return formataddr((name, address or settings.DEFAULT_FROM_EMAIL))
+
+
 def email_send(
     *,
     store,
@@ -77,15 +86,10 @@ def email_send(
     if not recipients:
         return 0
     rendered = email_render(template=template, context=context, store=store)
-    from_email = settings.DEFAULT_FROM_EMAIL
-    if "<" not in from_email:
-        from_email = f"{store.name} <{from_email}>"
-    else:
-        from_email = f"{store.name} <{from_email.split('<', 1)[1].rstrip('>')}>"
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=from_email,
+        from_email=sender_for(store),
         to=recipients,
         reply_to=reply_to
         or ([store.notification_email] if store.notification_email else None),
