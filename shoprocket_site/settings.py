@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -196,6 +197,31 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Queues that isolate: a slow SMTP server delays only emails, slow webhook receivers only
+# other deliveries, and periodic jobs never wait behind either. Run a worker per queue in
+# production (README, "Running in production"); a worker started without -Q takes them all.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = tuple(
+    Queue(name) for name in ("default", "emails", "webhooks", "housekeeping")
+)
+CELERY_TASK_ROUTES = {
+    "orders.tasks.order_*_email": {"queue": "emails"},
+    "customers.tasks.login_link_email_send": {"queue": "emails"},
+    "conversations.tasks.message_notify": {"queue": "emails"},
+    "webhooks.tasks.webhook_disabled_notify": {"queue": "emails"},
+    "webhooks.tasks.event_dispatch": {"queue": "webhooks"},
+    "webhooks.tasks.delivery_attempt": {"queue": "webhooks"},
+    "core.tasks.*": {"queue": "housekeeping"},
+    "webhooks.tasks.webhooks_sweep": {"queue": "housekeeping"},
+    "carts.tasks.purge_idle_carts": {"queue": "housekeeping"},
+    "orders.tasks.order_reservations_expire": {"queue": "housekeeping"},
+    "customers.tasks.login_tokens_purge": {"queue": "housekeeping"},
+}
+# Every task is time-boxed (seconds; the soft limit raises inside the task, the hard one
+# kills its process); emails and deliveries set shorter limits on their tasks. Enforced by
+# the prefork pool (the default), not by --pool=solo or threads.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by shoprocket_site.celery from each app's tasks
 

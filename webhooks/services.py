@@ -30,6 +30,7 @@ from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 from core.api.casing import camelize_payload
 from core.exceptions import Conflict, NotFound, Unprocessable, field_error
 from core.links import server_base_url
+from core.outbox import backoff, enqueue, publish
 
 from . import net, signing
 from .models import Delivery, Event, WebhookEndpoint
@@ -96,29 +97,11 @@ def _dispatch(event_id: str) -> None:
     _enqueue(tasks.event_dispatch, event_id)
 
 
-def _enqueue(task, object_id: str) -> bool:
-    """Queue ``task(object_id)``; log and return False when the broker refuses it.
-
-    Never raises for a broker failure: the rows are committed already and the sweeper
-    re-queues whatever was not handed over.
-    """
-    from kombu.exceptions import KombuError
-
-    try:
-        task.apply_async(
-            (object_id,),
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        )
-    except (KombuError, OSError) as exc:
-        logger.warning(
-            "Could not queue %s(%s); the sweeper will retry: %s",
-            task.name,
-            object_id,
-            exc,
-        )
-        return False
-    return True
+def _enqueue(task, object_id: str, *, breaker: bool = True) -> bool:
+    """Hand ``task(object_id)`` to the broker (``core.outbox.publish``); False when it is
+    down. Never raises: the rows are committed already and the sweeper re-queues whatever
+    was not handed over."""
+    return publish(task, object_id, breaker=breaker)
 
 
 # -- Endpoints ------------------------------------------------------------------------------
@@ -242,7 +225,9 @@ def event_fan_out(*, event_id: str, now: datetime | None = None) -> list[str]:
     return ids
 
 
-def deliveries_queue(*, delivery_ids: list[str], now: datetime | None = None) -> int:
+def deliveries_queue(
+    *, delivery_ids: list[str], now: datetime | None = None, breaker: bool = True
+) -> int:
     """Hand deliveries to the broker, noting when; returns how many were accepted."""
     from . import tasks
 
@@ -250,7 +235,7 @@ def deliveries_queue(*, delivery_ids: list[str], now: datetime | None = None) ->
     queued = 0
     for delivery_id in delivery_ids:
         Delivery.objects.filter(pk=delivery_id).update(queued_at=now)
-        if _enqueue(tasks.delivery_attempt, delivery_id):
+        if _enqueue(tasks.delivery_attempt, delivery_id, breaker=breaker):
             queued += 1
         else:
             Delivery.objects.filter(
@@ -268,10 +253,13 @@ def retry_delay(attempt: int, *, rand=None) -> timedelta:
     ``60 s × 2^(attempt-1)``, capped at 8 h, times a random factor in [0.8, 1.2] so that
     endpoints recovering from an outage are not hit by every retry at once.
     """
-    rand = rand if rand is not None else _random.random
-    base = min(RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0), RETRY_MAX_SECONDS)
-    factor = 1 - RETRY_JITTER + 2 * RETRY_JITTER * rand()
-    return timedelta(seconds=base * factor)
+    return backoff(
+        attempt,
+        base=RETRY_BASE_SECONDS,
+        cap=RETRY_MAX_SECONDS,
+        jitter=RETRY_JITTER,
+        rand=rand if rand is not None else _random.random,
+    )
 
 
 def _timestamp(value: datetime) -> str:
@@ -390,10 +378,7 @@ def _attempt_record(
         if disabled:
             from . import tasks
 
-            endpoint_id = endpoint.pk
-            transaction.on_commit(
-                lambda: _enqueue(tasks.webhook_disabled_notify, endpoint_id)
-            )
+            enqueue(tasks.webhook_disabled_notify, endpoint.pk)
     return delivery
 
 
@@ -470,7 +455,10 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    events = sum(_enqueue(tasks.event_dispatch, event_id) for event_id in event_ids)
+    events = sum(
+        _enqueue(tasks.event_dispatch, event_id, breaker=False)
+        for event_id in event_ids
+    )
     due_ids = list(
         Delivery.objects.filter(
             status=Delivery.Status.PENDING, scheduled_at__lte=now, endpoint__active=True
@@ -479,7 +467,7 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("scheduled_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    deliveries = deliveries_queue(delivery_ids=due_ids, now=now)
+    deliveries = deliveries_queue(delivery_ids=due_ids, now=now, breaker=False)
     return {"events": events, "deliveries": deliveries, "reset": reset}
 
 
