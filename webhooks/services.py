@@ -67,6 +67,12 @@ DISPATCH_GRACE = timedelta(minutes=1)
 #: (its worker died), is queued again.
 STALE_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 500
+#: At most this many attempts to one endpoint run at once; another waits ``BUSY_RETRY``.
+MAX_IN_FLIGHT_PER_ENDPOINT = 2
+BUSY_RETRY = timedelta(seconds=5)
+#: While an endpoint is failing, a new event's first attempt waits this long after the last
+#: attempt (a circuit breaker: a dead receiver does not hold a worker per event).
+CIRCUIT_COOLDOWN = timedelta(minutes=1)
 MAX_ENDPOINTS_PER_STORE = 20
 RESPONSE_EXCERPT_CHARS = 2000
 USER_AGENT = "Shoprocket-Webhooks/1.0"
@@ -303,13 +309,7 @@ def delivery_attempt(
     attempted by another worker, not due yet, endpoint inactive, deleted).
     """
     now = now or timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id,
-        status=Delivery.Status.PENDING,
-        scheduled_at__lte=now,
-        endpoint__active=True,
-    ).update(status=Delivery.Status.SENDING, started_at=now)
-    if not claimed:
+    if not _claim(delivery_id=delivery_id, now=now):
         return None
     delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     if delivery.retry_until is None:
@@ -318,6 +318,79 @@ def delivery_attempt(
     headers = delivery_headers(delivery=delivery, body=body, now=now)
     result = net.post_json(delivery.endpoint.url, body, headers)
     return _attempt_record(delivery=delivery, result=result, now=now)
+
+
+def _claim(*, delivery_id: str, now: datetime) -> bool:
+    """Take a due pending delivery (``sending``), unless its endpoint may not have it now:
+    then the attempt is deferred (re-queued for later) so it holds no worker meanwhile.
+
+    Locking the endpoint row makes the check and the claim one step, so the per-endpoint cap
+    holds with many workers.
+    """
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            pk=delivery_id,
+            status=Delivery.Status.PENDING,
+            scheduled_at__lte=now,
+            endpoint__active=True,
+        )
+        delivery = due.only("pk", "endpoint_id", "attempt", "manual").first()
+        if delivery is None:
+            return False
+        endpoint = WebhookEndpoint.objects.select_for_update().get(
+            pk=delivery.endpoint_id
+        )
+        wait_until = _endpoint_busy_until(endpoint, delivery=delivery, now=now)
+        if wait_until is not None:
+            due.update(scheduled_at=wait_until, queued_at=None)
+            transaction.on_commit(lambda: _defer(delivery_id, wait_until))
+            return False
+        return bool(due.update(status=Delivery.Status.SENDING, started_at=now))
+
+
+def _endpoint_busy_until(
+    endpoint: WebhookEndpoint, *, delivery: Delivery, now: datetime
+) -> datetime | None:
+    """When the endpoint may take this attempt, if not now.
+
+    - A circuit breaker: while an endpoint is failing, a new event's first attempt waits
+      until ``CIRCUIT_COOLDOWN`` after its last attempt, so a dead or hanging receiver costs
+      one attempt a minute, not one per event (retries keep their own backoff; a
+      merchant's manual retry goes at once).
+    - A cap: at most ``MAX_IN_FLIGHT_PER_ENDPOINT`` attempts to one endpoint at once, so one
+      slow receiver cannot take every webhook worker.
+    """
+    if (
+        delivery.attempt == 1
+        and not delivery.manual
+        and endpoint.failing_since is not None
+        and endpoint.last_delivery_at is not None
+        and now < endpoint.last_delivery_at + CIRCUIT_COOLDOWN
+    ):
+        return endpoint.last_delivery_at + CIRCUIT_COOLDOWN
+    in_flight = Delivery.objects.filter(
+        endpoint=endpoint,
+        status=Delivery.Status.SENDING,
+        started_at__gt=now - STALE_AFTER,
+    ).count()
+    if in_flight >= MAX_IN_FLIGHT_PER_ENDPOINT:
+        return now + BUSY_RETRY
+    return None
+
+
+def _defer(delivery_id: str, until: datetime) -> None:
+    """Queue the attempt again for ``until`` (the sweeper does it if the broker is down)."""
+    from . import tasks
+
+    now = timezone.now()
+    countdown = max((until - now).total_seconds(), 0)
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        queued_at=now
+    )
+    if not publish(tasks.delivery_attempt, delivery_id, countdown=countdown):
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+            queued_at=None
+        )
 
 
 def _attempt_record(
