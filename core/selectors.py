@@ -82,10 +82,12 @@ def system_health() -> dict[str, str]:
 
         if app.conf.task_always_eager:
             return
-        with app.connection_for_write() as conn:
+        # The broker's own socket timeout is longer (workers block on it); a probe is not.
+        with app.connection_for_write(
+            transport_options={"socket_timeout": settings.REDIS_SOCKET_TIMEOUT}
+        ) as conn:
             conn.ensure_connection(
-                max_retries=1,
-                interval_start=0,
+                max_retries=0,
                 timeout=settings.REDIS_CONNECT_TIMEOUT + settings.REDIS_SOCKET_TIMEOUT,
             )
 

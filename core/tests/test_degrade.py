@@ -168,3 +168,18 @@ def test_rotating_forwarded_for_does_not_reset_the_public_rate_limit(settings, s
     assert remaining == ["119", "118", "117"]
     other = client.get(url, headers={**headers, "X-Forwarded-For": "203.0.113.99"})
     assert other["X-RateLimit-Remaining"] == "119"
+
+
+@pytest.mark.django_db
+def test_health_gives_up_on_a_redis_that_hangs(settings, private):
+    """A Redis that accepts connections and never answers (stopped, or a black hole behind a
+    load balancer): the probe times out instead of hanging the heartbeat."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes the handshakes; nobody ever replies
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        settings.REDIS_URL = url
+        settings.REDIS_SOCKET_TIMEOUT = 0.2
+        response = private.get("/health")
+    assert response.status_code == 503
+    assert response.json()["data"]["checks"]["redis"].startswith("error: TimeoutError")
