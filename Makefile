@@ -41,8 +41,13 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# One worker for every queue (development, small shops); in production, one per queue, e.g.
+# `make worker QUEUES=emails` (README, "Running in production").
+QUEUES ?= default,emails,webhooks,housekeeping
+comma := ,
 worker: install
-	$(RUN_ENV) $(PY) -m celery -A shoprocket_site worker --loglevel=INFO
+	$(RUN_ENV) $(PY) -m celery -A shoprocket_site worker --loglevel=INFO -Q $(QUEUES) \
+		-n $(subst $(comma),-,$(QUEUES))@%h
 
 beat: install
 	$(RUN_ENV) $(PY) -m celery -A shoprocket_site beat --loglevel=INFO

@@ -5,7 +5,7 @@ from .api import private, public
 public_urlpatterns = [
     path("cart", public.CartApi.as_view(), name="cart"),
     path("cart/items", public.CartItemListApi.as_view(), name="cart-items"),
-    path("cart/items/<str:item>", public.CartItemApi.as_view(), name="cart-item"),
+    path("cart/items/<oitm_id:item>", public.CartItemApi.as_view(), name="cart-item"),
     path("cart/discount", public.CartDiscountApi.as_view(), name="cart-discount"),
     path("cart/estimate", public.CartEstimateApi.as_view(), name="cart-estimate"),
     path(
@@ -38,7 +38,9 @@ public_urlpatterns = [
 private_urlpatterns = [
     path("discounts", private.DiscountListApi.as_view(), name="discounts"),
     path(
-        "discounts/<str:discount>", private.DiscountDetailApi.as_view(), name="discount"
+        "discounts/<disc_id:discount>",
+        private.DiscountDetailApi.as_view(),
+        name="discount",
     ),
     path(
         "shipping-methods",
@@ -46,10 +48,12 @@ private_urlpatterns = [
         name="shipping-methods",
     ),
     path(
-        "shipping-methods/<str:method>",
+        "shipping-methods/<shm_id:method>",
         private.ShippingMethodDetailApi.as_view(),
         name="shipping-method",
     ),
     path("tax-rates", private.TaxRateListApi.as_view(), name="tax-rates"),
-    path("tax-rates/<str:rate>", private.TaxRateDetailApi.as_view(), name="tax-rate"),
+    path(
+        "tax-rates/<txr_id:rate>", private.TaxRateDetailApi.as_view(), name="tax-rate"
+    ),
 ]

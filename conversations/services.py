@@ -9,24 +9,13 @@ from django.utils import timezone
 
 from core.exceptions import field_error
 from core.links import server_base_url
+from core.outbox import enqueue
 from core.storefront import storefront_url
 from webhooks.services import event_record
 
 from .models import MAX_MESSAGE_LENGTH, Conversation, Message
 
 logger = logging.getLogger(__name__)
-
-
-def _queue_notification(message_id: str) -> None:
-    """Queue the email for a new message; a broker failure is logged, not raised."""
-    from kombu.exceptions import KombuError
-
-    from . import tasks
-
-    try:
-        tasks.message_notify.delay(message_id)
-    except (KombuError, OSError) as exc:
-        logger.warning("Could not queue the email for message %s: %s", message_id, exc)
 
 
 def _clean_body(body: str) -> str:
@@ -109,8 +98,9 @@ def message_post(
             data=PrivateMessageSerializer(message).data,
             mode=conversation.mode,
         )
-        message_id = message.pk
-        transaction.on_commit(lambda: _queue_notification(message_id))
+        from . import tasks
+
+        enqueue(tasks.message_notify, message.pk)
     return message
 
 

@@ -10,12 +10,12 @@ public_urlpatterns = [
         name="conversation-current",
     ),
     path(
-        "conversations/<str:conversation_id>/email",
+        "conversations/<conv_id:conversation_id>/email",
         public.ConversationEmailApi.as_view(),
         name="conversation-email",
     ),
     path(
-        "conversations/<str:conversation_id>/messages",
+        "conversations/<conv_id:conversation_id>/messages",
         public.ConversationMessagesApi.as_view(),
         name="conversation-messages",
     ),
@@ -24,12 +24,12 @@ public_urlpatterns = [
 private_urlpatterns = [
     path("conversations", private.ConversationListApi.as_view(), name="conversations"),
     path(
-        "conversations/<str:conversation_id>",
+        "conversations/<conv_id:conversation_id>",
         private.ConversationDetailApi.as_view(),
         name="conversation",
     ),
     path(
-        "conversations/<str:conversation_id>/messages",
+        "conversations/<conv_id:conversation_id>/messages",
         private.ConversationMessagesPrivateApi.as_view(),
         name="conversation-messages",
     ),

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils.html import format_html
 
 from . import services
+from .ids import PrefixedIdField, is_well_formed
 from .models import ApiKey, Store, StoreMembership
 from .selectors import store_ids_for_user
 
@@ -84,6 +85,14 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
     """Base ModelAdmin for anything that belongs to a store."""
 
     def get_object(self, request, object_id, from_field=None):
+        pk = self.model._meta.pk
+        if (
+            from_field is None
+            and isinstance(pk, PrefixedIdField)
+            and not is_well_formed(object_id, pk.prefix)
+        ):
+            # Not an id of this model (a NUL byte, another kind of id): no query at all.
+            raise Http404("No such object in your stores.")
         obj = super().get_object(request, object_id, from_field)
         if obj is None and object_id is not None:
             raise Http404("No such object in your stores.")

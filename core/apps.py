@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Stores and keys"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            converters,
+        )
+
+        converters.register()

@@ -1,15 +1,16 @@
 """Transactional email: Django templates in ``templates/emails/``, HTML and plain text, in the
 store's branding, sent with Django's mail API.
 
-An app's Celery task (thin, taking ids) builds a context and calls :func:`email_send`; the
-task retries on SMTP failure (see ``EMAIL_TASK_OPTIONS``). Services queue those tasks with
-``transaction.on_commit``.
+An app's Celery task (thin, taking ids, declared with ``EMAIL_TASK_OPTIONS``) builds a context
+and calls :func:`email_send`; services queue it with ``core.outbox.enqueue`` inside their
+transaction, so the email is sent after commit, on the ``emails`` queue, and retried until it
+leaves (an SMTP error propagates from :func:`email_send` for that).
 """
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,15 +18,12 @@ from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 
 from .money import format_minor
+from .outbox import OutboxTask
 
-#: Options for ``@shared_task`` on email tasks: retried with backoff on SMTP/network failure.
-EMAIL_TASK_OPTIONS = {
-    "autoretry_for": (smtplib.SMTPException, ConnectionError, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+#: Options for ``@shared_task`` on email tasks, which services queue with
+#: ``core.outbox.enqueue``: the outbox retries a failed send (30 s doubling to an hour, 8
+#: attempts) and the limits stop a hung SMTP server from holding a worker.
+EMAIL_TASK_OPTIONS = {"base": OutboxTask, "soft_time_limit": 60, "time_limit": 90}
 
 
 @dataclass(frozen=True)
@@ -63,6 +61,14 @@ def email_render(*, template: str, context: dict, store) -> RenderedEmail:
     return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
 
 
+def sender_for(store) -> str:
+    """``DEFAULT_FROM_EMAIL``'s address under the store's name, quoted as RFC 5322 wants, so a
+    name with ``<``, a comma, quotes or non-ASCII letters stays a display name."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = " ".join((store.name or "").split())  # no line breaks in a header
+    return formataddr((name, address or settings.DEFAULT_FROM_EMAIL))
+
+
 def email_send(
     *,
     store,
@@ -77,15 +83,10 @@ def email_send(
     if not recipients:
         return 0
     rendered = email_render(template=template, context=context, store=store)
-    from_email = settings.DEFAULT_FROM_EMAIL
-    if "<" not in from_email:
-        from_email = f"{store.name} <{from_email}>"
-    else:
-        from_email = f"{store.name} <{from_email.split('<', 1)[1].rstrip('>')}>"
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=from_email,
+        from_email=sender_for(store),
         to=recipients,
         reply_to=reply_to
         or ([store.notification_email] if store.notification_email else None),

@@ -9,7 +9,9 @@ import time
 
 from django.db import models
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: Crockford's base32: the characters of a ULID.
+ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD = ULID_ALPHABET
 
 
 def ulid() -> str:
@@ -27,6 +29,16 @@ def new_id(prefix: str) -> str:
 
 def has_prefix(value: str, prefix: str) -> bool:
     return isinstance(value, str) and value.startswith(f"{prefix}_")
+
+
+def is_well_formed(value, prefix: str) -> bool:
+    """``value`` is ``<prefix>_`` and a ULID: worth looking up (anything else cannot exist)."""
+    return (
+        isinstance(value, str)
+        and len(value) == len(prefix) + 27
+        and value.startswith(f"{prefix}_")
+        and all(ch in ULID_ALPHABET for ch in value[len(prefix) + 1 :])
+    )
 
 
 class PrefixedIdField(models.CharField):

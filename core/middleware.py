@@ -2,10 +2,10 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
 
-from core.api.exceptions import error_json_response
+from core.api.exceptions import error_json_response, too_large_body
 
 logger = logging.getLogger("core.api")
 
@@ -43,5 +43,7 @@ class ApiErrorMiddleware:
             return error_json_response(404)
         if isinstance(exception, PermissionDenied):
             return error_json_response(403)
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(too_large_body(), status=413)
         logger.exception("Unhandled error on %s", request.path, exc_info=exception)
         return error_json_response(500)

@@ -224,3 +224,38 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OutboxMessage(BaseModel):
+    """A task to run after the transaction that queued it commits (``core.outbox``).
+
+    Pending until a worker finishes it, when the row is deleted; failed once its attempts
+    are used up (kept for inspection: ``error`` says why).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        FAILED = "failed", "Failed"
+
+    id = PrefixedIdField("job")
+    task = models.CharField(max_length=200, help_text="The Celery task's name.")
+    args = models.JSONField(default=list, blank=True)
+    queue = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    scheduled_at = models.DateTimeField(help_text="Not run before this time.")
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last handed to the broker."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "scheduled_at"])]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)} ({self.status})"

@@ -62,7 +62,15 @@ def system_health() -> dict[str, str]:
         if settings.REDIS_URL:
             import redis as redis_lib
 
-            redis_lib.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            client = redis_lib.Redis.from_url(
+                settings.REDIS_URL,
+                socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+                socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+            )
+            try:
+                client.ping()
+            finally:
+                client.close()
         key = f"health:{uuid.uuid4().hex}"
         cache.set(key, "1", 5)
         if cache.get(key) != "1":
@@ -74,8 +82,14 @@ def system_health() -> dict[str, str]:
 
         if app.conf.task_always_eager:
             return
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        # The broker's own socket timeout is longer (workers block on it); a probe is not.
+        with app.connection_for_write(
+            transport_options={"socket_timeout": settings.REDIS_SOCKET_TIMEOUT}
+        ) as conn:
+            conn.ensure_connection(
+                max_retries=0,
+                timeout=settings.REDIS_CONNECT_TIMEOUT + settings.REDIS_SOCKET_TIMEOUT,
+            )
 
     def storage():
         name = default_storage.save(

@@ -26,6 +26,7 @@ from core.addresses import ADDRESS_FIELDS
 from core.api.casing import to_snake
 from core.emails import email_send
 from core.exceptions import Conflict, Unprocessable, field_error
+from core.outbox import enqueue
 from core.storefront import storefront_url
 from webhooks.services import event_record
 
@@ -412,7 +413,8 @@ def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
     )
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.login_link_email_send.delay(token.pk, raw))
+    # The raw token waits in the outbox only until the email leaves (the row is then deleted).
+    enqueue(tasks.login_link_email_send, token.pk, raw)
     return token
 
 

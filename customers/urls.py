@@ -23,7 +23,7 @@ public_urlpatterns = [
 private_urlpatterns = [
     path("customers", private.CustomerListApi.as_view(), name="customer-list"),
     path(
-        "customers/<str:customer>",
+        "customers/<cust_id:customer>",
         private.CustomerDetailApi.as_view(),
         name="customer-detail",
     ),

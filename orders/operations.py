@@ -38,6 +38,7 @@ from catalog.services import StockLine
 from core.api.casing import to_camel
 from core.exceptions import Conflict, Unprocessable
 from core.money import format_minor
+from core.outbox import enqueue
 from webhooks.services import event_record
 
 from .gateways import (
@@ -158,10 +159,6 @@ def _refuse_unless_paid(order: Order, *, action: str) -> None:
             f"cannot be {action}.",
             code="order_not_paid",
         )
-
-
-def _queue(task, object_id: str) -> None:
-    transaction.on_commit(lambda: task.delay(object_id))
 
 
 # -- placed ---------------------------------------------------------------------------------
@@ -357,7 +354,7 @@ def order_fulfill(
     if notify_customer and locked.email:
         from . import tasks
 
-        _queue(tasks.order_fulfillment_email, fulfillment.pk)
+        enqueue(tasks.order_fulfillment_email, fulfillment.pk)
     _copy_state(order, locked)
     return fulfillment
 
@@ -574,7 +571,7 @@ def order_refund(
             if notify_customer and locked.email:
                 from . import tasks
 
-                _queue(tasks.order_refund_email, refund.pk)
+                enqueue(tasks.order_refund_email, refund.pk)
     if failure is not None:
         raise failure
     _copy_state(order, locked)
@@ -745,7 +742,7 @@ def order_cancel(
             if notify_customer and locked.email:
                 from . import tasks
 
-                _queue(tasks.order_cancellation_email, locked.pk)
+                enqueue(tasks.order_cancellation_email, locked.pk)
     if failure is not None:
         raise failure
     return _copy_state(order, locked)

@@ -25,6 +25,7 @@ from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
 from catalog.services import StockLine
 from core.exceptions import Conflict, DomainError
+from core.outbox import enqueue
 from webhooks.services import event_record
 
 from .gateways import (
@@ -168,8 +169,8 @@ def _timeline_paid(order: Order, actor: Actor | None) -> None:
 def _emails_queue(order_id: str) -> None:
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.order_confirmation_email.delay(order_id))
-    transaction.on_commit(lambda: tasks.order_new_order_email.delay(order_id))
+    enqueue(tasks.order_confirmation_email, order_id)
+    enqueue(tasks.order_new_order_email, order_id)
 
 
 def _stock_retake(order: Order) -> None:

@@ -5,15 +5,15 @@ from .api import checkout, private, public
 
 public_urlpatterns = [
     path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
-    path("orders/<str:order>", public.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<ord_id:order>", public.OrderDetailApi.as_view(), name="order-detail"),
     path(
-        "orders/<str:order>/status",
+        "orders/<ord_id:order>/status",
         public.OrderStatusApi.as_view(),
         name="order-status",
     ),
     path("account/orders", public.AccountOrderListApi.as_view(), name="account-orders"),
     path(
-        "account/orders/<str:order>",
+        "account/orders/<ord_id:order>",
         public.AccountOrderDetailApi.as_view(),
         name="account-order-detail",
     ),
@@ -22,22 +22,22 @@ public_urlpatterns = [
 private_urlpatterns = [
     path("orders", private.OrderListApi.as_view(), name="order-list"),
     path(
-        "orders/<str:order>",
+        "orders/<ord_id:order>",
         private.OrderDetailApi.as_view(),
         name="order-private-detail",
     ),
     path(
-        "orders/<str:order>/fulfill",
+        "orders/<ord_id:order>/fulfill",
         private.OrderFulfillApi.as_view(),
         name="order-fulfill",
     ),
     path(
-        "orders/<str:order>/refund",
+        "orders/<ord_id:order>/refund",
         private.OrderRefundApi.as_view(),
         name="order-refund",
     ),
     path(
-        "orders/<str:order>/cancel",
+        "orders/<ord_id:order>/cancel",
         private.OrderCancelApi.as_view(),
         name="order-cancel",
     ),
@@ -47,7 +47,9 @@ private_urlpatterns = [
 site_urlpatterns = [
     path("webhooks/stripe", views.stripe_webhook, name="orders-stripe-webhook"),
     path(
-        "payments/test-3ds/<str:intent_id>", views.test_3ds_page, name="orders-test-3ds"
+        "payments/test-3ds/<pi_test_id:intent_id>",
+        views.test_3ds_page,
+        name="orders-test-3ds",
     ),
     path(
         "payments/complete", views.payment_complete_page, name="orders-payment-complete"

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -107,33 +108,64 @@ TEMPLATES = [
 ]
 
 # Database ---------------------------------------------------------------------------
+# Persistent connections, kept this many seconds (0: a new connection per request), and
+# checked before each request reuses them, so a connection the server dropped (a restart,
+# a failover, pg_terminate_backend) is replaced instead of failing the request.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=DATABASE_CONN_MAX_AGE,
+            conn_health_checks=True,
+        )
+    }
 else:
     DATABASES = {
         "default": {
             # Django's SQLite backend that creates the file's folder (a fresh clone has no var/).
             "ENGINE": "core.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            # Writers queue on the database lock instead of failing with "database is locked".
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "CONN_MAX_AGE": DATABASE_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
         }
+    }
+# SQLite, by default or by URL (sqlite:///path), is the same: the backend that creates the
+# file's folder, and writers that queue on the database lock instead of failing with
+# "database is locked" (options given in the URL win).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+if DATABASES["default"]["ENGINE"] in {
+    "django.db.backends.sqlite3",
+    "core.backends.sqlite3",
+}:
+    DATABASES["default"]["ENGINE"] = "core.backends.sqlite3"
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, Celery ------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis client (cache, broker, health check) gives up quickly, so a Redis outage costs
+# milliseconds: rate limits then let requests through and queued work waits in the outbox.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shoprocket"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -148,7 +180,48 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Workers wait out a broker outage of any length (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    # Longer than the 1-second BRPOP wait of an idle worker's connection.
+    "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 5.0),
+}
+# A publish is retried once at once (a pooled connection Redis closed), then given up: the
+# outbox keeps the message and its sweeper publishes it when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Queues that isolate: a slow SMTP server delays only emails, slow webhook receivers only
+# other deliveries, and periodic jobs never wait behind either. Run a worker per queue in
+# production (README, "Running in production"); a worker started without -Q takes them all.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = tuple(
+    Queue(name) for name in ("default", "emails", "webhooks", "housekeeping")
+)
+CELERY_TASK_ROUTES = {
+    "orders.tasks.order_*_email": {"queue": "emails"},
+    "customers.tasks.login_link_email_send": {"queue": "emails"},
+    "conversations.tasks.message_notify": {"queue": "emails"},
+    "webhooks.tasks.webhook_disabled_notify": {"queue": "emails"},
+    "webhooks.tasks.event_dispatch": {"queue": "webhooks"},
+    "webhooks.tasks.delivery_attempt": {"queue": "webhooks"},
+    "core.tasks.*": {"queue": "housekeeping"},
+    "webhooks.tasks.webhooks_sweep": {"queue": "housekeeping"},
+    "carts.tasks.purge_idle_carts": {"queue": "housekeeping"},
+    "orders.tasks.order_reservations_expire": {"queue": "housekeeping"},
+    "customers.tasks.login_tokens_purge": {"queue": "housekeeping"},
+}
+# Every task is time-boxed (seconds; the soft limit raises inside the task, the hard one
+# kills its process); emails and deliveries set shorter limits on their tasks. Enforced by
+# the prefork pool (the default), not by --pool=solo or threads.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by shoprocket_site.celery from each app's tasks
 
@@ -165,6 +238,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an SMTP connection or command gives up (the task is then retried).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Shoprocket <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -180,8 +255,13 @@ PAYMENT_RESERVATION_MINUTES = int(os.environ.get("PAYMENT_RESERVATION_MINUTES", 
 # API conventions ----------------------------------------------------------------------
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_USE_CACHE = "default"
-# Behind a reverse proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
+# Behind reverse proxies that append to X-Forwarded-For: how many of them there are. The
+# client address is the entry that many places from the right (core.api.throttling.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Or, behind one proxy that overwrites a header with the client address (HTTP_X_REAL_IP).
 CLIENT_IP_META_KEY = os.environ.get("CLIENT_IP_META_KEY", "REMOTE_ADDR")
+# The largest request body read (Django's default, 2.5 MB); a larger one is a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
 # Where storefront links (login links, seller replies) point; a store may override it. Empty:

@@ -38,7 +38,7 @@ urlpatterns = [
     path("v3/public/<str:publishable_key>/", include((public_urlpatterns, "public"))),
     path("v3/private/", include((private_urlpatterns, "private"))),
     path(
-        "v3/private/stores/<str:store_id>/",
+        "v3/private/stores/<str_id:store_id>/",
         include((private_urlpatterns, "private"), namespace="private-store"),
     ),
     path("v3/schema", SpectacularAPIView.as_view(), name="schema"),

@@ -4,6 +4,7 @@ pyproject.toml): stores with keys, API clients for both surfaces."""
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -13,7 +14,16 @@ from django.test import Client, TestCase
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
     from shoprocket_site.celery import app
+
+    # The run's own cache key prefix: clearing the cache between tests then deletes only this
+    # run's keys, never another run's (or anything else's) on a shared Redis.
+    default = settings.CACHES["default"]
+    default["KEY_PREFIX"] = (
+        f"{default.get('KEY_PREFIX') or 'cache'}-test-{uuid.uuid4().hex[:8]}"
+    )
 
     # Tests run tasks in-process unless a test starts a real worker (see tests/test_worker*.py).
     app.conf.task_always_eager = True
@@ -33,10 +43,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
 
 
+def cache_clear_own_keys() -> int:
+    """Empty the default cache, deleting only the keys under its own prefix on Redis.
+
+    ``cache.clear()`` on Redis is FLUSHDB: it would wipe the whole (shared) Redis database.
+    Returns how many Redis keys were deleted.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        cache.clear()
+        return 0
+    client = backend._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])
+    return len(keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    cache.clear()
+    cache_clear_own_keys()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers():
+    """No test inherits another's record of a Redis outage (core.breakers keeps it per process)."""
+    from core import breakers
+
+    yield
+    breakers.ratelimit_cache.reset()
+    breakers.broker.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,7 @@ from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 from core.api.casing import camelize_payload
 from core.exceptions import Conflict, NotFound, Unprocessable, field_error
 from core.links import server_base_url
+from core.outbox import backoff, enqueue, publish
 
 from . import net, signing
 from .models import Delivery, Event, WebhookEndpoint
@@ -66,6 +67,12 @@ DISPATCH_GRACE = timedelta(minutes=1)
 #: (its worker died), is queued again.
 STALE_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 500
+#: At most this many attempts to one endpoint run at once; another waits ``BUSY_RETRY``.
+MAX_IN_FLIGHT_PER_ENDPOINT = 2
+BUSY_RETRY = timedelta(seconds=5)
+#: While an endpoint is failing, a new event's first attempt waits this long after the last
+#: attempt (a circuit breaker: a dead receiver does not hold a worker per event).
+CIRCUIT_COOLDOWN = timedelta(minutes=1)
 MAX_ENDPOINTS_PER_STORE = 20
 RESPONSE_EXCERPT_CHARS = 2000
 USER_AGENT = "Shoprocket-Webhooks/1.0"
@@ -96,29 +103,11 @@ def _dispatch(event_id: str) -> None:
     _enqueue(tasks.event_dispatch, event_id)
 
 
-def _enqueue(task, object_id: str) -> bool:
-    """Queue ``task(object_id)``; log and return False when the broker refuses it.
-
-    Never raises for a broker failure: the rows are committed already and the sweeper
-    re-queues whatever was not handed over.
-    """
-    from kombu.exceptions import KombuError
-
-    try:
-        task.apply_async(
-            (object_id,),
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        )
-    except (KombuError, OSError) as exc:
-        logger.warning(
-            "Could not queue %s(%s); the sweeper will retry: %s",
-            task.name,
-            object_id,
-            exc,
-        )
-        return False
-    return True
+def _enqueue(task, object_id: str, *, breaker: bool = True) -> bool:
+    """Hand ``task(object_id)`` to the broker (``core.outbox.publish``); False when it is
+    down. Never raises: the rows are committed already and the sweeper re-queues whatever
+    was not handed over."""
+    return publish(task, object_id, breaker=breaker)
 
 
 # -- Endpoints ------------------------------------------------------------------------------
@@ -242,7 +231,9 @@ def event_fan_out(*, event_id: str, now: datetime | None = None) -> list[str]:
     return ids
 
 
-def deliveries_queue(*, delivery_ids: list[str], now: datetime | None = None) -> int:
+def deliveries_queue(
+    *, delivery_ids: list[str], now: datetime | None = None, breaker: bool = True
+) -> int:
     """Hand deliveries to the broker, noting when; returns how many were accepted."""
     from . import tasks
 
@@ -250,7 +241,7 @@ def deliveries_queue(*, delivery_ids: list[str], now: datetime | None = None) ->
     queued = 0
     for delivery_id in delivery_ids:
         Delivery.objects.filter(pk=delivery_id).update(queued_at=now)
-        if _enqueue(tasks.delivery_attempt, delivery_id):
+        if _enqueue(tasks.delivery_attempt, delivery_id, breaker=breaker):
             queued += 1
         else:
             Delivery.objects.filter(
@@ -268,10 +259,13 @@ def retry_delay(attempt: int, *, rand=None) -> timedelta:
     ``60 s × 2^(attempt-1)``, capped at 8 h, times a random factor in [0.8, 1.2] so that
     endpoints recovering from an outage are not hit by every retry at once.
     """
-    rand = rand if rand is not None else _random.random
-    base = min(RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0), RETRY_MAX_SECONDS)
-    factor = 1 - RETRY_JITTER + 2 * RETRY_JITTER * rand()
-    return timedelta(seconds=base * factor)
+    return backoff(
+        attempt,
+        base=RETRY_BASE_SECONDS,
+        cap=RETRY_MAX_SECONDS,
+        jitter=RETRY_JITTER,
+        rand=rand if rand is not None else _random.random,
+    )
 
 
 def _timestamp(value: datetime) -> str:
@@ -315,13 +309,7 @@ def delivery_attempt(
     attempted by another worker, not due yet, endpoint inactive, deleted).
     """
     now = now or timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id,
-        status=Delivery.Status.PENDING,
-        scheduled_at__lte=now,
-        endpoint__active=True,
-    ).update(status=Delivery.Status.SENDING, started_at=now)
-    if not claimed:
+    if not _claim(delivery_id=delivery_id, now=now):
         return None
     delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     if delivery.retry_until is None:
@@ -330,6 +318,79 @@ def delivery_attempt(
     headers = delivery_headers(delivery=delivery, body=body, now=now)
     result = net.post_json(delivery.endpoint.url, body, headers)
     return _attempt_record(delivery=delivery, result=result, now=now)
+
+
+def _claim(*, delivery_id: str, now: datetime) -> bool:
+    """Take a due pending delivery (``sending``), unless its endpoint may not have it now:
+    then the attempt is deferred (re-queued for later) so it holds no worker meanwhile.
+
+    Locking the endpoint row makes the check and the claim one step, so the per-endpoint cap
+    holds with many workers.
+    """
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            pk=delivery_id,
+            status=Delivery.Status.PENDING,
+            scheduled_at__lte=now,
+            endpoint__active=True,
+        )
+        delivery = due.only("pk", "endpoint_id", "attempt", "manual").first()
+        if delivery is None:
+            return False
+        endpoint = WebhookEndpoint.objects.select_for_update().get(
+            pk=delivery.endpoint_id
+        )
+        wait_until = _endpoint_busy_until(endpoint, delivery=delivery, now=now)
+        if wait_until is not None:
+            due.update(scheduled_at=wait_until, queued_at=None)
+            transaction.on_commit(lambda: _defer(delivery_id, wait_until))
+            return False
+        return bool(due.update(status=Delivery.Status.SENDING, started_at=now))
+
+
+def _endpoint_busy_until(
+    endpoint: WebhookEndpoint, *, delivery: Delivery, now: datetime
+) -> datetime | None:
+    """When the endpoint may take this attempt, if not now.
+
+    - A circuit breaker: while an endpoint is failing, a new event's first attempt waits
+      until ``CIRCUIT_COOLDOWN`` after its last attempt, so a dead or hanging receiver costs
+      one attempt a minute, not one per event (retries keep their own backoff; a
+      merchant's manual retry goes at once).
+    - A cap: at most ``MAX_IN_FLIGHT_PER_ENDPOINT`` attempts to one endpoint at once, so one
+      slow receiver cannot take every webhook worker.
+    """
+    if (
+        delivery.attempt == 1
+        and not delivery.manual
+        and endpoint.failing_since is not None
+        and endpoint.last_delivery_at is not None
+        and now < endpoint.last_delivery_at + CIRCUIT_COOLDOWN
+    ):
+        return endpoint.last_delivery_at + CIRCUIT_COOLDOWN
+    in_flight = Delivery.objects.filter(
+        endpoint=endpoint,
+        status=Delivery.Status.SENDING,
+        started_at__gt=now - STALE_AFTER,
+    ).count()
+    if in_flight >= MAX_IN_FLIGHT_PER_ENDPOINT:
+        return now + BUSY_RETRY
+    return None
+
+
+def _defer(delivery_id: str, until: datetime) -> None:
+    """Queue the attempt again for ``until`` (the sweeper does it if the broker is down)."""
+    from . import tasks
+
+    now = timezone.now()
+    countdown = max((until - now).total_seconds(), 0)
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        queued_at=now
+    )
+    if not publish(tasks.delivery_attempt, delivery_id, countdown=countdown):
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+            queued_at=None
+        )
 
 
 def _attempt_record(
@@ -390,10 +451,7 @@ def _attempt_record(
         if disabled:
             from . import tasks
 
-            endpoint_id = endpoint.pk
-            transaction.on_commit(
-                lambda: _enqueue(tasks.webhook_disabled_notify, endpoint_id)
-            )
+            enqueue(tasks.webhook_disabled_notify, endpoint.pk)
     return delivery
 
 
@@ -470,7 +528,10 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    events = sum(_enqueue(tasks.event_dispatch, event_id) for event_id in event_ids)
+    events = sum(
+        _enqueue(tasks.event_dispatch, event_id, breaker=False)
+        for event_id in event_ids
+    )
     due_ids = list(
         Delivery.objects.filter(
             status=Delivery.Status.PENDING, scheduled_at__lte=now, endpoint__active=True
@@ -479,7 +540,7 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("scheduled_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    deliveries = deliveries_queue(delivery_ids=due_ids, now=now)
+    deliveries = deliveries_queue(delivery_ids=due_ids, now=now, breaker=False)
     return {"events": events, "deliveries": deliveries, "reset": reset}
 
 

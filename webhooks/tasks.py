@@ -13,7 +13,8 @@ def event_dispatch(event_id: str) -> int:
     return len(services.event_fan_out(event_id=event_id))
 
 
-@shared_task(ignore_result=True)
+# A delivery gives up after net.TIMEOUT_SECONDS (10 s); the limits leave room for the database.
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
 def delivery_attempt(delivery_id: str) -> str | None:
     """Make one delivery attempt (a no-op if it is not pending and due)."""
     delivery = services.delivery_attempt(delivery_id=delivery_id)

@@ -11,14 +11,14 @@ from .api.private import (
 public_urlpatterns: list = []
 private_urlpatterns = [
     path("webhooks", WebhookListApi.as_view(), name="webhooks"),
-    path("webhooks/<str:webhook>", WebhookDetailApi.as_view(), name="webhook"),
+    path("webhooks/<whk_id:webhook>", WebhookDetailApi.as_view(), name="webhook"),
     path(
-        "webhooks/<str:webhook>/deliveries",
+        "webhooks/<whk_id:webhook>/deliveries",
         WebhookDeliveryListApi.as_view(),
         name="webhook-deliveries",
     ),
     path(
-        "webhooks/<str:webhook>/deliveries/<str:delivery>/retry",
+        "webhooks/<whk_id:webhook>/deliveries/<dlv_id:delivery>/retry",
         WebhookDeliveryRetryApi.as_view(),
         name="webhook-delivery-retry",
     ),

@@ -121,8 +121,8 @@ def test_missing_cart_token_is_a_422_naming_the_header(public, candle):
     for method, path, body in [
         ("GET", "/cart", None),
         ("POST", "/cart/items", {"productId": candle.pk}),
-        ("PUT", "/cart/items/oitm_x", {"quantity": 1}),
-        ("DELETE", "/cart/items/oitm_x", None),
+        ("PUT", "/cart/items/oitm_01J9Z3K8Q4T6V0W2X5Y7A9BCDE", {"quantity": 1}),
+        ("DELETE", "/cart/items/oitm_01J9Z3K8Q4T6V0W2X5Y7A9BCDE", None),
         ("POST", "/cart/discount", {"code": "X"}),
         ("DELETE", "/cart/discount", None),
         ("POST", "/cart/estimate", {"countryCode": "GB"}),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
@@ -68,6 +73,15 @@ def error_json_response(
 ) -> JsonResponse:
     """The envelope as a plain Django response, for middleware and Django's error views."""
     return JsonResponse(error_body(status, message, **kwargs), status=status)
+
+
+def too_large_body() -> dict:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_body(
+        413,
+        f"The request body is larger than the {limit:,} bytes allowed.",
+        code="payload_too_large",
+    )
 
 
 def _message_for(field: str, detail) -> str:
@@ -157,6 +171,8 @@ def exception_handler(exc, context):
         return validation_error_response(exc.detail)
     if isinstance(exc, DjangoValidationError):
         return validation_error_response(_django_validation_detail(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return Response(too_large_body(), status=413)
     if isinstance(exc, drf.ParseError):
         return Response(
             error_body(

@@ -114,7 +114,7 @@ class ApiAutoSchema(AutoSchema):
             str(c) for c in getattr(self.view, "error_statuses", ())
         ]
         if self.method in {"POST", "PUT", "PATCH"}:
-            codes.append("415")
+            codes.extend(("413", "415"))
         if self.method in getattr(self.view, "idempotent_methods", ()):
             codes.append("409")
         for code in codes:

@@ -84,7 +84,7 @@ def test_no_one_else_sees_the_order(
     assert other.get(f"/orders/{paid_order.id}", cart=TOKEN).status_code == 404
     live = api_client_for("public", shop.live_pk)
     assert live.get(f"/orders/{paid_order.id}", cart=TOKEN).status_code == 404
-    body = public.get("/orders/ord_doesnotexist", cart=TOKEN).json()
+    body = public.get("/orders/ord_01J9Z3K8Q4T6V0W2X5Y7A9BCDE", cart=TOKEN).json()
     assert body == {"error": {"code": "not_found", "message": "Order not found."}}
     missing = public.get(f"/orders/{paid_order.id}")
     assert (

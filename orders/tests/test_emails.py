@@ -1,11 +1,10 @@
 """Order confirmation and new-order emails: content, locale, recipients, retries."""
 
-import smtplib
-
 import pytest
 from django.core import mail
 
-from core.models import StoreMembership
+from core.models import OutboxMessage, StoreMembership
+from core.outbox import OutboxTask
 from orders import services, tasks
 from orders.emails import order_email_context
 
@@ -115,18 +114,20 @@ def test_no_customer_email_no_confirmation(shop, make_order):
     assert mail.outbox == []
 
 
-def test_emails_are_queued_on_commit_and_retry_on_smtp_failure(
+def test_emails_are_queued_in_the_outbox_and_sent_on_commit(
     order, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.order_mark_paid(order=order)
     assert mail.outbox == []
+    # Committed with the payment: the emails cannot be lost between commit and broker.
+    assert sorted(OutboxMessage.objects.values_list("task", "queue")) == [
+        ("orders.tasks.order_confirmation_email", "emails"),
+        ("orders.tasks.order_new_order_email", "emails"),
+    ]
     for callback in callbacks:
         callback()
     assert len(mail.outbox) == 2
-    assert tasks.order_confirmation_email.autoretry_for == (
-        smtplib.SMTPException,
-        ConnectionError,
-        OSError,
-    )
-    assert tasks.order_new_order_email.max_retries == 8
+    assert not OutboxMessage.objects.exists()  # sent: done
+    for task in (tasks.order_confirmation_email, tasks.order_new_order_email):
+        assert isinstance(task, OutboxTask) and task.max_attempts == 8

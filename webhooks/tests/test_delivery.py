@@ -391,3 +391,117 @@ def test_the_documented_receiver_verifies_a_real_delivery(
     assert not verify("whsec_other", header, request.body)
     stale = header.replace(header.split(",")[0], "t=1000000000")
     assert not verify(endpoint.signing_secret, stale, request.body)
+
+
+# -- one slow or dead receiver cannot starve the others -----------------------------------------
+
+
+def test_a_failing_endpoint_gets_new_events_once_a_minute_not_once_each(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks, private
+):
+    receiver.status = 500
+    endpoint = make_endpoint(shop.store, receiver.url)
+    deliver_now(shop.store, django_capture_on_commit_callbacks)
+    assert len(receiver.requests) == 1
+    endpoint.refresh_from_db()
+    # The circuit is open: three more events make no request now.
+    for _ in range(3):
+        deliver_now(shop.store, django_capture_on_commit_callbacks)
+    assert len(receiver.requests) == 1
+    waiting = Delivery.objects.filter(attempt=1, status=Delivery.Status.PENDING)
+    assert waiting.count() == 3
+    reopens = endpoint.last_delivery_at + services.CIRCUIT_COOLDOWN
+    assert {d.scheduled_at for d in waiting} == {reopens}
+    # A minute later the receiver is back: the waiting events go out.
+    receiver.status = 200
+    for delivery in list(waiting):
+        services.delivery_attempt(delivery_id=delivery.pk, now=reopens)
+    assert len(receiver.requests) == 4
+    assert not Delivery.objects.filter(
+        attempt=1, status=Delivery.Status.PENDING
+    ).exists()
+
+
+def test_a_merchants_manual_retry_is_not_held_by_the_circuit(
+    shop, receiver, make_endpoint, django_capture_on_commit_callbacks, private
+):
+    receiver.status = 500
+    endpoint = make_endpoint(shop.store, receiver.url)
+    event = deliver_now(shop.store, django_capture_on_commit_callbacks)
+    first = Delivery.objects.get(event=event, attempt=1)
+    receiver.status = 200
+    response = private.post(f"/webhooks/{endpoint.pk}/deliveries/{first.pk}/retry")
+    assert response.status_code == 202
+    assert Delivery.objects.get(pk=response.json()["data"]["id"]).status == "succeeded"
+    assert len(receiver.requests) == 2
+
+
+def test_attempts_beyond_the_per_endpoint_cap_wait_instead_of_taking_a_worker(
+    shop, other_shop, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(shop.store, receiver.url)
+    other = make_endpoint(other_shop.store, receiver.url_for("127.0.0.1"))
+    now = timezone.now()
+    event = Event.objects.create(store=shop.store, type="order.paid", data={})
+    for attempt in (1, 2):  # two attempts to the endpoint are hanging right now
+        Delivery.objects.create(
+            store=shop.store,
+            endpoint=endpoint,
+            event=event,
+            attempt=attempt,
+            status=Delivery.Status.SENDING,
+            scheduled_at=now,
+            started_at=now,
+        )
+    third = Delivery.objects.create(
+        store=shop.store, endpoint=endpoint, event=event, attempt=3, scheduled_at=now
+    )
+    assert services.delivery_attempt(delivery_id=third.pk, now=now) is None
+    third.refresh_from_db()
+    assert third.status == Delivery.Status.PENDING
+    assert third.scheduled_at == now + services.BUSY_RETRY
+    assert receiver.requests == []
+    # Another store's endpoint is not held up.
+    theirs_event = Event.objects.create(
+        store=other_shop.store, type="order.paid", data={}
+    )
+    theirs = Delivery.objects.create(
+        store=other_shop.store,
+        endpoint=other,
+        event=theirs_event,
+        attempt=1,
+        scheduled_at=now,
+    )
+    assert services.delivery_attempt(delivery_id=theirs.pk).status == "succeeded"
+    # Hung attempts older than the stale limit no longer count.
+    later = now + services.STALE_AFTER + timedelta(seconds=1)
+    assert services.delivery_attempt(delivery_id=third.pk, now=later) is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_per_endpoint_cap_holds_with_concurrent_workers(
+    shop, receiver, make_endpoint
+):
+    """Six workers take six deliveries to one slow receiver at the same moment: two send,
+    four wait (PostgreSQL, real concurrent connections)."""
+    from tests.concurrency import run_threads
+
+    receiver.delay = 1.0
+    endpoint = make_endpoint(shop.store, receiver.url)
+    event = Event.objects.create(store=shop.store, type="order.paid", data={})
+    now = timezone.now()
+    ids = [
+        Delivery.objects.create(
+            store=shop.store,
+            endpoint=endpoint,
+            event=event,
+            attempt=n,
+            scheduled_at=now,
+        ).pk
+        for n in range(1, 7)
+    ]
+    run_threads(6, lambda i: services.delivery_attempt(delivery_id=ids[i]))
+    assert len(receiver.requests) == services.MAX_IN_FLIGHT_PER_ENDPOINT == 2
+    statuses = sorted(Delivery.objects.values_list("status", flat=True))
+    assert statuses == ["pending"] * 4 + ["succeeded"] * 2

@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
+from tests.processes import (
+    app_database_url,
+    app_environment,
+    celery_worker,
+    wait_until,
+    worker_ready,
+)
 from webhooks import services
 from webhooks.models import Delivery, Event
 
 from .receiver import verify_signature
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    """The *test* database, as a DATABASE_URL the worker's settings understand."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    host = s.get("HOST") or "127.0.0.1"
-    port = s.get("PORT") or 5432
-    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
-
-
-def _wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.redis
@@ -53,43 +30,23 @@ def test_delivery_through_a_real_celery_worker(
     endpoint = services.webhook_endpoint_create(
         store=shop.store, url=receiver.url, events=["order.paid"]
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "WEBHOOKS_ALLOW_INSECURE_URLS": "true",
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "shoprocket_site.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    # The worker consumes the default queue of this Redis database (the project's own DB in
+    # The worker consumes the webhooks queue of this Redis database (the project's own DB in
     # tests); stale messages from an earlier run name rows that no longer exist: no-ops.
-    name = f"convhooks-test-{uuid.uuid4().hex[:8]}"
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shoprocket_site",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"{name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = celery_worker(
+        queues="webhooks",
+        pool="solo",
+        env=app_environment(
+            DATABASE_URL=app_database_url(),
+            REDIS_URL=settings.REDIS_URL,
+            WEBHOOKS_ALLOW_INSECURE_URLS="true",
+            LOG_LEVEL="INFO",
+        ),
+        log_dir=tmp_path,
+    ).start()
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
+        assert wait_until(lambda: worker_ready(worker), 45), worker.log()
         with transaction.atomic():
             event = services.event_record(
                 store=shop.store,
@@ -99,7 +56,7 @@ def test_delivery_through_a_real_celery_worker(
         # Committed: the on-commit hook published event_dispatch to Redis; the worker fans
         # it out and publishes delivery_attempt, which POSTs to the receiver.
         requests = receiver.wait_for(1, timeout=45)
-        assert requests, (tmp_path / "worker.log").read_text()[-3000:]
+        assert requests, worker.log()
         [request] = requests
         assert request.json()["id"] == event.pk
         assert request.json()["data"] == {"id": "ord_worker", "total": 2400}
@@ -110,7 +67,7 @@ def test_delivery_through_a_real_celery_worker(
             endpoint.signing_secret,
             tolerance=300,
         )
-        assert _wait_until(
+        assert wait_until(
             lambda: Delivery.objects.filter(
                 event_id=event.pk, status=Delivery.Status.SUCCEEDED
             ).exists(),
@@ -121,10 +78,4 @@ def test_delivery_through_a_real_celery_worker(
         assert request.headers["Shoprocket-Delivery"] == delivery.pk
     finally:
         app.conf.task_always_eager = previous
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
+        worker.stop()

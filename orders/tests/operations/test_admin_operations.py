@@ -353,3 +353,36 @@ def test_the_order_page_lists_payment_attempts(merchant, paid_order):
     )
     body = merchant.get(f"/admin/orders/order/{paid_order.pk}/change/").content.decode()
     assert "pm_card_chargeDeclined" in body and "generic_decline" in body
+
+
+def test_a_dashboard_action_succeeds_with_the_broker_down_and_its_email_follows(
+    merchant, transfer_order, django_capture_on_commit_callbacks
+):
+    """Mark paid while Redis is down: the change is saved and says so, the confirmation
+    emails wait in the outbox, and leave once the broker is back (the sweeper)."""
+    from core import breakers
+    from core.models import OutboxMessage
+    from core.outbox import outbox_sweep
+    from shoprocket_site.celery import app
+
+    transfer_order.email = "sam@example.com"
+    transfer_order.save(update_fields=["email"])
+    url = f"/admin/orders/order/{transfer_order.pk}/mark-paid/"
+    app.conf.task_always_eager = False  # a real broker, which has just failed
+    breakers.broker.failure(ConnectionError("Error 111 connecting to Redis"))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = merchant.post(url, {}, follow=True)
+    finally:
+        app.conf.task_always_eager = True
+    assert response.status_code == 200
+    assert any("paid" in m.lower() for m in messages_of(response))
+    transfer_order.refresh_from_db()
+    assert transfer_order.payment_status == "paid"
+    assert mail.outbox == []
+    waiting = OutboxMessage.objects.filter(queued_at__isnull=True, status="pending")
+    assert waiting.count() == 2
+    breakers.broker.reset()  # Redis is back
+    assert outbox_sweep()["published"] == 2
+    assert ["sam@example.com"] in [m.to for m in mail.outbox]
+    assert not OutboxMessage.objects.exists()

@@ -1,11 +1,15 @@
 """Fulfilment, refund and cancellation emails: branding, locale, queueing, SMTP retries."""
 
 import smtplib
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
 
+from core.models import OutboxMessage
+from core.outbox import OutboxTask, outbox_sweep
 from orders import operations, tasks
 from orders.emails import cancellation_send
 
@@ -31,21 +35,27 @@ def test_a_failing_smtp_send_is_retried(
 ):
     FailsOnceBackend.failures = 0
     settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
-    with django_capture_on_commit_callbacks(execute=False):
-        fulfillment = operations.order_fulfill(order=paid_order, carrier="DPD")
-    # As a worker runs it: the SMTP error triggers a retry (run at once in eager mode).
-    result = tasks.order_fulfillment_email.apply(args=[fulfillment.pk], throw=False)
-    assert result.successful() and result.get() == 1
-    assert FailsOnceBackend.failures == 1
-    [message] = mail.outbox
-    assert message.subject == "Your Acme Candles order #1001 has shipped"
-    assert "Carrier: DPD" in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        operations.order_fulfill(order=paid_order, carrier="DPD")
+    # The SMTP error left the message in the outbox, due again after a backoff.
+    assert FailsOnceBackend.failures == 1 and mail.outbox == []
+    message = OutboxMessage.objects.get(task=tasks.order_fulfillment_email.name)
+    assert message.status == "pending" and message.attempts == 1
+    assert message.error.startswith("SMTPServerDisconnected")
+    wait = message.scheduled_at - timezone.now()
+    assert timedelta(seconds=20) < wait <= timedelta(seconds=36)
+    assert outbox_sweep()["published"] == 0  # not due yet
+    assert outbox_sweep(now=message.scheduled_at)["published"] == 1
+    [email] = mail.outbox
+    assert email.subject == "Your Acme Candles order #1001 has shipped"
+    assert "Carrier: DPD" in email.body
+    assert not OutboxMessage.objects.exists()
     for task in (
         tasks.order_fulfillment_email,
         tasks.order_refund_email,
         tasks.order_cancellation_email,
     ):
-        assert smtplib.SMTPException in task.autoretry_for and task.max_retries == 8
+        assert isinstance(task, OutboxTask) and task.max_attempts == 8
 
 
 def test_emails_are_sent_only_after_commit(
