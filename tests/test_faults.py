@@ -9,7 +9,9 @@ talks to them over HTTP as a client would, and every process is stopped by its o
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -392,6 +394,18 @@ def test_redis_down_the_shop_still_sells_and_nothing_queued_is_lost(
     assert confirmation["Subject"] == (
         f"Your Outage Candles order #{orders[0]['orderNumber']} is confirmed"
     )
+
+    # The web processes' breakers stay open for a while after the outage: the next tests
+    # start on fresh ones (HUP makes gunicorn replace its workers).
+    old_workers = _web_worker_pids(stack)
+    os.kill(stack.web.proc.pid, signal.SIGHUP)
+    assert wait_until(lambda: not (_web_worker_pids(stack) & old_workers), 30)
+    assert wait_until(lambda: _answers(http), 30), stack.logs()
+
+
+def _web_worker_pids(stack: Stack) -> set[int]:
+    children = Path(f"/proc/{stack.web.proc.pid}/task/{stack.web.proc.pid}/children")
+    return {int(pid) for pid in children.read_text().split()}
 
 
 # -- the email worker stopped, the broker up --------------------------------------------------
