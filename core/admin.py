@@ -12,8 +12,10 @@ A model is tied to its store by a ``store`` field, or by ``store_lookup`` (e.g.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from . import services
@@ -113,6 +115,41 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
         return filters
 
 
+def action_confirmed(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    title: str,
+    question: str,
+    items: list[str],
+    confirm_label: str,
+    warning: str = "",
+):
+    """The confirmation step of a dashboard action that cannot be undone.
+
+    Returns None once the merchant has confirmed (the action then proceeds), else the page
+    that lists ``items`` and asks ``question``; it posts the same selection back with
+    ``post=yes``, like Django's own "delete selected" confirmation.
+    """
+    if request.POST.get("post") == "yes":
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "items": items,
+        "warning": warning,
+        "confirm_label": confirm_label,
+        "queryset": queryset,
+        "opts": modeladmin.model._meta,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media,
+    }
+    return TemplateResponse(request, "admin/core/action_confirmation.html", context)
+
+
 class StoreScopedInline(StoreScopeMixin):
     """Mix into TabularInline / StackedInline: rows and choices limited to the user's stores."""
 
@@ -193,34 +230,57 @@ class StoreAdmin(StoreScopedAdmin):
         return request.user.is_superuser
 
     def _roll(self, request, queryset, mode):
-        for store in queryset:
+        keys = [
+            key
+            for store in queryset
             for key in store.api_keys.filter(
                 kind=ApiKey.Kind.SECRET, mode=mode, revoked_at__isnull=True
-            ):
-                issued = services.api_key_roll(api_key=key)
-                self.message_user(
-                    request,
-                    format_html(
-                        "New {} secret key for {}: <code>{}</code> (shown once; the old key "
-                        "no longer works).",
-                        mode,
-                        store.name,
-                        issued.raw,
-                    ),
-                    messages.WARNING,
-                )
+            )
+        ]
+        page = action_confirmed(
+            self,
+            request,
+            queryset,
+            title=f"Roll the {mode} secret key",
+            question=(
+                f"Roll these {mode} secret keys? Each is revoked at once (integrations "
+                "using it stop working) and a new key is shown once."
+            ),
+            items=[f"{key.store.name}: {key.display_prefix}…" for key in keys],
+            confirm_label=f"Yes, roll the {mode} secret key",
+            warning="A revoked key can never be used again." if mode == "live" else "",
+        )
+        if page is not None:
+            return page
+        for key in keys:
+            issued = services.api_key_roll(api_key=key)
+            self.message_user(
+                request,
+                format_html(
+                    "New {} secret key for {}: <code>{}</code> (shown once; the old key "
+                    "no longer works).",
+                    mode,
+                    key.store.name,
+                    issued.raw,
+                ),
+                messages.WARNING,
+            )
+        return None
 
-    @admin.action(description="Roll the test secret key (shows the new key once)")
+    @admin.action(description="Roll the test secret key (asks to confirm)")
     def roll_test_secret_key(self, request, queryset):
-        self._roll(request, queryset, "test")
+        return self._roll(request, queryset, "test")
 
-    @admin.action(description="Roll the live secret key (shows the new key once)")
+    @admin.action(description="Roll the live secret key (asks to confirm)")
     def roll_live_secret_key(self, request, queryset):
-        self._roll(request, queryset, "live")
+        return self._roll(request, queryset, "live")
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(StoreScopedAdmin):
+    """Keys are read-only: revoking is an action with a confirmation step, and nothing
+    un-revokes a key (``revoked_at`` is never editable; a store rolls a new key instead)."""
+
     list_display = (
         "display_prefix",
         "store",
@@ -232,24 +292,38 @@ class ApiKeyAdmin(StoreScopedAdmin):
     )
     list_filter = ("kind", "mode")
     search_fields = ("display_prefix", "store__name")
-    readonly_fields = (
+    fields = (
         "display_prefix",
+        "store",
         "kind",
         "mode",
-        "store",
         "created_at",
         "last_used_at",
+        "revoked_at",
     )
+    readonly_fields = fields
     actions = ("revoke",)
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description="Revoke the selected keys (asks to confirm)")
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = queryset.filter(revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+        keys = list(queryset.filter(revoked_at__isnull=True).select_related("store"))
+        page = action_confirmed(
+            self,
+            request,
+            queryset,
+            title="Revoke API keys",
+            question=(
+                "Revoke these keys? Requests using them are refused from now on, and a "
+                "revoked key can never be enabled again."
+            ),
+            items=[f"{key} of {key.store.name}" for key in keys],
+            confirm_label="Yes, revoke them",
         )
+        if page is not None:
+            return page
+        count = sum(services.api_key_revoke(api_key=key) for key in keys)
         self.message_user(request, f"Revoked {count} key(s).")
+        return None

@@ -47,12 +47,25 @@ def api_key_issue(*, store: Store, kind: str, mode: str) -> IssuedKey:
     return IssuedKey(api_key=key, raw=raw)
 
 
+def api_key_revoke(*, api_key: ApiKey) -> bool:
+    """Revoke a key for good (returns False when it was revoked already).
+
+    Nothing un-revokes a key: ``revoked_at`` is only ever set, by this conditional UPDATE,
+    and the dashboard shows it read-only. A store that needs a key again rolls a new one.
+    """
+    now = timezone.now()
+    revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=now, updated_at=now
+    )
+    if revoked:
+        api_key.revoked_at = now
+    return bool(revoked)
+
+
 @transaction.atomic
 def api_key_roll(*, api_key: ApiKey) -> IssuedKey:
     """Revoke a key and issue its replacement (same store, kind and mode)."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    api_key_revoke(api_key=api_key)
     return api_key_issue(store=api_key.store, kind=api_key.kind, mode=api_key.mode)
 
 
