@@ -18,6 +18,9 @@ from core.models import BaseModel, StoreOwnedModel
 
 #: Stock level at or below which ``inventory.low`` fires when a product sets no threshold.
 DEFAULT_LOW_STOCK_THRESHOLD = 5
+#: The most units one variant can hold: the largest value of its ``stock`` column (a 32-bit
+#: integer on every database). A change that would go past it is refused (422).
+MAX_STOCK = 2_147_483_647
 
 
 class Category(StoreOwnedModel):

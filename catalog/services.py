@@ -21,10 +21,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.exceptions import Conflict, NotFound, field_error
+from core.exceptions import Conflict, NotFound, Unprocessable, field_error
 
 from .images import image_aspect_ratio
 from .models import (
+    MAX_STOCK,
     Category,
     InventoryAdjustment,
     Media,
@@ -169,7 +170,8 @@ def stock_adjust(
 ) -> InventoryAdjustment:
     """Set, increment or decrement one variant's stock atomically.
 
-    A decrement below zero is a 409 and changes nothing. ``variant.stock`` is updated.
+    A decrement below zero is a 409 and a result above :data:`~catalog.models.MAX_STOCK`
+    a 422, both changing nothing. ``variant.stock`` is updated.
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise field_error("quantity", "Quantity must be an integer of 0 or more.")
@@ -192,6 +194,16 @@ def stock_adjust(
                 f"Cannot decrement stock by {quantity}: only {before} in stock.",
                 code="insufficient_stock",
             )
+    if after > MAX_STOCK and after > before:
+        message = (
+            f"Stock cannot exceed {MAX_STOCK:,} units: {before:,} in stock, so at most "
+            f"{max(MAX_STOCK - before, 0):,} more can be added."
+            if operation == "increment"
+            else f"Stock cannot exceed {MAX_STOCK:,} units."
+        )
+        raise Unprocessable(
+            message, code="stock_limit_exceeded", fields={"quantity": [message]}
+        )
     _write_stock(locked, after)
     variant.stock = after
     adjustment = _audit(
@@ -264,14 +276,17 @@ def stock_reserve(
 def stock_release(
     *, lines: list[StockLine], source: str, reference: str = "", reason: str = ""
 ) -> None:
-    """Put stock back (expired or failed payment, cancellation, refund restock)."""
+    """Put stock back (expired or failed payment, cancellation, refund restock).
+
+    Units taken earlier always fit back, unless the merchant raised the stock to
+    :data:`~catalog.models.MAX_STOCK` meanwhile: the stock then stops at that bound."""
     variants = _locked_variants(line.variant_id for line in lines)
     for line in lines:
         variant = variants.get(line.variant_id)
         if variant is None or not variant.product.track_inventory or line.quantity <= 0:
             continue
         before = variant.stock
-        _write_stock(variant, before + line.quantity)
+        _write_stock(variant, max(before, min(before + line.quantity, MAX_STOCK)))
         _audit(
             variant,
             before,
