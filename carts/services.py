@@ -1648,3 +1648,63 @@ def tax_rate_update(*, rate: TaxRate, data: dict) -> TaxRate:
 
 def tax_rate_delete(*, rate: TaxRate) -> None:
     rate.delete()
+
+
+# -- store currency ------------------------------------------------------------------------
+
+
+def _amount_discounts(store):
+    return Discount.objects.filter(
+        Q(type=Discount.Type.FIXED, value__gt=0)
+        | Q(minimum_subtotal_amount__isnull=False),
+        store=store,
+    )
+
+
+def _amount_shipping_methods(store):
+    return ShippingMethod.objects.filter(
+        Q(price_amount__gt=0) | Q(free_above_amount__isnull=False), store=store
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def store_amounts_describe(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_currency_amounts``: discounts with an amount (fixed value or
+    minimum subtotal) and priced shipping methods."""
+    found = []
+    discounts = _amount_discounts(store).count()
+    if discounts:
+        found.append(_plural(discounts, "discount") + " with an amount")
+    methods = _amount_shipping_methods(store).count()
+    if methods:
+        found.append(_plural(methods, "priced shipping method"))
+    return found
+
+
+@transaction.atomic
+def store_amounts_convert(*, store, convert, **kwargs) -> None:
+    """``core.signals.store_currency_convert``: fixed discount values, minimum subtotals,
+    shipping prices and free-shipping thresholds, converted with ``convert`` (percentages
+    stay as they are)."""
+    from catalog.services import convert_amount_columns
+
+    convert_amount_columns(
+        Discount.objects.filter(store=store, type=Discount.Type.FIXED).order_by("pk"),
+        ("value",),
+        convert,
+    )
+    convert_amount_columns(
+        Discount.objects.filter(
+            store=store, minimum_subtotal_amount__isnull=False
+        ).order_by("pk"),
+        ("minimum_subtotal_amount",),
+        convert,
+    )
+    convert_amount_columns(
+        ShippingMethod.objects.filter(store=store).order_by("pk"),
+        ("price_amount", "free_above_amount"),
+        convert,
+    )

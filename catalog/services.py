@@ -1144,3 +1144,59 @@ def review_moderate(*, review: Review, status: str) -> Review:
         review.status = status
         review.save(update_fields=["status", "updated_at"])
     return review
+
+
+# -- store currency ---------------------------------------------------------------------
+
+_PRODUCT_AMOUNTS = (
+    "price_amount",
+    "sale_price_amount",
+    "cost_amount",
+    "fixed_shipping_rate_amount",
+)
+
+
+def _priced_products(store):
+    return Product.objects.filter(
+        Q(price_amount__gt=0)
+        | Q(sale_price_amount__isnull=False)
+        | Q(cost_amount__isnull=False)
+        | Q(fixed_shipping_rate_amount__isnull=False)
+        | Q(variants__price_amount__isnull=False),
+        store=store,
+    ).distinct()
+
+
+def store_amounts_describe(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_currency_amounts``: the store's priced products."""
+    count = _priced_products(store).count()
+    return [f"{count} priced product{'s' if count != 1 else ''}"] if count else []
+
+
+def convert_amount_columns(queryset, fields: tuple[str, ...], convert) -> None:
+    """Rewrite the (nullable) amount ``fields`` of every row of ``queryset``."""
+    rows = list(queryset.select_for_update())
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+        for name in fields:
+            value = getattr(row, name)
+            if value is not None:
+                setattr(row, name, convert(value))
+    queryset.model.objects.bulk_update(rows, [*fields, "updated_at"], batch_size=500)
+
+
+@transaction.atomic
+def store_amounts_convert(*, store, convert, **kwargs) -> None:
+    """``core.signals.store_currency_convert``: product and variant prices, sale prices,
+    costs and fixed shipping rates, converted with ``convert``."""
+    convert_amount_columns(
+        Product.objects.filter(store=store).order_by("pk"), _PRODUCT_AMOUNTS, convert
+    )
+    convert_amount_columns(
+        Variant.objects.filter(
+            product__store=store, price_amount__isnull=False
+        ).order_by("pk"),
+        ("price_amount",),
+        convert,
+    )

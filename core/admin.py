@@ -11,6 +11,7 @@ A model is tied to its store by a ``store`` field, or by ``store_lookup`` (e.g.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
@@ -192,6 +193,43 @@ class MembershipInline(StoreScopedTabularInline):
     has_delete_permission = has_change_permission
 
 
+class StoreForm(forms.ModelForm):
+    """The store settings, with the exchange rate a currency change needs once the store
+    holds amounts (``core.services.store_currency_change``)."""
+
+    exchange_rate = forms.DecimalField(
+        required=False,
+        max_digits=16,
+        decimal_places=6,
+        min_value=services.MIN_EXCHANGE_RATE,
+        max_value=services.MAX_EXCHANGE_RATE,
+        help_text="Only when changing the currency of a store that has prices, discounts, "
+        "shipping rates or orders: units of the new currency for one unit of the current "
+        "one. Every price, discount amount and shipping rate is converted at this rate; "
+        "orders keep their own currency.",
+    )
+
+    class Meta:
+        model = Store
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        currency = cleaned.get("currency")
+        store = self.instance
+        if store.pk and currency and currency != store.currency:
+            rate = cleaned.get("exchange_rate")
+            held = services.store_currency_amounts(store=store)
+            if held and rate is None:
+                self.add_error(
+                    "currency",
+                    f"The store's amounts are in {store.currency} ({', '.join(held)}): "
+                    f"a new currency would reinterpret them. Give an exchange rate to "
+                    f"convert them, or keep {store.currency}.",
+                )
+        return cleaned
+
+
 @admin.register(Store)
 class StoreAdmin(StoreScopedAdmin):
     list_display = ("name", "id", "currency", "country", "tax_inclusive", "created_at")
@@ -199,6 +237,7 @@ class StoreAdmin(StoreScopedAdmin):
     readonly_fields = ("id", "created_at", "updated_at", "plan")
     inlines = (ApiKeyInline, MembershipInline)
     actions = ("roll_test_secret_key", "roll_live_secret_key")
+    form = StoreForm
     fieldsets = (
         (
             None,
@@ -209,6 +248,7 @@ class StoreAdmin(StoreScopedAdmin):
             {
                 "fields": (
                     "currency",
+                    "exchange_rate",
                     "supported_currencies",
                     "country",
                     "timezone",
@@ -228,6 +268,18 @@ class StoreAdmin(StoreScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if change and "currency" in form.changed_data:
+            # The same check and conversion as PATCH /store, in the dashboard's transaction.
+            services.store_currency_change(
+                store=Store.objects.select_for_update().get(pk=obj.pk),
+                currency=obj.currency,
+                exchange_rate=form.cleaned_data.get("exchange_rate"),
+            )
+            if obj.currency not in (obj.supported_currencies or []):
+                obj.supported_currencies = [obj.currency, *obj.supported_currencies]
+        super().save_model(request, obj, form, change)
 
     def _roll(self, request, queryset, mode):
         keys = [

@@ -477,3 +477,13 @@ def order_reservations_expire(*, now: datetime | None = None, limit: int = 500) 
                 "Could not expire the reservation of order %s: %s", order.id, exc
             )
     return failed
+
+
+# -- store currency -----------------------------------------------------------------------
+
+
+def store_amounts_describe(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_currency_amounts``: the store's placed orders. A conversion
+    leaves them as they are: each order keeps the currency it was placed in."""
+    count = Order.objects.filter(store=store, type=Order.Type.ORDER).count()
+    return [f"{count} order{'s' if count != 1 else ''}"] if count else []
