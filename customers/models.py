@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.addresses import ADDRESS_FIELDS
+from core.api.casing import to_snake
 from core.ids import PrefixedIdField
 from core.models import BaseModel, StoreOwnedModel
 
@@ -103,8 +105,40 @@ class Address(BaseModel):
         return f"{self.line1}, {self.city} {self.postcode} {self.country_code}"
 
 
+def address_values(address: dict) -> dict[str, str]:
+    """An address snapshot (snake_case or camelCase keys) as the saved Address's values."""
+    data = {to_snake(str(key)): value for key, value in address.items()}
+    values = {}
+    for name in ADDRESS_FIELDS:
+        value = data.get(name)
+        values[name] = "" if value is None else str(value).strip()
+    values["country_code"] = values["country_code"].upper()
+    values["state"] = values["state"].upper()
+    return values
+
+
+def address_identity(values: dict[str, str]) -> tuple:
+    """What makes two addresses the same place and recipient (phone aside)."""
+    parts = []
+    for name in ADDRESS_FIELDS:
+        if name == "phone":
+            continue
+        value = values[name] or ""
+        value = (
+            value.replace(" ", "") if name == "postcode" else " ".join(value.split())
+        )
+        parts.append(value.casefold())
+    return tuple(parts)
+
+
 class CustomerSession(StoreOwnedModel):
-    """An authenticated customer bound to a visitor's ``X-Cart-Token`` (per key mode)."""
+    """An authenticated customer bound to a visitor's ``X-Cart-Token`` (per key mode).
+
+    A session is **verified** once a login link emailed to the customer was used on it (the
+    email is proven). A session started by create-account is not: until its token verifies
+    a link, it sees only what that token created (its orders, and the profile details it
+    typed, kept in ``details``), never data that reached the customer another way.
+    """
 
     id = PrefixedIdField("csess")
     mode = models.CharField(max_length=8, default="test")
@@ -113,6 +147,20 @@ class CustomerSession(StoreOwnedModel):
         Customer, on_delete=models.CASCADE, related_name="sessions"
     )
     last_seen_at = models.DateTimeField(auto_now=True)
+    verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a login link proved the email on this session (empty: not proven).",
+    )
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Profile details typed on an unverified session (what it may see).",
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     class Meta:
         constraints = [

@@ -33,19 +33,31 @@ def order_get_for_visitor(
     return order
 
 
-def order_list_for_customer(*, store, mode: str, customer) -> QuerySet[Order]:
-    """The customer's orders, newest first, with ``item_count`` (units ordered)."""
+def _customer_orders(*, store, mode: str, customer, placed_on: str | None):
+    orders = _orders(store=store, mode=mode).filter(customer=customer)
+    return orders if placed_on is None else orders.filter(cart_token=placed_on)
+
+
+def order_list_for_customer(
+    *, store, mode: str, customer, placed_on: str | None = None
+) -> QuerySet[Order]:
+    """The customer's orders, newest first, with ``item_count`` (units ordered);
+    ``placed_on``: only those placed on that cart token (an unverified session)."""
     return (
-        _orders(store=store, mode=mode)
-        .filter(customer=customer)
+        _customer_orders(store=store, mode=mode, customer=customer, placed_on=placed_on)
         .annotate(item_count=Coalesce(Sum("items__quantity"), 0))
         .order_by("-created_at", "-id")
     )
 
 
-def order_get_for_customer(*, store, mode: str, customer, order_id: str) -> Order:
+def order_get_for_customer(
+    *, store, mode: str, customer, order_id: str, placed_on: str | None = None
+) -> Order:
+    """One of the customer's orders (``placed_on``: only one placed on that cart token)."""
     order = _detail(
-        _orders(store=store, mode=mode).filter(customer=customer, pk=order_id)
+        _customer_orders(
+            store=store, mode=mode, customer=customer, placed_on=placed_on
+        ).filter(pk=order_id)
     ).first()
     if order is None:
         raise NotFound("Order not found.")

@@ -117,8 +117,12 @@ class ProductReviewsApi(PublicApi):
             store=self.store, ref=product, published_only=True
         )
         data = self.validate(ReviewInputSerializer)
+        # Only a proven email signs the review with the customer's name and purchases.
         customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.optional_cart_token,
+            verified_only=True,
         )
         review = services.review_create(
             product=found, customer=customer, mode=self.mode, **data

@@ -9,7 +9,7 @@ from core.api.views import PublicApi
 from core.exceptions import Unauthenticated
 
 from .. import selectors, services
-from ..models import Customer
+from ..models import Customer, CustomerSession
 from ..serializers import (
     AuthResultSerializer,
     AuthStatusSerializer,
@@ -125,9 +125,10 @@ class AuthStatusApi(PublicApi):
         operation_id="public_cart_auth_status", responses=envelope(AuthStatusSerializer)
     )
     def get(self, request, **kwargs):
-        customer = selectors.session_customer_get(
+        session = selectors.session_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
+        customer = None if session is None else selectors.session_profile(session)
         payload = {"authenticated": customer is not None, "customer": customer}
         return self.respond(self.serialize(AuthStatusSerializer, payload))
 
@@ -138,16 +139,21 @@ class AccountApi(PublicApi):
     uses_cart_token = True
 
     @property
-    def customer(self) -> Customer:
-        customer = selectors.session_customer_get(
+    def session(self) -> CustomerSession:
+        session = selectors.session_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
-        if customer is None:
+        if session is None:
             raise Unauthenticated(
                 "Sign in first: this X-Cart-Token has no customer session (verify a login link "
                 "or create an account)."
             )
-        return customer
+        return session
+
+    @property
+    def customer(self) -> Customer:
+        """The customer as this session may see it (``selectors.session_profile``)."""
+        return selectors.session_profile(self.session)
 
 
 class ProfileApi(AccountApi):
@@ -168,11 +174,9 @@ class ProfileApi(AccountApi):
         responses=envelope(CustomerSerializer),
     )
     def put(self, request, **kwargs):
-        customer = self.customer
+        session = self.session
         data = self.validate(ProfileUpdateSerializer)
-        customer = services.customer_update(
-            customer=customer, data=dict(data), mode=self.mode
-        )
+        customer = services.session_profile_update(session=session, data=dict(data))
         return self.respond(self.serialize(CustomerSerializer, customer))
 
 
@@ -187,7 +191,7 @@ class LogoutApi(AccountApi):
         responses=envelope(LoggedOutSerializer),
     )
     def post(self, request, **kwargs):
-        self.customer  # noqa: B018  (401 without a session)
+        self.session  # noqa: B018  (401 without a session)
         services.customer_logout(
             store=self.store, mode=self.mode, cart_token=self.cart_token
         )
