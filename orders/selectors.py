@@ -67,20 +67,20 @@ def order_get_for_customer(
 def order_get_by_payment_intent(
     *, intent_id: str, order_id: str | None = None
 ) -> Order | None:
-    """The placed order paying with ``intent_id`` (any store: gateway ids are global), or the
-    order ``order_id`` (the intent's metadata) when it has no intent recorded yet, unless
-    ``intent_id`` is one of its earlier checkout attempts (a declined card's late event must
-    not touch the attempt in flight)."""
+    """The row (any store: gateway ids are global) that ``intent_id`` was made for: the
+    placed order paying with it, else the row of the attempt that prepared it (an earlier
+    attempt, or an order whose checkout was given back as a cart), else ``order_id`` (the
+    intent's metadata) when it names a row. ``orders.services.order_payment_record``
+    decides what the outcome means for it (a stale decline changes nothing; money taken
+    pays the order or is refunded)."""
     if not intent_id:
         return None
-    orders = Order.objects.filter(type=Order.Type.ORDER).select_related("store")
-    order = orders.filter(payment_intent_id=intent_id).first()
+    rows = Order.objects.select_related("store")
+    order = rows.filter(type=Order.Type.ORDER, payment_intent_id=intent_id).first()
+    if order is None:
+        order = rows.filter(payment_attempts__intent_id=intent_id).first()
     if order is None and order_id:
-        order = (
-            orders.filter(pk=order_id, payment_intent_id="")
-            .exclude(payment_attempts__intent_id=intent_id)
-            .first()
-        )
+        order = rows.filter(pk=order_id).first()
     return order
 
 
