@@ -15,3 +15,6 @@ class CartsConfig(AppConfig):
         signals.store_currency_convert.connect(
             services.store_amounts_convert, dispatch_uid="carts_amounts"
         )
+        signals.store_test_mode_reset.connect(
+            services.store_test_mode_reset, dispatch_uid="carts_test_mode"
+        )

@@ -557,6 +557,7 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
         "created_at",
         "product",
         "variant",
+        "mode",
         "stock_before",
         "stock_after",
         "change",
@@ -565,7 +566,7 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
         "actor",
         "reference",
     )
-    list_filter = ("source",)
+    list_filter = ("mode", "source")
     search_fields = ("product__name", "variant__sku", "reason", "reference", "actor")
     list_select_related = ("product", "variant")
     date_hierarchy = "created_at"

@@ -15,3 +15,6 @@ class CatalogConfig(AppConfig):
         signals.store_currency_convert.connect(
             services.store_amounts_convert, dispatch_uid="catalog_amounts"
         )
+        signals.store_test_mode_reset.connect(
+            services.store_test_mode_reset, dispatch_uid="catalog_test_mode"
+        )

@@ -222,17 +222,46 @@ def stock_adjust(
     return adjustment
 
 
+def _test_reserved_write(variant: Variant, after: int) -> None:
+    Variant.objects.filter(pk=variant.pk).update(
+        test_reserved=after, updated_at=timezone.now()
+    )
+    variant.test_reserved = after
+
+
+def _audit_test(
+    variant: Variant, before: int, after: int, *, reason: str, source: str, reference
+) -> None:
+    """The audit row of a test-mode change: before and after are test availability."""
+    InventoryAdjustment.objects.create(
+        store_id=variant.product.store_id,
+        product_id=variant.product_id,
+        variant=variant,
+        mode="test",
+        stock_before=before,
+        stock_after=after,
+        reason=reason[:255],
+        source=source,
+        reference=reference[:64],
+    )
+
+
 @transaction.atomic
 def stock_reserve(
     *,
     lines: list[StockLine],
+    mode: str,
     source: str = InventoryAdjustment.Source.CHECKOUT,
     reference: str = "",
     reason: str = "Reserved at checkout",
-    mode: str | None = None,
 ) -> None:
     """Take stock for every line or for none: a line that cannot be satisfied is a 409
-    naming it (``fields`` carries its label). Untracked products are not counted."""
+    naming it (``fields`` carries its label). Untracked products are not counted.
+
+    ``mode`` is the key mode of the order. Test mode is a sandbox: it never changes
+    ``stock``; it takes units from what test mode can buy (``Variant.available_stock``) by
+    raising ``test_reserved``, so stock checks still apply within test mode.
+    """
     variants = _locked_variants(line.variant_id for line in lines)
     wanted: dict[str, int] = {}
     for line in lines:
@@ -246,18 +275,30 @@ def stock_reserve(
                 code="out_of_stock",
                 fields={label: ["No longer available."]},
             )
-        if variant.product.track_inventory and variant.stock < wanted[line.variant_id]:
+        available = variant.available_stock(mode)
+        if variant.product.track_inventory and available < wanted[line.variant_id]:
             raise Conflict(
-                f"Only {variant.stock} of {label} left in stock.",
+                f"Only {available} of {label} left in stock.",
                 code="out_of_stock",
-                fields={label: [f"Only {variant.stock} left in stock."]},
+                fields={label: [f"Only {available} left in stock."]},
             )
     low: dict[str, Product] = {}
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
         if not variant.product.track_inventory or quantity <= 0:
             continue
-        before = variant.stock
+        before = variant.available_stock(mode)
+        if mode == "test":
+            _test_reserved_write(variant, variant.test_reserved + quantity)
+            _audit_test(
+                variant,
+                before,
+                before - quantity,
+                reason=reason,
+                source=source,
+                reference=reference,
+            )
+            continue
         _write_stock(variant, before - quantity)
         _audit(
             variant,
@@ -274,16 +315,35 @@ def stock_reserve(
 
 @transaction.atomic
 def stock_release(
-    *, lines: list[StockLine], source: str, reference: str = "", reason: str = ""
+    *,
+    lines: list[StockLine],
+    source: str,
+    mode: str,
+    reference: str = "",
+    reason: str = "",
 ) -> None:
     """Put stock back (expired or failed payment, cancellation, refund restock).
 
     Units taken earlier always fit back, unless the merchant raised the stock to
-    :data:`~catalog.models.MAX_STOCK` meanwhile: the stock then stops at that bound."""
+    :data:`~catalog.models.MAX_STOCK` meanwhile: the stock then stops at that bound. In test
+    mode the units go back to what test mode can buy (``test_reserved`` falls, never below
+    0); live stock is untouched."""
     variants = _locked_variants(line.variant_id for line in lines)
     for line in lines:
         variant = variants.get(line.variant_id)
         if variant is None or not variant.product.track_inventory or line.quantity <= 0:
+            continue
+        if mode == "test":
+            before = variant.available_stock(mode)
+            _test_reserved_write(variant, max(variant.test_reserved - line.quantity, 0))
+            _audit_test(
+                variant,
+                before,
+                variant.available_stock(mode),
+                reason=reason,
+                source=source,
+                reference=reference,
+            )
             continue
         before = variant.stock
         _write_stock(variant, max(before, min(before + line.quantity, MAX_STOCK)))
@@ -295,6 +355,21 @@ def stock_release(
             source=source,
             reference=reference,
         )
+
+
+@transaction.atomic
+def test_stock_reset(*, store) -> int:
+    """Give test mode the whole stock again (``test_reserved`` back to 0 on every variant
+    of the store); returns how many variants had test reservations."""
+    return Variant.objects.filter(product__store=store, test_reserved__gt=0).update(
+        test_reserved=0, updated_at=timezone.now()
+    )
+
+
+def store_test_mode_reset(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_test_mode_reset``: the stock test orders took."""
+    count = test_stock_reset(store=store)
+    return [f"test-mode stock of {count} variant{'s' if count != 1 else ''}"]
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ class StoreAdmin(StoreScopedAdmin):
     search_fields = ("name", "id")
     readonly_fields = ("id", "created_at", "updated_at", "plan")
     inlines = (ApiKeyInline, MembershipInline)
-    actions = ("roll_test_secret_key", "roll_live_secret_key")
+    actions = ("roll_test_secret_key", "roll_live_secret_key", "reset_test_mode")
     form = StoreForm
     fieldsets = (
         (
@@ -317,6 +317,30 @@ class StoreAdmin(StoreScopedAdmin):
                 ),
                 messages.WARNING,
             )
+        return None
+
+    @admin.action(
+        description="Reset test mode: stock and discount uses (asks to confirm)"
+    )
+    def reset_test_mode(self, request, queryset):
+        page = action_confirmed(
+            self,
+            request,
+            queryset,
+            title="Reset test mode",
+            question=(
+                "Give test mode a fresh start? The stock that test orders took comes back "
+                "to test mode and test uses of discount codes are forgotten. Live stock, "
+                "live discount usage and all orders stay as they are."
+            ),
+            items=[store.name for store in queryset],
+            confirm_label="Yes, reset test mode",
+        )
+        if page is not None:
+            return page
+        for store in queryset:
+            done = services.store_test_mode_reset(store=store)
+            self.message_user(request, f"{store.name}: reset {', '.join(done)}.")
         return None
 
     @admin.action(description="Roll the test secret key (asks to confirm)")

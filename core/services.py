@@ -175,6 +175,17 @@ def store_currency_change(
 
 
 @transaction.atomic
+def store_test_mode_reset(*, store: Store) -> list[str]:
+    """Give test mode a fresh start on the shared catalogue and configuration: the stock
+    test orders took and the test uses of discount codes are forgotten (live stock and
+    usage are never touched). Test orders themselves stay. Returns what was reset."""
+    done: list[str] = []
+    for _, answer in signals.store_test_mode_reset.send(sender=Store, store=store):
+        done.extend(answer or [])
+    return done
+
+
+@transaction.atomic
 def store_update(
     *, store: Store, data: dict, exchange_rate: Decimal | None = None
 ) -> Store:

@@ -10,9 +10,16 @@ asks the apps what they hold, and has them convert it when the merchant asks for
 - :data:`store_currency_convert`: ``send(sender=Store, store=store, convert=convert)`` inside
   the currency change's transaction; each receiver rewrites its amounts with
   ``convert(amount: int) -> int`` (old currency's minor units to the new one's).
+
+Test mode keeps its own counters where the apps above count shared things (units of stock
+taken by test orders, test uses of discount codes):
+
+- :data:`store_test_mode_reset`: ``send(sender=Store, store=store)``; each receiver clears
+  its test-mode counters and returns a list of short descriptions of what it reset.
 """
 
 from django.dispatch import Signal
 
 store_currency_amounts = Signal()
 store_currency_convert = Signal()
+store_test_mode_reset = Signal()

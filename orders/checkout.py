@@ -307,7 +307,10 @@ def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
         )
     try:
         catalog_services.stock_reserve(
-            lines=lines, reference=priced.cart.id, reason="Reserved at checkout"
+            lines=lines,
+            mode=priced.cart.mode,
+            reference=priced.cart.id,
+            reason="Reserved at checkout",
         )
     except Conflict as exc:
         fields = {

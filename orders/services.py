@@ -252,22 +252,11 @@ def order_mark_paid(
 
 
 def order_discount_release(*, order: Order) -> bool:
-    """Give back the discount use the order recorded: delete its DiscountRedemption and
-    decrement ``Discount.usage_count`` (never below 0). Returns whether there was one.
+    """Give back the discount use the order recorded (``carts.services.discount_release``:
+    its redemption deleted, the usage counter of the order's mode decremented)."""
+    from carts.services import discount_release
 
-    Stands in for ``carts.services.discount_release`` until the carts app provides it.
-    """
-    from carts.models import Discount, DiscountRedemption
-
-    redemption = DiscountRedemption.objects.filter(order_id=order.pk).first()
-    if redemption is None:
-        return False
-    deleted, _ = DiscountRedemption.objects.filter(pk=redemption.pk).delete()
-    if deleted:
-        Discount.objects.filter(pk=redemption.discount_id, usage_count__gt=0).update(
-            usage_count=F("usage_count") - 1
-        )
-    return bool(deleted)
+    return discount_release(order=order)
 
 
 @transaction.atomic
@@ -294,6 +283,7 @@ def order_payment_failed(
     if locked.stock_reserved:
         catalog_services.stock_release(
             lines=_stock_lines(locked),
+            mode=locked.mode,
             source=InventoryAdjustment.Source.RELEASE,
             reference=locked.id,
             reason=f"Payment failed: {reason}"[:255] if reason else "Payment failed",

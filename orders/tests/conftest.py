@@ -141,6 +141,7 @@ def make_order(db, make_variant):
         if reserve:
             catalog_services.stock_reserve(
                 lines=[StockLine(variant_id=v.pk, quantity=q) for v, q in lines],
+                mode=mode,
                 reference=order.id,
             )
             order.stock_reserved = True

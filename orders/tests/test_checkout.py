@@ -31,7 +31,8 @@ def _address() -> dict:
 
 
 def stock(product) -> int:
-    return Variant.objects.get(product=product).stock
+    """What test mode can buy (these checkouts use the test key; live stock is untouched)."""
+    return Variant.objects.get(product=product).available_stock("test")
 
 
 def events(*types) -> list[str]:
@@ -236,7 +237,7 @@ def test_a_declined_card_is_a_402_and_leaves_the_cart_intact(
     assert order.customer_id is None and order.billing_address is None
     assert stock(shop.candle) == 10
     discount.refresh_from_db()
-    assert discount.usage_count == 0 and not DiscountRedemption.objects.exists()
+    assert discount.test_usage_count == 0 and not DiscountRedemption.objects.exists()
     assert events() == [] and mail.outbox == []
     attempt = PaymentAttempt.objects.get(order=order)
     assert attempt.status == "declined" and attempt.message == message
@@ -280,7 +281,7 @@ def test_declined_then_retried_with_a_good_card(shopper, checkout_shop):
     assert OfflinePaymentIntent.objects.filter(order_id=cart_id).count() == 3
     discount.refresh_from_db()
     assert (
-        discount.usage_count == 1
+        discount.test_usage_count == 1
         and DiscountRedemption.objects.get().order_id == cart_id
     )
     order = Order.objects.get(pk=cart_id)
@@ -384,7 +385,7 @@ def test_authentication_required_then_failed(shopper, checkout_shop, public):
     shopper.discount("SPRING20")
     order_id = data(shopper.checkout("pm_card_authenticationRequired"))["orderId"]
     discount.refresh_from_db()
-    assert discount.usage_count == 1 and stock(shop.candle) == 8
+    assert discount.test_usage_count == 1 and stock(shop.candle) == 8
 
     page = three_ds(Order.objects.get(pk=order_id), "fail")
 
@@ -394,7 +395,7 @@ def test_authentication_required_then_failed(shopper, checkout_shop, public):
     assert order.order_number is None and not order.stock_reserved
     assert stock(shop.candle) == 10
     discount.refresh_from_db()
-    assert discount.usage_count == 0 and not DiscountRedemption.objects.exists()
+    assert discount.test_usage_count == 0 and not DiscountRedemption.objects.exists()
     status = data(public.get(f"/orders/{order_id}/status", cart=shopper.token))
     assert status["paymentStatus"] == "failed"
     assert events() == ["order.created"] and mail.outbox == []
@@ -796,7 +797,7 @@ def test_a_discount_used_up_since_it_was_applied_is_refused(shopper, checkout_sh
     discount = make_discount(shop.store, code="ONCE", value=10, usage_limit=1)
     shopper.ready(shop.candle, method=shop.method)
     shopper.discount("ONCE")
-    Discount.objects.filter(pk=discount.pk).update(usage_count=1)
+    Discount.objects.filter(pk=discount.pk).update(test_usage_count=1)
 
     response = shopper.checkout()
 
@@ -896,7 +897,7 @@ def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
     )
     assert stock(shop.candle) == 8
     discount.refresh_from_db()
-    assert discount.usage_count == 1
+    assert discount.test_usage_count == 1
     assert PaymentAttempt.objects.get().status == "error"
 
     monkeypatch.undo()
@@ -909,7 +910,7 @@ def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
     assert (attempt.number, attempt.status) == (1, "succeeded")
     assert stock(shop.candle) == 8
     discount.refresh_from_db()
-    assert discount.usage_count == 1
+    assert discount.test_usage_count == 1
 
 
 def test_a_retry_after_a_gateway_error_with_another_card_takes_a_new_attempt(

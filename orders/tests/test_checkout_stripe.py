@@ -22,7 +22,8 @@ WEBHOOK_SECRET = "whsec_checkout"
 
 
 def stock(product) -> int:
-    return Variant.objects.get(product=product).stock
+    """What test mode can buy (these checkouts use the test key; live stock is untouched)."""
+    return Variant.objects.get(product=product).available_stock("test")
 
 
 def data(response) -> dict:

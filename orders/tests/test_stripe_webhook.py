@@ -159,7 +159,7 @@ def test_unconfigured_secret_and_wrong_method(settings, awaiting):
 
 def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
     variant = awaiting.items.get().variant
-    assert Variant.objects.get(pk=variant.pk).stock == 8
+    assert Variant.objects.get(pk=variant.pk).available_stock("test") == 8
     error = {
         "type": "card_error",
         "code": "payment_intent_authentication_failure",
@@ -173,7 +173,7 @@ def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "failed"
     assert awaiting.payment_intent_status == "requires_payment_method"
-    assert Variant.objects.get(pk=variant.pk).stock == 10
+    assert Variant.objects.get(pk=variant.pk).available_stock("test") == 10
     release = InventoryAdjustment.objects.get(source="release", reference=awaiting.id)
     assert "failed authentication" in release.reason
 
