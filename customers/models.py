@@ -1,5 +1,7 @@
 """Customers of a store. A guest checkout creates an unclaimed customer; passwordless login
-(or create-account) claims it. The same email in two stores is two customers."""
+(or create-account) claims it. The same email in two stores is two customers, and in one
+store's test and live modes too: test mode is a sandbox, and its customers (created by test
+checkouts, listed with test keys) are not live customers."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from django.db.models.functions import Lower
 from core.addresses import ADDRESS_FIELDS
 from core.api.casing import to_snake
 from core.ids import PrefixedIdField
-from core.models import BaseModel, StoreOwnedModel
+from core.models import BaseModel, Mode, StoreOwnedModel
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
@@ -36,6 +38,13 @@ def tags_normalize(value) -> list[str]:
 
 class Customer(StoreOwnedModel):
     id = PrefixedIdField("cust")
+    mode = models.CharField(
+        max_length=8,
+        choices=Mode.choices,
+        default=Mode.TEST,
+        help_text="The key mode the customer belongs to: test-mode customers come from "
+        "test checkouts and are seen with test keys only.",
+    )
     email = models.EmailField(max_length=254)
     first_name = models.CharField(max_length=100, blank=True, default="")
     last_name = models.CharField(max_length=100, blank=True, default="")
@@ -54,7 +63,7 @@ class Customer(StoreOwnedModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), "store", name="uniq_customer_email_per_store"
+                Lower("email"), "store", "mode", name="uniq_customer_email_per_mode"
             )
         ]
 

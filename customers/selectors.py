@@ -108,11 +108,12 @@ def session_profile(session: CustomerSession) -> Customer:
     return view
 
 
-def customer_get_by_email(*, store, email: str) -> Customer | None:
-    """The store's customer for ``email`` (case-insensitive), or None. Uses the unique index."""
+def customer_get_by_email(*, store, mode: str, email: str) -> Customer | None:
+    """The store's customer of ``mode`` for ``email`` (case-insensitive), or None. Uses the
+    unique index."""
     return (
         Customer.objects.alias(email_lower=Lower("email"))
-        .filter(store=store, email_lower=email.strip().lower())
+        .filter(store=store, mode=mode, email_lower=email.strip().lower())
         .first()
     )
 
@@ -158,9 +159,9 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
 def customer_list(
     *, store, mode: str, q: str | None = None, created_after: datetime | None = None
 ) -> QuerySet:
-    """The store's customers, newest first, with order totals; ``q`` matches every word
-    against first name, last name or email."""
-    queryset = Customer.objects.filter(store=store)
+    """The store's customers of ``mode``, newest first, with order totals; ``q`` matches
+    every word against first name, last name or email."""
+    queryset = Customer.objects.filter(store=store, mode=mode)
     if q:
         for word in q.split():
             queryset = queryset.filter(
@@ -175,13 +176,16 @@ def customer_list(
 
 
 def customer_get(*, store, mode: str, customer_id: str) -> Customer:
-    """One customer of the store with its addresses and totals; another store's is a 404."""
+    """One customer of the store in ``mode`` with its addresses and totals; another store's
+    or the other mode's is a 404."""
     malformed = len(customer_id) > 40 or not customer_id.isprintable()
     if malformed or not has_prefix(customer_id, "cust"):
         raise NotFound("Customer not found.")
     addresses = Address.objects.order_by("-is_default", "created_at")
     queryset = customer_totals_annotate(
-        Customer.objects.filter(store=store, pk=customer_id), store=store, mode=mode
+        Customer.objects.filter(store=store, mode=mode, pk=customer_id),
+        store=store,
+        mode=mode,
     ).prefetch_related(Prefetch("addresses", queryset=addresses))
     customer = queryset.first()
     if customer is None:

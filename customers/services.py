@@ -105,10 +105,11 @@ def _customer_get_or_create(
         raise field_error("email", "Enter a valid email address.") from None
     first_name = (first_name or "").strip()[:100]
     last_name = (last_name or "").strip()[:100]
-    customer = selectors.customer_get_by_email(store=store, email=email)
+    customer = selectors.customer_get_by_email(store=store, mode=mode, email=email)
     if customer is None:
         customer = Customer(
             store=store,
+            mode=mode,
             email=email,
             first_name=first_name,
             last_name=last_name,
@@ -121,8 +122,10 @@ def _customer_get_or_create(
                 _record(customer, "customer.created", mode)
             return customer, True
         except IntegrityError:
-            # Created concurrently: the unique (store, lower(email)) index decided the race.
-            customer = selectors.customer_get_by_email(store=store, email=email)
+            # Created concurrently: the unique (store, mode, lower(email)) index decided.
+            customer = selectors.customer_get_by_email(
+                store=store, mode=mode, email=email
+            )
             if customer is None:
                 raise
     changed = []
@@ -151,12 +154,14 @@ def customer_get_or_create_guest(
     marketing_opt_in: bool | None = None,
     mode: str = "test",
 ) -> Customer:
-    """Return the store's customer for ``email``, creating an unclaimed (guest) one if needed.
+    """Return the store's customer of ``mode`` for ``email``, creating an unclaimed (guest)
+    one if needed.
 
-    Called by checkout for every order. Customers are per store: the same email in two stores
-    is two customers. The email matches case-insensitively; a new customer keeps it as typed
-    (domain lower-cased). Concurrency-safe: two simultaneous calls for one email get the
-    same row (the unique ``(store, lower(email))`` index settles the race).
+    Called by checkout for every order. Customers are per store and key mode: the same email
+    in two stores, or in test and live mode, is two customers (a test checkout never creates
+    or changes a live customer). The email matches case-insensitively; a new customer keeps
+    it as typed (domain lower-cased). Concurrency-safe: two simultaneous calls for one email
+    get the same row (the unique ``(store, mode, lower(email))`` index settles the race).
 
     On an existing customer, blank first/last names are filled in and ``marketing_opt_in=True``
     opts in; ``False`` or ``None`` never opts out (only the customer or the merchant do that).
@@ -176,11 +181,14 @@ def customer_get_or_create_guest(
 
 @transaction.atomic
 def customer_create(*, store, email: str, mode: str = "live", **fields) -> Customer:
-    """Create a customer with the given fields (the dashboard's "add customer"); a duplicate
-    email in the store is a 409. Records ``customer.created``."""
-    customer = Customer(store=store, email=email_normalize(email), **fields)
+    """Create a customer of ``mode`` with the given fields (the dashboard's "add customer":
+    live); a duplicate email in the store and mode is a 409. Records ``customer.created``."""
+    customer = Customer(store=store, mode=mode, email=email_normalize(email), **fields)
     customer.full_clean(validate_constraints=False)
-    if selectors.customer_get_by_email(store=store, email=customer.email) is not None:
+    existing = selectors.customer_get_by_email(
+        store=store, mode=mode, email=customer.email
+    )
+    if existing is not None:
         raise Conflict(
             "A customer with this email already exists in this store.",
             code="customer_exists",
@@ -404,12 +412,12 @@ def login_link_url(*, store, mode: str, raw_token: str) -> str:
 def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
     """Issue a login token for the store's customer with this email and email the link.
 
-    An email with no customer in this store gets nothing: no row, no email (the API answer
-    is the same either way). Guests (unclaimed customers) get a link too: using it claims
+    An email with no customer in this store and key mode gets nothing: no row, no email
+    (the API answer is the same either way). Guests (unclaimed customers) get a link too: using it claims
     the account. Returns the token row, or None when nothing was sent.
     """
     customer = selectors.customer_get_by_email(
-        store=store, email=email_normalize(email)
+        store=store, mode=mode, email=email_normalize(email)
     )
     if customer is None:
         return None
@@ -556,7 +564,7 @@ def account_create(
     from orders.models import Order
 
     email = email_normalize(email)
-    customer = selectors.customer_get_by_email(store=store, email=email)
+    customer = selectors.customer_get_by_email(store=store, mode=mode, email=email)
     if customer is None:
         customer, created = _customer_get_or_create(
             store=store,

@@ -41,7 +41,9 @@ class CheckCustomerApi(PublicApi):
     def post(self, request, **kwargs):
         data = self.validate(EmailInputSerializer)
         exists = (
-            selectors.customer_get_by_email(store=self.store, email=data["email"])
+            selectors.customer_get_by_email(
+                store=self.store, mode=self.mode, email=data["email"]
+            )
             is not None
         )
         return self.respond({"exists": exists, "can_send_auth_link": exists})
