@@ -481,6 +481,8 @@ def _auto_refund_record(
     )
     from . import tasks
 
+    # Queued like the other order emails (on commit); for the lead: move these two to the
+    # single enqueue path with the rest at merge.
     transaction.on_commit(
         lambda: tasks.order_auto_refund_customer_email.delay(event.pk)
     )
