@@ -593,7 +593,7 @@ def account_create(
             code="account_exists",
         )
     tokens = set(
-        Order.objects.filter(store=store, type="order")
+        Order.objects.filter(store=store, mode=mode, type="order")
         .filter(Q(customer=customer) | Q(email__iexact=customer.email))
         .values_list("cart_token", flat=True)
         .distinct()

@@ -1,3 +1,6 @@
+# Sessions say whether a login link proved the email (create-account sessions do not;
+# sessions from before count as unverified).
+#
 # Customers are per key mode (test mode is a sandbox). Existing customers take the mode of
 # what they did: only test-mode orders, sessions, login links or conversations make a test
 # customer; anything else stays live. A customer used in both modes keeps its live rows and
@@ -84,13 +87,32 @@ def split_by_mode(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("customers", "0003_session_verified"),
+        ("customers", "0002_login_token"),
         ("orders", "0004_checkout_payment_attempts"),
         ("carts", "0002_initial"),
         ("conversations", "0001_initial"),
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="customersession",
+            name="details",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Profile details typed on an unverified session (what it may see).",
+            ),
+        ),
+        migrations.AddField(
+            model_name="customersession",
+            name="verified_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When a login link proved the email on this session (empty: not "
+                "proven).",
+                null=True,
+            ),
+        ),
         migrations.RemoveConstraint(
             model_name="customer",
             name="uniq_customer_email_per_store",

@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("customers", "0004_customer_mode"),
+        ("customers", "0003_session_verified_customer_mode"),
     ]
 
     operations = [
