@@ -179,3 +179,18 @@ def test_an_unverified_session_edits_only_what_it_sees_and_fills_blanks(
     assert (customer.first_name, customer.phone) == ("Vera", "+447700900999")
     again = data(public.get("/account/profile", cart="attacker"))
     assert again["firstName"] == "Mallory" and again["lastName"] == ""
+
+
+def test_the_owner_verifying_on_the_same_token_sees_everything(public, checkout_shop):
+    """The shopper who created the account proves the email with a link on the same
+    token: the session becomes verified and shows orders from other devices too."""
+    data(create_account(public, "my-laptop", VICTIM, firstName="Vera"))
+    order_id = guest_checkout(public, checkout_shop, "my-phone", VICTIM)
+    assert data(public.get("/account/orders", cart="my-laptop")) == []
+
+    sign_in_with_link(public, "my-laptop", VICTIM)
+
+    orders = data(public.get("/account/orders", cart="my-laptop"))
+    assert [o["id"] for o in orders] == [order_id]
+    session = CustomerSession.objects.get(cart_token="my-laptop")
+    assert session.verified_at is not None and session.details == {}
