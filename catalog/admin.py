@@ -715,14 +715,16 @@ class ReviewAdmin(StoreScopedAdmin):
         "author_name",
         "author_email",
         "verified_purchase",
+        "mode",
         "status",
         "created_at",
     )
-    list_filter = ("status", "rating", "verified_purchase")
+    list_filter = ("status", "mode", "rating", "verified_purchase")
     search_fields = ("title", "body", "author_name", "author_email", "product__name")
     list_select_related = ("product",)
     readonly_fields = (
         "id",
+        "mode",
         "product",
         "customer",
         "author_email",
@@ -732,6 +734,7 @@ class ReviewAdmin(StoreScopedAdmin):
     )
     fields = (
         "id",
+        "mode",
         "product",
         "status",
         "rating",

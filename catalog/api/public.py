@@ -63,6 +63,7 @@ class ProductListApi(PublicApi):
             store=self.store,
             filters=selectors.ProductFilters(**query),
             published_only=True,
+            mode=self.mode,
         )
         return self.respond_page(queryset, ProductSerializer)
 
@@ -75,7 +76,7 @@ class ProductDetailApi(PublicApi):
     )
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
-            store=self.store, ref=product, published_only=True
+            store=self.store, ref=product, published_only=True, mode=self.mode
         )
         return self.respond(self.serialize(ProductSerializer, found))
 
@@ -98,9 +99,9 @@ class ProductReviewsApi(PublicApi):
             store=self.store, ref=product, published_only=True
         )
         return self.respond_page(
-            selectors.review_list_approved(product=found),
+            selectors.review_list_approved(product=found, mode=self.mode),
             PublicReviewSerializer,
-            extra_meta=selectors.review_stats(product=found),
+            extra_meta=selectors.review_stats(product=found, mode=self.mode),
         )
 
     @extend_schema(

@@ -249,3 +249,33 @@ def test_resetting_test_mode_gives_the_stock_and_codes_back(
     data(again.checkout())
     call_command("reset_test_mode", checkout_shop.store.pk, stdout=io.StringIO())
     assert stock(candle) == (10, 10)
+
+
+def test_reviews_posted_with_a_test_key_stay_in_test_mode(
+    checkout_shop, api_client_for
+):
+    """A test review is moderated with the test key and never shows on the live
+    storefront (nor in its ratings); a test key never lists live reviewers."""
+    keys, candle = checkout_shop.keys, checkout_shop.candle
+    test_public = api_client_for("public", keys.pk)
+    live_public = api_client_for("public", keys.live_pk)
+    test_private = api_client_for("private", keys.sk)
+    live_private = api_client_for("private", keys.live_sk)
+    path = f"/products/{candle.slug}/reviews"
+    review = {"rating": 1, "body": "Test review", "authorEmail": "qa@example.com"}
+    test_review = data(test_public.post(path, review))["id"]
+    live_review = data(live_public.post(path, {**review, "rating": 5}))["id"]
+
+    assert [r["id"] for r in data(test_private.get("/reviews"))] == [test_review]
+    assert [r["id"] for r in data(live_private.get("/reviews"))] == [live_review]
+    assert test_private.get(f"/reviews/{live_review}").status_code == 404
+    for api, review_id in ((test_private, test_review), (live_private, live_review)):
+        moderated = api.patch(f"/reviews/{review_id}", {"status": "approved"})
+        assert moderated.status_code == 200
+
+    live_list = live_public.get(path).json()
+    test_list = test_public.get(path).json()
+    assert [r["id"] for r in live_list["data"]] == [live_review]
+    assert live_list["meta"]["averageRating"] == 5.0
+    assert {r["id"] for r in test_list["data"]} == {test_review, live_review}
+    assert data(live_public.get(f"/products/{candle.slug}"))["reviewCount"] == 1
