@@ -69,7 +69,13 @@ class DiscountAdmin(StoreScopedAdmin):
     )
     list_filter = ("type", "active")
     search_fields = ("code",)
-    readonly_fields = ("id", "usage_count", "created_at", "updated_at")
+    readonly_fields = (
+        "id",
+        "usage_count",
+        "test_usage_count",
+        "created_at",
+        "updated_at",
+    )
     filter_horizontal = ("products", "categories")
     inlines = (DiscountRedemptionInline,)
     actions = ("activate", "deactivate")
@@ -81,7 +87,16 @@ class DiscountAdmin(StoreScopedAdmin):
         ),
         (
             "Usage",
-            {"fields": ("usage_limit", "usage_limit_per_customer", "usage_count")},
+            {
+                "fields": (
+                    "usage_limit",
+                    "usage_limit_per_customer",
+                    "usage_count",
+                    "test_usage_count",
+                ),
+                "description": "Test-mode orders count apart (test uses), so test "
+                "checkouts never use up a live code.",
+            },
         ),
         (
             "Applies to",
@@ -94,12 +109,15 @@ class DiscountAdmin(StoreScopedAdmin):
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
-    @admin.display(description="Used")
+    @admin.display(description="Used (live)")
     def usage(self, obj):
-        return (
+        used = (
             f"{obj.usage_count} / {obj.usage_limit}"
             if obj.usage_limit
             else str(obj.usage_count)
+        )
+        return (
+            f"{used} (test: {obj.test_usage_count})" if obj.test_usage_count else used
         )
 
     def _set_active(self, request, queryset, active: bool):

@@ -33,6 +33,12 @@ class Discount(StoreOwnedModel):
     usage_limit = models.PositiveIntegerField(null=True, blank=True)
     usage_limit_per_customer = models.PositiveIntegerField(null=True, blank=True)
     usage_count = models.PositiveIntegerField(default=0, editable=False)
+    test_usage_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Uses by test-mode orders, counted apart: test mode never uses up the "
+        "live code, and its limits apply within test mode.",
+    )
     minimum_subtotal_amount = models.PositiveBigIntegerField(null=True, blank=True)
     products = models.ManyToManyField(
         "catalog.Product", blank=True, related_name="discounts"
@@ -60,6 +66,14 @@ class Discount(StoreOwnedModel):
 
     def __str__(self):
         return self.code
+
+    def used(self, mode: str = "live") -> int:
+        """Uses counted against ``usage_limit`` in ``mode``."""
+        return self.test_usage_count if mode == "test" else self.usage_count
+
+
+#: The usage counter of each key mode.
+USAGE_COUNTER = {"live": "usage_count", "test": "test_usage_count"}
 
 
 class DiscountRedemption(StoreOwnedModel):

@@ -105,9 +105,10 @@ def discount_get_by_code(*, store, code: str) -> Discount | None:
 
 
 def discount_redemption_count(
-    *, discount: Discount, customer=None, email: str = ""
+    *, discount: Discount, customer=None, email: str = "", mode: str | None = None
 ) -> int:
-    """How many times this customer (by customer record or by email) has used ``discount``."""
+    """How many times this customer (by customer record or by email) has used ``discount``,
+    counting only orders of ``mode`` when given (test mode counts apart from live)."""
     condition = Q()
     if customer is not None:
         condition |= Q(customer=customer)
@@ -115,7 +116,10 @@ def discount_redemption_count(
         condition |= Q(email__iexact=email)
     if not condition:
         return 0
-    return DiscountRedemption.objects.filter(condition, discount=discount).count()
+    redemptions = DiscountRedemption.objects.filter(condition, discount=discount)
+    if mode is not None:
+        redemptions = redemptions.filter(order__mode=mode)
+    return redemptions.count()
 
 
 def discount_list(*, store, filters: dict | None = None) -> QuerySet[Discount]:

@@ -17,6 +17,7 @@ from core.api.fields import (
     StrictIntegerField,
     TimestampField,
     context_locale,
+    context_mode,
 )
 from core.money import Money
 from core.validators import validate_e164
@@ -516,7 +517,9 @@ class DiscountSerializer(serializers.Serializer):
     expires_at = TimestampField(allow_null=True)
     usage_limit = serializers.IntegerField(allow_null=True)
     usage_limit_per_customer = serializers.IntegerField(allow_null=True)
-    usage_count = serializers.IntegerField()
+    usage_count = serializers.SerializerMethodField(
+        help_text="Uses in the key's mode: test and live count apart."
+    )
     minimum_subtotal = NullableAmountField(source="minimum_subtotal_amount")
     product_ids = serializers.SerializerMethodField()
     category_ids = serializers.SerializerMethodField()
@@ -525,6 +528,9 @@ class DiscountSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Discount"
+
+    def get_usage_count(self, obj) -> int:
+        return obj.used(context_mode(self.context))
 
     def get_product_ids(self, obj) -> list[str]:
         return sorted(p.pk for p in obj.products.all())

@@ -34,7 +34,13 @@ from customers.selectors import session_customer_get
 from orders.models import Order, OrderItem
 
 from . import pricing, selectors
-from .models import Discount, DiscountRedemption, ShippingMethod, TaxRate
+from .models import (
+    USAGE_COUNTER,
+    Discount,
+    DiscountRedemption,
+    ShippingMethod,
+    TaxRate,
+)
 from .pricing import Destination, Message, PricingResult
 from .reference import country_get, normalize_state
 
@@ -57,6 +63,8 @@ class CartLine:
     unit_price: int
     category_ids: frozenset[str] = frozenset()
     result: pricing.LineResult | None = None
+    #: The cart's key mode: test mode sees what test mode can buy.
+    mode: str = "live"
 
     @property
     def id(self) -> str:
@@ -104,11 +112,13 @@ class CartLine:
 
     @property
     def in_stock(self) -> bool:
-        return not self.product.track_inventory or self.variant.stock >= self.quantity
+        return self.variant.is_purchasable_quantity(self.quantity, self.mode)
 
     @property
     def inventory_count(self) -> int | None:
-        return self.variant.stock if self.product.track_inventory else None
+        if not self.product.track_inventory:
+            return None
+        return self.variant.available_stock(self.mode)
 
     @property
     def price(self) -> Money:
@@ -358,9 +368,15 @@ class _Refusal:
 
 
 def _discount_refusal(
-    discount: Discount, *, now: datetime, customer=None, email: str = ""
+    discount: Discount,
+    *,
+    now: datetime,
+    mode: str,
+    customer=None,
+    email: str = "",
 ) -> _Refusal | None:
-    """Why ``discount`` cannot be used now by this customer, or None. Lines are the engine's."""
+    """Why ``discount`` cannot be used now by this customer, or None. Lines are the engine's.
+    Usage limits count the uses of ``mode`` (test mode counts apart from live)."""
     code = discount.code
     if not discount.active:
         return _Refusal(
@@ -380,10 +396,7 @@ def _discount_refusal(
             f"The discount code {code} has expired.",
             "it has expired",
         )
-    if (
-        discount.usage_limit is not None
-        and discount.usage_count >= discount.usage_limit
-    ):
+    if discount.usage_limit is not None and discount.used(mode) >= discount.usage_limit:
         return _Refusal(
             "discount_exhausted",
             f"The discount code {code} has reached its usage limit.",
@@ -391,7 +404,7 @@ def _discount_refusal(
         )
     if discount.usage_limit_per_customer and (customer is not None or email):
         used = selectors.discount_redemption_count(
-            discount=discount, customer=customer, email=email
+            discount=discount, customer=customer, email=email, mode=mode
         )
         if used >= discount.usage_limit_per_customer:
             return _Refusal(
@@ -526,8 +539,9 @@ def _load_lines(
                     item_id=item.pk,
                 )
             )
-        if product.track_inventory and quantity > variant.stock:
-            if variant.stock < max(product.min_order_quantity, 1):
+        available = variant.available_stock(cart.mode)
+        if product.track_inventory and quantity > available:
+            if available < max(product.min_order_quantity, 1):
                 removed.append(item.pk)
                 messages.append(
                     Message(
@@ -537,7 +551,7 @@ def _load_lines(
                     )
                 )
                 continue
-            quantity = variant.stock
+            quantity = available
             messages.append(
                 Message(
                     "stock_limited",
@@ -554,6 +568,7 @@ def _load_lines(
                 variant=variant,
                 product=product,
                 unit_price=variant.current_price_amount(now),
+                mode=cart.mode,
             )
         )
     if persist and (removed or changed):
@@ -623,7 +638,7 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
         drop_discount = True
     elif discount is not None:
         refusal = _discount_refusal(
-            discount, now=now, customer=customer, email=cart.email
+            discount, now=now, mode=cart.mode, customer=customer, email=cart.email
         )
         if refusal is not None:
             messages.append(_removed_message(discount.code, refusal.because))
@@ -995,7 +1010,11 @@ def cart_item_add(
         current = item.quantity if item else 0
         wanted = current + quantity
         _check_quantity_limits(product, wanted)
-        stock = Variant.objects.values_list("stock", flat=True).get(pk=variant.pk)
+        stock = (
+            Variant.objects.only("stock", "test_reserved")
+            .get(pk=variant.pk)
+            .available_stock(cart.mode)
+        )
         if product.track_inventory and wanted > stock:
             available = max(stock - current, 0)
             message = (
@@ -1050,14 +1069,15 @@ def cart_item_update(
             )
         _check_quantity_limits(product, quantity)
         notes: list[Message] = []
-        if product.track_inventory and quantity > variant.stock:
-            if variant.stock < max(product.min_order_quantity, 1):
+        available = variant.available_stock(cart.mode)
+        if product.track_inventory and quantity > available:
+            if available < max(product.min_order_quantity, 1):
                 raise Conflict(
                     f"{product.name} is out of stock.",
                     code="out_of_stock",
                     fields={"quantity": ["Out of stock."]},
                 )
-            quantity = variant.stock
+            quantity = available
             notes.append(
                 Message(
                     "stock_limited",
@@ -1103,7 +1123,11 @@ def cart_discount_apply(
         cart = _relock(cart)
         priced = cart_price(cart=cart, locale=locale)
         refusal = _discount_refusal(
-            discount, now=timezone.now(), customer=priced.customer, email=cart.email
+            discount,
+            now=timezone.now(),
+            mode=cart.mode,
+            customer=priced.customer,
+            email=cart.email,
         )
         if refusal is not None:
             raise _refusal_error(refusal)
@@ -1380,25 +1404,29 @@ def discount_redeem(
 ) -> DiscountRedemption:
     """Count one use of ``discount`` by ``order``; call inside checkout's transaction.
 
-    The usage counter is incremented with a conditional ``UPDATE ... WHERE usage_count <
-    usage_limit`` (with the active window in the same WHERE), so the limit holds whatever the
-    concurrency; the per-customer limit (redemptions by ``customer`` or by ``email``) is
-    checked after that UPDATE, which serialises redemptions of one code. A refusal is a 422
-    naming the code (``discount_exhausted``, ``discount_already_used``, ``discount_expired``,
-    ...) and leaves nothing changed. Redeeming again for the same order returns the existing
-    redemption.
+    The usage counter of the order's mode (``usage_count``, or ``test_usage_count`` for a
+    test-mode order: test mode never uses up the live code) is incremented with a
+    conditional ``UPDATE ... WHERE <counter> < usage_limit`` (with the active window in the
+    same WHERE), so the limit holds whatever the concurrency; the per-customer limit
+    (redemptions by ``customer`` or by ``email`` in the order's mode) is checked after that
+    UPDATE, which serialises redemptions of one code. A refusal is a 422 naming the code
+    (``discount_exhausted``, ``discount_already_used``, ``discount_expired``, ...) and leaves
+    nothing changed. Redeeming again for the same order returns the existing redemption.
     """
     existing = DiscountRedemption.objects.filter(order=order).first()
     if existing is not None:
         return existing
     now = timezone.now()
+    counter = USAGE_COUNTER[order.mode]
     with transaction.atomic():
         updated = (
             Discount.objects.filter(pk=discount.pk, active=True)
             .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-            .filter(Q(usage_limit__isnull=True) | Q(usage_count__lt=F("usage_limit")))
-            .update(usage_count=F("usage_count") + 1)
+            .filter(
+                Q(usage_limit__isnull=True) | Q(**{f"{counter}__lt": F("usage_limit")})
+            )
+            .update(**{counter: F(counter) + 1})
         )
         if not updated:
             fresh = Discount.objects.filter(pk=discount.pk).first()
@@ -1407,7 +1435,7 @@ def discount_redeem(
                 raise Unprocessable(
                     message, code="discount_invalid", fields={"discountCode": [message]}
                 )
-            refusal = _discount_refusal(fresh, now=now) or _Refusal(
+            refusal = _discount_refusal(fresh, now=now, mode=order.mode) or _Refusal(
                 "discount_exhausted",
                 f"The discount code {fresh.code} has reached its usage limit.",
                 "it has reached its usage limit",
@@ -1420,7 +1448,7 @@ def discount_redeem(
         limit = discount.usage_limit_per_customer
         if limit and (customer is not None or email):
             used = selectors.discount_redemption_count(
-                discount=discount, customer=customer, email=email
+                discount=discount, customer=customer, email=email, mode=order.mode
             )
             if used >= limit:
                 message = f"You have already used the discount code {discount.code}."
@@ -1436,28 +1464,49 @@ def discount_redeem(
             customer=customer,
             email=(email or "").strip(),
         )
-    discount.usage_count = Discount.objects.values_list("usage_count", flat=True).get(
+    fresh = Discount.objects.values("usage_count", "test_usage_count").get(
         pk=discount.pk
     )
+    discount.usage_count = fresh["usage_count"]
+    discount.test_usage_count = fresh["test_usage_count"]
     return redemption
 
 
 def discount_release(*, order: Order) -> bool:
     """Give back the discount use of ``order`` (failed or cancelled payment).
 
-    Deletes its redemption and decrements the usage counter; False when there was none.
+    Deletes its redemption and decrements the usage counter of the order's mode (never
+    below 0); False when there was none.
     """
+    counter = USAGE_COUNTER[order.mode]
     with transaction.atomic():
         redemption = (
             DiscountRedemption.objects.select_for_update().filter(order=order).first()
         )
         if redemption is None:
             return False
-        Discount.objects.filter(pk=redemption.discount_id, usage_count__gt=0).update(
-            usage_count=F("usage_count") - 1
-        )
+        Discount.objects.filter(
+            pk=redemption.discount_id, **{f"{counter}__gt": 0}
+        ).update(**{counter: F(counter) - 1})
         redemption.delete()
     return True
+
+
+@transaction.atomic
+def test_usage_reset(*, store) -> int:
+    """Give test mode every discount code afresh: ``test_usage_count`` back to 0 and the
+    test-mode redemptions (what per-customer limits count) forgotten; returns how many
+    discounts had test uses. Live uses are untouched."""
+    DiscountRedemption.objects.filter(store=store, order__mode="test").delete()
+    return Discount.objects.filter(store=store, test_usage_count__gt=0).update(
+        test_usage_count=0
+    )
+
+
+def store_test_mode_reset(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_test_mode_reset``: the test uses of discount codes."""
+    count = test_usage_reset(store=store)
+    return [f"test uses of {count} discount code{'s' if count != 1 else ''}"]
 
 
 # -- configuration: discounts, shipping methods, tax rates ------------------------------------
@@ -1648,3 +1697,63 @@ def tax_rate_update(*, rate: TaxRate, data: dict) -> TaxRate:
 
 def tax_rate_delete(*, rate: TaxRate) -> None:
     rate.delete()
+
+
+# -- store currency ------------------------------------------------------------------------
+
+
+def _amount_discounts(store):
+    return Discount.objects.filter(
+        Q(type=Discount.Type.FIXED, value__gt=0)
+        | Q(minimum_subtotal_amount__isnull=False),
+        store=store,
+    )
+
+
+def _amount_shipping_methods(store):
+    return ShippingMethod.objects.filter(
+        Q(price_amount__gt=0) | Q(free_above_amount__isnull=False), store=store
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def store_amounts_describe(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_currency_amounts``: discounts with an amount (fixed value or
+    minimum subtotal) and priced shipping methods."""
+    found = []
+    discounts = _amount_discounts(store).count()
+    if discounts:
+        found.append(_plural(discounts, "discount") + " with an amount")
+    methods = _amount_shipping_methods(store).count()
+    if methods:
+        found.append(_plural(methods, "priced shipping method"))
+    return found
+
+
+@transaction.atomic
+def store_amounts_convert(*, store, convert, **kwargs) -> None:
+    """``core.signals.store_currency_convert``: fixed discount values, minimum subtotals,
+    shipping prices and free-shipping thresholds, converted with ``convert`` (percentages
+    stay as they are)."""
+    from catalog.services import convert_amount_columns
+
+    convert_amount_columns(
+        Discount.objects.filter(store=store, type=Discount.Type.FIXED).order_by("pk"),
+        ("value",),
+        convert,
+    )
+    convert_amount_columns(
+        Discount.objects.filter(
+            store=store, minimum_subtotal_amount__isnull=False
+        ).order_by("pk"),
+        ("minimum_subtotal_amount",),
+        convert,
+    )
+    convert_amount_columns(
+        ShippingMethod.objects.filter(store=store).order_by("pk"),
+        ("price_amount", "free_above_amount"),
+        convert,
+    )

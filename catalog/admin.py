@@ -557,6 +557,7 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
         "created_at",
         "product",
         "variant",
+        "mode",
         "stock_before",
         "stock_after",
         "change",
@@ -565,7 +566,7 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
         "actor",
         "reference",
     )
-    list_filter = ("source",)
+    list_filter = ("mode", "source")
     search_fields = ("product__name", "variant__sku", "reason", "reference", "actor")
     list_select_related = ("product", "variant")
     date_hierarchy = "created_at"
@@ -714,14 +715,16 @@ class ReviewAdmin(StoreScopedAdmin):
         "author_name",
         "author_email",
         "verified_purchase",
+        "mode",
         "status",
         "created_at",
     )
-    list_filter = ("status", "rating", "verified_purchase")
+    list_filter = ("status", "mode", "rating", "verified_purchase")
     search_fields = ("title", "body", "author_name", "author_email", "product__name")
     list_select_related = ("product",)
     readonly_fields = (
         "id",
+        "mode",
         "product",
         "customer",
         "author_email",
@@ -731,6 +734,7 @@ class ReviewAdmin(StoreScopedAdmin):
     )
     fields = (
         "id",
+        "mode",
         "product",
         "status",
         "rating",

@@ -3,3 +3,18 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+
+    def ready(self):
+        from core import signals
+
+        from . import services
+
+        signals.store_currency_amounts.connect(
+            services.store_amounts_describe, dispatch_uid="catalog_amounts"
+        )
+        signals.store_currency_convert.connect(
+            services.store_amounts_convert, dispatch_uid="catalog_amounts"
+        )
+        signals.store_test_mode_reset.connect(
+            services.store_test_mode_reset, dispatch_uid="catalog_test_mode"
+        )

@@ -40,8 +40,24 @@ class ProductFacts:
         return len(self.variants)
 
 
-def variant_in_stock(variant: Variant, product: Product) -> bool:
-    return not product.track_inventory or variant.stock > 0
+def variant_in_stock(variant: Variant, product: Product, mode: str = "live") -> bool:
+    return not product.track_inventory or variant.available_stock(mode) > 0
+
+
+def product_stock(product: Product, mode: str = "live") -> tuple[bool, int]:
+    """``(inStock, inventoryCount)`` as a key of ``mode`` sees them (test mode: what test
+    mode can buy), from the prefetched variants."""
+    if mode == "live":
+        facts = product_facts(product)
+        return facts.in_stock, facts.inventory_count
+    variants = product_facts(product).variants
+    in_stock = bool(variants) and (
+        not product.track_inventory
+        or any(v.available_stock(mode) > 0 for v in variants)
+    )
+    if product.product_type == Product.ProductType.BUNDLE:
+        return in_stock, 0
+    return in_stock, sum(v.available_stock(mode) for v in variants)
 
 
 def variant_name(variant: Variant) -> str:

@@ -18,6 +18,9 @@ from core.models import BaseModel, StoreOwnedModel
 
 #: Stock level at or below which ``inventory.low`` fires when a product sets no threshold.
 DEFAULT_LOW_STOCK_THRESHOLD = 5
+#: The most units one variant can hold: the largest value of its ``stock`` column (a 32-bit
+#: integer on every database). A change that would go past it is refused (422).
+MAX_STOCK = 2_147_483_647
 
 
 class Category(StoreOwnedModel):
@@ -213,6 +216,11 @@ class Variant(BaseModel):
     # None: the product's price (and sale price) apply.
     price_amount = models.PositiveBigIntegerField(null=True, blank=True)
     stock = models.IntegerField(default=0)
+    test_reserved = models.PositiveIntegerField(
+        default=0,
+        help_text="Units taken by test-mode orders. Test mode never changes stock: what it "
+        "can buy is stock minus these, and a reset of the test data clears them.",
+    )
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     option_values = models.ManyToManyField(
@@ -245,8 +253,17 @@ class Variant(BaseModel):
             return self.price_amount
         return self.product.current_price_amount(at)
 
-    def is_purchasable_quantity(self, quantity: int) -> bool:
-        return not self.product.track_inventory or self.stock >= quantity
+    def available_stock(self, mode: str = "live") -> int:
+        """Units a key of ``mode`` can buy: the stock in live mode; in test mode, the stock
+        less what test-mode orders took (``test_reserved``), never below 0."""
+        if mode == "test":
+            return max(self.stock - self.test_reserved, 0)
+        return self.stock
+
+    def is_purchasable_quantity(self, quantity: int, mode: str = "live") -> bool:
+        return (
+            not self.product.track_inventory or self.available_stock(mode) >= quantity
+        )
 
 
 class Media(BaseModel):
@@ -277,6 +294,12 @@ class Review(StoreOwnedModel):
         REJECTED = "rejected", "Rejected"
 
     id = PrefixedIdField("prev")
+    mode = models.CharField(
+        max_length=8,
+        default="test",
+        help_text="The key mode it was posted with. Live storefronts show live reviews "
+        "only; test mode shows live and test reviews.",
+    )
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="reviews"
     )
@@ -311,6 +334,11 @@ class Review(StoreOwnedModel):
     def __str__(self):
         return f"{self.rating}★ {self.title or self.body[:30]}"
 
+    @staticmethod
+    def shown_in(mode: str) -> Q:
+        """The reviews a key of ``mode`` shows: test mode adds its own to the live ones."""
+        return Q(mode="live") if mode == "live" else Q(mode__in=("live", mode))
+
 
 class InventoryAdjustment(StoreOwnedModel):
     """Audit row for every stock change."""
@@ -335,6 +363,12 @@ class InventoryAdjustment(StoreOwnedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="inventory_adjustments",
+    )
+    mode = models.CharField(
+        max_length=8,
+        default="live",
+        help_text="test: a test-mode order took or gave back units; before and after are "
+        "then the test-mode availability (live stock is untouched).",
     )
     stock_before = models.IntegerField()
     stock_after = models.IntegerField()

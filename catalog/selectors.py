@@ -110,9 +110,9 @@ def current_price_expression(at: datetime | None = None):
     return Case(When(on_sale, then=F("sale_price_amount")), default=F("price_amount"))
 
 
-def _review_aggregates(queryset: QuerySet) -> QuerySet:
+def _review_aggregates(queryset: QuerySet, mode: str) -> QuerySet:
     approved = Review.objects.filter(
-        product=OuterRef("pk"), status=Review.Status.APPROVED
+        Review.shown_in(mode), product=OuterRef("pk"), status=Review.Status.APPROVED
     )
     grouped = approved.order_by().values("product")
     return queryset.annotate(
@@ -165,9 +165,9 @@ def product_prefetches() -> list:
     ]
 
 
-def _with_output_data(queryset: QuerySet) -> QuerySet:
+def _with_output_data(queryset: QuerySet, mode: str) -> QuerySet:
     return (
-        _review_aggregates(queryset)
+        _review_aggregates(queryset, mode)
         .annotate(current_price=current_price_expression())
         .prefetch_related(*product_prefetches())
     )
@@ -199,8 +199,11 @@ class ProductFilters:
     updated_after: datetime | None = None
 
 
-def product_list(*, store, filters: ProductFilters, published_only: bool) -> QuerySet:
-    """Products of ``store`` for the list endpoints, ordered, ready to paginate."""
+def product_list(
+    *, store, filters: ProductFilters, published_only: bool, mode: str = "live"
+) -> QuerySet:
+    """Products of ``store`` for the list endpoints, ordered, ready to paginate (review
+    counts and ratings as a key of ``mode`` sees them)."""
     queryset = Product.objects.filter(store=store)
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
@@ -224,7 +227,7 @@ def product_list(*, store, filters: ProductFilters, published_only: bool) -> Que
         )
     if filters.q:
         queryset = product_search(queryset, filters.q)
-    queryset = _with_output_data(queryset)
+    queryset = _with_output_data(queryset, mode)
     sorts = PUBLIC_SORTS if published_only else PRIVATE_SORTS
     if filters.sort:
         order = sorts[filters.sort]
@@ -239,12 +242,14 @@ def _lookup(ref: str, prefix: str) -> dict:
     return {"pk": ref} if has_prefix(ref, prefix) else {"slug": ref}
 
 
-def product_get(*, store, ref: str, published_only: bool) -> Product:
+def product_get(
+    *, store, ref: str, published_only: bool, mode: str = "live"
+) -> Product:
     """One product of ``store`` by id or slug with everything its API shape needs."""
     queryset = Product.objects.filter(store=store, **_lookup(ref, "prod"))
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
-    product = _with_output_data(queryset).first()
+    product = _with_output_data(queryset, mode).first()
     if product is None:
         raise NotFound("Product not found.")
     return product
@@ -433,15 +438,16 @@ def category_lookup(*, store, ref: str) -> Category:
 # -- reviews ----------------------------------------------------------------------------
 
 
-def review_list_approved(*, product: Product) -> QuerySet:
+def review_list_approved(*, product: Product, mode: str = "live") -> QuerySet:
+    """The approved reviews a key of ``mode`` shows (test mode: live and test ones)."""
     return Review.objects.filter(
-        product=product, status=Review.Status.APPROVED
+        Review.shown_in(mode), product=product, status=Review.Status.APPROVED
     ).order_by("-created_at", "-id")
 
 
-def review_stats(*, product: Product) -> dict:
+def review_stats(*, product: Product, mode: str = "live") -> dict:
     """``{"average_rating": 4.7 | None, "rating_count": 42}`` over approved reviews."""
-    stats = review_list_approved(product=product).aggregate(
+    stats = review_list_approved(product=product, mode=mode).aggregate(
         avg=Avg("rating"), n=Count("pk")
     )
     average = round(float(stats["avg"]), 1) if stats["avg"] is not None else None
@@ -449,9 +455,10 @@ def review_stats(*, product: Product) -> dict:
 
 
 def review_list(
-    *, store, status: str | None = None, product_id: str | None = None
+    *, store, mode: str, status: str | None = None, product_id: str | None = None
 ) -> QuerySet:
-    queryset = Review.objects.filter(store=store).select_related("product")
+    """The reviews posted with keys of ``mode`` (what that mode's key moderates)."""
+    queryset = Review.objects.filter(store=store, mode=mode).select_related("product")
     if status:
         queryset = queryset.filter(status=status)
     if product_id:
@@ -459,9 +466,9 @@ def review_list(
     return queryset.order_by("-created_at", "-id")
 
 
-def review_get(*, store, review_id: str) -> Review:
+def review_get(*, store, mode: str, review_id: str) -> Review:
     review = (
-        Review.objects.filter(store=store, pk=review_id)
+        Review.objects.filter(store=store, mode=mode, pk=review_id)
         .select_related("product")
         .first()
     )

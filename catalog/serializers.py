@@ -20,6 +20,7 @@ from core.api.fields import (
     StrictIntegerField,
     TimestampField,
     context_locale,
+    context_mode,
     money_dict,
 )
 from core.api.schema import PageMetaSerializer
@@ -28,6 +29,7 @@ from core.money import Money
 from .derived import (
     price_object,
     product_facts,
+    product_stock,
     variant_in_stock,
     variant_name,
     variant_option_map,
@@ -119,7 +121,9 @@ class VariantSerializer(serializers.Serializer):
     sku = serializers.CharField()
     price = serializers.SerializerMethodField()
     in_stock = serializers.SerializerMethodField()
-    inventory_count = serializers.IntegerField(source="stock")
+    inventory_count = serializers.SerializerMethodField(
+        help_text="What the key's mode can buy (test mode: stock less test-mode orders)."
+    )
     option_values = serializers.SerializerMethodField(
         help_text='{"Size": "M", "Colour": "Red"}'
     )
@@ -136,7 +140,10 @@ class VariantSerializer(serializers.Serializer):
         return _money(self.context, variant.current_price_amount())
 
     def get_in_stock(self, variant) -> bool:
-        return variant_in_stock(variant, variant.product)
+        return variant_in_stock(variant, variant.product, context_mode(self.context))
+
+    def get_inventory_count(self, variant) -> int:
+        return variant.available_stock(context_mode(self.context))
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_option_values(self, variant):
@@ -208,10 +215,10 @@ class ProductSerializer(serializers.Serializer):
         return product.product_type == Product.ProductType.DIGITAL
 
     def get_in_stock(self, product) -> bool:
-        return product_facts(product).in_stock
+        return product_stock(product, context_mode(self.context))[0]
 
     def get_inventory_count(self, product) -> int:
-        return product_facts(product).inventory_count
+        return product_stock(product, context_mode(self.context))[1]
 
     @extend_schema_field(PriceSerializer)
     def get_price(self, product):
@@ -240,7 +247,8 @@ class ProductSerializer(serializers.Serializer):
 
     def get_quick_add_eligible(self, product) -> bool:
         facts = product_facts(product)
-        return facts.is_simple and facts.in_stock and product.min_order_quantity <= 1
+        in_stock = product_stock(product, context_mode(self.context))[0]
+        return facts.is_simple and in_stock and product.min_order_quantity <= 1
 
     def get_default_variant_id(self, product) -> str | None:
         default = product_facts(product).default_variant

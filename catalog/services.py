@@ -21,10 +21,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.exceptions import Conflict, NotFound, field_error
+from core.exceptions import Conflict, NotFound, Unprocessable, field_error
 
 from .images import image_aspect_ratio
 from .models import (
+    MAX_STOCK,
     Category,
     InventoryAdjustment,
     Media,
@@ -169,7 +170,8 @@ def stock_adjust(
 ) -> InventoryAdjustment:
     """Set, increment or decrement one variant's stock atomically.
 
-    A decrement below zero is a 409 and changes nothing. ``variant.stock`` is updated.
+    A decrement below zero is a 409 and a result above :data:`~catalog.models.MAX_STOCK`
+    a 422, both changing nothing. ``variant.stock`` is updated.
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise field_error("quantity", "Quantity must be an integer of 0 or more.")
@@ -192,6 +194,16 @@ def stock_adjust(
                 f"Cannot decrement stock by {quantity}: only {before} in stock.",
                 code="insufficient_stock",
             )
+    if after > MAX_STOCK and after > before:
+        message = (
+            f"Stock cannot exceed {MAX_STOCK:,} units: {before:,} in stock, so at most "
+            f"{max(MAX_STOCK - before, 0):,} more can be added."
+            if operation == "increment"
+            else f"Stock cannot exceed {MAX_STOCK:,} units."
+        )
+        raise Unprocessable(
+            message, code="stock_limit_exceeded", fields={"quantity": [message]}
+        )
     _write_stock(locked, after)
     variant.stock = after
     adjustment = _audit(
@@ -210,17 +222,46 @@ def stock_adjust(
     return adjustment
 
 
+def _test_reserved_write(variant: Variant, after: int) -> None:
+    Variant.objects.filter(pk=variant.pk).update(
+        test_reserved=after, updated_at=timezone.now()
+    )
+    variant.test_reserved = after
+
+
+def _audit_test(
+    variant: Variant, before: int, after: int, *, reason: str, source: str, reference
+) -> None:
+    """The audit row of a test-mode change: before and after are test availability."""
+    InventoryAdjustment.objects.create(
+        store_id=variant.product.store_id,
+        product_id=variant.product_id,
+        variant=variant,
+        mode="test",
+        stock_before=before,
+        stock_after=after,
+        reason=reason[:255],
+        source=source,
+        reference=reference[:64],
+    )
+
+
 @transaction.atomic
 def stock_reserve(
     *,
     lines: list[StockLine],
+    mode: str,
     source: str = InventoryAdjustment.Source.CHECKOUT,
     reference: str = "",
     reason: str = "Reserved at checkout",
-    mode: str | None = None,
 ) -> None:
     """Take stock for every line or for none: a line that cannot be satisfied is a 409
-    naming it (``fields`` carries its label). Untracked products are not counted."""
+    naming it (``fields`` carries its label). Untracked products are not counted.
+
+    ``mode`` is the key mode of the order. Test mode is a sandbox: it never changes
+    ``stock``; it takes units from what test mode can buy (``Variant.available_stock``) by
+    raising ``test_reserved``, so stock checks still apply within test mode.
+    """
     variants = _locked_variants(line.variant_id for line in lines)
     wanted: dict[str, int] = {}
     for line in lines:
@@ -234,18 +275,30 @@ def stock_reserve(
                 code="out_of_stock",
                 fields={label: ["No longer available."]},
             )
-        if variant.product.track_inventory and variant.stock < wanted[line.variant_id]:
+        available = variant.available_stock(mode)
+        if variant.product.track_inventory and available < wanted[line.variant_id]:
             raise Conflict(
-                f"Only {variant.stock} of {label} left in stock.",
+                f"Only {available} of {label} left in stock.",
                 code="out_of_stock",
-                fields={label: [f"Only {variant.stock} left in stock."]},
+                fields={label: [f"Only {available} left in stock."]},
             )
     low: dict[str, Product] = {}
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
         if not variant.product.track_inventory or quantity <= 0:
             continue
-        before = variant.stock
+        before = variant.available_stock(mode)
+        if mode == "test":
+            _test_reserved_write(variant, variant.test_reserved + quantity)
+            _audit_test(
+                variant,
+                before,
+                before - quantity,
+                reason=reason,
+                source=source,
+                reference=reference,
+            )
+            continue
         _write_stock(variant, before - quantity)
         _audit(
             variant,
@@ -262,16 +315,38 @@ def stock_reserve(
 
 @transaction.atomic
 def stock_release(
-    *, lines: list[StockLine], source: str, reference: str = "", reason: str = ""
+    *,
+    lines: list[StockLine],
+    source: str,
+    mode: str,
+    reference: str = "",
+    reason: str = "",
 ) -> None:
-    """Put stock back (expired or failed payment, cancellation, refund restock)."""
+    """Put stock back (expired or failed payment, cancellation, refund restock).
+
+    Units taken earlier always fit back, unless the merchant raised the stock to
+    :data:`~catalog.models.MAX_STOCK` meanwhile: the stock then stops at that bound. In test
+    mode the units go back to what test mode can buy (``test_reserved`` falls, never below
+    0); live stock is untouched."""
     variants = _locked_variants(line.variant_id for line in lines)
     for line in lines:
         variant = variants.get(line.variant_id)
         if variant is None or not variant.product.track_inventory or line.quantity <= 0:
             continue
+        if mode == "test":
+            before = variant.available_stock(mode)
+            _test_reserved_write(variant, max(variant.test_reserved - line.quantity, 0))
+            _audit_test(
+                variant,
+                before,
+                variant.available_stock(mode),
+                reason=reason,
+                source=source,
+                reference=reference,
+            )
+            continue
         before = variant.stock
-        _write_stock(variant, before + line.quantity)
+        _write_stock(variant, max(before, min(before + line.quantity, MAX_STOCK)))
         _audit(
             variant,
             before,
@@ -280,6 +355,21 @@ def stock_release(
             source=source,
             reference=reference,
         )
+
+
+@transaction.atomic
+def test_stock_reset(*, store) -> int:
+    """Give test mode the whole stock again (``test_reserved`` back to 0 on every variant
+    of the store); returns how many variants had test reservations."""
+    return Variant.objects.filter(product__store=store, test_reserved__gt=0).update(
+        test_reserved=0, updated_at=timezone.now()
+    )
+
+
+def store_test_mode_reset(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_test_mode_reset``: the stock test orders took."""
+    count = test_stock_reset(store=store)
+    return [f"test-mode stock of {count} variant{'s' if count != 1 else ''}"]
 
 
 @dataclass(frozen=True)
@@ -1089,8 +1179,10 @@ def review_create(
     if not email:
         raise field_error("authorEmail", "The authorEmail field is required.")
     name = (author_name or (customer.full_name if customer is not None else "")).strip()
+    mode = mode or DEFAULT_EVENT_MODE
+    # Per mode: a test review never stands in the way of the real one.
     duplicate = Review.objects.filter(
-        product=product, author_email__iexact=email
+        product=product, author_email__iexact=email, mode=mode
     ).exclude(status=Review.Status.REJECTED)
     if duplicate.exists():
         raise Conflict(
@@ -1098,6 +1190,7 @@ def review_create(
         )
     review = Review(
         store_id=product.store_id,
+        mode=mode,
         product=product,
         customer=customer,
         rating=rating,
@@ -1131,3 +1224,59 @@ def review_moderate(*, review: Review, status: str) -> Review:
         review.status = status
         review.save(update_fields=["status", "updated_at"])
     return review
+
+
+# -- store currency ---------------------------------------------------------------------
+
+_PRODUCT_AMOUNTS = (
+    "price_amount",
+    "sale_price_amount",
+    "cost_amount",
+    "fixed_shipping_rate_amount",
+)
+
+
+def _priced_products(store):
+    return Product.objects.filter(
+        Q(price_amount__gt=0)
+        | Q(sale_price_amount__isnull=False)
+        | Q(cost_amount__isnull=False)
+        | Q(fixed_shipping_rate_amount__isnull=False)
+        | Q(variants__price_amount__isnull=False),
+        store=store,
+    ).distinct()
+
+
+def store_amounts_describe(*, store, **kwargs) -> list[str]:
+    """``core.signals.store_currency_amounts``: the store's priced products."""
+    count = _priced_products(store).count()
+    return [f"{count} priced product{'s' if count != 1 else ''}"] if count else []
+
+
+def convert_amount_columns(queryset, fields: tuple[str, ...], convert) -> None:
+    """Rewrite the (nullable) amount ``fields`` of every row of ``queryset``."""
+    rows = list(queryset.select_for_update())
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+        for name in fields:
+            value = getattr(row, name)
+            if value is not None:
+                setattr(row, name, convert(value))
+    queryset.model.objects.bulk_update(rows, [*fields, "updated_at"], batch_size=500)
+
+
+@transaction.atomic
+def store_amounts_convert(*, store, convert, **kwargs) -> None:
+    """``core.signals.store_currency_convert``: product and variant prices, sale prices,
+    costs and fixed shipping rates, converted with ``convert``."""
+    convert_amount_columns(
+        Product.objects.filter(store=store).order_by("pk"), _PRODUCT_AMOUNTS, convert
+    )
+    convert_amount_columns(
+        Variant.objects.filter(
+            product__store=store, price_amount__isnull=False
+        ).order_by("pk"),
+        ("price_amount",),
+        convert,
+    )

@@ -11,9 +11,12 @@ A model is tied to its store by a ``store`` field, or by ``store_lookup`` (e.g.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from . import services
@@ -122,6 +125,41 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
         return filters
 
 
+def action_confirmed(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    title: str,
+    question: str,
+    items: list[str],
+    confirm_label: str,
+    warning: str = "",
+):
+    """The confirmation step of a dashboard action that cannot be undone.
+
+    Returns None once the merchant has confirmed (the action then proceeds), else the page
+    that lists ``items`` and asks ``question``; it posts the same selection back with
+    ``post=yes``, like Django's own "delete selected" confirmation.
+    """
+    if request.POST.get("post") == "yes":
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "items": items,
+        "warning": warning,
+        "confirm_label": confirm_label,
+        "queryset": queryset,
+        "opts": modeladmin.model._meta,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media,
+    }
+    return TemplateResponse(request, "admin/core/action_confirmation.html", context)
+
+
 class StoreScopedInline(StoreScopeMixin):
     """Mix into TabularInline / StackedInline: rows and choices limited to the user's stores."""
 
@@ -164,13 +202,51 @@ class MembershipInline(StoreScopedTabularInline):
     has_delete_permission = has_change_permission
 
 
+class StoreForm(forms.ModelForm):
+    """The store settings, with the exchange rate a currency change needs once the store
+    holds amounts (``core.services.store_currency_change``)."""
+
+    exchange_rate = forms.DecimalField(
+        required=False,
+        max_digits=16,
+        decimal_places=6,
+        min_value=services.MIN_EXCHANGE_RATE,
+        max_value=services.MAX_EXCHANGE_RATE,
+        help_text="Only when changing the currency of a store that has prices, discounts, "
+        "shipping rates or orders: units of the new currency for one unit of the current "
+        "one. Every price, discount amount and shipping rate is converted at this rate; "
+        "orders keep their own currency.",
+    )
+
+    class Meta:
+        model = Store
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        currency = cleaned.get("currency")
+        store = self.instance
+        if store.pk and currency and currency != store.currency:
+            rate = cleaned.get("exchange_rate")
+            held = services.store_currency_amounts(store=store)
+            if held and rate is None:
+                self.add_error(
+                    "currency",
+                    f"The store's amounts are in {store.currency} ({', '.join(held)}): "
+                    f"a new currency would reinterpret them. Give an exchange rate to "
+                    f"convert them, or keep {store.currency}.",
+                )
+        return cleaned
+
+
 @admin.register(Store)
 class StoreAdmin(StoreScopedAdmin):
     list_display = ("name", "id", "currency", "country", "tax_inclusive", "created_at")
     search_fields = ("name", "id")
     readonly_fields = ("id", "created_at", "updated_at", "plan")
     inlines = (ApiKeyInline, MembershipInline)
-    actions = ("roll_test_secret_key", "roll_live_secret_key")
+    actions = ("roll_test_secret_key", "roll_live_secret_key", "reset_test_mode")
+    form = StoreForm
     fieldsets = (
         (
             None,
@@ -181,6 +257,7 @@ class StoreAdmin(StoreScopedAdmin):
             {
                 "fields": (
                     "currency",
+                    "exchange_rate",
                     "supported_currencies",
                     "country",
                     "timezone",
@@ -201,35 +278,94 @@ class StoreAdmin(StoreScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        if change and "currency" in form.changed_data:
+            # The same check and conversion as PATCH /store, in the dashboard's transaction.
+            services.store_currency_change(
+                store=Store.objects.select_for_update().get(pk=obj.pk),
+                currency=obj.currency,
+                exchange_rate=form.cleaned_data.get("exchange_rate"),
+            )
+            if obj.currency not in (obj.supported_currencies or []):
+                obj.supported_currencies = [obj.currency, *obj.supported_currencies]
+        super().save_model(request, obj, form, change)
+
     def _roll(self, request, queryset, mode):
-        for store in queryset:
+        keys = [
+            key
+            for store in queryset
             for key in store.api_keys.filter(
                 kind=ApiKey.Kind.SECRET, mode=mode, revoked_at__isnull=True
-            ):
-                issued = services.api_key_roll(api_key=key)
-                self.message_user(
-                    request,
-                    format_html(
-                        "New {} secret key for {}: <code>{}</code> (shown once; the old key "
-                        "no longer works).",
-                        mode,
-                        store.name,
-                        issued.raw,
-                    ),
-                    messages.WARNING,
-                )
+            )
+        ]
+        page = action_confirmed(
+            self,
+            request,
+            queryset,
+            title=f"Roll the {mode} secret key",
+            question=(
+                f"Roll these {mode} secret keys? Each is revoked at once (integrations "
+                "using it stop working) and a new key is shown once."
+            ),
+            items=[f"{key.store.name}: {key.display_prefix}…" for key in keys],
+            confirm_label=f"Yes, roll the {mode} secret key",
+            warning="A revoked key can never be used again." if mode == "live" else "",
+        )
+        if page is not None:
+            return page
+        for key in keys:
+            issued = services.api_key_roll(api_key=key)
+            self.message_user(
+                request,
+                format_html(
+                    "New {} secret key for {}: <code>{}</code> (shown once; the old key "
+                    "no longer works).",
+                    mode,
+                    key.store.name,
+                    issued.raw,
+                ),
+                messages.WARNING,
+            )
+        return None
 
-    @admin.action(description="Roll the test secret key (shows the new key once)")
+    @admin.action(
+        description="Reset test mode: stock and discount uses (asks to confirm)"
+    )
+    def reset_test_mode(self, request, queryset):
+        page = action_confirmed(
+            self,
+            request,
+            queryset,
+            title="Reset test mode",
+            question=(
+                "Give test mode a fresh start? The stock that test orders took comes back "
+                "to test mode and test uses of discount codes are forgotten. Live stock, "
+                "live discount usage and all orders stay as they are."
+            ),
+            items=[store.name for store in queryset],
+            confirm_label="Yes, reset test mode",
+        )
+        if page is not None:
+            return page
+        for store in queryset:
+            done = services.store_test_mode_reset(store=store)
+            self.message_user(request, f"{store.name}: reset {', '.join(done)}.")
+        return None
+
+    @admin.action(description="Roll the test secret key (asks to confirm)")
     def roll_test_secret_key(self, request, queryset):
-        self._roll(request, queryset, "test")
+        return self._roll(request, queryset, "test")
 
-    @admin.action(description="Roll the live secret key (shows the new key once)")
+    @admin.action(description="Roll the live secret key (asks to confirm)")
     def roll_live_secret_key(self, request, queryset):
-        self._roll(request, queryset, "live")
+        return self._roll(request, queryset, "live")
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(StoreScopedAdmin):
+    """Keys are read-only: revoking is an action with a confirmation step, and nothing
+    un-revokes a key (``revoked_at`` is never editable; a store rolls a new key instead)."""
+
     list_display = (
         "display_prefix",
         "store",
@@ -241,24 +377,38 @@ class ApiKeyAdmin(StoreScopedAdmin):
     )
     list_filter = ("kind", "mode")
     search_fields = ("display_prefix", "store__name")
-    readonly_fields = (
+    fields = (
         "display_prefix",
+        "store",
         "kind",
         "mode",
-        "store",
         "created_at",
         "last_used_at",
+        "revoked_at",
     )
+    readonly_fields = fields
     actions = ("revoke",)
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description="Revoke the selected keys (asks to confirm)")
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = queryset.filter(revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+        keys = list(queryset.filter(revoked_at__isnull=True).select_related("store"))
+        page = action_confirmed(
+            self,
+            request,
+            queryset,
+            title="Revoke API keys",
+            question=(
+                "Revoke these keys? Requests using them are refused from now on, and a "
+                "revoked key can never be enabled again."
+            ),
+            items=[f"{key} of {key.store.name}" for key in keys],
+            confirm_label="Yes, revoke them",
         )
+        if page is not None:
+            return page
+        count = sum(services.api_key_revoke(api_key=key) for key in keys)
         self.message_user(request, f"Revoked {count} key(s).")
+        return None

@@ -204,6 +204,9 @@ class IdempotencyKey(models.Model):
         COMPLETED = "completed", "Completed"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    #: The key mode of the request: a key used with a test key never replays to the live
+    #: key (and the other way round).
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.LIVE)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     state = models.CharField(
@@ -218,7 +221,7 @@ class IdempotencyKey(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["store", "key"], name="uniq_idempotency_key"
+                fields=["store", "mode", "key"], name="uniq_idempotency_key_per_mode"
             )
         ]
 

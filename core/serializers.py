@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from .api.fields import StrictBooleanField, StrictCharField, TimestampField
 from .models import PAYMENT_METHODS, Store
+from .services import MAX_EXCHANGE_RATE, MIN_EXCHANGE_RATE
 from .validators import (
     validate_country,
     validate_currency,
@@ -127,9 +128,46 @@ class StoreUpdateSerializer(serializers.Serializer):
         max_length=200,
         validators=[URLValidator(schemes=["http", "https"])],
     )
+    convert_prices = StrictBooleanField(
+        required=False,
+        help_text="With a new currency: convert every stored price, discount amount and "
+        "shipping rate at exchangeRate. Without it, a currency change is refused (422) "
+        "while the store holds amounts.",
+    )
+    exchange_rate = serializers.DecimalField(
+        required=False,
+        max_digits=16,
+        decimal_places=6,
+        min_value=MIN_EXCHANGE_RATE,
+        max_value=MAX_EXCHANGE_RATE,
+        help_text="Units of the new currency for one unit of the current one (e.g. "
+        '"190.25" from GBP to JPY). Required with convertPrices.',
+    )
 
     class Meta:
         ref_name = "StoreUpdate"
+
+    def _conversion_validate(self, attrs, store: Store) -> None:
+        """Keep ``exchange_rate`` in ``attrs`` only when a conversion is asked for."""
+        convert = attrs.pop("convert_prices", False)
+        rate = attrs.get("exchange_rate")
+        changes = attrs.get("currency", store.currency) != store.currency
+        if convert and rate is None:
+            raise serializers.ValidationError(
+                {"exchange_rate": ["Required with convertPrices."]}
+            )
+        if rate is not None and not convert:
+            raise serializers.ValidationError(
+                {
+                    "convert_prices": [
+                        "Send convertPrices: true to convert at this rate."
+                    ]
+                }
+            )
+        if convert and not changes:
+            raise serializers.ValidationError(
+                {"currency": ["convertPrices needs a new currency."]}
+            )
 
     def validate_payment_methods(self, value):
         if len(set(value)) != len(value):
@@ -138,6 +176,7 @@ class StoreUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         store: Store = self.context["store"]
+        self._conversion_validate(attrs, store)
         for key in ("supported_currencies", "supported_locales", "shipping_countries"):
             if key in attrs:
                 attrs[key] = list(dict.fromkeys(attrs[key]))

@@ -1,6 +1,7 @@
 """The customers dashboard: search, a tags filter, order history, saved addresses and the
-marketing export. Saves go through the same services as the API (and record the same events;
-dashboard changes are recorded as live-mode events, with live-mode order totals)."""
+marketing export. Saves go through the same services as the API (and record the same events,
+in the customer's mode). Customers are per key mode: the list filters by mode, and a customer
+added here is live unless chosen otherwise."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from orders.models import Order
 from . import selectors, services
 from .models import Address, Customer, tags_normalize
 
+#: The mode of a customer added in the dashboard unless the merchant picks test.
 DASHBOARD_MODE = "live"
 EDITABLE_FIELDS = (
     "first_name",
@@ -163,6 +165,17 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "mode" in self.fields:
+            self.fields["mode"].required = False
+            self.fields[
+                "mode"
+            ].help_text = "Live for a real customer (the default); test for one only test keys see."
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or DASHBOARD_MODE
+
     def clean_phone(self):
         phone = (self.cleaned_data.get("phone") or "").strip()
         if phone:
@@ -196,12 +209,13 @@ class CustomerAdmin(StoreScopedAdmin):
     list_display = (
         "email",
         "full_name",
+        "mode",
         "claimed",
         "marketing_opt_in",
         "tag_list",
         "created_at",
     )
-    list_filter = (TagListFilter, AccountFilter, "marketing_opt_in")
+    list_filter = ("mode", TagListFilter, AccountFilter, "marketing_opt_in")
     search_fields = ("email", "first_name", "last_name")
     ordering = ("-created_at",)
     readonly_fields = ("id", "claimed_at", "last_login_at", "created_at", "updated_at")
@@ -210,7 +224,17 @@ class CustomerAdmin(StoreScopedAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("id", "store", "email", "first_name", "last_name", "phone")},
+            {
+                "fields": (
+                    "id",
+                    "store",
+                    "mode",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "phone",
+                )
+            },
         ),
         (
             "Marketing and segmentation",
@@ -225,8 +249,13 @@ class CustomerAdmin(StoreScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields += ["store", "email"]
+            fields += ["store", "mode", "email"]
         return fields
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("mode", DASHBOARD_MODE)
+        return initial
 
     @admin.display(description="Name")
     def full_name(self, obj):
@@ -249,9 +278,7 @@ class CustomerAdmin(StoreScopedAdmin):
                     if f in form.changed_data
                 }
                 current = Customer.objects.select_related("store").get(pk=obj.pk)
-                services.customer_update(
-                    customer=current, data=data, mode=DASHBOARD_MODE
-                )
+                services.customer_update(customer=current, data=data, mode=current.mode)
             else:
                 fields = {f: form.cleaned_data.get(f) for f in EDITABLE_FIELDS}
                 fields["metadata"] = fields["metadata"] or {}
@@ -260,7 +287,7 @@ class CustomerAdmin(StoreScopedAdmin):
                 created = services.customer_create(
                     store=form.cleaned_data["store"],
                     email=form.cleaned_data["email"],
-                    mode=DASHBOARD_MODE,
+                    mode=form.cleaned_data.get("mode") or DASHBOARD_MODE,
                     **fields,
                 )
                 obj.created_at = created.created_at

@@ -47,7 +47,9 @@ def seed(*, store) -> None:
     """Create the demo customers once (idempotent: existing emails are left alone)."""
     for spec in DEMO_CUSTOMERS:
         if (
-            selectors.customer_get_by_email(store=store, email=spec["email"])
+            selectors.customer_get_by_email(
+                store=store, mode="test", email=spec["email"]
+            )
             is not None
         ):
             continue

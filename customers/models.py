@@ -1,13 +1,17 @@
 """Customers of a store. A guest checkout creates an unclaimed customer; passwordless login
-(or create-account) claims it. The same email in two stores is two customers."""
+(or create-account) claims it. The same email in two stores is two customers, and in one
+store's test and live modes too: test mode is a sandbox, and its customers (created by test
+checkouts, listed with test keys) are not live customers."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.addresses import ADDRESS_FIELDS
+from core.api.casing import to_snake
 from core.ids import PrefixedIdField
-from core.models import BaseModel, StoreOwnedModel
+from core.models import BaseModel, Mode, StoreOwnedModel
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
@@ -34,6 +38,13 @@ def tags_normalize(value) -> list[str]:
 
 class Customer(StoreOwnedModel):
     id = PrefixedIdField("cust")
+    mode = models.CharField(
+        max_length=8,
+        choices=Mode.choices,
+        default=Mode.TEST,
+        help_text="The key mode the customer belongs to: test-mode customers come from "
+        "test checkouts and are seen with test keys only.",
+    )
     email = models.EmailField(max_length=254)
     first_name = models.CharField(max_length=100, blank=True, default="")
     last_name = models.CharField(max_length=100, blank=True, default="")
@@ -52,7 +63,7 @@ class Customer(StoreOwnedModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), "store", name="uniq_customer_email_per_store"
+                Lower("email"), "store", "mode", name="uniq_customer_email_per_mode"
             )
         ]
 
@@ -103,8 +114,40 @@ class Address(BaseModel):
         return f"{self.line1}, {self.city} {self.postcode} {self.country_code}"
 
 
+def address_values(address: dict) -> dict[str, str]:
+    """An address snapshot (snake_case or camelCase keys) as the saved Address's values."""
+    data = {to_snake(str(key)): value for key, value in address.items()}
+    values = {}
+    for name in ADDRESS_FIELDS:
+        value = data.get(name)
+        values[name] = "" if value is None else str(value).strip()
+    values["country_code"] = values["country_code"].upper()
+    values["state"] = values["state"].upper()
+    return values
+
+
+def address_identity(values: dict[str, str]) -> tuple:
+    """What makes two addresses the same place and recipient (phone aside)."""
+    parts = []
+    for name in ADDRESS_FIELDS:
+        if name == "phone":
+            continue
+        value = values[name] or ""
+        value = (
+            value.replace(" ", "") if name == "postcode" else " ".join(value.split())
+        )
+        parts.append(value.casefold())
+    return tuple(parts)
+
+
 class CustomerSession(StoreOwnedModel):
-    """An authenticated customer bound to a visitor's ``X-Cart-Token`` (per key mode)."""
+    """An authenticated customer bound to a visitor's ``X-Cart-Token`` (per key mode).
+
+    A session is **verified** once a login link emailed to the customer was used on it (the
+    email is proven). A session started by create-account is not: until its token verifies
+    a link, it sees only what that token created (its orders, and the profile details it
+    typed, kept in ``details``), never data that reached the customer another way.
+    """
 
     id = PrefixedIdField("csess")
     mode = models.CharField(max_length=8, default="test")
@@ -113,6 +156,20 @@ class CustomerSession(StoreOwnedModel):
         Customer, on_delete=models.CASCADE, related_name="sessions"
     )
     last_seen_at = models.DateTimeField(auto_now=True)
+    verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a login link proved the email on this session (empty: not proven).",
+    )
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Profile details typed on an unverified session (what it may see).",
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     class Meta:
         constraints = [

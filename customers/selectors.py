@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from django.db import connection
@@ -20,34 +21,99 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
+from core.addresses import ADDRESS_FIELDS
 from core.exceptions import NotFound
 from core.ids import has_prefix
 
-from .models import Address, Customer, CustomerSession
+from .models import Address, Customer, CustomerSession, address_identity, address_values
 
 #: Payment statuses of orders that were paid (refunds are subtracted from their spend).
 PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 
 
-def session_customer_get(
-    *, store, mode: str, cart_token: str | None
-) -> Customer | None:
-    """The customer authenticated on this visitor token, or None."""
+def session_get(*, store, mode: str, cart_token: str | None) -> CustomerSession | None:
+    """The customer session on this visitor token (with its customer), or None."""
     if not cart_token:
         return None
-    session = (
+    return (
         CustomerSession.objects.select_related("customer")
         .filter(store=store, mode=mode, cart_token=cart_token)
         .first()
     )
-    return session.customer if session else None
 
 
-def customer_get_by_email(*, store, email: str) -> Customer | None:
-    """The store's customer for ``email`` (case-insensitive), or None. Uses the unique index."""
+def session_customer_get(
+    *, store, mode: str, cart_token: str | None, verified_only: bool = False
+) -> Customer | None:
+    """The customer authenticated on this visitor token, or None.
+
+    ``verified_only``: only when a login link proved the email on this session. Anything
+    that shows or attributes the customer's data beyond what the token itself created
+    (order pages by customer, conversations, reviews) asks for a verified session.
+    """
+    session = session_get(store=store, mode=mode, cart_token=cart_token)
+    if session is None or (verified_only and not session.is_verified):
+        return None
+    return session.customer
+
+
+def _own_default_address(session: CustomerSession) -> Address | None:
+    """The saved address of the latest order this session's token placed, if saved."""
+    from orders.models import Order
+
+    shipped_to = (
+        Order.objects.filter(
+            store_id=session.store_id,
+            mode=session.mode,
+            cart_token=session.cart_token,
+            customer_id=session.customer_id,
+            type="order",
+        )
+        .exclude(shipping_address=None)
+        .order_by("-placed_at", "-created_at")
+        .values_list("shipping_address", flat=True)
+        .first()
+    )
+    if not isinstance(shipped_to, dict):
+        return None
+    identity = address_identity(address_values(shipped_to))
+    for saved in Address.objects.filter(customer_id=session.customer_id):
+        values = {name: getattr(saved, name) for name in ADDRESS_FIELDS}
+        if address_identity(values) == identity:
+            saved.is_default = True  # the one default this session knows
+            return saved
+    return None
+
+
+def session_profile(session: CustomerSession) -> Customer:
+    """The customer as ``session`` may see it.
+
+    A verified session sees the customer. An unverified one (create-account, no login link
+    yet) sees the customer's id and email, the details it typed itself (``details``) and,
+    as its default address, the address of its own latest order: never names, phone,
+    addresses or preferences that reached the customer another way (a guest checkout on
+    another device, the merchant). The result of an unverified session is an unsaved copy.
+    """
+    customer = session.customer
+    if session.is_verified:
+        return customer
+    details = session.details or {}
+    view = copy.copy(customer)
+    view.first_name = details.get("first_name") or ""
+    view.last_name = details.get("last_name") or ""
+    view.phone = details.get("phone") or ""
+    view.marketing_opt_in = bool(details.get("marketing_opt_in"))
+    view._prefetched_objects_cache = {}
+    view.session_default_address = _own_default_address(session)
+    return view
+
+
+def customer_get_by_email(*, store, mode: str, email: str) -> Customer | None:
+    """The store's customer of ``mode`` for ``email`` (case-insensitive), or None. Uses the
+    unique index."""
     return (
         Customer.objects.alias(email_lower=Lower("email"))
-        .filter(store=store, email_lower=email.strip().lower())
+        .filter(store=store, mode=mode, email_lower=email.strip().lower())
         .first()
     )
 
@@ -93,9 +159,9 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
 def customer_list(
     *, store, mode: str, q: str | None = None, created_after: datetime | None = None
 ) -> QuerySet:
-    """The store's customers, newest first, with order totals; ``q`` matches every word
-    against first name, last name or email."""
-    queryset = Customer.objects.filter(store=store)
+    """The store's customers of ``mode``, newest first, with order totals; ``q`` matches
+    every word against first name, last name or email."""
+    queryset = Customer.objects.filter(store=store, mode=mode)
     if q:
         for word in q.split():
             queryset = queryset.filter(
@@ -110,13 +176,16 @@ def customer_list(
 
 
 def customer_get(*, store, mode: str, customer_id: str) -> Customer:
-    """One customer of the store with its addresses and totals; another store's is a 404."""
+    """One customer of the store in ``mode`` with its addresses and totals; another store's
+    or the other mode's is a 404."""
     malformed = len(customer_id) > 40 or not customer_id.isprintable()
     if malformed or not has_prefix(customer_id, "cust"):
         raise NotFound("Customer not found.")
     addresses = Address.objects.order_by("-is_default", "created_at")
     queryset = customer_totals_annotate(
-        Customer.objects.filter(store=store, pk=customer_id), store=store, mode=mode
+        Customer.objects.filter(store=store, mode=mode, pk=customer_id),
+        store=store,
+        mode=mode,
     ).prefetch_related(Prefetch("addresses", queryset=addresses))
     customer = queryset.first()
     if customer is None:
@@ -125,7 +194,10 @@ def customer_get(*, store, mode: str, customer_id: str) -> Customer:
 
 
 def customer_default_address(customer: Customer) -> Address | None:
-    """The default saved address (from the prefetch cache when there is one)."""
+    """The default saved address (from the prefetch cache when there is one); for the
+    profile of an unverified session, the one :func:`session_profile` chose."""
+    if hasattr(customer, "session_default_address"):
+        return customer.session_default_address
     cache = getattr(customer, "_prefetched_objects_cache", {})
     if "addresses" in cache:
         return next((a for a in cache["addresses"] if a.is_default), None)

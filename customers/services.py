@@ -23,7 +23,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.addresses import ADDRESS_FIELDS
-from core.api.casing import to_snake
 from core.emails import email_send
 from core.exceptions import Conflict, Unprocessable, field_error
 from core.outbox import enqueue
@@ -31,7 +30,14 @@ from core.storefront import storefront_url
 from webhooks.services import event_record
 
 from . import selectors
-from .models import Address, Customer, CustomerSession, LoginToken
+from .models import (
+    Address,
+    Customer,
+    CustomerSession,
+    LoginToken,
+    address_identity,
+    address_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +106,11 @@ def _customer_get_or_create(
         raise field_error("email", "Enter a valid email address.") from None
     first_name = (first_name or "").strip()[:100]
     last_name = (last_name or "").strip()[:100]
-    customer = selectors.customer_get_by_email(store=store, email=email)
+    customer = selectors.customer_get_by_email(store=store, mode=mode, email=email)
     if customer is None:
         customer = Customer(
             store=store,
+            mode=mode,
             email=email,
             first_name=first_name,
             last_name=last_name,
@@ -116,8 +123,10 @@ def _customer_get_or_create(
                 _record(customer, "customer.created", mode)
             return customer, True
         except IntegrityError:
-            # Created concurrently: the unique (store, lower(email)) index decided the race.
-            customer = selectors.customer_get_by_email(store=store, email=email)
+            # Created concurrently: the unique (store, mode, lower(email)) index decided.
+            customer = selectors.customer_get_by_email(
+                store=store, mode=mode, email=email
+            )
             if customer is None:
                 raise
     changed = []
@@ -146,12 +155,14 @@ def customer_get_or_create_guest(
     marketing_opt_in: bool | None = None,
     mode: str = "test",
 ) -> Customer:
-    """Return the store's customer for ``email``, creating an unclaimed (guest) one if needed.
+    """Return the store's customer of ``mode`` for ``email``, creating an unclaimed (guest)
+    one if needed.
 
-    Called by checkout for every order. Customers are per store: the same email in two stores
-    is two customers. The email matches case-insensitively; a new customer keeps it as typed
-    (domain lower-cased). Concurrency-safe: two simultaneous calls for one email get the
-    same row (the unique ``(store, lower(email))`` index settles the race).
+    Called by checkout for every order. Customers are per store and key mode: the same email
+    in two stores, or in test and live mode, is two customers (a test checkout never creates
+    or changes a live customer). The email matches case-insensitively; a new customer keeps
+    it as typed (domain lower-cased). Concurrency-safe: two simultaneous calls for one email
+    get the same row (the unique ``(store, mode, lower(email))`` index settles the race).
 
     On an existing customer, blank first/last names are filled in and ``marketing_opt_in=True``
     opts in; ``False`` or ``None`` never opts out (only the customer or the merchant do that).
@@ -171,11 +182,14 @@ def customer_get_or_create_guest(
 
 @transaction.atomic
 def customer_create(*, store, email: str, mode: str = "live", **fields) -> Customer:
-    """Create a customer with the given fields (the dashboard's "add customer"); a duplicate
-    email in the store is a 409. Records ``customer.created``."""
-    customer = Customer(store=store, email=email_normalize(email), **fields)
+    """Create a customer of ``mode`` with the given fields (the dashboard's "add customer":
+    live); a duplicate email in the store and mode is a 409. Records ``customer.created``."""
+    customer = Customer(store=store, mode=mode, email=email_normalize(email), **fields)
     customer.full_clean(validate_constraints=False)
-    if selectors.customer_get_by_email(store=store, email=customer.email) is not None:
+    existing = selectors.customer_get_by_email(
+        store=store, mode=mode, email=customer.email
+    )
+    if existing is not None:
         raise Conflict(
             "A customer with this email already exists in this store.",
             code="customer_exists",
@@ -195,31 +209,6 @@ def customer_create(*, store, email: str, mode: str = "live", **fields) -> Custo
 # -- saved addresses --------------------------------------------------------------------
 
 
-def _address_values(address: dict) -> dict[str, str]:
-    data = {to_snake(str(key)): value for key, value in address.items()}
-    values = {}
-    for name in ADDRESS_FIELDS:
-        value = data.get(name)
-        values[name] = "" if value is None else str(value).strip()
-    values["country_code"] = values["country_code"].upper()
-    values["state"] = values["state"].upper()
-    return values
-
-
-def _address_identity(values: dict[str, str]) -> tuple:
-    """What makes two addresses the same place and recipient (phone aside)."""
-    parts = []
-    for name in ADDRESS_FIELDS:
-        if name == "phone":
-            continue
-        value = values[name] or ""
-        value = (
-            value.replace(" ", "") if name == "postcode" else " ".join(value.split())
-        )
-        parts.append(value.casefold())
-    return tuple(parts)
-
-
 @transaction.atomic
 def customer_address_save_from_order(
     *, customer: Customer, address: dict
@@ -235,16 +224,13 @@ def customer_address_save_from_order(
     """
     if not isinstance(address, dict):
         return None
-    values = _address_values(address)
+    values = address_values(address)
     # Lock the customer so two orders placed at once cannot both add (or both default) it.
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
     existing = list(Address.objects.filter(customer=customer))
-    identity = _address_identity(values)
+    identity = address_identity(values)
     for saved in existing:
-        if (
-            _address_identity({n: getattr(saved, n) for n in ADDRESS_FIELDS})
-            == identity
-        ):
+        if address_identity({n: getattr(saved, n) for n in ADDRESS_FIELDS}) == identity:
             if not saved.phone and values["phone"]:
                 saved.phone = values["phone"]
                 saved.save(update_fields=["phone", "updated_at"])
@@ -319,27 +305,70 @@ def customer_update(*, customer: Customer, data: dict, mode: str) -> Customer:
 # -- sessions ---------------------------------------------------------------------------
 
 
+SESSION_DETAILS = ("first_name", "last_name", "phone", "marketing_opt_in")
+
+
+def _session_details(customer: Customer) -> dict:
+    return {name: getattr(customer, name) for name in SESSION_DETAILS}
+
+
+def _sessions_end(sessions) -> int:
+    """Delete ``sessions`` and unlink the open carts of their tokens (like a logout)."""
+    from orders.models import Order
+
+    ended = 0
+    for session in sessions:
+        Order.objects.filter(
+            store_id=session.store_id,
+            mode=session.mode,
+            cart_token=session.cart_token,
+            type="cart",
+            customer_id=session.customer_id,
+        ).update(customer=None, updated_at=timezone.now())
+        session.delete()
+        ended += 1
+    return ended
+
+
 def _session_start(
-    *, store, mode: str, cart_token: str, customer: Customer
+    *, store, mode: str, cart_token: str, customer: Customer, verified: bool
 ) -> CustomerSession:
-    """Mark the customer logged in, bind it to the visitor token and link the open cart."""
+    """Mark the customer logged in, bind it to the visitor token and link the open cart.
+
+    ``verified``: a login link proved the email. That session sees the whole account, and
+    every other unverified session of the customer (create-account on another token, maybe
+    not the owner's) ends. An unverified session keeps a copy of the profile details as
+    they are now (all of which this token typed) and sees only those and its own orders.
+    """
     from orders.models import Order
 
     now = timezone.now()
     customer.claimed_at = customer.claimed_at or now
     customer.last_login_at = now
     customer.save(update_fields=["claimed_at", "last_login_at", "updated_at"])
+    state = {
+        "customer": customer,
+        "last_seen_at": now,
+        "verified_at": now if verified else None,
+        "details": {} if verified else _session_details(customer),
+    }
     sessions = CustomerSession.objects.filter(
         store=store, mode=mode, cart_token=cart_token
     )
-    if not sessions.update(customer=customer, last_seen_at=now):
+    if not sessions.update(**state):
         try:
             with transaction.atomic():
                 CustomerSession.objects.create(
-                    store=store, mode=mode, cart_token=cart_token, customer=customer
+                    store=store, mode=mode, cart_token=cart_token, **state
                 )
         except IntegrityError:
-            sessions.update(customer=customer, last_seen_at=now)
+            sessions.update(**state)
+    if verified:
+        _sessions_end(
+            CustomerSession.objects.filter(
+                customer=customer, verified_at__isnull=True
+            ).exclude(store=store, mode=mode, cart_token=cart_token)
+        )
     Order.objects.filter(
         store=store, mode=mode, cart_token=cart_token, type="cart"
     ).update(customer=customer, updated_at=now)
@@ -384,12 +413,12 @@ def login_link_url(*, store, mode: str, raw_token: str) -> str:
 def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
     """Issue a login token for the store's customer with this email and email the link.
 
-    An email with no customer in this store gets nothing: no row, no email (the API answer
-    is the same either way). Guests (unclaimed customers) get a link too: using it claims
+    An email with no customer in this store and key mode gets nothing: no row, no email
+    (the API answer is the same either way). Guests (unclaimed customers) get a link too: using it claims
     the account. Returns the token row, or None when nothing was sent.
     """
     customer = selectors.customer_get_by_email(
-        store=store, email=email_normalize(email)
+        store=store, mode=mode, email=email_normalize(email)
     )
     if customer is None:
         return None
@@ -461,8 +490,9 @@ def login_token_verify(
     of another store or key mode, already used, or expired. The token is looked up by its
     SHA-256 digest and the digests compared with ``hmac.compare_digest``; it is consumed by
     a conditional UPDATE, so two concurrent uses cannot both succeed. Success claims the
-    customer, sets ``last_login_at``, consumes the customer's other unused links and links
-    the open cart of ``cart_token`` to the customer.
+    customer, sets ``last_login_at``, consumes the customer's other unused links, starts a
+    verified session (ending the customer's unverified ones on other tokens) and links the
+    open cart of ``cart_token`` to the customer.
     """
     if not isinstance(raw_token, str) or not LOGIN_TOKEN_PATTERN.match(raw_token):
         raise _token_refused("This is not a login token.", "login_token_invalid")
@@ -501,7 +531,9 @@ def login_token_verify(
     LoginToken.objects.filter(customer=customer, used_at__isnull=True).update(
         used_at=now
     )
-    _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
+    _session_start(
+        store=store, mode=mode, cart_token=cart_token, customer=customer, verified=True
+    )
     return customer
 
 
@@ -516,19 +548,25 @@ def account_create(
     last_name: str | None = None,
     marketing_opt_in: bool | None = None,
 ) -> Customer:
-    """Create (or claim) the customer for ``email`` and authenticate the visitor's session.
+    """Create (or claim) the customer for ``email`` and start an **unverified** session on
+    the visitor's token: nothing proves the email yet, so the session sees only what this
+    token creates (its own orders and the details it typed), until a login link verifies it.
 
-    - A new email: the customer is created, claimed and logged in.
-    - An unclaimed guest: claimed and logged in only when this ``X-Cart-Token`` placed an
-      order for that guest (the end-of-checkout "save my details" case); otherwise a 409
-      asks for the login link, since knowing an email must not open its order history.
-    - A claimed account: a 409 suggesting the login link (``POST /cart/send-auth``).
-    Sent names and marketing preference are applied when the account is created or claimed.
+    - A new email: the customer is created, claimed and signed in.
+    - An unclaimed guest whose orders were all placed on this ``X-Cart-Token`` (the
+      end-of-checkout "save my details" case): claimed (sent names and marketing preference
+      applied) and signed in.
+    - An unclaimed guest with no order on this token, or with an order placed on another
+      token: a 409 ``login_link_required``, no session; knowing an email must not open its
+      order history.
+    - A claimed account: a 409 ``account_exists``, no session.
+
+    Either refusal asks for the login link (``POST /cart/send-auth``).
     """
     from orders.models import Order
 
     email = email_normalize(email)
-    customer = selectors.customer_get_by_email(store=store, email=email)
+    customer = selectors.customer_get_by_email(store=store, mode=mode, email=email)
     if customer is None:
         customer, created = _customer_get_or_create(
             store=store,
@@ -540,7 +578,11 @@ def account_create(
         )
         if created:
             _session_start(
-                store=store, mode=mode, cart_token=cart_token, customer=customer
+                store=store,
+                mode=mode,
+                cart_token=cart_token,
+                customer=customer,
+                verified=False,
             )
             return customer
     customer = (
@@ -552,13 +594,16 @@ def account_create(
             "(POST /cart/send-auth) to sign in.",
             code="account_exists",
         )
-    placed_here = Order.objects.filter(
-        store=store, mode=mode, cart_token=cart_token, type="order"
-    ).filter(Q(customer=customer) | Q(email__iexact=customer.email))
-    if not placed_here.exists():
+    tokens = set(
+        Order.objects.filter(store=store, mode=mode, type="order")
+        .filter(Q(customer=customer) | Q(email__iexact=customer.email))
+        .values_list("cart_token", flat=True)
+        .distinct()
+    )
+    if tokens != {cart_token}:
         raise Conflict(
-            "This email has a guest record. Confirm the address with a login link "
-            "(POST /cart/send-auth) to sign in.",
+            "This email has orders placed elsewhere. Confirm the address with a login "
+            "link (POST /cart/send-auth) to sign in.",
             code="login_link_required",
         )
     changed = []
@@ -572,9 +617,44 @@ def account_create(
         changed.append("marketing_opt_in")
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
-    _session_start(store=store, mode=mode, cart_token=cart_token, customer=customer)
+    _session_start(
+        store=store, mode=mode, cart_token=cart_token, customer=customer, verified=False
+    )
     _record(customer, "customer.updated", mode)
     return customer
+
+
+@transaction.atomic
+def session_profile_update(*, session: CustomerSession, data: dict) -> Customer:
+    """``PUT /account/profile``: change the profile of the session's customer; returns the
+    profile as the session sees it (``selectors.session_profile``).
+
+    A verified session changes the customer (:func:`customer_update`). An unverified one
+    changes what it sees (its ``details``) and, on the customer, only fills blanks and opts
+    in, like a guest checkout would: it never overwrites what the customer or the merchant
+    set, since the email is not proven.
+    """
+    customer = session.customer
+    if session.is_verified:
+        customer_update(customer=customer, data=data, mode=session.mode)
+        return customer
+    details = dict(session.details or {})
+    for field, value in data.items():
+        details[field] = "" if value is None and field == "phone" else value
+    CustomerSession.objects.filter(pk=session.pk).update(details=details)
+    session.details = details
+    fill = {
+        field: value
+        for field, value in data.items()
+        if field in ("first_name", "last_name", "phone")
+        and value
+        and not getattr(customer, field)
+    }
+    if data.get("marketing_opt_in") and not customer.marketing_opt_in:
+        fill["marketing_opt_in"] = True
+    if fill:
+        customer_update(customer=customer, data=fill, mode=session.mode)
+    return selectors.session_profile(session)
 
 
 def login_tokens_purge() -> int:

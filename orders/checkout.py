@@ -10,16 +10,25 @@ Three steps, so that no row lock is held while the payment provider is called:
    shipping choice onto the row (``carts.services.cart_snapshot``) and turn the row into a
    pending order (``type="order"``, ``placed_at``, payment method and gateway). The try is a
    :class:`~orders.models.PaymentAttempt`. Commit.
-2. **Pay** (no transaction): ``gateway.payment_create`` with the order's total and currency and
-   ``payment_idempotency_key(order=, attempt=)``.
+2. **Pay** (no transaction): ``gateway.payment_prepare`` creates the payment for the order's
+   total and currency with ``payment_idempotency_key(order=, attempt=)``, without charging
+   it; its id is committed on the attempt and the order in its own write
+   (:func:`_intent_record`); only then ``gateway.payment_confirm`` charges it.
 3. **Record** (one transaction): ``orders.services.order_payment_record`` with the result, then
    - succeeded / requires_action / processing: the order is placed for good: its shipping
      address is saved to the customer, ``order.created`` is recorded, and a paid order gets its
      number (``order_mark_paid`` records ``order.paid`` and queues the emails);
    - declined: ``order_payment_record`` has released the stock and the discount use; the row
      goes back to being the visitor's cart (same id, lines, checkout data and discount code)
-     and the answer is a 402. The gateway failing (502) or refusing the request (422) ends
-     the same way.
+     and the answer is a 402. The gateway refusing the request (422), or failing before the
+     payment could be charged (502), ends the same way.
+
+A charge always ends as a paid order or a refund. If the answer is lost after the payment
+was confirmed (the gateway times out, the process or the database connection dies), nothing
+is given back blind: the gateway is asked (``payment_find``); when it cannot answer, the
+order stays pending with its stock and the request is a 502. The retry of that request
+(:func:`_unresolved_attempt`) answers with the order; without a retry, the reservation
+timeout asks the gateway before failing anything (``services.order_reservation_expire``).
 
 Bank transfers, and orders with nothing to pay, need no gateway call: they are placed, and
 numbered, in step 1.
@@ -34,7 +43,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -60,7 +71,10 @@ from .gateways import (
     PaymentGateway,
     PaymentGatewayError,
     PaymentResult,
+    PaymentStatus,
+    confirm_idempotency_key,
     get_gateway,
+    get_gateway_by_name,
     payment_idempotency_key,
     url_with_params,
 )
@@ -293,7 +307,10 @@ def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
         )
     try:
         catalog_services.stock_reserve(
-            lines=lines, reference=priced.cart.id, reason="Reserved at checkout"
+            lines=lines,
+            mode=priced.cart.mode,
+            reference=priced.cart.id,
+            reason="Reserved at checkout",
         )
     except Conflict as exc:
         fields = {
@@ -337,9 +354,12 @@ def _customer_link(
     )
 
 
-def _attempt_start(*, order: Order, choice: PaymentChoice) -> PaymentAttempt:
+def _attempt_start(
+    *, order: Order, choice: PaymentChoice, request_key: str = ""
+) -> PaymentAttempt:
     """The next attempt, or the last one again when it ended with an unknown outcome (a
-    gateway error) and would charge the same: its idempotency key finds that payment."""
+    gateway error) and would charge the same: its idempotency key finds that payment.
+    Committed with the order, before the gateway is called."""
     gateway = choice.gateway.name
     last = PaymentAttempt.objects.filter(order=order).order_by("-number").first()
     same = last is not None and (
@@ -354,7 +374,8 @@ def _attempt_start(*, order: Order, choice: PaymentChoice) -> PaymentAttempt:
     ):
         last.status = PaymentAttempt.Status.PENDING
         last.message = ""
-        last.save(update_fields=["status", "message", "updated_at"])
+        last.request_key = request_key
+        last.save(update_fields=["status", "message", "request_key", "updated_at"])
         return last
     number = last.number + 1 if last else 1
     return PaymentAttempt.objects.create(
@@ -365,6 +386,7 @@ def _attempt_start(*, order: Order, choice: PaymentChoice) -> PaymentAttempt:
         idempotency_key=payment_idempotency_key(order=order, attempt=number),
         amount=order.total_amount,
         currency=order.currency,
+        request_key=request_key,
     )
 
 
@@ -391,6 +413,7 @@ def _place(
     marketing_opt_in: bool | None,
     terms_accepted: bool | None,
     locale: str | None,
+    request_key: str = "",
 ) -> tuple[Order, PaymentAttempt | None]:
     """Step 1. Returns the pending order and its payment attempt (None when no gateway call
     is needed: the order is then placed already)."""
@@ -419,6 +442,7 @@ def _place(
                 return_url=return_url,
                 marketing_opt_in=marketing_opt_in,
                 terms_accepted=terms_accepted,
+                request_key=request_key,
             )
     # Outside the block: the corrections are committed, like GET /cart commits them.
     raise problem
@@ -437,6 +461,7 @@ def _convert(
     return_url: str,
     marketing_opt_in: bool | None,
     terms_accepted: bool | None,
+    request_key: str = "",
 ) -> tuple[Order, PaymentAttempt | None]:
     """Turn the locked, priced cart into a pending order (inside step 1's transaction)."""
     order = priced.cart
@@ -508,7 +533,7 @@ def _convert(
         if free:
             services.order_mark_paid(order=order)
         return order, None
-    return order, _attempt_start(order=order, choice=choice)
+    return order, _attempt_start(order=order, choice=choice, request_key=request_key)
 
 
 # -- step 3: record -----------------------------------------------------------------------
@@ -581,23 +606,6 @@ def _cart_restore(order: Order) -> bool:
     return True
 
 
-def _attempt_update(attempt: PaymentAttempt, result: PaymentResult) -> None:
-    if result.succeeded:
-        status = PaymentAttempt.Status.SUCCEEDED
-    elif result.requires_action:
-        status = PaymentAttempt.Status.REQUIRES_ACTION
-    elif result.declined or result.canceled:
-        status = PaymentAttempt.Status.DECLINED
-    else:
-        status = PaymentAttempt.Status.PROCESSING
-    attempt.status = status
-    attempt.intent_id = result.intent_id or ""
-    attempt.error_code = (result.error_code or "")[:64]
-    attempt.decline_code = (result.decline_code or "")[:64]
-    attempt.message = (result.decline_message or "")[:500]
-    attempt.save()
-
-
 def _result_for(order: Order, *, return_url: str) -> CheckoutResult:
     """The answer for an order whose payment is recorded (paid, or pending at the gateway)."""
     if order.payment_status == Order.PaymentStatus.PAID:
@@ -624,7 +632,7 @@ def _record(
     """Step 3: apply the gateway's answer."""
     with transaction.atomic():
         order = _lock(order)
-        _attempt_update(attempt, result)
+        services.payment_attempt_update(attempt=attempt, result=result)
         if result.declined or result.canceled:
             order = services.order_payment_record(order=order, result=result)
             _cart_restore(order)
@@ -674,6 +682,214 @@ def _abandon(
     return None
 
 
+# -- step 2: pay, and what to do when the answer is lost ----------------------------------
+
+
+def _intent_record(order: Order, attempt: PaymentAttempt, prepared: PaymentResult):
+    """Commit the prepared payment's id on the attempt and the order, in its own write,
+    before it is confirmed: from here on, whatever dies, the payment can be found again
+    (a retried checkout, the reservation timeout, a late webhook)."""
+    with transaction.atomic():
+        locked = _lock(order)
+        attempt.intent_id = prepared.intent_id
+        attempt.save(update_fields=["intent_id", "updated_at"])
+        pending = (
+            locked.type == Order.Type.ORDER
+            and locked.payment_status == Order.PaymentStatus.PENDING
+            and locked.payment_intent_id in ("", prepared.intent_id)
+        )
+        if pending:
+            Order.objects.filter(pk=locked.pk).update(
+                payment_gateway=prepared.gateway,
+                payment_intent_id=prepared.intent_id,
+                payment_intent_status=prepared.status,
+                updated_at=timezone.now(),
+            )
+            order.payment_intent_id = prepared.intent_id
+    if not pending:
+        # The order moved on meanwhile (the reservation expired): never charge this one.
+        choice_gateway = get_gateway_by_name(attempt.gateway)
+        choice_gateway.payment_cancel(intent_id=prepared.intent_id)
+        raise Conflict(
+            "This checkout took too long and was released; check out again.",
+            code="checkout_expired",
+        )
+
+
+def _pay(
+    order: Order, attempt: PaymentAttempt, gateway: PaymentGateway, *, return_url: str
+) -> CheckoutResult:
+    """Step 2 and 3: prepare the payment (unless the attempt has one), record its id,
+    confirm it, record the outcome."""
+    try:
+        if not attempt.intent_id:
+            prepared = gateway.payment_prepare(
+                order=order,
+                amount=attempt.amount,
+                currency=attempt.currency,
+                payment_method=attempt.payment_method,
+                idempotency_key=attempt.idempotency_key,
+                metadata={"attempt": attempt.number},
+            )
+            _intent_record(order, attempt, prepared)
+        result = gateway.payment_confirm(
+            order=order,
+            intent_id=attempt.intent_id,
+            idempotency_key=confirm_idempotency_key(attempt.idempotency_key),
+            return_url=return_url,
+        )
+    except Exception as exc:
+        return _payment_error(order, attempt, gateway, exc, return_url=return_url)
+    return _record(order, attempt, result, return_url=return_url)
+
+
+UNCONFIRMED = (
+    "The payment provider did not confirm the payment. Retry the checkout (with the "
+    "same Idempotency-Key): you will not be charged twice."
+)
+
+
+def _payment_error(
+    order: Order,
+    attempt: PaymentAttempt,
+    gateway: PaymentGateway,
+    exc: Exception,
+    *,
+    return_url: str,
+) -> CheckoutResult:
+    """The gateway failed (no answer, or a refusal). Nothing is given back before we know
+    nothing was charged: a payment that was never prepared, or is cancelled now, gives the
+    cart back (502, or the refusal's 422); one that has an outcome is recorded like any
+    answer; one the gateway cannot tell us about keeps the order pending with its stock (a
+    retry, or the reservation timeout, settles it) and answers 502."""
+    if isinstance(exc, PaymentGatewayError):
+        status = PaymentAttempt.Status.ERROR
+    elif isinstance(exc, DomainError):
+        status = PaymentAttempt.Status.REFUSED
+    else:
+        status = PaymentAttempt.Status.ERROR
+        logger.exception("Payment of order %s failed unexpectedly", order.id)
+    message = getattr(exc, "message", "") or str(exc) or exc.__class__.__name__
+    if attempt.intent_id:
+        try:
+            found = gateway.payment_find(intent_id=attempt.intent_id)
+            if (
+                found is not None
+                and found.status == PaymentStatus.REQUIRES_CONFIRMATION
+            ):
+                found = gateway.payment_cancel(intent_id=attempt.intent_id)
+        except PaymentGatewayError:
+            attempt.status = PaymentAttempt.Status.ERROR
+            attempt.message = message[:500]
+            attempt.save(update_fields=["status", "message", "updated_at"])
+            raise PaymentGatewayError(UNCONFIRMED) from exc
+        if found is not None and not found.canceled:
+            return _record(order, attempt, found, return_url=return_url)
+    recorded = _abandon(
+        order, attempt, status=status, message=message, return_url=return_url
+    )
+    if recorded is not None:
+        return recorded
+    raise exc
+
+
+def _latest_attempts_unresolved(*, store, mode: str, cart_token: str):
+    """The latest attempts, outcome unknown, of this token's pending orders (newest first)."""
+    attempts = (
+        PaymentAttempt.objects.filter(
+            order__store=store,
+            order__mode=mode,
+            order__cart_token=cart_token,
+            order__type=Order.Type.ORDER,
+            order__payment_status=Order.PaymentStatus.PENDING,
+            status__in=PaymentAttempt.UNRESOLVED,
+        )
+        .select_related("order__store")
+        .order_by("-order__placed_at", "-number")
+    )
+    for attempt in attempts:
+        newer = PaymentAttempt.objects.filter(
+            order_id=attempt.order_id, number__gt=attempt.number
+        )
+        if not newer.exists():
+            yield attempt
+
+
+def _unresolved_attempt(
+    *, store, mode: str, cart_token: str, request_key: str
+) -> PaymentAttempt | None:
+    """The attempt a checkout request should settle before anything else: one whose outcome
+    we never learnt (the process died, or the answer was lost, after it was sent).
+
+    The retry of that request (the same ``Idempotency-Key``; the idempotency layer lets it
+    through only once the first one is over) resumes it. So does any checkout of a token
+    that has no open cart with items (it would otherwise answer "cart empty"), once the
+    attempt is older than a request can take; before that it is a 409.
+    """
+    candidates = list(
+        _latest_attempts_unresolved(store=store, mode=mode, cart_token=cart_token)
+    )
+    if not candidates:
+        return None
+    if request_key:
+        for attempt in candidates:
+            if attempt.request_key == request_key:
+                return attempt
+    has_cart = OrderItem.objects.filter(
+        order__store=store,
+        order__mode=mode,
+        order__cart_token=cart_token,
+        order__type=Order.Type.CART,
+    ).exists()
+    if has_cart:
+        return None
+    attempt = candidates[0]
+    running = timedelta(seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS)
+    if attempt.updated_at > timezone.now() - running:
+        raise Conflict(
+            "The payment for this order is still being processed; retry in a moment.",
+            code="checkout_in_progress",
+        )
+    return attempt
+
+
+def _resume(
+    attempt: PaymentAttempt, choice: PaymentChoice, *, return_url: str
+) -> CheckoutResult | None:
+    """Settle an attempt whose outcome is unknown: answer with its order when the gateway
+    has an outcome (paid, 3-D Secure, processing, declined: as the lost answer would have
+    been), confirm it when it was prepared but never confirmed and the retry pays the same
+    way, else give the cart back (nothing was charged) and return None: the caller checks
+    the cart out afresh. A gateway that cannot be reached is a 502; the order waits."""
+    order = attempt.order
+    gateway = get_gateway_by_name(attempt.gateway)
+    found = gateway.payment_find(
+        intent_id=attempt.intent_id, idempotency_key=attempt.idempotency_key
+    )
+    logger.info(
+        "Resuming attempt %s of order %s: %s",
+        attempt.number,
+        order.id,
+        found.status if found else "never charged",
+    )
+    if found is not None and found.status == PaymentStatus.REQUIRES_CONFIRMATION:
+        if choice.gateway is not None and (
+            choice.gateway.name,
+            choice.charge_with,
+        ) == (attempt.gateway, attempt.payment_method):
+            return _pay(order, attempt, gateway, return_url=return_url)
+        found = gateway.payment_cancel(intent_id=found.intent_id)
+    if found is not None and not found.canceled:
+        return _record(order, attempt, found, return_url=return_url)
+    return _abandon(
+        order,
+        attempt,
+        status=PaymentAttempt.Status.ERROR,
+        message="Never charged; the cart was checked out again.",
+        return_url=return_url,
+    )
+
+
 # -- the flow -----------------------------------------------------------------------------
 
 
@@ -687,18 +903,31 @@ def cart_checkout(
     marketing_opt_in: bool | None = None,
     terms_accepted: bool | None = None,
     locale: str | None = None,
+    request_key: str | None = None,
 ) -> CheckoutResult:
     """Check out the visitor's cart and pay for it (see the module docstring).
+
+    A token whose last checkout never learnt its payment's outcome resumes that order first
+    (:func:`_unresolved_attempt`): a retried request answers with the order it placed.
 
     Refusals: 422 for a missing precondition (``items``, ``email``, ``shippingAddress``,
     ``shippingOption``), a line no longer available, or a payment method the store does not
     accept (``paymentMethod``); 409 ``out_of_stock`` naming the line (nothing reserved);
     402 ``card_declined`` with the gateway's message (cart intact); 502 when the gateway
-    cannot be reached (cart intact).
+    cannot be reached (the cart is kept, or, once a payment may have been taken, the order
+    waits for the retry).
     """
     choice = payment_method_resolve(
         store=store, mode=mode, payment_method=payment_method
     )
+    request_key = (request_key or "")[:255]
+    unresolved = _unresolved_attempt(
+        store=store, mode=mode, cart_token=cart_token, request_key=request_key
+    )
+    if unresolved is not None:
+        resumed = _resume(unresolved, choice, return_url=return_url)
+        if resumed is not None:
+            return resumed
     order, attempt = _place(
         store=store,
         mode=mode,
@@ -708,32 +937,8 @@ def cart_checkout(
         marketing_opt_in=marketing_opt_in,
         terms_accepted=terms_accepted,
         locale=locale,
+        request_key=request_key,
     )
     if attempt is None:
         return _result_for(order, return_url=return_url)
-    try:
-        result = choice.gateway.payment_create(
-            order=order,
-            amount=order.total_amount,
-            currency=order.currency,
-            payment_method=choice.charge_with,
-            idempotency_key=attempt.idempotency_key,
-            return_url=return_url,
-            metadata={"attempt": attempt.number},
-        )
-    except Exception as exc:
-        if isinstance(exc, PaymentGatewayError):
-            status = PaymentAttempt.Status.ERROR
-        elif isinstance(exc, DomainError):
-            status = PaymentAttempt.Status.REFUSED
-        else:
-            status = PaymentAttempt.Status.ERROR
-            logger.exception("Payment of order %s failed unexpectedly", order.id)
-        message = getattr(exc, "message", "") or str(exc) or exc.__class__.__name__
-        recorded = _abandon(
-            order, attempt, status=status, message=message, return_url=return_url
-        )
-        if recorded is not None:
-            return recorded
-        raise
-    return _record(order, attempt, result, return_url=return_url)
+    return _pay(order, attempt, choice.gateway, return_url=return_url)

@@ -102,7 +102,9 @@ def _place(
         subtotal_amount=price * quantity,
     )
     catalog_services.stock_reserve(
-        lines=[StockLine(variant_id=variant.pk, quantity=quantity)], reference=order.pk
+        lines=[StockLine(variant_id=variant.pk, quantity=quantity)],
+        mode=order.mode,
+        reference=order.pk,
     )
     order.stock_reserved = True
     order.save(update_fields=["stock_reserved"])

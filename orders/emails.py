@@ -223,3 +223,41 @@ def cancellation_send(*, order_id: str) -> int:
     return email_send(
         store=store, to=order.email, template="order_cancelled", context=context
     )
+
+
+# -- payments refunded automatically ---------------------------------------------------------------
+
+
+def auto_refund_send(*, event_id: str, audience: str) -> int:
+    """Tell the customer (``audience="customer"``) or the store (``"store"``) about a
+    payment refunded automatically (its timeline entry: ``OrderEvent.Type.PAYMENT_REFUNDED``)."""
+    from .models import OrderEvent
+
+    event = OrderEvent.objects.select_related("order__store").get(pk=event_id)
+    order, data = event.order, event.data
+    store = order.store
+    context = {
+        "amount": money_text(data["amount"], data["currency"], store),
+        "order_number": order.order_number,
+        "intent_id": data.get("intent_id", ""),
+        "reason": data.get("reason", ""),
+        "customer_reason": data.get("customer_reason", ""),
+        "customer_email": order.email,
+        "dashboard_url": absolute_url(
+            reverse("admin:orders_order_change", args=[order.pk])
+        ),
+    }
+    if audience == "customer":
+        return email_send(
+            store=store,
+            to=order.email,
+            template="payment_refunded_automatically",
+            context=context,
+        )
+    return email_send(
+        store=store,
+        to=store_recipients(store),
+        template="store_payment_refunded_automatically",
+        context=context,
+        reply_to=[order.email] if order.email else None,
+    )

@@ -242,6 +242,7 @@ class OfflinePaymentIntent(StoreOwnedModel):
     played locally. ``idempotency_key`` makes a retried create return the same intent."""
 
     class Status(models.TextChoices):
+        REQUIRES_CONFIRMATION = "requires_confirmation", "Requires confirmation"
         SUCCEEDED = "succeeded", "Succeeded"
         REQUIRES_ACTION = "requires_action", "Requires action"
         PROCESSING = "processing", "Processing"
@@ -303,7 +304,15 @@ class PaymentAttempt(BaseModel):
     a retry after a gateway error with the same payment method and amount reuses the number,
     so a payment the gateway did take is found again instead of charged twice. Declined
     attempts stay recorded, so a late webhook for their payment is recognised as stale.
+
+    The attempt is committed before the gateway is called, and its ``intent_id`` is committed
+    (in its own write) before the payment is confirmed: whatever dies afterwards, the payment
+    can be found again and the order ends paid or refunded, never silently failed. While its
+    ``status`` is pending or error, the outcome is unknown to us.
     """
+
+    #: Statuses whose outcome is not known yet (ask the gateway).
+    UNRESOLVED = ("pending", "error")
 
     class Status(models.TextChoices):
         PENDING = "pending", "Sent to the gateway"
@@ -333,6 +342,12 @@ class PaymentAttempt(BaseModel):
     error_code = models.CharField(max_length=64, blank=True, default="")
     decline_code = models.CharField(max_length=64, blank=True, default="")
     message = models.CharField(max_length=500, blank=True, default="")
+    request_key = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The Idempotency-Key of the checkout request that made this attempt.",
+    )
 
     store_lookup = "order__store"
 
@@ -520,6 +535,7 @@ class OrderEvent(BaseModel):
         PLACED = "placed", "Placed"
         PAID = "paid", "Paid"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PAYMENT_REFUNDED = "payment_refunded", "Payment refunded automatically"
         FULFILLED = "fulfilled", "Fulfilled"
         REFUNDED = "refunded", "Refunded"
         CANCELLED = "cancelled", "Cancelled"

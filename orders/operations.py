@@ -472,7 +472,11 @@ def _restock(
     ]
     if stock_lines:
         catalog_services.stock_release(
-            lines=stock_lines, source=source, reference=order.pk, reason=reason[:255]
+            lines=stock_lines,
+            source=source,
+            mode=order.mode,
+            reference=order.pk,
+            reason=reason[:255],
         )
     for pk, quantity in restocked.items():
         OrderItem.objects.filter(pk=pk).update(

@@ -33,19 +33,31 @@ def order_get_for_visitor(
     return order
 
 
-def order_list_for_customer(*, store, mode: str, customer) -> QuerySet[Order]:
-    """The customer's orders, newest first, with ``item_count`` (units ordered)."""
+def _customer_orders(*, store, mode: str, customer, placed_on: str | None):
+    orders = _orders(store=store, mode=mode).filter(customer=customer)
+    return orders if placed_on is None else orders.filter(cart_token=placed_on)
+
+
+def order_list_for_customer(
+    *, store, mode: str, customer, placed_on: str | None = None
+) -> QuerySet[Order]:
+    """The customer's orders, newest first, with ``item_count`` (units ordered);
+    ``placed_on``: only those placed on that cart token (an unverified session)."""
     return (
-        _orders(store=store, mode=mode)
-        .filter(customer=customer)
+        _customer_orders(store=store, mode=mode, customer=customer, placed_on=placed_on)
         .annotate(item_count=Coalesce(Sum("items__quantity"), 0))
         .order_by("-created_at", "-id")
     )
 
 
-def order_get_for_customer(*, store, mode: str, customer, order_id: str) -> Order:
+def order_get_for_customer(
+    *, store, mode: str, customer, order_id: str, placed_on: str | None = None
+) -> Order:
+    """One of the customer's orders (``placed_on``: only one placed on that cart token)."""
     order = _detail(
-        _orders(store=store, mode=mode).filter(customer=customer, pk=order_id)
+        _customer_orders(
+            store=store, mode=mode, customer=customer, placed_on=placed_on
+        ).filter(pk=order_id)
     ).first()
     if order is None:
         raise NotFound("Order not found.")
@@ -55,20 +67,20 @@ def order_get_for_customer(*, store, mode: str, customer, order_id: str) -> Orde
 def order_get_by_payment_intent(
     *, intent_id: str, order_id: str | None = None
 ) -> Order | None:
-    """The placed order paying with ``intent_id`` (any store: gateway ids are global), or the
-    order ``order_id`` (the intent's metadata) when it has no intent recorded yet, unless
-    ``intent_id`` is one of its earlier checkout attempts (a declined card's late event must
-    not touch the attempt in flight)."""
+    """The row (any store: gateway ids are global) that ``intent_id`` was made for: the
+    placed order paying with it, else the row of the attempt that prepared it (an earlier
+    attempt, or an order whose checkout was given back as a cart), else ``order_id`` (the
+    intent's metadata) when it names a row. ``orders.services.order_payment_record``
+    decides what the outcome means for it (a stale decline changes nothing; money taken
+    pays the order or is refunded)."""
     if not intent_id:
         return None
-    orders = Order.objects.filter(type=Order.Type.ORDER).select_related("store")
-    order = orders.filter(payment_intent_id=intent_id).first()
+    rows = Order.objects.select_related("store")
+    order = rows.filter(type=Order.Type.ORDER, payment_intent_id=intent_id).first()
+    if order is None:
+        order = rows.filter(payment_attempts__intent_id=intent_id).first()
     if order is None and order_id:
-        order = (
-            orders.filter(pk=order_id, payment_intent_id="")
-            .exclude(payment_attempts__intent_id=intent_id)
-            .first()
-        )
+        order = rows.filter(pk=order_id).first()
     return order
 
 

@@ -2,7 +2,10 @@
 
 ``stripe_event_process`` records the event id (:class:`~orders.models.StripeEvent`) in the
 same transaction as the change it causes, so a replayed or concurrently redelivered event
-changes nothing. Handled: ``payment_intent.succeeded``, ``payment_intent.payment_failed``
+changes nothing. A succeeded payment always ends as a paid order or a refund (a late
+``payment_intent.succeeded`` for an expired order pays it, re-reserving its stock, or is
+refunded when the stock is gone); when that refund cannot be made, the event is not recorded
+and Stripe retries it. Handled: ``payment_intent.succeeded``, ``payment_intent.payment_failed``
 (through :func:`orders.services.order_payment_record`, like the 3-D Secure test page) and
 ``charge.refunded`` (:func:`orders.services.order_refunds_sync`). Other types are recorded and
 ignored.
@@ -19,8 +22,9 @@ from django.db import transaction
 from core.exceptions import DomainError
 
 from . import selectors, services
+from .gateways import PaymentGatewayError
 from .gateways.stripe_gateway import _get, stripe_intent_result
-from .models import Order, StripeEvent
+from .models import Order, OrderEvent, StripeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +51,18 @@ def _payment_intent_event(event) -> tuple[Order | None, str]:
         return None, "ignored: no order for this payment"
     result = stripe_intent_result(intent)
     before = (order.payment_status, order.payment_intent_status)
+    refunds = _auto_refunds(order)
     order = services.order_payment_record(
         order=order, result=result, at=_created_at(event)
     )
+    if _auto_refunds(order) != refunds:
+        return order, "refunded automatically"
     after = (order.payment_status, order.payment_intent_status)
     return order, f"order {order.payment_status}" if after != before else "unchanged"
+
+
+def _auto_refunds(order: Order) -> int:
+    return order.timeline.filter(type=OrderEvent.Type.PAYMENT_REFUNDED).count()
 
 
 def _charge_refunded(event) -> tuple[Order | None, str]:
@@ -99,6 +110,10 @@ def stripe_event_process(*, event) -> EventOutcome:
             try:
                 with transaction.atomic():
                     order, outcome = handler(event)
+            except PaymentGatewayError:
+                # A refund the event calls for could not be made: roll the event back so
+                # that Stripe delivers it again (the endpoint answers 500).
+                raise
             except DomainError as exc:
                 # A refusal (e.g. a payment for a cancelled order) will not change on retry.
                 logger.warning("Stripe event %s refused: %s", event["id"], exc.message)

@@ -49,3 +49,17 @@ def order_cancellation_email(order_id: str) -> int:
     from .emails import cancellation_send
 
     return cancellation_send(order_id=order_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_auto_refund_customer_email(event_id: str) -> int:
+    from .emails import auto_refund_send
+
+    return auto_refund_send(event_id=event_id, audience="customer")
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def order_auto_refund_store_email(event_id: str) -> int:
+    from .emails import auto_refund_send
+
+    return auto_refund_send(event_id=event_id, audience="store")

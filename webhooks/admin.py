@@ -42,17 +42,19 @@ class WebhookEndpointAdmin(StoreScopedAdmin):
     form = WebhookEndpointForm
     list_display = (
         "url",
+        "mode",
         "active",
         "event_list",
         "last_delivery_at",
         "disabled_at",
         "created_at",
     )
-    list_filter = ("active",)
+    list_filter = ("mode", "active")
     search_fields = ("url", "id")
     readonly_fields = (
         "id",
         "store",
+        "mode",
         "secret_hint",
         "last_delivery_at",
         "failing_since",
@@ -64,6 +66,7 @@ class WebhookEndpointAdmin(StoreScopedAdmin):
     fields = (
         "id",
         "store",
+        "mode",
         "url",
         "events",
         "active",

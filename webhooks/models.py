@@ -34,13 +34,15 @@ class Event(StoreOwnedModel):
 
 
 class WebhookEndpoint(StoreOwnedModel):
-    """A merchant's HTTPS endpoint subscribed to some event types.
+    """A merchant's HTTPS endpoint subscribed to some event types, in the key mode it was
+    registered with: it receives only that mode's events (a test key never sees live data).
 
     The signing secret is kept in clear: it is a shared secret that must be read back to
     sign every delivery (see webhooks/README.md for why it is not encrypted at rest).
     """
 
     id = PrefixedIdField("whk")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.TEST)
     url = models.CharField(max_length=2048)
     events = models.JSONField(default=list, help_text="Subscribed event types.")
     active = models.BooleanField(default=True)

@@ -9,12 +9,18 @@ from core.exceptions import NotFound
 from .models import Delivery, Event, WebhookEndpoint
 
 
-def webhook_endpoint_list(*, store) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(store=store).order_by("-created_at", "-id")
+def webhook_endpoint_list(*, store, mode: str) -> QuerySet[WebhookEndpoint]:
+    """The store's endpoints of the key mode, newest first."""
+    return WebhookEndpoint.objects.filter(store=store, mode=mode).order_by(
+        "-created_at", "-id"
+    )
 
 
-def webhook_endpoint_get(*, store, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.filter(store=store, pk=endpoint_id).first()
+def webhook_endpoint_get(*, store, mode: str, endpoint_id: str) -> WebhookEndpoint:
+    """One endpoint of the store in the key mode; the other mode's is a 404."""
+    endpoint = WebhookEndpoint.objects.filter(
+        store=store, mode=mode, pk=endpoint_id
+    ).first()
     if endpoint is None:
         raise NotFound("Webhook not found.")
     return endpoint
@@ -33,10 +39,11 @@ def delivery_list(
     return queryset.order_by("-created_at", "-attempt")
 
 
-def event_list(*, store, filters: dict | None = None) -> QuerySet[Event]:
-    """The store's event log, newest first."""
+def event_list(*, store, mode: str, filters: dict | None = None) -> QuerySet[Event]:
+    """The store's event log in the key mode, newest first (a test key lists test-mode
+    events only)."""
     filters = filters or {}
-    queryset = Event.objects.filter(store=store)
+    queryset = Event.objects.filter(store=store, mode=mode)
     if filters.get("type"):
         queryset = queryset.filter(type=filters["type"])
     return queryset.order_by("-created_at", "-id")

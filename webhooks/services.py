@@ -138,9 +138,10 @@ def webhook_url_clean(url: str) -> str:
 
 
 def webhook_endpoint_create(
-    *, store, url: str, events: list[str], active: bool = True
+    *, store, url: str, events: list[str], active: bool = True, mode: str = "test"
 ) -> WebhookEndpoint:
-    """Register an endpoint with a fresh signing secret (returned once by the API)."""
+    """Register an endpoint with a fresh signing secret (returned once by the API). It
+    receives the events of ``mode`` (the key's) only."""
     url = webhook_url_clean(url)
     events = event_types_clean(events)
     with transaction.atomic():
@@ -154,6 +155,7 @@ def webhook_endpoint_create(
             )
         endpoint = WebhookEndpoint(
             store=store,
+            mode=mode,
             url=url,
             events=events,
             active=active,
@@ -198,7 +200,8 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 
 
 def event_fan_out(*, event_id: str, now: datetime | None = None) -> list[str]:
-    """Create a pending delivery per subscribed active endpoint and mark the event dispatched.
+    """Create a pending delivery per subscribed active endpoint of the event's mode and
+    mark the event dispatched.
 
     Idempotent: an event already dispatched (by the on-commit task or the sweeper) is left
     alone. Endpoints registered after the event was recorded do not receive it.
@@ -209,7 +212,10 @@ def event_fan_out(*, event_id: str, now: datetime | None = None) -> list[str]:
         if event is None or event.dispatched_at is not None:
             return []
         endpoints = WebhookEndpoint.objects.filter(
-            store_id=event.store_id, active=True, created_at__lte=event.created_at
+            store_id=event.store_id,
+            mode=event.mode,
+            active=True,
+            created_at__lte=event.created_at,
         )
         deliveries = [
             Delivery(

@@ -166,7 +166,9 @@ def test_free_shipping_value_is_zero(private):
     assert body["value"] == 0
 
 
-def test_patch_discount(private, shop):
+def test_patch_discount(api_client_for, shop):
+    # The live key shows live usage (the test key shows test-mode uses).
+    private = api_client_for("private", shop.live_sk)
     discount = make_discount(shop.store, usage_limit=10)
     Discount.objects.filter(pk=discount.pk).update(usage_count=4)
     product = make_product(shop.store)

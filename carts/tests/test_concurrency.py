@@ -76,7 +76,7 @@ def test_concurrent_first_requests_create_one_cart(make_store, api_client_for):
 def _orders(store, count):
     return [
         Order.objects.create(
-            store=store, type="order", cart_token=f"o{i}", currency="GBP"
+            store=store, type="order", cart_token=f"o{i}", currency="GBP", mode="live"
         )
         for i in range(count)
     ]

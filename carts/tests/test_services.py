@@ -19,9 +19,9 @@ from .conftest import GB_ADDRESS, TOKEN
 from .factories import make_customer, make_discount, make_shipping_method
 
 
-def make_order(store, n=0):
+def make_order(store, n=0, mode="live"):
     return Order.objects.create(
-        store=store, type="order", cart_token=f"placed-{n}", currency="GBP"
+        store=store, type="order", cart_token=f"placed-{n}", currency="GBP", mode=mode
     )
 
 

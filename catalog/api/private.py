@@ -55,7 +55,7 @@ PRODUCT_LIST_PARAMS = [
 class _ProductOutput:
     def product_response(self, product_id: str, *, status: int = http.HTTP_200_OK):
         product = selectors.product_get(
-            store=self.store, ref=product_id, published_only=False
+            store=self.store, ref=product_id, published_only=False, mode=self.mode
         )
         return self.respond(
             self.serialize(PrivateProductSerializer, product), status=status
@@ -81,6 +81,7 @@ class ProductsApi(_ProductOutput, PrivateApi):
             store=self.store,
             filters=selectors.ProductFilters(**query),
             published_only=False,
+            mode=self.mode,
         )
         return self.respond_page(queryset, PrivateProductSerializer)
 
@@ -108,7 +109,7 @@ class ProductApi(_ProductOutput, PrivateApi):
     )
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
-            store=self.store, ref=product, published_only=False
+            store=self.store, ref=product, published_only=False, mode=self.mode
         )
         return self.respond(self.serialize(PrivateProductSerializer, found))
 
@@ -259,7 +260,8 @@ class ReviewsApi(PrivateApi):
     def get(self, request, **kwargs):
         query = self.validate_query(ReviewListQuerySerializer)
         return self.respond_page(
-            selectors.review_list(store=self.store, **query), PrivateReviewSerializer
+            selectors.review_list(store=self.store, mode=self.mode, **query),
+            PrivateReviewSerializer,
         )
 
 
@@ -272,7 +274,7 @@ class ReviewApi(PrivateApi):
         responses=envelope(PrivateReviewSerializer),
     )
     def get(self, request, review, **kwargs):
-        found = selectors.review_get(store=self.store, review_id=review)
+        found = selectors.review_get(store=self.store, mode=self.mode, review_id=review)
         return self.respond(self.serialize(PrivateReviewSerializer, found))
 
     @extend_schema(
@@ -282,7 +284,7 @@ class ReviewApi(PrivateApi):
         responses=envelope(PrivateReviewSerializer),
     )
     def patch(self, request, review, **kwargs):
-        found = selectors.review_get(store=self.store, review_id=review)
+        found = selectors.review_get(store=self.store, mode=self.mode, review_id=review)
         data = self.validate(ReviewModerateSerializer)
         moderated = services.review_moderate(review=found, status=data["status"])
         return self.respond(self.serialize(PrivateReviewSerializer, moderated))

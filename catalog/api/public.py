@@ -65,6 +65,7 @@ class ProductListApi(PublicApi):
             store=self.store,
             filters=selectors.ProductFilters(**query),
             published_only=True,
+            mode=self.mode,
         )
         return self.respond_page(queryset, ProductSerializer)
 
@@ -79,7 +80,7 @@ class ProductDetailApi(PublicApi):
     )
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
-            store=self.store, ref=product, published_only=True
+            store=self.store, ref=product, published_only=True, mode=self.mode
         )
         return self.respond(self.serialize(ProductSerializer, found))
 
@@ -103,9 +104,9 @@ class ProductReviewsApi(PublicApi):
             store=self.store, ref=product, published_only=True
         )
         return self.respond_page(
-            selectors.review_list_approved(product=found),
+            selectors.review_list_approved(product=found, mode=self.mode),
             PublicReviewSerializer,
-            extra_meta=selectors.review_stats(product=found),
+            extra_meta=selectors.review_stats(product=found, mode=self.mode),
         )
 
     @extend_schema(
@@ -123,8 +124,12 @@ class ProductReviewsApi(PublicApi):
             store=self.store, ref=product, published_only=True
         )
         data = self.validate(ReviewInputSerializer)
+        # Only a proven email signs the review with the customer's name and purchases.
         customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.optional_cart_token,
+            verified_only=True,
         )
         review = services.review_create(
             product=found, customer=customer, mode=self.mode, **data

@@ -8,7 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from catalog.models import Category, InventoryAdjustment, Media, Product, Review
+from catalog.models import (
+    Category,
+    InventoryAdjustment,
+    Media,
+    Product,
+    Review,
+    Variant,
+)
 from catalog.tests.factories import (
     default_variant,
     make_category,
@@ -349,3 +356,25 @@ def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, sh
     assert response.status_code == 302
     [default] = shirt.variants.all()
     assert default.is_default and not shirt.options.exists()
+
+
+def test_stock_adjustment_page_refuses_more_than_the_column_holds(merchant, candle):
+    url = reverse("admin:catalog_product_stock", args=[candle.pk])
+    variant = default_variant(candle)
+    Variant.objects.filter(pk=variant.pk).update(stock=2_000_000_000)
+
+    response = merchant.post(
+        url,
+        {
+            "variant": variant.pk,
+            "operation": "increment",
+            "quantity": "1000000000",
+            "reason": "Typo",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Stock cannot exceed 2,147,483,647 units" in response.content.decode()
+    variant.refresh_from_db()
+    assert variant.stock == 2_000_000_000
+    assert not InventoryAdjustment.objects.filter(source="dashboard").exists()

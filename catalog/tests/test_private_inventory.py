@@ -219,3 +219,35 @@ def test_concurrent_decrements_never_oversell(make_store, api_client_for):
         thread.join()
     assert sorted(statuses) == [200] * 20 + [409] * 12
     assert Variant.objects.get(product=product).stock == 0
+
+
+def test_an_increment_past_the_stock_bound_is_a_422_that_changes_nothing(
+    private, candle
+):
+    """2,000,000,000 + 1,000,000,000 does not fit the stock column: a clear 422, not a 500."""
+    for body in (
+        {"operation": "set", "quantity": 1_000_000_000},
+        {"operation": "increment", "quantity": 1_000_000_000},
+    ):
+        assert _adjust(private, candle, **body).status_code == 200
+    audited = InventoryAdjustment.objects.filter(product=candle).count()
+
+    response = _adjust(private, candle, operation="increment", quantity=1_000_000_000)
+
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "stock_limit_exceeded"
+    assert "2,147,483,647" in error["message"]
+    assert "147,483,647 more" in error["fields"]["quantity"][0]
+    assert default_variant(candle).stock == 2_000_000_000
+    assert InventoryAdjustment.objects.filter(product=candle).count() == audited
+    # Up to the bound is fine, and so is going down from it.
+    assert (
+        _adjust(private, candle, operation="increment", quantity=147_483_647).json()[
+            "data"
+        ]["stockAfter"]
+        == 2_147_483_647
+    )
+    assert (
+        _adjust(private, candle, operation="decrement", quantity=1).status_code == 200
+    )

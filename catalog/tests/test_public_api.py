@@ -456,7 +456,11 @@ def _customer_session(shop, token, email="kim@example.com", first="Kim", last="L
         store=shop.store, email=email, first_name=first, last_name=last
     )
     CustomerSession.objects.create(
-        store=shop.store, mode="test", cart_token=token, customer=customer
+        store=shop.store,
+        mode="test",
+        cart_token=token,
+        customer=customer,
+        verified_at=timezone.now(),
     )
     return customer
 

@@ -22,6 +22,7 @@ def test_reserve_takes_every_line_and_audits(shop, candle, shirt, events):
             StockLine(variant.pk, 1, "Shirt S/Red"),
             StockLine(default_variant(candle).pk, 1, "Candle again"),
         ],
+        mode="live",
         reference="ord_123",
     )
     assert default_variant(candle).stock == 3
@@ -43,18 +44,21 @@ def test_reserve_is_all_or_nothing(candle, shirt):
             lines=[
                 StockLine(default_variant(candle).pk, 2, "Candle"),
                 StockLine(variant.pk, 4, "Shirt"),
-            ]
+            ],
+            mode="live",
         )
     assert exc.value.fields == {"Shirt": ["Only 3 left in stock."]}
     assert default_variant(candle).stock == 10
     assert not InventoryAdjustment.objects.filter(source="checkout").exists()
     with pytest.raises(Conflict):
-        services.stock_reserve(lines=[StockLine("var_gone", 1, "Gone")])
+        services.stock_reserve(lines=[StockLine("var_gone", 1, "Gone")], mode="live")
 
 
 def test_reserve_ignores_untracked_products(shop):
     product = make_product(shop.store, "Guide", stock=0, track_inventory=False)
-    services.stock_reserve(lines=[StockLine(default_variant(product).pk, 3)])
+    services.stock_reserve(
+        lines=[StockLine(default_variant(product).pk, 3)], mode="live"
+    )
     assert default_variant(product).stock == 0
     assert not InventoryAdjustment.objects.filter(
         product=product, source="checkout"
@@ -66,6 +70,7 @@ def test_release_restocks_with_its_source(candle):
     services.stock_release(
         lines=[StockLine(variant.pk, 2), StockLine("var_gone", 1)],
         source=InventoryAdjustment.Source.REFUND,
+        mode="live",
         reference="ord_9",
         reason="Refund",
     )
@@ -87,7 +92,9 @@ def test_low_stock_event_mode_comes_from_the_order(shop, candle, events):
         store=shop.store, mode="live", type="order", cart_token="t", currency="GBP"
     )
     services.stock_reserve(
-        lines=[StockLine(default_variant(candle).pk, 8)], reference=order.pk
+        lines=[StockLine(default_variant(candle).pk, 8)],
+        mode=order.mode,
+        reference=order.pk,
     )
     assert Event.objects.get(type="inventory.low").mode == "live"
 

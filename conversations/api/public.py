@@ -54,8 +54,9 @@ class ConversationCreateApi(PublicConversationApi):
     def post(self, request, **kwargs):
         token = self.cart_token
         data = self.validate(ConversationCreateSerializer)
+        # Only a proven email links the conversation to the customer's record.
         customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=token
+            store=self.store, mode=self.mode, cart_token=token, verified_only=True
         )
         conversation = services.conversation_start(
             store=self.store,

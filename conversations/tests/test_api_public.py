@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from conversations.models import Conversation, Message
 from customers.models import Customer, CustomerSession
@@ -67,7 +68,11 @@ def test_start_requires_the_cart_token_and_valid_input(public):
 def test_start_ties_the_authenticated_customer(public, shop):
     customer = Customer.objects.create(store=shop.store, email="ada@example.com")
     CustomerSession.objects.create(
-        store=shop.store, mode="test", cart_token=TOKEN, customer=customer
+        store=shop.store,
+        mode="test",
+        cart_token=TOKEN,
+        customer=customer,
+        verified_at=timezone.now(),
     )
     data = start(public)
     assert Conversation.objects.get(pk=data["id"]).customer == customer

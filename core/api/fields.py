@@ -28,6 +28,12 @@ def context_locale(context) -> str:
     return (context or {}).get("locale") or DEFAULT_LOCALE
 
 
+def context_mode(context) -> str:
+    """The key mode of the request being answered (``live`` outside a request: webhook
+    payloads, the dashboard)."""
+    return (context or {}).get("mode") or "live"
+
+
 @extend_schema_field(MoneySerializer)
 class MoneyField(serializers.Field):
     """Read-only Money object from a :class:`~core.money.Money` attribute (None stays null)."""

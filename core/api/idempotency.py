@@ -53,8 +53,9 @@ def _fingerprint(request) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def begin(request, *, store) -> IdempotencyKey | None:
-    """Claim the request's key, or raise the replay / conflict it calls for."""
+def begin(request, *, store, mode: str) -> IdempotencyKey | None:
+    """Claim the request's key in the store and the key's mode (test and live keys never
+    share a record), or raise the replay / conflict it calls for."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
@@ -70,6 +71,7 @@ def begin(request, *, store) -> IdempotencyKey | None:
         with transaction.atomic():
             return IdempotencyKey.objects.create(
                 store=store,
+                mode=mode,
                 key=key,
                 fingerprint=fingerprint,
                 created_at=now,
@@ -77,7 +79,7 @@ def begin(request, *, store) -> IdempotencyKey | None:
             )
     except IntegrityError:
         pass
-    existing = IdempotencyKey.objects.get(store=store, key=key)
+    existing = IdempotencyKey.objects.get(store=store, mode=mode, key=key)
     expired = existing.created_at < now - timedelta(
         hours=settings.IDEMPOTENCY_KEY_TTL_HOURS
     )

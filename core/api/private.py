@@ -30,8 +30,9 @@ class StoreApi(PrivateApi):
         responses=envelope(PrivateStoreSerializer),
     )
     def patch(self, request, **kwargs):
-        data = self.validate(StoreUpdateSerializer)
-        store = services.store_update(store=self.store, data=data)
+        data = dict(self.validate(StoreUpdateSerializer))
+        rate = data.pop("exchange_rate", None)
+        store = services.store_update(store=self.store, data=data, exchange_rate=rate)
         return self.respond(self.serialize(PrivateStoreSerializer, store))
 
 

@@ -43,7 +43,9 @@ class ApiView(APIView):
         if request.method in self.idempotent_methods and hasattr(
             self, request.method.lower()
         ):
-            self._idempotency_record = idempotency.begin(request, store=request.store)
+            self._idempotency_record = idempotency.begin(
+                request, store=request.store, mode=request.mode
+            )
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.IdempotentReplay):
@@ -81,6 +83,7 @@ class ApiView(APIView):
             "request": self.request,
             "view": self,
             "store": getattr(self.request, "store", None),
+            "mode": getattr(self.request, "mode", None),
             "locale": self.locale,
         }
 

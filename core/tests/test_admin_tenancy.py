@@ -56,7 +56,7 @@ def test_domain_rows_are_scoped_in_list_search_pages_and_actions(
     assert merchant.get(f"/admin/core/apikey/{mine.pk}/change/").status_code == 200
     merchant.post(
         "/admin/core/apikey/",
-        {"action": "revoke", "_selected_action": [theirs.pk, mine.pk]},
+        {"action": "revoke", "_selected_action": [theirs.pk, mine.pk], "post": "yes"},
     )
     theirs.refresh_from_db()
     mine.refresh_from_db()
@@ -74,7 +74,11 @@ def test_change_form_inlines_show_only_own_keys(merchant, shop, other_shop):
 def test_roll_action_shows_the_new_secret_once(merchant, shop):
     response = merchant.post(
         "/admin/core/store/",
-        {"action": "roll_test_secret_key", "_selected_action": [shop.store.pk]},
+        {
+            "action": "roll_test_secret_key",
+            "_selected_action": [shop.store.pk],
+            "post": "yes",
+        },
         follow=True,
     )
     page = response.content.decode()

@@ -192,10 +192,10 @@ def test_widget_helpers_with_node_test_runner():
 # -- links to the storefront ------------------------------------------------------------
 
 
-def _customer(store, email):
+def _customer(store, email, mode="test"):
     from customers.models import Customer
 
-    return Customer.objects.create(store=store, email=email)
+    return Customer.objects.create(store=store, email=email, mode=mode)
 
 
 def _login_link(public, email):
@@ -213,7 +213,7 @@ def test_login_link_defaults_to_the_storefront_page_of_the_key_mode(
 ):
     settings.STOREFRONT_URL = ""
     settings.PUBLIC_BASE_URL = "https://shop-api.example.com"
-    _customer(shop.store, "sam@example.com")
+    _customer(shop.store, "sam@example.com", mode)
     pk = shop.pk if mode == "test" else shop.live_pk
 
     link = _login_link(api_client_for("public", pk), "sam@example.com")

@@ -9,7 +9,7 @@ from core.api.views import PublicApi
 from core.exceptions import Unauthenticated
 
 from .. import selectors, services
-from ..models import Customer
+from ..models import Customer, CustomerSession
 from ..serializers import (
     AuthResultSerializer,
     AuthStatusSerializer,
@@ -42,7 +42,9 @@ class CheckCustomerApi(PublicApi):
     def post(self, request, **kwargs):
         data = self.validate(EmailInputSerializer)
         exists = (
-            selectors.customer_get_by_email(store=self.store, email=data["email"])
+            selectors.customer_get_by_email(
+                store=self.store, mode=self.mode, email=data["email"]
+            )
             is not None
         )
         return self.respond({"exists": exists, "can_send_auth_link": exists})
@@ -131,9 +133,10 @@ class AuthStatusApi(PublicApi):
         responses=envelope(AuthStatusSerializer),
     )
     def get(self, request, **kwargs):
-        customer = selectors.session_customer_get(
+        session = selectors.session_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
+        customer = None if session is None else selectors.session_profile(session)
         payload = {"authenticated": customer is not None, "customer": customer}
         return self.respond(self.serialize(AuthStatusSerializer, payload))
 
@@ -144,16 +147,21 @@ class AccountApi(PublicApi):
     uses_cart_token = True
 
     @property
-    def customer(self) -> Customer:
-        customer = selectors.session_customer_get(
+    def session(self) -> CustomerSession:
+        session = selectors.session_get(
             store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
-        if customer is None:
+        if session is None:
             raise Unauthenticated(
                 "Sign in first: this X-Cart-Token has no customer session (verify a login link "
                 "or create an account)."
             )
-        return customer
+        return session
+
+    @property
+    def customer(self) -> Customer:
+        """The customer as this session may see it (``selectors.session_profile``)."""
+        return selectors.session_profile(self.session)
 
 
 class ProfileApi(AccountApi):
@@ -176,11 +184,9 @@ class ProfileApi(AccountApi):
         responses=envelope(CustomerSerializer),
     )
     def put(self, request, **kwargs):
-        customer = self.customer
+        session = self.session
         data = self.validate(ProfileUpdateSerializer)
-        customer = services.customer_update(
-            customer=customer, data=dict(data), mode=self.mode
-        )
+        customer = services.session_profile_update(session=session, data=dict(data))
         return self.respond(self.serialize(CustomerSerializer, customer))
 
 
@@ -196,7 +202,7 @@ class LogoutApi(AccountApi):
         responses=envelope(LoggedOutSerializer),
     )
     def post(self, request, **kwargs):
-        self.customer  # noqa: B018  (401 without a session)
+        self.session  # noqa: B018  (401 without a session)
         services.customer_logout(
             store=self.store, mode=self.mode, cart_token=self.cart_token
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from customers.models import Address, Customer, CustomerSession
 from orders.models import Order
@@ -23,7 +24,11 @@ def signed_in(shop, make_customer):
         phone="+447700900123",
     )
     CustomerSession.objects.create(
-        store=shop.store, mode="test", cart_token=CART, customer=customer
+        store=shop.store,
+        mode="test",
+        cart_token=CART,
+        customer=customer,
+        verified_at=timezone.now(),
     )
     return customer
 

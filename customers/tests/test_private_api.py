@@ -44,18 +44,26 @@ def test_list_shape_and_totals(private, shop, make_customer, make_order):
     assert row["authenticated"] is False
 
 
-def test_totals_follow_the_key_mode(shop, make_customer, make_order, api_client_for):
-    sam = make_customer(shop.store)
-    make_order(shop.store, sam, total=1000)
-    make_order(shop.store, sam, total=2500, mode="live")
+def test_customers_and_totals_follow_the_key_mode(
+    shop, make_customer, make_order, api_client_for
+):
+    """The same email in test and live mode is two customers, each with its own totals; a
+    key never sees the other mode's customers."""
+    sam_test = make_customer(shop.store, "sam@example.com")
+    sam_live = make_customer(shop.store, "sam@example.com", mode="live")
+    make_order(shop.store, sam_test, total=1000)
+    make_order(shop.store, sam_live, total=2500, mode="live")
+    as_live = api_client_for("private", shop.live_sk)
+    as_test = api_client_for("private", shop.sk)
 
-    live = (
-        api_client_for("private", shop.live_sk)
-        .get(f"/customers/{sam.pk}")
-        .json()["data"]
-    )
+    live = as_live.get(f"/customers/{sam_live.pk}").json()["data"]
+    test = as_test.get(f"/customers/{sam_test.pk}").json()["data"]
 
     assert live["totalOrders"] == 1 and live["totalSpend"]["amount"] == 2500
+    assert test["totalOrders"] == 1 and test["totalSpend"]["amount"] == 1000
+    assert as_live.get(f"/customers/{sam_test.pk}").status_code == 404
+    assert as_test.get(f"/customers/{sam_live.pk}").status_code == 404
+    assert [c["id"] for c in as_live.get("/customers").json()["data"]] == [sam_live.pk]
 
 
 def test_spend_is_in_the_store_currency_only(private, shop, make_customer, make_order):

@@ -103,7 +103,8 @@ class CartCheckoutApi(PublicApi):
     422 names what is missing (``items``, ``email``, ``shippingAddress``,
     ``shippingOption``, an unavailable line ``items[i]``, ``paymentMethod``); 409 names a
     line short of stock; 402 is a declined card (the cart is kept for another try); 502 the
-    payment provider could not be reached (the cart is kept; retrying is safe).
+    payment provider could not be reached (retrying with the same Idempotency-Key is safe and
+    answers with the order once the payment is known).
     """
 
     uses_cart_token = True
@@ -128,5 +129,6 @@ class CartCheckoutApi(PublicApi):
             marketing_opt_in=data.get("marketing_opt_in"),
             terms_accepted=data.get("terms_accepted"),
             locale=self.locale,
+            request_key=request.headers.get("Idempotency-Key"),
         )
         return self.respond(self.serialize(CheckoutResultSerializer, result))

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PublicApi
 from core.exceptions import Unauthenticated
-from customers.selectors import session_customer_get
+from customers.selectors import session_customer_get, session_get
 
 from .. import selectors
 from ..serializers import (
@@ -20,14 +20,15 @@ from ..serializers import (
 
 
 class VisitorOrderApi(PublicApi):
-    """An order seen by the cart token that created it or its authenticated customer."""
+    """An order seen by the cart token that created it or its customer, signed in on the
+    token with a verified session (a login link)."""
 
     uses_cart_token = True
 
     def visitor_order(self, order_id: str):
         token = self.cart_token
         customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=token
+            store=self.store, mode=self.mode, cart_token=token, verified_only=True
         )
         return selectors.order_get_for_visitor(
             store=self.store,
@@ -67,22 +68,32 @@ class OrderStatusApi(VisitorOrderApi):
 
 
 class CustomerSessionApi(PublicApi):
-    """Endpoints of the customer authenticated on the visitor's cart token (401 otherwise)."""
+    """Endpoints of the customer authenticated on the visitor's cart token (401 otherwise).
+
+    An unverified session (create-account, no login link yet) sees only the orders its own
+    token placed (``placed_on``)."""
 
     uses_cart_token = True
 
     @property
-    def customer(self):
-        token = self.optional_cart_token
-        customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=token
+    def session(self):
+        session = session_get(
+            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
         )
-        if customer is None:
+        if session is None:
             raise Unauthenticated(
                 "Log in first: this cart token has no authenticated customer.",
                 code="customer_unauthenticated",
             )
-        return customer
+        return session
+
+    @property
+    def scope(self) -> dict:
+        session = self.session
+        return {
+            "customer": session.customer,
+            "placed_on": None if session.is_verified else session.cart_token,
+        }
 
 
 class AccountOrderListApi(CustomerSessionApi):
@@ -96,7 +107,7 @@ class AccountOrderListApi(CustomerSessionApi):
     )
     def get(self, request, **kwargs):
         orders = selectors.order_list_for_customer(
-            store=self.store, mode=self.mode, customer=self.customer
+            store=self.store, mode=self.mode, **self.scope
         )
         return self.respond_page(orders, AccountOrderListItemSerializer)
 
@@ -111,6 +122,6 @@ class AccountOrderDetailApi(CustomerSessionApi):
     )
     def get(self, request, order: str, **kwargs):
         found = selectors.order_get_for_customer(
-            store=self.store, mode=self.mode, customer=self.customer, order_id=order
+            store=self.store, mode=self.mode, order_id=order, **self.scope
         )
         return self.respond(self.serialize(OrderSerializer, found))

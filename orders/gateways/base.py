@@ -1,7 +1,7 @@
 """The payment gateway interface: what checkout, order operations and the reservation timeout
 call, whatever processes the card.
 
-A gateway creates and confirms a payment, retrieves it, cancels it and refunds it, and answers
+A gateway prepares a payment, confirms (charges) it, retrieves it, cancels it and refunds it, and answers
 with plain dataclasses whose ``status`` is Stripe's own word for the payment. Card declines are
 results (``PaymentResult.declined``), not exceptions; a provider that cannot be reached raises
 :class:`PaymentGatewayError` (safe to retry with the same idempotency key).
@@ -94,11 +94,42 @@ class PaymentGatewayError(DomainError):
 
 
 class PaymentGateway(ABC):
-    """What every gateway implements. Amounts are minor units; ``currency`` is ISO 4217."""
+    """What every gateway implements. Amounts are minor units; ``currency`` is ISO 4217.
+
+    A payment is made in two calls, so that its id can be recorded (committed) before any
+    money moves: :meth:`payment_prepare` creates it without charging, :meth:`payment_confirm`
+    charges it. Whatever happens after that, :meth:`payment_find` learns what became of it.
+    """
 
     name: str = ""
 
     @abstractmethod
+    def payment_prepare(
+        self,
+        *,
+        order,
+        amount: int,
+        currency: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict | None = None,
+    ) -> PaymentResult:
+        """Create a payment of ``amount`` for ``order`` with ``payment_method``, without
+        charging it (status ``requires_confirmation``).
+
+        The same ``idempotency_key`` always returns the same payment. An unknown payment
+        method is a 422 naming ``paymentMethod``.
+        """
+
+    @abstractmethod
+    def payment_confirm(
+        self, *, order, intent_id: str, idempotency_key: str, return_url: str = ""
+    ) -> PaymentResult:
+        """Charge a prepared payment: succeeded, requires_action (3-D Secure), processing,
+        or a decline (a result, not an exception). Confirming a payment again answers its
+        state; it never charges twice. ``return_url`` is where the shopper lands after a
+        3-D Secure step (``?order=<id>`` is appended)."""
+
     def payment_create(
         self,
         *,
@@ -110,16 +141,39 @@ class PaymentGateway(ABC):
         return_url: str = "",
         metadata: dict | None = None,
     ) -> PaymentResult:
-        """Create and confirm a payment of ``amount`` for ``order`` with ``payment_method``.
-
-        The same ``idempotency_key`` always returns the same payment (never a second charge).
-        ``return_url`` is where the shopper lands after a 3-D Secure step (``?order=<id>`` is
-        appended). An unknown payment method is a 422 naming ``paymentMethod``.
-        """
+        """Prepare and confirm in one go, for callers with nothing to record in between
+        (checkout records the prepared payment first: ``orders.checkout``)."""
+        prepared = self.payment_prepare(
+            order=order,
+            amount=amount,
+            currency=currency,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+        )
+        if prepared.status != PaymentStatus.REQUIRES_CONFIRMATION:
+            return prepared
+        return self.payment_confirm(
+            order=order,
+            intent_id=prepared.intent_id,
+            idempotency_key=confirm_idempotency_key(idempotency_key),
+            return_url=return_url,
+        )
 
     @abstractmethod
     def payment_retrieve(self, *, intent_id: str) -> PaymentResult:
         """The payment's current state."""
+
+    def payment_find(
+        self, *, intent_id: str = "", idempotency_key: str = ""
+    ) -> PaymentResult | None:
+        """What became of a payment: by its id, else by the idempotency key it was prepared
+        with. None means the gateway holds no charge for it: checkout confirms a payment
+        only once its id is recorded, so a payment whose id was never recorded was never
+        charged (gateways that can look a key up, like the offline one, do so)."""
+        if intent_id:
+            return self.payment_retrieve(intent_id=intent_id)
+        return None
 
     @abstractmethod
     def payment_cancel(self, *, intent_id: str) -> PaymentResult:
@@ -145,6 +199,11 @@ def payment_idempotency_key(*, order, attempt: int = 1) -> str:
     attempt (another card after a decline) takes the next number.
     """
     return f"order-{order.id}-attempt-{attempt}"
+
+
+def confirm_idempotency_key(idempotency_key: str) -> str:
+    """The idempotency key of confirming the payment prepared with ``idempotency_key``."""
+    return f"{idempotency_key}-confirm"
 
 
 def refund_idempotency_key(*, order, refund_id: str) -> str:

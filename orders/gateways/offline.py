@@ -3,7 +3,8 @@
 
 Stripe's documented test PaymentMethod ids behave as they do in Stripe test mode; any other id
 is a 422. Intents are rows (:class:`~orders.models.OfflinePaymentIntent`, ``pi_test_...``) so a
-retry with the same idempotency key returns the same intent. ``pm_card_authenticationRequired``
+retry with the same idempotency key returns the same intent: prepared (``requires_confirmation``),
+then confirmed with the test card's outcome. ``pm_card_authenticationRequired``
 answers ``requires_action`` with a 3-D Secure page served by this server
 (``/payments/test-3ds/<intent id>``) where the shopper approves or fails the authentication.
 """
@@ -114,7 +115,7 @@ class OfflineGateway(PaymentGateway):
             )
         return intent
 
-    def payment_create(
+    def payment_prepare(
         self,
         *,
         order,
@@ -122,13 +123,11 @@ class OfflineGateway(PaymentGateway):
         currency,
         payment_method,
         idempotency_key,
-        return_url="",
         metadata=None,
     ) -> PaymentResult:
         from orders.models import OfflinePaymentIntent
 
-        card = TEST_PAYMENT_METHODS.get(payment_method)
-        if card is None:
+        if payment_method not in TEST_PAYMENT_METHODS:
             names = ", ".join(TEST_PAYMENT_METHODS)
             message = (
                 f"Unknown payment method '{payment_method}'. Without STRIPE_SECRET_KEY, use one of "
@@ -154,8 +153,6 @@ class OfflineGateway(PaymentGateway):
                 currency=currency,
                 payment_method=payment_method,
             )
-        if order.mode == Mode.LIVE:
-            card = LIVE_MODE_TEST_CARD
         intent = OfflinePaymentIntent(
             store_id=order.store_id,
             mode=order.mode,
@@ -164,12 +161,8 @@ class OfflineGateway(PaymentGateway):
             amount=amount,
             currency=currency,
             payment_method=payment_method,
-            status=card.status,
-            return_url=return_url,
+            status=PaymentStatus.REQUIRES_CONFIRMATION,
             metadata={**(metadata or {}), "order_id": order.id},
-            error_code=card.error_code,
-            decline_code=card.decline_code,
-            decline_message=card.message,
         )
         try:
             with transaction.atomic():
@@ -182,6 +175,25 @@ class OfflineGateway(PaymentGateway):
                 currency=currency,
                 payment_method=payment_method,
             )
+        return self._result(intent)
+
+    @transaction.atomic
+    def payment_confirm(
+        self, *, order, intent_id, idempotency_key, return_url=""
+    ) -> PaymentResult:
+        """Play the test card: Stripe test mode's answer for its PaymentMethod id (in live
+        mode, every test card is declined as Stripe would)."""
+        intent = self._get(intent_id, lock=True)
+        if intent.status == PaymentStatus.REQUIRES_CONFIRMATION:
+            card = TEST_PAYMENT_METHODS[intent.payment_method]
+            if intent.mode == Mode.LIVE:
+                card = LIVE_MODE_TEST_CARD
+            intent.status = card.status
+            intent.error_code = card.error_code
+            intent.decline_code = card.decline_code
+            intent.decline_message = card.message
+            intent.return_url = return_url
+            intent.save()
         return self._result(intent)
 
     def _replay(self, intent, *, amount, currency, payment_method) -> PaymentResult:
@@ -199,6 +211,18 @@ class OfflineGateway(PaymentGateway):
 
     def payment_retrieve(self, *, intent_id) -> PaymentResult:
         return self._result(self._get(intent_id))
+
+    def payment_find(self, *, intent_id="", idempotency_key="") -> PaymentResult | None:
+        """By id, else by the idempotency key the payment was prepared with (None: no
+        such payment, so nothing was charged)."""
+        from orders.models import OfflinePaymentIntent
+
+        if intent_id:
+            return self.payment_retrieve(intent_id=intent_id)
+        intent = OfflinePaymentIntent.objects.filter(
+            idempotency_key=idempotency_key
+        ).first()
+        return None if intent is None or not idempotency_key else self._result(intent)
 
     @transaction.atomic
     def payment_cancel(self, *, intent_id) -> PaymentResult:

@@ -1,9 +1,10 @@
 """The Stripe gateway, through the official ``stripe`` library (``StripeClient``).
 
-PaymentIntents are created and confirmed in one call with the order's amount and currency and
-an idempotency key derived from the order, so a retried request (by the library after a
-timeout, or by our caller) returns the first PaymentIntent instead of charging again. Card
-declines come back as :class:`PaymentResult` with the decline code and Stripe's message.
+A PaymentIntent is created unconfirmed with the order's amount and currency and an idempotency
+key derived from the order (checkout records its id), then confirmed with a second key, so a
+retried request (by the library after a timeout, or by our caller) returns the first
+PaymentIntent instead of charging again. Card declines come back as :class:`PaymentResult`
+with the decline code and Stripe's message.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ class StripeGateway(PaymentGateway):
         return PaymentGatewayError(message, code=code)
 
     # -- the interface -------------------------------------------------------------------
-    def payment_create(
+    def payment_prepare(
         self,
         *,
         order,
@@ -147,15 +148,13 @@ class StripeGateway(PaymentGateway):
         currency,
         payment_method,
         idempotency_key,
-        return_url="",
         metadata=None,
     ) -> PaymentResult:
         params = {
             "amount": amount,
             "currency": currency.lower(),
             "payment_method": payment_method,
-            "confirm": True,
-            "return_url": order_return_url(order=order, return_url=return_url),
+            "confirm": False,
             "description": f"Order {order.id}",
             "metadata": {
                 **{k: str(v) for k, v in (metadata or {}).items()},
@@ -168,8 +167,6 @@ class StripeGateway(PaymentGateway):
             intent = self.client.v1.payment_intents.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
-        except stripe.CardError as exc:
-            return self._decline_result(exc)
         except stripe.InvalidRequestError as exc:
             if exc.param == "payment_method" or exc.code == "resource_missing":
                 message = (
@@ -180,6 +177,25 @@ class StripeGateway(PaymentGateway):
                     code="invalid_payment_method",
                     fields={"paymentMethod": [message]},
                 ) from exc
+            raise self._gateway_error(exc) from exc
+        except stripe.StripeError as exc:
+            raise self._gateway_error(exc) from exc
+        return self._result(intent)
+
+    def payment_confirm(
+        self, *, order, intent_id, idempotency_key, return_url=""
+    ) -> PaymentResult:
+        params = {"return_url": order_return_url(order=order, return_url=return_url)}
+        try:
+            intent = self.client.v1.payment_intents.confirm(
+                intent_id, params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.CardError as exc:
+            return self._decline_result(exc)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "payment_intent_unexpected_state":
+                # Confirmed already (succeeded, canceled): answer the state it is in.
+                return self.payment_retrieve(intent_id=intent_id)
             raise self._gateway_error(exc) from exc
         except stripe.StripeError as exc:
             raise self._gateway_error(exc) from exc

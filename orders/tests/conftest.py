@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Product, Variant
@@ -73,7 +74,11 @@ def make_customer(db):
         )
         if cart_token:
             CustomerSession.objects.create(
-                store=store, mode=mode, cart_token=cart_token, customer=customer
+                store=store,
+                mode=mode,
+                cart_token=cart_token,
+                customer=customer,
+                verified_at=timezone.now(),
             )
         return customer
 
@@ -136,6 +141,7 @@ def make_order(db, make_variant):
         if reserve:
             catalog_services.stock_reserve(
                 lines=[StockLine(variant_id=v.pk, quantity=q) for v, q in lines],
+                mode=mode,
                 reference=order.id,
             )
             order.stock_reserved = True

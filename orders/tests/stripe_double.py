@@ -4,7 +4,8 @@
 responses, Stripe's error objects) so the real ``stripe`` library can be pointed at it with
 ``api_base``:
 
-- ``POST /v1/payment_intents`` (with ``confirm=true``) and Stripe's test PaymentMethod ids;
+- ``POST /v1/payment_intents`` (``confirm=false``, or ``true`` to charge at once) and
+  ``POST /v1/payment_intents/{id}/confirm``, with Stripe's test PaymentMethod ids;
 - ``GET /v1/payment_intents/{id}``, ``POST /v1/payment_intents/{id}/cancel``;
 - ``POST /v1/refunds``.
 
@@ -68,6 +69,7 @@ class StripeDouble:
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.charges: list[dict] = []  # every successful charge
+        self.confirmations: list[dict] = []  # every confirmation: intent, return_url
         self.requests: list[dict] = []  # method, path, idempotency_key, params
         self._idempotent: dict[str, tuple[str, int, dict]] = {}
         self._delays: list[float] = []
@@ -100,10 +102,14 @@ class StripeDouble:
             self.server.shutdown()
             self.server.server_close()
 
-    def delay_next(self, seconds: float) -> None:
-        """Delay the next response (the request is processed, then the answer waits)."""
+    def delay_next(
+        self, seconds: float, *, path: str | None = None, method: str | None = None
+    ) -> None:
+        """Delay the next response (to a request whose path ends with ``path``, e.g.
+        ``"/confirm"``, and of ``method``, when given): the request is processed, then the
+        answer waits."""
         with self.lock:
-            self._delays.append(seconds)
+            self._delays.append((seconds, path, method))
 
     def complete_3ds(self, intent_id: str, *, approve: bool) -> dict:
         """What the shopper does on Stripe's 3-D Secure page."""
@@ -153,6 +159,12 @@ class StripeDouble:
             and parts[3] == "cancel"
         ):
             return self._intent_cancel(parts[2], params)
+        if (
+            len(parts) == 4
+            and parts[:2] == ["v1", "payment_intents"]
+            and parts[3] == "confirm"
+        ):
+            return self._intent_confirm(parts[2], params)
         if method == "POST" and path == "/v1/refunds":
             return self._refund_create(params)
         return 404, _error(
@@ -160,10 +172,6 @@ class StripeDouble:
         )
 
     def _intent_create(self, params: dict) -> tuple[int, dict]:
-        if params.get("confirm") != "true":
-            return 400, _error(
-                "invalid_request_error", "This double only creates with confirm=true."
-            )
         method = params.get("payment_method", "")
         if method not in SUCCEED | set(DECLINES) | AUTHENTICATE:
             return 400, _error(
@@ -188,6 +196,29 @@ class StripeDouble:
             "created": int(time.time()),
         }
         self.intents[intent["id"]] = intent
+        if params.get("confirm") != "true":
+            return 200, dict(intent)
+        return self._confirm(intent, params)
+
+    def _intent_confirm(self, intent_id: str, params: dict) -> tuple[int, dict]:
+        status, intent = self._intent_get(intent_id)
+        if status != 200:
+            return status, intent
+        intent = self.intents[intent_id]
+        if intent["status"] != "requires_confirmation":
+            return 400, _error(
+                "invalid_request_error",
+                "You cannot confirm this PaymentIntent because it has a status of "
+                f"{intent['status']}.",
+                code="payment_intent_unexpected_state",
+            )
+        return self._confirm(intent, params)
+
+    def _confirm(self, intent: dict, params: dict) -> tuple[int, dict]:
+        method = intent["payment_method"]
+        self.confirmations.append(
+            {"intent": intent["id"], "return_url": params.get("return_url")}
+        )
         if method in SUCCEED:
             intent["status"] = "succeeded"
             self._charge(intent)
@@ -289,7 +320,12 @@ class StripeDouble:
                     "params": params,
                 }
             )
-            delay = self._delays.pop(0) if self._delays else 0.0
+            delay = 0.0
+            for index, (seconds, suffix, verb) in enumerate(self._delays):
+                if (suffix is None or path.endswith(suffix)) and verb in (None, method):
+                    delay = seconds
+                    del self._delays[index]
+                    break
             if method == "POST" and key and key in self._idempotent:
                 first, status, body = self._idempotent[key]
                 if first != fingerprint:

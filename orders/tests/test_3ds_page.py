@@ -83,13 +83,13 @@ def test_approving_pays_the_order_and_returns_to_the_shop(awaiting, public):
 
 def test_failing_fails_the_order_and_releases_its_stock(awaiting, public):
     variant = awaiting.items.get().variant
-    assert Variant.objects.get(pk=variant.pk).stock == 8
+    assert Variant.objects.get(pk=variant.pk).available_stock("test") == 8
     response = submit(awaiting, "fail")
     assert response.status_code == 302
     assert response["Location"].endswith(f"order={awaiting.id}")
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "failed" and not awaiting.stock_reserved
-    assert Variant.objects.get(pk=variant.pk).stock == 10
+    assert Variant.objects.get(pk=variant.pk).available_stock("test") == 10
     assert (
         InventoryAdjustment.objects.filter(
             source="release", reference=awaiting.id

@@ -31,7 +31,8 @@ def _address() -> dict:
 
 
 def stock(product) -> int:
-    return Variant.objects.get(product=product).stock
+    """What test mode can buy (these checkouts use the test key; live stock is untouched)."""
+    return Variant.objects.get(product=product).available_stock("test")
 
 
 def events(*types) -> list[str]:
@@ -236,7 +237,7 @@ def test_a_declined_card_is_a_402_and_leaves_the_cart_intact(
     assert order.customer_id is None and order.billing_address is None
     assert stock(shop.candle) == 10
     discount.refresh_from_db()
-    assert discount.usage_count == 0 and not DiscountRedemption.objects.exists()
+    assert discount.test_usage_count == 0 and not DiscountRedemption.objects.exists()
     assert events() == [] and mail.outbox == []
     attempt = PaymentAttempt.objects.get(order=order)
     assert attempt.status == "declined" and attempt.message == message
@@ -280,7 +281,7 @@ def test_declined_then_retried_with_a_good_card(shopper, checkout_shop):
     assert OfflinePaymentIntent.objects.filter(order_id=cart_id).count() == 3
     discount.refresh_from_db()
     assert (
-        discount.usage_count == 1
+        discount.test_usage_count == 1
         and DiscountRedemption.objects.get().order_id == cart_id
     )
     order = Order.objects.get(pk=cart_id)
@@ -300,6 +301,7 @@ def test_declined_then_retried_with_a_good_card(shopper, checkout_shop):
 def test_a_late_event_for_a_declined_payment_does_not_touch_the_next_attempt(
     shopper, checkout_shop
 ):
+    from orders.gateways import OfflineGateway
     from orders.selectors import order_get_by_payment_intent
 
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
@@ -307,11 +309,26 @@ def test_a_late_event_for_a_declined_payment_does_not_touch_the_next_attempt(
     shopper.checkout("pm_card_chargeDeclined")
     declined = PaymentAttempt.objects.get(order_id=cart_id).intent_id
     # While the next attempt is in flight the row is a pending order with no intent yet.
-    Order.objects.filter(pk=cart_id).update(type="order")
-    assert order_get_by_payment_intent(intent_id=declined, order_id=cart_id) is None
-    assert (
-        order_get_by_payment_intent(intent_id="pi_test_new", order_id=cart_id).pk
-        == cart_id
+    Order.objects.filter(pk=cart_id).update(type="order", stock_reserved=True)
+    PaymentAttempt.objects.create(
+        order_id=cart_id,
+        number=2,
+        gateway="offline",
+        payment_method="pm_card_visa",
+        idempotency_key=f"order-{cart_id}-attempt-2",
+        amount=1,
+        currency="GBP",
+    )
+    late = OfflineGateway().payment_retrieve(intent_id=declined)
+    row = order_get_by_payment_intent(intent_id=declined, order_id=cart_id)
+
+    services.order_payment_record(order=row, result=late)
+
+    order = Order.objects.get(pk=cart_id)
+    assert (order.type, order.payment_status, order.stock_reserved) == (
+        "order",
+        "pending",
+        True,
     )
 
 
@@ -368,7 +385,7 @@ def test_authentication_required_then_failed(shopper, checkout_shop, public):
     shopper.discount("SPRING20")
     order_id = data(shopper.checkout("pm_card_authenticationRequired"))["orderId"]
     discount.refresh_from_db()
-    assert discount.usage_count == 1 and stock(shop.candle) == 8
+    assert discount.test_usage_count == 1 and stock(shop.candle) == 8
 
     page = three_ds(Order.objects.get(pk=order_id), "fail")
 
@@ -378,7 +395,7 @@ def test_authentication_required_then_failed(shopper, checkout_shop, public):
     assert order.order_number is None and not order.stock_reserved
     assert stock(shop.candle) == 10
     discount.refresh_from_db()
-    assert discount.usage_count == 0 and not DiscountRedemption.objects.exists()
+    assert discount.test_usage_count == 0 and not DiscountRedemption.objects.exists()
     status = data(public.get(f"/orders/{order_id}/status", cart=shopper.token))
     assert status["paymentStatus"] == "failed"
     assert events() == ["order.created"] and mail.outbox == []
@@ -780,7 +797,7 @@ def test_a_discount_used_up_since_it_was_applied_is_refused(shopper, checkout_sh
     discount = make_discount(shop.store, code="ONCE", value=10, usage_limit=1)
     shopper.ready(shop.candle, method=shop.method)
     shopper.discount("ONCE")
-    Discount.objects.filter(pk=discount.pk).update(usage_count=1)
+    Discount.objects.filter(pk=discount.pk).update(test_usage_count=1)
 
     response = shopper.checkout()
 
@@ -813,19 +830,16 @@ def test_a_double_submit_with_one_idempotency_key_makes_one_order(
     assert again.status_code == 422 and list(error(again)["fields"]) == ["items"]
 
 
-def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
+def test_a_lost_answer_the_gateway_can_tell_about_is_answered_at_once(
     shopper, checkout_shop, monkeypatch
 ):
-    """The payment went through but its answer was lost: the retry finds it, never charging
-    twice."""
+    """The confirmation charged but its answer was lost: checkout asks the gateway and
+    answers with the paid order, charging once."""
     from orders.gateways import OfflineGateway, PaymentGatewayError
 
-    shop = checkout_shop
-    discount = make_discount(shop.store, code="SPRING20", value=20)
-    shopper.ready(shop.candle, 2, method=shop.method)
-    shopper.discount("SPRING20")
+    shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     cart_id = shopper.cart()["id"]
-    real = OfflineGateway.payment_create
+    real = OfflineGateway.payment_confirm
 
     def lost(self, **kwargs):
         real(self, **kwargs)
@@ -833,35 +847,77 @@ def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
             "The payment provider could not be reached. Retry the request."
         )
 
-    monkeypatch.setattr(OfflineGateway, "payment_create", lost)
+    monkeypatch.setattr(OfflineGateway, "payment_confirm", lost)
+    response = shopper.checkout()
+
+    assert response.status_code == 200, response.json()
+    assert (data(response)["orderId"], data(response)["status"]) == (cart_id, "paid")
+    assert (
+        OfflinePaymentIntent.objects.count() == 1 and stock(checkout_shop.candle) == 9
+    )
+    assert PaymentAttempt.objects.get().status == "succeeded"
+
+
+def test_a_gateway_error_is_a_502_and_a_retry_reuses_the_attempt(
+    shopper, checkout_shop, monkeypatch
+):
+    """The payment went through, its answer was lost and the gateway cannot be asked: the
+    order waits with its stock and discount (nothing is given back blind), and the retry
+    finds the payment, never charging twice."""
+    from orders.gateways import OfflineGateway, PaymentGatewayError
+
+    shop = checkout_shop
+    discount = make_discount(shop.store, code="SPRING20", value=20)
+    shopper.ready(shop.candle, 2, method=shop.method)
+    shopper.discount("SPRING20")
+    cart_id = shopper.cart()["id"]
+    real = OfflineGateway.payment_confirm
+
+    def lost(self, **kwargs):
+        real(self, **kwargs)
+        raise PaymentGatewayError(
+            "The payment provider could not be reached. Retry the request."
+        )
+
+    def unreachable(self, **kwargs):
+        raise PaymentGatewayError("The payment provider could not be reached.")
+
+    monkeypatch.setattr(OfflineGateway, "payment_confirm", lost)
+    monkeypatch.setattr(OfflineGateway, "payment_find", unreachable)
     response = shopper.checkout(idempotency_key="try-1")
 
     assert response.status_code == 502
     assert error(response)["code"] == "payment_gateway_error"
-    cart = shopper.cart()
-    assert (
-        cart["id"] == cart_id and cart["discountCode"] == "SPRING20" and cart["items"]
+    assert "same Idempotency-Key" in error(response)["message"]
+    order = Order.objects.get(pk=cart_id)
+    assert (order.type, order.payment_status, order.stock_reserved) == (
+        "order",
+        "pending",
+        True,
     )
-    assert stock(shop.candle) == 10
+    assert stock(shop.candle) == 8
     discount.refresh_from_db()
-    assert discount.usage_count == 0
+    assert discount.test_usage_count == 1
     assert PaymentAttempt.objects.get().status == "error"
 
-    monkeypatch.setattr(OfflineGateway, "payment_create", real)
+    monkeypatch.undo()
     retry = shopper.checkout(idempotency_key="try-1")  # a 5xx does not keep the key
 
     assert retry.status_code == 200 and data(retry)["orderId"] == cart_id
+    assert data(retry)["status"] == "paid" and data(retry)["orderNumber"] == "1001"
     assert OfflinePaymentIntent.objects.count() == 1  # one charge
     attempt = PaymentAttempt.objects.get()
     assert (attempt.number, attempt.status) == (1, "succeeded")
     assert stock(shop.candle) == 8
     discount.refresh_from_db()
-    assert discount.usage_count == 1
+    assert discount.test_usage_count == 1
 
 
 def test_a_retry_after_a_gateway_error_with_another_card_takes_a_new_attempt(
     shopper, checkout_shop, monkeypatch
 ):
+    """The gateway failed before anything could be charged: the cart comes back, and a
+    retry with another card is a new attempt."""
     from orders.gateways import OfflineGateway, PaymentGatewayError
 
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
@@ -871,8 +927,9 @@ def test_a_retry_after_a_gateway_error_with_another_card_takes_a_new_attempt(
             "The payment provider could not be reached. Retry the request."
         )
 
-    monkeypatch.setattr(OfflineGateway, "payment_create", down)
+    monkeypatch.setattr(OfflineGateway, "payment_prepare", down)
     assert shopper.checkout("pm_card_visa").status_code == 502
+    assert shopper.cart()["items"] and stock(checkout_shop.candle) == 10
     monkeypatch.undo()
     assert shopper.checkout("pm_card_mastercard").status_code == 200
     assert [
@@ -889,7 +946,7 @@ def test_a_payment_recorded_by_the_webhook_first_is_answered_as_paid(
     from orders.gateways import OfflineGateway, PaymentGatewayError
 
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
-    real = OfflineGateway.payment_create
+    real = OfflineGateway.payment_confirm
 
     def webhook_first(self, *, order, **kwargs):
         result = real(self, order=order, **kwargs)
@@ -900,7 +957,7 @@ def test_a_payment_recorded_by_the_webhook_first_is_answered_as_paid(
             "The payment provider could not be reached. Retry the request."
         )
 
-    monkeypatch.setattr(OfflineGateway, "payment_create", webhook_first)
+    monkeypatch.setattr(OfflineGateway, "payment_confirm", webhook_first)
     response = shopper.checkout()
 
     assert response.status_code == 200 and data(response)["status"] == "paid"
@@ -917,14 +974,14 @@ def test_the_cart_comes_back_even_if_the_token_opened_an_empty_cart_meanwhile(
 
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     cart_id = shopper.cart()["id"]
-    real = OfflineGateway.payment_create
+    real = OfflineGateway.payment_confirm
     opened = []
 
     def with_a_tab_open(self, **kwargs):
         opened.append(shopper.cart()["id"])  # another tab polls GET /cart
         return real(self, **kwargs)
 
-    monkeypatch.setattr(OfflineGateway, "payment_create", with_a_tab_open)
+    monkeypatch.setattr(OfflineGateway, "payment_confirm", with_a_tab_open)
     assert shopper.checkout("pm_card_chargeDeclined").status_code == 402
 
     assert opened[0] != cart_id and not Order.objects.filter(pk=opened[0]).exists()
@@ -967,16 +1024,16 @@ def test_a_payment_still_processing_leaves_a_pending_order(
 ):
     from orders.gateways import OfflineGateway, PaymentResult
 
-    def processing(self, *, order, amount, currency, **kwargs):
+    def processing(self, *, order, intent_id, **kwargs):
         return PaymentResult(
             gateway="offline",
-            intent_id="pi_test_slow",
+            intent_id=intent_id,
             status="processing",
-            amount=amount,
-            currency=currency,
+            amount=order.total_amount,
+            currency=order.currency,
         )
 
-    monkeypatch.setattr(OfflineGateway, "payment_create", processing)
+    monkeypatch.setattr(OfflineGateway, "payment_confirm", processing)
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
 
     response = shopper.checkout(returnUrl=THANKS)
@@ -990,8 +1047,7 @@ def test_a_payment_still_processing_leaves_a_pending_order(
     )
     assert body["redirectUrl"] == f"{THANKS}?order={body['orderId']}"
     order = Order.objects.get(pk=body["orderId"])
-    assert (
-        order.payment_intent_id == "pi_test_slow" and order.payment_status == "pending"
-    )
+    intent = OfflinePaymentIntent.objects.get()
+    assert (order.payment_intent_id, order.payment_status) == (intent.pk, "pending")
     assert order.reservation_expires_at and stock(checkout_shop.candle) == 9
     assert events() == ["order.created"]

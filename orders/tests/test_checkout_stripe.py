@@ -22,7 +22,8 @@ WEBHOOK_SECRET = "whsec_checkout"
 
 
 def stock(product) -> int:
-    return Variant.objects.get(product=product).stock
+    """What test mode can buy (these checkouts use the test key; live stock is untouched)."""
+    return Variant.objects.get(product=product).available_stock("test")
 
 
 def data(response) -> dict:
@@ -60,7 +61,10 @@ def test_a_good_card_is_charged_once_with_the_order_amount(
         params["metadata"]["order_id"] == order.id
         and params["metadata"]["attempt"] == "1"
     )
-    assert params["return_url"] == f"https://shop.example/thanks?order={order.id}"
+    assert params["confirm"] == "false"  # created first, its id recorded, then charged
+    [confirm] = stripe_double.confirmations
+    assert confirm["intent"] == order.payment_intent_id
+    assert confirm["return_url"] == f"https://shop.example/thanks?order={order.id}"
     assert order.payment_gateway == "stripe" and order.payment_intent_id.startswith(
         "pi_"
     )
@@ -175,34 +179,58 @@ def test_a_wallet_name_is_refused_with_stripe(stripe_double, shopper, checkout_s
     assert intents_created(stripe_double) == []
 
 
-def test_a_lost_answer_is_a_502_and_the_retry_finds_the_charge(
+def test_a_lost_confirmation_is_asked_about_and_answered_with_the_order(
     stripe_double, shopper, checkout_shop, monkeypatch
 ):
-    """Stripe charged but the answer timed out: the cart is kept, and the retry with the same
-    card reuses the attempt's idempotency key, so Stripe answers with the first charge."""
+    """Stripe charged but the confirmation's answer timed out: checkout asks Stripe about
+    the recorded intent and answers with the paid order."""
     monkeypatch.setattr(StripeGateway, "DEFAULT_TIMEOUT", 0.4)
     monkeypatch.setattr(StripeGateway, "DEFAULT_MAX_NETWORK_RETRIES", 0)
     shopper.ready(checkout_shop.candle, method=checkout_shop.method)
     cart_id = shopper.cart()["id"]
-    stripe_double.delay_next(1.5)
+    stripe_double.delay_next(1.5, path="/confirm")
 
-    lost = shopper.checkout("pm_card_visa")
+    response = shopper.checkout("pm_card_visa")
+
+    assert response.status_code == 200, response.json()
+    assert (data(response)["orderId"], data(response)["status"]) == (cart_id, "paid")
+    assert len(stripe_double.charges) == 1 and stock(checkout_shop.candle) == 9
+    assert (
+        Order.objects.get(pk=cart_id).payment_intent_id
+        == stripe_double.charges[0]["payment_intent"]
+    )
+
+
+def test_a_lost_answer_is_a_502_and_the_retry_finds_the_charge(
+    stripe_double, shopper, checkout_shop, monkeypatch
+):
+    """Stripe charged, and neither the confirmation's answer nor the question about it got
+    back: the order waits with its stock (a 502), and the retry with the same
+    Idempotency-Key answers with it, charged once."""
+    monkeypatch.setattr(StripeGateway, "DEFAULT_TIMEOUT", 0.4)
+    monkeypatch.setattr(StripeGateway, "DEFAULT_MAX_NETWORK_RETRIES", 0)
+    shopper.ready(checkout_shop.candle, method=checkout_shop.method)
+    cart_id = shopper.cart()["id"]
+    stripe_double.delay_next(1.5, path="/confirm")
+    stripe_double.delay_next(1.5, method="GET")  # and the question about it
+
+    lost = shopper.checkout("pm_card_visa", idempotency_key="pay-1")
 
     assert (
         lost.status_code == 502
         and lost.json()["error"]["code"] == "payment_gateway_error"
     )
     assert len(stripe_double.charges) == 1  # Stripe did charge
-    assert shopper.cart()["id"] == cart_id and stock(checkout_shop.candle) == 10
+    order = Order.objects.get(pk=cart_id)
+    assert (order.type, order.payment_status) == ("order", "pending")
+    assert order.payment_intent_id == stripe_double.charges[0]["payment_intent"]
+    assert stock(checkout_shop.candle) == 9  # still held for the order
 
-    retry = shopper.checkout("pm_card_visa")
+    retry = shopper.checkout("pm_card_visa", idempotency_key="pay-1")
 
     assert retry.status_code == 200 and data(retry)["orderId"] == cart_id
+    assert data(retry)["status"] == "paid"
     assert len(stripe_double.charges) == 1
     keys = {r["idempotency_key"] for r in intents_created(stripe_double)}
     assert keys == {f"order-{cart_id}-attempt-1"}
-    assert (
-        Order.objects.get(pk=cart_id).payment_intent_id
-        == stripe_double.charges[0]["payment_intent"]
-    )
     assert stock(checkout_shop.candle) == 9

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def stock(variant) -> int:
-    return Variant.objects.get(pk=variant.pk).stock
+    """What the order's mode (test, unless a test says live) can buy."""
+    return Variant.objects.get(pk=variant.pk).available_stock("test")
 
 
 # -- order numbers ------------------------------------------------------------------------
@@ -188,16 +189,16 @@ def test_payment_failure_gives_back_the_discount_use(shop, make_order):
     discount = Discount.objects.create(
         store=shop.store, code="SAVE", type="percentage", value=10, usage_limit=5
     )
-    Discount.objects.filter(pk=discount.pk).update(usage_count=3)
+    Discount.objects.filter(pk=discount.pk).update(test_usage_count=3)
     order = make_order(shop.store, discount=discount)
     DiscountRedemption.objects.create(
         store=shop.store, discount=discount, order=order, email=order.email
     )
     services.order_payment_failed(order=order, reason="declined")
-    assert Discount.objects.get(pk=discount.pk).usage_count == 2
+    assert Discount.objects.get(pk=discount.pk).test_usage_count == 2
     assert not DiscountRedemption.objects.filter(order=order).exists()
     services.order_payment_failed(order=order, reason="declined")
-    assert Discount.objects.get(pk=discount.pk).usage_count == 2
+    assert Discount.objects.get(pk=discount.pk).test_usage_count == 2
 
 
 def test_payment_failure_does_not_touch_a_paid_order(shop, make_order, make_variant):

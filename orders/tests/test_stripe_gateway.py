@@ -46,19 +46,22 @@ def test_payment_succeeds_with_the_order_amount_and_an_order_idempotency_key(
         4800,
         "GBP",
     )
+    # Created unconfirmed (nothing charged), then confirmed with its own key.
     [request] = stripe_double.posts("/v1/payment_intents")
     assert request["idempotency_key"] == f"order-{order.id}-attempt-1"
     params = request["params"]
     assert params["amount"] == "4800" and params["currency"] == "gbp"
-    assert params["confirm"] == "true" and params["payment_method"] == "pm_card_visa"
+    assert params["confirm"] == "false" and params["payment_method"] == "pm_card_visa"
     assert params["metadata"] == {
         "cart_token": "visitor-token",
         "order_id": order.id,
         "store_id": shop.store.id,
         "mode": "test",
     }
+    [confirm] = stripe_double.posts(f"/v1/payment_intents/{result.intent_id}/confirm")
+    assert confirm["idempotency_key"] == f"order-{order.id}-attempt-1-confirm"
     assert (
-        params["return_url"]
+        confirm["params"]["return_url"]
         == f"https://shop.example/thanks?step=done&order={order.id}"
     )
     assert len(stripe_double.charges) == 1
@@ -159,16 +162,18 @@ def test_a_timeout_after_stripe_received_the_request_is_retried_without_a_second
     first response back."""
     order = make_order(shop.store)
     gateway = StripeGateway(timeout=0.4, max_network_retries=1)
-    stripe_double.delay_next(1.5)
+    stripe_double.delay_next(1.5, path="/confirm")
     started = time.monotonic()
     result = pay(gateway, order, "pm_card_visa")
     assert (
         time.monotonic() - started < 1.5
     )  # answered by the retry, not the slow response
     assert result.succeeded
-    posts = stripe_double.posts("/v1/payment_intents")
+    posts = stripe_double.posts(f"/v1/payment_intents/{result.intent_id}/confirm")
     assert len(posts) == 2
-    assert {p["idempotency_key"] for p in posts} == {f"order-{order.id}-attempt-1"}
+    assert {p["idempotency_key"] for p in posts} == {
+        f"order-{order.id}-attempt-1-confirm"
+    }
     assert len(stripe_double.charges) == 1
     assert stripe_double.charges[0]["payment_intent"] == result.intent_id
 
@@ -178,7 +183,7 @@ def test_a_timeout_surfaces_as_a_gateway_error_and_our_retry_does_not_charge_twi
 ):
     order = make_order(shop.store)
     gateway = StripeGateway(timeout=0.4, max_network_retries=0)
-    stripe_double.delay_next(1.5)
+    stripe_double.delay_next(1.5, path="/confirm")
     with pytest.raises(PaymentGatewayError) as exc:
         pay(gateway, order, "pm_card_visa")
     assert exc.value.status_code == 502

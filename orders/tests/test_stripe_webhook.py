@@ -159,7 +159,7 @@ def test_unconfigured_secret_and_wrong_method(settings, awaiting):
 
 def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
     variant = awaiting.items.get().variant
-    assert Variant.objects.get(pk=variant.pk).stock == 8
+    assert Variant.objects.get(pk=variant.pk).available_stock("test") == 8
     error = {
         "type": "card_error",
         "code": "payment_intent_authentication_failure",
@@ -173,7 +173,7 @@ def test_payment_failed_fails_the_order_and_releases_stock(awaiting):
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "failed"
     assert awaiting.payment_intent_status == "requires_payment_method"
-    assert Variant.objects.get(pk=variant.pk).stock == 10
+    assert Variant.objects.get(pk=variant.pk).available_stock("test") == 10
     release = InventoryAdjustment.objects.get(source="release", reference=awaiting.id)
     assert "failed authentication" in release.reason
 
@@ -190,7 +190,7 @@ def test_a_failure_of_an_earlier_attempt_is_ignored(awaiting):
         },
     )
     response = post(stripe_event("payment_intent.payment_failed", obj))
-    assert response.json()["outcome"].startswith("ignored")
+    assert response.json()["outcome"] == "unchanged"
     awaiting.refresh_from_db()
     assert awaiting.payment_status == "pending" and awaiting.stock_reserved
 
@@ -243,12 +243,52 @@ def test_other_event_types_are_acknowledged_and_ignored(awaiting):
     assert awaiting.payment_status == "pending"
 
 
-def test_a_payment_for_a_cancelled_order_is_recorded_as_refused(awaiting):
-    Order.objects.filter(pk=awaiting.pk).update(payment_status="cancelled")
-    response = post(stripe_event("payment_intent.succeeded", intent(awaiting)))
+def test_a_payment_for_a_cancelled_order_is_refunded(stripe_double, shop, awaiting):
+    """Money taken for an order that was cancelled meanwhile goes back automatically, and
+    the shopper and the merchant are told."""
+    from orders.gateways import StripeGateway, payment_idempotency_key
+
+    paid = StripeGateway().payment_create(
+        order=awaiting,
+        amount=awaiting.total_amount,
+        currency=awaiting.currency,
+        payment_method="pm_card_visa",
+        idempotency_key=payment_idempotency_key(order=awaiting, attempt=1),
+    )
+    Order.objects.filter(pk=awaiting.pk).update(
+        payment_status="cancelled", payment_intent_id=paid.intent_id
+    )
+    mail.outbox.clear()
+    event = intent(awaiting, intent_id=paid.intent_id)
+
+    response = post(stripe_event("payment_intent.succeeded", event))
+
     assert response.status_code == 200
-    assert response.json()["outcome"].startswith("refused")
+    assert response.json()["outcome"] == "refunded automatically"
+    [refund] = stripe_double.refunds.values()
+    assert (refund["payment_intent"], refund["amount"]) == (paid.intent_id, 4800)
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "orders@acme.example",
+        "sam@example.com",
+    ]
+    assert all("£48.00" in m.subject for m in mail.outbox)
+    awaiting.refresh_from_db()
+    assert awaiting.payment_status == "cancelled"
     assert StripeEvent.objects.filter(pk="evt_1").exists()
+    # Delivered again: nothing more.
+    assert post(stripe_event("payment_intent.succeeded", event)).json()["duplicate"]
+    assert len(stripe_double.refunds) == 1
+
+
+def test_a_refund_that_cannot_be_made_leaves_the_event_for_stripe_to_retry(awaiting):
+    """No Stripe to refund through (the double is not running): a 500, nothing recorded,
+    so Stripe delivers the event again."""
+    Order.objects.filter(pk=awaiting.pk).update(payment_status="cancelled")
+
+    response = post(stripe_event("payment_intent.succeeded", intent(awaiting)))
+
+    assert response.status_code == 500
+    assert not StripeEvent.objects.exists()
 
 
 @pytest.mark.postgres

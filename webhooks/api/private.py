@@ -34,7 +34,8 @@ class WebhookListApi(PrivateApi):
     )
     def get(self, request, **kwargs):
         return self.respond_page(
-            selectors.webhook_endpoint_list(store=self.store), WebhookEndpointSerializer
+            selectors.webhook_endpoint_list(store=self.store, mode=self.mode),
+            WebhookEndpointSerializer,
         )
 
     @extend_schema(
@@ -45,7 +46,9 @@ class WebhookListApi(PrivateApi):
     )
     def post(self, request, **kwargs):
         data = self.validate(WebhookCreateSerializer)
-        endpoint = services.webhook_endpoint_create(store=self.store, **data)
+        endpoint = services.webhook_endpoint_create(
+            store=self.store, mode=self.mode, **data
+        )
         return self.respond(
             self.serialize(WebhookEndpointCreatedSerializer, endpoint), status=201
         )
@@ -55,7 +58,9 @@ class WebhookDetailApi(PrivateApi):
     rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "30/m"}
 
     def endpoint(self, webhook: str):
-        return selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
+        return selectors.webhook_endpoint_get(
+            store=self.store, mode=self.mode, endpoint_id=webhook
+        )
 
     @extend_schema(
         operation_id="webhooks_get",
@@ -105,7 +110,9 @@ class WebhookDeliveryListApi(PrivateApi):
         responses=page_envelope(DeliverySerializer),
     )
     def get(self, request, webhook: str, **kwargs):
-        endpoint = selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
+        endpoint = selectors.webhook_endpoint_get(
+            store=self.store, mode=self.mode, endpoint_id=webhook
+        )
         filters = self.validate_query(DeliveryListQuerySerializer)
         return self.respond_page(
             selectors.delivery_list(endpoint=endpoint, filters=filters),
@@ -124,7 +131,9 @@ class WebhookDeliveryRetryApi(PrivateApi):
         responses={202: envelope(DeliverySerializer)},
     )
     def post(self, request, webhook: str, delivery: str, **kwargs):
-        endpoint = selectors.webhook_endpoint_get(store=self.store, endpoint_id=webhook)
+        endpoint = selectors.webhook_endpoint_get(
+            store=self.store, mode=self.mode, endpoint_id=webhook
+        )
         attempt = services.delivery_retry(endpoint=endpoint, delivery_id=delivery)
         return self.respond(self.serialize(DeliverySerializer, attempt), status=202)
 
@@ -144,5 +153,6 @@ class EventListApi(PrivateApi):
     def get(self, request, **kwargs):
         filters = self.validate_query(EventListQuerySerializer)
         return self.respond_page(
-            selectors.event_list(store=self.store, filters=filters), EventSerializer
+            selectors.event_list(store=self.store, mode=self.mode, filters=filters),
+            EventSerializer,
         )

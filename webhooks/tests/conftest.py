@@ -61,9 +61,9 @@ def fake_dns(monkeypatch):
 def make_endpoint(insecure):
     from webhooks import services
 
-    def make(store, url, events=("order.paid",), active=True):
+    def make(store, url, events=("order.paid",), active=True, mode="test"):
         return services.webhook_endpoint_create(
-            store=store, url=url, events=list(events), active=active
+            store=store, url=url, events=list(events), active=active, mode=mode
         )
 
     return make

@@ -40,7 +40,7 @@ def test_delivery_payload_headers_and_signature(
     shop, receiver, make_endpoint, django_capture_on_commit_callbacks
 ):
     endpoint = make_endpoint(
-        shop.store, receiver.url, events=["order.paid", "order.refunded"]
+        shop.store, receiver.url, events=["order.paid", "order.refunded"], mode="live"
     )
     event = deliver_now(
         shop.store,

@@ -15,12 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def stock(line) -> int:
-    return Variant.objects.get(pk=line.variant_id).stock
+    """What test mode can buy (the orders are test-mode orders)."""
+    return Variant.objects.get(pk=line.variant_id).available_stock("test")
 
 
 def test_cancel_a_pending_bank_transfer_order(private, shop, transfer_order):
     discount = Discount.objects.create(
-        store=shop.store, code="SAVE5", type="fixed", value=500, usage_count=1
+        store=shop.store, code="SAVE5", type="fixed", value=500, test_usage_count=1
     )
     DiscountRedemption.objects.create(
         store=shop.store, discount=discount, order=transfer_order
@@ -41,7 +42,7 @@ def test_cancel_a_pending_bank_transfer_order(private, shop, transfer_order):
     assert (row.stock_before, row.stock_after) == (8, 10)
     assert row.reason == "Order cancelled: Out of stock"
     discount.refresh_from_db()
-    assert discount.usage_count == 0 and not DiscountRedemption.objects.exists()
+    assert discount.test_usage_count == 0 and not DiscountRedemption.objects.exists()
     entry = body["timeline"][-1]
     assert entry["type"] == "cancelled"
     assert entry["message"] == "Cancelled: Out of stock; 2 units restocked"
