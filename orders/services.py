@@ -482,12 +482,8 @@ def _auto_refund_record(
     )
     from . import tasks
 
-    # Queued like the other order emails (on commit); for the lead: move these two to the
-    # single enqueue path with the rest at merge.
-    transaction.on_commit(
-        lambda: tasks.order_auto_refund_customer_email.delay(event.pk)
-    )
-    transaction.on_commit(lambda: tasks.order_auto_refund_store_email.delay(event.pk))
+    enqueue(tasks.order_auto_refund_customer_email, event.pk)
+    enqueue(tasks.order_auto_refund_store_email, event.pk)
     return event
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_store_field_validators'),
+        ('core', '0003_outbox_message'),
     ]
 
     operations = [
