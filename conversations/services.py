@@ -98,9 +98,7 @@ def message_post(
             data=PrivateMessageSerializer(message).data,
             mode=conversation.mode,
         )
-        from . import tasks
-
-        enqueue(tasks.message_notify, message.pk)
+        enqueue("conversations.tasks.message_notify", message.pk)
     return message
 
 

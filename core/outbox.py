@@ -13,9 +13,11 @@ and deliveries, ``webhooks/services.py``), generalised to any task::
     @transaction.atomic
     def order_fulfil(...):
         ...
-        enqueue(tasks.order_fulfillment_email, fulfillment.pk)
+        enqueue("orders.tasks.order_fulfillment_email", fulfillment.pk)
 
-A task queued this way declares ``base=OutboxTask`` (its retry policy lives on the class), takes
+Services name the task (its registered name) rather than import it: an app's ``tasks`` module
+imports its ``services``, never the other way round. A task queued this way declares
+``base=OutboxTask`` (its retry policy lives on the class), takes
 JSON-serialisable arguments (ids, not objects) and is routed to its queue by
 ``CELERY_TASK_ROUTES``. Work that already keeps its own rows (webhook events and deliveries)
 hands them to the broker with :func:`publish`, the same never-raising path.
@@ -36,9 +38,11 @@ from celery import Task, current_app
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from . import breakers
 from .ids import is_well_formed
+from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -90,17 +94,15 @@ class OutboxTask(Task):
         except Exception as exc:
             _attempt_failed(message_id, exc, task=self)
             raise
-        from .models import OutboxMessage
-
         OutboxMessage.objects.filter(pk=message_id).delete()
         return result
 
 
-def enqueue(task, *args):
+def enqueue(task: Task | str, *args):
     """Run ``task(*args)`` on a worker once the current transaction commits (at once in
-    autocommit). Returns the outbox row. Never raises for a broker failure."""
-    from .models import OutboxMessage
-
+    autocommit). ``task`` is the task or its registered name (``"orders.tasks.x"``).
+    Returns the outbox row. Never raises for a broker failure."""
+    task = _task(task)
     if not isinstance(task, OutboxTask):
         raise TypeError(f"{task.name} must be declared with base=OutboxTask")
     message = OutboxMessage.objects.create(
@@ -123,6 +125,16 @@ def task_named(name: str):
     return current_app.tasks.get(name)
 
 
+def _task(task: Task | str) -> Task:
+    """The task itself, looked up by name when given one (an unknown name fails fast)."""
+    if not isinstance(task, str):
+        return task
+    found = task_named(task)
+    if found is None:
+        raise LookupError(f"No task is registered as {task!r}")
+    return found
+
+
 def queue_for(task_name: str) -> str:
     """The queue ``CELERY_TASK_ROUTES`` sends the task to."""
     route = current_app.amqp.router.route({}, task_name)
@@ -131,7 +143,7 @@ def queue_for(task_name: str) -> str:
 
 
 def publish(
-    task,
+    task: Task | str,
     *args,
     task_id: str | None = None,
     countdown: float | None = None,
@@ -141,9 +153,9 @@ def publish(
 
     For rows that are their own outbox (a sweeper re-publishes them). While the broker is
     known to be down, requests do not wait for it (``breaker``); sweepers always try.
+    ``task`` is the task or its registered name.
     """
-    from kombu.exceptions import KombuError
-
+    task = _task(task)
     eager = current_app.conf.task_always_eager
     if breaker and not eager and not breakers.broker.allows():
         return False
@@ -166,8 +178,6 @@ def publish(
 def _publish_message(
     message_id: str, task_name: str, args: list, *, breaker: bool = True
 ) -> bool:
-    from .models import OutboxMessage
-
     task = task_named(task_name)
     if publish(task, *args, task_id=message_id, breaker=breaker):
         return True
@@ -178,8 +188,6 @@ def _publish_message(
 
 
 def _claim(message_id: str) -> bool:
-    from .models import OutboxMessage
-
     now = timezone.now()
     return bool(
         OutboxMessage.objects.filter(
@@ -193,8 +201,6 @@ def _claim(message_id: str) -> bool:
 
 
 def _attempt_failed(message_id: str, exc: BaseException, *, task: OutboxTask) -> None:
-    from .models import OutboxMessage
-
     message = OutboxMessage.objects.filter(pk=message_id).first()
     if message is None:
         return
@@ -223,8 +229,6 @@ def _attempt_failed(message_id: str, exc: BaseException, *, task: OutboxTask) ->
 def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Publish what the broker never got or lost, and what is due for a retry; recover
     messages whose worker died."""
-    from .models import OutboxMessage
-
     now = now or timezone.now()
     stale = now - STALE_AFTER
     reset = 0

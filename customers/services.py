@@ -440,10 +440,8 @@ def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
         created_at=now,
         expires_at=now + LOGIN_TOKEN_TTL,
     )
-    from . import tasks
-
     # The raw token waits in the outbox only until the email leaves (the row is then deleted).
-    enqueue(tasks.login_link_email_send, token.pk, raw)
+    enqueue("customers.tasks.login_link_email_send", token.pk, raw)
     return token
 
 

@@ -10,7 +10,7 @@ from core.emails import email_send, money_text
 from core.models import StoreMembership
 
 from .gateways.base import absolute_url
-from .models import Order
+from .models import Fulfillment, Order, OrderEvent, Refund
 
 
 def _country_name(code: str, locale: str) -> str:
@@ -142,7 +142,6 @@ def new_order_send(*, order_id: str) -> int:
 
 def fulfillment_send(*, fulfillment_id: str) -> int:
     """Tell the customer what shipped, with the carrier, tracking number and link."""
-    from .models import Fulfillment
 
     fulfillment = (
         Fulfillment.objects.select_related("order__store")
@@ -175,7 +174,6 @@ def fulfillment_send(*, fulfillment_id: str) -> int:
 
 def refund_send(*, refund_id: str) -> int:
     """Tell the customer how much was refunded (and the order's refunded total)."""
-    from .models import Refund
 
     refund = (
         Refund.objects.select_related("order__store")
@@ -231,7 +229,6 @@ def cancellation_send(*, order_id: str) -> int:
 def auto_refund_send(*, event_id: str, audience: str) -> int:
     """Tell the customer (``audience="customer"``) or the store (``"store"``) about a
     payment refunded automatically (its timeline entry: ``OrderEvent.Type.PAYMENT_REFUNDED``)."""
-    from .models import OrderEvent
 
     event = OrderEvent.objects.select_related("order__store").get(pk=event_id)
     order, data = event.order, event.data

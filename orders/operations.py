@@ -352,9 +352,7 @@ def order_fulfill(
     )
     _emit(locked, "order.fulfilled")
     if notify_customer and locked.email:
-        from . import tasks
-
-        enqueue(tasks.order_fulfillment_email, fulfillment.pk)
+        enqueue("orders.tasks.order_fulfillment_email", fulfillment.pk)
     _copy_state(order, locked)
     return fulfillment
 
@@ -573,9 +571,7 @@ def order_refund(
                 actor=actor,
             )
             if notify_customer and locked.email:
-                from . import tasks
-
-                enqueue(tasks.order_refund_email, refund.pk)
+                enqueue("orders.tasks.order_refund_email", refund.pk)
     if failure is not None:
         raise failure
     _copy_state(order, locked)
@@ -744,9 +740,7 @@ def order_cancel(
             _cancel_apply(order=locked, voided=voided, reason=reason, actor=actor)
             order_discount_release(order=locked)
             if notify_customer and locked.email:
-                from . import tasks
-
-                enqueue(tasks.order_cancellation_email, locked.pk)
+                enqueue("orders.tasks.order_cancellation_email", locked.pk)
     if failure is not None:
         raise failure
     return _copy_state(order, locked)

@@ -168,10 +168,8 @@ def _timeline_paid(order: Order, actor: Actor | None) -> None:
 
 
 def _emails_queue(order_id: str) -> None:
-    from . import tasks
-
-    enqueue(tasks.order_confirmation_email, order_id)
-    enqueue(tasks.order_new_order_email, order_id)
+    enqueue("orders.tasks.order_confirmation_email", order_id)
+    enqueue("orders.tasks.order_new_order_email", order_id)
 
 
 def _stock_retake(order: Order, *, note: bool = True) -> bool:
@@ -480,10 +478,8 @@ def _auto_refund_record(
             "customer_reason": AUTO_REFUND_CUSTOMER_REASONS[kind],
         },
     )
-    from . import tasks
-
-    enqueue(tasks.order_auto_refund_customer_email, event.pk)
-    enqueue(tasks.order_auto_refund_store_email, event.pk)
+    enqueue("orders.tasks.order_auto_refund_customer_email", event.pk)
+    enqueue("orders.tasks.order_auto_refund_store_email", event.pk)
     return event
 
 

@@ -1,30 +1,30 @@
-"""Order background work: emails (retried on SMTP failure) and the reservation timeout."""
+"""Order background work: emails (retried on SMTP failure) and the reservation timeout.
+
+Thin tasks that take ids and call a service; services queue them by name
+(``core.outbox.enqueue("orders.tasks.order_confirmation_email", order_id)``).
+"""
 
 from celery import shared_task
 
 from core.emails import EMAIL_TASK_OPTIONS
 
+from . import emails, services
+
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_confirmation_email(order_id: str) -> int:
-    from .emails import order_confirmation_send
-
-    return order_confirmation_send(order_id=order_id)
+    return emails.order_confirmation_send(order_id=order_id)
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_new_order_email(order_id: str) -> int:
-    from .emails import new_order_send
-
-    return new_order_send(order_id=order_id)
+    return emails.new_order_send(order_id=order_id)
 
 
 @shared_task
 def order_reservations_expire() -> int:
     """Fail pending orders whose stock reservation has expired (every minute)."""
-    from .services import order_reservations_expire as expire
-
-    return expire()
+    return services.order_reservations_expire()
 
 
 # -- order operations: fulfilment, refund and cancellation emails ------------------------------
@@ -32,34 +32,24 @@ def order_reservations_expire() -> int:
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_fulfillment_email(fulfillment_id: str) -> int:
-    from .emails import fulfillment_send
-
-    return fulfillment_send(fulfillment_id=fulfillment_id)
+    return emails.fulfillment_send(fulfillment_id=fulfillment_id)
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_refund_email(refund_id: str) -> int:
-    from .emails import refund_send
-
-    return refund_send(refund_id=refund_id)
+    return emails.refund_send(refund_id=refund_id)
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_cancellation_email(order_id: str) -> int:
-    from .emails import cancellation_send
-
-    return cancellation_send(order_id=order_id)
+    return emails.cancellation_send(order_id=order_id)
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_auto_refund_customer_email(event_id: str) -> int:
-    from .emails import auto_refund_send
-
-    return auto_refund_send(event_id=event_id, audience="customer")
+    return emails.auto_refund_send(event_id=event_id, audience="customer")
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def order_auto_refund_store_email(event_id: str) -> int:
-    from .emails import auto_refund_send
-
-    return auto_refund_send(event_id=event_id, audience="store")
+    return emails.auto_refund_send(event_id=event_id, audience="store")

@@ -76,6 +76,9 @@ CIRCUIT_COOLDOWN = timedelta(minutes=1)
 MAX_ENDPOINTS_PER_STORE = 20
 RESPONSE_EXCERPT_CHARS = 2000
 USER_AGENT = "Shoprocket-Webhooks/1.0"
+#: The tasks this module queues, by name (``tasks`` imports this module, not the reverse).
+EVENT_DISPATCH = "webhooks.tasks.event_dispatch"
+DELIVERY_ATTEMPT = "webhooks.tasks.delivery_attempt"
 
 _random = random.Random()
 
@@ -98,9 +101,7 @@ def event_record(*, store, type: str, data: dict, mode: str = "test") -> Event:
 
 def _dispatch(event_id: str) -> None:
     """Hand the event to the broker; if the broker is down, the sweeper retries later."""
-    from . import tasks
-
-    _enqueue(tasks.event_dispatch, event_id)
+    _enqueue(EVENT_DISPATCH, event_id)
 
 
 def _enqueue(task, object_id: str, *, breaker: bool = True) -> bool:
@@ -241,13 +242,11 @@ def deliveries_queue(
     *, delivery_ids: list[str], now: datetime | None = None, breaker: bool = True
 ) -> int:
     """Hand deliveries to the broker, noting when; returns how many were accepted."""
-    from . import tasks
-
     now = now or timezone.now()
     queued = 0
     for delivery_id in delivery_ids:
         Delivery.objects.filter(pk=delivery_id).update(queued_at=now)
-        if _enqueue(tasks.delivery_attempt, delivery_id, breaker=breaker):
+        if _enqueue(DELIVERY_ATTEMPT, delivery_id, breaker=breaker):
             queued += 1
         else:
             Delivery.objects.filter(
@@ -386,14 +385,12 @@ def _endpoint_busy_until(
 
 def _defer(delivery_id: str, until: datetime) -> None:
     """Queue the attempt again for ``until`` (the sweeper does it if the broker is down)."""
-    from . import tasks
-
     now = timezone.now()
     countdown = max((until - now).total_seconds(), 0)
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
         queued_at=now
     )
-    if not publish(tasks.delivery_attempt, delivery_id, countdown=countdown):
+    if not publish(DELIVERY_ATTEMPT, delivery_id, countdown=countdown):
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
             queued_at=None
         )
@@ -455,9 +452,7 @@ def _attempt_record(
             ]
         )
         if disabled:
-            from . import tasks
-
-            enqueue(tasks.webhook_disabled_notify, endpoint.pk)
+            enqueue("webhooks.tasks.webhook_disabled_notify", endpoint.pk)
     return delivery
 
 
@@ -521,8 +516,6 @@ def delivery_retry(
 
 def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Re-queue what the broker never got: undispatched events and due deliveries."""
-    from . import tasks
-
     now = now or timezone.now()
     reset = Delivery.objects.filter(
         status=Delivery.Status.SENDING, started_at__lte=now - STALE_AFTER
@@ -535,8 +528,7 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     events = sum(
-        _enqueue(tasks.event_dispatch, event_id, breaker=False)
-        for event_id in event_ids
+        _enqueue(EVENT_DISPATCH, event_id, breaker=False) for event_id in event_ids
     )
     due_ids = list(
         Delivery.objects.filter(

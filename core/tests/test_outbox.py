@@ -199,6 +199,19 @@ def test_only_outbox_tasks_can_be_enqueued():
 
     with pytest.raises(TypeError):
         enqueue(purge_idempotency_keys)
+    with pytest.raises(TypeError):
+        enqueue("core.tasks.purge_idempotency_keys")
+
+
+def test_a_task_is_queued_by_its_registered_name(django_capture_on_commit_callbacks):
+    """Services name the task instead of importing their app's ``tasks`` module (which
+    imports them): the name finds the same task, its queue and its outbox row."""
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue("core.tests.record_run", "by name")
+        assert message.task == "core.tests.record_run"
+    assert RUNS == ["by name"]
+    with pytest.raises(LookupError):
+        enqueue("core.tests.no_such_task", "x")
 
 
 def test_the_task_called_directly_just_runs():
