@@ -396,6 +396,7 @@ def shop_load(args, *, connections: int) -> Shop:
         pk__in=[v for _, v in chosen], stock__lt=STOCK
     ).select_related("product"):
         catalog_services.stock_adjust(
+            mode="live",
             variant=variant,
             operation="set",
             quantity=STOCK,

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin import DASHBOARD_MODE, StoreScopedAdmin, StoreScopedTabularInline
 from core.exceptions import DomainError
 from core.money import format_minor
 
@@ -407,9 +407,14 @@ class ProductAdmin(StoreScopedAdmin):
             self.save_formset(request, form, formset, change=change)
         if not form.instance.variants.exists():
             services.product_options_replace(
-                product=form.instance, options=[], actor=_actor(request)
+                mode=DASHBOARD_MODE,
+                product=form.instance,
+                options=[],
+                actor=_actor(request),
             )
-        services.product_notify_saved(product=form.instance, created=not change)
+        services.product_notify_saved(
+            mode=DASHBOARD_MODE, product=form.instance, created=not change
+        )
 
     def save_formset(self, request, form, formset, change):
         product = form.instance
@@ -437,7 +442,10 @@ class ProductAdmin(StoreScopedAdmin):
             )
             try:
                 services.product_options_replace(
-                    product=product, options=options, actor=_actor(request)
+                    mode=DASHBOARD_MODE,
+                    product=product,
+                    options=options,
+                    actor=_actor(request),
                 )
             except DomainError as exc:
                 messages.error(request, f"Options not saved: {exc.message}")
@@ -457,6 +465,7 @@ class ProductAdmin(StoreScopedAdmin):
         for product in queryset:
             if product.status != status:
                 services.product_update(
+                    mode=DASHBOARD_MODE,
                     product=product,
                     data={"status": status},
                     actor=_actor(request),
@@ -476,7 +485,7 @@ class ProductAdmin(StoreScopedAdmin):
     @admin.action(description="Archive the selected products (off the storefront)")
     def archive(self, request, queryset):
         for product in queryset:
-            services.product_archive(product=product)
+            services.product_archive(mode=DASHBOARD_MODE, product=product)
         self.message_user(request, f"Archived {queryset.count()} product(s).")
 
     # -- stock adjustment ---------------------------------------------------------------
@@ -492,6 +501,7 @@ class ProductAdmin(StoreScopedAdmin):
             variant = form.cleaned_data["variant"]
             try:
                 adjustment = services.stock_adjust(
+                    mode=DASHBOARD_MODE,
                     variant=variant,
                     operation=form.cleaned_data["operation"],
                     quantity=form.cleaned_data["quantity"],

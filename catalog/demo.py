@@ -216,7 +216,7 @@ def _product(store, spec: dict, categories: dict[str, Category]) -> None:
     else:
         data["stock"] = spec.get("stock", 0)
     product = services.product_create(
-        store=store, data=data, actor="demo", source="import"
+        mode="live", store=store, data=data, actor="demo", source="import"
     )
     for position, (alt, colour, ratio) in enumerate(spec.get("images", [])):
         upload = ContentFile(

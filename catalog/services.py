@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from core.exceptions import Conflict, NotFound, Unprocessable, field_error
 
+from . import events
 from .images import image_aspect_ratio
 from .models import (
     MAX_STOCK,
@@ -36,7 +37,6 @@ from .models import (
     Variant,
 )
 
-DEFAULT_EVENT_MODE = "live"
 SLUG_MAX = 200
 MAX_GENERATED_VARIANTS = 250
 
@@ -48,55 +48,6 @@ class StockLine:
     variant_id: str
     quantity: int
     label: str = ""
-
-
-# -- events -----------------------------------------------------------------------------
-
-
-def _event_mode(mode: str | None, reference: str = "") -> str:
-    """The mode to record a catalog event in: the caller's key mode, else the mode of the
-    order named by ``reference``, else live (the catalogue is shared by both modes)."""
-    if mode:
-        return mode
-    if reference.startswith("ord_"):
-        from orders.models import Order
-
-        found = (
-            Order.objects.filter(pk=reference).values_list("mode", flat=True).first()
-        )
-        if found:
-            return found
-    return DEFAULT_EVENT_MODE
-
-
-def product_payload(*, product_id: str, store) -> dict:
-    """The private API representation of a product (webhook event data)."""
-    from . import selectors
-    from .serializers import PrivateProductSerializer
-
-    product = selectors.product_get(store=store, ref=product_id, published_only=False)
-    return dict(
-        PrivateProductSerializer(product, context={"store": store, "locale": "en"}).data
-    )
-
-
-def review_payload(*, review: Review, store) -> dict:
-    from .serializers import PrivateReviewSerializer
-
-    return dict(
-        PrivateReviewSerializer(review, context={"store": store, "locale": "en"}).data
-    )
-
-
-def _product_event(*, product: Product, type: str, mode: str | None) -> None:
-    from webhooks.services import event_record
-
-    event_record(
-        store=product.store,
-        type=type,
-        data=product_payload(product_id=product.pk, store=product.store),
-        mode=_event_mode(mode),
-    )
 
 
 # -- stock ------------------------------------------------------------------------------
@@ -147,13 +98,9 @@ def _crossed_low(variant: Variant, before: int, after: int) -> bool:
     return product.track_inventory and before > threshold >= after
 
 
-def _low_stock_events(
-    products: dict[str, Product], *, mode: str | None, reference: str
-) -> None:
+def _low_stock_events(products: dict[str, Product], *, mode: str) -> None:
     for product in products.values():
-        _product_event(
-            product=product, type="inventory.low", mode=_event_mode(mode, reference)
-        )
+        events.product_event(product=product, type="inventory.low", mode=mode)
 
 
 @transaction.atomic
@@ -166,7 +113,7 @@ def stock_adjust(
     source: str = InventoryAdjustment.Source.API,
     reference: str = "",
     actor: str = "",
-    mode: str | None = None,
+    mode: str,
 ) -> InventoryAdjustment:
     """Set, increment or decrement one variant's stock atomically.
 
@@ -216,9 +163,7 @@ def stock_adjust(
         actor=actor,
     )
     if _crossed_low(locked, before, after):
-        _low_stock_events(
-            {locked.product_id: locked.product}, mode=mode, reference=reference
-        )
+        _low_stock_events({locked.product_id: locked.product}, mode=mode)
     return adjustment
 
 
@@ -310,7 +255,7 @@ def stock_reserve(
         )
         if _crossed_low(variant, before, before - quantity):
             low[variant.product_id] = variant.product
-    _low_stock_events(low, mode=mode, reference=reference)
+    _low_stock_events(low, mode=mode)
 
 
 @transaction.atomic
@@ -388,7 +333,7 @@ def product_inventory_adjust(
     operation: str,
     quantity: int,
     reason: str = "",
-    mode: str | None = None,
+    mode: str,
     source: str = InventoryAdjustment.Source.API,
     actor: str = "",
 ) -> InventoryResult:
@@ -571,7 +516,7 @@ def _create_variant(
 
 
 def _set_stock(
-    variant: Variant, stock: int, *, actor: str, source: str, mode: str | None
+    variant: Variant, stock: int, *, actor: str, source: str, mode: str
 ) -> None:
     if stock != variant.stock:
         stock_adjust(
@@ -681,7 +626,7 @@ def _existing_variant_keys(product: Product) -> dict[frozenset, Variant]:
 
 
 def _make_simple(
-    product: Product, *, stock: int | None, actor: str, source: str, mode: str | None
+    product: Product, *, stock: int | None, actor: str, source: str, mode: str
 ) -> None:
     for variant in product.variants.filter(is_default=False):
         _remove_variant(variant, actor=actor, source=source, reason="Variant removed")
@@ -721,7 +666,7 @@ def _make_variant_based(
     variants: list[dict] | None,
     actor: str,
     source: str,
-    mode: str | None,
+    mode: str,
 ) -> None:
     old = _existing_variant_keys(product)
     default = product.variants.filter(is_default=True).first()
@@ -810,7 +755,7 @@ def _apply_structure(
     creating: bool,
     actor: str,
     source: str,
-    mode: str | None,
+    mode: str,
 ) -> None:
     options = data.get("options")
     variants = data.get("variants")
@@ -877,7 +822,7 @@ def product_create(
     *,
     store,
     data: dict,
-    mode: str | None = None,
+    mode: str,
     actor: str = "",
     source: str = InventoryAdjustment.Source.API,
 ) -> Product:
@@ -902,7 +847,7 @@ def product_create(
     _apply_structure(
         product, data, creating=True, actor=actor, source=source, mode=mode
     )
-    _product_event(product=product, type="product.created", mode=mode)
+    events.product_event(product=product, type="product.created", mode=mode)
     return product
 
 
@@ -911,7 +856,7 @@ def product_update(
     *,
     product: Product,
     data: dict,
-    mode: str | None = None,
+    mode: str,
     actor: str = "",
     source: str = InventoryAdjustment.Source.API,
 ) -> Product:
@@ -946,12 +891,12 @@ def product_update(
         _apply_structure(
             product, data, creating=False, actor=actor, source=source, mode=mode
         )
-    _product_event(product=product, type="product.updated", mode=mode)
+    events.product_event(product=product, type="product.updated", mode=mode)
     return product
 
 
 @transaction.atomic
-def product_archive(*, product: Product, mode: str | None = None) -> Product:
+def product_archive(*, product: Product, mode: str) -> Product:
     """Soft-delete: off the storefront, kept for past orders. Archiving twice is a no-op."""
     product = (
         Product.objects.select_for_update(of=("self",))
@@ -962,15 +907,13 @@ def product_archive(*, product: Product, mode: str | None = None) -> Product:
         return product
     product.status = Product.Status.ARCHIVED
     product.save(update_fields=["status", "updated_at"])
-    _product_event(product=product, type="product.deleted", mode=mode)
+    events.product_event(product=product, type="product.deleted", mode=mode)
     return product
 
 
-def product_notify_saved(
-    *, product: Product, created: bool, mode: str | None = None
-) -> None:
+def product_notify_saved(*, product: Product, created: bool, mode: str) -> None:
     """Record product.created / product.updated for a change made outside the API (dashboard)."""
-    _product_event(
+    events.product_event(
         product=product,
         type="product.created" if created else "product.updated",
         mode=mode,
@@ -982,6 +925,7 @@ def product_options_replace(
     *,
     product: Product,
     options: list[dict],
+    mode: str,
     actor: str = "",
     source: str = InventoryAdjustment.Source.DASHBOARD,
 ) -> None:
@@ -991,10 +935,10 @@ def product_options_replace(
     stock; removed ones are deleted with an audit row for their stock)."""
     options = [o for o in options if o.get("values")]
     if not options:
-        _make_simple(product, stock=None, actor=actor, source=source, mode=None)
+        _make_simple(product, stock=None, actor=actor, source=source, mode=mode)
         return
     _make_variant_based(
-        product, options=options, variants=None, actor=actor, source=source, mode=None
+        product, options=options, variants=None, actor=actor, source=source, mode=mode
     )
 
 
@@ -1171,7 +1115,7 @@ def review_create(
     author_name: str = "",
     author_email: str = "",
     customer=None,
-    mode: str | None = None,
+    mode: str,
 ) -> Review:
     """A review awaiting moderation. A guest must give an email; a logged-in customer's name
     and email fill the blanks. A second review of the same product by the same email is a 409."""
@@ -1179,7 +1123,6 @@ def review_create(
     if not email:
         raise field_error("authorEmail", "The authorEmail field is required.")
     name = (author_name or (customer.full_name if customer is not None else "")).strip()
-    mode = mode or DEFAULT_EVENT_MODE
     # Per mode: a test review never stands in the way of the real one.
     duplicate = Review.objects.filter(
         product=product, author_email__iexact=email, mode=mode
@@ -1205,14 +1148,7 @@ def review_create(
     )
     review.full_clean(exclude=["store", "product", "customer"])
     review.save()
-    from webhooks.services import event_record
-
-    event_record(
-        store=product.store,
-        type="review.created",
-        data=review_payload(review=review, store=product.store),
-        mode=_event_mode(mode),
-    )
+    events.review_created(review=review, mode=mode)
     return review
 
 

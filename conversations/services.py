@@ -7,12 +7,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core.emails import email_send
 from core.exceptions import field_error
 from core.links import server_base_url
 from core.outbox import enqueue
 from core.storefront import storefront_url
-from webhooks.services import event_record
 
+from . import events
 from .models import MAX_MESSAGE_LENGTH, Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,6 @@ def message_post(
 ) -> Message:
     """Add a message (plain text), reopen a closed conversation, record the event and queue
     the notification email. Posting also marks the other side's messages read."""
-    from .serializers import PrivateMessageSerializer
-
     body = _clean_body(body)
     with transaction.atomic():
         conversation = (
@@ -92,12 +91,7 @@ def message_post(
         conversation.status = Conversation.Status.OPEN
         conversation.save(update_fields=["last_message_at", "status", "updated_at"])
         _mark_read(conversation=conversation, reader=sender, now=message.created_at)
-        event_record(
-            store=conversation.store,
-            type="conversation.message_created",
-            data=PrivateMessageSerializer(message).data,
-            mode=conversation.mode,
-        )
+        events.message_created(conversation=conversation, message=message)
         enqueue("conversations.tasks.message_notify", message.pk)
     return message
 
@@ -136,8 +130,6 @@ def conversation_status_set(*, conversation: Conversation, status: str) -> Conve
 
 def message_notification_send(*, message_id: str) -> int:
     """Email the store about a visitor message, or the visitor about a seller reply."""
-    from core.emails import email_send
-
     message = (
         Message.objects.select_related("conversation__store")
         .filter(pk=message_id)

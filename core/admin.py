@@ -21,8 +21,12 @@ from django.utils.html import format_html
 
 from . import services
 from .ids import PrefixedIdField, is_well_formed
-from .models import ApiKey, Store, StoreMembership
+from .models import ApiKey, Mode, Store, StoreMembership
 from .selectors import store_ids_for_user
+
+#: The key mode of what merchants do in the dashboard: live business (the catalogue and the
+#: configuration are shared by both modes; events and audit rows record this mode).
+DASHBOARD_MODE = Mode.LIVE
 
 
 def store_lookup_for(model) -> str | None:

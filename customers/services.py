@@ -27,9 +27,8 @@ from core.emails import email_send
 from core.exceptions import Conflict, Unprocessable, field_error
 from core.outbox import enqueue
 from core.storefront import storefront_url
-from webhooks.services import event_record
 
-from . import selectors
+from . import events, selectors
 from .models import (
     Address,
     Customer,
@@ -69,22 +68,6 @@ def login_token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def customer_payload(*, customer: Customer, mode: str) -> dict:
-    """The customer in its private API shape (webhook event data), totals for ``mode``."""
-    from .serializers import CustomerDetailSerializer
-
-    fresh = selectors.customer_get(
-        store=customer.store, mode=mode, customer_id=customer.pk
-    )
-    context = {"store": customer.store, "locale": customer.store.locale}
-    return dict(CustomerDetailSerializer(fresh, context=context).data)
-
-
-def _record(customer: Customer, type: str, mode: str) -> None:
-    data = customer_payload(customer=customer, mode=mode)
-    event_record(store=customer.store, type=type, data=data, mode=mode)
-
-
 # -- guests -----------------------------------------------------------------------------
 
 
@@ -120,7 +103,9 @@ def _customer_get_or_create(
         try:
             with transaction.atomic():
                 customer.save(force_insert=True)
-                _record(customer, "customer.created", mode)
+                events.customer_event(
+                    customer=customer, type="customer.created", mode=mode
+                )
             return customer, True
         except IntegrityError:
             # Created concurrently: the unique (store, mode, lower(email)) index decided.
@@ -141,7 +126,7 @@ def _customer_get_or_create(
         changed.append("marketing_opt_in")
     if changed:
         customer.save(update_fields=[*changed, "updated_at"])
-        _record(customer, "customer.updated", mode)
+        events.customer_event(customer=customer, type="customer.updated", mode=mode)
     return customer, False
 
 
@@ -202,7 +187,7 @@ def customer_create(*, store, email: str, mode: str = "live", **fields) -> Custo
             "A customer with this email already exists in this store.",
             code="customer_exists",
         ) from None
-    _record(customer, "customer.created", mode)
+    events.customer_event(customer=customer, type="customer.created", mode=mode)
     return customer
 
 
@@ -298,7 +283,7 @@ def customer_update(*, customer: Customer, data: dict, mode: str) -> Customer:
     if changed:
         customer.full_clean(validate_unique=False, validate_constraints=False)
         customer.save(update_fields=[*changed, "updated_at"])
-        _record(customer, "customer.updated", mode)
+        events.customer_event(customer=customer, type="customer.updated", mode=mode)
     return customer
 
 
@@ -618,7 +603,7 @@ def account_create(
     _session_start(
         store=store, mode=mode, cart_token=cart_token, customer=customer, verified=False
     )
-    _record(customer, "customer.updated", mode)
+    events.customer_event(customer=customer, type="customer.updated", mode=mode)
     return customer
 
 

@@ -64,6 +64,7 @@ def _variant(store) -> Variant:
         )
     if variant.stock < 20:
         catalog_services.stock_adjust(
+            mode="live",
             variant=variant,
             operation="set",
             quantity=100,

@@ -39,8 +39,8 @@ from core.api.casing import to_camel
 from core.exceptions import Conflict, Unprocessable
 from core.money import format_minor
 from core.outbox import enqueue
-from webhooks.services import event_record
 
+from . import events
 from .gateways import (
     PaymentGatewayError,
     PaymentStatus,
@@ -91,16 +91,6 @@ def order_label(order: Order) -> str:
 
 def _money(order: Order, amount: int) -> str:
     return format_minor(int(amount), order.currency, order.store.locale)
-
-
-def _event_data(order: Order) -> dict:
-    from .serializers import order_event_data
-
-    return order_event_data(order)
-
-
-def _emit(order: Order, type: str) -> None:
-    event_record(store=order.store, type=type, data=_event_data(order), mode=order.mode)
 
 
 def _unshipped(line: OrderItem) -> int:
@@ -190,7 +180,7 @@ def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
         actor=actor or PLACED_BY,
         data={"total": locked.total_amount, "payment_method": locked.payment_method},
     )
-    _emit(locked, "order.created")
+    events.order_event(locked, "order.created")
     return _copy_state(order, locked)
 
 
@@ -263,7 +253,7 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
             actor=actor,
             data={"fields": [to_camel(name) for name in changed]},
         )
-    _emit(locked, "order.updated")
+    events.order_event(locked, "order.updated")
     return _copy_state(order, locked)
 
 
@@ -350,7 +340,7 @@ def order_fulfill(
             "fulfillment_status": locked.fulfillment_status,
         },
     )
-    _emit(locked, "order.fulfilled")
+    events.order_event(locked, "order.fulfilled")
     if notify_customer and locked.email:
         enqueue("orders.tasks.order_fulfillment_email", fulfillment.pk)
     _copy_state(order, locked)
@@ -649,7 +639,7 @@ def _refund_apply(
             "refunded": order.refunded_amount,
         },
     )
-    _emit(order, "order.refunded")
+    events.order_event(order, "order.refunded")
 
 
 # -- cancel -----------------------------------------------------------------------------------
@@ -783,4 +773,4 @@ def _cancel_apply(*, order: Order, voided: _Voided, reason: str, actor) -> None:
             "restocked": [{"id": pk, "quantity": n} for pk, n in restocked.items()],
         },
     )
-    _emit(order, "order.cancelled")
+    events.order_event(order, "order.cancelled")

@@ -29,7 +29,6 @@ from core.api.fields import (
     StrictIntegerField,
     TimestampField,
 )
-from core.money import DEFAULT_LOCALE
 
 from .gateways import REFUND_REASONS, PaymentStatus
 from .models import Order, OrderEvent, Refund
@@ -297,14 +296,6 @@ class OrderStatusSerializer(serializers.Serializer):
     @extend_schema_field(PaymentWordField())
     def get_payment_status(self, order) -> str:
         return payment_status_word(order)
-
-
-def order_event_data(order: Order, *, serializer_class=None) -> dict:
-    """The private representation of ``order`` for ``webhooks.services.event_record``: the
-    same object as ``GET /v3/private/orders/{order}`` (:class:`PrivateOrderDetailSerializer`)."""
-    locale = order.store.locale if order.store_id else DEFAULT_LOCALE
-    serializer_class = serializer_class or PrivateOrderDetailSerializer
-    return serializer_class(order, context={"locale": locale}).data
 
 
 # -- order operations: the private orders API -------------------------------------------------

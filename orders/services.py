@@ -26,8 +26,8 @@ from catalog.models import InventoryAdjustment
 from catalog.services import StockLine
 from core.exceptions import Conflict, DomainError
 from core.outbox import enqueue
-from webhooks.services import event_record
 
+from . import events
 from .gateways import (
     PaymentGatewayError,
     PaymentResult,
@@ -77,12 +77,6 @@ def _stock_lines(order: Order) -> list[StockLine]:
         for item in order.items.all()
         if item.variant_id
     ]
-
-
-def _order_data(order: Order) -> dict:
-    from .serializers import order_event_data
-
-    return order_event_data(order)
 
 
 # -- order numbers ----------------------------------------------------------------------
@@ -240,12 +234,7 @@ def order_mark_paid(
     locked.save()
     order_number_assign(order=locked)
     _timeline_paid(locked, actor)
-    event_record(
-        store=locked.store,
-        type="order.paid",
-        data=_order_data(locked),
-        mode=locked.mode,
-    )
+    events.order_event(locked, "order.paid")
     _emails_queue(locked.id)
     return _copy_state(order, locked)
 
@@ -575,12 +564,7 @@ def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
         actor=Actor.system(_gateway_label(locked)),
         data={"refunded": locked.refunded_amount, "source": "gateway"},
     )
-    event_record(
-        store=locked.store,
-        type="order.refunded",
-        data=_order_data(locked),
-        mode=locked.mode,
-    )
+    events.order_event(locked, "order.refunded")
     return _copy_state(order, locked)
 
 

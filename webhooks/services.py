@@ -99,6 +99,12 @@ def event_record(*, store, type: str, data: dict, mode: str = "test") -> Event:
     return event
 
 
+def event_published(*, store, mode: str, type: str, data: dict, **kwargs) -> Event:
+    """Receiver of ``core.events.event_published``: record the domain event as a webhook
+    event (in the publisher's transaction)."""
+    return event_record(store=store, type=type, data=data, mode=mode)
+
+
 def _dispatch(event_id: str) -> None:
     """Hand the event to the broker; if the broker is down, the sweeper retries later."""
     _enqueue(EVENT_DISPATCH, event_id)

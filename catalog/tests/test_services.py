@@ -102,12 +102,19 @@ def test_low_stock_event_mode_comes_from_the_order(shop, candle, events):
 def test_stock_adjust_rules(candle):
     variant = default_variant(candle)
     with pytest.raises(Unprocessable):
-        services.stock_adjust(variant=variant, operation="double", quantity=1)
+        services.stock_adjust(
+            mode="live", variant=variant, operation="double", quantity=1
+        )
     with pytest.raises(Unprocessable):
-        services.stock_adjust(variant=variant, operation="set", quantity=-1)
+        services.stock_adjust(
+            mode="live", variant=variant, operation="set", quantity=-1
+        )
     with pytest.raises(Conflict):
-        services.stock_adjust(variant=variant, operation="decrement", quantity=11)
+        services.stock_adjust(
+            mode="live", variant=variant, operation="decrement", quantity=11
+        )
     adjustment = services.stock_adjust(
+        mode="live",
         variant=variant,
         operation="decrement",
         quantity=10,
@@ -121,13 +128,15 @@ def test_stock_adjust_rules(candle):
     )
     Variant.objects.filter(pk=variant.pk).delete()
     with pytest.raises(NotFound):
-        services.stock_adjust(variant=variant, operation="set", quantity=1)
+        services.stock_adjust(mode="live", variant=variant, operation="set", quantity=1)
 
 
 def test_stock_adjust_touches_the_variant_updated_at(candle):
     variant = default_variant(candle)
     before = variant.updated_at
-    services.stock_adjust(variant=variant, operation="increment", quantity=1)
+    services.stock_adjust(
+        mode="live", variant=variant, operation="increment", quantity=1
+    )
     variant.refresh_from_db()
     assert variant.updated_at > before
 
@@ -160,6 +169,7 @@ def test_purchasable_selector(shop, candle, shirt):
 def test_option_edits_keep_variant_ids_and_stock(shop, shirt):
     before = {v.sku: v for v in shirt.variants.all()}
     services.product_options_replace(
+        mode="live",
         product=shirt,
         options=[
             {"name": "Size", "values": ["S", "M", "L"]},
@@ -176,7 +186,7 @@ def test_option_edits_keep_variant_ids_and_stock(shop, shirt):
         and after[("Red", "S")].stock == 3
     )
     assert after[("L", "Red")].stock == 0
-    services.product_options_replace(product=shirt, options=[])
+    services.product_options_replace(mode="live", product=shirt, options=[])
     [default] = shirt.variants.all()
     assert default.is_default and not shirt.options.exists()
     removed = InventoryAdjustment.objects.filter(
