@@ -37,9 +37,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.countries import postcode_key
 from core.money import Money
-
-from .reference import postcode_key
 
 ROUNDING = ROUND_HALF_UP
 

@@ -7,7 +7,11 @@ from django.core.validators import EmailValidator, RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.addresses import ADDRESS_FIELDS, AddressSerializer
+from core.addresses import (
+    AddressSerializer,
+    BillingAddressInput,
+    ShippingAddressInput,
+)
 from core.api.fields import (
     MinorUnitsField,
     MoneyField,
@@ -19,20 +23,17 @@ from core.api.fields import (
     context_locale,
     context_mode,
 )
-from core.money import Money
-from core.validators import validate_e164
-
-from .models import Discount
-from .reference import (
+from core.countries import (
     country_get,
     is_valid_state,
     normalize_postcode,
     normalize_state,
-    postcode_error,
     postcode_key,
     states_for,
 )
-from .services import store_shipping_countries
+from core.money import Money
+
+from .models import Discount
 
 MAX_QUANTITY = 10_000
 MAX_INT = 2_147_483_647
@@ -247,87 +248,6 @@ class CheckoutDataSerializer(serializers.Serializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_notes(self, obj):
         return obj.cart.notes or None
-
-
-class AddressInput(serializers.Serializer):
-    """An Address; ``country_code`` must be a store shipping country for shipping addresses."""
-
-    shipping = False
-
-    first_name = StrictCharField(max_length=100)
-    last_name = StrictCharField(max_length=100)
-    company = StrictCharField(
-        max_length=200, required=False, allow_blank=True, allow_null=True
-    )
-    line1 = StrictCharField(max_length=200)
-    line2 = StrictCharField(
-        max_length=200, required=False, allow_blank=True, allow_null=True
-    )
-    city = StrictCharField(max_length=100)
-    state = StrictCharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    postcode = StrictCharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
-    country_code = StrictCharField(max_length=2, min_length=2)
-    phone = StrictCharField(
-        max_length=20, required=False, allow_blank=True, allow_null=True
-    )
-
-    def validate_phone(self, value):
-        if value:
-            value = value.strip()
-            _django(validate_e164, value)
-        return value
-
-    def validate(self, attrs):
-        errors: dict[str, list[str]] = {}
-        code = attrs["country_code"].upper()
-        country = country_get(code)
-        if country is None:
-            raise serializers.ValidationError(
-                {"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]}
-            )
-        store = self.context["store"]
-        if self.shipping and code not in store_shipping_countries(store):
-            errors["country_code"] = [f"We do not ship to {country.name}."]
-        state = normalize_state(code, attrs.get("state"))
-        if country.requires_state:
-            if not state:
-                errors["state"] = [f"The state field is required for {country.name}."]
-            elif not is_valid_state(code, state):
-                errors["state"] = [
-                    f"Enter a valid state code of {country.name} "
-                    f"(see /countries/{code}/states)."
-                ]
-        elif state and not is_valid_state(code, state):
-            state = (attrs.get("state") or "").strip()
-        postcode = normalize_postcode(code, attrs.get("postcode"))
-        problem = postcode_error(code, postcode)
-        if problem:
-            errors["postcode"] = [problem]
-        if errors:
-            raise serializers.ValidationError(errors)
-        cleaned = {
-            name: (attrs.get(name) or "").strip() or None for name in ADDRESS_FIELDS
-        }
-        cleaned.update(
-            country_code=code, state=state or None, postcode=postcode or None
-        )
-        return cleaned
-
-
-class ShippingAddressInput(AddressInput):
-    shipping = True
-
-    class Meta:
-        ref_name = "ShippingAddressInput"
-
-
-class BillingAddressInput(AddressInput):
-    class Meta:
-        ref_name = "BillingAddressInput"
 
 
 class CheckoutDataInput(serializers.Serializer):

@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from catalog.selectors import product_get_purchasable
+from core.addresses import store_shipping_countries
+from core.countries import country_get, normalize_state
 from core.exceptions import Conflict, NotFound, Unprocessable
 from core.money import Money
 from customers.models import Customer
@@ -42,7 +44,6 @@ from .models import (
     TaxRate,
 )
 from .pricing import Destination, Message, PricingResult
-from .reference import country_get, normalize_state
 
 #: Email, addresses, notes and the shipping choice are dropped after this much inactivity.
 PERSONAL_DATA_TTL = timedelta(hours=2)
@@ -282,11 +283,6 @@ class CheckoutDataView:
 
 
 # -- small helpers -----------------------------------------------------------------------------
-
-
-def store_shipping_countries(store) -> list[str]:
-    """The countries a store ships to (its own country when it lists none)."""
-    return list(store.shipping_countries or [store.country])
 
 
 def _settings(store, locale: str | None = None) -> pricing.StoreSettings:

@@ -1,15 +1,26 @@
 """The Address object of the reference, shared by checkout data, orders and customers.
 
 Addresses on carts and orders are JSON snapshots with these snake_case keys; on the wire they
-are camelCase with every key present (``null`` when empty). Validation against a store's
-shipping countries and the country's state and postcode rules is ``carts.serializers.AddressInput``.
+are camelCase with every key present (``null`` when empty). :class:`AddressInput` validates
+one against a store's shipping countries and the country's state and postcode rules
+(:mod:`core.countries`).
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from .api.casing import to_snake
+from .api.fields import StrictCharField
+from .countries import (
+    country_get,
+    is_valid_state,
+    normalize_postcode,
+    normalize_state,
+    postcode_error,
+)
+from .validators import validate_e164
 
 ADDRESS_FIELDS = (
     "first_name",
@@ -23,6 +34,11 @@ ADDRESS_FIELDS = (
     "country_code",
     "phone",
 )
+
+
+def store_shipping_countries(store) -> list[str]:
+    """The countries a store ships to (its own country when it lists none)."""
+    return list(store.shipping_countries or [store.country])
 
 
 def address_dict(value) -> dict | None:
@@ -52,3 +68,87 @@ class AddressSerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         return address_dict(instance)
+
+
+class AddressInput(serializers.Serializer):
+    """An Address; ``country_code`` must be a store shipping country for shipping addresses."""
+
+    shipping = False
+
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
+    company = StrictCharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+    line1 = StrictCharField(max_length=200)
+    line2 = StrictCharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+    city = StrictCharField(max_length=100)
+    state = StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    postcode = StrictCharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True
+    )
+    country_code = StrictCharField(max_length=2, min_length=2)
+    phone = StrictCharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True
+    )
+
+    def validate_phone(self, value):
+        if value:
+            value = value.strip()
+            try:
+                validate_e164(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        code = attrs["country_code"].upper()
+        country = country_get(code)
+        if country is None:
+            raise serializers.ValidationError(
+                {"country_code": ["Enter an ISO 3166-1 alpha-2 country code."]}
+            )
+        store = self.context["store"]
+        if self.shipping and code not in store_shipping_countries(store):
+            errors["country_code"] = [f"We do not ship to {country.name}."]
+        state = normalize_state(code, attrs.get("state"))
+        if country.requires_state:
+            if not state:
+                errors["state"] = [f"The state field is required for {country.name}."]
+            elif not is_valid_state(code, state):
+                errors["state"] = [
+                    f"Enter a valid state code of {country.name} "
+                    f"(see /countries/{code}/states)."
+                ]
+        elif state and not is_valid_state(code, state):
+            state = (attrs.get("state") or "").strip()
+        postcode = normalize_postcode(code, attrs.get("postcode"))
+        problem = postcode_error(code, postcode)
+        if problem:
+            errors["postcode"] = [problem]
+        if errors:
+            raise serializers.ValidationError(errors)
+        cleaned = {
+            name: (attrs.get(name) or "").strip() or None for name in ADDRESS_FIELDS
+        }
+        cleaned.update(
+            country_code=code, state=state or None, postcode=postcode or None
+        )
+        return cleaned
+
+
+class ShippingAddressInput(AddressInput):
+    shipping = True
+
+    class Meta:
+        ref_name = "ShippingAddressInput"
+
+
+class BillingAddressInput(AddressInput):
+    class Meta:
+        ref_name = "BillingAddressInput"

@@ -19,8 +19,12 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from carts.serializers import BillingAddressInput, ShippingAddressInput
-from core.addresses import AddressSerializer, address_dict
+from core.addresses import (
+    AddressSerializer,
+    BillingAddressInput,
+    ShippingAddressInput,
+    address_dict,
+)
 from core.api.fields import (
     MetadataField,
     MoneyField,

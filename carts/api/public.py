@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema
 
+from core.addresses import store_shipping_countries
 from core.api.schema import envelope
 from core.api.views import PublicApi
+from core.countries import country_get, states_for
 from core.exceptions import NotFound
 from core.models import PAYMENT_METHODS
 
 from .. import services
 from ..pricing import Destination
-from ..reference import country_get, states_for
 from ..serializers import (
     CartItemCreateInput,
     CartItemUpdateInput,
@@ -291,7 +292,7 @@ class CountryListApi(PublicApi):
     def get(self, request, **kwargs):
         countries = [
             country
-            for code in services.store_shipping_countries(self.store)
+            for code in store_shipping_countries(self.store)
             if (country := country_get(code)) is not None
         ]
         return self.respond(self.serialize(CountrySerializer, countries, many=True))
