@@ -29,7 +29,7 @@ from catalog.models import Category, Product, Variant
 from catalog.selectors import product_get_purchasable
 from core.addresses import store_shipping_countries
 from core.countries import country_get, normalize_state
-from core.exceptions import Conflict, NotFound, Unprocessable
+from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.money import Money
 from customers.models import Customer
 from customers.selectors import session_customer_get
@@ -411,8 +411,8 @@ def _discount_refusal(
     return None
 
 
-def _refusal_error(refusal: _Refusal) -> Unprocessable:
-    return Unprocessable(
+def _refusal_error(refusal: _Refusal) -> ValidationFailed:
+    return ValidationFailed(
         refusal.message, code=refusal.code, fields={"code": [refusal.message]}
     )
 
@@ -936,37 +936,50 @@ def _relock(cart: Order) -> Order:
 
 
 def _resolve_variant(
-    product: Product, variant_id: str | None, *, field: str = "variantId"
+    product: Product,
+    variant_id: str | None,
+    *,
+    prefix: tuple = (),
 ) -> Variant:
     variants = list(product.variants.all())
     selectable = [v for v in variants if not v.is_default]
     if selectable:
         if not variant_id:
-            raise Unprocessable(
+            raise ValidationFailed(
                 f"Choose an option of {product.name}: the variantId field is required.",
                 code="variant_required",
-                fields={field: ["This product has variants: choose one."]},
+                fields={
+                    (*prefix, "variant_id"): ["This product has variants: choose one."]
+                },
             )
         for variant in selectable:
             if variant.pk == variant_id:
                 return variant
-        raise Unprocessable(
+        raise ValidationFailed(
             "The variant does not belong to this product.",
             code="variant_mismatch",
-            fields={field: ["The variant does not belong to this product."]},
+            fields={
+                (*prefix, "variant_id"): [
+                    "The variant does not belong to this product."
+                ]
+            },
         )
     default = next((v for v in variants if v.is_default), None)
     if default is None:
-        raise Unprocessable(
+        raise ValidationFailed(
             f"{product.name} cannot be bought right now.",
             code="product_unavailable",
-            fields={field.replace("variantId", "productId"): ["Not available."]},
+            fields={(*prefix, "product_id"): ["Not available."]},
         )
     if variant_id and variant_id != default.pk:
-        raise Unprocessable(
+        raise ValidationFailed(
             "The variant does not belong to this product.",
             code="variant_mismatch",
-            fields={field: ["The variant does not belong to this product."]},
+            fields={
+                (*prefix, "variant_id"): [
+                    "The variant does not belong to this product."
+                ]
+            },
         )
     return default
 
@@ -974,12 +987,12 @@ def _resolve_variant(
 def _check_quantity_limits(product: Product, quantity: int) -> None:
     if quantity < product.min_order_quantity:
         message = f"The minimum order quantity for {product.name} is {product.min_order_quantity}."
-        raise Unprocessable(
+        raise ValidationFailed(
             message, code="below_minimum_quantity", fields={"quantity": [message]}
         )
     if product.max_order_quantity and quantity > product.max_order_quantity:
         message = f"You can buy at most {product.max_order_quantity} of {product.name}."
-        raise Unprocessable(
+        raise ValidationFailed(
             message, code="above_maximum_quantity", fields={"quantity": [message]}
         )
 
@@ -1058,7 +1071,7 @@ def cart_item_update(
         )
         product = variant.product if variant else None
         if product is None or product.status != Product.Status.PUBLISHED:
-            raise Unprocessable(
+            raise ValidationFailed(
                 "This item is no longer available.",
                 code="product_unavailable",
                 fields={"item": ["No longer available."]},
@@ -1112,7 +1125,7 @@ def cart_discount_apply(
     discount = selectors.discount_get_by_code(store=store, code=code)
     if discount is None:
         message = f"The discount code {code.strip()} is not valid."
-        raise Unprocessable(
+        raise ValidationFailed(
             message, code="discount_invalid", fields={"code": [message]}
         )
     with transaction.atomic():
@@ -1131,7 +1144,7 @@ def cart_discount_apply(
             discount, priced.lines, store=store, settings=_settings(store, locale)
         )
         if rejection is not None:
-            raise Unprocessable(
+            raise ValidationFailed(
                 rejection.message,
                 code=rejection.code,
                 fields={"code": [rejection.message]},
@@ -1215,10 +1228,10 @@ def cart_checkout_data_get(*, store, mode: str, cart_token: str) -> CheckoutData
 
 def _require_shipping_address(cart: Order) -> dict:
     if not cart.shipping_address:
-        raise Unprocessable(
+        raise ValidationFailed(
             "Save a shipping address (PUT /cart/checkout-data) to see shipping options.",
             code="shipping_address_required",
-            fields={"shippingAddress": ["A shipping address is required."]},
+            fields={"shipping_address": ["A shipping address is required."]},
         )
     return cart.shipping_address
 
@@ -1265,10 +1278,10 @@ def cart_shipping_option_select(
         cart = _relock(cart)
         priced = cart_price(cart=cart, locale=locale)
         if not priced.result.requires_shipping:
-            raise Unprocessable(
+            raise ValidationFailed(
                 "Nothing in your cart needs shipping.",
                 code="shipping_not_required",
-                fields={"shippingOptionId": ["This cart needs no shipping."]},
+                fields={"shipping_option_id": ["This cart needs no shipping."]},
             )
         address = _require_shipping_address(cart)
         method = next(
@@ -1286,10 +1299,10 @@ def cart_shipping_option_select(
         )
         if method is None:
             message = "This shipping option is not available for your address."
-            raise Unprocessable(
+            raise ValidationFailed(
                 message,
                 code="shipping_option_unavailable",
-                fields={"shippingOptionId": [message]},
+                fields={"shipping_option_id": [message]},
             )
         cart.shipping_method = method
         cart.shipping_option = {"id": method.pk, "name": method.name}
@@ -1337,13 +1350,13 @@ def tax_calculate(
         try:
             product = product_get_purchasable(store=store, ref=entry["product_id"])
         except NotFound as exc:
-            raise Unprocessable(
+            raise ValidationFailed(
                 "Product not found.",
                 code="product_not_found",
-                fields={f"items[{index}].productId": ["Product not found."]},
+                fields={("items", index, "product_id"): ["Product not found."]},
             ) from exc
         variant = _resolve_variant(
-            product, entry.get("variant_id"), field=f"items[{index}].variantId"
+            product, entry.get("variant_id"), prefix=("items", index)
         )
         variant.product = product
         lines.append(
@@ -1428,18 +1441,20 @@ def discount_redeem(
             fresh = Discount.objects.filter(pk=discount.pk).first()
             if fresh is None:
                 message = f"The discount code {discount.code} is not valid."
-                raise Unprocessable(
-                    message, code="discount_invalid", fields={"discountCode": [message]}
+                raise ValidationFailed(
+                    message,
+                    code="discount_invalid",
+                    fields={"discount_code": [message]},
                 )
             refusal = _discount_refusal(fresh, now=now, mode=order.mode) or _Refusal(
                 "discount_exhausted",
                 f"The discount code {fresh.code} has reached its usage limit.",
                 "it has reached its usage limit",
             )
-            raise Unprocessable(
+            raise ValidationFailed(
                 refusal.message,
                 code=refusal.code,
-                fields={"discountCode": [refusal.message]},
+                fields={"discount_code": [refusal.message]},
             )
         limit = discount.usage_limit_per_customer
         if limit and (customer is not None or email):
@@ -1448,10 +1463,10 @@ def discount_redeem(
             )
             if used >= limit:
                 message = f"You have already used the discount code {discount.code}."
-                raise Unprocessable(
+                raise ValidationFailed(
                     message,
                     code="discount_already_used",
-                    fields={"discountCode": [message]},
+                    fields={"discount_code": [message]},
                 )
         redemption = DiscountRedemption.objects.create(
             store_id=discount.store_id,
@@ -1508,13 +1523,13 @@ def store_test_mode_reset(*, store, **kwargs) -> list[str]:
 # -- configuration: discounts, shipping methods, tax rates ------------------------------------
 
 
-def _ids_of_store(model, store, ids: list[str], field: str) -> list:
+def _ids_of_store(model, store, ids: list[str], field: str, label: str) -> list:
     ids = list(dict.fromkeys(ids))
     found = {obj.pk: obj for obj in model.objects.filter(store=store, pk__in=ids)}
     missing = [pk for pk in ids if pk not in found]
     if missing:
-        raise Unprocessable(
-            f"Unknown {field}: {', '.join(missing)}.",
+        raise ValidationFailed(
+            f"Unknown {label}: {', '.join(missing)}.",
             fields={field: [f"Not found in this store: {', '.join(missing)}."]},
         )
     return [found[pk] for pk in ids]
@@ -1550,9 +1565,9 @@ def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
         and discount.expires_at
         and discount.expires_at <= discount.starts_at
     ):
-        errors["expiresAt"] = ["Must be after startsAt."]
+        errors["expires_at"] = ["Must be after startsAt."]
     if discount.usage_limit is not None and discount.usage_limit < discount.usage_count:
-        errors["usageLimit"] = [
+        errors["usage_limit"] = [
             f"Cannot be below the current usage count ({discount.usage_count})."
         ]
     if (
@@ -1563,12 +1578,16 @@ def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
         errors["code"] = ["A discount with this code already exists."]
     products = categories = None
     if data.get("product_ids") is not None:
-        products = _ids_of_store(Product, store, data["product_ids"], "productIds")
+        products = _ids_of_store(
+            Product, store, data["product_ids"], "product_ids", "productIds"
+        )
     if data.get("category_ids") is not None:
-        categories = _ids_of_store(Category, store, data["category_ids"], "categoryIds")
+        categories = _ids_of_store(
+            Category, store, data["category_ids"], "category_ids", "categoryIds"
+        )
     if errors:
         name, messages = next(iter(errors.items()))
-        raise Unprocessable(f"{name}: {messages[0]}", fields=errors)
+        raise ValidationFailed(f"{name}: {messages[0]}", fields=errors)
     try:
         with transaction.atomic():
             discount.save()
@@ -1577,7 +1596,7 @@ def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
             if categories is not None:
                 discount.categories.set(categories)
     except IntegrityError as exc:
-        raise Unprocessable(
+        raise ValidationFailed(
             "code: A discount with this code already exists.",
             fields={"code": ["A discount with this code already exists."]},
         ) from exc
@@ -1624,16 +1643,16 @@ def _shipping_method_save(method: ShippingMethod, data: dict) -> ShippingMethod:
         and method.estimated_max_days is not None
         and method.estimated_max_days < method.estimated_min_days
     ):
-        errors["estimatedMaxDays"] = ["Must not be below estimatedMinDays."]
+        errors["estimated_max_days"] = ["Must not be below estimatedMinDays."]
     if (
         method.min_weight_grams is not None
         and method.max_weight_grams is not None
         and method.max_weight_grams < method.min_weight_grams
     ):
-        errors["maxWeightGrams"] = ["Must not be below minWeightGrams."]
+        errors["max_weight_grams"] = ["Must not be below minWeightGrams."]
     if errors:
         name, messages = next(iter(errors.items()))
-        raise Unprocessable(f"{name}: {messages[0]}", fields=errors)
+        raise ValidationFailed(f"{name}: {messages[0]}", fields=errors)
     method.full_clean()
     method.save()
     return method
@@ -1676,7 +1695,7 @@ def _tax_rate_save(rate: TaxRate, data: dict) -> TaxRate:
     ).exclude(pk=rate.pk)
     if duplicate.exists():
         message = "A rate with this name already exists for this country, state and postcode prefix."
-        raise Unprocessable(f"name: {message}", fields={"name": [message]})
+        raise ValidationFailed(f"name: {message}", fields={"name": [message]})
     rate.full_clean()
     rate.save()
     return rate

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.exceptions import Conflict, NotFound, Unprocessable, field_error
+from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
 
 from . import events
 from .images import image_aspect_ratio
@@ -39,6 +39,21 @@ from .models import (
 
 SLUG_MAX = 200
 MAX_GENERATED_VARIANTS = 250
+
+
+class OutOfStock(Conflict):
+    """A line of a reservation that stock cannot satisfy: ``variant_id`` names it and
+    ``available`` says how many units are left (0 when the variant is gone). ``fields``
+    has the reason under ``variant_id``; a caller that knows the line better (checkout's
+    ``items[i]``) says so itself."""
+
+    code = "out_of_stock"
+
+    def __init__(self, message: str, *, variant_id: str, available: int, reason: str):
+        super().__init__(message, fields={"variant_id": [reason]})
+        self.variant_id = variant_id
+        self.available = available
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -148,7 +163,7 @@ def stock_adjust(
             if operation == "increment"
             else f"Stock cannot exceed {MAX_STOCK:,} units."
         )
-        raise Unprocessable(
+        raise ValidationFailed(
             message, code="stock_limit_exceeded", fields={"quantity": [message]}
         )
     _write_stock(locked, after)
@@ -200,8 +215,9 @@ def stock_reserve(
     reference: str = "",
     reason: str = "Reserved at checkout",
 ) -> None:
-    """Take stock for every line or for none: a line that cannot be satisfied is a 409
-    naming it (``fields`` carries its label). Untracked products are not counted.
+    """Take stock for every line or for none: a line that cannot be satisfied raises
+    :class:`OutOfStock` naming its variant (``label`` only words the message). Untracked
+    products are not counted.
 
     ``mode`` is the key mode of the order. Test mode is a sandbox: it never changes
     ``stock``; it takes units from what test mode can buy (``Variant.available_stock``) by
@@ -215,17 +231,19 @@ def stock_reserve(
         variant = variants.get(line.variant_id)
         label = line.label or line.variant_id
         if variant is None:
-            raise Conflict(
+            raise OutOfStock(
                 f"{label} is no longer available.",
-                code="out_of_stock",
-                fields={label: ["No longer available."]},
+                variant_id=line.variant_id,
+                available=0,
+                reason="No longer available.",
             )
         available = variant.available_stock(mode)
         if variant.product.track_inventory and available < wanted[line.variant_id]:
-            raise Conflict(
+            raise OutOfStock(
                 f"Only {available} of {label} left in stock.",
-                code="out_of_stock",
-                fields={label: [f"Only {available} left in stock."]},
+                variant_id=line.variant_id,
+                available=available,
+                reason=f"Only {available} left in stock.",
             )
     low: dict[str, Product] = {}
     for variant_id, quantity in wanted.items():
@@ -343,12 +361,12 @@ def product_inventory_adjust(
     if variant_id:
         variant = Variant.objects.filter(product=product, pk=variant_id).first()
         if variant is None:
-            raise field_error("variantId", "This product has no such variant.")
+            raise field_error("variant_id", "This product has no such variant.")
     else:
         variant = Variant.objects.filter(product=product, is_default=True).first()
         if variant is None:
             raise field_error(
-                "variantId", "This product has variants: say which one with variantId."
+                "variant_id", "This product has variants: say which one with variantId."
             )
     adjustment = stock_adjust(
         variant=variant,
@@ -448,13 +466,13 @@ def product_check_rules(product: Product) -> None:
         product.sale_price_amount is not None
         and product.sale_price_amount >= product.price_amount
     ):
-        raise field_error("salePrice", "The sale price must be lower than the price.")
+        raise field_error("sale_price", "The sale price must be lower than the price.")
     if (
         product.max_order_quantity is not None
         and product.max_order_quantity < product.min_order_quantity
     ):
         raise field_error(
-            "maxOrderQuantity",
+            "max_order_quantity",
             "The maximum order quantity must be at least the minimum.",
         )
     if (
@@ -462,7 +480,7 @@ def product_check_rules(product: Product) -> None:
         and product.sale_ends_at
         and product.sale_ends_at <= product.sale_starts_at
     ):
-        raise field_error("saleEndsAt", "The sale must end after it starts.")
+        raise field_error("sale_ends_at", "The sale must end after it starts.")
 
 
 def _store_categories(*, store, ids: list[str]) -> list[Category]:
@@ -470,7 +488,7 @@ def _store_categories(*, store, ids: list[str]) -> list[Category]:
     found = {c.pk: c for c in Category.objects.filter(store=store, pk__in=ids)}
     unknown = [pk for pk in ids if pk not in found]
     if unknown:
-        raise field_error("categoryIds", f"Unknown category: {', '.join(unknown)}.")
+        raise field_error("category_ids", f"Unknown category: {', '.join(unknown)}.")
     return [found[pk] for pk in ids]
 
 
@@ -585,7 +603,7 @@ def _validate_variants(
     seen: dict[frozenset, int] = {}
     rows = []
     for index, data in enumerate(variants):
-        field = f"variants[{index}].optionValues"
+        field = ("variants", index, "option_values")
         given = data["option_values"]
         lowered = {k.lower(): (k, v) for k, v in given.items()}
         if len(lowered) != len(given):
@@ -693,7 +711,7 @@ def _make_variant_based(
         ]
     rows = _validate_variants(variants, values)
     skus = {
-        f"variants[{i}].sku": v.get("sku", "")
+        ("variants", i, "sku"): v.get("sku", "")
         for i, v in enumerate(variants)
         if "sku" in v
     }
@@ -999,12 +1017,12 @@ def category_parent_check(
         return None
     parent = Category.objects.filter(store=category.store, pk=parent_id).first()
     if parent is None:
-        raise field_error("parentId", "Unknown parent category.")
+        raise field_error("parent_id", "Unknown parent category.")
     node, seen = parent, set()
     while node is not None:
         if node.pk == category.pk:
             raise field_error(
-                "parentId",
+                "parent_id",
                 "A category cannot be placed under itself or its own children.",
             )
         if node.pk in seen:
@@ -1121,7 +1139,7 @@ def review_create(
     and email fill the blanks. A second review of the same product by the same email is a 409."""
     email = (author_email or (customer.email if customer is not None else "")).strip()
     if not email:
-        raise field_error("authorEmail", "The authorEmail field is required.")
+        raise field_error("author_email", "The authorEmail field is required.")
     name = (author_name or (customer.full_name if customer is not None else "")).strip()
     # Per mode: a test review never stands in the way of the real one.
     duplicate = Review.objects.filter(

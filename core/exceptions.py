@@ -1,15 +1,22 @@
-"""Errors that services raise and the API turns into the one error envelope.
+"""Domain errors: what services raise when they refuse something, as data.
 
-Services raise these (or Django's ``ValidationError``); views never build error responses.
+A domain error carries a machine-readable ``code``, a readable ``message`` and, when it is
+about parts of the input, ``fields``: ``{path: [messages]}`` where a path names the part in
+Python terms, snake_case: ``"shipping_address"``, ``"shipping_address.postcode"`` or a
+tuple such as ``("items", 0, "quantity")``. Services know nothing of HTTP: the one exception
+handler (``core.api.exceptions``) gives each class its status and writes paths as the wire
+shows them (``shippingAddress.postcode``, ``items[0].quantity``).
 """
 
 from __future__ import annotations
 
+#: A field path: a dotted snake_case string, or a tuple of names and list indexes.
+FieldPath = str | tuple[str | int, ...]
+
 
 class DomainError(Exception):
-    """A refusal with an HTTP status, a machine-readable code and a readable message."""
+    """A refusal with a machine-readable code, a readable message and its subjects."""
 
-    status_code = 400
     code = "bad_request"
 
     def __init__(
@@ -17,54 +24,56 @@ class DomainError(Exception):
         message: str,
         *,
         code: str | None = None,
-        fields: dict | None = None,
-        status_code: int | None = None,
-        headers: dict | None = None,
+        fields: dict[FieldPath, list[str]] | None = None,
     ):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
-        if status_code:
-            self.status_code = status_code
         self.fields = fields
-        self.headers = headers or {}
 
 
 class NotFound(DomainError):
-    status_code = 404
+    """The thing asked for does not exist (or belongs to another store or mode)."""
+
     code = "not_found"
 
 
 class Conflict(DomainError):
-    status_code = 409
+    """The request clashes with the current state (stock, a state transition, a duplicate)."""
+
     code = "conflict"
 
 
-class Unprocessable(DomainError):
-    """422 for a request that is well-formed but breaks a rule (optionally naming fields)."""
+class ValidationFailed(DomainError):
+    """Well-formed input that breaks a rule, optionally naming the fields."""
 
-    status_code = 422
     code = "validation_failed"
 
 
-class PaymentRequired(DomainError):
-    status_code = 402
-    code = "payment_failed"
+class PaymentDeclined(DomainError):
+    """The payment method was declined (the card, its authentication)."""
+
+    code = "card_declined"
+
+
+class ServiceUnavailable(DomainError):
+    """A service the platform relies on (a payment provider) failed or could not be reached;
+    retrying is safe."""
+
+    code = "service_unavailable"
 
 
 class Unauthenticated(DomainError):
-    status_code = 401
     code = "unauthenticated"
 
 
 class Forbidden(DomainError):
-    status_code = 403
     code = "forbidden"
 
 
 def field_error(
-    field: str, message: str, *, code: str = "validation_failed"
-) -> Unprocessable:
-    """Shorthand: a 422 naming one (camelCase) field."""
-    return Unprocessable(message, code=code, fields={field: [message]})
+    field: FieldPath, message: str, *, code: str = "validation_failed"
+) -> ValidationFailed:
+    """Shorthand: a validation failure naming one (snake_case) field."""
+    return ValidationFailed(message, code=code, fields={field: [message]})

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import signals
-from .exceptions import Unprocessable
+from .exceptions import ValidationFailed
 from .models import ApiKey, Mode, Store, StoreMembership, hash_key
 from .money import currency_exponent, format_minor
 
@@ -120,9 +120,9 @@ def amount_converter(*, source: str, target: str, rate: Decimal):
             )
         )
         if value > MAX_AMOUNT:
-            raise Unprocessable(
+            raise ValidationFailed(
                 "This exchange rate makes an amount larger than can be stored.",
-                fields={"exchangeRate": ["Too large for the store's amounts."]},
+                fields={"exchange_rate": ["Too large for the store's amounts."]},
             )
         return value
 
@@ -165,7 +165,7 @@ def store_currency_change(
             f'"convertPrices": true with an "exchangeRate" ({currency} for one '
             f"{store.currency}); otherwise keep {store.currency}."
         )
-        raise Unprocessable(
+        raise ValidationFailed(
             message, code="currency_change_refused", fields={"currency": [message]}
         )
     convert = amount_converter(

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from core.addresses import ADDRESS_FIELDS
 from core.emails import email_send
-from core.exceptions import Conflict, Unprocessable, field_error
+from core.exceptions import Conflict, ValidationFailed, field_error
 from core.outbox import enqueue
 from core.storefront import storefront_url
 
@@ -459,8 +459,8 @@ def login_link_email_send(*, token_id: str, raw_token: str) -> int:
     )
 
 
-def _token_refused(message: str, code: str) -> Unprocessable:
-    return Unprocessable(message, code=code, fields={"token": [message]})
+def _token_refused(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, fields={"token": [message]})
 
 
 @transaction.atomic

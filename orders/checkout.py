@@ -57,8 +57,8 @@ from core.exceptions import (
     Conflict,
     DomainError,
     NotFound,
-    PaymentRequired,
-    Unprocessable,
+    PaymentDeclined,
+    ValidationFailed,
 )
 from core.models import PAYMENT_METHODS
 from customers import services as customer_services
@@ -154,8 +154,8 @@ class CheckoutResult:
 
 def _refuse(
     message: str, *, code: str = "payment_method_not_accepted"
-) -> Unprocessable:
-    return Unprocessable(message, code=code, fields={"paymentMethod": [message]})
+) -> ValidationFailed:
+    return ValidationFailed(message, code=code, fields={"payment_method": [message]})
 
 
 def payment_method_resolve(*, store, mode: str, payment_method: str) -> PaymentChoice:
@@ -256,10 +256,10 @@ def _corrections_problem(priced: PricedCart, item_ids: list[str]) -> DomainError
     if stock:
         return Conflict(stock[0].message, code="out_of_stock", fields=fields)
     first = priced.messages[0]
-    return Unprocessable(first.message, code=first.code, fields=fields)
+    return ValidationFailed(first.message, code=first.code, fields=fields)
 
 
-def _preconditions_problem(priced: PricedCart) -> Unprocessable | None:
+def _preconditions_problem(priced: PricedCart) -> ValidationFailed | None:
     """Everything a checkout needs, each missing one named: items, email, and for carts that
     need shipping a shipping address and a shipping option."""
     cart = priced.cart
@@ -288,7 +288,7 @@ def _preconditions_problem(priced: PricedCart) -> Unprocessable | None:
     if not missing:
         return None
     _, code, message = missing[0]
-    return Unprocessable(
+    return ValidationFailed(
         message,
         code=code if len(missing) == 1 else "checkout_incomplete",
         fields={name: [text] for name, _, text in missing},
@@ -296,15 +296,14 @@ def _preconditions_problem(priced: PricedCart) -> Unprocessable | None:
 
 
 def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
-    """Take the stock of every line, or none: a line short of stock is a 409 naming it."""
-    labels: dict[str, str] = {}
-    lines = []
-    for line in priced.lines:
-        label = _line_label(line)
-        labels.setdefault(label, line.item.pk)
-        lines.append(
-            StockLine(variant_id=line.variant.pk, quantity=line.quantity, label=label)
+    """Take the stock of every line, or none: a line short of stock is a 409 naming it
+    (``items[i].quantity``)."""
+    lines = [
+        StockLine(
+            variant_id=line.variant.pk, quantity=line.quantity, label=_line_label(line)
         )
+        for line in priced.lines
+    ]
     try:
         catalog_services.stock_reserve(
             lines=lines,
@@ -312,12 +311,20 @@ def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
             reference=priced.cart.id,
             reason="Reserved at checkout",
         )
-    except Conflict as exc:
-        fields = {
-            _item_field(item_ids, labels.get(label), ".quantity"): messages
-            for label, messages in (exc.fields or {}).items()
-        }
-        raise Conflict(exc.message, code=exc.code, fields=fields or None) from None
+    except catalog_services.OutOfStock as exc:
+        item_id = next(
+            (
+                line.item.pk
+                for line in priced.lines
+                if line.variant.pk == exc.variant_id
+            ),
+            None,
+        )
+        raise Conflict(
+            exc.message,
+            code=exc.code,
+            fields={_item_field(item_ids, item_id, ".quantity"): [exc.reason]},
+        ) from None
 
 
 def _names(cart: Order) -> tuple[str, str]:
@@ -448,8 +455,10 @@ def _place(
     raise problem
 
 
-def _preconditions_problem_empty() -> Unprocessable:
-    return Unprocessable(EMPTY_CART, code="cart_empty", fields={"items": [EMPTY_CART]})
+def _preconditions_problem_empty() -> ValidationFailed:
+    return ValidationFailed(
+        EMPTY_CART, code="cart_empty", fields={"items": [EMPTY_CART]}
+    )
 
 
 def _convert(
@@ -648,10 +657,10 @@ def _record(
             _placed(order, numbered=False)
     if declined:
         message = result.decline_message or "Your card was declined."
-        raise PaymentRequired(
+        raise PaymentDeclined(
             message,
             code=result.error_code or "card_declined",
-            fields={"paymentMethod": [message]},
+            fields={"payment_method": [message]},
         )
     return _result_for(order, return_url=return_url)
 

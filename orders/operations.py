@@ -36,7 +36,7 @@ from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
 from catalog.services import StockLine
 from core.api.casing import to_camel
-from core.exceptions import Conflict, Unprocessable
+from core.exceptions import Conflict, ValidationFailed
 from core.money import format_minor
 from core.outbox import enqueue
 
@@ -117,12 +117,12 @@ def _requested_units(
     for index, entry in enumerate(items):
         line = by_id.get(entry["id"])
         if line is None:
-            errors[f"items[{index}].id"] = [f"The order has no line {entry['id']}."]
+            errors[("items", index, "id")] = [f"The order has no line {entry['id']}."]
         elif line.pk in wanted:
-            errors[f"items[{index}].id"] = ["Each line may be listed once."]
+            errors[("items", index, "id")] = ["Each line may be listed once."]
         elif entry["quantity"] > available[line.pk]:
             left = available[line.pk]
-            errors[f"items[{index}].quantity"] = [
+            errors[("items", index, "quantity")] = [
                 f"Only {left} unit{'s' if left != 1 else ''} of {line.product_name or line.pk} "
                 f"left to {verb}."
             ]
@@ -130,7 +130,7 @@ def _requested_units(
             wanted[line.pk] = entry["quantity"]
     if errors:
         first = next(iter(errors.values()))[0]
-        raise Unprocessable(first, fields=errors)
+        raise ValidationFailed(first, fields=errors)
     return wanted
 
 
@@ -207,7 +207,7 @@ def order_update(*, order: Order, data: dict, actor: Actor | None = None) -> Ord
             raise Conflict(
                 "The shipping address cannot change once the order has (partly) shipped.",
                 code="order_fulfilled",
-                fields={"shippingAddress": ["The order has already shipped."]},
+                fields={"shipping_address": ["The order has already shipped."]},
             )
         locked.shipping_address = data["shipping_address"]
         changed.append("shipping_address")
@@ -519,11 +519,11 @@ def order_refund(
                 f"The refund ({_money(locked, amount)}) is more than what remains refundable "
                 f"({_money(locked, remaining)})."
             )
-            raise Unprocessable(
+            raise ValidationFailed(
                 message, code="refund_exceeds_remaining", fields={"amount": [message]}
             )
         if amount < 1:
-            raise Unprocessable(
+            raise ValidationFailed(
                 "The refund amount must be at least 1.",
                 fields={"amount": ["Must be at least 1."]},
             )

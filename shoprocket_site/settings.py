@@ -262,6 +262,10 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 CLIENT_IP_META_KEY = os.environ.get("CLIENT_IP_META_KEY", "REMOTE_ADDR")
 # The largest request body read (Django's default, 2.5 MB); a larger one is a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+#: Finds the customer signed in on a visitor's X-Cart-Token (core.api.visitor): the customers
+#: app answers for core, which cannot import it.
+VISITOR_SESSION_LOADER = "customers.selectors.session_get"
+
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 300
 # Where storefront links (login links, seller replies) point; a store may override it. Empty:

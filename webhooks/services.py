@@ -28,7 +28,7 @@ from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 
 from core.api.casing import camelize_payload
-from core.exceptions import Conflict, NotFound, Unprocessable, field_error
+from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
 from core.links import server_base_url
 from core.outbox import backoff, enqueue, publish
 
@@ -156,7 +156,7 @@ def webhook_endpoint_create(
             WebhookEndpoint.objects.filter(store=store).count()
             >= MAX_ENDPOINTS_PER_STORE
         ):
-            raise Unprocessable(
+            raise ValidationFailed(
                 f"A store may have at most {MAX_ENDPOINTS_PER_STORE} webhook endpoints.",
                 code="webhook_limit_reached",
             )

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from carts import services
 from carts.models import Discount, DiscountRedemption
-from core.exceptions import Unprocessable
+from core.exceptions import ValidationFailed
 from orders.models import Order, OrderItem
 from tests.concurrency import run_threads
 
@@ -98,7 +98,7 @@ def test_usage_limit_holds_under_20_concurrent_redemptions(make_store):
                     email=f"buyer{index}@example.com",
                 )
             redeemed.append(index)
-        except Unprocessable as exc:
+        except ValidationFailed as exc:
             refused.append(exc.code)
 
     run_threads(20, redeem)
@@ -122,7 +122,7 @@ def test_per_customer_limit_holds_under_concurrent_redemptions(make_store):
                     discount=discount, order=orders[index], customer=customer
                 )
             redeemed.append(index)
-        except Unprocessable as exc:
+        except ValidationFailed as exc:
             refused.append(exc.code)
 
     run_threads(8, redeem)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from carts import demo, services
 from carts.models import Discount, DiscountRedemption, ShippingMethod, TaxRate
-from core.exceptions import NotFound, Unprocessable
+from core.exceptions import NotFound, ValidationFailed
 from orders.models import Order, OrderItem
 
 from .conftest import GB_ADDRESS, TOKEN
@@ -47,7 +47,7 @@ def test_redeem_counts_and_release_gives_back(shop):
 def test_redeem_refuses_an_exhausted_code_naming_it(shop):
     discount = make_discount(shop.store, code="ONCE", usage_limit=1)
     services.discount_redeem(discount=discount, order=make_order(shop.store, 1))
-    with pytest.raises(Unprocessable) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         services.discount_redeem(discount=discount, order=make_order(shop.store, 2))
     assert caught.value.code == "discount_exhausted"
     assert "ONCE" in caught.value.message
@@ -63,12 +63,12 @@ def test_redeem_checks_the_per_customer_limit_by_customer_or_email(shop):
         customer=customer,
         email="sam@example.com",
     )
-    with pytest.raises(Unprocessable) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         services.discount_redeem(
             discount=discount, order=make_order(shop.store, 2), email="SAM@example.com"
         )
     assert caught.value.code == "discount_already_used"
-    with pytest.raises(Unprocessable):
+    with pytest.raises(ValidationFailed):
         services.discount_redeem(
             discount=discount, order=make_order(shop.store, 3), customer=customer
         )
@@ -90,7 +90,7 @@ def test_redeem_checks_the_per_customer_limit_by_customer_or_email(shop):
 )
 def test_redeem_refuses_codes_outside_their_window(shop, fields, code):
     discount = make_discount(shop.store, **fields)
-    with pytest.raises(Unprocessable) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         services.discount_redeem(discount=discount, order=make_order(shop.store))
     assert caught.value.code == code
     assert Discount.objects.get(pk=discount.pk).usage_count == 0

@@ -14,7 +14,6 @@ from core.api.views import PublicApi
 from core.exceptions import Forbidden, NotFound
 from core.links import request_base_url
 from core.storefront import storefront_url
-from customers.selectors import session_customer_get
 
 from .. import selectors, services
 from ..feeds import PLATFORMS, FeedContext, feed_render
@@ -125,12 +124,7 @@ class ProductReviewsApi(PublicApi):
         )
         data = self.validate(ReviewInputSerializer)
         # Only a proven email signs the review with the customer's name and purchases.
-        customer = session_customer_get(
-            store=self.store,
-            mode=self.mode,
-            cart_token=self.optional_cart_token,
-            verified_only=True,
-        )
+        customer = self.visitor.verified_customer
         review = services.review_create(
             product=found, customer=customer, mode=self.mode, **data
         )

@@ -9,7 +9,7 @@ from catalog import selectors, services
 from catalog.models import InventoryAdjustment, Product, Variant
 from catalog.services import StockLine
 from catalog.tests.factories import default_variant, make_product
-from core.exceptions import Conflict, NotFound, Unprocessable
+from core.exceptions import Conflict, NotFound, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,9 @@ def test_reserve_is_all_or_nothing(candle, shirt):
             ],
             mode="live",
         )
-    assert exc.value.fields == {"Shirt": ["Only 3 left in stock."]}
+    assert exc.value.message == "Only 3 of Shirt left in stock."
+    assert exc.value.fields == {"variant_id": ["Only 3 left in stock."]}
+    assert (exc.value.variant_id, exc.value.available) == (variant.pk, 3)
     assert default_variant(candle).stock == 10
     assert not InventoryAdjustment.objects.filter(source="checkout").exists()
     with pytest.raises(Conflict):
@@ -101,11 +103,11 @@ def test_low_stock_event_mode_comes_from_the_order(shop, candle, events):
 
 def test_stock_adjust_rules(candle):
     variant = default_variant(candle)
-    with pytest.raises(Unprocessable):
+    with pytest.raises(ValidationFailed):
         services.stock_adjust(
             mode="live", variant=variant, operation="double", quantity=1
         )
-    with pytest.raises(Unprocessable):
+    with pytest.raises(ValidationFailed):
         services.stock_adjust(
             mode="live", variant=variant, operation="set", quantity=-1
         )

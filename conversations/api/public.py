@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from core.api.schema import envelope
 from core.api.views import PublicApi
 from core.exceptions import NotFound
-from customers.selectors import session_customer_get
 
 from .. import selectors, services
 from ..models import Message
@@ -55,9 +54,7 @@ class ConversationCreateApi(PublicConversationApi):
         token = self.cart_token
         data = self.validate(ConversationCreateSerializer)
         # Only a proven email links the conversation to the customer's record.
-        customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=token, verified_only=True
-        )
+        customer = self.visitor.verified_customer
         conversation = services.conversation_start(
             store=self.store,
             mode=self.mode,

@@ -16,7 +16,17 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from core.exceptions import DomainError
+from core.exceptions import (
+    Conflict,
+    DomainError,
+    FieldPath,
+    Forbidden,
+    NotFound,
+    PaymentDeclined,
+    ServiceUnavailable,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 from .casing import to_camel
 
@@ -50,6 +60,49 @@ DEFAULT_MESSAGES = {
     429: "Rate limit exceeded.",
     500: "Server error, retry with backoff.",
 }
+
+
+#: The HTTP status of each kind of domain error (the first match along the class's MRO);
+#: any other ``DomainError`` is a 400.
+DOMAIN_STATUSES: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    ValidationFailed: 422,
+    PaymentDeclined: 402,
+    ServiceUnavailable: 502,
+    Unauthenticated: 401,
+    Forbidden: 403,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    for klass in type(exc).__mro__:
+        if klass in DOMAIN_STATUSES:
+            return DOMAIN_STATUSES[klass]
+    return 400
+
+
+def wire_path(path: FieldPath) -> str:
+    """A service's field path as the wire names it: ``("items", 0, "quantity")`` is
+    ``items[0].quantity``, ``"shipping_address.postcode"`` is ``shippingAddress.postcode``.
+    Names already camelCase, and header names (``X-Cart-Token``), stay as they are."""
+    parts = path.split(".") if isinstance(path, str) else path
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + to_camel(part)
+    return out
+
+
+def domain_error_body(exc: DomainError) -> dict:
+    fields = None
+    if exc.fields:
+        fields = {}
+        for path, messages in exc.fields.items():
+            fields.setdefault(wire_path(path), []).extend(messages)
+    return error_body(domain_status(exc), exc.message, code=exc.code, fields=fields)
 
 
 def error_body(
@@ -162,11 +215,7 @@ def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: map every exception to the envelope."""
     headers = {}
     if isinstance(exc, DomainError):
-        return Response(
-            error_body(exc.status_code, exc.message, code=exc.code, fields=exc.fields),
-            status=exc.status_code,
-            headers=exc.headers or None,
-        )
+        return Response(domain_error_body(exc), status=domain_status(exc))
     if isinstance(exc, drf.ValidationError):
         return validation_error_response(exc.detail)
     if isinstance(exc, DjangoValidationError):

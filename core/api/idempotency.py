@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from core.exceptions import Conflict, Unprocessable
+from core.exceptions import Conflict, ValidationFailed
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -61,7 +61,7 @@ def begin(request, *, store, mode: str) -> IdempotencyKey | None:
         return None
     key = key.strip()
     if not key or len(key) > 255 or not key.isprintable():
-        raise Unprocessable(
+        raise ValidationFailed(
             "The Idempotency-Key header must be 1 to 255 printable characters.",
             fields={HEADER: ["Must be 1 to 255 printable characters."]},
         )
@@ -105,7 +105,7 @@ def begin(request, *, store, mode: str) -> IdempotencyKey | None:
             return existing
         existing.refresh_from_db()
     if existing.fingerprint != fingerprint:
-        raise Unprocessable(
+        raise ValidationFailed(
             "This Idempotency-Key was already used with a different request.",
             code="idempotency_key_reused",
             fields={HEADER: ["Already used with a different request."]},

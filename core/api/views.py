@@ -6,11 +6,13 @@ each handler validates input, calls one service or selector, and returns ``self.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from rest_framework import status as http
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import NotFound, Unprocessable
+from core.exceptions import NotFound, ValidationFailed
 from core.money import locale_from_accept_language
 
 from . import idempotency
@@ -18,9 +20,7 @@ from .authentication import PublishableKeyAuthentication, SecretKeyAuthenticatio
 from .casing import query_to_snake
 from .pagination import PageParamsSerializer, paginate
 from .throttling import EndpointRateThrottle, ratelimit_headers
-
-CART_TOKEN_HEADER = "X-Cart-Token"
-MAX_CART_TOKEN_LENGTH = 128
+from .visitor import CART_TOKEN_HEADER, Visitor
 
 
 class ApiView(APIView):
@@ -94,7 +94,7 @@ class ApiView(APIView):
         if data is None:
             data = self.request.data
         if not isinstance(data, dict):
-            raise Unprocessable("The request body must be a JSON object.")
+            raise ValidationFailed("The request body must be a JSON object.")
         serializer = serializer_class(
             data=data,
             partial=partial,
@@ -158,30 +158,25 @@ class PublicApi(ApiView):
     uses_cart_token = False
     cart_token_required = True
 
+    @cached_property
+    def visitor(self) -> Visitor:
+        """Who is calling: store, key mode, locale, cart token and the customer signed in
+        on it (looked up once, when first asked for)."""
+        return Visitor(
+            store=self.store,
+            mode=self.mode,
+            locale=self.locale,
+            cart_token_header=self.request.headers.get(CART_TOKEN_HEADER, ""),
+        )
+
     @property
     def cart_token(self) -> str:
         """The visitor's ``X-Cart-Token``; missing or malformed is a 422 naming the header."""
-        token = self.optional_cart_token
-        if token is None:
-            raise Unprocessable(
-                "The X-Cart-Token header is required.",
-                code="cart_token_required",
-                fields={CART_TOKEN_HEADER: ["This header is required."]},
-            )
-        return token
+        return self.visitor.cart_token
 
     @property
     def optional_cart_token(self) -> str | None:
-        token = self.request.headers.get(CART_TOKEN_HEADER, "").strip()
-        if not token:
-            return None
-        if len(token) > MAX_CART_TOKEN_LENGTH or not token.isprintable():
-            raise Unprocessable(
-                "The X-Cart-Token header must be 1 to 128 printable characters.",
-                code="cart_token_invalid",
-                fields={CART_TOKEN_HEADER: ["Must be 1 to 128 printable characters."]},
-            )
-        return token
+        return self.visitor.optional_cart_token
 
 
 class PrivateApi(ApiView):

@@ -111,3 +111,46 @@ def test_metadata_keys_are_left_as_sent_but_other_keys_are_camelised(public):
     data = public.get("/_money").json()["data"]
     assert data["metadata"] == {"order_ref": 1, "camelKey": 2}
     assert data["nestedValue"] == {"innerKey": 3}
+
+
+def test_domain_errors_are_data_the_handler_words_for_the_wire():
+    """Services raise a code, a message and snake_case subjects; the one handler gives the
+    status and writes the paths as the wire shows them."""
+    from core.api.exceptions import domain_error_body, domain_status, wire_path
+    from core.exceptions import (
+        Conflict,
+        DomainError,
+        NotFound,
+        PaymentDeclined,
+        ServiceUnavailable,
+        ValidationFailed,
+    )
+
+    assert wire_path(("items", 0, "quantity")) == "items[0].quantity"
+    assert wire_path("shipping_address.postcode") == "shippingAddress.postcode"
+    assert wire_path(("variants", 2, "option_values")) == "variants[2].optionValues"
+    assert wire_path("X-Cart-Token") == "X-Cart-Token"
+    statuses = {
+        NotFound: 404,
+        Conflict: 409,
+        ValidationFailed: 422,
+        PaymentDeclined: 402,
+        ServiceUnavailable: 502,
+        DomainError: 400,
+    }
+    for klass, status in statuses.items():
+        assert domain_status(klass("No.")) == status
+    body = domain_error_body(
+        ValidationFailed(
+            "Only 2 left.",
+            code="out_of_stock",
+            fields={("items", 1, "quantity"): ["Only 2 left."], "discount_code": ["x"]},
+        )
+    )
+    assert body == {
+        "error": {
+            "code": "out_of_stock",
+            "message": "Only 2 left.",
+            "fields": {"items[1].quantity": ["Only 2 left."], "discountCode": ["x"]},
+        }
+    }

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from core.api.fields import MoneyField
 from core.api.views import PrivateApi, PublicApi
-from core.exceptions import Conflict, PaymentRequired
+from core.exceptions import Conflict, PaymentDeclined
 from core.models import ApiKey
 from core.money import Money
 from shoprocket_site.urls import urlpatterns as project_urlpatterns
@@ -57,7 +57,7 @@ class RaiseApi(PrivateApi):
         if kind == "django-validation":
             raise DjangoValidationError({"price_amount": ["Too high."]})
         if kind == "payment":
-            raise PaymentRequired("Your card was declined.", code="card_declined")
+            raise PaymentDeclined("Your card was declined.", code="card_declined")
         raise RuntimeError("boom: secret internals")
 
 

@@ -133,9 +133,7 @@ class AuthStatusApi(PublicApi):
         responses=envelope(AuthStatusSerializer),
     )
     def get(self, request, **kwargs):
-        session = selectors.session_get(
-            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
-        )
+        session = self.visitor.session
         customer = None if session is None else selectors.session_profile(session)
         payload = {"authenticated": customer is not None, "customer": customer}
         return self.respond(self.serialize(AuthStatusSerializer, payload))
@@ -148,9 +146,7 @@ class AccountApi(PublicApi):
 
     @property
     def session(self) -> CustomerSession:
-        session = selectors.session_get(
-            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
-        )
+        session = self.visitor.session
         if session is None:
             raise Unauthenticated(
                 "Sign in first: this X-Cart-Token has no customer session (verify a login link "

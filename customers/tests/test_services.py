@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from core.exceptions import Conflict, Unprocessable
+from core.exceptions import Conflict, ValidationFailed
 from customers import services, tasks
 from customers.models import Address, Customer, LoginToken
 from webhooks.models import Event
@@ -108,7 +108,7 @@ def test_existing_customer_opts_in_but_nothing_else_changes_without_an_event(
     "email", ["", "not-an-email", "a@", "x" * 250 + "@example.com"]
 )
 def test_guest_with_an_invalid_email_is_refused(shop, email):
-    with pytest.raises(Unprocessable) as exc:
+    with pytest.raises(ValidationFailed) as exc:
         services.customer_get_or_create_guest(store=shop.store, email=email)
     assert "email" in exc.value.fields
     assert Customer.objects.count() == 0
@@ -165,7 +165,7 @@ def test_a_login_token_can_be_used_once_under_concurrency(make_store, make_custo
                 store=shop.store, mode="test", cart_token=f"cart-{i}", raw_token=raw
             )
             wins.append(i)
-        except Unprocessable as exc:
+        except ValidationFailed as exc:
             refusals.append(exc.code)
         finally:
             connection.close()

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PublicApi
 from core.exceptions import Unauthenticated
-from customers.selectors import session_customer_get, session_get
 
 from .. import selectors
 from ..serializers import (
@@ -26,16 +25,12 @@ class VisitorOrderApi(PublicApi):
     uses_cart_token = True
 
     def visitor_order(self, order_id: str):
-        token = self.cart_token
-        customer = session_customer_get(
-            store=self.store, mode=self.mode, cart_token=token, verified_only=True
-        )
         return selectors.order_get_for_visitor(
             store=self.store,
             mode=self.mode,
             order_id=order_id,
-            cart_token=token,
-            customer=customer,
+            cart_token=self.cart_token,
+            customer=self.visitor.verified_customer,
         )
 
 
@@ -77,9 +72,7 @@ class CustomerSessionApi(PublicApi):
 
     @property
     def session(self):
-        session = session_get(
-            store=self.store, mode=self.mode, cart_token=self.optional_cart_token
-        )
+        session = self.visitor.session
         if session is None:
             raise Unauthenticated(
                 "Log in first: this cart token has no authenticated customer.",

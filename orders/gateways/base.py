@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.urls import reverse
 
-from core.exceptions import DomainError
+from core.exceptions import ServiceUnavailable
 from core.links import server_base_url
 
 
@@ -83,13 +83,12 @@ class RefundResult:
         return self.status == "succeeded"
 
 
-class PaymentGatewayError(DomainError):
+class PaymentGatewayError(ServiceUnavailable):
     """The provider could not be reached or refused the request (not a card decline).
 
     Retrying with the same idempotency key is safe: it can never charge twice.
     """
 
-    status_code = 502
     code = "payment_gateway_error"
 
 

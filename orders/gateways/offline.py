@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.exceptions import Unprocessable
+from core.exceptions import ValidationFailed
 from core.models import Mode
 
 from .base import (
@@ -133,13 +133,13 @@ class OfflineGateway(PaymentGateway):
                 f"Unknown payment method '{payment_method}'. Without STRIPE_SECRET_KEY, use one of "
                 f"Stripe's test payment methods: {names}."
             )
-            raise Unprocessable(
+            raise ValidationFailed(
                 message,
                 code="invalid_payment_method",
-                fields={"paymentMethod": [message]},
+                fields={"payment_method": [message]},
             )
         if amount < 1:
-            raise Unprocessable(
+            raise ValidationFailed(
                 "The payment amount must be at least 1 minor unit.",
                 fields={"amount": ["Must be at least 1."]},
             )

@@ -15,7 +15,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from core.exceptions import Unprocessable
+from core.exceptions import ValidationFailed
 
 from .base import (
     PaymentGateway,
@@ -172,10 +172,10 @@ class StripeGateway(PaymentGateway):
                 message = (
                     exc.user_message or f"No such PaymentMethod: '{payment_method}'"
                 )
-                raise Unprocessable(
+                raise ValidationFailed(
                     message,
                     code="invalid_payment_method",
-                    fields={"paymentMethod": [message]},
+                    fields={"payment_method": [message]},
                 ) from exc
             raise self._gateway_error(exc) from exc
         except stripe.StripeError as exc:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from core.exceptions import Unprocessable
+from core.api.exceptions import domain_status
+from core.exceptions import ValidationFailed
 from orders.gateways import (
     OfflineGateway,
     PaymentGatewayError,
@@ -76,10 +77,10 @@ def test_authentication_required_points_to_the_local_3ds_page(
 
 
 def test_unknown_payment_method_is_a_422_naming_the_field(shop, make_order):
-    with pytest.raises(Unprocessable) as exc:
+    with pytest.raises(ValidationFailed) as exc:
         pay(make_order(shop.store), "pm_1XyZrealcard")
-    assert exc.value.status_code == 422
-    assert "paymentMethod" in exc.value.fields
+    assert domain_status(exc.value) == 422
+    assert "payment_method" in exc.value.fields
     assert "pm_card_visa" in exc.value.message
     assert not OfflinePaymentIntent.objects.exists()
 

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from core.exceptions import Unprocessable
+from core.api.exceptions import domain_status
+from core.exceptions import ValidationFailed
 from orders.gateways import (
     PaymentGatewayError,
     StripeGateway,
@@ -103,9 +104,9 @@ def test_authentication_required_gives_the_redirect_url(
 
 
 def test_unknown_payment_method_is_a_422(stripe_double, shop, make_order):
-    with pytest.raises(Unprocessable) as exc:
+    with pytest.raises(ValidationFailed) as exc:
         pay(StripeGateway(), make_order(shop.store), "pm_nope")
-    assert "paymentMethod" in exc.value.fields
+    assert "payment_method" in exc.value.fields
     assert "No such PaymentMethod" in exc.value.message
 
 
@@ -186,7 +187,7 @@ def test_a_timeout_surfaces_as_a_gateway_error_and_our_retry_does_not_charge_twi
     stripe_double.delay_next(1.5, path="/confirm")
     with pytest.raises(PaymentGatewayError) as exc:
         pay(gateway, order, "pm_card_visa")
-    assert exc.value.status_code == 502
+    assert domain_status(exc.value) == 502
     assert len(stripe_double.charges) == 1  # Stripe did charge, the answer was lost
     result = pay(gateway, order, "pm_card_visa")
     assert result.succeeded
