@@ -6,6 +6,7 @@ class CartsConfig(AppConfig):
 
     def ready(self):
         from core import signals
+        from orders.signals import order_released
 
         from . import services
 
@@ -18,3 +19,5 @@ class CartsConfig(AppConfig):
         signals.store_test_mode_reset.connect(
             services.store_test_mode_reset, dispatch_uid="carts_test_mode"
         )
+        # A failed, expired or cancelled order gives its discount use back.
+        order_released.connect(services.order_released, dispatch_uid="carts_discounts")

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from catalog.selectors import product_get_purchasable
+from catalog.services import convert_amount_columns
 from core.addresses import store_shipping_countries
 from core.countries import country_get, normalize_state
 from core.exceptions import Conflict, NotFound, ValidationFailed
@@ -1483,6 +1484,11 @@ def discount_redeem(
     return redemption
 
 
+def order_released(*, order: Order, **kwargs) -> None:
+    """Receiver of ``orders.signals.order_released``: the order's discount use goes back."""
+    discount_release(order=order)
+
+
 def discount_release(*, order: Order) -> bool:
     """Give back the discount use of ``order`` (failed or cancelled payment).
 
@@ -1753,8 +1759,6 @@ def store_amounts_convert(*, store, convert, **kwargs) -> None:
     """``core.signals.store_currency_convert``: fixed discount values, minimum subtotals,
     shipping prices and free-shipping thresholds, converted with ``convert`` (percentages
     stay as they are)."""
-    from catalog.services import convert_amount_columns
-
     convert_amount_columns(
         Discount.objects.filter(store=store, type=Discount.Type.FIXED).order_by("pk"),
         ("value",),

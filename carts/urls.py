@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api import private, public
+from .api import checkout, private, public
 
 public_urlpatterns = [
     path("cart", public.CartApi.as_view(), name="cart"),
@@ -8,6 +8,7 @@ public_urlpatterns = [
     path("cart/items/<oitm_id:item>", public.CartItemApi.as_view(), name="cart-item"),
     path("cart/discount", public.CartDiscountApi.as_view(), name="cart-discount"),
     path("cart/estimate", public.CartEstimateApi.as_view(), name="cart-estimate"),
+    path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
     path(
         "cart/shipping-options",
         public.CartShippingOptionListApi.as_view(),

@@ -1,5 +1,14 @@
 from __future__ import annotations
 
+import uuid
+
+import redis as redis_lib
+from celery import current_app
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models import QuerySet
 
 from .models import ApiKey, Store, hash_key
@@ -38,13 +47,6 @@ def store_ids_for_user(*, user) -> list[str]:
 
 def system_health() -> dict[str, str]:
     """Probe each subsystem; each value is ``"ok"`` or a short description of the failure."""
-    import uuid
-
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    from django.db import connection
 
     def probe(fn) -> str:
         try:
@@ -60,8 +62,6 @@ def system_health() -> dict[str, str]:
 
     def redis():
         if settings.REDIS_URL:
-            import redis as redis_lib
-
             client = redis_lib.Redis.from_url(
                 settings.REDIS_URL,
                 socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
@@ -78,8 +78,7 @@ def system_health() -> dict[str, str]:
         cache.delete(key)
 
     def queue():
-        from shoprocket_site.celery import app
-
+        app = current_app
         if app.conf.task_always_eager:
             return
         # The broker's own socket timeout is longer (workers block on it); a probe is not.

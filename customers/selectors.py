@@ -24,11 +24,9 @@ from django.db.models.functions import Coalesce, Lower
 from core.addresses import ADDRESS_FIELDS
 from core.exceptions import NotFound
 from core.ids import has_prefix
+from orders.models import Order
 
 from .models import Address, Customer, CustomerSession, address_identity, address_values
-
-#: Payment statuses of orders that were paid (refunds are subtracted from their spend).
-PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 
 
 def session_get(*, store, mode: str, cart_token: str | None) -> CustomerSession | None:
@@ -59,8 +57,6 @@ def session_customer_get(
 
 def _own_default_address(session: CustomerSession) -> Address | None:
     """The saved address of the latest order this session's token placed, if saved."""
-    from orders.models import Order
-
     shipped_to = (
         Order.objects.filter(
             store_id=session.store_id,
@@ -119,13 +115,11 @@ def customer_get_by_email(*, store, mode: str, email: str) -> Customer | None:
 
 
 def _paid_orders(*, mode: str):
-    from orders.models import Order
-
     return Order.objects.filter(
         customer=OuterRef("pk"),
-        type="order",
+        type=Order.Type.ORDER,
         mode=mode,
-        payment_status__in=PAID_STATUSES,
+        payment_status__in=Order.PAID_STATES,
     ).order_by()
 
 
@@ -140,7 +134,7 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
     """
     counted = (
         _paid_orders(mode=mode)
-        .exclude(payment_status="refunded")
+        .exclude(payment_status=Order.PaymentStatus.REFUNDED)
         .filter(total_amount__gt=F("refunded_amount"))
     )
     count = counted.values("customer").annotate(n=Count("pk")).values("n")

@@ -27,6 +27,7 @@ from core.emails import email_send
 from core.exceptions import Conflict, ValidationFailed, field_error
 from core.outbox import enqueue
 from core.storefront import storefront_url
+from orders.models import Order
 
 from . import events, selectors
 from .models import (
@@ -299,15 +300,13 @@ def _session_details(customer: Customer) -> dict:
 
 def _sessions_end(sessions) -> int:
     """Delete ``sessions`` and unlink the open carts of their tokens (like a logout)."""
-    from orders.models import Order
-
     ended = 0
     for session in sessions:
         Order.objects.filter(
             store_id=session.store_id,
             mode=session.mode,
             cart_token=session.cart_token,
-            type="cart",
+            type=Order.Type.CART,
             customer_id=session.customer_id,
         ).update(customer=None, updated_at=timezone.now())
         session.delete()
@@ -325,8 +324,6 @@ def _session_start(
     not the owner's) ends. An unverified session keeps a copy of the profile details as
     they are now (all of which this token typed) and sees only those and its own orders.
     """
-    from orders.models import Order
-
     now = timezone.now()
     customer.claimed_at = customer.claimed_at or now
     customer.last_login_at = now
@@ -355,7 +352,7 @@ def _session_start(
             ).exclude(store=store, mode=mode, cart_token=cart_token)
         )
     Order.objects.filter(
-        store=store, mode=mode, cart_token=cart_token, type="cart"
+        store=store, mode=mode, cart_token=cart_token, type=Order.Type.CART
     ).update(customer=customer, updated_at=now)
     return sessions.get()
 
@@ -363,8 +360,6 @@ def _session_start(
 @transaction.atomic
 def customer_logout(*, store, mode: str, cart_token: str) -> None:
     """End the session on this visitor token; the open cart stays, no longer linked."""
-    from orders.models import Order
-
     CustomerSession.objects.filter(
         store=store, mode=mode, cart_token=cart_token
     ).delete()
@@ -372,7 +367,7 @@ def customer_logout(*, store, mode: str, cart_token: str) -> None:
         store=store,
         mode=mode,
         cart_token=cart_token,
-        type="cart",
+        type=Order.Type.CART,
         customer__isnull=False,
     ).update(customer=None, updated_at=timezone.now())
 
@@ -546,8 +541,6 @@ def account_create(
 
     Either refusal asks for the login link (``POST /cart/send-auth``).
     """
-    from orders.models import Order
-
     email = email_normalize(email)
     customer = selectors.customer_get_by_email(store=store, mode=mode, email=email)
     if customer is None:
@@ -578,7 +571,7 @@ def account_create(
             code="account_exists",
         )
     tokens = set(
-        Order.objects.filter(store=store, mode=mode, type="order")
+        Order.objects.filter(store=store, mode=mode, type=Order.Type.ORDER)
         .filter(Q(customer=customer) | Q(email__iexact=customer.email))
         .values_list("cart_token", flat=True)
         .distinct()

@@ -30,6 +30,19 @@ class Order(StoreOwnedModel):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    #: Orders whose payment was taken (refunds since then included): what a customer spent.
+    PAID_STATES = (
+        PaymentStatus.PAID,
+        PaymentStatus.PARTIALLY_REFUNDED,
+        PaymentStatus.REFUNDED,
+    )
+    #: Paid orders with money still held: what can be fulfilled and refunded, and what
+    #: makes a purchase (a verified review).
+    REFUNDABLE_STATES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+    #: Placed orders that are still going somewhere: awaiting payment, or paid and not
+    #: fully refunded (not failed, cancelled or refunded).
+    OPEN_STATES = (PaymentStatus.PENDING, *REFUNDABLE_STATES)
+
     class FulfillmentStatus(models.TextChoices):
         UNFULFILLED = "unfulfilled", "Unfulfilled"
         PARTIAL = "partial", "Partially fulfilled"

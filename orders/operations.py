@@ -40,7 +40,7 @@ from core.exceptions import Conflict, ValidationFailed
 from core.money import format_minor
 from core.outbox import enqueue
 
-from . import events
+from . import events, signals
 from .gateways import (
     PaymentGatewayError,
     PaymentStatus,
@@ -59,8 +59,6 @@ from .models import (
 from .timeline import Actor, order_event_add
 
 logger = logging.getLogger(__name__)
-
-PAID = (Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED)
 
 #: How long a failed refund attempt's idempotency key is reused by a retry of the same
 #: refund (Stripe keeps idempotency keys for 24 hours).
@@ -143,7 +141,7 @@ def _refuse_unless_paid(order: Order, *, action: str) -> None:
             f"This order is fully refunded and cannot be {action}.",
             code="order_refunded",
         )
-    if status not in PAID:
+    if status not in Order.REFUNDABLE_STATES:
         raise Conflict(
             f"This order is not paid ({order.get_payment_status_display().lower()}) and "
             f"cannot be {action}.",
@@ -675,7 +673,7 @@ def _cancel_payment(*, order: Order, actor) -> _Voided:
         order.payment_intent_status = PaymentStatus.SUCCEEDED
         order.paid_at = order.paid_at or timezone.now()
         status = Order.PaymentStatus.PAID
-    if status in PAID and order.total_amount > order.refunded_amount:
+    if status in Order.REFUNDABLE_STATES and order.total_amount > order.refunded_amount:
         refund = _refund_attempt(
             order=order,
             amount=order.total_amount - order.refunded_amount,
@@ -708,8 +706,6 @@ def order_cancel(
     Pending bank transfer orders (no gateway payment) are simply cancelled. A payment still
     processing at the gateway cannot be voided: 409 ``payment_processing``.
     """
-    from .services import order_discount_release
-
     failure: PaymentGatewayError | None = None
     with transaction.atomic():
         locked = _locked(order)
@@ -728,7 +724,7 @@ def order_cancel(
             failure = exc
         else:
             _cancel_apply(order=locked, voided=voided, reason=reason, actor=actor)
-            order_discount_release(order=locked)
+            signals.order_released.send(sender=Order, order=locked)
             if notify_customer and locked.email:
                 enqueue("orders.tasks.order_cancellation_email", locked.pk)
     if failure is not None:

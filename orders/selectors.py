@@ -84,6 +84,28 @@ def order_get_by_payment_intent(
     return order
 
 
+def product_purchased(
+    *, product, email: str, customer=None, mode: str, **kwargs
+) -> bool:
+    """Whether ``email`` (or ``customer``) has a paid order of ``mode`` containing
+    ``product`` (the receiver of ``catalog.signals.purchase_verify``)."""
+    who = Q()
+    if email:
+        who |= Q(email__iexact=email)
+    if customer is not None:
+        who |= Q(customer=customer)
+    if not who:
+        return False
+    return Order.objects.filter(
+        who,
+        store_id=product.store_id,
+        mode=mode,
+        type=Order.Type.ORDER,
+        payment_status__in=Order.REFUNDABLE_STATES,
+        items__product_id=product.pk,
+    ).exists()
+
+
 # -- order operations: the private orders API ---------------------------------------------
 
 #: ``status`` filter of ``GET /orders``: every placed order is in exactly one bucket.
@@ -95,8 +117,6 @@ ORDER_LIST_STATUSES = (
     "cancelled",
     "failed",
 )
-
-_PAID = (Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED)
 
 
 def order_status_q(status: str) -> Q:
@@ -112,8 +132,8 @@ def order_status_q(status: str) -> Q:
     fulfilled = Q(fulfillment_status=Order.FulfillmentStatus.FULFILLED)
     conditions = {
         "pending": Q(payment_status=Order.PaymentStatus.PENDING),
-        "paid": Q(payment_status__in=_PAID) & ~fulfilled,
-        "fulfilled": Q(payment_status__in=_PAID) & fulfilled,
+        "paid": Q(payment_status__in=Order.REFUNDABLE_STATES) & ~fulfilled,
+        "fulfilled": Q(payment_status__in=Order.REFUNDABLE_STATES) & fulfilled,
         "refunded": Q(payment_status=Order.PaymentStatus.REFUNDED),
         "cancelled": Q(payment_status=Order.PaymentStatus.CANCELLED),
         "failed": Q(payment_status=Order.PaymentStatus.FAILED),
@@ -124,7 +144,7 @@ def order_status_q(status: str) -> Q:
 def order_status_bucket(order: Order) -> str:
     """The ``status`` filter value ``order`` falls in (see :func:`order_status_q`)."""
     payment = order.payment_status
-    if payment in _PAID:
+    if payment in Order.REFUNDABLE_STATES:
         shipped = order.fulfillment_status == Order.FulfillmentStatus.FULFILLED
         return "fulfilled" if shipped else "paid"
     return str(payment)

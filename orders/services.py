@@ -25,9 +25,10 @@ from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
 from catalog.services import StockLine
 from core.exceptions import Conflict, DomainError
+from core.money import format_minor
 from core.outbox import enqueue
 
-from . import events
+from . import events, signals
 from .gateways import (
     PaymentGatewayError,
     PaymentResult,
@@ -43,12 +44,6 @@ logger = logging.getLogger(__name__)
 #: The first order number of a store (per key mode). The reference's examples show four
 #: digits; a store that imports older orders continues after the highest number it has.
 ORDER_NUMBER_START = 1001
-
-PAID_STATES = (
-    Order.PaymentStatus.PAID,
-    Order.PaymentStatus.PARTIALLY_REFUNDED,
-    Order.PaymentStatus.REFUNDED,
-)
 
 
 def reservation_expires_at(*, now: datetime | None = None) -> datetime:
@@ -138,8 +133,6 @@ def order_number_assign(*, order: Order) -> int:
 
 
 def _money_text(order: Order, amount: int) -> str:
-    from core.money import format_minor
-
     return format_minor(int(amount), order.currency, order.store.locale)
 
 
@@ -211,7 +204,7 @@ def order_mark_paid(
     locked = _lock(order)
     if locked.type != Order.Type.ORDER:
         raise Conflict("Only a placed order can be marked paid.", code="not_an_order")
-    if locked.payment_status in PAID_STATES:
+    if locked.payment_status in Order.PAID_STATES:
         return _copy_state(order, locked)
     if locked.payment_status == Order.PaymentStatus.CANCELLED:
         raise Conflict(
@@ -237,14 +230,6 @@ def order_mark_paid(
     events.order_event(locked, "order.paid")
     _emails_queue(locked.id)
     return _copy_state(order, locked)
-
-
-def order_discount_release(*, order: Order) -> bool:
-    """Give back the discount use the order recorded (``carts.services.discount_release``:
-    its redemption deleted, the usage counter of the order's mode decremented)."""
-    from carts.services import discount_release
-
-    return discount_release(order=order)
 
 
 @transaction.atomic
@@ -277,7 +262,7 @@ def order_payment_failed(
             reason=f"Payment failed: {reason}"[:255] if reason else "Payment failed",
         )
         locked.stock_reserved = False
-    order_discount_release(order=locked)
+    signals.order_released.send(sender=Order, order=locked)
     locked.payment_status = Order.PaymentStatus.FAILED
     if locked.payment_intent_id or locked.payment_intent_status:
         locked.payment_intent_status = intent_status
@@ -404,7 +389,7 @@ def _payment_succeeded(
     current = locked.payment_intent_id
     if locked.type != Order.Type.ORDER:
         stray = "the checkout had already been given back to the shopper as a cart"
-    elif locked.payment_status in PAID_STATES:
+    elif locked.payment_status in Order.PAID_STATES:
         if not result.intent_id or result.intent_id == current:
             return locked  # this payment, recorded already
         stray = "the order had already been paid with another payment"
@@ -543,7 +528,7 @@ def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
     """
     locked = _lock(order)
     if (
-        locked.payment_status not in PAID_STATES
+        locked.payment_status not in Order.PAID_STATES
         or amount_refunded <= locked.refunded_amount
     ):
         return _copy_state(order, locked)

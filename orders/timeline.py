@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.models import ApiKey
+
 from .models import Order, OrderEvent
 
 
@@ -45,8 +47,6 @@ SYSTEM = Actor.system()
 
 def actor_from_request(request) -> Actor:
     """The API key of an API request, else the logged-in dashboard user, else the system."""
-    from core.models import ApiKey
-
     key = getattr(request, "auth", None)
     if isinstance(key, ApiKey):
         return Actor.for_api_key(key)

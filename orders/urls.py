@@ -1,10 +1,9 @@
 from django.urls import path
 
 from . import views
-from .api import checkout, private, public
+from .api import private, public
 
 public_urlpatterns = [
-    path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
     path("orders/<ord_id:order>", public.OrderDetailApi.as_view(), name="order-detail"),
     path(
         "orders/<ord_id:order>/status",

@@ -28,8 +28,10 @@ from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 
 from core.api.casing import camelize_payload
+from core.emails import email_send
 from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
 from core.links import server_base_url
+from core.models import StoreMembership
 from core.outbox import backoff, enqueue, publish
 
 from . import net, signing
@@ -553,9 +555,6 @@ def webhooks_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 def webhook_disabled_email_send(*, endpoint_id: str) -> int:
     """Tell the merchant that an endpoint was disabled after failing for 3 days."""
-
-    from core.emails import email_send
-    from core.models import StoreMembership
 
     endpoint = (
         WebhookEndpoint.objects.select_related("store").filter(pk=endpoint_id).first()

@@ -11,6 +11,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from core.links import request_base_url
+
 from .fields import MoneySerializer  # noqa: F401  (registers the Money component)
 from .pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
 
@@ -186,8 +188,6 @@ def preprocess_exclude_aliases(endpoints, **kwargs):
 def postprocess_servers(result, generator, request, public, **kwargs):
     """``servers``: this server, as the schema's reader reached it (``PUBLIC_BASE_URL`` when
     set; the started address when generated outside a request, e.g. ``make schema``)."""
-    from core.links import request_base_url
-
     result["servers"] = [
         {"url": request_base_url(request), "description": "This installation"}
     ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.exceptions import ValidationFailed
 from core.models import Mode
 
+from ..models import OfflinePaymentIntent, OfflineRefund
 from .base import (
     PaymentGateway,
     PaymentGatewayError,
@@ -103,8 +104,6 @@ class OfflineGateway(PaymentGateway):
         )
 
     def _get(self, intent_id: str, *, lock: bool = False):
-        from orders.models import OfflinePaymentIntent
-
         queryset = OfflinePaymentIntent.objects.all()
         if lock:
             queryset = queryset.select_for_update()
@@ -125,8 +124,6 @@ class OfflineGateway(PaymentGateway):
         idempotency_key,
         metadata=None,
     ) -> PaymentResult:
-        from orders.models import OfflinePaymentIntent
-
         if payment_method not in TEST_PAYMENT_METHODS:
             names = ", ".join(TEST_PAYMENT_METHODS)
             message = (
@@ -215,8 +212,6 @@ class OfflineGateway(PaymentGateway):
     def payment_find(self, *, intent_id="", idempotency_key="") -> PaymentResult | None:
         """By id, else by the idempotency key the payment was prepared with (None: no
         such payment, so nothing was charged)."""
-        from orders.models import OfflinePaymentIntent
-
         if intent_id:
             return self.payment_retrieve(intent_id=intent_id)
         intent = OfflinePaymentIntent.objects.filter(
@@ -254,8 +249,6 @@ class OfflineGateway(PaymentGateway):
     def refund_create(
         self, *, intent_id, amount, idempotency_key, reason=None
     ) -> RefundResult:
-        from orders.models import OfflineRefund
-
         existing = OfflineRefund.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return self._refund_result(existing)

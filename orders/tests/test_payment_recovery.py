@@ -20,8 +20,9 @@ from django.db import connection
 from django.test import Client, TestCase
 from django.utils import timezone
 
+from carts import checkout
 from catalog.models import Variant
-from orders import checkout, services
+from orders import services
 from orders.models import OfflinePaymentIntent, Order, OrderEvent, PaymentAttempt
 
 from .conftest import Shopper

@@ -14,7 +14,7 @@ Three steps, so that no row lock is held while the payment provider is called:
    total and currency with ``payment_idempotency_key(order=, attempt=)``, without charging
    it; its id is committed on the attempt and the order in its own write
    (:func:`_intent_record`); only then ``gateway.payment_confirm`` charges it.
-3. **Record** (one transaction): ``orders.services.order_payment_record`` with the result, then
+3. **Record** (one transaction): ``orders.order_services.order_payment_record`` with the result, then
    - succeeded / requires_action / processing: the order is placed for good: its shipping
      address is saved to the customer, ``order.created`` is recorded, and a paid order gets its
      number (``order_mark_paid`` records ``order.paid`` and queues the emails);
@@ -49,8 +49,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carts import services as cart_services
-from carts.services import PricedCart
 from catalog import services as catalog_services
 from catalog.services import StockLine
 from core.exceptions import (
@@ -63,9 +61,9 @@ from core.exceptions import (
 from core.models import PAYMENT_METHODS
 from customers import services as customer_services
 from customers.models import Customer
-
-from . import operations, services
-from .gateways import (
+from orders import operations
+from orders import services as order_services
+from orders.gateways import (
     TEST_PAYMENT_METHODS,
     OfflineGateway,
     PaymentGateway,
@@ -78,7 +76,10 @@ from .gateways import (
     payment_idempotency_key,
     url_with_params,
 )
-from .models import Order, OrderItem, PaymentAttempt
+from orders.models import Order, OrderItem, PaymentAttempt
+
+from . import services as cart_services
+from .services import PricedCart
 
 logger = logging.getLogger(__name__)
 
@@ -406,7 +407,7 @@ def _placed(order: Order, *, numbered: bool) -> None:
             customer=order.customer, address=order.shipping_address
         )
     if numbered:
-        services.order_number_assign(order=order)
+        order_services.order_number_assign(order=order)
     operations.order_placed_record(order=order)
 
 
@@ -508,7 +509,7 @@ def _convert(
     order.reservation_expires_at = (
         None
         if choice.is_bank_transfer or free
-        else services.reservation_expires_at(now=now)
+        else order_services.reservation_expires_at(now=now)
     )
     order.placed_at = now
     if marketing_opt_in is not None:
@@ -540,7 +541,7 @@ def _convert(
     if choice.is_bank_transfer or free:
         _placed(order, numbered=True)
         if free:
-            services.order_mark_paid(order=order)
+            order_services.order_mark_paid(order=order)
         return order, None
     return order, _attempt_start(order=order, choice=choice, request_key=request_key)
 
@@ -641,19 +642,19 @@ def _record(
     """Step 3: apply the gateway's answer."""
     with transaction.atomic():
         order = _lock(order)
-        services.payment_attempt_update(attempt=attempt, result=result)
+        order_services.payment_attempt_update(attempt=attempt, result=result)
         if result.declined or result.canceled:
-            order = services.order_payment_record(order=order, result=result)
+            order = order_services.order_payment_record(order=order, result=result)
             _cart_restore(order)
             declined = True
         elif result.succeeded:
             declined = False
             # order.created (with the number) before order_mark_paid's order.paid.
             _placed(order, numbered=True)
-            order = services.order_payment_record(order=order, result=result)
+            order = order_services.order_payment_record(order=order, result=result)
         else:
             declined = False
-            order = services.order_payment_record(order=order, result=result)
+            order = order_services.order_payment_record(order=order, result=result)
             _placed(order, numbered=False)
     if declined:
         message = result.decline_message or "Your card was declined."
@@ -686,7 +687,7 @@ def _abandon(
             order.type == Order.Type.ORDER
             and order.payment_status == Order.PaymentStatus.PENDING
         ):
-            order = services.order_payment_failed(order=order, reason=message)
+            order = order_services.order_payment_failed(order=order, reason=message)
         _cart_restore(order)
     return None
 

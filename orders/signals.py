@@ -1,0 +1,11 @@
+"""Signals orders send to the apps above them (orders imports none of them).
+
+- :data:`order_released`: ``send(sender=Order, order=order)`` inside the transaction in which
+  a placed order gives up what it held: its payment failed or expired, or it was cancelled.
+  Orders puts the stock back itself (catalog is below it); receivers give back what they
+  counted for the order (carts: the discount use, ``carts.services.discount_release``).
+"""
+
+from django.dispatch import Signal
+
+order_released = Signal()
