@@ -61,7 +61,6 @@ from core.exceptions import (
 from core.models import PAYMENT_METHODS
 from customers import services as customer_services
 from customers.models import Customer
-from orders import operations
 from orders import services as order_services
 from orders.gateways import (
     TEST_PAYMENT_METHODS,
@@ -76,6 +75,7 @@ from orders.gateways import (
     payment_idempotency_key,
     url_with_params,
 )
+from orders.locks import order_lock
 from orders.models import Order, OrderItem, PaymentAttempt
 
 from . import services as cart_services
@@ -408,7 +408,7 @@ def _placed(order: Order, *, numbered: bool) -> None:
         )
     if numbered:
         order_services.order_number_assign(order=order)
-    operations.order_placed_record(order=order)
+    order_services.order_placed_record(order=order)
 
 
 def _place(
@@ -550,11 +550,7 @@ def _convert(
 
 
 def _lock(order: Order) -> Order:
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("store", "customer")
-        .get(pk=order.pk)
-    )
+    return order_lock(order, related=("store", "customer"))
 
 
 def _cart_restore(order: Order) -> bool:

@@ -4,7 +4,7 @@ The list filters by status (the API's ``status`` buckets), payment, fulfilment, 
 payment method, searches numbers, emails and ids, and shows the totals of the filtered orders.
 The order page shows lines, payment, fulfilments, refunds and the timeline, with buttons for
 fulfil, refund, cancel and (bank transfers) mark paid: intermediate forms that call the same
-services as the API (``orders.operations``) and show a clear message when they refuse. A CSV
+services as the API (``orders.services``) and show a clear message when they refuse. A CSV
 export covers a date range.
 """
 
@@ -26,7 +26,7 @@ from core.exceptions import DomainError
 from core.models import Store
 from core.money import format_minor
 
-from . import admin_forms, exports, operations, services
+from . import admin_forms, exports, services
 from .models import Fulfillment, Order, OrderEvent, OrderItem, PaymentAttempt, Refund
 from .selectors import ORDER_LIST_STATUSES, order_status_bucket, order_status_q
 from .serializers import payment_status_word
@@ -351,7 +351,7 @@ class OrderAdmin(StoreScopedAdmin):
         """Notes and metadata go through ``order_update``: timeline entry and webhook event."""
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         if data:
-            operations.order_update(
+            services.order_update(
                 order=obj, data=data, actor=Actor.for_user(request.user)
             )
 
@@ -537,7 +537,7 @@ class OrderAdmin(StoreScopedAdmin):
             return self._run(
                 request,
                 order,
-                lambda: operations.order_fulfill(
+                lambda: services.order_fulfill(
                     order=order,
                     items=None if everything else items,
                     carrier=data["carrier"],
@@ -567,7 +567,7 @@ class OrderAdmin(StoreScopedAdmin):
             return self._run(
                 request,
                 order,
-                lambda: operations.order_refund(
+                lambda: services.order_refund(
                     order=order,
                     amount=data["amount"],
                     reason=data["reason"],
@@ -599,7 +599,7 @@ class OrderAdmin(StoreScopedAdmin):
             return self._run(
                 request,
                 order,
-                lambda: operations.order_cancel(
+                lambda: services.order_cancel(
                     order=order,
                     reason=data["reason"],
                     notify_customer=data["notify_customer"],

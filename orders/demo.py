@@ -10,7 +10,7 @@ from catalog import services as catalog_services
 from catalog.models import Product, Variant
 from catalog.services import StockLine
 
-from . import operations, services
+from . import services
 from .gateways import get_gateway, payment_idempotency_key
 from .models import Order, OrderItem
 from .timeline import Actor
@@ -110,7 +110,7 @@ def _place(
     order.stock_reserved = True
     order.save(update_fields=["stock_reserved"])
     services.order_number_assign(order=order)
-    operations.order_placed_record(order=order)
+    services.order_placed_record(order=order)
     return order
 
 
@@ -151,7 +151,7 @@ def seed(*, store) -> None:
                 _pay_by_card(order)
             if name == "shipped_refunded":
                 line = order.items.get()
-                operations.order_fulfill(
+                services.order_fulfill(
                     order=order,
                     items=[{"id": line.pk, "quantity": 1}],
                     carrier="Royal Mail",
@@ -160,7 +160,7 @@ def seed(*, store) -> None:
                     notify_customer=False,
                     actor=DEMO_ACTOR,
                 )
-                operations.order_refund(
+                services.order_refund(
                     order=order,
                     amount=line.unit_price_amount,
                     reason="customer_request",
@@ -169,7 +169,7 @@ def seed(*, store) -> None:
                     actor=DEMO_ACTOR,
                 )
             if name == "cancelled":
-                operations.order_cancel(
+                services.order_cancel(
                     order=order,
                     reason="Customer changed their mind",
                     notify_customer=False,

@@ -310,7 +310,7 @@ class OfflineRefund(BaseModel):
 
 
 class PaymentAttempt(BaseModel):
-    """One try at paying for a checkout (``orders.checkout``).
+    """One try at paying for a checkout (``carts.checkout``).
 
     ``number`` gives the gateway idempotency key (``payment_idempotency_key(order=, attempt=)``):
     a retry after a decline takes the next number, so the gateway does not replay the decline;

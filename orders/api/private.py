@@ -1,7 +1,7 @@
 """Private order endpoints (secret key): list, detail, update, fulfil, refund, cancel.
 
 Every order is looked up in the key's store and mode (anything else is a 404); the operations
-run the services of :mod:`orders.operations` as the calling API key (the timeline's "who").
+run the services of :mod:`orders.services` as the calling API key (the timeline's "who").
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PrivateApi
 
-from .. import operations, selectors
+from .. import selectors, services
 from ..serializers import (
     OrderCancelInput,
     OrderFulfillInput,
@@ -113,7 +113,7 @@ class OrderDetailApi(PrivateOrderApi):
     def patch(self, request, order: str, **kwargs):
         instance = self.get_order(order)
         data = self.validate(OrderPatchSerializer)
-        operations.order_update(order=instance, data=dict(data), actor=self.actor)
+        services.order_update(order=instance, data=dict(data), actor=self.actor)
         return self.respond_order(order)
 
 
@@ -130,7 +130,7 @@ class OrderFulfillApi(PrivateOrderApi):
     def post(self, request, order: str, **kwargs):
         instance = self.get_order(order)
         data = self.validate(OrderFulfillInput)
-        operations.order_fulfill(
+        services.order_fulfill(
             order=instance,
             items=data.get("items"),
             tracking_number=data.get("tracking_number") or "",
@@ -155,7 +155,7 @@ class OrderRefundApi(PrivateOrderApi):
     def post(self, request, order: str, **kwargs):
         instance = self.get_order(order)
         data = self.validate(OrderRefundInput)
-        refund = operations.order_refund(
+        refund = services.order_refund(
             order=instance,
             amount=data.get("amount"),
             reason=data.get("reason") or "",
@@ -184,7 +184,7 @@ class OrderCancelApi(PrivateOrderApi):
     def post(self, request, order: str, **kwargs):
         instance = self.get_order(order)
         data = self.validate(OrderCancelInput)
-        operations.order_cancel(
+        services.order_cancel(
             order=instance,
             reason=(data.get("reason") or "").strip(),
             notify_customer=data["notify_customer"],

@@ -141,7 +141,7 @@ class PaymentGateway(ABC):
         metadata: dict | None = None,
     ) -> PaymentResult:
         """Prepare and confirm in one go, for callers with nothing to record in between
-        (checkout records the prepared payment first: ``orders.checkout``)."""
+        (checkout records the prepared payment first: ``carts.checkout``)."""
         prepared = self.payment_prepare(
             order=order,
             amount=amount,

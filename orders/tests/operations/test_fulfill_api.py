@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from orders import operations
+from orders import services
 from orders.models import Fulfillment, Order
 
 from .conftest import events_of, lines_of
@@ -153,14 +153,14 @@ def test_unpaid_cancelled_and_refunded_orders_cannot_be_fulfilled(
     failed = make_order(shop.store, payment_status=Order.PaymentStatus.FAILED)
     assert private.post(f"/orders/{failed.pk}/fulfill", {}).status_code == 409
     cancelled = make_paid_order(shop.store)
-    operations.order_cancel(order=cancelled, notify_customer=False)
+    services.order_cancel(order=cancelled, notify_customer=False)
     response = private.post(f"/orders/{cancelled.pk}/fulfill", {})
     assert (response.status_code, response.json()["error"]["code"]) == (
         409,
         "order_cancelled",
     )
     refunded = make_paid_order(shop.store)
-    operations.order_refund(order=refunded, notify_customer=False)
+    services.order_refund(order=refunded, notify_customer=False)
     response = private.post(f"/orders/{refunded.pk}/fulfill", {})
     assert (response.status_code, response.json()["error"]["code"]) == (
         409,

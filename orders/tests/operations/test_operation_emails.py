@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.models import OutboxMessage
 from core.outbox import OutboxTask, outbox_sweep
-from orders import operations, tasks
+from orders import services, tasks
 from orders.emails import cancellation_send
 
 from .conftest import lines_of
@@ -36,7 +36,7 @@ def test_a_failing_smtp_send_is_retried(
     FailsOnceBackend.failures = 0
     settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        operations.order_fulfill(order=paid_order, carrier="DPD")
+        services.order_fulfill(order=paid_order, carrier="DPD")
     # The SMTP error left the message in the outbox, due again after a backoff.
     assert FailsOnceBackend.failures == 1 and mail.outbox == []
     message = OutboxMessage.objects.get(task=tasks.order_fulfillment_email.name)
@@ -62,7 +62,7 @@ def test_emails_are_sent_only_after_commit(
     paid_order, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        operations.order_refund(order=paid_order, amount=500)
+        services.order_refund(order=paid_order, amount=500)
     assert mail.outbox == [] and len(callbacks) >= 1
     for callback in callbacks:
         callback()

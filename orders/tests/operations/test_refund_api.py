@@ -6,7 +6,7 @@ import stripe
 from django.core import mail
 
 from catalog.models import InventoryAdjustment, Variant
-from orders import operations, services
+from orders import services
 from orders.gateways import OfflineGateway, PaymentGatewayError
 from orders.models import OfflineRefund, Order, Refund
 
@@ -195,7 +195,7 @@ def test_unpaid_and_cancelled_orders_cannot_be_refunded(
         409,
         "order_not_paid",
     )
-    operations.order_cancel(order=transfer_order, notify_customer=False)
+    services.order_cancel(order=transfer_order, notify_customer=False)
     response = private.post(f"/orders/{transfer_order.pk}/refund", {})
     assert (response.status_code, response.json()["error"]["code"]) == (
         409,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orders import operations, services
+from orders import services
 from orders.models import OrderEvent
 from orders.serializers import PrivateOrderDetailSerializer
 from orders.timeline import Actor
@@ -18,8 +18,8 @@ def test_order_placed_record_adds_the_placed_entry_and_order_created_once(
 ):
     order = make_order(shop.store, email="sam@example.com")
     services.order_number_assign(order=order)
-    operations.order_placed_record(order=order)
-    operations.order_placed_record(order=order)
+    services.order_placed_record(order=order)
+    services.order_placed_record(order=order)
     [entry] = OrderEvent.objects.filter(order=order)
     assert entry.type == "placed"
     assert entry.message == "Order #1001 placed by sam@example.com: £48.00"
@@ -36,7 +36,7 @@ def test_every_transition_records_its_event_with_the_private_order(
 ):
     order = make_order(shop.store)
     with django_capture_on_commit_callbacks(execute=True):
-        operations.order_placed_record(order=order)
+        services.order_placed_record(order=order)
         pay(order)
     private.patch(f"/orders/{order.pk}", {"metadata": {"k": "v"}})
     private.post(f"/orders/{order.pk}/refund", {"amount": 100})

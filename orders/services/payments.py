@@ -1,11 +1,11 @@
-"""Order payment state: numbering, paid, failed, refunds seen at the gateway, and the
-reservation timeout.
+"""Order payment state: paid, failed, attempts, automatic refunds of payments that pay
+for nothing, and the reservation timeout.
 
 These are the writes the 3-D Secure test page, the Stripe webhook, the reservation timeout and
-checkout share. Each locks the order row (``select_for_update``) and is idempotent: calling it
-again on an order already in the target state changes nothing, so a replayed webhook, a double
-click on the 3-D Secure page and a timeout racing a late payment all end in one consistent
-state.
+checkout share. Each locks the order row (``orders.locks.order_lock``) and is idempotent:
+calling it again on an order already in the target state changes nothing, so a replayed
+webhook, a double click on the 3-D Secure page and a timeout racing a late payment all end in
+one consistent state.
 
 ``order.stock_reserved`` means "the order holds its lines' stock": checkout reserves it, a
 failed payment releases it, and a paid order keeps it (it is sold).
@@ -17,33 +17,30 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import transaction
 from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
-from catalog.services import StockLine
 from core.exceptions import Conflict, DomainError
-from core.money import format_minor
 from core.outbox import enqueue
 
-from . import events, signals
-from .gateways import (
+from .. import events, signals
+from ..gateways import (
     PaymentGatewayError,
     PaymentResult,
     PaymentStatus,
     gateway_for_order,
     get_gateway_by_name,
 )
-from .models import Order, OrderEvent, OrderNumberCounter, PaymentAttempt
-from .timeline import Actor, order_event_add
+from ..locks import copy_state, order_lock
+from ..models import Order, OrderEvent, PaymentAttempt
+from ..timeline import Actor, order_event_add
+from .cancellation import order_cancel
+from .helpers import gateway_label, money_text, stock_lines
+from .numbering import order_number_assign
 
 logger = logging.getLogger(__name__)
-
-#: The first order number of a store (per key mode). The reference's examples show four
-#: digits; a store that imports older orders continues after the highest number it has.
-ORDER_NUMBER_START = 1001
 
 
 def reservation_expires_at(*, now: datetime | None = None) -> datetime:
@@ -53,103 +50,14 @@ def reservation_expires_at(*, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(minutes=minutes)
 
 
-def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
-def _copy_state(target: Order, source: Order) -> Order:
-    """Refresh the caller's instance from the locked, updated row (no query)."""
-    for field in Order._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    return target
-
-
-def _stock_lines(order: Order) -> list[StockLine]:
-    return [
-        StockLine(
-            variant_id=item.variant_id, quantity=item.quantity, label=item.product_name
-        )
-        for item in order.items.all()
-        if item.variant_id
-    ]
-
-
-# -- order numbers ----------------------------------------------------------------------
-
-
-def _counter_locked(*, store_id: str, mode: str) -> OrderNumberCounter:
-    counters = OrderNumberCounter.objects.select_for_update()
-    counter = counters.filter(store_id=store_id, mode=mode).first()
-    if counter is None:
-        highest = (
-            Order.objects.filter(store_id=store_id, mode=mode).aggregate(
-                n=Max("order_number")
-            )["n"]
-            or 0
-        )
-        try:
-            with transaction.atomic():
-                OrderNumberCounter.objects.create(
-                    store_id=store_id,
-                    mode=mode,
-                    next_number=max(ORDER_NUMBER_START, highest + 1),
-                )
-        except IntegrityError:
-            pass  # created concurrently: the row is committed now, lock it below
-        counter = counters.get(store_id=store_id, mode=mode)
-    return counter
-
-
-@transaction.atomic
-def order_number_assign(*, order: Order) -> int:
-    """Give ``order`` the next number of its store and mode, unless it has one.
-
-    The counter row of (store, mode) stays locked until the caller's transaction commits, so
-    concurrent checkouts get distinct consecutive numbers, and a rolled-back checkout gives its
-    number back (no gaps). Numbers start at :data:`ORDER_NUMBER_START`.
-    """
-    current = (
-        Order.objects.select_for_update()
-        .filter(pk=order.pk)
-        .values_list("order_number", flat=True)
-        .get()
-    )
-    if current:
-        order.order_number = current
-        return current
-    counter = _counter_locked(store_id=order.store_id, mode=order.mode)
-    number = counter.next_number
-    OrderNumberCounter.objects.filter(pk=counter.pk).update(
-        next_number=F("next_number") + 1
-    )
-    now = timezone.now()
-    Order.objects.filter(pk=order.pk).update(order_number=number, updated_at=now)
-    order.order_number = number
-    order.updated_at = now
-    return number
-
-
-# -- payment outcomes ---------------------------------------------------------------------
-
-
-def _money_text(order: Order, amount: int) -> str:
-    return format_minor(int(amount), order.currency, order.store.locale)
-
-
-def _gateway_label(order: Order) -> str:
-    return {"stripe": "Stripe", "offline": "Test payments"}.get(
-        order.payment_gateway, "System"
-    )
-
-
 def _timeline_paid(order: Order, actor: Actor | None) -> None:
     """The timeline's "paid" entry (order operations)."""
     how = f" ({order.payment_intent_id})" if order.payment_intent_id else ""
     order_event_add(
         order=order,
         type=OrderEvent.Type.PAID,
-        message=f"Payment of {_money_text(order, order.total_amount)} received{how}",
-        actor=actor or Actor.system(_gateway_label(order)),
+        message=f"Payment of {money_text(order, order.total_amount)} received{how}",
+        actor=actor or Actor.system(gateway_label(order)),
         data={"payment_intent_id": order.payment_intent_id or None},
     )
 
@@ -165,7 +73,7 @@ def _stock_retake(order: Order, *, note: bool = True) -> bool:
     shortfall is noted for the merchant (a merchant marking a bank transfer paid)."""
     try:
         catalog_services.stock_reserve(
-            lines=_stock_lines(order),
+            lines=stock_lines(order),
             reference=order.id,
             reason="Paid after the reservation was released",
             mode=order.mode,
@@ -201,11 +109,11 @@ def order_mark_paid(
     An order that is already paid (or refunded) is returned unchanged; a cancelled one is a 409.
     ``actor`` (default: the system) is who the timeline's "paid" entry names.
     """
-    locked = _lock(order)
+    locked = order_lock(order)
     if locked.type != Order.Type.ORDER:
         raise Conflict("Only a placed order can be marked paid.", code="not_an_order")
     if locked.payment_status in Order.PAID_STATES:
-        return _copy_state(order, locked)
+        return copy_state(order, locked)
     if locked.payment_status == Order.PaymentStatus.CANCELLED:
         raise Conflict(
             "A cancelled order cannot be marked paid.", code="order_cancelled"
@@ -229,7 +137,7 @@ def order_mark_paid(
     _timeline_paid(locked, actor)
     events.order_event(locked, "order.paid")
     _emails_queue(locked.id)
-    return _copy_state(order, locked)
+    return copy_state(order, locked)
 
 
 @transaction.atomic
@@ -246,16 +154,16 @@ def order_payment_failed(
     decline or failed authentication, ``canceled`` after the reservation timeout). An order
     that is not pending is returned unchanged.
     """
-    locked = _lock(order)
+    locked = order_lock(order)
     if (
         locked.type != Order.Type.ORDER
         or locked.payment_status != Order.PaymentStatus.PENDING
     ):
-        return _copy_state(order, locked)
+        return copy_state(order, locked)
     logger.info("Payment of order %s failed: %s", locked.id, reason or "(no reason)")
     if locked.stock_reserved:
         catalog_services.stock_release(
-            lines=_stock_lines(locked),
+            lines=stock_lines(locked),
             mode=locked.mode,
             source=InventoryAdjustment.Source.RELEASE,
             reference=locked.id,
@@ -275,7 +183,7 @@ def order_payment_failed(
         message=f"Payment failed: {reason}" if reason else "Payment failed",
         data={"intent_status": locked.payment_intent_status or None},
     )
-    return _copy_state(order, locked)
+    return copy_state(order, locked)
 
 
 def payment_attempt_update(*, attempt: PaymentAttempt, result: PaymentResult) -> None:
@@ -321,7 +229,7 @@ def order_payment_record(
     Any other outcome for another intent than the order's current one (a stale attempt) is
     ignored. The payment's attempt records the outcome too.
     """
-    locked = _lock(order)
+    locked = order_lock(order)
     attempt = None
     if result.intent_id:
         attempt = (
@@ -332,7 +240,7 @@ def order_payment_record(
         if attempt is not None:
             payment_attempt_update(attempt=attempt, result=result)
     if result.succeeded:
-        return _copy_state(order, _payment_succeeded(locked, result, at=at))
+        return copy_state(order, _payment_succeeded(locked, result, at=at))
     superseded = (
         attempt is not None
         and PaymentAttempt.objects.filter(
@@ -349,12 +257,12 @@ def order_payment_record(
             result.intent_id,
             order.id,
         )
-        return _copy_state(order, locked)
+        return copy_state(order, locked)
     if (
         locked.type != Order.Type.ORDER
         or locked.payment_status != Order.PaymentStatus.PENDING
     ):
-        return _copy_state(order, locked)
+        return copy_state(order, locked)
     locked.payment_gateway = result.gateway or locked.payment_gateway
     locked.payment_intent_id = result.intent_id or locked.payment_intent_id
     if result.declined or result.canceled:
@@ -368,7 +276,7 @@ def order_payment_record(
             ]
         )
         reason = result.decline_message or result.decline_code or result.status
-        return _copy_state(
+        return copy_state(
             order,
             order_payment_failed(
                 order=locked, reason=reason, intent_status=result.status
@@ -379,7 +287,7 @@ def order_payment_record(
     if locked.reservation_expires_at is None:
         locked.reservation_expires_at = reservation_expires_at()
     locked.save()
-    return _copy_state(order, locked)
+    return copy_state(order, locked)
 
 
 def _payment_succeeded(
@@ -438,10 +346,10 @@ def _auto_refund_record(
         order=order,
         type=OrderEvent.Type.PAYMENT_REFUNDED,
         message=(
-            f"Payment {result.intent_id} of {_money_text(order, result.amount)} "
+            f"Payment {result.intent_id} of {money_text(order, result.amount)} "
             f"refunded automatically: {reason}"
         )[:500],
-        actor=Actor.system(_gateway_label(order)),
+        actor=Actor.system(gateway_label(order)),
         data={
             "intent_id": result.intent_id,
             "amount": result.amount,
@@ -485,9 +393,7 @@ def _paid_without_stock(
 ) -> Order:
     """A payment that completed after the order's reservation expired, whose stock has sold
     meanwhile: the order is paid, then cancelled with its payment refunded in full through
-    the gateway (``orders.operations.order_cancel``), and both sides are told."""
-    from . import operations
-
+    the gateway (``orders.services.order_cancel``), and both sides are told."""
     now = timezone.now()
     locked.payment_status = Order.PaymentStatus.PAID
     locked.payment_intent_status = PaymentStatus.SUCCEEDED
@@ -501,11 +407,11 @@ def _paid_without_stock(
     reason = (
         "paid after its stock reservation expired, and the stock had sold meanwhile"
     )
-    operations.order_cancel(
+    order_cancel(
         order=locked,
         reason=f"Refunded automatically: {reason}",
         notify_customer=False,
-        actor=Actor.system(_gateway_label(locked)),
+        actor=Actor.system(gateway_label(locked)),
     )
     refund = locked.refunds.order_by("-created_at").first()
     _auto_refund_record(
@@ -517,43 +423,6 @@ def _paid_without_stock(
     )
     return locked
 
-
-@transaction.atomic
-def order_refunds_sync(*, order: Order, amount_refunded: int) -> Order:
-    """Bring the order up to the total the gateway reports refunded (Stripe's
-    ``charge.amount_refunded``), e.g. after a refund made in Stripe's dashboard.
-
-    Only ever raises ``refunded_amount`` (a refund already recorded by our own refund flow, or
-    a replayed event, changes nothing); records ``order.refunded`` when it changes.
-    """
-    locked = _lock(order)
-    if (
-        locked.payment_status not in Order.PAID_STATES
-        or amount_refunded <= locked.refunded_amount
-    ):
-        return _copy_state(order, locked)
-    locked.refunded_amount = min(amount_refunded, locked.total_amount)
-    locked.payment_status = (
-        Order.PaymentStatus.REFUNDED
-        if locked.refunded_amount >= locked.total_amount
-        else Order.PaymentStatus.PARTIALLY_REFUNDED
-    )
-    locked.save()
-    order_event_add(
-        order=locked,
-        type=OrderEvent.Type.REFUNDED,
-        message=(
-            "Refund made at the payment provider: "
-            f"{_money_text(locked, locked.refunded_amount)} refunded in total"
-        ),
-        actor=Actor.system(_gateway_label(locked)),
-        data={"refunded": locked.refunded_amount, "source": "gateway"},
-    )
-    events.order_event(locked, "order.refunded")
-    return _copy_state(order, locked)
-
-
-# -- reservation timeout ------------------------------------------------------------------
 
 EXPIRED_REASON = "The payment was not completed in time; the reservation expired."
 
@@ -614,13 +483,13 @@ def order_reservation_expire(*, order: Order, now: datetime | None = None) -> bo
             )
             return False
     with transaction.atomic():
-        locked = _lock(order)
+        locked = order_lock(order)
         if (
             locked.payment_status != Order.PaymentStatus.PENDING
             or locked.reservation_expires_at is None
             or locked.reservation_expires_at > now
         ):
-            _copy_state(order, locked)
+            copy_state(order, locked)
             return False
         if result is not None:
             attempt = PaymentAttempt.objects.filter(
@@ -654,13 +523,3 @@ def order_reservations_expire(*, now: datetime | None = None, limit: int = 500) 
                 "Could not expire the reservation of order %s: %s", order.id, exc
             )
     return failed
-
-
-# -- store currency -----------------------------------------------------------------------
-
-
-def store_amounts_describe(*, store, **kwargs) -> list[str]:
-    """``core.signals.store_currency_amounts``: the store's placed orders. A conversion
-    leaves them as they are: each order keeps the currency it was placed in."""
-    count = Order.objects.filter(store=store, type=Order.Type.ORDER).count()
-    return [f"{count} order{'s' if count != 1 else ''}"] if count else []

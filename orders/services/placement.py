@@ -1,0 +1,50 @@
+"""Placement: a cart that checkout turned into an order is recorded as placed.
+
+The checkout flow itself (lock the cart, price it, reserve stock, redeem the discount, pay)
+is ``carts.checkout``, above orders: it calls these services for the order's side.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import Conflict
+
+from .. import events
+from ..locks import copy_state, order_lock
+from ..models import Order, OrderEvent
+from ..timeline import Actor, order_event_add
+from .helpers import money_text, order_label
+
+PLACED_BY = Actor.system("Checkout")
+
+
+@transaction.atomic
+def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
+    """Record that a cart has become an order: the timeline's "placed" entry and the
+    ``order.created`` webhook event, once per order (a second call changes nothing).
+
+    Checkout calls it inside its transaction, once the order has its lines, totals and
+    number (``placed_at`` is set to now when missing).
+    """
+    locked = order_lock(order)
+    if locked.type != Order.Type.ORDER:
+        raise Conflict(
+            "Only a placed order can be recorded as placed.", code="not_an_order"
+        )
+    if OrderEvent.objects.filter(order=locked, type=OrderEvent.Type.PLACED).exists():
+        return copy_state(order, locked)
+    if locked.placed_at is None:
+        locked.placed_at = timezone.now()
+        locked.save(update_fields=["placed_at", "updated_at"])
+    who = f" by {locked.email}" if locked.email else ""
+    order_event_add(
+        order=locked,
+        type=OrderEvent.Type.PLACED,
+        message=f"Order {order_label(locked)} placed{who}: {money_text(locked, locked.total_amount)}",
+        actor=actor or PLACED_BY,
+        data={"total": locked.total_amount, "payment_method": locked.payment_method},
+    )
+    events.order_event(locked, "order.created")
+    return copy_state(order, locked)
