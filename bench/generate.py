@@ -41,13 +41,13 @@ from django.db import connections, transaction
 from django.db.models import FileField, JSONField
 from django.utils import timezone
 from django.utils.text import slugify
+from ulid import ULID
 
 GENERATOR_VERSION = 1
 STORE_NAME = "Bench store"
 #: Stock of every stocked variant: the bench never runs a product out.
 STOCK = 100_000
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 ADJECTIVES = (
     "Amber", "Ash", "Bold", "Bright", "Calm", "Cedar", "Classic", "Coastal", "Copper",
@@ -140,11 +140,7 @@ class Ids:
 
     def __call__(self, prefix: str, at: datetime) -> str:
         value = (int(at.timestamp() * 1000) << 80) | self.rng.getrandbits(80)
-        chars = []
-        for _ in range(26):
-            chars.append(_CROCKFORD[value & 31])
-            value >>= 5
-        return f"{prefix}_{''.join(reversed(chars))}"
+        return f"{prefix}_{ULID.from_int(value)}"
 
 
 @dataclass(frozen=True)

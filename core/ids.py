@@ -1,26 +1,19 @@
 """Prefixed, opaque, time-ordered identifiers: ``prod_01J9Z3K8Q4T6V0W2X5Y7A9BCDE``.
 
 The part after the prefix is a ULID (48-bit millisecond timestamp and 80 random bits in
-Crockford base32), so ids sort by creation time and keep B-tree inserts local.
+Crockford base32, made by ``python-ulid``), so ids sort by creation time and keep B-tree
+inserts local.
 """
 
-import secrets
-import time
-
 from django.db import models
+from ulid import ULID
 
 #: Crockford's base32: the characters of a ULID.
 ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_CROCKFORD = ULID_ALPHABET
 
 
 def ulid() -> str:
-    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return str(ULID())
 
 
 def new_id(prefix: str) -> str:

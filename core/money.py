@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
+from babel.localedata import locale_identifiers
 from babel.numbers import (
     format_currency,
     get_currency_precision,
@@ -72,27 +73,35 @@ def normalize_locale(tag: str | None) -> str | None:
             return None
 
 
+@cache
+def _babel_locales() -> tuple[str, ...]:
+    return tuple(locale_identifiers())
+
+
 def locale_from_accept_language(
     header: str | None, default: str = DEFAULT_LOCALE
 ) -> str:
-    """Pick the first locale of an Accept-Language header that Babel knows."""
+    """The best locale Babel knows for an ``Accept-Language`` header, else ``default``.
+
+    The tags are ranked by their q-values (a malformed q counts as 0, so a sloppy header
+    still says something); Babel negotiates them against its locales (``fr-CA`` is
+    ``fr_CA``, an unknown region falls back to its language)."""
     if not header:
         return default
-    candidates = []
+    ranked = []
     for index, part in enumerate(header.split(",")[:16]):
-        lang, _, params = part.strip().partition(";")
+        tag, _, params = part.strip().partition(";")
         quality = 1.0
         if params.strip().startswith("q="):
             try:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        candidates.append((-quality, index, lang))
-    for _, _, lang in sorted(candidates):
-        found = normalize_locale(lang)
-        if found:
-            return found
-    return default
+        if tag.strip() and tag.strip() != "*":
+            ranked.append((-quality, index, tag.strip().replace("-", "_")))
+    preferred = [tag for _, _, tag in sorted(ranked)]
+    found = Locale.negotiate(preferred, _babel_locales(), sep="_")
+    return str(found) if found is not None else default
 
 
 @dataclass(frozen=True, slots=True)
