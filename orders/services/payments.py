@@ -62,6 +62,20 @@ def _timeline_paid(order: Order, actor: Actor | None) -> None:
     )
 
 
+def _paid_record(locked: Order, *, at: datetime | None, actor: Actor | None) -> None:
+    """Mark the locked row paid (no longer reserved, number assigned, timeline entry)."""
+    locked.payment_status = Order.PaymentStatus.PAID
+    if locked.payment_intent_id:
+        locked.payment_intent_status = PaymentStatus.SUCCEEDED
+    locked.paid_at = at or timezone.now()
+    locked.placed_at = locked.placed_at or locked.paid_at
+    locked.reservation_expires_at = None
+    locked.next_action_url = ""
+    locked.save()
+    order_number_assign(order=locked)
+    _timeline_paid(locked, actor)
+
+
 def _emails_queue(order_id: str) -> None:
     enqueue("orders.tasks.order_confirmation_email", order_id)
     enqueue("orders.tasks.order_new_order_email", order_id)
@@ -123,18 +137,9 @@ def order_mark_paid(
         and not locked.stock_reserved
     ):
         _stock_retake(locked)
-    locked.payment_status = Order.PaymentStatus.PAID
     if payment_intent_id:
         locked.payment_intent_id = payment_intent_id
-    if locked.payment_intent_id:
-        locked.payment_intent_status = PaymentStatus.SUCCEEDED
-    locked.paid_at = at or timezone.now()
-    locked.placed_at = locked.placed_at or locked.paid_at
-    locked.reservation_expires_at = None
-    locked.next_action_url = ""
-    locked.save()
-    order_number_assign(order=locked)
-    _timeline_paid(locked, actor)
+    _paid_record(locked, at=at, actor=actor)
     events.order_event(locked, "order.paid")
     _emails_queue(locked.id)
     return copy_state(order, locked)
@@ -394,16 +399,7 @@ def _paid_without_stock(
     """A payment that completed after the order's reservation expired, whose stock has sold
     meanwhile: the order is paid, then cancelled with its payment refunded in full through
     the gateway (``orders.services.order_cancel``), and both sides are told."""
-    now = timezone.now()
-    locked.payment_status = Order.PaymentStatus.PAID
-    locked.payment_intent_status = PaymentStatus.SUCCEEDED
-    locked.paid_at = at or now
-    locked.placed_at = locked.placed_at or locked.paid_at
-    locked.reservation_expires_at = None
-    locked.next_action_url = ""
-    locked.save()
-    order_number_assign(order=locked)
-    _timeline_paid(locked, None)
+    _paid_record(locked, at=at, actor=None)
     reason = (
         "paid after its stock reservation expired, and the stock had sold meanwhile"
     )
