@@ -25,9 +25,8 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from rest_framework.utils.encoders import JSONEncoder as DrfJSONEncoder
 
-from core.api.casing import camelize_payload
+from core.api.renderers import wire_data
 from core.emails import email_send
 from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
 from core.links import server_base_url
@@ -94,8 +93,7 @@ def event_record(*, store, type: str, data: dict, mode: str = "test") -> Event:
     from a serializer are camelised here)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}")
-    # Through DRF's encoder, so Decimals, datetimes and UUIDs are stored as the API renders them.
-    payload = json.loads(json.dumps(camelize_payload(data), cls=DrfJSONEncoder))
+    payload = wire_data(data)
     event = Event.objects.create(store=store, type=type, data=payload, mode=mode)
     transaction.on_commit(lambda: _dispatch(event.pk))
     return event

@@ -1,6 +1,15 @@
+import json
+
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from .casing import camelize_payload
+
+
+def wire_data(data):
+    """``data`` exactly as the API renders it (camelCase keys; Decimals, datetimes and UUIDs
+    through DRF's encoder), as plain JSON values: what a webhook event stores and sends."""
+    return json.loads(json.dumps(camelize_payload(data), cls=JSONEncoder))
 
 
 class CamelCaseJSONRenderer(JSONRenderer):
