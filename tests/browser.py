@@ -11,11 +11,15 @@ installs the package) makes that a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
 EXECUTABLE = os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium")
+#: Where a failed browser test leaves its last screen (CI keeps the folder).
+SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "var/screenshots"))
 
 
 def _browser_missing() -> str | None:
@@ -35,6 +39,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +73,7 @@ def page_errors() -> list[str]:
 
 
 @pytest.fixture
-def page(browser, live_server, page_errors):
+def page(request, browser, live_server, page_errors):
     """A page in a new context (no cookies or storage from other tests), 1280 x 900;
     ``page.set_viewport_size({"width": 390, "height": 844})`` for a phone."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -77,4 +89,10 @@ def page(browser, live_server, page_errors):
         ),
     )
     yield page
+    if getattr(request.node, "browser_call_failed", False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        shot = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failed step: {shot}")
     context.close()
