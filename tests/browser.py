@@ -94,5 +94,5 @@ def page(request, browser, live_server, page_errors):
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
         shot = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot of the failed step: {shot}")
+        print(f"screenshot of the failed step: {shot}")  # noqa: T201 (shown with the failure)
     context.close()
