@@ -1,5 +1,7 @@
 """Product feeds for ad platforms, rendered as a stream of XML text.
 
+Written with Django's ``SimplerXMLGenerator`` (escaping, attributes and the XML declaration as
+Django's own syndication feeds write them), one product at a time into a small buffer.
 All four platforms read RSS 2.0 with Google's ``g:`` namespace (Meta, Pinterest and TikTok
 document it as an accepted catalogue format); they differ in the availability wording. A
 simple product is one item (``g:id`` the product id); a variant-based product is one item per
@@ -8,10 +10,12 @@ variant (``g:id`` the variant id) sharing ``g:item_group_id`` (the product id).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from core.money import to_major_string
 
@@ -41,14 +45,25 @@ PLATFORMS = {
 }
 
 
-def _text(value) -> str:
-    return escape(_INVALID_XML.sub("", str(value)))
+class _FeedWriter:
+    """An XML generator over a buffer that is emptied each time its text is taken."""
 
+    def __init__(self):
+        self.buffer = io.StringIO()
+        self.xml = SimplerXMLGenerator(self.buffer, "utf-8", short_empty_elements=True)
 
-def _element(name: str, value) -> str:
-    if value is None or value == "":
-        return ""
-    return f"<g:{name}>{_text(value)}</g:{name}>"
+    def element(self, name: str, value) -> None:
+        """``<name>value</name>``, left out when there is no value; characters XML 1.0
+        cannot carry are dropped (a product name pasted with a control character)."""
+        if value is None or value == "":
+            return
+        self.xml.addQuickElement(name, _INVALID_XML.sub("", str(value)))
+
+    def take(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
 
 
 def _clip(text: str, limit: int) -> str:
@@ -79,7 +94,9 @@ def _option(pairs: list[tuple[str, str]], *names: str) -> str:
     return next((value for name, value in pairs if name.strip().lower() in names), "")
 
 
-def _item(ctx: FeedContext, entry: FeedEntry, variant: Variant | None) -> str:
+def _item(
+    out: _FeedWriter, ctx: FeedContext, entry: FeedEntry, variant: Variant | None
+) -> None:
     product = entry.product
     fmt = PLATFORMS[ctx.platform]
     facts = product_facts(product, variants=entry.variants)
@@ -113,64 +130,58 @@ def _item(ctx: FeedContext, entry: FeedEntry, variant: Variant | None) -> str:
     weight = (
         target.weight_grams if target is not None else None
     ) or product.weight_grams
-    parts = [
-        "<item>",
-        _element("id", variant.pk if variant is not None else product.pk),
-        _element("title", _clip(title, MAX_TITLE)),
-        _element("description", _clip(description, MAX_DESCRIPTION)),
-        _element("link", ctx.product_url(product)),
-    ]
+    g = out.element
+    out.xml.startElement("item", {})
+    g("g:id", variant.pk if variant is not None else product.pk)
+    g("g:title", _clip(title, MAX_TITLE))
+    g("g:description", _clip(description, MAX_DESCRIPTION))
+    g("g:link", ctx.product_url(product))
     if images:
-        parts.append(_element("image_link", ctx.media_url(images[0])))
-        parts.extend(
-            _element("additional_image_link", ctx.media_url(path))
-            for path in images[1 : 1 + MAX_ADDITIONAL_IMAGES]
-        )
-    parts.append(_element("price", f"{to_major_string(price, currency)} {currency}"))
+        g("g:image_link", ctx.media_url(images[0]))
+        for path in images[1 : 1 + MAX_ADDITIONAL_IMAGES]:
+            g("g:additional_image_link", ctx.media_url(path))
+    g("g:price", f"{to_major_string(price, currency)} {currency}")
     if sale is not None:
-        parts.append(
-            _element("sale_price", f"{to_major_string(sale, currency)} {currency}")
-        )
+        g("g:sale_price", f"{to_major_string(sale, currency)} {currency}")
         if product.sale_starts_at and product.sale_ends_at:
             window = f"{product.sale_starts_at.isoformat()}/{product.sale_ends_at.isoformat()}"
-            parts.append(_element("sale_price_effective_date", window))
-    parts.append(
-        _element("availability", fmt.in_stock if in_stock else fmt.out_of_stock)
-    )
-    parts.append(_element("condition", "new"))
-    parts.append(_element("brand", product.brand or ctx.store.name))
+            g("g:sale_price_effective_date", window)
+    g("g:availability", fmt.in_stock if in_stock else fmt.out_of_stock)
+    g("g:condition", "new")
+    g("g:brand", product.brand or ctx.store.name)
     gtin = barcode if _GTIN.match(barcode) else ""
-    parts.append(_element("gtin", gtin))
-    parts.append(_element("mpn", sku))
+    g("g:gtin", gtin)
+    g("g:mpn", sku)
     if not gtin and not sku:
-        parts.append(_element("identifier_exists", "no"))
+        g("g:identifier_exists", "no")
     if variant is not None:
-        parts.append(_element("item_group_id", product.pk))
-        parts.append(_element("size", _option(pairs, "size")))
-        parts.append(_element("color", _option(pairs, "colour", "color")))
+        g("g:item_group_id", product.pk)
+        g("g:size", _option(pairs, "size"))
+        g("g:color", _option(pairs, "colour", "color"))
     if entry.category:
-        parts.append(_element("product_type", entry.category))
+        g("g:product_type", entry.category)
     if weight:
-        parts.append(_element("shipping_weight", f"{weight} g"))
-    parts.append("</item>\n")
-    return "".join(parts)
+        g("g:shipping_weight", f"{weight} g")
+    out.xml.endElement("item")
+    out.xml.ignorableWhitespace("\n")
 
 
 def feed_render(ctx: FeedContext, entries: Iterator[FeedEntry]) -> Iterator[str]:
     """Yield the feed as text: the channel header, one chunk per product, the footer."""
-    yield (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<rss version="2.0" xmlns:g="{G_NS}">\n<channel>\n'
-        f"<title>{_text(ctx.store.name)}</title>\n"
-        f"<link>{_text(ctx.channel_link)}</link>\n"
-        f"<description>{_text(f'Products of {ctx.store.name}')}</description>\n"
-    )
+    out = _FeedWriter()
+    out.xml.startDocument()
+    out.xml.startElement("rss", {"version": "2.0", "xmlns:g": G_NS})
+    out.xml.startElement("channel", {})
+    out.element("title", ctx.store.name)
+    out.element("link", ctx.channel_link)
+    out.element("description", f"Products of {ctx.store.name}")
+    yield out.take()
     for entry in entries:
         facts = product_facts(entry.product, variants=entry.variants)
-        if facts.option_variants:
-            yield "".join(
-                _item(ctx, entry, variant) for variant in facts.option_variants
-            )
-        else:
-            yield _item(ctx, entry, None)
-    yield "</channel>\n</rss>\n"
+        for variant in facts.option_variants or [None]:
+            _item(out, ctx, entry, variant)
+        yield out.take()
+    out.xml.endElement("channel")
+    out.xml.endElement("rss")
+    out.xml.endDocument()
+    yield out.take()
