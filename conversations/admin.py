@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, F, Q
 from django.utils.html import format_html, format_html_join
 
@@ -118,7 +119,7 @@ class ConversationAdmin(StoreScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
-            conversation = self.get_object(request, object_id)
+            conversation = self.get_object(request, unquote(object_id))
             allowed = conversation is not None and self.has_view_or_change_permission(
                 request, conversation
             )
