@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from . import services
+from .exceptions import DomainError
 from .ids import PrefixedIdField, is_well_formed
 from .models import ApiKey, Mode, Store, StoreMembership
 from .selectors import store_ids_for_user
@@ -27,6 +28,46 @@ from .selectors import store_ids_for_user
 #: The key mode of what merchants do in the dashboard: live business (the catalogue and the
 #: configuration are shared by both modes; events and audit rows record this mode).
 DASHBOARD_MODE = Mode.LIVE
+
+#: The session key of the dashboard's test/live switch.
+MODE_SESSION_KEY = "dashboard_mode"
+
+
+def dashboard_mode(request) -> str:
+    """The mode the merchant is looking at (the test/live switch): figures, lists and
+    exports of orders follow it, so test business is never mixed into live."""
+    mode = (
+        request.session.get(MODE_SESSION_KEY) if hasattr(request, "session") else None
+    )
+    return mode if mode in Mode.values else DASHBOARD_MODE
+
+
+def _field_name(path) -> str | None:
+    """The form field a service error's path names (its first part), if any."""
+    if isinstance(path, tuple):
+        path = path[0] if path else None
+    return str(path).split(".")[0] if path else None
+
+
+def _with_service_errors(form_class, errors: DomainError):
+    """``form_class``, whose validation adds the service's refusal: the page is shown again
+    with the merchant's input and the message on the field it names (or the form)."""
+
+    class Rejected(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            placed = False
+            for path, field_messages in (errors.fields or {}).items():
+                name = _field_name(path)
+                if name in self.fields:
+                    for message in field_messages:
+                        self.add_error(name, message)
+                    placed = True
+            if not placed:
+                self.add_error(None, errors.message)
+
+    Rejected.__name__ = form_class.__name__
+    return Rejected
 
 
 def store_lookup_for(model) -> str | None:
@@ -89,7 +130,28 @@ class StoreScopeMixin:
 
 
 class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
-    """Base ModelAdmin for anything that belongs to a store."""
+    """Base ModelAdmin for anything that belongs to a store.
+
+    A service refusing a save (any :class:`DomainError` out of ``save_model``,
+    ``save_related`` or ``save_formset``) rolls the save back and shows the form again with
+    what was typed and the message on the field it names: never a 500 page.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            if request.method != "POST":
+                raise
+            # Out of the admin's transaction: the save is rolled back. Validate again,
+            # with the refusal added, to show the page with the input kept.
+            request._service_error = exc
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, "_service_error", None)
+        return _with_service_errors(form, error) if error is not None else form
 
     def get_object(self, request, object_id, from_field=None):
         pk = self.model._meta.pk
