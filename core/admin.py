@@ -20,6 +20,14 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from . import services
+from .admin_fields import (
+    MoneyField,
+    MoneyFormMixin,
+    currency_of,
+    is_money_field,
+    money_formfield,
+    money_text,
+)
 from .exceptions import DomainError
 from .ids import PrefixedIdField, is_well_formed
 from .models import ApiKey, Mode, Store, StoreMembership
@@ -84,8 +92,96 @@ def store_lookup_for(model) -> str | None:
     return "store" if getattr(field, "related_model", None) is Store else None
 
 
+#: The suffix of the read-only display the dashboard shows for a money column
+#: (``total_amount`` -> ``total_amount_money``: ``£174.18``, not ``17418``).
+MONEY_DISPLAY_SUFFIX = "_money"
+
+
+def _money_display(model, name: str):
+    """The display method of money column ``name`` (formatted in the row's currency)."""
+    field = model._meta.get_field(name)
+
+    @admin.display(
+        description=str(field.verbose_name).removesuffix(" amount").capitalize(),
+        ordering=name,
+    )
+    def display(obj):
+        return money_text(getattr(obj, name), currency_of(obj))
+
+    return display
+
+
+def _with_money_form(form_class, currency: str | None):
+    """``form_class`` converting its MoneyFields to minor units (see core.admin_fields)."""
+    if not any(isinstance(f, MoneyField) for f in form_class.base_fields.values()):
+        return form_class
+    mixed = type(
+        form_class.__name__,
+        (MoneyFormMixin, form_class),
+        {"default_currency": currency, "__module__": form_class.__module__},
+    )
+    return mixed
+
+
 class StoreScopeMixin:
-    """Queryset and form-field scoping shared by model admins and inlines."""
+    """Queryset and form-field scoping shared by model admins and inlines, and money in
+    major units: every ``amount``/``*_amount`` column is edited as ``24.00`` and shown as
+    ``£24.00`` (read-only fields and list columns), converted exactly to minor units."""
+
+    def __getattr__(self, name):
+        # ``total_amount_money``: the formatted display of the money column total_amount.
+        if name.endswith(MONEY_DISPLAY_SUFFIX):
+            base = name.removesuffix(MONEY_DISPLAY_SUFFIX)
+            try:
+                field = self.model._meta.get_field(base)
+            except FieldDoesNotExist:
+                field = None
+            if field is not None and is_money_field(field):
+                return _money_display(self.model, base)
+        raise AttributeError(name)
+
+    def _money_name(self, name):
+        if isinstance(name, str):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return name
+            if is_money_field(field):
+                return name + MONEY_DISPLAY_SUFFIX
+        return name
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._money_name(n) for n in super().get_readonly_fields(request, obj)]
+
+    def get_fieldsets(self, request, obj=None):
+        readonly = set(super().get_readonly_fields(request, obj))
+        fieldsets = []
+        for title, options in super().get_fieldsets(request, obj):
+            fields = []
+            for entry in options.get("fields", ()):
+                if isinstance(entry, (list, tuple)):
+                    entry = type(entry)(
+                        self._money_name(n) if n in readonly else n for n in entry
+                    )
+                elif entry in readonly:
+                    entry = self._money_name(entry)
+                fields.append(entry)
+            fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if is_money_field(db_field):
+            return money_formfield(db_field, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def single_store_currency(self, request) -> str | None:
+        """The currency of the merchant's only store (the default of add forms)."""
+        ids = self.allowed_store_ids(request)
+        if ids is None or len(ids) != 1:
+            return None
+        return (
+            Store.objects.filter(pk=ids[0]).values_list("currency", flat=True).first()
+        )
 
     def allowed_store_ids(self, request) -> list[str] | None:
         """None for superusers (no restriction), else the ids of the user's stores."""
@@ -148,8 +244,14 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
             request._service_error = exc
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def get_list_display(self, request):
+        return [self._money_name(n) for n in super().get_list_display(request)]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = _with_money_form(
+            super().get_form(request, obj, change, **kwargs),
+            self.single_store_currency(request),
+        )
         error = getattr(request, "_service_error", None)
         return _with_service_errors(form, error) if error is not None else form
 
@@ -228,6 +330,14 @@ def action_confirmed(
 
 class StoreScopedInline(StoreScopeMixin):
     """Mix into TabularInline / StackedInline: rows and choices limited to the user's stores."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        currency = (currency_of(obj) if obj is not None else None) or (
+            self.single_store_currency(request)
+        )
+        formset.form = _with_money_form(formset.form, currency)
+        return formset
 
 
 class StoreScopedTabularInline(StoreScopedInline, admin.TabularInline):

@@ -52,7 +52,7 @@ def _product_form(shop, **overrides):
         "slug": "linen-apron",
         "status": "published",
         "product_type": "physical",
-        "price_amount": "3200",
+        "price_amount": "32.00",
         "min_order_quantity": "1",
         "shipping_type": "required",
         "sort_order": "0",
@@ -110,6 +110,7 @@ def test_add_product_with_options_creates_every_combination(merchant, shop, even
         response.context["adminform"].form.errors if response.context else ""
     )
     product = Product.objects.get(slug="linen-apron")
+    assert product.price_amount == 3200  # typed as 32.00
     assert product.variants.count() == 6
     assert not product.variants.filter(is_default=True).exists()
     assert [o.name for o in product.options.all()] == ["Size", "Colour"]
@@ -346,7 +347,9 @@ def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, sh
                 f"variants-{i}-product": shirt.pk,
                 f"variants-{i}-sku": variant.sku,
                 f"variants-{i}-barcode": "",
-                f"variants-{i}-price_amount": variant.price_amount or "",
+                f"variants-{i}-price_amount": (
+                    f"{variant.price_amount / 100:.2f}" if variant.price_amount else ""
+                ),
                 f"variants-{i}-weight_grams": "",
             }
         )

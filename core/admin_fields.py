@@ -1,0 +1,200 @@
+"""Money in the dashboard: typed and read in major units, stored in minor units.
+
+Every integer column named ``amount`` or ``*_amount`` holds minor units (``core.money``). The
+dashboard shows such a column as ``£24.00`` and edits it as ``24.00`` with :class:`MoneyField`;
+the conversion is exact for every currency exponent (JPY 0, GBP 2, BHD 3): an amount with
+more decimals than the currency has is refused, never rounded.
+
+:class:`MoneyFormMixin` converts once the form knows the currency (the chosen store's, or
+the row's own), so a merchant of several stores gets the exponent of the store they pick.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+
+from .money import currency_exponent, format_minor, to_major_string
+
+#: Characters a merchant may type around a number: currency symbols, spaces, thousands commas.
+_NOISE = str.maketrans("", "", " ,\u00a0\u202f£$€¥")
+
+
+def is_money_field(db_field) -> bool:
+    """An integer column of minor units, by the codebase's naming (``amount``, ``*_amount``)."""
+    return isinstance(db_field, models.IntegerField) and (
+        db_field.name == "amount" or db_field.name.endswith("_amount")
+    )
+
+
+def major_to_minor(value: Decimal, currency: str) -> int:
+    """``Decimal("24.5"), "GBP"`` -> 2450, exactly; ValueError when it has more decimals
+    than the currency (``0.001`` GBP, ``1.5`` JPY)."""
+    exponent = currency_exponent(currency)
+    minor = value.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        places = f"{exponent} decimal places" if exponent else "no decimals"
+        raise ValueError(f"{currency} amounts have {places}.")
+    return int(minor)
+
+
+def minor_to_major(amount: int, currency: str | None) -> str:
+    """2450, "GBP" -> ``"24.50"``, the text a merchant edits."""
+    return to_major_string(amount, currency) if currency else str(amount)
+
+
+def parse_major(text: str) -> Decimal:
+    """The number a merchant typed (``"£1,234.50"``, ``" 24 "``); ValueError if none."""
+    try:
+        value = Decimal(str(text).translate(_NOISE))
+    except InvalidOperation:
+        raise ValueError("Enter an amount such as 24.00.") from None
+    if not value.is_finite():
+        raise ValueError("Enter an amount such as 24.00.")
+    return value
+
+
+def currency_of(obj) -> str | None:
+    """The currency of a row's amounts: its own (orders, refunds), its order's, or its store's."""
+    own = getattr(obj, "currency", None)
+    if isinstance(own, str) and own:
+        return own
+    from .admin import store_lookup_for
+
+    order = getattr(obj, "order", None)
+    if order is not None and getattr(order, "currency", None):
+        return order.currency
+    lookup = store_lookup_for(type(obj))
+    target = obj
+    try:
+        for part in (lookup or "").split("__") if lookup and lookup != "id" else ():
+            target = getattr(target, part)
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    return getattr(target, "currency", None) if target is not obj else None
+
+
+def money_text(amount, currency: str | None, locale: str = "en") -> str:
+    """An amount in minor units for reading (``£24.00``); empty stays empty."""
+    if amount is None or amount == "":
+        return "—"
+    if not currency:
+        return str(amount)
+    return format_minor(int(amount), currency, locale)
+
+
+class MoneyInput(forms.TextInput):
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "inputmode": "decimal",
+                "size": 12,
+                "class": "money-input",
+                **(attrs or {}),
+            }
+        )
+
+
+class MoneyField(forms.Field):
+    """An amount typed in major units. Cleans to a ``Decimal``; the form's
+    :class:`MoneyFormMixin` turns it into minor units of the right currency."""
+
+    widget = MoneyInput
+
+    def __init__(
+        self, *, min_value: int | None = 0, currency: str | None = None, **kwargs
+    ):
+        self.min_value = min_value
+        self.currency = currency
+        kwargs.setdefault("help_text", "")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        # Initial values are minor units (ints); what was typed comes back as typed.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return minor_to_major(value, self.currency)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return Decimal(value)
+        try:
+            value = parse_major(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+        if self.min_value is not None and value < self.min_value:
+            raise forms.ValidationError(
+                "Enter an amount of 0 or more.", code="min_value"
+            )
+        return value
+
+    def has_changed(self, initial, data):
+        try:
+            typed = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        if initial in (None, ""):
+            return typed is not None
+        if typed is None:
+            return True
+        if self.currency is None:
+            return True
+        try:
+            return major_to_minor(typed, self.currency) != int(initial)
+        except ValueError:
+            return True
+
+
+def money_formfield(db_field, **kwargs) -> MoneyField:
+    """The dashboard's form field for a minor-units column."""
+    return MoneyField(
+        required=not db_field.blank,
+        label=kwargs.get("label")
+        or db_field.verbose_name.removesuffix(" amount").capitalize(),
+        help_text=db_field.help_text or "In the store's currency, e.g. 24.00.",
+    )
+
+
+class MoneyFormMixin:
+    """Converts the form's :class:`MoneyField` values to minor units of the currency of the
+    chosen store (``store`` field) or of the row, before the form's own ``clean`` runs."""
+
+    #: The currency when neither the data nor the row says (set by the admin).
+    default_currency: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = currency_of(self.instance) or self.default_currency
+        for field in self.money_fields():
+            field.currency = currency
+
+    def money_fields(self) -> list[MoneyField]:
+        return [f for f in self.fields.values() if isinstance(f, MoneyField)]
+
+    def form_currency(self) -> str | None:
+        store = self.cleaned_data.get("store")
+        if store is not None and getattr(store, "currency", None):
+            return store.currency
+        return currency_of(self.instance) or self.default_currency
+
+    def _clean_fields(self):
+        super()._clean_fields()
+        currency = self.form_currency()
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if not isinstance(field, MoneyField) or not isinstance(value, Decimal):
+                continue
+            if currency is None:
+                self.add_error(
+                    name, "Choose the store first: its currency sets the units."
+                )
+                continue
+            try:
+                self.cleaned_data[name] = major_to_minor(value, currency)
+            except ValueError as exc:
+                self.add_error(name, str(exc))
