@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin_fields import MoneyField, MoneyFormMixin, major_to_minor, money_text
 from core.exceptions import DomainError
 from orders.models import OrderItem
 
@@ -26,22 +27,50 @@ class DiscountRedemptionInline(StoreScopedTabularInline):
         return False
 
 
-class DiscountForm(forms.ModelForm):
+class DiscountValueField(MoneyField):
+    """A percentage or, for a fixed discount, an amount in major units: the form converts it
+    once it knows the type."""
+
+    convert = False
+
+
+class DiscountForm(MoneyFormMixin, forms.ModelForm):
+    value = DiscountValueField(
+        label="Value",
+        help_text="A percentage from 1 to 100, or for a fixed discount the amount off in "
+        "the store's currency (e.g. 5.00).",
+    )
+
     class Meta:
         model = Discount
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.type != Discount.Type.FIXED:
+            self.fields["value"].currency = None  # a percentage reads as it is stored
+
     def clean(self):
         cleaned = super().clean()
-        kind, value = cleaned.get("type"), cleaned.get("value") or 0
-        if kind == Discount.Type.PERCENTAGE and not 1 <= value <= 100:
-            self.add_error(
-                "value", "A percentage discount takes a value from 1 to 100."
-            )
-        if kind == Discount.Type.FIXED and value < 1:
-            self.add_error(
-                "value", "A fixed discount takes a positive amount in minor units."
-            )
+        kind, value = cleaned.get("type"), cleaned.get("value")
+        if value is not None and kind == Discount.Type.PERCENTAGE:
+            if value != value.to_integral_value() or not 1 <= value <= 100:
+                self.add_error(
+                    "value", "A percentage discount takes a whole number from 1 to 100."
+                )
+            else:
+                cleaned["value"] = int(value)
+        if value is not None and kind == Discount.Type.FIXED:
+            currency = self.form_currency()
+            try:
+                cleaned["value"] = major_to_minor(value, currency)
+            except ValueError as exc:
+                self.add_error("value", str(exc))
+            else:
+                if cleaned["value"] < 1:
+                    self.add_error(
+                        "value", "A fixed discount takes a positive amount, e.g. 5.00."
+                    )
         starts, expires = cleaned.get("starts_at"), cleaned.get("expires_at")
         if starts and expires and expires <= starts:
             self.add_error("expires_at", "Must be after the start.")
@@ -60,7 +89,7 @@ class DiscountAdmin(StoreScopedAdmin):
     list_display = (
         "code",
         "type",
-        "value",
+        "value_shown",
         "active",
         "usage",
         "starts_at",
@@ -68,6 +97,7 @@ class DiscountAdmin(StoreScopedAdmin):
         "store",
     )
     list_filter = ("type", "active")
+    list_select_related = ("store",)
     search_fields = ("code",)
     readonly_fields = (
         "id",
@@ -108,6 +138,12 @@ class DiscountAdmin(StoreScopedAdmin):
         ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.display(description="Value", ordering="value")
+    def value_shown(self, obj):
+        if obj.type == Discount.Type.FIXED:
+            return f"{money_text(obj.value, obj.store.currency)} off"
+        return f"{obj.value}% off"
 
     @admin.display(description="Used (live)")
     def usage(self, obj):

@@ -115,12 +115,13 @@ def _with_money_form(form_class, currency: str | None):
     """``form_class`` converting its MoneyFields to minor units (see core.admin_fields)."""
     if not any(isinstance(f, MoneyField) for f in form_class.base_fields.values()):
         return form_class
-    mixed = type(
-        form_class.__name__,
-        (MoneyFormMixin, form_class),
-        {"default_currency": currency, "__module__": form_class.__module__},
+    bases = (
+        (form_class,)
+        if issubclass(form_class, MoneyFormMixin)
+        else (MoneyFormMixin, form_class)
     )
-    return mixed
+    attrs = {"default_currency": currency, "__module__": form_class.__module__}
+    return type(form_class.__name__, bases, attrs)
 
 
 class StoreScopeMixin:

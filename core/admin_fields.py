@@ -103,6 +103,9 @@ class MoneyField(forms.Field):
     :class:`MoneyFormMixin` turns it into minor units of the right currency."""
 
     widget = MoneyInput
+    #: False for a field whose units depend on other input (a discount's value): the
+    #: form converts it itself.
+    convert = True
 
     def __init__(
         self, *, min_value: int | None = 0, currency: str | None = None, **kwargs
@@ -188,6 +191,8 @@ class MoneyFormMixin:
         for name, field in self.fields.items():
             value = self.cleaned_data.get(name)
             if not isinstance(field, MoneyField) or not isinstance(value, Decimal):
+                continue
+            if not field.convert:
                 continue
             if currency is None:
                 self.add_error(

@@ -501,11 +501,17 @@ class OrderAdmin(StoreScopedAdmin):
             request, "admin/orders/order/operation_form.html", context
         )
 
-    def _run(self, request, order, call, success: str):
-        """Call a service; a refusal is shown as an error, never a crash."""
+    def _run(self, request, order, call, success: str, *, form=None, page=None):
+        """Call a service; a refusal is shown as an error, never a crash: on the form (with
+        what was typed) when there is one, else as a message on the order page."""
         try:
             call()
         except DomainError as exc:
+            if form is not None and page is not None:
+                fields = [str(p).split(".")[0] for p in (exc.fields or {})]
+                named = next((f for f in fields if f in form.fields), None)
+                form.add_error(named, exc.message)
+                return self._operation_page(request, order, form, **page)
             self.message_user(
                 request, f"Order {_label(order)}: {exc.message}", messages.ERROR
             )
@@ -526,6 +532,11 @@ class OrderAdmin(StoreScopedAdmin):
         form = admin_forms.FulfillForm(
             self._posted(request), order=order, lines=self._lines(order)
         )
+        page = {
+            "title": "Fulfil",
+            "submit": "Record fulfilment",
+            "intro": "Choose the units that shipped and add the tracking details.",
+        }
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             items = form.line_items()
@@ -547,21 +558,25 @@ class OrderAdmin(StoreScopedAdmin):
                     actor=Actor.for_user(request.user),
                 ),
                 f"Order {_label(order)}: fulfilment recorded.",
+                form=form,
+                page=page,
             )
-        return self._operation_page(
-            request,
-            order,
-            form,
-            title="Fulfil",
-            submit="Record fulfilment",
-            intro="Choose the units that shipped and add the tracking details.",
-        )
+        return self._operation_page(request, order, form, **page)
 
     def refund_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
         form = admin_forms.RefundForm(
             self._posted(request), order=order, lines=self._lines(order)
         )
+        page = {
+            "title": "Refund",
+            "submit": "Refund",
+            "intro": (
+                f"Remaining refundable: {form.remaining_text()}. The refund goes through the "
+                "payment gateway that took the payment. Units listed are recorded as refunded "
+                "(and restocked when ticked); a partial amount without units restocks nothing."
+            ),
+        }
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             return self._run(
@@ -577,19 +592,10 @@ class OrderAdmin(StoreScopedAdmin):
                     actor=Actor.for_user(request.user),
                 ),
                 f"Order {_label(order)}: refund recorded.",
+                form=form,
+                page=page,
             )
-        return self._operation_page(
-            request,
-            order,
-            form,
-            title="Refund",
-            submit="Refund",
-            intro=(
-                f"Remaining refundable: {form.remaining_text()}. The refund goes through the "
-                "payment gateway that took the payment. Units listed are recorded as refunded "
-                "(and restocked when ticked); a partial amount without units restocks nothing."
-            ),
-        )
+        return self._operation_page(request, order, form, **page)
 
     def cancel_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)

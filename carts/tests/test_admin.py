@@ -72,6 +72,33 @@ def test_discount_form_refuses_a_bad_percentage(merchant, shop):
     assert not Discount.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("kind", "typed", "stored", "shown"),
+    [("fixed", "5.00", 500, "£5.00 off"), ("percentage", "10", 10, "10% off")],
+)
+def test_discount_value_in_major_units_or_percent(
+    merchant, shop, kind, typed, stored, shown
+):
+    response = merchant.post(
+        "/admin/carts/discount/add/",
+        {
+            "store": shop.store.pk,
+            "code": "SAVE",
+            "type": kind,
+            "value": typed,
+            "active": "on",
+            "redemptions-TOTAL_FORMS": 0,
+            "redemptions-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    discount = Discount.objects.get()
+    assert discount.value == stored
+    assert shown in merchant.get("/admin/carts/discount/").content.decode()
+    page = merchant.get(f"/admin/carts/discount/{discount.pk}/change/").content.decode()
+    assert f'value="{typed}"' in page
+
+
 def test_shipping_and_tax_pages(merchant, shop):
     method = make_shipping_method(shop.store)
     rate = make_tax_rate(shop.store)
