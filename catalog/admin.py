@@ -21,6 +21,7 @@ from core.exceptions import DomainError
 from core.money import format_minor
 
 from . import services
+from .derived import variant_name
 from .images import image_aspect_ratio
 from .models import (
     Category,
@@ -514,7 +515,7 @@ class ProductAdmin(StoreScopedAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Stock of {product.name} ({variant.sku or 'default'}) is now "
+                    f"Stock of {variant_title(variant)} is now "
                     f"{adjustment.stock_after} (was {adjustment.stock_before}).",
                     messages.SUCCESS,
                 )
@@ -526,18 +527,31 @@ class ProductAdmin(StoreScopedAdmin):
             "title": f"Adjust stock: {product.name}",
             "form": form,
             "variants": variants,
-            "adjustments": product.inventory_adjustments.select_related("variant")[:20],
+            "adjustments": [
+                (adjustment, variant_title(adjustment.variant))
+                for adjustment in product.inventory_adjustments.select_related(
+                    "variant__product"
+                ).prefetch_related("variant__option_values__option")[:20]
+            ],
         }
         return render(request, "admin/catalog/product/stock_adjust.html", context)
 
 
+def variant_title(variant: Variant | None) -> str:
+    """A variant as a merchant names it: ``Candle — Large / Red (SKU-1)``; a simple product's
+    default variant by the product name."""
+    if variant is None:
+        return "(removed)"
+    options = "" if variant.is_default else variant_name(variant)
+    title = f"{variant.product.name} — {options}" if options else variant.product.name
+    return f"{title} ({variant.sku})" if variant.sku else title
+
+
 def _variant_label(variant: Variant) -> str:
+    """A variant among its product's (the product page, the stock form)."""
     if variant.is_default:
         return f"{variant.sku or 'Product'} (stock {variant.stock})"
-    values = sorted(
-        variant.option_values.all(), key=lambda v: (v.option.position, v.position)
-    )
-    label = " / ".join(v.value for v in values) or variant.sku or variant.pk
+    label = variant_name(variant) or variant.sku or variant.pk
     return f"{label} (stock {variant.stock})"
 
 
@@ -565,8 +579,7 @@ class StockAdjustForm(forms.Form):
 class InventoryAdjustmentAdmin(StoreScopedAdmin):
     list_display = (
         "created_at",
-        "product",
-        "variant",
+        "variant_shown",
         "mode",
         "stock_before",
         "stock_after",
@@ -578,8 +591,23 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
     )
     list_filter = ("mode", "source")
     search_fields = ("product__name", "variant__sku", "reason", "reference", "actor")
-    list_select_related = ("product", "variant")
+    list_select_related = ("product", "variant__product")
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("variant__option_values__option")
+        )
+
+    @admin.display(description="Variant", ordering="product__name")
+    def variant_shown(self, adjustment):
+        return (
+            variant_title(adjustment.variant)
+            if adjustment.variant_id
+            else (f"{adjustment.product.name} (variant removed)")
+        )
 
     @admin.display(description="Change")
     def change(self, adjustment):

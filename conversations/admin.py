@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, F, Q
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import StoreScopedAdmin
@@ -98,14 +99,14 @@ class ConversationAdmin(StoreScopedAdmin):
         return format_html_join(
             "",
             '<div class="conversation-message conversation-{}" style="margin:0 0 12px">'
-            "<strong>{}</strong> <small>{} UTC{}</small>"
+            "<strong>{}</strong> <small>{}{}</small>"
             '<div style="white-space:pre-wrap;padding:6px 10px;border-left:3px solid #ccc">{}'
             "</div></div>",
             (
                 (
                     m.sender,
                     m.get_sender_display(),
-                    m.created_at.strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M %Z"),
                     f" · {m.author}" if m.author_id else "",
                     m.body,
                 )

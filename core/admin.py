@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -23,10 +24,13 @@ from . import services
 from .admin_fields import (
     MoneyField,
     MoneyFormMixin,
+    address_html,
     currency_of,
     is_money_field,
     money_formfield,
     money_text,
+    shipping_option_text,
+    status_badge,
 )
 from .exceptions import DomainError
 from .ids import PrefixedIdField, is_well_formed
@@ -48,6 +52,32 @@ def dashboard_mode(request) -> str:
         request.session.get(MODE_SESSION_KEY) if hasattr(request, "session") else None
     )
     return mode if mode in Mode.values else DASHBOARD_MODE
+
+
+#: The session key of the store switcher (merchants of several stores).
+STORE_SESSION_KEY = "dashboard_store"
+
+
+def dashboard_stores(request) -> list[Store]:
+    """The stores the dashboard user may switch between, by name."""
+    stores = Store.objects.order_by("name", "id")
+    if not request.user.is_superuser:
+        stores = stores.filter(pk__in=store_ids_for_user(user=request.user))
+    return list(stores.only("id", "name", "currency", "timezone", "default_locale"))
+
+
+def dashboard_store(request) -> Store | None:
+    """The store the dashboard home and local times are about: the one picked with the
+    store switcher, else the user's first store."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return None
+    if not hasattr(request, "_dashboard_store"):
+        stores = dashboard_stores(request)
+        chosen = request.session.get(STORE_SESSION_KEY)
+        request._dashboard_store = next(
+            (s for s in stores if s.pk == chosen), stores[0] if stores else None
+        )
+    return request._dashboard_store
 
 
 def _field_name(path) -> str | None:
@@ -92,21 +122,41 @@ def store_lookup_for(model) -> str | None:
     return "store" if getattr(field, "related_model", None) is Store else None
 
 
-#: The suffix of the read-only display the dashboard shows for a money column
-#: (``total_amount`` -> ``total_amount_money``: ``£174.18``, not ``17418``).
-MONEY_DISPLAY_SUFFIX = "_money"
+#: The suffix of the readable display the dashboard shows for a raw column:
+#: ``total_amount_shown`` is ``£174.18`` (not ``17418``), ``shipping_address_shown`` the
+#: address as lines, ``shipping_option_shown`` ``Name · £3.95``, ``status_shown`` a badge.
+SHOWN_SUFFIX = "_shown"
 
 
-def _money_display(model, name: str):
-    """The display method of money column ``name`` (formatted in the row's currency)."""
+def _display_kind(field) -> str | None:
+    """Which readable display a model field gets, if any."""
+    if is_money_field(field):
+        return "money"
+    if isinstance(field, models.JSONField) and field.name.endswith("_address"):
+        return "address"
+    if isinstance(field, models.JSONField) and field.name == "shipping_option":
+        return "shipping_option"
+    if field.choices and (field.name == "status" or field.name.endswith("_status")):
+        return "status"
+    return None
+
+
+def _readable_display(model, name: str, kind: str):
+    """The display method of column ``name`` of the given kind."""
     field = model._meta.get_field(name)
+    label = str(field.verbose_name).removesuffix(" amount").capitalize()
+    ordering = name if kind in ("money", "status") else None
 
-    @admin.display(
-        description=str(field.verbose_name).removesuffix(" amount").capitalize(),
-        ordering=name,
-    )
+    @admin.display(description=label, ordering=ordering)
     def display(obj):
-        return money_text(getattr(obj, name), currency_of(obj))
+        value = getattr(obj, name)
+        if kind == "money":
+            return money_text(value, currency_of(obj))
+        if kind == "address":
+            return address_html(value)
+        if kind == "shipping_option":
+            return shipping_option_text(value, currency_of(obj))
+        return status_badge(value, getattr(obj, f"get_{name}_display")())
 
     return display
 
@@ -130,25 +180,29 @@ class StoreScopeMixin:
     ``£24.00`` (read-only fields and list columns), converted exactly to minor units."""
 
     def __getattr__(self, name):
-        # ``total_amount_money``: the formatted display of the money column total_amount.
-        if name.endswith(MONEY_DISPLAY_SUFFIX):
-            base = name.removesuffix(MONEY_DISPLAY_SUFFIX)
+        # ``total_amount_shown``: the readable display of the column total_amount.
+        model = vars(self).get("model") or getattr(type(self), "model", None)
+        if name.endswith(SHOWN_SUFFIX) and model is not None:
+            base = name.removesuffix(SHOWN_SUFFIX)
             try:
-                field = self.model._meta.get_field(base)
+                field = model._meta.get_field(base)
             except FieldDoesNotExist:
                 field = None
-            if field is not None and is_money_field(field):
-                return _money_display(self.model, base)
+            kind = _display_kind(field) if field is not None else None
+            if kind is not None:
+                return _readable_display(model, base, kind)
         raise AttributeError(name)
 
     def _money_name(self, name):
-        if isinstance(name, str):
+        """``name``, or the name of its readable display when the column has one (and the
+        admin has no display of its own by that name)."""
+        if isinstance(name, str) and not hasattr(type(self), name):
             try:
                 field = self.model._meta.get_field(name)
             except FieldDoesNotExist:
                 return name
-            if is_money_field(field):
-                return name + MONEY_DISPLAY_SUFFIX
+            if _display_kind(field) is not None:
+                return name + SHOWN_SUFFIX
         return name
 
     def get_readonly_fields(self, request, obj=None):
@@ -246,7 +300,11 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_list_display(self, request):
-        return [self._money_name(n) for n in super().get_list_display(request)]
+        editable = set(self.list_editable)
+        return [
+            n if n in editable else self._money_name(n)
+            for n in super().get_list_display(request)
+        ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = _with_money_form(

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .money import currency_exponent, format_minor, to_major_string
 
@@ -203,3 +205,104 @@ class MoneyFormMixin:
                 self.cleaned_data[name] = major_to_minor(value, currency)
             except ValueError as exc:
                 self.add_error(name, str(exc))
+
+
+# -- readable displays ------------------------------------------------------------------
+
+#: Badge colours by status word: done (green), waiting (amber), stopped (red), other (grey).
+BADGE_COLOURS = {
+    **dict.fromkeys(
+        (
+            "paid",
+            "fulfilled",
+            "succeeded",
+            "approved",
+            "completed",
+            "active",
+            "published",
+        ),
+        "#1e7e34",
+    ),
+    **dict.fromkeys(
+        (
+            "pending",
+            "unfulfilled",
+            "partially_fulfilled",
+            "partially_refunded",
+            "processing",
+            "requires_action",
+            "open",
+            "draft",
+        ),
+        "#b26a00",
+    ),
+    **dict.fromkeys(
+        ("failed", "cancelled", "declined", "rejected", "disabled", "expired"),
+        "#b02a37",
+    ),
+}
+
+
+def status_badge(value, label=None):
+    """A status as a coloured badge (``paid`` green, ``pending`` amber, ``failed`` red)."""
+    if value in (None, ""):
+        return "—"
+    colour = BADGE_COLOURS.get(str(value), "#5a6268")
+    text = label or str(value).replace("_", " ").capitalize()
+    return format_html(
+        '<span class="status-badge status-{}" style="display:inline-block;padding:1px 8px;'
+        'border-radius:10px;color:#fff;background:{};font-size:11px;white-space:nowrap">'
+        "{}</span>",
+        value,
+        colour,
+        text,
+    )
+
+
+def address_lines(value) -> list[str]:
+    """An address snapshot as the lines of a label: name, company, street, town, country."""
+    from .addresses import address_dict
+    from .countries import country_get, states_for
+
+    data = address_dict(value)
+    if not data:
+        return []
+    code = data.get("country_code") or ""
+    country = country_get(code.upper()) if code else None
+    state = data.get("state") or ""
+    state_name = next(
+        (s.name for s in states_for(code.upper()) if s.code == state), state
+    )
+    name = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+    town = " ".join(
+        p for p in (data.get("city"), state_name, data.get("postcode")) if p
+    )
+    lines = [
+        name,
+        data.get("company"),
+        data.get("line1"),
+        data.get("line2"),
+        town,
+        country.name if country else code,
+        data.get("phone"),
+    ]
+    return [line for line in lines if line]
+
+
+def address_html(value):
+    lines = address_lines(value)
+    if not lines:
+        return "—"
+    return format_html(
+        '<address style="font-style:normal">{}</address>',
+        format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)),
+    )
+
+
+def shipping_option_text(value, currency: str | None) -> str:
+    """A shipping option snapshot (``{"id", "name", "price"}``) as ``Name · £3.95``."""
+    if not value:
+        return "—"
+    name = value.get("name") or value.get("id") or "Shipping"
+    price = value.get("price", value.get("price_amount"))
+    return f"{name} · {money_text(price, currency)}" if price is not None else name

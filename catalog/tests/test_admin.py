@@ -381,3 +381,28 @@ def test_stock_adjustment_page_refuses_more_than_the_column_holds(merchant, cand
     variant.refresh_from_db()
     assert variant.stock == 2_000_000_000
     assert not InventoryAdjustment.objects.filter(source="dashboard").exists()
+
+
+def test_stock_messages_and_history_name_the_variant_changed(merchant, shirt):
+    variant = next(
+        v
+        for v in shirt.variants.prefetch_related("option_values")
+        if {o.value for o in v.option_values.all()} == {"M", "Blue"}
+    )
+    url = reverse("admin:catalog_product_stock", args=[shirt.pk])
+    response = merchant.post(
+        url,
+        {"variant": variant.pk, "operation": "set", "quantity": "7", "reason": "Count"},
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(
+        m.startswith("Stock of Linen shirt — M / Blue") and "is now 7 (was 3)" in m
+        for m in messages
+    ), messages
+    history = merchant.get(url).content.decode()
+    assert "Linen shirt — M / Blue" in history
+    audit = merchant.get(reverse("admin:catalog_inventoryadjustment_changelist"))
+    body = audit.content.decode()
+    assert "Linen shirt — M / Blue" in body
+    assert f">{variant.pk}<" not in body
