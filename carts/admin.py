@@ -5,14 +5,23 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
-from core.admin_fields import MoneyField, MoneyFormMixin, major_to_minor, money_text
+from core.admin_fields import (
+    CountriesField,
+    CountryField,
+    MoneyField,
+    MoneyFormMixin,
+    major_to_minor,
+    money_text,
+)
 from core.exceptions import DomainError
 from orders.models import OrderItem
 
 from . import services
 from .models import Discount, DiscountRedemption, OpenCart, ShippingMethod, TaxRate
+from .serializers import ShippingMethodInput, TaxRateInput
 
 
 class DiscountRedemptionInline(StoreScopedTabularInline):
@@ -179,12 +188,42 @@ class DiscountAdmin(StoreScopedAdmin):
         self._set_active(request, queryset, False)
 
 
+def _serializer_errors(form, errors) -> None:
+    """The API serializer's messages on the form's fields (or the form)."""
+    for name, messages_ in errors.items():
+        form.add_error(
+            name if name in form.fields else None, [str(m) for m in messages_]
+        )
+
+
+class ShippingMethodForm(forms.ModelForm):
+    countries = CountriesField(
+        required=False,
+        help_text="Hold Ctrl (⌘ on a Mac) to pick several. None: every country the store "
+        "ships to.",
+    )
+
+    class Meta:
+        model = ShippingMethod
+        fields = "__all__"
+
+    def clean_countries(self):
+        # The API's rule (ISO codes, upper case, each once).
+        try:
+            return ShippingMethodInput().validate_countries(
+                self.cleaned_data.get("countries") or []
+            )
+        except DrfValidationError as exc:
+            raise forms.ValidationError([str(m) for m in exc.detail]) from None
+
+
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(StoreScopedAdmin):
+    form = ShippingMethodForm
     list_display = (
         "name",
         "price_amount",
-        "countries",
+        "country_list",
         "free_above_amount",
         "active",
         "sort_order",
@@ -192,12 +231,62 @@ class ShippingMethodAdmin(StoreScopedAdmin):
     )
     list_filter = ("active",)
     list_editable = ("active", "sort_order")
+    list_select_related = ("store",)
     search_fields = ("name",)
     readonly_fields = ("id", "created_at", "updated_at")
+
+    @admin.display(description="Countries")
+    def country_list(self, obj):
+        return ", ".join(obj.countries or []) or "All the store ships to"
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services._SHIPPING_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            services.shipping_method_update(method=obj, data=data)
+        else:
+            created = services.shipping_method_create(
+                store=form.cleaned_data["store"], data=data
+            )
+            obj.__dict__.update(created.__dict__)
+
+
+class TaxRateForm(forms.ModelForm):
+    """Validated by the API's ``TaxRateInput``: country and state codes normalised the same
+    way (``ie`` is ``IE``, ``us-ca`` is ``CA``), so a rate saved here applies at checkout."""
+
+    country_code = CountryField(label="Country")
+
+    class Meta:
+        model = TaxRate
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        names = ("country_code", "state", "postcode_prefix", "name", "rate")
+        if any(name in self.errors for name in names):
+            return cleaned
+        payload = {name: cleaned.get(name) for name in names}
+        payload["rate"] = str(payload["rate"]) if payload["rate"] is not None else None
+        payload["applies_to_shipping"] = bool(cleaned.get("applies_to_shipping"))
+        serializer = TaxRateInput(
+            data=payload,
+            context={"instance": self.instance if self.instance.pk else None},
+        )
+        if not serializer.is_valid():
+            _serializer_errors(self, serializer.errors)
+            return cleaned
+        cleaned.update(serializer.validated_data)
+        # The model instance is built from cleaned_data after clean(): keep the normalised codes.
+        return cleaned
 
 
 @admin.register(TaxRate)
 class TaxRateAdmin(StoreScopedAdmin):
+    form = TaxRateForm
     list_display = (
         "name",
         "country_code",
@@ -210,6 +299,20 @@ class TaxRateAdmin(StoreScopedAdmin):
     list_filter = ("country_code", "applies_to_shipping")
     search_fields = ("name", "country_code", "state", "postcode_prefix")
     readonly_fields = ("id", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services._TAX_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            services.tax_rate_update(rate=obj, data=data)
+        else:
+            created = services.tax_rate_create(
+                store=form.cleaned_data["store"], data=data
+            )
+            obj.__dict__.update(created.__dict__)
 
 
 class OpenCartItemInline(StoreScopedTabularInline):

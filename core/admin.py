@@ -22,6 +22,8 @@ from django.utils.html import format_html
 
 from . import services
 from .admin_fields import (
+    CountriesField,
+    CountryField,
     MoneyField,
     MoneyFormMixin,
     address_html,
@@ -451,6 +453,10 @@ class StoreForm(forms.ModelForm):
         "shipping rates or orders: units of the new currency for one unit of the current "
         "one. Every price, discount amount and shipping rate is converted at this rate; "
         "orders keep their own currency.",
+    )
+    country = CountryField(label="Country")
+    shipping_countries = CountriesField(
+        required=False, label="Ships to", help_text="Empty: the store's own country."
     )
 
     class Meta:

@@ -12,6 +12,7 @@ the row's own), so a merchant of several stores gets the exponent of the store t
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
@@ -306,3 +307,55 @@ def shipping_option_text(value, currency: str | None) -> str:
     name = value.get("name") or value.get("id") or "Shipping"
     price = value.get("price", value.get("price_amount"))
     return f"{name} · {money_text(price, currency)}" if price is not None else name
+
+
+# -- pickers --------------------------------------------------------------------------------
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country as ``(code, "Name (CODE)")``, by name: the data the API's
+    address and country validation uses (:mod:`core.countries`)."""
+    return list(_country_choices())
+
+
+@lru_cache(maxsize=1)
+def _country_choices() -> tuple[tuple[str, str], ...]:
+    import pycountry
+
+    from .countries import country_get
+
+    found = (country_get(c.alpha_2) for c in pycountry.countries)
+    return tuple(
+        (c.code, f"{c.name} ({c.code})")
+        for c in sorted(filter(None, found), key=lambda c: c.name)
+    )
+
+
+class CountryField(forms.ChoiceField):
+    """A country from the list; a typed code is normalised (``ie`` is ``IE``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", country_choices)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+class CountriesField(forms.MultipleChoiceField):
+    """Several countries from the list (stored as a JSON list of codes)."""
+
+    widget = forms.SelectMultiple(attrs={"size": 10, "style": "min-width:22em"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", country_choices)
+        kwargs.setdefault(
+            "help_text", "Hold Ctrl (⌘ on a Mac) to pick several countries."
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return [str(v).strip().upper() for v in super().to_python(value)]
+
+    def prepare_value(self, value):
+        return list(value or []) if not isinstance(value, str) else value

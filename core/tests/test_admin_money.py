@@ -62,7 +62,7 @@ def _shipping_form(store, price, **extra):
         "store": store.pk,
         "name": "Standard",
         "price_amount": price,
-        "countries": '["GB"]',
+        "countries": ["GB"],
         "active": "on",
         "sort_order": "0",
         **extra,
