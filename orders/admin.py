@@ -14,14 +14,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin import StoreScopedAdmin, StoreScopedTabularInline, dashboard_mode
 from core.exceptions import DomainError
 from core.models import Store
 from core.money import format_minor
@@ -390,26 +390,45 @@ class OrderAdmin(StoreScopedAdmin):
 
     @staticmethod
     def totals(queryset) -> list[dict]:
-        """Count, total and refunded of the filtered orders, one row per currency."""
+        """The filtered orders' figures, one row per mode and currency (test business never
+        added to live): paid revenue (orders whose payment was taken) apart from orders
+        awaiting payment and failed or cancelled ones, refunds, and net revenue."""
+        paid = Q(payment_status__in=Order.PAID_STATES)
+        pending = Q(payment_status=Order.PaymentStatus.PENDING)
+        lost = Q(
+            payment_status__in=(
+                Order.PaymentStatus.FAILED,
+                Order.PaymentStatus.CANCELLED,
+            )
+        )
         rows = (
             queryset.order_by()
-            .values("currency")
+            .values("mode", "currency")
             .annotate(
                 count=Count("id"),
-                total=Sum("total_amount"),
-                refunded=Sum("refunded_amount"),
+                paid_count=Count("id", filter=paid),
+                paid=Sum("total_amount", filter=paid, default=0),
+                refunded=Sum("refunded_amount", filter=paid, default=0),
+                pending_count=Count("id", filter=pending),
+                pending=Sum("total_amount", filter=pending, default=0),
+                lost_count=Count("id", filter=lost),
+                lost=Sum("total_amount", filter=lost, default=0),
             )
-            .order_by("currency")
+            .order_by("-mode", "currency")
         )
         return [
             {
+                "mode": row["mode"],
                 "currency": row["currency"],
                 "count": row["count"],
-                "total": format_minor(row["total"] or 0, row["currency"]),
-                "refunded": format_minor(row["refunded"] or 0, row["currency"]),
-                "net": format_minor(
-                    (row["total"] or 0) - (row["refunded"] or 0), row["currency"]
-                ),
+                "paid_count": row["paid_count"],
+                "paid": format_minor(row["paid"], row["currency"]),
+                "refunded": format_minor(row["refunded"], row["currency"]),
+                "net": format_minor(row["paid"] - row["refunded"], row["currency"]),
+                "pending_count": row["pending_count"],
+                "pending": format_minor(row["pending"], row["currency"]),
+                "lost_count": row["lost_count"],
+                "lost": format_minor(row["lost"], row["currency"]),
             }
             for row in rows
         ]
@@ -724,7 +743,7 @@ class OrderAdmin(StoreScopedAdmin):
                 initial={
                     "date_from": today.replace(day=1),
                     "date_to": today,
-                    "mode": "live",
+                    "mode": dashboard_mode(request),
                 }
             )
         context = {

@@ -9,6 +9,7 @@ from django.contrib.admin.utils import quote
 from django.core import mail
 
 from catalog.models import InventoryAdjustment
+from core.money import format_minor
 from orders.models import Order, OrderEvent, Refund
 
 from .conftest import lines_of
@@ -32,15 +33,24 @@ def test_list_filters_by_status_and_shows_the_totals_of_the_filtered_orders(
     assert {o.pk for o in response.context["cl"].result_list} == {a.pk, b.pk}
     [row] = response.context["order_totals"]
     assert row == {
+        "mode": "test",
         "currency": "GBP",
         "count": 2,
-        "total": "£96.00",
+        "paid_count": 2,
+        "paid": "£96.00",
         "refunded": "£0.00",
         "net": "£96.00",
+        "pending_count": 0,
+        "pending": "£0.00",
+        "lost_count": 0,
+        "lost": "£0.00",
     }
     assert "Totals of the orders matching these filters" in body
+    # Every order: the pending bank transfer is counted apart from the paid revenue.
     everything = merchant.get("/admin/orders/order/")
-    assert everything.context["order_totals"][0]["count"] == 3
+    [row] = everything.context["order_totals"]
+    assert (row["count"], row["paid"], row["pending_count"]) == (3, "£96.00", 1)
+    assert row["pending"] == format_minor(transfer_order.total_amount, "GBP")
     assert "Export CSV" in everything.content.decode()
     found = merchant.get(
         "/admin/orders/order/", {"q": f"#{transfer_order.order_number}"}
