@@ -227,7 +227,19 @@ class OrderAdmin(StoreScopedAdmin):
         "mode",
         "payment_method",
     )
-    search_fields = ("order_number__exact", "email", "id")
+    #: Number (``1024`` or ``#1024``), email, the customer's name (account or shipping
+    #: address; "Sam Buyer" matches both words), SKU of a line, tracking number.
+    search_fields = (
+        "order_number__exact",
+        "email",
+        "id",
+        "customer__first_name",
+        "customer__last_name",
+        "shipping_address__first_name",
+        "shipping_address__last_name",
+        "items__sku",
+        "fulfillments__tracking_number",
+    )
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     inlines = (

@@ -40,3 +40,29 @@ def test_order_page_is_readable(merchant, shop, paid_order):
 
     listing = merchant.get("/admin/orders/order/").content.decode()
     assert 'class="status-badge status-paid"' in listing
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["#1001", "1001", "sam@example.com", "Sam Buyer", "buyer", "{sku}", "JD-TRACK-1"],
+)
+def test_orders_found_by_number_email_name_sku_and_tracking(
+    merchant, shop, private, paid_order, make_paid_order, term
+):
+    other = make_paid_order(
+        shop.store,
+        email="someone@else.test",
+        shipping_address={
+            "first_name": "Kim",
+            "last_name": "Other",
+            "line1": "1 Road",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+            "country_code": "GB",
+        },
+    )
+    private.post(f"/orders/{paid_order.pk}/fulfill", {"trackingNumber": "JD-TRACK-1"})
+    sku = paid_order.items.first().sku
+    response = merchant.get("/admin/orders/order/", {"q": term.format(sku=sku)})
+    found = [o.pk for o in response.context["cl"].result_list]
+    assert found == [paid_order.pk], (term, found, other.pk)
