@@ -10,7 +10,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.core.paginator import Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -24,6 +36,7 @@ from . import services
 from .derived import variant_name
 from .images import image_aspect_ratio
 from .models import (
+    DEFAULT_LOW_STOCK_THRESHOLD,
     Category,
     InventoryAdjustment,
     Media,
@@ -355,12 +368,86 @@ class ProductAdmin(StoreScopedAdmin):
     def get_urls(self):
         return [
             path(
+                "inventory/",
+                self.admin_site.admin_view(self.inventory_view),
+                name="catalog_product_inventory",
+            ),
+            path(
                 "<path:object_id>/stock/",
                 self.admin_site.admin_view(self.stock_view),
                 name="catalog_product_stock",
             ),
             *super().get_urls(),
         ]
+
+    # -- inventory: every variant -------------------------------------------------------
+    def inventory_view(self, request):
+        """Every variant of the merchant's stores with its stock and low-stock threshold,
+        and an adjust form per row (``catalog.services.stock_adjust``: an audit row each)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        variants = inventory_variants(
+            self.scope_queryset(request, Variant.objects.all(), Variant)
+        )
+        term = request.GET.get("q", "").strip()
+        if term:
+            variants = variants.filter(
+                Q(product__name__icontains=term) | Q(sku__icontains=term)
+            )
+        low_only = request.GET.get("low") == "1"
+        if low_only:
+            variants = variants.filter(track_inventory_low=True)
+        error_for, form = None, None
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            variant = variants.filter(pk=request.POST.get("variant")).first()
+            form = InventoryAdjustForm(request.POST)
+            if variant is None:
+                raise Http404("No such variant in your stores.")
+            if form.is_valid():
+                try:
+                    adjustment = services.stock_adjust(
+                        mode=DASHBOARD_MODE,
+                        variant=variant,
+                        operation=form.cleaned_data["operation"],
+                        quantity=form.cleaned_data["quantity"],
+                        reason=form.cleaned_data["reason"],
+                        source=InventoryAdjustment.Source.DASHBOARD,
+                        actor=_actor(request),
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    self.message_user(
+                        request,
+                        f"Stock of {variant_title(variant)} is now "
+                        f"{adjustment.stock_after} (was {adjustment.stock_before}).",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(request.get_full_path())
+            error_for = variant.pk
+        page = Paginator(variants, 100).get_page(request.GET.get("p"))
+        rows = [
+            {
+                "variant": v,
+                "title": variant_title(v),
+                "form": form
+                if v.pk == error_for
+                else InventoryAdjustForm(initial={"operation": "set"}),
+            }
+            for v in page
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Inventory",
+            "rows": rows,
+            "page": page,
+            "q": term,
+            "low_only": low_only,
+        }
+        return render(request, "admin/catalog/product/inventory.html", context)
 
     # -- columns ----------------------------------------------------------------------
     @admin.display(description="Price", ordering="price_amount")
@@ -553,6 +640,46 @@ def _variant_label(variant: Variant) -> str:
         return f"{variant.sku or 'Product'} (stock {variant.stock})"
     label = variant_name(variant) or variant.sku or variant.pk
     return f"{label} (stock {variant.stock})"
+
+
+def inventory_variants(queryset):
+    """Variants with their product, names and the low-stock flag (stock at or below the
+    product's threshold, for products that track stock)."""
+    threshold = Coalesce(
+        F("product__low_stock_threshold"), Value(DEFAULT_LOW_STOCK_THRESHOLD)
+    )
+    return (
+        queryset.select_related("product__store")
+        .prefetch_related("option_values__option")
+        .annotate(
+            threshold=threshold,
+            track_inventory_low=Case(
+                When(
+                    Q(product__track_inventory=True, stock__lte=threshold),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .exclude(product__status=Product.Status.ARCHIVED)
+        .order_by("stock", "product__name", "position", "id")
+    )
+
+
+class InventoryAdjustForm(forms.Form):
+    operation = forms.ChoiceField(
+        choices=[("set", "Set to"), ("increment", "Add"), ("decrement", "Remove")]
+    )
+    quantity = forms.IntegerField(
+        min_value=0,
+        max_value=10**9,
+        widget=forms.NumberInput(attrs={"style": "width:6em"}),
+    )
+    reason = forms.CharField(
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": "Reason, e.g. stock take"}),
+    )
 
 
 class StockAdjustForm(forms.Form):

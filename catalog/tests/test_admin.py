@@ -406,3 +406,54 @@ def test_stock_messages_and_history_name_the_variant_changed(merchant, shirt):
     body = audit.content.decode()
     assert "Linen shirt — M / Blue" in body
     assert f">{variant.pk}<" not in body
+
+
+def test_inventory_page_lists_every_variant_and_adjusts_with_an_audit_row(
+    merchant, shop, other_shop, shirt, candle
+):
+    theirs = make_product(other_shop.store, "Their lamp")
+    url = reverse("admin:catalog_product_inventory")
+    response = merchant.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('class="inventory-row') == 5  # 4 shirt variants + the candle
+    assert "Linen shirt — S / Red" in body and "Their lamp" not in body
+    assert 'class="inventory-row low-stock"' in body  # 3 is at or below 5
+
+    variant = default_variant(candle)
+    response = merchant.post(
+        url,
+        {"variant": variant.pk, "operation": "set", "quantity": "2", "reason": "Count"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    variant.refresh_from_db()
+    assert variant.stock == 2
+    row = InventoryAdjustment.objects.get(variant=variant, source="dashboard")
+    assert (row.stock_before, row.stock_after, row.reason) == (10, 2, "Count")
+
+    # A refusal stays on its row with what was typed; another store's variant is a 404.
+    response = merchant.post(
+        url,
+        {
+            "variant": variant.pk,
+            "operation": "decrement",
+            "quantity": "9",
+            "reason": "Oops",
+        },
+    )
+    assert response.status_code == 200
+    assert "Cannot decrement stock" in response.content.decode()
+    assert 'value="Oops"' in response.content.decode()
+    response = merchant.post(
+        url,
+        {
+            "variant": default_variant(theirs).pk,
+            "operation": "set",
+            "quantity": "0",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 404
+    low = merchant.get(url, {"low": "1"}).content.decode()
+    assert low.count('class="inventory-row') == 5
