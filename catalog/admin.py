@@ -29,6 +29,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.admin import DASHBOARD_MODE, StoreScopedAdmin, StoreScopedTabularInline
+from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 from core.money import format_minor
 
@@ -931,3 +932,38 @@ class ReviewAdmin(StoreScopedAdmin):
     @admin.action(description="Reject the selected reviews")
     def reject(self, request, queryset):
         self._moderate(request, queryset, Review.Status.REJECTED)
+
+
+# -- the dashboard home's figures (core.admin_home) ---------------------------------------
+
+
+@home_cards
+def catalog_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Variants at or below their low-stock threshold; reviews awaiting moderation."""
+    low = (
+        inventory_variants(Variant.objects.filter(product__store=store))
+        .filter(track_inventory_low=True)
+        .count()
+    )
+    pending = Review.objects.filter(
+        store=store, mode=mode, status=Review.Status.PENDING
+    ).count()
+    reviews_url = reverse("admin:catalog_review_changelist")
+    return [
+        HomeCard(
+            "low_stock",
+            "Low-stock variants",
+            str(low),
+            reverse("admin:catalog_product_inventory") + "?low=1",
+            "At or below their threshold",
+            alert=low > 0,
+        ),
+        HomeCard(
+            "reviews_pending",
+            "Reviews to moderate",
+            str(pending),
+            f"{reviews_url}?status__exact={Review.Status.PENDING}&mode__exact={mode}",
+            "Awaiting approval",
+            alert=pending > 0,
+        ),
+    ]

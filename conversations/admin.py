@@ -11,10 +11,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import StoreScopedAdmin
+from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 
 from . import services
@@ -164,3 +166,29 @@ class ConversationAdmin(StoreScopedAdmin):
     @admin.action(description="Reopen the selected conversations")
     def reopen(self, request, queryset):
         self._set_status(request, queryset, Conversation.Status.OPEN)
+
+
+@home_cards
+def conversation_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Open conversations with messages from the visitor not yet read."""
+    unread = (
+        Conversation.objects.filter(
+            store=store,
+            mode=mode,
+            messages__sender=Message.Sender.VISITOR,
+            messages__read_at__isnull=True,
+        )
+        .distinct()
+        .count()
+    )
+    url = reverse("admin:conversations_conversation_changelist")
+    return [
+        HomeCard(
+            "unread_conversations",
+            "Unread conversations",
+            str(unread),
+            f"{url}?mode__exact={mode}",
+            "With messages from visitors not yet read",
+            alert=unread > 0,
+        )
+    ]

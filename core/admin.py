@@ -16,9 +16,16 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.http import Http404
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import services
 from .admin_fields import (
@@ -97,8 +104,8 @@ def _with_service_errors(form_class, errors: DomainError):
         def _post_clean(self):
             super()._post_clean()
             placed = False
-            for path, field_messages in (errors.fields or {}).items():
-                name = _field_name(path)
+            for where, field_messages in (errors.fields or {}).items():
+                name = _field_name(where)
                 if name in self.fields:
                     for message in field_messages:
                         self.add_error(name, message)
@@ -518,6 +525,40 @@ class StoreAdmin(StoreScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_urls(self):
+        return [
+            path(
+                "switch/",
+                self.admin_site.admin_view(self.switch_view),
+                name="dashboard_switch",
+            ),
+            *super().get_urls(),
+        ]
+
+    def switch_view(self, request):
+        """The store switcher and the test/live switch (POST ``store`` and/or ``mode``):
+        remembered in the session; the home, its figures, exports and local times follow."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        store_id = request.POST.get("store")
+        if store_id:
+            if not any(s.pk == store_id for s in dashboard_stores(request)):
+                raise Http404("No such store in your stores.")
+            request.session[STORE_SESSION_KEY] = store_id
+        mode = request.POST.get("mode")
+        if mode:
+            if mode not in Mode.values:
+                return HttpResponseBadRequest("mode is test or live.")
+            request.session[MODE_SESSION_KEY] = mode
+        target = request.POST.get("next") or reverse("admin:index")
+        if not url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={request.get_host()},
+            require_https=request.is_secure(),
+        ):
+            target = reverse("admin:index")
+        return HttpResponseRedirect(target)
 
     def save_model(self, request, obj, form, change):
         if change and "currency" in form.changed_data:

@@ -10,11 +10,15 @@ export covers a date range.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,9 +26,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline, dashboard_mode
+from core.admin_home import HomeCard, HomeChart, home_cards, home_chart
 from core.exceptions import DomainError
 from core.models import Store
-from core.money import format_minor
+from core.money import currency_exponent, format_minor
 
 from . import admin_forms, exports, services
 from .models import Fulfillment, Order, OrderEvent, OrderItem, PaymentAttempt, Refund
@@ -778,3 +783,110 @@ class OrderAdmin(StoreScopedAdmin):
                 or "UTC"
             )
         return "UTC"
+
+
+# -- the dashboard home's figures (core.admin_home) ---------------------------------------
+
+
+def _store_zone(store):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(store.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _placed(store, mode):
+    return Order.objects.filter(
+        store=store, mode=mode, type=Order.Type.ORDER, placed_at__isnull=False
+    )
+
+
+@home_cards
+def order_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Paid revenue and orders today and this month (the store's days), and the paid orders
+    waiting to be fulfilled."""
+    zone = _store_zone(store)
+    now = timezone.localtime(timezone.now(), zone)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    paid = Q(payment_status__in=Order.PAID_STATES)
+    figures = _placed(store, mode).aggregate(
+        today_count=Count("id", filter=Q(placed_at__gte=today)),
+        today_revenue=Sum(
+            "total_amount", filter=paid & Q(placed_at__gte=today), default=0
+        ),
+        month_count=Count("id", filter=Q(placed_at__gte=month)),
+        month_revenue=Sum(
+            "total_amount", filter=paid & Q(placed_at__gte=month), default=0
+        ),
+        month_refunded=Sum(
+            "refunded_amount", filter=paid & Q(placed_at__gte=month), default=0
+        ),
+        to_fulfil=Count(
+            "id",
+            filter=Q(payment_status__in=Order.REFUNDABLE_STATES)
+            & ~Q(fulfillment_status=Order.FulfillmentStatus.FULFILLED),
+        ),
+    )
+    orders_url = reverse("admin:orders_order_changelist")
+    money = lambda amount: format_minor(amount, store.currency, store.locale)  # noqa: E731
+    return [
+        HomeCard(
+            "revenue_today",
+            "Paid revenue today",
+            money(figures["today_revenue"]),
+            f"{orders_url}?mode__exact={mode}",
+            f"{figures['today_count']} order(s) placed today",
+        ),
+        HomeCard(
+            "revenue_month",
+            f"Paid revenue in {now:%B}",
+            money(figures["month_revenue"] - figures["month_refunded"]),
+            f"{orders_url}?mode__exact={mode}",
+            f"{figures['month_count']} order(s); refunds of "
+            f"{money(figures['month_refunded'])} deducted",
+        ),
+        HomeCard(
+            "to_fulfil",
+            "Orders to fulfil",
+            str(figures["to_fulfil"]),
+            f"{orders_url}?mode__exact={mode}&status=paid",
+            "Paid, not yet shipped",
+            alert=figures["to_fulfil"] > 0,
+        ),
+    ]
+
+
+@home_chart
+def order_home_chart(*, request, store, mode, days) -> HomeChart:
+    """Orders placed and paid revenue per day of the store's calendar, the last ``days``."""
+    zone = _store_zone(store)
+    today = timezone.localtime(timezone.now(), zone).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    rows = (
+        _placed(store, mode)
+        .filter(placed_at__gte=start)
+        .annotate(day=TruncDate("placed_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            count=Count("id"),
+            revenue=Sum(
+                "total_amount",
+                filter=Q(payment_status__in=Order.PAID_STATES),
+                default=0,
+            ),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    exponent = currency_exponent(store.currency)
+    chart = HomeChart(currency=store.currency)
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day, {"count": 0, "revenue": 0})
+        chart.labels.append(day.isoformat())
+        chart.orders.append(row["count"])
+        chart.revenue.append(float(Decimal(row["revenue"]).scaleb(-exponent)))
+    return chart

@@ -8,13 +8,16 @@ deliveries, through the same services as the API.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import StoreScopedAdmin, dashboard_mode
+from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 from core.models import Mode
 
@@ -247,3 +250,26 @@ class EventAdmin(StoreScopedAdmin):
         return format_html(
             "<pre>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False)
         )
+
+
+@home_cards
+def webhook_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Deliveries that failed in the last 7 days, to the endpoints of this mode."""
+    since = timezone.now() - timedelta(days=7)
+    failed = Delivery.objects.filter(
+        store=store,
+        endpoint__mode=mode,
+        status=Delivery.Status.FAILED,
+        started_at__gte=since,
+    ).count()
+    url = reverse("admin:webhooks_delivery_changelist")
+    return [
+        HomeCard(
+            "failed_deliveries",
+            "Failed webhook deliveries",
+            str(failed),
+            f"{url}?status__exact=failed",
+            "In the last 7 days",
+            alert=failed > 0,
+        )
+    ]
