@@ -170,7 +170,7 @@ def _readable_display(model, name: str, kind: str):
     return display
 
 
-def _with_money_form(form_class, currency: str | None):
+def _with_money_form(form_class, currency: str | None, *, parent: bool = False):
     """``form_class`` converting its MoneyFields to minor units (see core.admin_fields)."""
     if not any(isinstance(f, MoneyField) for f in form_class.base_fields.values()):
         return form_class
@@ -179,7 +179,10 @@ def _with_money_form(form_class, currency: str | None):
         if issubclass(form_class, MoneyFormMixin)
         else (MoneyFormMixin, form_class)
     )
-    attrs = {"default_currency": currency, "__module__": form_class.__module__}
+    attrs = {
+        ("parent_currency" if parent else "default_currency"): currency,
+        "__module__": form_class.__module__,
+    }
     return type(form_class.__name__, bases, attrs)
 
 
@@ -401,10 +404,12 @@ class StoreScopedInline(StoreScopeMixin):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        currency = (currency_of(obj) if obj is not None else None) or (
-            self.single_store_currency(request)
+        parent = currency_of(obj) if obj is not None else None
+        formset.form = _with_money_form(
+            formset.form,
+            parent or self.single_store_currency(request),
+            parent=parent is not None,
         )
-        formset.form = _with_money_form(formset.form, currency)
         return formset
 
 

@@ -172,10 +172,15 @@ class MoneyFormMixin:
 
     #: The currency when neither the data nor the row says (set by the admin).
     default_currency: str | None = None
+    #: The currency of an inline's parent (a product's variants): it decides, and saves a
+    #: query per row.
+    parent_currency: str | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        currency = currency_of(self.instance) or self.default_currency
+        currency = (
+            self.parent_currency or currency_of(self.instance) or self.default_currency
+        )
         for field in self.money_fields():
             field.currency = currency
 
@@ -186,7 +191,9 @@ class MoneyFormMixin:
         store = self.cleaned_data.get("store")
         if store is not None and getattr(store, "currency", None):
             return store.currency
-        return currency_of(self.instance) or self.default_currency
+        return (
+            self.parent_currency or currency_of(self.instance) or self.default_currency
+        )
 
     def _clean_fields(self):
         super()._clean_fields()

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline, dashboard_mode
+from core.admin_fields import status_badge
 from core.admin_home import HomeCard, HomeChart, home_cards, home_chart
 from core.exceptions import DomainError
 from core.models import Store
@@ -380,7 +381,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     @admin.display(description="Status")
     def status(self, order):
-        return order_status_bucket(order)
+        return status_badge(order_status_bucket(order))
 
     @admin.display(description="Total", ordering="total_amount")
     def total(self, order):

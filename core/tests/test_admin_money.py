@@ -117,3 +117,19 @@ def test_product_list_and_change_page_read_in_major_units(shop):
     ).content.decode()
     assert 'value="45.00"' in change
     assert Product.objects.get(pk=product.pk).price_amount == 4500
+
+
+@pytest.mark.parametrize(("currency", "shown"), [("GBP", "15.00"), ("JPY", "1500")])
+def test_variant_prices_in_major_units_of_the_products_store(
+    make_store, currency, shown
+):
+    from catalog.tests.factories import make_variant_product
+
+    store = make_store(name=f"{currency} shop", currency=currency).store
+    client = _login(store, f"{currency.lower()}@shop.test")
+    shirt = make_variant_product(store, "Shirt")
+    variant = shirt.variants.first()
+    type(variant).objects.filter(pk=variant.pk).update(price_amount=1500)
+    page = client.get(reverse("admin:catalog_product_change", args=[shirt.pk]))
+    assert page.status_code == 200
+    assert f'value="{shown}"' in page.content.decode()
