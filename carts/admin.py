@@ -188,6 +188,19 @@ class DiscountAdmin(StoreScopedAdmin):
         self._set_active(request, queryset, False)
 
 
+def _save_through_services(obj, form, change, *, fields, create, update) -> None:
+    """Save a dashboard form's ``fields`` with the API's services: ``update(data)`` or
+    ``create(store=, data=)``; ``obj`` becomes the saved row (the admin goes on with it)."""
+    data = {
+        name: form.cleaned_data[name] for name in fields if name in form.cleaned_data
+    }
+    if change:
+        update(data)
+        return
+    created = create(store=form.cleaned_data["store"], data=data)
+    obj.__dict__.update(created.__dict__)
+
+
 def _serializer_errors(form, errors) -> None:
     """The API serializer's messages on the form's fields (or the form)."""
     for name, messages_ in errors.items():
@@ -240,18 +253,14 @@ class ShippingMethodAdmin(StoreScopedAdmin):
         return ", ".join(obj.countries or []) or "All the store ships to"
 
     def save_model(self, request, obj, form, change):
-        data = {
-            name: form.cleaned_data[name]
-            for name in services._SHIPPING_FIELDS
-            if name in form.cleaned_data
-        }
-        if change:
-            services.shipping_method_update(method=obj, data=data)
-        else:
-            created = services.shipping_method_create(
-                store=form.cleaned_data["store"], data=data
-            )
-            obj.__dict__.update(created.__dict__)
+        _save_through_services(
+            obj,
+            form,
+            change,
+            fields=services._SHIPPING_FIELDS,
+            create=services.shipping_method_create,
+            update=lambda data: services.shipping_method_update(method=obj, data=data),
+        )
 
 
 class TaxRateForm(forms.ModelForm):
@@ -301,18 +310,14 @@ class TaxRateAdmin(StoreScopedAdmin):
     readonly_fields = ("id", "created_at", "updated_at")
 
     def save_model(self, request, obj, form, change):
-        data = {
-            name: form.cleaned_data[name]
-            for name in services._TAX_FIELDS
-            if name in form.cleaned_data
-        }
-        if change:
-            services.tax_rate_update(rate=obj, data=data)
-        else:
-            created = services.tax_rate_create(
-                store=form.cleaned_data["store"], data=data
-            )
-            obj.__dict__.update(created.__dict__)
+        _save_through_services(
+            obj,
+            form,
+            change,
+            fields=services._TAX_FIELDS,
+            create=services.tax_rate_create,
+            update=lambda data: services.tax_rate_update(rate=obj, data=data),
+        )
 
 
 class OpenCartItemInline(StoreScopedTabularInline):

@@ -381,6 +381,30 @@ class ProductAdmin(StoreScopedAdmin):
             *super().get_urls(),
         ]
 
+    def _adjust_stock(self, request, variant, form) -> bool:
+        """Adjust ``variant``'s stock as ``form`` says, through the service (an audit row);
+        a refusal goes on the form. True when done."""
+        try:
+            adjustment = services.stock_adjust(
+                mode=DASHBOARD_MODE,
+                variant=variant,
+                operation=form.cleaned_data["operation"],
+                quantity=form.cleaned_data["quantity"],
+                reason=form.cleaned_data["reason"],
+                source=InventoryAdjustment.Source.DASHBOARD,
+                actor=_actor(request),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return False
+        self.message_user(
+            request,
+            f"Stock of {variant_title(variant)} is now "
+            f"{adjustment.stock_after} (was {adjustment.stock_before}).",
+            messages.SUCCESS,
+        )
+        return True
+
     # -- inventory: every variant -------------------------------------------------------
     def inventory_view(self, request):
         """Every variant of the merchant's stores with its stock and low-stock threshold,
@@ -406,27 +430,8 @@ class ProductAdmin(StoreScopedAdmin):
             form = InventoryAdjustForm(request.POST)
             if variant is None:
                 raise Http404("No such variant in your stores.")
-            if form.is_valid():
-                try:
-                    adjustment = services.stock_adjust(
-                        mode=DASHBOARD_MODE,
-                        variant=variant,
-                        operation=form.cleaned_data["operation"],
-                        quantity=form.cleaned_data["quantity"],
-                        reason=form.cleaned_data["reason"],
-                        source=InventoryAdjustment.Source.DASHBOARD,
-                        actor=_actor(request),
-                    )
-                except DomainError as exc:
-                    form.add_error(None, exc.message)
-                else:
-                    self.message_user(
-                        request,
-                        f"Stock of {variant_title(variant)} is now "
-                        f"{adjustment.stock_after} (was {adjustment.stock_before}).",
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(request.get_full_path())
+            if form.is_valid() and self._adjust_stock(request, variant, form):
+                return HttpResponseRedirect(request.get_full_path())
             error_for = variant.pk
         page = Paginator(variants, 100).get_page(request.GET.get("p"))
         rows = [
@@ -586,28 +591,12 @@ class ProductAdmin(StoreScopedAdmin):
             raise PermissionDenied
         variants = list(product.variants.prefetch_related("option_values__option"))
         form = StockAdjustForm(request.POST or None, variants=variants)
-        if request.method == "POST" and form.is_valid():
-            variant = form.cleaned_data["variant"]
-            try:
-                adjustment = services.stock_adjust(
-                    mode=DASHBOARD_MODE,
-                    variant=variant,
-                    operation=form.cleaned_data["operation"],
-                    quantity=form.cleaned_data["quantity"],
-                    reason=form.cleaned_data["reason"],
-                    source=InventoryAdjustment.Source.DASHBOARD,
-                    actor=_actor(request),
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request,
-                    f"Stock of {variant_title(variant)} is now "
-                    f"{adjustment.stock_after} (was {adjustment.stock_before}).",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(request.path)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and self._adjust_stock(request, form.cleaned_data["variant"], form)
+        ):
+            return HttpResponseRedirect(request.path)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
