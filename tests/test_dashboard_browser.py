@@ -24,20 +24,14 @@ from core import services as core_services
 from orders.models import Order
 from orders.tests.conftest import Shopper
 from webhooks.models import WebhookEndpoint
-from webhooks.tests.receiver import Receiver, start_receiver
+from webhooks.tests import conftest as webhook_fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
 
-
-@pytest.fixture
-def receiver():
-    rec = Receiver()
-    server = start_receiver(rec)
-    yield rec
-    server.shutdown()
-    server.server_close()
+#: A local webhook receiver (http.server in a thread), the webhooks tests' fixture.
+receiver = webhook_fixtures.receiver
 
 
 def log_in(page, live_server, email):
