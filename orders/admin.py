@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -806,25 +806,27 @@ def _placed(store, mode):
 
 @home_cards
 def order_home_cards(*, request, store, mode) -> list[HomeCard]:
-    """Paid revenue and orders today and this month (the store's days), and the paid orders
-    waiting to be fulfilled."""
+    """Paid revenue (refunds deducted) and orders placed today and this month (the store's
+    days), and the paid orders waiting to be fulfilled."""
     zone = _store_zone(store)
     now = timezone.localtime(timezone.now(), zone)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     month = today.replace(day=1)
     paid = Q(payment_status__in=Order.PAID_STATES)
+
+    def since(prefix, start):
+        placed = Q(placed_at__gte=start)
+        return {
+            f"{prefix}_count": Count("id", filter=placed),
+            f"{prefix}_paid": Sum("total_amount", filter=paid & placed, default=0),
+            f"{prefix}_refunded": Sum(
+                "refunded_amount", filter=paid & placed, default=0
+            ),
+        }
+
     figures = _placed(store, mode).aggregate(
-        today_count=Count("id", filter=Q(placed_at__gte=today)),
-        today_revenue=Sum(
-            "total_amount", filter=paid & Q(placed_at__gte=today), default=0
-        ),
-        month_count=Count("id", filter=Q(placed_at__gte=month)),
-        month_revenue=Sum(
-            "total_amount", filter=paid & Q(placed_at__gte=month), default=0
-        ),
-        month_refunded=Sum(
-            "refunded_amount", filter=paid & Q(placed_at__gte=month), default=0
-        ),
+        **since("today", today),
+        **since("month", month),
         to_fulfil=Count(
             "id",
             filter=Q(payment_status__in=Order.REFUNDABLE_STATES)
@@ -837,14 +839,15 @@ def order_home_cards(*, request, store, mode) -> list[HomeCard]:
         HomeCard(
             "revenue_today",
             "Paid revenue today",
-            money(figures["today_revenue"]),
+            money(figures["today_paid"] - figures["today_refunded"]),
             f"{orders_url}?mode__exact={mode}",
-            f"{figures['today_count']} order(s) placed today",
+            f"{figures['today_count']} order(s) placed today; refunds of "
+            f"{money(figures['today_refunded'])} deducted",
         ),
         HomeCard(
             "revenue_month",
             f"Paid revenue in {now:%B}",
-            money(figures["month_revenue"] - figures["month_refunded"]),
+            money(figures["month_paid"] - figures["month_refunded"]),
             f"{orders_url}?mode__exact={mode}",
             f"{figures['month_count']} order(s); refunds of "
             f"{money(figures['month_refunded'])} deducted",
@@ -862,7 +865,8 @@ def order_home_cards(*, request, store, mode) -> list[HomeCard]:
 
 @home_chart
 def order_home_chart(*, request, store, mode, days) -> HomeChart:
-    """Orders placed and paid revenue per day of the store's calendar, the last ``days``."""
+    """Orders placed and paid revenue (refunds deducted) per day of the store's calendar,
+    the last ``days``."""
     zone = _store_zone(store)
     today = timezone.localtime(timezone.now(), zone).date()
     first = today - timedelta(days=days - 1)
@@ -875,7 +879,7 @@ def order_home_chart(*, request, store, mode, days) -> HomeChart:
         .annotate(
             count=Count("id"),
             revenue=Sum(
-                "total_amount",
+                F("total_amount") - F("refunded_amount"),
                 filter=Q(payment_status__in=Order.PAID_STATES),
                 default=0,
             ),

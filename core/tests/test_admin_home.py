@@ -30,9 +30,8 @@ def test_home_figures_follow_the_store_and_mode(owner, shop, other_shop, make_st
     from django.utils import timezone
 
     from orders.models import Order
-    from orders.tests.conftest import ADDRESS  # noqa: F401 (the same snapshot shape)
 
-    def order(store, mode, status, total):
+    def order(store, mode, status, total, refunded=0):
         return Order.objects.create(
             store=store,
             mode=mode,
@@ -40,11 +39,13 @@ def test_home_figures_follow_the_store_and_mode(owner, shop, other_shop, make_st
             currency=store.currency,
             email="sam@example.com",
             total_amount=total,
+            refunded_amount=refunded,
             payment_status=status,
             placed_at=timezone.now(),
         )
 
     order(shop.store, "test", "paid", 1000)
+    order(shop.store, "test", "partially_refunded", 3000, refunded=1000)
     order(shop.store, "test", "failed", 5000)
     order(shop.store, "test", "pending", 7000)
     order(shop.store, "live", "paid", 2500)
@@ -61,22 +62,16 @@ def test_home_figures_follow_the_store_and_mode(owner, shop, other_shop, make_st
     owner.post("/admin/core/store/switch/", {"store": shop.store.pk, "mode": "test"})
     home = owner.get("/admin/")
     cards = _cards(home)
-    assert (
-        cards["revenue_today"] == "£10.00"
-    )  # paid only: not the failed or pending ones
-    assert cards["to_fulfil"] == "1"
+    # Paid orders only (not the failed or pending ones), refunds deducted.
+    assert cards["revenue_today"] == "£30.00"
+    assert cards["to_fulfil"] == "2"
     chart = home.context["home"]["chart"]
-    assert (
-        len(chart.labels) == 30 and chart.revenue[-1] == 10.0 and chart.orders[-1] == 3
-    )
+    assert len(chart.labels) == 30
+    assert (chart.revenue[-1], chart.orders[-1]) == (30.0, 4)
     body = home.content.decode()
     assert 'id="test-mode-banner"' in body
-    assert (
-        json.loads(
-            body.split('id="chart-orders" type="application/json">')[1].split("<")[0]
-        )[-1]
-        == 3
-    )
+    script = body.split('id="chart-orders" type="application/json">')[1]
+    assert json.loads(script.split("<")[0])[-1] == 4
     assert "/static/admin/vendor/chartjs/chart.umd.min.js" in body
 
     # The CSV export follows the current mode.
