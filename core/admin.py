@@ -7,6 +7,11 @@ actions. Superusers see every store.
 
 A model is tied to its store by a ``store`` field, or by ``store_lookup`` (e.g.
 ``"product__store"``) on the model class for rows that belong to a store through a parent.
+
+Also written once here for every dashboard page: money typed and read in major units
+(:mod:`core.admin_fields`), raw columns shown readably (``<column>_shown``: money, addresses,
+shipping options, status badges), a service's refusal shown on the form with the input kept,
+and the store switcher and test/live switch (``dashboard_store``, ``dashboard_mode``).
 """
 
 from __future__ import annotations

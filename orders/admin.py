@@ -1,7 +1,9 @@
 """The orders dashboard (placed orders only; carts are not shown here).
 
 The list filters by status (the API's ``status`` buckets), payment, fulfilment, mode and
-payment method, searches numbers, emails and ids, and shows the totals of the filtered orders.
+payment method, searches numbers, emails, customer names, SKUs and tracking numbers, and shows
+the totals of the filtered orders per mode and currency (paid revenue apart from orders
+awaiting payment and failed ones). The dashboard home's order figures and chart are here too.
 The order page shows lines, payment, fulfilments, refunds and the timeline, with buttons for
 fulfil, refund, cancel and (bank transfers) mark paid: intermediate forms that call the same
 services as the API (``orders.services``) and show a clear message when they refuse. A CSV
