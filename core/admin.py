@@ -210,7 +210,7 @@ class StoreScopeMixin:
                 return _readable_display(model, base, kind)
         raise AttributeError(name)
 
-    def _money_name(self, name):
+    def _shown_name(self, name):
         """``name``, or the name of its readable display when the column has one (and the
         admin has no display of its own by that name)."""
         if isinstance(name, str) and not hasattr(type(self), name):
@@ -223,7 +223,7 @@ class StoreScopeMixin:
         return name
 
     def get_readonly_fields(self, request, obj=None):
-        return [self._money_name(n) for n in super().get_readonly_fields(request, obj)]
+        return [self._shown_name(n) for n in super().get_readonly_fields(request, obj)]
 
     def get_fieldsets(self, request, obj=None):
         readonly = set(super().get_readonly_fields(request, obj))
@@ -233,10 +233,10 @@ class StoreScopeMixin:
             for entry in options.get("fields", ()):
                 if isinstance(entry, (list, tuple)):
                     entry = type(entry)(
-                        self._money_name(n) if n in readonly else n for n in entry
+                        self._shown_name(n) if n in readonly else n for n in entry
                     )
                 elif entry in readonly:
-                    entry = self._money_name(entry)
+                    entry = self._shown_name(entry)
                 fields.append(entry)
             fieldsets.append((title, {**options, "fields": fields}))
         return fieldsets
@@ -319,7 +319,7 @@ class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
     def get_list_display(self, request):
         editable = set(self.list_editable)
         return [
-            n if n in editable else self._money_name(n)
+            n if n in editable else self._shown_name(n)
             for n in super().get_list_display(request)
         ]
 
