@@ -413,6 +413,8 @@ def test_inventory_page_lists_every_variant_and_adjusts_with_an_audit_row(
 ):
     theirs = make_product(other_shop.store, "Their lamp")
     url = reverse("admin:catalog_product_inventory")
+    listing = merchant.get(reverse("admin:catalog_product_changelist"))
+    assert f'href="{url}"' in listing.content.decode()
     response = merchant.get(url)
     assert response.status_code == 200
     body = response.content.decode()
