@@ -5,13 +5,23 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin_fields import (
+    CountriesField,
+    CountryField,
+    MoneyField,
+    MoneyFormMixin,
+    major_to_minor,
+    money_text,
+)
 from core.exceptions import DomainError
 from orders.models import OrderItem
 
 from . import services
 from .models import Discount, DiscountRedemption, OpenCart, ShippingMethod, TaxRate
+from .serializers import ShippingMethodInput, TaxRateInput
 
 
 class DiscountRedemptionInline(StoreScopedTabularInline):
@@ -26,22 +36,50 @@ class DiscountRedemptionInline(StoreScopedTabularInline):
         return False
 
 
-class DiscountForm(forms.ModelForm):
+class DiscountValueField(MoneyField):
+    """A percentage or, for a fixed discount, an amount in major units: the form converts it
+    once it knows the type."""
+
+    convert = False
+
+
+class DiscountForm(MoneyFormMixin, forms.ModelForm):
+    value = DiscountValueField(
+        label="Value",
+        help_text="A percentage from 1 to 100, or for a fixed discount the amount off in "
+        "the store's currency (e.g. 5.00).",
+    )
+
     class Meta:
         model = Discount
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.type != Discount.Type.FIXED:
+            self.fields["value"].currency = None  # a percentage reads as it is stored
+
     def clean(self):
         cleaned = super().clean()
-        kind, value = cleaned.get("type"), cleaned.get("value") or 0
-        if kind == Discount.Type.PERCENTAGE and not 1 <= value <= 100:
-            self.add_error(
-                "value", "A percentage discount takes a value from 1 to 100."
-            )
-        if kind == Discount.Type.FIXED and value < 1:
-            self.add_error(
-                "value", "A fixed discount takes a positive amount in minor units."
-            )
+        kind, value = cleaned.get("type"), cleaned.get("value")
+        if value is not None and kind == Discount.Type.PERCENTAGE:
+            if value != value.to_integral_value() or not 1 <= value <= 100:
+                self.add_error(
+                    "value", "A percentage discount takes a whole number from 1 to 100."
+                )
+            else:
+                cleaned["value"] = int(value)
+        if value is not None and kind == Discount.Type.FIXED:
+            currency = self.form_currency()
+            try:
+                cleaned["value"] = major_to_minor(value, currency)
+            except ValueError as exc:
+                self.add_error("value", str(exc))
+            else:
+                if cleaned["value"] < 1:
+                    self.add_error(
+                        "value", "A fixed discount takes a positive amount, e.g. 5.00."
+                    )
         starts, expires = cleaned.get("starts_at"), cleaned.get("expires_at")
         if starts and expires and expires <= starts:
             self.add_error("expires_at", "Must be after the start.")
@@ -60,7 +98,7 @@ class DiscountAdmin(StoreScopedAdmin):
     list_display = (
         "code",
         "type",
-        "value",
+        "value_shown",
         "active",
         "usage",
         "starts_at",
@@ -68,6 +106,7 @@ class DiscountAdmin(StoreScopedAdmin):
         "store",
     )
     list_filter = ("type", "active")
+    list_select_related = ("store",)
     search_fields = ("code",)
     readonly_fields = (
         "id",
@@ -109,6 +148,12 @@ class DiscountAdmin(StoreScopedAdmin):
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
+    @admin.display(description="Value", ordering="value")
+    def value_shown(self, obj):
+        if obj.type == Discount.Type.FIXED:
+            return f"{money_text(obj.value, obj.store.currency)} off"
+        return f"{obj.value}% off"
+
     @admin.display(description="Used (live)")
     def usage(self, obj):
         used = (
@@ -143,12 +188,55 @@ class DiscountAdmin(StoreScopedAdmin):
         self._set_active(request, queryset, False)
 
 
+def _save_through_services(obj, form, change, *, fields, create, update) -> None:
+    """Save a dashboard form's ``fields`` with the API's services: ``update(data)`` or
+    ``create(store=, data=)``; ``obj`` becomes the saved row (the admin goes on with it)."""
+    data = {
+        name: form.cleaned_data[name] for name in fields if name in form.cleaned_data
+    }
+    if change:
+        update(data)
+        return
+    created = create(store=form.cleaned_data["store"], data=data)
+    obj.__dict__.update(created.__dict__)
+
+
+def _serializer_errors(form, errors) -> None:
+    """The API serializer's messages on the form's fields (or the form)."""
+    for name, messages_ in errors.items():
+        form.add_error(
+            name if name in form.fields else None, [str(m) for m in messages_]
+        )
+
+
+class ShippingMethodForm(forms.ModelForm):
+    countries = CountriesField(
+        required=False,
+        help_text="Hold Ctrl (⌘ on a Mac) to pick several. None: every country the store "
+        "ships to.",
+    )
+
+    class Meta:
+        model = ShippingMethod
+        fields = "__all__"
+
+    def clean_countries(self):
+        # The API's rule (ISO codes, upper case, each once).
+        try:
+            return ShippingMethodInput().validate_countries(
+                self.cleaned_data.get("countries") or []
+            )
+        except DrfValidationError as exc:
+            raise forms.ValidationError([str(m) for m in exc.detail]) from None
+
+
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(StoreScopedAdmin):
+    form = ShippingMethodForm
     list_display = (
         "name",
         "price_amount",
-        "countries",
+        "country_list",
         "free_above_amount",
         "active",
         "sort_order",
@@ -156,12 +244,58 @@ class ShippingMethodAdmin(StoreScopedAdmin):
     )
     list_filter = ("active",)
     list_editable = ("active", "sort_order")
+    list_select_related = ("store",)
     search_fields = ("name",)
     readonly_fields = ("id", "created_at", "updated_at")
+
+    @admin.display(description="Countries")
+    def country_list(self, obj):
+        return ", ".join(obj.countries or []) or "All the store ships to"
+
+    def save_model(self, request, obj, form, change):
+        _save_through_services(
+            obj,
+            form,
+            change,
+            fields=services._SHIPPING_FIELDS,
+            create=services.shipping_method_create,
+            update=lambda data: services.shipping_method_update(method=obj, data=data),
+        )
+
+
+class TaxRateForm(forms.ModelForm):
+    """Validated by the API's ``TaxRateInput``: country and state codes normalised the same
+    way (``ie`` is ``IE``, ``us-ca`` is ``CA``), so a rate saved here applies at checkout."""
+
+    country_code = CountryField(label="Country")
+
+    class Meta:
+        model = TaxRate
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        names = ("country_code", "state", "postcode_prefix", "name", "rate")
+        if any(name in self.errors for name in names):
+            return cleaned
+        payload = {name: cleaned.get(name) for name in names}
+        payload["rate"] = str(payload["rate"]) if payload["rate"] is not None else None
+        payload["applies_to_shipping"] = bool(cleaned.get("applies_to_shipping"))
+        serializer = TaxRateInput(
+            data=payload,
+            context={"instance": self.instance if self.instance.pk else None},
+        )
+        if not serializer.is_valid():
+            _serializer_errors(self, serializer.errors)
+            return cleaned
+        cleaned.update(serializer.validated_data)
+        # The model instance is built from cleaned_data after clean(): keep the normalised codes.
+        return cleaned
 
 
 @admin.register(TaxRate)
 class TaxRateAdmin(StoreScopedAdmin):
+    form = TaxRateForm
     list_display = (
         "name",
         "country_code",
@@ -174,6 +308,16 @@ class TaxRateAdmin(StoreScopedAdmin):
     list_filter = ("country_code", "applies_to_shipping")
     search_fields = ("name", "country_code", "state", "postcode_prefix")
     readonly_fields = ("id", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        _save_through_services(
+            obj,
+            form,
+            change,
+            fields=services._TAX_FIELDS,
+            create=services.tax_rate_create,
+            update=lambda data: services.tax_rate_update(rate=obj, data=data),
+        )
 
 
 class OpenCartItemInline(StoreScopedTabularInline):

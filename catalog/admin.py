@@ -10,19 +10,34 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.core.paginator import Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.admin import DASHBOARD_MODE, StoreScopedAdmin, StoreScopedTabularInline
+from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 from core.money import format_minor
 
 from . import services
+from .derived import variant_name
 from .images import image_aspect_ratio
 from .models import (
+    DEFAULT_LOW_STOCK_THRESHOLD,
     Category,
     InventoryAdjustment,
     Media,
@@ -354,12 +369,91 @@ class ProductAdmin(StoreScopedAdmin):
     def get_urls(self):
         return [
             path(
+                "inventory/",
+                self.admin_site.admin_view(self.inventory_view),
+                name="catalog_product_inventory",
+            ),
+            path(
                 "<path:object_id>/stock/",
                 self.admin_site.admin_view(self.stock_view),
                 name="catalog_product_stock",
             ),
             *super().get_urls(),
         ]
+
+    def _adjust_stock(self, request, variant, form) -> bool:
+        """Adjust ``variant``'s stock as ``form`` says, through the service (an audit row);
+        a refusal goes on the form. True when done."""
+        try:
+            adjustment = services.stock_adjust(
+                mode=DASHBOARD_MODE,
+                variant=variant,
+                operation=form.cleaned_data["operation"],
+                quantity=form.cleaned_data["quantity"],
+                reason=form.cleaned_data["reason"],
+                source=InventoryAdjustment.Source.DASHBOARD,
+                actor=_actor(request),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return False
+        self.message_user(
+            request,
+            f"Stock of {variant_title(variant)} is now "
+            f"{adjustment.stock_after} (was {adjustment.stock_before}).",
+            messages.SUCCESS,
+        )
+        return True
+
+    # -- inventory: every variant -------------------------------------------------------
+    def inventory_view(self, request):
+        """Every variant of the merchant's stores with its stock and low-stock threshold,
+        and an adjust form per row (``catalog.services.stock_adjust``: an audit row each)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        variants = inventory_variants(
+            self.scope_queryset(request, Variant.objects.all(), Variant)
+        )
+        term = request.GET.get("q", "").strip()
+        if term:
+            variants = variants.filter(
+                Q(product__name__icontains=term) | Q(sku__icontains=term)
+            )
+        low_only = request.GET.get("low") == "1"
+        if low_only:
+            variants = variants.filter(track_inventory_low=True)
+        error_for, form = None, None
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            variant = variants.filter(pk=request.POST.get("variant")).first()
+            form = InventoryAdjustForm(request.POST)
+            if variant is None:
+                raise Http404("No such variant in your stores.")
+            if form.is_valid() and self._adjust_stock(request, variant, form):
+                return HttpResponseRedirect(request.get_full_path())
+            error_for = variant.pk
+        page = Paginator(variants, 100).get_page(request.GET.get("p"))
+        rows = [
+            {
+                "variant": v,
+                "title": variant_title(v),
+                "form": form
+                if v.pk == error_for
+                else InventoryAdjustForm(initial={"operation": "set"}),
+            }
+            for v in page
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Inventory",
+            "rows": rows,
+            "page": page,
+            "q": term,
+            "low_only": low_only,
+        }
+        return render(request, "admin/catalog/product/inventory.html", context)
 
     # -- columns ----------------------------------------------------------------------
     @admin.display(description="Price", ordering="price_amount")
@@ -497,28 +591,12 @@ class ProductAdmin(StoreScopedAdmin):
             raise PermissionDenied
         variants = list(product.variants.prefetch_related("option_values__option"))
         form = StockAdjustForm(request.POST or None, variants=variants)
-        if request.method == "POST" and form.is_valid():
-            variant = form.cleaned_data["variant"]
-            try:
-                adjustment = services.stock_adjust(
-                    mode=DASHBOARD_MODE,
-                    variant=variant,
-                    operation=form.cleaned_data["operation"],
-                    quantity=form.cleaned_data["quantity"],
-                    reason=form.cleaned_data["reason"],
-                    source=InventoryAdjustment.Source.DASHBOARD,
-                    actor=_actor(request),
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request,
-                    f"Stock of {product.name} ({variant.sku or 'default'}) is now "
-                    f"{adjustment.stock_after} (was {adjustment.stock_before}).",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(request.path)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and self._adjust_stock(request, form.cleaned_data["variant"], form)
+        ):
+            return HttpResponseRedirect(request.path)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -526,19 +604,72 @@ class ProductAdmin(StoreScopedAdmin):
             "title": f"Adjust stock: {product.name}",
             "form": form,
             "variants": variants,
-            "adjustments": product.inventory_adjustments.select_related("variant")[:20],
+            "adjustments": [
+                (adjustment, variant_title(adjustment.variant))
+                for adjustment in product.inventory_adjustments.select_related(
+                    "variant__product"
+                ).prefetch_related("variant__option_values__option")[:20]
+            ],
         }
         return render(request, "admin/catalog/product/stock_adjust.html", context)
 
 
+def variant_title(variant: Variant | None) -> str:
+    """A variant as a merchant names it: ``Candle — Large / Red (SKU-1)``; a simple product's
+    default variant by the product name."""
+    if variant is None:
+        return "(removed)"
+    options = "" if variant.is_default else variant_name(variant)
+    title = f"{variant.product.name} — {options}" if options else variant.product.name
+    return f"{title} ({variant.sku})" if variant.sku else title
+
+
 def _variant_label(variant: Variant) -> str:
+    """A variant among its product's (the product page, the stock form)."""
     if variant.is_default:
         return f"{variant.sku or 'Product'} (stock {variant.stock})"
-    values = sorted(
-        variant.option_values.all(), key=lambda v: (v.option.position, v.position)
-    )
-    label = " / ".join(v.value for v in values) or variant.sku or variant.pk
+    label = variant_name(variant) or variant.sku or variant.pk
     return f"{label} (stock {variant.stock})"
+
+
+def inventory_variants(queryset):
+    """Variants with their product, names and the low-stock flag (stock at or below the
+    product's threshold, for products that track stock)."""
+    threshold = Coalesce(
+        F("product__low_stock_threshold"), Value(DEFAULT_LOW_STOCK_THRESHOLD)
+    )
+    return (
+        queryset.select_related("product__store")
+        .prefetch_related("option_values__option")
+        .annotate(
+            threshold=threshold,
+            track_inventory_low=Case(
+                When(
+                    Q(product__track_inventory=True, stock__lte=threshold),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .exclude(product__status=Product.Status.ARCHIVED)
+        .order_by("stock", "product__name", "position", "id")
+    )
+
+
+class InventoryAdjustForm(forms.Form):
+    operation = forms.ChoiceField(
+        choices=[("set", "Set to"), ("increment", "Add"), ("decrement", "Remove")]
+    )
+    quantity = forms.IntegerField(
+        min_value=0,
+        max_value=10**9,
+        widget=forms.NumberInput(attrs={"style": "width:6em"}),
+    )
+    reason = forms.CharField(
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": "Reason, e.g. stock take"}),
+    )
 
 
 class StockAdjustForm(forms.Form):
@@ -565,8 +696,7 @@ class StockAdjustForm(forms.Form):
 class InventoryAdjustmentAdmin(StoreScopedAdmin):
     list_display = (
         "created_at",
-        "product",
-        "variant",
+        "variant_shown",
         "mode",
         "stock_before",
         "stock_after",
@@ -578,8 +708,23 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
     )
     list_filter = ("mode", "source")
     search_fields = ("product__name", "variant__sku", "reason", "reference", "actor")
-    list_select_related = ("product", "variant")
+    list_select_related = ("product", "variant__product")
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("variant__option_values__option")
+        )
+
+    @admin.display(description="Variant", ordering="product__name")
+    def variant_shown(self, adjustment):
+        return (
+            variant_title(adjustment.variant)
+            if adjustment.variant_id
+            else (f"{adjustment.product.name} (variant removed)")
+        )
 
     @admin.display(description="Change")
     def change(self, adjustment):
@@ -776,3 +921,38 @@ class ReviewAdmin(StoreScopedAdmin):
     @admin.action(description="Reject the selected reviews")
     def reject(self, request, queryset):
         self._moderate(request, queryset, Review.Status.REJECTED)
+
+
+# -- the dashboard home's figures (core.admin_home) ---------------------------------------
+
+
+@home_cards
+def catalog_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Variants at or below their low-stock threshold; reviews awaiting moderation."""
+    low = (
+        inventory_variants(Variant.objects.filter(product__store=store))
+        .filter(track_inventory_low=True)
+        .count()
+    )
+    pending = Review.objects.filter(
+        store=store, mode=mode, status=Review.Status.PENDING
+    ).count()
+    reviews_url = reverse("admin:catalog_review_changelist")
+    return [
+        HomeCard(
+            "low_stock",
+            "Low-stock variants",
+            str(low),
+            reverse("admin:catalog_product_inventory") + "?low=1",
+            "At or below their threshold",
+            alert=low > 0,
+        ),
+        HomeCard(
+            "reviews_pending",
+            "Reviews to moderate",
+            str(pending),
+            f"{reviews_url}?status__exact={Review.Status.PENDING}&mode__exact={mode}",
+            "Awaiting approval",
+            alert=pending > 0,
+        ),
+    ]

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import StoreScopedAdmin
+from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 
 from . import services
@@ -97,14 +101,14 @@ class ConversationAdmin(StoreScopedAdmin):
         return format_html_join(
             "",
             '<div class="conversation-message conversation-{}" style="margin:0 0 12px">'
-            "<strong>{}</strong> <small>{} UTC{}</small>"
+            "<strong>{}</strong> <small>{}{}</small>"
             '<div style="white-space:pre-wrap;padding:6px 10px;border-left:3px solid #ccc">{}'
             "</div></div>",
             (
                 (
                     m.sender,
                     m.get_sender_display(),
-                    m.created_at.strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M %Z"),
                     f" · {m.author}" if m.author_id else "",
                     m.body,
                 )
@@ -118,7 +122,7 @@ class ConversationAdmin(StoreScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
-            conversation = self.get_object(request, object_id)
+            conversation = self.get_object(request, unquote(object_id))
             allowed = conversation is not None and self.has_view_or_change_permission(
                 request, conversation
             )
@@ -162,3 +166,29 @@ class ConversationAdmin(StoreScopedAdmin):
     @admin.action(description="Reopen the selected conversations")
     def reopen(self, request, queryset):
         self._set_status(request, queryset, Conversation.Status.OPEN)
+
+
+@home_cards
+def conversation_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Open conversations with messages from the visitor not yet read."""
+    unread = (
+        Conversation.objects.filter(
+            store=store,
+            mode=mode,
+            messages__sender=Message.Sender.VISITOR,
+            messages__read_at__isnull=True,
+        )
+        .distinct()
+        .count()
+    )
+    url = reverse("admin:conversations_conversation_changelist")
+    return [
+        HomeCard(
+            "unread_conversations",
+            "Unread conversations",
+            str(unread),
+            f"{url}?mode__exact={mode}",
+            "With messages from visitors not yet read",
+            alert=unread > 0,
+        )
+    ]

@@ -7,6 +7,11 @@ actions. Superusers see every store.
 
 A model is tied to its store by a ``store`` field, or by ``store_lookup`` (e.g.
 ``"product__store"``) on the model class for rows that belong to a store through a parent.
+
+Also written once here for every dashboard page: money typed and read in major units
+(:mod:`core.admin_fields`), raw columns shown readably (``<column>_shown``: money, addresses,
+shipping options, status badges), a service's refusal shown on the form with the input kept,
+and the store switcher and test/live switch (``dashboard_store``, ``dashboard_mode``).
 """
 
 from __future__ import annotations
@@ -15,11 +20,33 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
-from django.http import Http404
+from django.db import models
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import services
+from .admin_fields import (
+    CountriesField,
+    CountryField,
+    MoneyField,
+    MoneyFormMixin,
+    address_html,
+    currency_of,
+    is_money_field,
+    money_formfield,
+    money_text,
+    shipping_option_text,
+    status_badge,
+)
+from .exceptions import DomainError
 from .ids import PrefixedIdField, is_well_formed
 from .models import ApiKey, Mode, Store, StoreMembership
 from .selectors import store_ids_for_user
@@ -27,6 +54,72 @@ from .selectors import store_ids_for_user
 #: The key mode of what merchants do in the dashboard: live business (the catalogue and the
 #: configuration are shared by both modes; events and audit rows record this mode).
 DASHBOARD_MODE = Mode.LIVE
+
+#: The session key of the dashboard's test/live switch.
+MODE_SESSION_KEY = "dashboard_mode"
+
+
+def dashboard_mode(request) -> str:
+    """The mode the merchant is looking at (the test/live switch): figures, lists and
+    exports of orders follow it, so test business is never mixed into live."""
+    mode = (
+        request.session.get(MODE_SESSION_KEY) if hasattr(request, "session") else None
+    )
+    return mode if mode in Mode.values else DASHBOARD_MODE
+
+
+#: The session key of the store switcher (merchants of several stores).
+STORE_SESSION_KEY = "dashboard_store"
+
+
+def dashboard_stores(request) -> list[Store]:
+    """The stores the dashboard user may switch between, by name."""
+    stores = Store.objects.order_by("name", "id")
+    if not request.user.is_superuser:
+        stores = stores.filter(pk__in=store_ids_for_user(user=request.user))
+    return list(stores.only("id", "name", "currency", "timezone", "default_locale"))
+
+
+def dashboard_store(request) -> Store | None:
+    """The store the dashboard home and local times are about: the one picked with the
+    store switcher, else the user's first store."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return None
+    if not hasattr(request, "_dashboard_store"):
+        stores = dashboard_stores(request)
+        chosen = request.session.get(STORE_SESSION_KEY)
+        request._dashboard_store = next(
+            (s for s in stores if s.pk == chosen), stores[0] if stores else None
+        )
+    return request._dashboard_store
+
+
+def _field_name(path) -> str | None:
+    """The form field a service error's path names (its first part), if any."""
+    if isinstance(path, tuple):
+        path = path[0] if path else None
+    return str(path).split(".")[0] if path else None
+
+
+def _with_service_errors(form_class, errors: DomainError):
+    """``form_class``, whose validation adds the service's refusal: the page is shown again
+    with the merchant's input and the message on the field it names (or the form)."""
+
+    class Rejected(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            placed = False
+            for where, field_messages in (errors.fields or {}).items():
+                name = _field_name(where)
+                if name in self.fields:
+                    for message in field_messages:
+                        self.add_error(name, message)
+                    placed = True
+            if not placed:
+                self.add_error(None, errors.message)
+
+    Rejected.__name__ = form_class.__name__
+    return Rejected
 
 
 def store_lookup_for(model) -> str | None:
@@ -43,8 +136,124 @@ def store_lookup_for(model) -> str | None:
     return "store" if getattr(field, "related_model", None) is Store else None
 
 
+#: The suffix of the readable display the dashboard shows for a raw column:
+#: ``total_amount_shown`` is ``£174.18`` (not ``17418``), ``shipping_address_shown`` the
+#: address as lines, ``shipping_option_shown`` ``Name · £3.95``, ``status_shown`` a badge.
+SHOWN_SUFFIX = "_shown"
+
+
+def _display_kind(field) -> str | None:
+    """Which readable display a model field gets, if any."""
+    if is_money_field(field):
+        return "money"
+    if isinstance(field, models.JSONField) and field.name.endswith("_address"):
+        return "address"
+    if isinstance(field, models.JSONField) and field.name == "shipping_option":
+        return "shipping_option"
+    if field.choices and (field.name == "status" or field.name.endswith("_status")):
+        return "status"
+    return None
+
+
+def _readable_display(model, name: str, kind: str):
+    """The display method of column ``name`` of the given kind."""
+    field = model._meta.get_field(name)
+    label = str(field.verbose_name).removesuffix(" amount").capitalize()
+    ordering = name if kind in ("money", "status") else None
+
+    @admin.display(description=label, ordering=ordering)
+    def display(obj):
+        value = getattr(obj, name)
+        if kind == "money":
+            return money_text(value, currency_of(obj))
+        if kind == "address":
+            return address_html(value)
+        if kind == "shipping_option":
+            return shipping_option_text(value, currency_of(obj))
+        return status_badge(value, getattr(obj, f"get_{name}_display")())
+
+    return display
+
+
+def _with_money_form(form_class, currency: str | None, *, parent: bool = False):
+    """``form_class`` converting its MoneyFields to minor units (see core.admin_fields)."""
+    if not any(isinstance(f, MoneyField) for f in form_class.base_fields.values()):
+        return form_class
+    bases = (
+        (form_class,)
+        if issubclass(form_class, MoneyFormMixin)
+        else (MoneyFormMixin, form_class)
+    )
+    attrs = {
+        ("parent_currency" if parent else "default_currency"): currency,
+        "__module__": form_class.__module__,
+    }
+    return type(form_class.__name__, bases, attrs)
+
+
 class StoreScopeMixin:
-    """Queryset and form-field scoping shared by model admins and inlines."""
+    """Queryset and form-field scoping shared by model admins and inlines, and money in
+    major units: every ``amount``/``*_amount`` column is edited as ``24.00`` and shown as
+    ``£24.00`` (read-only fields and list columns), converted exactly to minor units."""
+
+    def __getattr__(self, name):
+        # ``total_amount_shown``: the readable display of the column total_amount.
+        model = vars(self).get("model") or getattr(type(self), "model", None)
+        if name.endswith(SHOWN_SUFFIX) and model is not None:
+            base = name.removesuffix(SHOWN_SUFFIX)
+            try:
+                field = model._meta.get_field(base)
+            except FieldDoesNotExist:
+                field = None
+            kind = _display_kind(field) if field is not None else None
+            if kind is not None:
+                return _readable_display(model, base, kind)
+        raise AttributeError(name)
+
+    def _shown_name(self, name):
+        """``name``, or the name of its readable display when the column has one (and the
+        admin has no display of its own by that name)."""
+        if isinstance(name, str) and not hasattr(type(self), name):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return name
+            if _display_kind(field) is not None:
+                return name + SHOWN_SUFFIX
+        return name
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._shown_name(n) for n in super().get_readonly_fields(request, obj)]
+
+    def get_fieldsets(self, request, obj=None):
+        readonly = set(super().get_readonly_fields(request, obj))
+        fieldsets = []
+        for title, options in super().get_fieldsets(request, obj):
+            fields = []
+            for entry in options.get("fields", ()):
+                if isinstance(entry, (list, tuple)):
+                    entry = type(entry)(
+                        self._shown_name(n) if n in readonly else n for n in entry
+                    )
+                elif entry in readonly:
+                    entry = self._shown_name(entry)
+                fields.append(entry)
+            fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if is_money_field(db_field):
+            return money_formfield(db_field, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def single_store_currency(self, request) -> str | None:
+        """The currency of the merchant's only store (the default of add forms)."""
+        ids = self.allowed_store_ids(request)
+        if ids is None or len(ids) != 1:
+            return None
+        return (
+            Store.objects.filter(pk=ids[0]).values_list("currency", flat=True).first()
+        )
 
     def allowed_store_ids(self, request) -> list[str] | None:
         """None for superusers (no restriction), else the ids of the user's stores."""
@@ -89,7 +298,38 @@ class StoreScopeMixin:
 
 
 class StoreScopedAdmin(StoreScopeMixin, admin.ModelAdmin):
-    """Base ModelAdmin for anything that belongs to a store."""
+    """Base ModelAdmin for anything that belongs to a store.
+
+    A service refusing a save (any :class:`DomainError` out of ``save_model``,
+    ``save_related`` or ``save_formset``) rolls the save back and shows the form again with
+    what was typed and the message on the field it names: never a 500 page.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            if request.method != "POST":
+                raise
+            # Out of the admin's transaction: the save is rolled back. Validate again,
+            # with the refusal added, to show the page with the input kept.
+            request._service_error = exc
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_list_display(self, request):
+        editable = set(self.list_editable)
+        return [
+            n if n in editable else self._shown_name(n)
+            for n in super().get_list_display(request)
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = _with_money_form(
+            super().get_form(request, obj, change, **kwargs),
+            self.single_store_currency(request),
+        )
+        error = getattr(request, "_service_error", None)
+        return _with_service_errors(form, error) if error is not None else form
 
     def get_object(self, request, object_id, from_field=None):
         pk = self.model._meta.pk
@@ -167,6 +407,16 @@ def action_confirmed(
 class StoreScopedInline(StoreScopeMixin):
     """Mix into TabularInline / StackedInline: rows and choices limited to the user's stores."""
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        parent = currency_of(obj) if obj is not None else None
+        formset.form = _with_money_form(
+            formset.form,
+            parent or self.single_store_currency(request),
+            parent=parent is not None,
+        )
+        return formset
+
 
 class StoreScopedTabularInline(StoreScopedInline, admin.TabularInline):
     pass
@@ -220,6 +470,10 @@ class StoreForm(forms.ModelForm):
         "shipping rates or orders: units of the new currency for one unit of the current "
         "one. Every price, discount amount and shipping rate is converted at this rate; "
         "orders keep their own currency.",
+    )
+    country = CountryField(label="Country")
+    shipping_countries = CountriesField(
+        required=False, label="Ships to", help_text="Empty: the store's own country."
     )
 
     class Meta:
@@ -281,6 +535,40 @@ class StoreAdmin(StoreScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_urls(self):
+        return [
+            path(
+                "switch/",
+                self.admin_site.admin_view(self.switch_view),
+                name="dashboard_switch",
+            ),
+            *super().get_urls(),
+        ]
+
+    def switch_view(self, request):
+        """The store switcher and the test/live switch (POST ``store`` and/or ``mode``):
+        remembered in the session; the home, its figures, exports and local times follow."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        store_id = request.POST.get("store")
+        if store_id:
+            if not any(s.pk == store_id for s in dashboard_stores(request)):
+                raise Http404("No such store in your stores.")
+            request.session[STORE_SESSION_KEY] = store_id
+        mode = request.POST.get("mode")
+        if mode:
+            if mode not in Mode.values:
+                return HttpResponseBadRequest("mode is test or live.")
+            request.session[MODE_SESSION_KEY] = mode
+        target = request.POST.get("next") or reverse("admin:index")
+        if not url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={request.get_host()},
+            require_https=request.is_secure(),
+        ):
+            target = reverse("admin:index")
+        return HttpResponseRedirect(target)
 
     def save_model(self, request, obj, form, change):
         if change and "currency" in form.changed_data:

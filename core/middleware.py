@@ -1,5 +1,6 @@
 """Make sure no HTML error page or traceback ever reaches an API client."""
 
+import contextlib
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -47,3 +48,29 @@ class ApiErrorMiddleware:
             return JsonResponse(too_large_body(), status=413)
         logger.exception("Unhandled error on %s", request.path, exc_info=exception)
         return error_json_response(500)
+
+
+class DashboardTimezoneMiddleware:
+    """Dashboard pages show times in the current store's time zone (the store switcher's
+    choice), not the server's UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/admin/"):
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            from django.utils import timezone
+
+            from core.admin import dashboard_store
+
+            store = dashboard_store(request)
+            if store is not None and store.timezone:
+                with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                    timezone.activate(ZoneInfo(store.timezone))
+                try:
+                    return self.get_response(request)
+                finally:
+                    timezone.deactivate()
+        return self.get_response(request)

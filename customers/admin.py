@@ -145,6 +145,7 @@ class AddressInline(StoreScopedTabularInline):
     model = Address
     formset = AddressFormSet
     extra = 0
+    verbose_name_plural = "addresses"  # not Django's default "addresss"
     fields = (
         "is_default",
         "first_name",

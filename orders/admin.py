@@ -1,7 +1,9 @@
 """The orders dashboard (placed orders only; carts are not shown here).
 
 The list filters by status (the API's ``status`` buckets), payment, fulfilment, mode and
-payment method, searches numbers, emails and ids, and shows the totals of the filtered orders.
+payment method, searches numbers, emails, customer names, SKUs and tracking numbers, and shows
+the totals of the filtered orders per mode and currency (paid revenue apart from orders
+awaiting payment and failed ones). The dashboard home's order figures and chart are here too.
 The order page shows lines, payment, fulfilments, refunds and the timeline, with buttons for
 fulfil, refund, cancel and (bank transfers) mark paid: intermediate forms that call the same
 services as the API (``orders.services``) and show a clear message when they refuse. A CSV
@@ -10,21 +12,27 @@ export covers a date range.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin import StoreScopedAdmin, StoreScopedTabularInline, dashboard_mode
+from core.admin_fields import status_badge
+from core.admin_home import HomeCard, HomeChart, home_cards, home_chart
 from core.exceptions import DomainError
 from core.models import Store
-from core.money import format_minor
+from core.money import currency_exponent, format_minor
 
 from . import admin_forms, exports, services
 from .models import Fulfillment, Order, OrderEvent, OrderItem, PaymentAttempt, Refund
@@ -227,7 +235,19 @@ class OrderAdmin(StoreScopedAdmin):
         "mode",
         "payment_method",
     )
-    search_fields = ("order_number__exact", "email", "id")
+    #: Number (``1024`` or ``#1024``), email, the customer's name (account or shipping
+    #: address; "Sam Buyer" matches both words), SKU of a line, tracking number.
+    search_fields = (
+        "order_number__exact",
+        "email",
+        "id",
+        "customer__first_name",
+        "customer__last_name",
+        "shipping_address__first_name",
+        "shipping_address__last_name",
+        "items__sku",
+        "fulfillments__tracking_number",
+    )
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     inlines = (
@@ -363,7 +383,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     @admin.display(description="Status")
     def status(self, order):
-        return order_status_bucket(order)
+        return status_badge(order_status_bucket(order))
 
     @admin.display(description="Total", ordering="total_amount")
     def total(self, order):
@@ -390,26 +410,45 @@ class OrderAdmin(StoreScopedAdmin):
 
     @staticmethod
     def totals(queryset) -> list[dict]:
-        """Count, total and refunded of the filtered orders, one row per currency."""
+        """The filtered orders' figures, one row per mode and currency (test business never
+        added to live): paid revenue (orders whose payment was taken) apart from orders
+        awaiting payment and failed or cancelled ones, refunds, and net revenue."""
+        paid = Q(payment_status__in=Order.PAID_STATES)
+        pending = Q(payment_status=Order.PaymentStatus.PENDING)
+        lost = Q(
+            payment_status__in=(
+                Order.PaymentStatus.FAILED,
+                Order.PaymentStatus.CANCELLED,
+            )
+        )
         rows = (
             queryset.order_by()
-            .values("currency")
+            .values("mode", "currency")
             .annotate(
                 count=Count("id"),
-                total=Sum("total_amount"),
-                refunded=Sum("refunded_amount"),
+                paid_count=Count("id", filter=paid),
+                paid=Sum("total_amount", filter=paid, default=0),
+                refunded=Sum("refunded_amount", filter=paid, default=0),
+                pending_count=Count("id", filter=pending),
+                pending=Sum("total_amount", filter=pending, default=0),
+                lost_count=Count("id", filter=lost),
+                lost=Sum("total_amount", filter=lost, default=0),
             )
-            .order_by("currency")
+            .order_by("-mode", "currency")
         )
         return [
             {
+                "mode": row["mode"],
                 "currency": row["currency"],
                 "count": row["count"],
-                "total": format_minor(row["total"] or 0, row["currency"]),
-                "refunded": format_minor(row["refunded"] or 0, row["currency"]),
-                "net": format_minor(
-                    (row["total"] or 0) - (row["refunded"] or 0), row["currency"]
-                ),
+                "paid_count": row["paid_count"],
+                "paid": format_minor(row["paid"], row["currency"]),
+                "refunded": format_minor(row["refunded"], row["currency"]),
+                "net": format_minor(row["paid"] - row["refunded"], row["currency"]),
+                "pending_count": row["pending_count"],
+                "pending": format_minor(row["pending"], row["currency"]),
+                "lost_count": row["lost_count"],
+                "lost": format_minor(row["lost"], row["currency"]),
             }
             for row in rows
         ]
@@ -501,11 +540,17 @@ class OrderAdmin(StoreScopedAdmin):
             request, "admin/orders/order/operation_form.html", context
         )
 
-    def _run(self, request, order, call, success: str):
-        """Call a service; a refusal is shown as an error, never a crash."""
+    def _run(self, request, order, call, success: str, *, form=None, page=None):
+        """Call a service; a refusal is shown as an error, never a crash: on the form (with
+        what was typed) when there is one, else as a message on the order page."""
         try:
             call()
         except DomainError as exc:
+            if form is not None and page is not None:
+                fields = [str(p).split(".")[0] for p in (exc.fields or {})]
+                named = next((f for f in fields if f in form.fields), None)
+                form.add_error(named, exc.message)
+                return self._operation_page(request, order, form, **page)
             self.message_user(
                 request, f"Order {_label(order)}: {exc.message}", messages.ERROR
             )
@@ -526,6 +571,11 @@ class OrderAdmin(StoreScopedAdmin):
         form = admin_forms.FulfillForm(
             self._posted(request), order=order, lines=self._lines(order)
         )
+        page = {
+            "title": "Fulfil",
+            "submit": "Record fulfilment",
+            "intro": "Choose the units that shipped and add the tracking details.",
+        }
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             items = form.line_items()
@@ -547,21 +597,25 @@ class OrderAdmin(StoreScopedAdmin):
                     actor=Actor.for_user(request.user),
                 ),
                 f"Order {_label(order)}: fulfilment recorded.",
+                form=form,
+                page=page,
             )
-        return self._operation_page(
-            request,
-            order,
-            form,
-            title="Fulfil",
-            submit="Record fulfilment",
-            intro="Choose the units that shipped and add the tracking details.",
-        )
+        return self._operation_page(request, order, form, **page)
 
     def refund_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
         form = admin_forms.RefundForm(
             self._posted(request), order=order, lines=self._lines(order)
         )
+        page = {
+            "title": "Refund",
+            "submit": "Refund",
+            "intro": (
+                f"Remaining refundable: {form.remaining_text()}. The refund goes through the "
+                "payment gateway that took the payment. Units listed are recorded as refunded "
+                "(and restocked when ticked); a partial amount without units restocks nothing."
+            ),
+        }
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             return self._run(
@@ -577,19 +631,10 @@ class OrderAdmin(StoreScopedAdmin):
                     actor=Actor.for_user(request.user),
                 ),
                 f"Order {_label(order)}: refund recorded.",
+                form=form,
+                page=page,
             )
-        return self._operation_page(
-            request,
-            order,
-            form,
-            title="Refund",
-            submit="Refund",
-            intro=(
-                f"Remaining refundable: {form.remaining_text()}. The refund goes through the "
-                "payment gateway that took the payment. Units listed are recorded as refunded "
-                "(and restocked when ticked); a partial amount without units restocks nothing."
-            ),
-        )
+        return self._operation_page(request, order, form, **page)
 
     def cancel_view(self, request, object_id):
         order = self._order_for_operation(request, object_id)
@@ -718,7 +763,7 @@ class OrderAdmin(StoreScopedAdmin):
                 initial={
                     "date_from": today.replace(day=1),
                     "date_to": today,
-                    "mode": "live",
+                    "mode": dashboard_mode(request),
                 }
             )
         context = {
@@ -741,3 +786,114 @@ class OrderAdmin(StoreScopedAdmin):
                 or "UTC"
             )
         return "UTC"
+
+
+# -- the dashboard home's figures (core.admin_home) ---------------------------------------
+
+
+def _store_zone(store):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(store.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _placed(store, mode):
+    return Order.objects.filter(
+        store=store, mode=mode, type=Order.Type.ORDER, placed_at__isnull=False
+    )
+
+
+@home_cards
+def order_home_cards(*, request, store, mode) -> list[HomeCard]:
+    """Paid revenue (refunds deducted) and orders placed today and this month (the store's
+    days), and the paid orders waiting to be fulfilled."""
+    zone = _store_zone(store)
+    now = timezone.localtime(timezone.now(), zone)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    paid = Q(payment_status__in=Order.PAID_STATES)
+
+    def since(prefix, start):
+        placed = Q(placed_at__gte=start)
+        return {
+            f"{prefix}_count": Count("id", filter=placed),
+            f"{prefix}_paid": Sum("total_amount", filter=paid & placed, default=0),
+            f"{prefix}_refunded": Sum(
+                "refunded_amount", filter=paid & placed, default=0
+            ),
+        }
+
+    figures = _placed(store, mode).aggregate(
+        **since("today", today),
+        **since("month", month),
+        to_fulfil=Count(
+            "id",
+            filter=Q(payment_status__in=Order.REFUNDABLE_STATES)
+            & ~Q(fulfillment_status=Order.FulfillmentStatus.FULFILLED),
+        ),
+    )
+    orders_url = reverse("admin:orders_order_changelist")
+    money = lambda amount: format_minor(amount, store.currency, store.locale)  # noqa: E731
+    return [
+        HomeCard(
+            "revenue_today",
+            "Paid revenue today",
+            money(figures["today_paid"] - figures["today_refunded"]),
+            f"{orders_url}?mode__exact={mode}",
+            f"{figures['today_count']} order(s) placed today; refunds of "
+            f"{money(figures['today_refunded'])} deducted",
+        ),
+        HomeCard(
+            "revenue_month",
+            f"Paid revenue in {now:%B}",
+            money(figures["month_paid"] - figures["month_refunded"]),
+            f"{orders_url}?mode__exact={mode}",
+            f"{figures['month_count']} order(s); refunds of "
+            f"{money(figures['month_refunded'])} deducted",
+        ),
+        HomeCard(
+            "to_fulfil",
+            "Orders to fulfil",
+            str(figures["to_fulfil"]),
+            f"{orders_url}?mode__exact={mode}&status=paid",
+            "Paid, not yet shipped",
+            alert=figures["to_fulfil"] > 0,
+        ),
+    ]
+
+
+@home_chart
+def order_home_chart(*, request, store, mode, days) -> HomeChart:
+    """Orders placed and paid revenue (refunds deducted) per day of the store's calendar,
+    the last ``days``."""
+    zone = _store_zone(store)
+    today = timezone.localtime(timezone.now(), zone).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    rows = (
+        _placed(store, mode)
+        .filter(placed_at__gte=start)
+        .annotate(day=TruncDate("placed_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            count=Count("id"),
+            revenue=Sum(
+                F("total_amount") - F("refunded_amount"),
+                filter=Q(payment_status__in=Order.PAID_STATES),
+                default=0,
+            ),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    exponent = currency_exponent(store.currency)
+    chart = HomeChart(currency=store.currency)
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day, {"count": 0, "revenue": 0})
+        chart.labels.append(day.isoformat())
+        chart.orders.append(row["count"])
+        chart.revenue.append(float(Decimal(row["revenue"]).scaleb(-exponent)))
+    return chart

@@ -4,12 +4,11 @@ and the CSV export; each turns its input into the arguments of the same service 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.money import currency_exponent, format_minor
+from core.admin_fields import MoneyField, major_to_minor
+from core.money import format_minor
 
 from .models import Order, OrderItem, Refund
 from .selectors import ORDER_LIST_STATUSES
@@ -88,7 +87,7 @@ class FulfillForm(_LinesForm):
 
 
 class RefundForm(_LinesForm):
-    amount = forms.CharField(
+    amount = MoneyField(
         required=False,
         label="Amount",
         help_text="In the order's currency, e.g. 12.50. Empty: everything not yet refunded.",
@@ -109,21 +108,22 @@ class RefundForm(_LinesForm):
     def line_help(self, line, available):
         return f"units refunded ({available} not yet refunded)"
 
+    def __init__(self, *args, order: Order, **kwargs):
+        super().__init__(*args, order=order, **kwargs)
+        self.fields["amount"].currency = order.currency
+        self.fields["amount"].label = f"Amount ({order.currency})"
+
     def clean_amount(self) -> int | None:
-        text = (self.cleaned_data.get("amount") or "").strip()
-        if not text:
+        value = self.cleaned_data.get("amount")
+        if value is None:
             return None
-        exponent = currency_exponent(self.order.currency)
         try:
-            value = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValidationError("Enter an amount such as 12.50.") from None
-        minor = value.scaleb(exponent)
-        if minor != minor.to_integral_value() or minor <= 0:
-            raise ValidationError(
-                f"Enter a positive amount with at most {exponent} decimal places."
-            )
-        return int(minor)
+            minor = major_to_minor(value, self.order.currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if minor <= 0:
+            raise ValidationError("Enter a positive amount, e.g. 12.50.")
+        return minor
 
     def remaining_text(self) -> str:
         remaining = self.order.total_amount - self.order.refunded_amount

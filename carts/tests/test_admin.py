@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from carts.models import Discount, DiscountRedemption
+from carts.models import Discount, DiscountRedemption, ShippingMethod, TaxRate
 from core import services as core_services
 from orders.models import Order
 
@@ -72,6 +72,33 @@ def test_discount_form_refuses_a_bad_percentage(merchant, shop):
     assert not Discount.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("kind", "typed", "stored", "shown"),
+    [("fixed", "5.00", 500, "£5.00 off"), ("percentage", "10", 10, "10% off")],
+)
+def test_discount_value_in_major_units_or_percent(
+    merchant, shop, kind, typed, stored, shown
+):
+    response = merchant.post(
+        "/admin/carts/discount/add/",
+        {
+            "store": shop.store.pk,
+            "code": "SAVE",
+            "type": kind,
+            "value": typed,
+            "active": "on",
+            "redemptions-TOTAL_FORMS": 0,
+            "redemptions-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    discount = Discount.objects.get()
+    assert discount.value == stored
+    assert shown in merchant.get("/admin/carts/discount/").content.decode()
+    page = merchant.get(f"/admin/carts/discount/{discount.pk}/change/").content.decode()
+    assert f'value="{typed}"' in page
+
+
 def test_shipping_and_tax_pages(merchant, shop):
     method = make_shipping_method(shop.store)
     rate = make_tax_rate(shop.store)
@@ -102,3 +129,69 @@ def test_open_carts_are_read_only(merchant, public, shop, candle):
         merchant.post(f"/admin/carts/opencart/{cart.pk}/change/", {}).status_code == 403
     )
     assert merchant.get("/admin/carts/opencart/add/").status_code == 403
+
+
+def _tax_form(store, **overrides):
+    return {
+        "store": store.pk,
+        "country_code": "IE",
+        "state": "",
+        "postcode_prefix": "",
+        "name": "VAT",
+        "rate": "0.23",
+        "applies_to_shipping": "on",
+        **overrides,
+    }
+
+
+def test_tax_rate_codes_are_normalised_like_the_api(merchant, shop):
+    response = merchant.post(
+        "/admin/carts/taxrate/add/", _tax_form(shop.store, country_code="ie")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rate = TaxRate.objects.get()
+    assert (rate.country_code, rate.state) == ("IE", "")
+    response = merchant.post(
+        "/admin/carts/taxrate/add/",
+        _tax_form(shop.store, country_code="US", state="us-ca", name="Sales tax"),
+    )
+    assert response.status_code == 302
+    assert TaxRate.objects.get(name="Sales tax").state == "CA"
+    # A state the country does not have: the API's message, nothing saved.
+    response = merchant.post(
+        "/admin/carts/taxrate/add/",
+        _tax_form(shop.store, country_code="US", state="ZZ", name="Other"),
+    )
+    assert response.status_code == 200
+    assert "Use a state code of US" in response.content.decode()
+    # The service's duplicate rule: a form message, the input kept.
+    response = merchant.post(
+        "/admin/carts/taxrate/add/", _tax_form(shop.store, rate="0.5")
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert TaxRate.objects.count() == 2
+    form_page = merchant.get("/admin/carts/taxrate/add/").content.decode()
+    assert '<option value="IE">Ireland (IE)</option>' in form_page
+
+
+def test_shipping_countries_are_picked_from_a_list(merchant, shop):
+    response = merchant.post(
+        "/admin/carts/shippingmethod/add/",
+        {
+            "store": shop.store.pk,
+            "name": "Europe",
+            "price_amount": "7.50",
+            "countries": ["IE", "fr"],
+            "active": "on",
+            "sort_order": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    method = ShippingMethod.objects.get()
+    assert (method.countries, method.price_amount) == (["IE", "FR"], 750)
+    page = merchant.get(
+        f"/admin/carts/shippingmethod/{method.pk}/change/"
+    ).content.decode()
+    assert '<option value="IE" selected>Ireland (IE)</option>' in page
+    assert "IE, FR" in merchant.get("/admin/carts/shippingmethod/").content.decode()

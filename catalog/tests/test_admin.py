@@ -52,7 +52,7 @@ def _product_form(shop, **overrides):
         "slug": "linen-apron",
         "status": "published",
         "product_type": "physical",
-        "price_amount": "3200",
+        "price_amount": "32.00",
         "min_order_quantity": "1",
         "shipping_type": "required",
         "sort_order": "0",
@@ -110,6 +110,7 @@ def test_add_product_with_options_creates_every_combination(merchant, shop, even
         response.context["adminform"].form.errors if response.context else ""
     )
     product = Product.objects.get(slug="linen-apron")
+    assert product.price_amount == 3200  # typed as 32.00
     assert product.variants.count() == 6
     assert not product.variants.filter(is_default=True).exists()
     assert [o.name for o in product.options.all()] == ["Size", "Colour"]
@@ -346,7 +347,9 @@ def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, sh
                 f"variants-{i}-product": shirt.pk,
                 f"variants-{i}-sku": variant.sku,
                 f"variants-{i}-barcode": "",
-                f"variants-{i}-price_amount": variant.price_amount or "",
+                f"variants-{i}-price_amount": (
+                    f"{variant.price_amount / 100:.2f}" if variant.price_amount else ""
+                ),
                 f"variants-{i}-weight_grams": "",
             }
         )
@@ -378,3 +381,81 @@ def test_stock_adjustment_page_refuses_more_than_the_column_holds(merchant, cand
     variant.refresh_from_db()
     assert variant.stock == 2_000_000_000
     assert not InventoryAdjustment.objects.filter(source="dashboard").exists()
+
+
+def test_stock_messages_and_history_name_the_variant_changed(merchant, shirt):
+    variant = next(
+        v
+        for v in shirt.variants.prefetch_related("option_values")
+        if {o.value for o in v.option_values.all()} == {"M", "Blue"}
+    )
+    url = reverse("admin:catalog_product_stock", args=[shirt.pk])
+    response = merchant.post(
+        url,
+        {"variant": variant.pk, "operation": "set", "quantity": "7", "reason": "Count"},
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(
+        m.startswith("Stock of Linen shirt — M / Blue") and "is now 7 (was 3)" in m
+        for m in messages
+    ), messages
+    history = merchant.get(url).content.decode()
+    assert "Linen shirt — M / Blue" in history
+    audit = merchant.get(reverse("admin:catalog_inventoryadjustment_changelist"))
+    body = audit.content.decode()
+    assert "Linen shirt — M / Blue" in body
+    assert f">{variant.pk}<" not in body
+
+
+def test_inventory_page_lists_every_variant_and_adjusts_with_an_audit_row(
+    merchant, shop, other_shop, shirt, candle
+):
+    theirs = make_product(other_shop.store, "Their lamp")
+    url = reverse("admin:catalog_product_inventory")
+    listing = merchant.get(reverse("admin:catalog_product_changelist"))
+    assert f'href="{url}"' in listing.content.decode()
+    response = merchant.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('class="inventory-row') == 5  # 4 shirt variants + the candle
+    assert "Linen shirt — S / Red" in body and "Their lamp" not in body
+    assert 'class="inventory-row low-stock"' in body  # 3 is at or below 5
+
+    variant = default_variant(candle)
+    response = merchant.post(
+        url,
+        {"variant": variant.pk, "operation": "set", "quantity": "2", "reason": "Count"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    variant.refresh_from_db()
+    assert variant.stock == 2
+    row = InventoryAdjustment.objects.get(variant=variant, source="dashboard")
+    assert (row.stock_before, row.stock_after, row.reason) == (10, 2, "Count")
+
+    # A refusal stays on its row with what was typed; another store's variant is a 404.
+    response = merchant.post(
+        url,
+        {
+            "variant": variant.pk,
+            "operation": "decrement",
+            "quantity": "9",
+            "reason": "Oops",
+        },
+    )
+    assert response.status_code == 200
+    assert "Cannot decrement stock" in response.content.decode()
+    assert 'value="Oops"' in response.content.decode()
+    response = merchant.post(
+        url,
+        {
+            "variant": default_variant(theirs).pk,
+            "operation": "set",
+            "quantity": "0",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 404
+    low = merchant.get(url, {"low": "1"}).content.decode()
+    assert low.count('class="inventory-row') == 5

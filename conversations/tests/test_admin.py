@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -134,3 +136,20 @@ def test_merchant_sees_only_their_stores_conversations(
     assert merchant.get(change_url(theirs)).status_code == 404
     merchant.post(change_url(theirs), {"status": "open", "reply": "Hijack"})
     assert not Message.objects.filter(body="Hijack").exists()
+
+
+def test_every_link_of_the_list_opens_its_conversation(public, merchant):
+    """The list links carry admin-quoted ids (``_`` is ``_5F``): each must open."""
+    conversation = start(public, subject="Where is my parcel?")
+    listing = merchant.get("/admin/conversations/conversation/").content.decode()
+    links = re.findall(
+        r'href="(/admin/conversations/conversation/[^"]+/change/)', listing
+    )
+    assert links and all("_5F" in link for link in links)
+    for link in links:
+        response = merchant.get(link)
+        assert response.status_code == 200, link
+        assert "Where is my parcel?" in response.content.decode()
+    assert not Message.objects.filter(
+        conversation=conversation, read_at__isnull=True
+    ).exists()

@@ -174,7 +174,7 @@ def _store_form(store: Store, **changes) -> dict:
         "timezone": store.timezone,
         "default_locale": store.default_locale,
         "supported_locales": '["en"]',
-        "shipping_countries": '["GB"]',
+        "shipping_countries": ["GB"],
         "payment_methods": '["card"]',
         "features": "{}",
         "branding": "{}",

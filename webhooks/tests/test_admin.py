@@ -8,7 +8,7 @@ from django.test import Client
 
 from core import services as core_services
 from webhooks import services
-from webhooks.models import Delivery
+from webhooks.models import Delivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,75 @@ def test_actions_and_tenancy(
         )
     assert response.status_code == 302
     assert Delivery.objects.get(attempt=2).status == Delivery.Status.SUCCEEDED
+
+
+def test_add_pause_and_delete_from_the_dashboard(
+    shop, other_shop, merchant, receiver, insecure
+):
+    add = merchant.get("/admin/webhooks/webhookendpoint/add/")
+    assert add.status_code == 200
+    response = merchant.post(
+        "/admin/webhooks/webhookendpoint/add/",
+        {
+            "store": shop.store.pk,
+            "mode": "live",
+            "url": receiver.url,
+            "events": ["order.paid", "order.created"],
+            "active": "on",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.store, endpoint.mode) == (shop.store, "live")
+    assert endpoint.events == ["order.paid", "order.created"]
+    # The signing secret is shown once, right after saving, and never again.
+    assert endpoint.signing_secret in response.content.decode()
+    again = merchant.get(change_url(endpoint)).content.decode()
+    assert endpoint.signing_secret not in again
+
+    merchant.post(
+        "/admin/webhooks/webhookendpoint/",
+        {"action": "disable", "_selected_action": [endpoint.pk]},
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.active is False
+
+    response = merchant.post(
+        f"/admin/webhooks/webhookendpoint/{endpoint.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_add_refused_by_the_service_keeps_the_input(
+    shop, other_shop, merchant, receiver, insecure, monkeypatch
+):
+    monkeypatch.setattr(services, "MAX_ENDPOINTS_PER_STORE", 0)
+    response = merchant.post(
+        "/admin/webhooks/webhookendpoint/add/",
+        {
+            "store": shop.store.pk,
+            "mode": "test",
+            "url": receiver.url,
+            "events": ["order.paid"],
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "at most 0 webhook endpoints" in page
+    assert receiver.url in page  # what was typed is still there
+    assert not WebhookEndpoint.objects.exists()
+
+    # Another store is not a choice.
+    response = merchant.post(
+        "/admin/webhooks/webhookendpoint/add/",
+        {
+            "store": other_shop.store.pk,
+            "mode": "test",
+            "url": receiver.url,
+            "events": ["order.paid"],
+        },
+    )
+    assert response.status_code == 200
+    assert not WebhookEndpoint.objects.exists()

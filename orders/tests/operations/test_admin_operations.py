@@ -9,6 +9,7 @@ from django.contrib.admin.utils import quote
 from django.core import mail
 
 from catalog.models import InventoryAdjustment
+from core.money import format_minor
 from orders.models import Order, OrderEvent, Refund
 
 from .conftest import lines_of
@@ -32,15 +33,24 @@ def test_list_filters_by_status_and_shows_the_totals_of_the_filtered_orders(
     assert {o.pk for o in response.context["cl"].result_list} == {a.pk, b.pk}
     [row] = response.context["order_totals"]
     assert row == {
+        "mode": "test",
         "currency": "GBP",
         "count": 2,
-        "total": "£96.00",
+        "paid_count": 2,
+        "paid": "£96.00",
         "refunded": "£0.00",
         "net": "£96.00",
+        "pending_count": 0,
+        "pending": "£0.00",
+        "lost_count": 0,
+        "lost": "£0.00",
     }
     assert "Totals of the orders matching these filters" in body
+    # Every order: the pending bank transfer is counted apart from the paid revenue.
     everything = merchant.get("/admin/orders/order/")
-    assert everything.context["order_totals"][0]["count"] == 3
+    [row] = everything.context["order_totals"]
+    assert (row["count"], row["paid"], row["pending_count"]) == (3, "£96.00", 1)
+    assert row["pending"] == format_minor(transfer_order.total_amount, "GBP")
     assert "Export CSV" in everything.content.decode()
     found = merchant.get(
         "/admin/orders/order/", {"q": f"#{transfer_order.order_number}"}
@@ -76,6 +86,9 @@ def test_the_order_page_shows_lines_payment_fulfilments_refunds_and_timeline(
         "Fulfilled: 3 units shipped",
     ):
         assert text in body, text
+    # Totals read in major units, never as raw minor units.
+    assert '<div class="readonly">£50.50</div>' in body
+    assert '<div class="readonly">5050</div>' not in body
     pk = quote(paid_order.pk)  # as the admin quotes ids in its URLs
     assert f"/admin/orders/order/{pk}/refund/" in body
     assert f"/admin/orders/order/{pk}/fulfil/" not in body  # fully shipped
@@ -145,17 +158,20 @@ def test_refund_from_the_dashboard_and_refusal_messages(merchant, paid_order):
         ).count()
         == 1
     )
-    too_much = merchant.post(url, {"amount": "30.00"}, follow=True)
-    assert any(
-        "more than what remains refundable (£26.50)" in m
-        and m.startswith("Order #1001:")
-        for m in messages_of(too_much)
-    )
-    assert [m.level_tag for m in too_much.context["messages"]] == ["error"]
+    # Over the limit: the form again, with the message and what was typed.
+    too_much = merchant.post(url, {"amount": "30.00", "reason": "customer_request"})
+    assert too_much.status_code == 200
+    page = too_much.content.decode()
+    assert "more than what remains refundable (£26.50)" in page
+    assert 'value="30.00"' in page
+    assert too_much.context["form"].data["reason"] == "customer_request"
     paid_order.refresh_from_db()
     assert paid_order.refunded_amount == 2400
     bad = merchant.post(url, {"amount": "1.234"})
-    assert bad.status_code == 200 and "at most 2 decimal places" in bad.content.decode()
+    assert (
+        bad.status_code == 200
+        and "GBP amounts have 2 decimal places" in bad.content.decode()
+    )
     merchant.post(url, {}, follow=True)  # the rest
     paid_order.refresh_from_db()
     assert paid_order.payment_status == "refunded"
