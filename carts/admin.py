@@ -148,6 +148,28 @@ class DiscountAdmin(StoreScopedAdmin):
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        # The API's services save the discount and its products and categories (the code's
+        # uniqueness, value ranges and the usage limit checked once, for both).
+        cleaned = form.cleaned_data
+        data = {
+            name: cleaned[name] for name in services.DISCOUNT_FIELDS if name in cleaned
+        }
+        if "products" in cleaned:
+            data["product_ids"] = [product.pk for product in cleaned["products"]]
+        if "categories" in cleaned:
+            data["category_ids"] = [category.pk for category in cleaned["categories"]]
+        if change:
+            services.discount_update(discount=obj, data=data)
+            return
+        created = services.discount_create(store=cleaned["store"], data=data)
+        obj.__dict__.update(created.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        # The products and categories were set by the service; the redemptions are read-only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     @admin.display(description="Value", ordering="value")
     def value_shown(self, obj):
         if obj.type == Discount.Type.FIXED:
@@ -257,7 +279,7 @@ class ShippingMethodAdmin(StoreScopedAdmin):
             obj,
             form,
             change,
-            fields=services._SHIPPING_FIELDS,
+            fields=services.SHIPPING_FIELDS,
             create=services.shipping_method_create,
             update=lambda data: services.shipping_method_update(method=obj, data=data),
         )
@@ -314,7 +336,7 @@ class TaxRateAdmin(StoreScopedAdmin):
             obj,
             form,
             change,
-            fields=services._TAX_FIELDS,
+            fields=services.TAX_FIELDS,
             create=services.tax_rate_create,
             update=lambda data: services.tax_rate_update(rate=obj, data=data),
         )

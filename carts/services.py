@@ -1541,7 +1541,7 @@ def _ids_of_store(model, store, ids: list[str], field: str, label: str) -> list:
     return [found[pk] for pk in ids]
 
 
-_DISCOUNT_FIELDS = (
+DISCOUNT_FIELDS = (
     "code",
     "type",
     "value",
@@ -1555,7 +1555,7 @@ _DISCOUNT_FIELDS = (
 
 
 def _discount_save(discount: Discount, data: dict, *, store) -> Discount:
-    for name in _DISCOUNT_FIELDS:
+    for name in DISCOUNT_FIELDS:
         if name in data:
             setattr(discount, name, data[name])
     discount.code = discount.code.strip()
@@ -1624,7 +1624,7 @@ def discount_delete(*, discount: Discount) -> None:
     discount.delete()
 
 
-_SHIPPING_FIELDS = (
+SHIPPING_FIELDS = (
     "name",
     "description",
     "price_amount",
@@ -1640,7 +1640,7 @@ _SHIPPING_FIELDS = (
 
 
 def _shipping_method_save(method: ShippingMethod, data: dict) -> ShippingMethod:
-    for name in _SHIPPING_FIELDS:
+    for name in SHIPPING_FIELDS:
         if name in data:
             setattr(method, name, data[name])
     errors: dict[str, list[str]] = {}
@@ -1678,7 +1678,7 @@ def shipping_method_delete(*, method: ShippingMethod) -> None:
     method.delete()
 
 
-_TAX_FIELDS = (
+TAX_FIELDS = (
     "country_code",
     "state",
     "postcode_prefix",
@@ -1689,7 +1689,7 @@ _TAX_FIELDS = (
 
 
 def _tax_rate_save(rate: TaxRate, data: dict) -> TaxRate:
-    for name in _TAX_FIELDS:
+    for name in TAX_FIELDS:
         if name in data:
             setattr(rate, name, data[name])
     duplicate = TaxRate.objects.filter(

@@ -10,7 +10,12 @@ from core import services as core_services
 from orders.models import Order
 
 from .conftest import Cart
-from .factories import make_discount, make_shipping_method, make_tax_rate
+from .factories import (
+    make_discount,
+    make_product,
+    make_shipping_method,
+    make_tax_rate,
+)
 
 
 @pytest.fixture
@@ -97,6 +102,31 @@ def test_discount_value_in_major_units_or_percent(
     assert shown in merchant.get("/admin/carts/discount/").content.decode()
     page = merchant.get(f"/admin/carts/discount/{discount.pk}/change/").content.decode()
     assert f'value="{typed}"' in page
+
+
+def test_discount_saved_by_the_api_service(merchant, shop):
+    candle = make_product(shop.store, name="Candle")
+    form = {
+        "store": shop.store.pk,
+        "code": "SHIPFREE",
+        "type": "free_shipping",
+        "value": "5",
+        "active": "on",
+        "products": [candle.pk],
+        "redemptions-TOTAL_FORMS": 0,
+        "redemptions-INITIAL_FORMS": 0,
+    }
+    response = merchant.post("/admin/carts/discount/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    discount = Discount.objects.get()
+    # The service's rules: free shipping carries no value; products set with the row.
+    assert discount.value == 0
+    assert list(discount.products.all()) == [candle]
+
+    form.update(products=[], value="0")
+    response = merchant.post(f"/admin/carts/discount/{discount.pk}/change/", form)
+    assert response.status_code == 302
+    assert not discount.products.exists()
 
 
 def test_shipping_and_tax_pages(merchant, shop):
