@@ -13,6 +13,7 @@ from core.admin_fields import (
     CountryField,
     MoneyField,
     MoneyFormMixin,
+    StateField,
     major_to_minor,
     money_text,
 )
@@ -290,10 +291,20 @@ class TaxRateForm(forms.ModelForm):
     way (``ie`` is ``IE``, ``us-ca`` is ``CA``), so a rate saved here applies at checkout."""
 
     country_code = CountryField(label="Country")
+    state = StateField(
+        help_text="Only for a rate of one state (US sales tax, Canadian provinces)."
+    )
 
     class Meta:
         model = TaxRate
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["state"] = StateField.initial_for(
+                self.instance.country_code, self.instance.state
+            )
 
     def clean(self):
         cleaned = super().clean()

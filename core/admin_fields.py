@@ -366,3 +366,57 @@ class CountriesField(forms.MultipleChoiceField):
 
     def prepare_value(self, value):
         return list(value or []) if not isinstance(value, str) else value
+
+
+def state_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every country's top-level states as option groups ``("Name (CC)", [("CC-SS",
+    "State name")])``: the data the API's address validation uses (:mod:`core.countries`)."""
+    return [("", [("", "No state (the whole country)")])] + list(_state_choices())
+
+
+@lru_cache(maxsize=1)
+def _state_choices() -> tuple:
+    from .countries import states_for
+
+    groups = []
+    for code, label in _country_choices():
+        states = states_for(code)
+        if states:
+            groups.append(
+                (label, [(f"{code}-{state.code}", state.name) for state in states])
+            )
+    return tuple(groups)
+
+
+class StateSelect(forms.Select):
+    """The state list, filtered to the country's group by ``state-picker.js``."""
+
+    class Media:
+        js = ("admin/dashboard/state-picker.js",)
+
+
+class StateField(forms.ChoiceField):
+    """A state picked from the list of the chosen country (``static/admin/dashboard/
+    state-picker.js`` shows only that country's group). The value is the ISO 3166-2 code
+    (``US-CA``); the API's validation turns it into the stored ``CA`` and refuses a state
+    of another country. Show a stored state with :meth:`initial_for`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", state_choices)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", StateSelect(attrs={"data-state-picker": "country_code"})
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+    def valid_value(self, value):
+        # The API's address rules judge the state (one validation for both surfaces),
+        # with their message naming the country's codes.
+        return True
+
+    @staticmethod
+    def initial_for(country_code: str, state: str) -> str:
+        return f"{country_code}-{state}" if country_code and state else ""

@@ -152,6 +152,18 @@ def test_a_merchants_day_in_the_dashboard(
     assert TaxRate.objects.get(store=shop.store, country_code="IE").rate == Decimal(
         "0.23"
     )
+    # A state's rate: the state list shows only the chosen country's states.
+    page.goto(f"{live_server.url}/admin/carts/taxrate/add/")
+    page.select_option("#id_country_code", "US")
+    shown = page.locator("#id_state optgroup:not([hidden])")
+    assert shown.count() == 1
+    assert shown.get_attribute("label") == "United States (US)"
+    page.select_option("#id_state", "US-CA")
+    page.fill("#id_name", "California sales tax")
+    page.fill("#id_rate", "0.0725")
+    page.click("input[name=_save]")
+    saved(page)
+    assert TaxRate.objects.get(name="California sales tax").state == "CA"
 
     # A webhook: its signing secret is shown once.
     page.goto(f"{live_server.url}/admin/webhooks/webhookendpoint/add/")

@@ -225,3 +225,29 @@ def test_shipping_countries_are_picked_from_a_list(merchant, shop):
     ).content.decode()
     assert '<option value="IE" selected>Ireland (IE)</option>' in page
     assert "IE, FR" in merchant.get("/admin/carts/shippingmethod/").content.decode()
+
+
+def test_tax_rate_state_is_picked_from_the_country_list(merchant, shop):
+    page = merchant.get("/admin/carts/taxrate/add/").content.decode()
+    assert 'data-state-picker="country_code"' in page
+    assert '<optgroup label="United States (US)">' in page
+    assert '<option value="US-CA">California</option>' in page
+    assert "admin/dashboard/state-picker.js" in page
+
+    response = merchant.post(
+        "/admin/carts/taxrate/add/",
+        _tax_form(shop.store, country_code="US", state="US-NY", name="NY tax"),
+    )
+    assert response.status_code == 302
+    rate = TaxRate.objects.get(name="NY tax")
+    assert rate.state == "NY"
+    page = merchant.get(f"/admin/carts/taxrate/{rate.pk}/change/").content.decode()
+    assert '<option value="US-NY" selected>New York</option>' in page
+
+    # A state of another country than the one chosen: refused, nothing saved.
+    response = merchant.post(
+        "/admin/carts/taxrate/add/",
+        _tax_form(shop.store, country_code="GB", state="US-CA", name="Mixed"),
+    )
+    assert response.status_code == 200
+    assert not TaxRate.objects.filter(name="Mixed").exists()
