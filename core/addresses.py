@@ -70,6 +70,33 @@ class AddressSerializer(serializers.Serializer):
         return address_dict(instance)
 
 
+def address_place_check(
+    country, state: str | None, postcode: str | None
+) -> tuple[str, str, dict[str, list[str]]]:
+    """The country's rules for the state and postcode of an address (the API's and the
+    dashboard's one check): ``(state, postcode, errors)``, the codes normalised."""
+    code = country.code
+    errors: dict[str, list[str]] = {}
+    normalised = normalize_state(code, state)
+    if country.requires_state:
+        if not normalised:
+            errors["state"] = [f"The state field is required for {country.name}."]
+        elif not is_valid_state(code, normalised):
+            errors["state"] = [
+                f"Enter a valid state code of {country.name} "
+                f"(see /countries/{code}/states)."
+            ]
+    elif normalised and not is_valid_state(code, normalised):
+        normalised = (
+            state or ""
+        ).strip()  # a county or region typed as the shopper likes
+    postcode = normalize_postcode(code, postcode)
+    problem = postcode_error(code, postcode)
+    if problem:
+        errors["postcode"] = [problem]
+    return normalised, postcode, errors
+
+
 class AddressInput(serializers.Serializer):
     """An Address; ``country_code`` must be a store shipping country for shipping addresses."""
 
@@ -116,21 +143,10 @@ class AddressInput(serializers.Serializer):
         store = self.context["store"]
         if self.shipping and code not in store_shipping_countries(store):
             errors["country_code"] = [f"We do not ship to {country.name}."]
-        state = normalize_state(code, attrs.get("state"))
-        if country.requires_state:
-            if not state:
-                errors["state"] = [f"The state field is required for {country.name}."]
-            elif not is_valid_state(code, state):
-                errors["state"] = [
-                    f"Enter a valid state code of {country.name} "
-                    f"(see /countries/{code}/states)."
-                ]
-        elif state and not is_valid_state(code, state):
-            state = (attrs.get("state") or "").strip()
-        postcode = normalize_postcode(code, attrs.get("postcode"))
-        problem = postcode_error(code, postcode)
-        if problem:
-            errors["postcode"] = [problem]
+        state, postcode, problems = address_place_check(
+            country, attrs.get("state"), attrs.get("postcode")
+        )
+        errors.update(problems)
         if errors:
             raise serializers.ValidationError(errors)
         cleaned = {

@@ -16,7 +16,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.addresses import address_place_check
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin_fields import CountryField, StateField
+from core.countries import country_get
 from core.exceptions import DomainError
 from core.money import format_minor
 from core.validators import validate_e164
@@ -141,8 +144,45 @@ class AddressFormSet(BaseInlineFormSet):
             raise ValidationError("Only one saved address can be the default.")
 
 
+class AddressForm(forms.ModelForm):
+    """A saved address: country and state picked from lists; when the place changes, the
+    state and postcode are judged and normalised by the API's rules (``core.addresses``)."""
+
+    country_code = CountryField(label="Country")
+    state = StateField()
+
+    class Meta:
+        model = Address
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["state"] = StateField.initial_for(
+                self.instance.country_code, self.instance.state
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        place = {"country_code", "state", "postcode"}
+        if self.errors or not place & set(self.changed_data):
+            return cleaned
+        country = country_get(cleaned["country_code"])
+        if country is None:
+            self.add_error("country_code", "Choose a country from the list.")
+            return cleaned
+        state, postcode, problems = address_place_check(
+            country, cleaned.get("state"), cleaned.get("postcode")
+        )
+        for name, messages_ in problems.items():
+            self.add_error(name, messages_)
+        cleaned.update(state=state, postcode=postcode)
+        return cleaned
+
+
 class AddressInline(StoreScopedTabularInline):
     model = Address
+    form = AddressForm
     formset = AddressFormSet
     extra = 0
     verbose_name_plural = "addresses"  # not Django's default "addresss"

@@ -277,3 +277,35 @@ def test_marketing_export_cannot_reach_another_store(
 
     assert not response["Content-Type"].startswith("text/csv")
     assert theirs.email not in response.content.decode()
+
+
+def test_saved_address_place_checked_by_the_api_rules(merchant, shop, make_customer):
+    sam = make_customer(shop.store, "sam@example.com")
+    home = Address.objects.create(
+        customer=sam, line1="1 Main St", city="Austin", country_code="GB"
+    )
+    page = merchant.get(f"{CHANGELIST}{sam.pk}/change/").content.decode()
+    assert '<optgroup label="United States (US)">' in page
+
+    def post(**fields):
+        data = _formset_data(sam, [(home, True)])
+        data.update({f"addresses-0-{name}": value for name, value in fields.items()})
+        return merchant.post(f"{CHANGELIST}{sam.pk}/change/", data)
+
+    # The US needs a state of its own: a Canadian province is refused, nothing saved.
+    response = post(country_code="US", state="CA-ON", postcode="78701")
+    assert response.status_code == 200
+    assert "Enter a valid state code of United States" in response.content.decode()
+    home.refresh_from_db()
+    assert home.country_code == "GB"
+
+    response = post(country_code="US", state="US-TX", postcode="78701")
+    assert response.status_code == 302
+    home.refresh_from_db()
+    assert (home.country_code, home.state, home.postcode) == ("US", "TX", "78701")
+
+    # A UK postcode typed without its space is normalised as at checkout.
+    response = post(country_code="GB", state="", postcode="sw1a1aa")
+    assert response.status_code == 302
+    home.refresh_from_db()
+    assert (home.state, home.postcode) == ("", "SW1A 1AA")
