@@ -10,8 +10,8 @@ a read still goes to the primary when
 - the block has already written (read-your-writes: a cart right after adding to it, an
   order right after checkout): the replica may not have the write yet.
 
-A lazy queryset built in a marked block is evaluated where it is iterated, perhaps outside
-the block (a streamed response); pin it with ``queryset.using(replica_alias())`` instead.
+A lazy queryset is evaluated where it is iterated, perhaps outside any block (a streamed
+report); mark it itself with ``queryset.using(replica_alias())``.
 
 ``DATABASE_REPLICA_URLS`` (settings) creates the aliases ``replica_1``, ``replica_2``, ...;
 with none, every read goes to the primary and this module changes nothing.
@@ -50,14 +50,15 @@ def replica_aliases() -> list[str]:
 
 
 def replica_alias() -> str:
-    """The alias a read marked for replicas uses now: a replica, or the primary when
-    there is none, outside a marked block, inside a transaction, or after a write."""
+    """The alias for a read marked as replica-safe, now: a replica, or the primary when
+    there is none, inside a transaction, or after a write in the same marked block.
+
+    ``queryset.using(replica_alias())`` marks one lazy queryset (a streamed report)."""
     replicas = replica_aliases()
     scope = _scope.get()
     if (
         not replicas
-        or scope is None
-        or scope.wrote
+        or (scope is not None and scope.wrote)
         or connections[DEFAULT_DB_ALIAS].in_atomic_block
     ):
         return DEFAULT_DB_ALIAS
@@ -99,6 +100,8 @@ class ReplicaRouter:
     """
 
     def db_for_read(self, model, **hints):
+        if _scope.get() is None:
+            return DEFAULT_DB_ALIAS
         return replica_alias()
 
     def db_for_write(self, model, **hints):
