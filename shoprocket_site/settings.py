@@ -215,8 +215,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # production (README, "Running in production"); a worker started without -Q takes them all.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = tuple(
-    Queue(name)
-    for name in ("default", "emails", "webhooks", "housekeeping", "imports")
+    Queue(name) for name in ("default", "emails", "webhooks", "housekeeping", "imports")
 )
 CELERY_TASK_ROUTES = {
     "orders.tasks.order_*_email": {"queue": "emails"},
@@ -452,6 +451,7 @@ if STORAGE_BACKEND == "s3":
         # Product images are public: plain URLs (a CDN in front: AWS_S3_CUSTOM_DOMAIN).
         "querystring_auth": False,
         "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+        "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL", "https:"),
         "default_acl": os.environ.get("AWS_DEFAULT_ACL") or None,
     }
     _private_media = {
