@@ -131,3 +131,10 @@ def test_the_image_installs_the_s3_extra_and_serves_with_gunicorn():
     assert '"gunicorn", "shoprocket_site.wsgi"' in dockerfile
     ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
     assert {".venv", "var", ".git"} <= set(ignored)
+
+
+def test_the_readme_documents_every_variable_the_settings_read():
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Running in")]
+    missing = sorted(name for name in settings_variables() if f"`{name}`" not in table)
+    assert missing == []
