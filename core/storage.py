@@ -15,7 +15,12 @@ import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.storage import (
+    FileSystemStorage,
+    Storage,
+    default_storage,
+    storages,
+)
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
@@ -24,6 +29,16 @@ from .links import request_base_url, server_base_url
 
 PRIVATE_STORAGE = "private"
 _SIGNING_SALT = "core.storage.private-file"
+
+
+def public_media_base(request=None) -> str:
+    """The absolute URL public media paths are appended to (ends in ``/``): ``MEDIA_URL`` on
+    this server, or the object store's (or its CDN's) address of the media bucket."""
+    url = default_storage.url("x")[:-1]  # a name's URL less the name: the prefix
+    if url.startswith("/"):
+        base = request_base_url(request) if request is not None else server_base_url()
+        url = base + url
+    return url
 
 
 def private_storage() -> Storage:

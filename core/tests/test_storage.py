@@ -4,8 +4,6 @@ started here on a loopback port and stopped by its process id)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
@@ -16,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from core.storage import private_file_url, private_storage
-from tests.processes import Process, free_port, wait_until
+from tests.processes import MotoServer, s3_available
 
 S3_BUCKET = "shop-media"
 S3_PRIVATE_BUCKET = "shop-private"
@@ -64,31 +62,14 @@ def test_a_private_file_on_disk_downloads_by_its_signed_link_only(
 
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
-    if (
-        importlib.util.find_spec("moto") is None
-        or importlib.util.find_spec("storages") is None
-    ):
+    if not s3_available():
         pytest.skip(
             "needs moto[server] and django-storages[s3] (the dev and s3 extras)"
         )
-    log_dir = tmp_path_factory.mktemp("moto")
-    port = free_port()
-    server = Process(
-        f"moto-{port}",
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-        },
-        log_dir=log_dir,
-    ).start()
-    endpoint = f"http://127.0.0.1:{port}"
+    server = MotoServer(log_dir=tmp_path_factory.mktemp("moto")).start()
     try:
-        assert wait_until(lambda: _get(endpoint)[0] in {200, 403, 404}, 30), (
-            server.log()
-        )
-        yield endpoint
+        server.create_buckets(public=S3_BUCKET, private=S3_PRIVATE_BUCKET)
+        yield server
     finally:
         server.stop()
 
@@ -100,70 +81,25 @@ def _get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except HTTPError as error:
         return error.code, b""
-    except OSError:
-        return 0, b""
-
-
-def s3_storages(base: dict, *, endpoint: str, prefix: str) -> dict:
-    """The settings' S3 branch, pointed at the local server (as STORAGE_BACKEND=s3 does)."""
-    common = {
-        "endpoint_url": endpoint,
-        "region_name": "us-east-1",
-        "access_key": "testing",
-        "secret_key": "testing",
-        "signature_version": "s3v4",
-        "file_overwrite": False,
-    }
-    return {
-        **base,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **common,
-                "bucket_name": S3_BUCKET,
-                "location": f"{prefix}/media",
-                "querystring_auth": False,
-            },
-        },
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **common,
-                "bucket_name": S3_PRIVATE_BUCKET,
-                "location": f"{prefix}/private",
-                "querystring_auth": True,
-                "querystring_expire": 600,
-                "default_acl": "private",
-            },
-        },
-    }
 
 
 @pytest.fixture
-def s3_storages_on(s3_server, settings):
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+def s3_storages_on(s3_server, settings, load_settings):
+    """STORAGES as the settings make them with STORAGE_BACKEND=s3, on the local server (a
+    prefix of its own in each bucket)."""
+    prefix = uuid.uuid4().hex[:8]
+    configured = load_settings(
+        **s3_server.environment(public=S3_BUCKET, private=S3_PRIVATE_BUCKET),
+        AWS_MEDIA_LOCATION=f"{prefix}/media",
+        AWS_PRIVATE_LOCATION=f"{prefix}/private",
+        AWS_S3_URL_PROTOCOL="http:",
     )
-    for bucket in (S3_BUCKET, S3_PRIVATE_BUCKET):
-        client.create_bucket(Bucket=bucket)
-    # Public media readable by anyone, as a shop's media bucket is configured.
-    client.put_bucket_policy(
-        Bucket=S3_BUCKET,
-        Policy=(
-            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
-            f'"Action":"s3:GetObject","Resource":"arn:aws:s3:::{S3_BUCKET}/*"}}]}}'
-        ),
-    )
-    settings.STORAGES = s3_storages(
-        settings.STORAGES, endpoint=s3_server, prefix=uuid.uuid4().hex[:8]
-    )
-    return client
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": configured.STORAGES["default"],
+        "private": configured.STORAGES["private"],
+    }
+    return s3_server.client()
 
 
 def test_storage_backend_s3_switches_both_storages(load_settings):
@@ -213,13 +149,40 @@ def test_private_files_on_s3_need_their_signed_url(s3_storages_on):
     # (moto does not check the signature itself, only that the request is signed.)
 
 
-def test_the_health_check_writes_to_both_storages_on_s3(s3_storages_on):
+def test_the_health_check_writes_to_both_storages_on_s3(s3_storages_on, settings):
     from core.selectors import system_health
 
     assert system_health()["storage"] == "ok"
-    s3_storages_on.delete_bucket_policy(Bucket=S3_BUCKET)
-    for bucket in (S3_PRIVATE_BUCKET,):
-        for item in s3_storages_on.list_objects_v2(Bucket=bucket).get("Contents", []):
-            s3_storages_on.delete_object(Bucket=bucket, Key=item["Key"])
-        s3_storages_on.delete_bucket(Bucket=bucket)
+    # The private bucket gone (a wrong name, a deleted bucket): the check says so.
+    private = settings.STORAGES["private"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            **private,
+            "OPTIONS": {**private["OPTIONS"], "bucket_name": "shop-missing"},
+        },
+    }
     assert system_health()["storage"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_the_storefront_page_takes_product_images_from_the_object_store(
+    s3_storages_on, shop, client
+):
+    page = client.get(f"/storefront/{shop.pk}/")
+    assert page.status_code == 200
+    base = default_storage.url("x")[:-1]
+    assert base.startswith("http://127.0.0.1:") and base.endswith("/media/")
+    assert f'data-media-base="{base}"' in page.content.decode()
+    assert urlsplit(base).netloc in page["Content-Security-Policy"]
+    # The API's media path appended to that base is the image.
+    name = default_storage.save("products/2026/12/front.jpg", ContentFile(b"JPEG"))
+    assert _get(base + name) == (200, b"JPEG")
+
+
+@pytest.mark.django_db
+def test_on_disk_the_storefront_takes_images_from_this_server(
+    disk_storages, shop, client
+):
+    page = client.get(f"/storefront/{shop.pk}/")
+    assert 'data-media-base="http://testserver/media/"' in page.content.decode()
