@@ -2,9 +2,11 @@
 (VAR_DIR, media, emails), sharing one PostgreSQL and one Redis, serve the same visitor
 interchangeably: a cart filled on one is checked out on the other, an idempotent retry and
 the rate-limit counters cross between them, and a dashboard session started on one is
-honoured by the other. Nothing a request needs is kept on a machine between requests.
+honoured by the other, and product images come from the object store whichever machine
+served the page. Nothing a request needs is kept on a machine between requests.
 
-Each process is started here (a private redis-server, two gunicorns) and stopped by its id.
+Each process is started here (a private redis-server, moto as the S3-compatible store, two
+gunicorns) and stopped by its id.
 """
 
 from __future__ import annotations
@@ -17,17 +19,22 @@ import pytest
 
 from tests import test_faults
 from tests.processes import (
+    MotoServer,
     RedisServer,
     app_database_url,
     app_environment,
     free_port,
     gunicorn,
+    s3_available,
     wait_until,
 )
 from tests.test_faults import ADDRESS, Http, merchant_client, private, public
 
 # The fault tests' shop (a candle in stock, GB shipping, card and bank transfer), as a fixture.
 shop_with_stock = test_faults.shop_with_stock
+
+MEDIA_BUCKET = "two-machines-media"
+PRIVATE_BUCKET = "two-machines-private"
 
 pytestmark = [
     pytest.mark.postgres,
@@ -42,11 +49,21 @@ def two_machines(django_db_setup, tmp_path_factory):
         pytest.skip("needs redis-server")
     log_dir = tmp_path_factory.mktemp("scale-out")
     redis = RedisServer(log_dir=log_dir).start()
+    # Media on a local S3-compatible server when moto and django-storages are installed.
+    s3 = MotoServer(log_dir=log_dir).start() if s3_available() else None
+    media_env = {}
+    if s3 is not None:
+        s3.create_buckets(public=MEDIA_BUCKET, private=PRIVATE_BUCKET)
+        media_env = {
+            **s3.environment(public=MEDIA_BUCKET, private=PRIVATE_BUCKET),
+            "AWS_S3_URL_PROTOCOL": "http:",
+        }
     # One secret key and one configuration: only the machine's own folders differ.
     shared = app_environment(
         DATABASE_URL=app_database_url(application_name="scale-out"),
         REDIS_URL=redis.url,
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        **media_env,
     )
     webs = []
     try:
@@ -67,10 +84,12 @@ def two_machines(django_db_setup, tmp_path_factory):
             assert wait_until(lambda w=web: _live(w.http), 60), (
                 f"{web.log()}\n{redis.log()}"
             )
-        yield webs
+        yield SimpleNamespace(webs=webs, media_env=media_env)
     finally:
         for web in webs:
             web.stop()
+        if s3 is not None:
+            s3.stop()
         redis.stop()
 
 
@@ -82,7 +101,7 @@ def _live(http: Http) -> bool:
 
 
 def test_a_cart_on_one_machine_checks_out_on_the_other(two_machines, shop_with_stock):
-    a, b = (web.http for web in two_machines)
+    a, b = (web.http for web in two_machines.webs)
     keys = shop_with_stock("Two Machines")
     cart = uuid.uuid4().hex
 
@@ -148,7 +167,7 @@ def test_a_cart_on_one_machine_checks_out_on_the_other(two_machines, shop_with_s
 
 
 def test_rate_limits_count_across_machines(two_machines, shop_with_stock):
-    a, b = (web.http for web in two_machines)
+    a, b = (web.http for web in two_machines.webs)
     keys = shop_with_stock("Counted")
     remaining = []
     for http in (a, b, a, b):
@@ -161,7 +180,7 @@ def test_rate_limits_count_across_machines(two_machines, shop_with_stock):
 def test_a_dashboard_session_started_on_one_machine_works_on_the_other(
     two_machines, shop_with_stock
 ):
-    a, b = (web.http for web in two_machines)
+    a, b = (web.http for web in two_machines.webs)
     keys = shop_with_stock("Signed In")
     on_a = merchant_client(SimpleNamespace(client=lambda: Http(a.base)), keys)
     on_b = Http(b.base)
@@ -174,9 +193,36 @@ def test_liveness_answers_without_the_database_and_readiness_checks_it(
     two_machines, shop_with_stock
 ):
     keys = shop_with_stock("Probed")
-    for web in two_machines:
+    for web in two_machines.webs:
         live = web.http.request("GET", "/healthz")
         assert live.status == 200 and live.json() == {"status": "ok"}
         ready = private(web.http, keys, "GET", "/health")
         assert ready.status == 200, ready.body[:500]
         assert set(ready.json()["data"]["checks"].values()) == {"ok"}
+
+
+def test_product_images_are_on_the_object_store_for_every_machine(
+    two_machines, shop_with_stock, settings, load_settings
+):
+    if not two_machines.media_env:
+        pytest.skip(
+            "needs moto[server] and django-storages[s3] (the dev and s3 extras)"
+        )
+    from django.core.files.base import ContentFile
+
+    from catalog.models import Media
+
+    # This process stores the image as the web machines are configured to.
+    settings.STORAGES = load_settings(**two_machines.media_env).STORAGES
+    keys = shop_with_stock("Pictured")
+    media = Media(product=keys.candle, alt="Front")
+    media.file.save("front.jpg", ContentFile(b"JPEG-BYTES"), save=True)
+
+    for web in two_machines.webs:
+        product = public(web.http, keys, "GET", f"/products/{keys.candle.pk}")
+        assert [m["path"] for m in product.json()["data"]["media"]] == [media.file.name]
+        page = web.http.request("GET", f"/storefront/{keys.pk}/")
+        base = page.body.decode().split('data-media-base="', 1)[1].split('"', 1)[0]
+        assert base.startswith("http://127.0.0.1:")  # the object store, not the machine
+        image = Http(base).request("GET", media.file.name)
+        assert (image.status, image.body) == (200, b"JPEG-BYTES")
