@@ -1,23 +1,29 @@
 """Liveness for load balancers: ``GET /healthz``.
 
-It answers from the process alone (no database, Redis, storage or template), so a proxy may
-call it every second on every web machine at no cost, and a database outage does not take
-every web machine out of rotation at once. Readiness, which probes each subsystem, is the
-private API's ``GET /v3/private/health`` (a secret key; 503 while something is down).
+Answered by the first middleware, before anything else runs: no database, Redis, storage,
+session or template, and no ``ALLOWED_HOSTS`` check, since a load balancer probes each
+machine by its own address, not by the shop's host name. A proxy may call it every second
+on every web machine at no cost, and a database outage does not take every web machine
+out of rotation at once. Readiness, which probes each subsystem, is the private API's
+``GET /v3/private/health`` (a secret key; 503 while something is down).
 """
 
 from __future__ import annotations
 
 from django.http import JsonResponse
-from django.urls import path
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+
+LIVENESS_PATH = "/healthz"
 
 
-@never_cache
-@require_safe
-def liveness(request):
-    return JsonResponse({"status": "ok"})
+class LivenessMiddleware:
+    """Answer ``GET``/``HEAD /healthz`` at once; first in ``MIDDLEWARE``."""
 
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-site_urlpatterns = [path("healthz", liveness, name="healthz")]
+    def __call__(self, request):
+        if request.path == LIVENESS_PATH and request.method in {"GET", "HEAD"}:
+            response = JsonResponse({"status": "ok"})
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
