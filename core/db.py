@@ -68,6 +68,11 @@ def replica_alias() -> str:
 
 @contextmanager
 def _replica_block() -> Iterator[None]:
+    if _scope.get() is not None:
+        # Nested (a marked selector called from a marked view): one block, so a write
+        # made by the outer code still sends the inner reads to the primary.
+        yield
+        return
     token = _scope.set(_Scope())
     try:
         yield
@@ -79,7 +84,8 @@ def use_replica(func: Callable | None = None):
     """Mark reads that may come from a replica: a decorator or a ``with`` block.
 
     ``@use_replica`` on a view handler or selector; ``with use_replica():`` around a few
-    lines. Each block starts afresh: a write made before it does not pin it.
+    lines. An outermost block starts afresh (a write made before it does not pin it); a
+    nested one is part of the block around it.
     """
     if func is None:
         return _replica_block()

@@ -54,6 +54,8 @@ def test_only_marked_reads_outside_transactions_and_before_writes_use_a_replica(
         assert router.db_for_read(None) in {"replica_1", "replica_2"}
         assert router.db_for_write(None) == DEFAULT_DB_ALIAS
         assert router.db_for_read(None) == DEFAULT_DB_ALIAS  # read-your-writes
+        with use_replica():  # nested: still after the write
+            assert router.db_for_read(None) == DEFAULT_DB_ALIAS
     # The next marked block starts afresh; a lazy report marks itself.
     assert use_replica(lambda: router.db_for_read(None))() in {"replica_1", "replica_2"}
     assert replica_alias() in {"replica_1", "replica_2"}
