@@ -15,7 +15,7 @@ RUN_ENV := DEBUG=$${DEBUG:-true} SERVER_URL=$${SERVER_URL:-http://$(ADDR):$(PORT
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,s3]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -44,7 +44,7 @@ format: install
 
 # One worker for every queue (development, small shops); in production, one per queue, e.g.
 # `make worker QUEUES=emails` (README, "Running in production").
-QUEUES ?= default,emails,webhooks,housekeeping
+QUEUES ?= default,emails,webhooks,housekeeping,imports
 comma := ,
 worker: install
 	$(RUN_ENV) $(PY) -m celery -A shoprocket_site worker --loglevel=INFO -Q $(QUEUES) \

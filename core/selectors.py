@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from .models import ApiKey, Store, hash_key
+from .storage import private_storage
 
 
 def api_key_get_active(*, raw: str) -> ApiKey | None:
@@ -91,10 +92,10 @@ def system_health() -> dict[str, str]:
             )
 
     def storage():
-        name = default_storage.save(
-            f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok")
-        )
-        default_storage.delete(name)
+        # Public media and private files may be different buckets (or disks).
+        for store in (default_storage, private_storage()):
+            name = store.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+            store.delete(name)
 
     return {
         "database": probe(database),

@@ -21,10 +21,13 @@ from django.views.decorators.http import require_safe
 from .links import request_base_url, server_base_url
 from .models import ApiKey, Mode, Store
 from .selectors import api_key_get_active
+from .storage import public_media_base
 
-#: Directives of the page's Content-Security-Policy; ``{api}`` is the API's origin.
+#: Directives of the page's Content-Security-Policy; ``{api}`` is the API's origin,
+#: ``{media}`` the origin of public media.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' {api} https: data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' {api} {media} https: data:; "
     "connect-src 'self' {api}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
     "object-src 'none'"
 )
@@ -96,14 +99,19 @@ def storefront_page(request, publishable_key: str):
     # The page's own origin (or PUBLIC_BASE_URL): the widget calls the server that served it,
     # whatever port or host name it was started on.
     api_base = request_base_url(request)
+    # Product images come from this server or from the object store (STORAGE_BACKEND=s3).
+    media_base = public_media_base(request)
     context = {
         "store_name": key.store.name,
         "publishable_key": publishable_key,
         "api_base": api_base,
+        "media_base": media_base,
         "test_mode": key.mode == Mode.TEST,
     }
     response = render(request, "storefront/index.html", context)
-    response["Content-Security-Policy"] = PAGE_CSP.format(api=_origin(api_base))
+    response["Content-Security-Policy"] = PAGE_CSP.format(
+        api=_origin(api_base), media=_origin(media_base)
+    )
     # A revoked key must stop serving the page at once.
     response["Cache-Control"] = "no-cache"
     return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pages, storefront
+from . import pages, storage, storefront
 from .api.private import HealthApi, StoreApi
 from .api.public import StoreMetadataApi
 
@@ -13,5 +13,10 @@ private_urlpatterns = [
     path("health", HealthApi.as_view(), name="health"),
 ]
 
-# Pages outside /v3: the landing page and the storefront page.
-site_urlpatterns = [*pages.site_urlpatterns, *storefront.site_urlpatterns]
+# Pages outside /v3: the landing page, the storefront page, private downloads (and /healthz,
+# answered by core.health.LivenessMiddleware).
+site_urlpatterns = [
+    *pages.site_urlpatterns,
+    *storefront.site_urlpatterns,
+    *storage.site_urlpatterns,
+]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from core.db import replica_alias
 from core.money import to_major_string
 
 from .models import Order
@@ -75,8 +76,10 @@ def order_export_queryset(
         queryset = queryset.filter(order_status_q(status))
     if mode:
         queryset = queryset.filter(mode=mode)
+    # A report may lag the primary by a moment: read from a replica when there is one.
     return (
-        queryset.select_related("customer")
+        queryset.using(replica_alias())
+        .select_related("customer")
         .prefetch_related("items")
         .order_by("created_at", "id")
     )

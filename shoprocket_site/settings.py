@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # GET /healthz for load balancers, before any other work (and any host check).
+    "core.health.LivenessMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -149,6 +151,19 @@ if DATABASES["default"]["ENGINE"] in {
         **SQLITE_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# Read replicas (README, "Running on several machines"): comma-separated URLs, each an alias
+# replica_1, replica_2, ... Only reads marked with core.db.use_replica (the public catalogue,
+# reports) go there, never a write, a read in a transaction, or a read after its own write.
+# In tests a replica mirrors the test database (TEST MIRROR): the same data, another connection.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(
+            _url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.db.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, Celery ------------------------------------------------------------------------
@@ -203,7 +218,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # production (README, "Running in production"); a worker started without -Q takes them all.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = tuple(
-    Queue(name) for name in ("default", "emails", "webhooks", "housekeeping")
+    Queue(name) for name in ("default", "emails", "webhooks", "housekeeping", "imports")
 )
 CELERY_TASK_ROUTES = {
     "orders.tasks.order_*_email": {"queue": "emails"},
@@ -217,6 +232,8 @@ CELERY_TASK_ROUTES = {
     "carts.tasks.purge_idle_carts": {"queue": "housekeeping"},
     "orders.tasks.order_reservations_expire": {"queue": "housekeeping"},
     "customers.tasks.login_tokens_purge": {"queue": "housekeeping"},
+    # Store imports and exports: long jobs that must not hold up the other queues.
+    "transfers.tasks.*": {"queue": "imports"},
 }
 # Every task is time-boxed (seconds; the soft limit raises inside the task, the hard one
 # kills its process); emails and deliveries set shorter limits on their tasks. Enforced by
@@ -225,6 +242,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by shoprocket_site.celery from each app's tasks
+# A beat started twice by mistake does not send each periodic job twice (core.beat).
+CELERY_BEAT_SCHEDULER = "core.beat:ClaimingScheduler"
 
 # Email --------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -402,12 +421,72 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Private files (digital downloads, generated exports and imports): never under MEDIA_URL,
+# reached only through signed, expiring URLs (core.storage.private_file_url).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+PRIVATE_URL_EXPIRE_SECONDS = int(os.environ.get("PRIVATE_URL_EXPIRE_SECONDS", "3600"))
 # Before `collectstatic` has run (development, tests) WhiteNoise has nothing to serve yet.
 warnings.filterwarnings("ignore", message="No directory at")
+# Media: "filesystem" (one machine: MEDIA_ROOT, PRIVATE_MEDIA_ROOT) or "s3" (several machines:
+# any S3-compatible store through django-storages, `pip install -e '.[s3]'`).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND not in {"filesystem", "s3"}:
+    raise ValueError(
+        f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}."
+    )
+if STORAGE_BACKEND == "s3":
+    _s3 = {
+        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+        # Empty: AWS itself; e.g. http://minio:9000 for another S3-compatible store.
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        # Unset: boto3's own chain (instance role, ~/.aws, AWS_* variables it reads itself).
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        # Two uploads of "photo.jpg" keep both (as the file system storage does).
+        "file_overwrite": False,
+    }
+    _public_media = {
+        **_s3,
+        "location": os.environ.get("AWS_MEDIA_LOCATION", "media"),
+        # Product images are public: plain URLs (a CDN in front: AWS_S3_CUSTOM_DOMAIN).
+        "querystring_auth": False,
+        "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+        "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL", "https:"),
+        "default_acl": os.environ.get("AWS_DEFAULT_ACL") or None,
+    }
+    _private_media = {
+        **_s3,
+        "bucket_name": os.environ.get("AWS_PRIVATE_BUCKET_NAME") or _s3["bucket_name"],
+        "location": os.environ.get("AWS_PRIVATE_LOCATION", "private"),
+        # Private files: every URL signed and expiring.
+        "querystring_auth": True,
+        "querystring_expire": PRIVATE_URL_EXPIRE_SECONDS,
+        "default_acl": "private",
+    }
+    _media_storages = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": _public_media,
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": _private_media,
+        },
+    }
+else:
+    _media_storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # Not under MEDIA_URL: its URLs are signed links that expire.
+        "private": {"BACKEND": "core.storage.PrivateFileSystemStorage"},
+    }
 # Serve uploaded media from Django (fine for small stores; put a web server in front for more).
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# With object storage the store serves them itself.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", STORAGE_BACKEND == "filesystem")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_media_storages,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

@@ -3,6 +3,8 @@ pyproject.toml): stores with keys, API clients for both surfaces."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import uuid
 from dataclasses import dataclass
@@ -105,6 +107,32 @@ class StoreKeys:
     @property
     def live_sk(self) -> str:
         return self.keys["live"]["secret"]
+
+
+@pytest.fixture
+def load_settings(monkeypatch):
+    """``load_settings(**env)``: the settings module executed afresh under ``env``."""
+
+    def load(**env):
+        for name in (
+            "DATABASE_URL",
+            "DATABASE_REPLICA_URLS",
+            "REDIS_URL",
+            "CONN_MAX_AGE",
+            "STORAGE_BACKEND",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        spec = importlib.util.spec_from_file_location(
+            "shoprocket_site._settings_probe",
+            importlib.import_module("shoprocket_site.settings").__file__,
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture

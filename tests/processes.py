@@ -231,3 +231,96 @@ def manage(*args: str, env: dict, timeout: float = 60) -> str:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
+
+
+class MotoServer(Process):
+    """A local S3-compatible server (moto in server mode) on a free loopback port, with
+    throwaway credentials; its data lives in memory and goes with it."""
+
+    ACCESS_KEY = "testing"
+    SECRET_KEY = "testing"
+    REGION = "us-east-1"
+
+    def __init__(self, *, log_dir: Path, port: int | None = None):
+        self.port = port or free_port()
+        super().__init__(
+            f"moto-{self.port}",
+            [
+                sys.executable,
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+            },
+            log_dir=log_dir,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def start(self) -> MotoServer:
+        super().start()
+        assert wait_until(self.answers, 30), self.log()
+        return self
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.REGION,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+        )
+
+    def create_buckets(self, *, public: str, private: str) -> None:
+        """A media bucket anyone may read and a private one (signed URLs only)."""
+        client = self.client()
+        for bucket in (public, private):
+            client.create_bucket(Bucket=bucket)
+        client.put_bucket_policy(
+            Bucket=public,
+            Policy=(
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                '"Principal":"*","Action":"s3:GetObject",'
+                f'"Resource":"arn:aws:s3:::{public}/*"}}]}}'
+            ),
+        )
+
+    def environment(self, *, public: str, private: str) -> dict[str, str]:
+        """The settings' variables of an app process that keeps its media here."""
+        return {
+            "STORAGE_BACKEND": "s3",
+            "AWS_STORAGE_BUCKET_NAME": public,
+            "AWS_PRIVATE_BUCKET_NAME": private,
+            "AWS_S3_ENDPOINT_URL": self.url,
+            "AWS_S3_REGION_NAME": self.REGION,
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+        }
+
+
+def s3_available() -> bool:
+    """moto (dev extra) and django-storages with boto3 (s3 extra) are installed."""
+    import importlib.util
+
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("moto", "storages", "boto3")
+    )

@@ -11,6 +11,7 @@ from rest_framework import status as http
 from core.api.authentication import PathPublishableKeyAuthentication
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PublicApi
+from core.db import use_replica
 from core.exceptions import Forbidden, NotFound
 from core.links import request_base_url
 from core.storefront import storefront_url
@@ -58,6 +59,7 @@ class ProductListApi(PublicApi):
         parameters=PRODUCT_LIST_PARAMS,
         responses=page_envelope(ProductSerializer),
     )
+    @use_replica
     def get(self, request, **kwargs):
         query = self.validate_query(ProductListQuerySerializer)
         queryset = selectors.product_list(
@@ -77,6 +79,7 @@ class ProductDetailApi(PublicApi):
         summary="Get a product",
         responses=envelope(ProductSerializer),
     )
+    @use_replica
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
             store=self.store, ref=product, published_only=True, mode=self.mode
@@ -98,6 +101,7 @@ class ProductReviewsApi(PublicApi):
             PublicReviewSerializer, meta_serializer=ReviewPageMetaSerializer
         ),
     )
+    @use_replica
     def get(self, request, product, **kwargs):
         found = selectors.product_lookup(
             store=self.store, ref=product, published_only=True
@@ -142,6 +146,7 @@ class CategoryTreeApi(PublicApi):
         summary="List categories",
         responses=envelope(CategoryNodeSerializer, many=True),
     )
+    @use_replica
     def get(self, request, **kwargs):
         roots = selectors.category_tree(store=self.store, published_only=True)
         return self.respond(self.serialize(CategoryNodeSerializer, roots, many=True))
@@ -155,6 +160,7 @@ class CategoryDetailApi(PublicApi):
         summary="Get a category",
         responses=envelope(CategorySerializer),
     )
+    @use_replica
     def get(self, request, category, **kwargs):
         found = selectors.category_get(
             store=self.store, ref=category, published_only=True

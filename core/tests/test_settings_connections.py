@@ -3,36 +3,13 @@ settings whether SQLite is the default or given by URL, and short Redis timeouts
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def load_settings(monkeypatch):
-    """``load_settings(**env)``: the settings module executed afresh under ``env``."""
-
-    def load(**env):
-        for name in ("DATABASE_URL", "REDIS_URL", "CONN_MAX_AGE"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        spec = importlib.util.spec_from_file_location(
-            "shoprocket_site._settings_probe",
-            importlib.import_module("shoprocket_site.settings").__file__,
-        )
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load
 
 
 def test_sqlite_by_url_gets_the_default_sqlites_settings(load_settings, tmp_path):
