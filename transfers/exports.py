@@ -170,7 +170,9 @@ def _shopify_rows(store, media_url) -> Iterator[list]:
                 row.update(
                     {
                         "Variant SKU": variant.sku,
-                        "Variant Grams": variant.weight_grams or 0,
+                        "Variant Grams": ""
+                        if variant.weight_grams is None
+                        else variant.weight_grams,
                         "Variant Inventory Tracker": "shopify"
                         if product.track_inventory
                         else "",

@@ -19,7 +19,7 @@ def images(settings, tmp_path):
         "/img/shirt-back.png": png_bytes(40, 50, (10, 20, 30)),
         "/img/mug.png": png_bytes(60, 60),
     }
-    with image_server(files) as server:
+    with image_server(files, media_root=settings.MEDIA_ROOT) as server:
         yield server
 
 

@@ -6,6 +6,7 @@ import contextlib
 import io
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 def png_bytes(width: int, height: int, colour=(200, 120, 40)) -> bytes:
@@ -17,15 +18,24 @@ def png_bytes(width: int, height: int, colour=(200, 120, 40)) -> bytes:
 
 
 @contextlib.contextmanager
-def image_server(files: dict[str, bytes]):
-    """Serve ``files`` (path -> bytes; anything else is a 404); yields ``host:port`` and
-    records the paths asked for in ``server.requests``."""
+def image_server(files: dict[str, bytes], media_root: str | None = None):
+    """Serve ``files`` (path -> bytes) and ``/media/<name>`` from ``media_root``; anything
+    else is a 404. Yields the server; ``server.requests`` lists the paths asked for."""
     requests: list[str] = []
+
+    def lookup(path: str) -> bytes | None:
+        if path in files:
+            return files[path]
+        if media_root and path.startswith("/media/"):
+            target = Path(media_root, path.removeprefix("/media/")).resolve()
+            if target.is_relative_to(Path(media_root).resolve()) and target.is_file():
+                return target.read_bytes()
+        return None
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             requests.append(self.path)
-            body = files.get(self.path)
+            body = lookup(self.path)
             self.send_response(200 if body is not None else 404)
             body = body if body is not None else b"not found"
             self.send_header("Content-Length", str(len(body)))
