@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from djangorestframework_camel_case.parser import (
+    CamelCaseFormParser,
+    CamelCaseMultiPartParser,
+)
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from core.api.schema import envelope
 from core.api.views import PrivateApi
@@ -39,9 +43,17 @@ def csv_response(lines, name: str) -> StreamingHttpResponse:
     return response
 
 
+class CsvNegotiation(DefaultContentNegotiation):
+    """``?format=`` names the CSV flavour here, not a renderer (DRF's URL override);
+    errors are JSON as everywhere."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ImportsApi(PrivateApi):
     rate_limits = {"POST": "10/m"}
-    parser_classes = (MultiPartParser, FormParser)
+    parser_classes = (CamelCaseMultiPartParser, CamelCaseFormParser)
     error_statuses = (403,)
 
     @extend_schema(
@@ -104,6 +116,7 @@ class ImportReportApi(PrivateApi):
 
 class ProductExportApi(PrivateApi):
     rate_limits = {"GET": "10/m"}
+    content_negotiation_class = CsvNegotiation
 
     @extend_schema(
         operation_id="products_export",
