@@ -7,8 +7,6 @@ mode never changes the live catalogue); a live key runs it for real.
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
-from django.utils import timezone
 from djangorestframework_camel_case.parser import (
     CamelCaseFormParser,
     CamelCaseMultiPartParser,
@@ -23,6 +21,7 @@ from core.api.views import PrivateApi
 from core.exceptions import Forbidden
 
 from . import exports, reports, selectors, services
+from .exports import csv_response
 from .serializers import (
     CustomerExportQuerySerializer,
     ImportCreateSerializer,
@@ -33,14 +32,6 @@ from .serializers import (
 CSV_RESPONSE = OpenApiResponse(
     response=OpenApiTypes.STR, description="CSV (text/csv), streamed."
 )
-
-
-def csv_response(lines, name: str) -> StreamingHttpResponse:
-    """A streamed CSV download named ``<name>-<UTC time>.csv``."""
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-    return response
 
 
 class CsvNegotiation(DefaultContentNegotiation):

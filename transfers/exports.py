@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 from catalog.models import Category, Media, Product, ProductOption, Variant
 from core.links import server_base_url
@@ -54,6 +56,14 @@ def _products(store):
         )
         .iterator(chunk_size=CHUNK)
     )
+
+
+def csv_response(lines, name: str) -> StreamingHttpResponse:
+    """A streamed CSV download named ``<name>-<UTC time>.csv``."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
 
 
 def default_media_url(name: str) -> str:

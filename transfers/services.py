@@ -60,8 +60,16 @@ _SOURCE = InventoryAdjustment.Source.IMPORT
 # -- creating an import -----------------------------------------------------------------
 
 
-def _sniff_format(upload) -> str:
-    """The file's format from its header row; a 422 naming ``file`` when unreadable."""
+def import_file_check(upload) -> str:
+    """The uploaded file's format (``shopify`` or ``native``) from its size and header row;
+    a 422 naming ``file`` when it is empty, too large or not a product CSV."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_FILE_BYTES:
+        raise field_error(
+            "file", f"The file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB."
+        )
+    if size == 0:
+        raise field_error("file", "The file is empty.")
     upload.seek(0)
     head = upload.read(256 * 1024)
     upload.seek(0)
@@ -92,14 +100,7 @@ def import_create(
 ) -> Import:
     """Store the uploaded CSV as a new import of ``store`` and (``queue``) run it on a
     worker once committed."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise field_error(
-            "file", f"The file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB."
-        )
-    if size == 0:
-        raise field_error("file", "The file is empty.")
-    kind = _sniff_format(upload)
+    kind = import_file_check(upload)
     name = os.path.basename(getattr(upload, "name", "") or "import.csv")[:255]
     with transaction.atomic():
         run = Import(

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from transfers.tests.imageserver import image_server, png_bytes
+from catalog.tests.factories import png_bytes
+from transfers.tests.imageserver import image_server
 
 DATA = Path(__file__).parent / "data"
 

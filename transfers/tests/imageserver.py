@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-
-def png_bytes(width: int, height: int, colour=(200, 120, 40)) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @contextlib.contextmanager
