@@ -142,6 +142,12 @@ class _Run:
     lines: list[ImportLine] = field(default_factory=list)
     #: SKU -> (handle, row) of the products this run has applied.
     skus: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Categories the product being applied created (kept when it is saved for good).
+    categories_created: dict[str, str] = field(default_factory=dict)
+
+    def categories_keep(self, created: dict[str, str]) -> None:
+        if self.categories is not None:
+            self.categories.update(created)
 
     def sku_clashes(self, record: formats.Record) -> list[str]:
         """Another product of this file took one of the record's SKUs first."""
@@ -157,7 +163,9 @@ class _Run:
             self.skus.setdefault(sku, (record.handle, record.row))
 
     def category_ids(self, record: formats.Record) -> tuple[list[str], dict[str, str]]:
-        """Ids of the record's categories, creating missing ones; returns the new names."""
+        """Ids of the record's categories, creating missing ones; also returns the new
+        ones (``{name: id}``), which :meth:`categories_keep` remembers once the product
+        is saved for good (a refused or dry-run product's new categories roll back)."""
         if self.categories is None:
             self.categories = {}
             for pk, name, slug in Category.objects.filter(
@@ -261,7 +269,7 @@ def _apply(state: _Run, record: formats.Record) -> Outcome:
     store = run.store
     existing = _match(store, record)
     data = dict(record.data)
-    category_ids, _ = state.category_ids(record)
+    category_ids, state.categories_created = state.category_ids(record)
     data["category_ids"] = category_ids
     metadata = dict(existing.metadata) if existing is not None else {}
     if record.tags or "tags" in metadata:
@@ -295,6 +303,7 @@ def _apply(state: _Run, record: formats.Record) -> Outcome:
 
 def record_apply(state: _Run, record: formats.Record) -> Outcome:
     """Apply one product in a savepoint: refused as a whole, or (dry run) rolled back."""
+    state.categories_created = {}
     errors = record.errors or state.sku_clashes(record)
     if errors:
         return Outcome(ImportLine.Action.REFUSED, messages=list(errors))
@@ -313,6 +322,8 @@ def record_apply(state: _Run, record: formats.Record) -> Outcome:
         logger.warning("Import %s, %s: %s", state.run.pk, record.rows_label, exc)
         return Outcome(ImportLine.Action.REFUSED, messages=[f"Database refused: {exc}"])
     state.skus_claim(record)
+    if not state.run.dry_run:
+        state.categories_keep(state.categories_created)
     outcome.messages = [*record.notes, *outcome.messages]
     return outcome
 
@@ -416,6 +427,38 @@ def _open_text(run: Import):
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
+def _batch_run(state: _Run, records) -> bool:
+    """Apply the next :data:`BATCH_ROWS` rows in one transaction (a savepoint each), with
+    their report lines and the counters, so that a resumed run starts exactly after the
+    last batch committed; then fetch the batch's images. True when the file is done."""
+    run = state.run
+    with_images = []
+    exhausted, size = True, 0
+    with transaction.atomic():
+        for record in records:
+            outcome = record_apply(state, record)
+            counter = _COUNTERS[outcome.action]
+            setattr(run, counter, getattr(run, counter) + 1)
+            state.lines.append(
+                _line(run, record, outcome.action, outcome.product, outcome.messages)
+            )
+            if outcome.product is not None and record.images and not run.dry_run:
+                with_images.append((record, outcome.product))
+            run.rows_done += record.size
+            run.last_row = record.last_row
+            size += record.size
+            if size >= BATCH_ROWS:
+                exhausted = False
+                break
+        _flush(state)
+    # Outside the batch's transaction: no row stays locked while an image downloads.
+    for record, product in with_images:
+        _images_import(state, record, product)
+    if with_images:
+        _flush(state)
+    return exhausted
+
+
 def import_run(
     *,
     import_id: str,
@@ -437,39 +480,18 @@ def import_run(
                 run.rows_total = formats.count_rows(text)
             run.save(update_fields=["rows_total", "updated_at"])
         state = _Run(run=run)
-        pending = 0
         with _open_text(run) as text:
-            for record in formats.read_records(text, currency=run.store.currency):
-                if record.last_row <= run.last_row:
-                    continue  # done by an earlier slice
-                outcome = record_apply(state, record)
-                setattr(
-                    run,
-                    _COUNTERS[outcome.action],
-                    getattr(run, _COUNTERS[outcome.action]) + 1,
-                )
-                state.lines.append(
-                    _line(
-                        run, record, outcome.action, outcome.product, outcome.messages
-                    )
-                )
-                if outcome.product is not None and not run.dry_run:
-                    _images_import(state, record, outcome.product)
-                run.rows_done += record.size
-                run.last_row = record.last_row
-                pending += record.size
-                if pending >= BATCH_ROWS:
-                    pending = 0
-                    _flush(state)
-                    if progress:
-                        progress(run)
-                    if (
-                        time_budget is not None
-                        and time.monotonic() - started > time_budget
-                    ):
-                        enqueue(IMPORT_TASK, run.pk)
-                        return run
-        _flush(state)
+            records = (
+                record
+                for record in formats.read_records(text, currency=run.store.currency)
+                if record.last_row > run.last_row  # done by an earlier slice
+            )
+            while not _batch_run(state, records):
+                if progress:
+                    progress(run)
+                if time_budget is not None and time.monotonic() - started > time_budget:
+                    enqueue(IMPORT_TASK, run.pk)
+                    return run
     except (formats.UnknownFormat, UnicodeDecodeError, csv.Error) as exc:
         run.status, run.error = Import.Status.FAILED, f"Row {run.last_row + 1}: {exc}"
         run.finished_at = timezone.now()

@@ -105,3 +105,24 @@ def test_a_file_that_is_not_utf8_fails_the_run_with_its_row(shop):
     run = services.import_run(import_id=run.pk, time_budget=None)
     assert run.status == Import.Status.FAILED
     assert "utf-8" in run.error.lower()
+
+
+def test_products_of_one_type_share_its_category(shop):
+    from catalog.models import Category
+
+    content = (
+        b"handle,name,price,categories,variant_sku\n"
+        b"a,A,1.00,Mugs|Gifts,A-1\n"
+        b"b,B,1.00,mugs,B-1\n"
+        b"c,C,1.00,Gifts,C-1\n"
+    )
+    run_import(shop.store, content, dry_run=True)
+    assert not Category.objects.exists()
+
+    run_import(shop.store, content)
+
+    assert sorted(Category.objects.values_list("name", flat=True)) == ["Gifts", "Mugs"]
+    mugs = Category.objects.get(name="Mugs")
+    assert sorted(mugs.products.values_list("slug", flat=True)) == ["a", "b"]
+    again = run_import(shop.store, content)
+    assert again.products_unchanged == 3
