@@ -52,7 +52,7 @@ def write_shopify_csv(path: Path, rows: int, variants: int) -> int:
     from transfers.formats import SHOPIFY_COLUMNS
 
     products = rows // variants
-    sizes = ["XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL"][:variants]
+    sizes = [f"Size {index + 1}" for index in range(variants)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(SHOPIFY_COLUMNS)

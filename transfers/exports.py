@@ -25,6 +25,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from catalog.models import Category, Media, Product, ProductOption, Variant
+from core.csvfiles import csv_lines
 from core.links import server_base_url
 from customers.models import Customer
 from orders.models import Order, OrderItem
@@ -209,10 +210,8 @@ def product_csv_lines(
     """The store's products as CSV lines; ``media_url(name)`` makes image URLs absolute."""
     media_url = media_url or default_media_url
     if format == "shopify":
-        return formats.csv_lines(
-            formats.SHOPIFY_COLUMNS, _shopify_rows(store, media_url)
-        )
-    return formats.csv_lines(formats.NATIVE_COLUMNS, _native_rows(store, media_url))
+        return csv_lines(formats.SHOPIFY_COLUMNS, _shopify_rows(store, media_url))
+    return csv_lines(formats.NATIVE_COLUMNS, _native_rows(store, media_url))
 
 
 ORDER_COLUMNS = (
@@ -305,7 +304,7 @@ def _order_rows(store, mode: str) -> Iterator[list]:
 def order_csv_lines(*, store, mode: str) -> Iterator[str]:
     """Placed orders of ``mode``, one row per line item (the order's columns repeated),
     times in the store's time zone with their offset, amounts in major units."""
-    return formats.csv_lines(ORDER_COLUMNS, _order_rows(store, mode))
+    return csv_lines(ORDER_COLUMNS, _order_rows(store, mode))
 
 
 CUSTOMER_COLUMNS = (
@@ -339,4 +338,4 @@ def _customer_rows(store, mode: str, audience: str) -> Iterator[list]:
 
 
 def customer_csv_lines(*, store, mode: str, audience: str = "all") -> Iterator[str]:
-    return formats.csv_lines(CUSTOMER_COLUMNS, _customer_rows(store, mode, audience))
+    return csv_lines(CUSTOMER_COLUMNS, _customer_rows(store, mode, audience))

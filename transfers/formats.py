@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from core.csvfiles import csv_uncell
 from core.money import parse_major, to_major_string
 
 #: A cell longer than this is refused by the csv module (HTML bodies can be long).
@@ -102,8 +103,6 @@ NATIVE_COLUMNS = (
     "image_alt",
 )
 
-#: Leading characters a spreadsheet would run as a formula (exports quote them).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: A list inside one cell (categories, tags): ``"Mugs|Gifts"``.
 LIST_SEPARATOR = "|"
 
@@ -413,15 +412,8 @@ def _shopify_record(group: list[tuple[int, dict]], currency: str) -> Record:
 # -- this platform's CSV -----------------------------------------------------------------
 
 
-def unquote(text: str) -> str:
-    """Undo the export's formula guard: ``'=x`` is ``=x``."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
-        return text[1:]
-    return text
-
-
 def _native_record(group: list[tuple[int, dict]], currency: str) -> Record:
-    group = [(n, {k: unquote(v) for k, v in row.items()}) for n, row in group]
+    group = [(n, {k: csv_uncell(v) for k, v in row.items()}) for n, row in group]
     first_number, first = group[0]
     record = Record(
         handle=first.get("handle", ""),
@@ -478,29 +470,6 @@ def _native_record(group: list[tuple[int, dict]], currency: str) -> Record:
 
 
 # -- writing ----------------------------------------------------------------------------
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text one line at a time (header first), cells that look like formulas quoted."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
-
-    writer.writerow(header)
-    yield flush()
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-        yield flush()
 
 
 def major(amount: int | None, currency: str) -> str:

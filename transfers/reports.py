@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from . import formats
+from core.csvfiles import csv_lines
+
 from .models import Import
 
 REPORT_COLUMNS = ("row", "last_row", "handle", "action", "product_id", "message")
@@ -16,4 +17,4 @@ def report_csv_lines(run: Import) -> Iterator[str]:
         .values_list(*REPORT_COLUMNS)
         .iterator(chunk_size=2000)
     )
-    return formats.csv_lines(REPORT_COLUMNS, lines)
+    return csv_lines(REPORT_COLUMNS, lines)

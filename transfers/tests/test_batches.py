@@ -6,6 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from catalog.models import InventoryAdjustment, Product, ProductOption, Variant
+from core.csvfiles import csv_lines
 from transfers import formats, services, tasks
 from transfers.models import Import
 
@@ -26,7 +27,7 @@ def native_csv(count: int) -> bytes:
         }
         for n in range(count)
     ]
-    lines = formats.csv_lines(
+    lines = csv_lines(
         formats.NATIVE_COLUMNS,
         ([row.get(c, "") for c in formats.NATIVE_COLUMNS] for row in rows),
     )
