@@ -32,6 +32,7 @@ ID_PREFIXES = {
     "whk_id": "whk",
     "dlv_id": "dlv",
     "pi_test_id": "pi_test",
+    "imp_id": "imp",
 }
 
 

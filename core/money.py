@@ -8,7 +8,7 @@ the request locale's number pattern with the currency's short symbol where it ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -150,3 +150,23 @@ def to_major_string(amount: int, currency: str) -> str:
     exponent = currency_exponent(currency)
     value = Decimal(int(amount)).scaleb(-exponent)
     return str(value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP))
+
+
+def parse_major(text: str, currency: str) -> int:
+    """ "24.00", GBP -> 2400: a typed major-unit amount as exact minor units.
+
+    Raises ValueError (with a readable message) for text that is not a number, is
+    negative, or has more decimals than the currency has (``0.5`` JPY)."""
+    exponent = currency_exponent(currency)
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount such as 12.50.") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{text!r} is not an amount of 0 or more.")
+    minor = value.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        raise ValueError(
+            f"{text!r} has more than {exponent} decimal places for {currency}."
+        )
+    return int(minor)

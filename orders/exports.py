@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from core.csvfiles import csv_lines
 from core.db import replica_alias
 from core.money import to_major_string
 
@@ -42,9 +41,6 @@ COLUMNS = (
     "refunded",
     "units",
 )
-
-#: Leading characters a spreadsheet would run as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def date_range_bounds(
@@ -83,11 +79,6 @@ def order_export_queryset(
         .prefetch_related("items")
         .order_by("created_at", "id")
     )
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _when(value: datetime | None) -> str:
@@ -143,17 +134,4 @@ def _row(order: Order) -> list:
 
 def order_csv_lines(orders: Iterable[Order]) -> Iterator[str]:
     """The CSV text, one line at a time (header first); amounts in major units."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
-
-    writer.writerow(COLUMNS)
-    yield flush()
-    for order in orders:
-        writer.writerow([_cell(value) for value in _row(order)])
-        yield flush()
+    return csv_lines(COLUMNS, (_row(order) for order in orders))

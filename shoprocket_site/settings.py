@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "carts",
     "conversations",
     "webhooks",
+    "transfers",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,11 @@ STOREFRONT_URL = os.environ.get("STOREFRONT_URL", "")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 # Development and tests only: let webhooks target http:// and loopback/private addresses.
 WEBHOOKS_ALLOW_INSECURE_URLS = env_bool("WEBHOOKS_ALLOW_INSECURE_URLS", False)
+# Development and tests only: let imported product images come from http:// and
+# loopback/private addresses (the same guard as webhooks, webhooks/net.py).
+TRANSFERS_IMAGES_ALLOW_INSECURE_URLS = env_bool(
+    "TRANSFERS_IMAGES_ALLOW_INSECURE_URLS", False
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.CamelCaseJSONRenderer"],

@@ -58,6 +58,8 @@ class PostResult:
     duration_ms: int
     body_excerpt: str
     error: str
+    #: The (capped) body's bytes.
+    body: bytes = b""
 
     @property
     def ok(self) -> bool:
@@ -216,22 +218,73 @@ def post_json(
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
     started = time.monotonic()
+    try:
+        target = target_for(url)
+    except UnsafeUrl as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return PostResult(None, elapsed, "", f"Refused: {exc}")
+
+    return _exchange(
+        target,
+        "POST",
+        body,
+        headers,
+        started=started,
+        timeout=timeout,
+        max_bytes=max_bytes,
+    )
+
+
+def get_bytes(
+    url: str,
+    *,
+    insecure: bool | None = None,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+) -> PostResult:
+    """GET ``url`` through the same checks as deliveries (others reuse the guard: imported
+    product images); ``insecure`` overrides ``WEBHOOKS_ALLOW_INSECURE_URLS``. The body is
+    capped at ``max_bytes`` (``body``). Never raises for I/O."""
+    timeout = TIMEOUT_SECONDS if timeout is None else timeout
+    max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
+    started = time.monotonic()
+    try:
+        target = target_for(url, insecure=insecure)
+    except UnsafeUrl as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return PostResult(None, elapsed, "", f"Refused: {exc}")
+    return _exchange(
+        target,
+        "GET",
+        None,
+        {},
+        started=started,
+        timeout=timeout,
+        max_bytes=max_bytes,
+    )
+
+
+def _exchange(
+    target: Target,
+    method: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    *,
+    started: float,
+    timeout: float,
+    max_bytes: int,
+) -> PostResult:
     deadline = started + timeout
 
     def elapsed_ms() -> int:
         return int((time.monotonic() - started) * 1000)
-
-    try:
-        target = target_for(url)
-    except UnsafeUrl as exc:
-        return PostResult(None, elapsed_ms(), "", f"Refused: {exc}")
 
     conn = _connection(target, timeout)
     status_code = None
     data = b""
     error = ""
     try:
-        conn.request("POST", target.path, body=body, headers=headers)
+        conn.request(method, target.path, body=body, headers=headers)
         conn.sock.settimeout(max(deadline - time.monotonic(), 0.001))
         response = conn.getresponse()
         status_code = response.status
@@ -256,4 +309,6 @@ def post_json(
     duration = elapsed_ms()
     if not error and duration > timeout * 1000:
         error = "Timed out."
-    return PostResult(status_code, duration, data.decode("utf-8", "replace"), error)
+    return PostResult(
+        status_code, duration, data.decode("utf-8", "replace"), error, body=data
+    )
