@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.storage import private_storage
+
 from core.ids import PrefixedIdField
 from core.models import BaseModel, Mode, StoreOwnedModel
 
@@ -33,7 +35,10 @@ class Import(StoreOwnedModel):
     )
     format = models.CharField(max_length=16, choices=Format.choices)
     dry_run = models.BooleanField(default=False)
-    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    #: The merchant's file is private (costs, stock): never under MEDIA_URL.
+    file = models.FileField(
+        upload_to="imports/%Y/%m/", max_length=300, storage=private_storage
+    )
     filename = models.CharField(max_length=255, blank=True, default="")
     actor = models.CharField(max_length=150, blank=True, default="")
     #: Data rows in the file (the header is row 1, so data rows are numbered from 2).

@@ -3,6 +3,7 @@
 import core.ids
 import django.db.models.deletion
 import django.utils.timezone
+import core.storage
 from django.db import migrations, models
 
 
@@ -26,7 +27,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='queued', max_length=16)),
                 ('format', models.CharField(choices=[('shopify', 'Shopify product CSV'), ('native', 'Shoprocket product CSV')], max_length=16)),
                 ('dry_run', models.BooleanField(default=False)),
-                ('file', models.FileField(max_length=300, upload_to='imports/%Y/%m/')),
+                ('file', models.FileField(max_length=300, storage=core.storage.private_storage, upload_to='imports/%Y/%m/')),
                 ('filename', models.CharField(blank=True, default='', max_length=255)),
                 ('actor', models.CharField(blank=True, default='', max_length=150)),
                 ('rows_total', models.PositiveIntegerField(blank=True, null=True)),

@@ -71,6 +71,19 @@ def test_upload_progress_and_report(shop, shopify_csv, api_client_for):
     assert Product.objects.filter(store=shop.store).count() == 4
 
 
+def test_the_uploaded_file_is_private(shop, shopify_csv, settings):
+    from pathlib import Path
+
+    from transfers.models import Import
+
+    response = _post_import(shop.sk, shopify_csv, dryRun="true")
+    assert response.status_code == 202
+    upload = Import.objects.get(pk=response.json()["data"]["id"]).file
+    # In the private storage (signed, expiring links), never under the public MEDIA_URL.
+    assert Path(upload.path).is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT))
+    assert not upload.url.startswith(settings.MEDIA_URL)
+
+
 def test_dry_run_through_the_api_changes_nothing(shop, shopify_csv):
     response = _post_import(shop.sk, shopify_csv, dryRun="true")
     assert response.status_code == 202, response.content
