@@ -122,7 +122,29 @@ class Product(StoreOwnedModel):
                 name="product_max_qty_gte_min_qty",
             ),
         ]
-        indexes = [models.Index(fields=["store", "status", "sort_order"])]
+        # One per order the list endpoints offer (selectors.PUBLIC_SORTS / PRIVATE_SORTS),
+        # ending in ``id`` like the ORDER BY, so a page is an index range scan, never a sort
+        # of the catalogue: with the status (the public list) and without (the private one).
+        indexes = [
+            models.Index(
+                fields=["store", "status", "sort_order", "name", "id"],
+                name="catalog_prod_status_order",
+            ),
+            models.Index(
+                fields=["store", "status", "name", "id"],
+                name="catalog_prod_status_name",
+            ),
+            models.Index(
+                fields=["store", "status", "created_at", "id"],
+                name="catalog_prod_status_created",
+            ),
+            models.Index(
+                fields=["store", "sort_order", "name", "id"], name="catalog_prod_order"
+            ),
+            models.Index(
+                fields=["store", "updated_at", "id"], name="catalog_prod_updated"
+            ),
+        ]
 
     def __str__(self):
         return self.name
