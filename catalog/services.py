@@ -17,7 +17,8 @@ import itertools
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -1164,6 +1165,45 @@ def review_moderate(*, review: Review, status: str) -> Review:
         review.status = status
         review.save(update_fields=["status", "updated_at"])
     return review
+
+
+def review_totals_columns(review_model=Review) -> dict:
+    """``Product.reviews_*`` as SQL over the product's approved reviews (also used by the
+    migration that fills them, with its historical ``Review``)."""
+    approved = (
+        review_model.objects.filter(product=OuterRef("pk"), status="approved")
+        .order_by()
+        .values("product")
+    )
+
+    def total(mode: str, aggregate) -> Coalesce:
+        rows = approved.filter(mode=mode).annotate(v=aggregate).values("v")[:1]
+        return Coalesce(Subquery(rows), Value(0))
+
+    return {
+        "reviews_live_count": total("live", Count("pk")),
+        "reviews_live_rating_sum": total("live", Sum("rating")),
+        "reviews_test_count": total("test", Count("pk")),
+        "reviews_test_rating_sum": total("test", Sum("rating")),
+    }
+
+
+@transaction.atomic
+def product_review_totals_refresh(*, products: QuerySet) -> None:
+    """Recount the approved-review totals of ``products`` from their reviews.
+
+    The rows are locked first, so that a concurrent review write waits and then recounts
+    with this one committed (a recount, not an increment: always right, whatever changed)."""
+    list(products.select_for_update().order_by("pk").values_list("pk", flat=True))
+    products.update(**review_totals_columns())
+
+
+def review_totals_on_change(*, instance: Review, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a review, wherever it is written (services, the
+    dashboard's change form and delete, a product's cascade)."""
+    product_review_totals_refresh(
+        products=Product.objects.filter(pk=instance.product_id)
+    )
 
 
 # -- store currency ---------------------------------------------------------------------
