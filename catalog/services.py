@@ -22,7 +22,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.api.caching import catalog_version_bump
 from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
+from core.models import Store
 
 from . import events, signals
 from .images import image_aspect_ratio
@@ -83,6 +85,7 @@ def _locked_variants(variant_ids) -> dict[str, Variant]:
 def _write_stock(variant: Variant, after: int) -> None:
     Variant.objects.filter(pk=variant.pk).update(stock=after, updated_at=timezone.now())
     variant.stock = after
+    catalog_version_bump(variant.product.store_id)  # inStock, inventoryCount
 
 
 def _audit(
@@ -188,6 +191,7 @@ def _test_reserved_write(variant: Variant, after: int) -> None:
         test_reserved=after, updated_at=timezone.now()
     )
     variant.test_reserved = after
+    catalog_version_bump(variant.product.store_id)
 
 
 def _audit_test(
@@ -325,6 +329,7 @@ def stock_release(
 def test_stock_reset(*, store) -> int:
     """Give test mode the whole stock again (``test_reserved`` back to 0 on every variant
     of the store); returns how many variants had test reservations."""
+    catalog_version_bump(store.pk)
     return Variant.objects.filter(product__store=store, test_reserved__gt=0).update(
         test_reserved=0, updated_at=timezone.now()
     )
@@ -1194,8 +1199,11 @@ def product_review_totals_refresh(*, products: QuerySet) -> None:
 
     The rows are locked first, so that a concurrent review write waits and then recounts
     with this one committed (a recount, not an increment: always right, whatever changed)."""
-    list(products.select_for_update().order_by("pk").values_list("pk", flat=True))
+    locked = products.select_for_update().order_by("pk").values_list("store_id")
+    stores = {store_id for (store_id,) in locked}
     products.update(**review_totals_columns())
+    for store_id in stores:  # reviewCount and averageRating are on the public pages
+        catalog_version_bump(store_id)
 
 
 def review_totals_on_change(*, instance: Review, **kwargs) -> None:
@@ -1204,6 +1212,33 @@ def review_totals_on_change(*, instance: Review, **kwargs) -> None:
     product_review_totals_refresh(
         products=Product.objects.filter(pk=instance.product_id)
     )
+
+
+def _store_id_of(instance) -> str | None:
+    """The store of a catalogue row, from the rows already loaded with it when it can."""
+    if isinstance(instance, Store):
+        return instance.pk
+    if getattr(instance, "store_id", None):
+        return instance.store_id
+    cached = instance._state.fields_cache
+    if isinstance(instance, ProductOptionValue):
+        if "option" in cached and "product" in cached["option"]._state.fields_cache:
+            return instance.option.product.store_id
+        product = Product.objects.filter(options=instance.option_id)
+    elif "product" in cached:
+        return instance.product.store_id
+    else:
+        product = Product.objects.filter(pk=instance.product_id)
+    return product.values_list("store_id", flat=True).first()
+
+
+def catalog_changed(*, instance, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of every catalogue row (and of the store, whose
+    currency and tax settings the payloads show): the store's cached public pages are stale
+    once this commits. Writes by ``update()`` bump the version themselves (stock)."""
+    store_id = _store_id_of(instance)
+    if store_id:
+        catalog_version_bump(store_id)
 
 
 # -- store currency ---------------------------------------------------------------------
@@ -1250,6 +1285,7 @@ def convert_amount_columns(queryset, fields: tuple[str, ...], convert) -> None:
 def store_amounts_convert(*, store, convert, **kwargs) -> None:
     """``core.signals.store_currency_convert``: product and variant prices, sale prices,
     costs and fixed shipping rates, converted with ``convert``."""
+    catalog_version_bump(store.pk)
     convert_amount_columns(
         Product.objects.filter(store=store).order_by("pk"), _PRODUCT_AMOUNTS, convert
     )

@@ -50,6 +50,7 @@ PRODUCT_LIST_PARAMS = [
 
 
 class ProductListApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
@@ -70,6 +71,7 @@ class ProductListApi(PublicApi):
 
 
 class ProductDetailApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
@@ -85,6 +87,7 @@ class ProductDetailApi(PublicApi):
 
 
 class ProductReviewsApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m", "POST": "5/m"}
     uses_cart_token = True
     cart_token_required = False
@@ -135,6 +138,7 @@ class ProductReviewsApi(PublicApi):
 
 
 class CategoryTreeApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
@@ -148,6 +152,7 @@ class CategoryTreeApi(PublicApi):
 
 
 class CategoryDetailApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
