@@ -88,7 +88,7 @@ def _write_stock(variant: Variant, after: int) -> None:
     catalog_version_bump(variant.product.store_id)  # inStock, inventoryCount
 
 
-def _audit(
+def _audit_row(
     variant: Variant,
     before: int,
     after: int,
@@ -97,11 +97,15 @@ def _audit(
     source: str,
     reference: str = "",
     actor: str = "",
+    mode: str = "live",
 ) -> InventoryAdjustment:
-    return InventoryAdjustment.objects.create(
+    """An unsaved audit row of one stock change (test mode: before and after are test
+    availability)."""
+    return InventoryAdjustment(
         store_id=variant.product.store_id,
         product_id=variant.product_id,
         variant=variant,
+        mode=mode,
         stock_before=before,
         stock_after=after,
         reason=reason[:255],
@@ -109,6 +113,12 @@ def _audit(
         reference=reference[:64],
         actor=actor[:150],
     )
+
+
+def _audit(variant: Variant, before: int, after: int, **fields) -> InventoryAdjustment:
+    adjustment = _audit_row(variant, before, after, **fields)
+    adjustment.save()
+    return adjustment
 
 
 def _crossed_low(variant: Variant, before: int, after: int) -> bool:
@@ -194,21 +204,9 @@ def _test_reserved_write(variant: Variant, after: int) -> None:
     catalog_version_bump(variant.product.store_id)
 
 
-def _audit_test(
-    variant: Variant, before: int, after: int, *, reason: str, source: str, reference
-) -> None:
+def _audit_test(variant: Variant, before: int, after: int, **fields) -> None:
     """The audit row of a test-mode change: before and after are test availability."""
-    InventoryAdjustment.objects.create(
-        store_id=variant.product.store_id,
-        product_id=variant.product_id,
-        variant=variant,
-        mode="test",
-        stock_before=before,
-        stock_after=after,
-        reason=reason[:255],
-        source=source,
-        reference=reference[:64],
-    )
+    _audit(variant, before, after, mode="test", **fields)
 
 
 @transaction.atomic
@@ -251,33 +249,40 @@ def stock_reserve(
                 reason=f"Only {available} left in stock.",
             )
     low: dict[str, Product] = {}
+    changed: list[Variant] = []
+    audit: list[InventoryAdjustment] = []
+    now = timezone.now()
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
         if not variant.product.track_inventory or quantity <= 0:
             continue
         before = variant.available_stock(mode)
         if mode == "test":
-            _test_reserved_write(variant, variant.test_reserved + quantity)
-            _audit_test(
+            variant.test_reserved += quantity
+        else:
+            variant.stock = before - quantity
+            if _crossed_low(variant, before, before - quantity):
+                low[variant.product_id] = variant.product
+        variant.updated_at = now
+        changed.append(variant)
+        audit.append(
+            _audit_row(
                 variant,
                 before,
                 before - quantity,
+                mode=mode,
                 reason=reason,
                 source=source,
                 reference=reference,
             )
-            continue
-        _write_stock(variant, before - quantity)
-        _audit(
-            variant,
-            before,
-            before - quantity,
-            reason=reason,
-            source=source,
-            reference=reference,
         )
-        if _crossed_low(variant, before, before - quantity):
-            low[variant.product_id] = variant.product
+    if changed:
+        # One UPDATE and one INSERT for the whole order, whatever its number of lines.
+        column = "test_reserved" if mode == "test" else "stock"
+        Variant.objects.bulk_update(changed, [column, "updated_at"])
+        InventoryAdjustment.objects.bulk_create(audit)
+        for store_id in {v.product.store_id for v in changed}:
+            catalog_version_bump(store_id)
     _low_stock_events(low, mode=mode)
 
 
