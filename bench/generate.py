@@ -569,6 +569,7 @@ def _customers(
 def _reviews(store, rng: random.Random, ids: Ids, buyers: list[Buyer], now, counts):
     """Reviews on three products in ten: 1 to 8 each, mostly approved."""
     from catalog.models import Product, Review
+    from catalog.services import product_review_totals_refresh
 
     rows = list(
         Product.objects.filter(store=store)
@@ -609,6 +610,9 @@ def _reviews(store, rng: random.Random, ids: Ids, buyers: list[Buyer], now, coun
             _insert(counts, Review, reviews)
             reviews = []
     _insert(counts, Review, reviews)
+    # COPY sends no post_save: the products' review totals are recounted once, as the
+    # review services do for one product.
+    product_review_totals_refresh(products=Product.objects.filter(store=store))
 
 
 # -- orders --------------------------------------------------------------------------------------

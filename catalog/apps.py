@@ -5,9 +5,49 @@ class CatalogConfig(AppConfig):
     name = "catalog"
 
     def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
         from core import signals
+        from core.models import Store
 
         from . import services
+        from .models import (
+            Category,
+            Media,
+            Product,
+            ProductOption,
+            ProductOptionValue,
+            Review,
+            Variant,
+        )
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                services.review_totals_on_change,
+                sender=Review,
+                dispatch_uid="catalog_review_totals",
+            )
+            for model in (
+                Store,
+                Category,
+                Product,
+                ProductOption,
+                ProductOptionValue,
+                Variant,
+                Media,
+                Review,
+            ):
+                signal.connect(
+                    services.catalog_changed,
+                    sender=model,
+                    dispatch_uid=f"catalog_changed_{model.__name__}",
+                )
+        for through in (Product.categories.through, Variant.option_values.through):
+            m2m_changed.connect(
+                services.catalog_changed,
+                sender=through,
+                dispatch_uid=f"catalog_changed_{through.__name__}",
+            )
 
         signals.store_currency_amounts.connect(
             services.store_amounts_describe, dispatch_uid="catalog_amounts"

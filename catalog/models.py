@@ -109,6 +109,13 @@ class Product(StoreOwnedModel):
     )
     metadata = models.JSONField(default=dict, blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="products")
+    # Approved reviews by the mode of the key that posted them, kept by
+    # ``services.product_review_totals_refresh`` on every review write, so that lists read
+    # them with the row instead of aggregating reviews per product. See review_summary().
+    reviews_live_count = models.PositiveIntegerField(default=0, editable=False)
+    reviews_live_rating_sum = models.PositiveIntegerField(default=0, editable=False)
+    reviews_test_count = models.PositiveIntegerField(default=0, editable=False)
+    reviews_test_rating_sum = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -122,7 +129,29 @@ class Product(StoreOwnedModel):
                 name="product_max_qty_gte_min_qty",
             ),
         ]
-        indexes = [models.Index(fields=["store", "status", "sort_order"])]
+        # One per order the list endpoints offer (selectors.PUBLIC_SORTS / PRIVATE_SORTS),
+        # ending in ``id`` like the ORDER BY, so a page is an index range scan, never a sort
+        # of the catalogue: with the status (the public list) and without (the private one).
+        indexes = [
+            models.Index(
+                fields=["store", "status", "sort_order", "name", "id"],
+                name="catalog_prod_status_order",
+            ),
+            models.Index(
+                fields=["store", "status", "name", "id"],
+                name="catalog_prod_status_name",
+            ),
+            models.Index(
+                fields=["store", "status", "created_at", "id"],
+                name="catalog_prod_status_created",
+            ),
+            models.Index(
+                fields=["store", "sort_order", "name", "id"], name="catalog_prod_order"
+            ),
+            models.Index(
+                fields=["store", "updated_at", "id"], name="catalog_prod_updated"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -142,6 +171,15 @@ class Product(StoreOwnedModel):
     def current_price_amount(self, at=None) -> int:
         """What a shopper pays per unit now: the sale price while the sale runs, else price."""
         return self.sale_price_amount if self.sale_active(at) else self.price_amount
+
+    def review_summary(self, mode: str) -> tuple[int, float | None]:
+        """``(count, average rating to one decimal)`` of the approved reviews a key of
+        ``mode`` shows (:meth:`Review.shown_in`: test mode adds test reviews to live ones)."""
+        count, total = self.reviews_live_count, self.reviews_live_rating_sum
+        if mode != "live":
+            count += self.reviews_test_count
+            total += self.reviews_test_rating_sum
+        return count, (round(total / count, 1) if count else None)
 
     @property
     def requires_shipping(self) -> bool:

@@ -18,16 +18,12 @@ from django.db.models import (
     Case,
     Count,
     F,
-    IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.exceptions import NotFound
@@ -110,23 +106,6 @@ def current_price_expression(at: datetime | None = None):
     return Case(When(on_sale, then=F("sale_price_amount")), default=F("price_amount"))
 
 
-def _review_aggregates(queryset: QuerySet, mode: str) -> QuerySet:
-    approved = Review.objects.filter(
-        Review.shown_in(mode), product=OuterRef("pk"), status=Review.Status.APPROVED
-    )
-    grouped = approved.order_by().values("product")
-    return queryset.annotate(
-        approved_review_count=Coalesce(
-            Subquery(
-                grouped.annotate(n=Count("pk")).values("n")[:1],
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        ),
-        approved_rating_avg=Subquery(grouped.annotate(a=Avg("rating")).values("a")[:1]),
-    )
-
-
 def product_prefetches() -> list:
     """What the product serializers read; ``variant.product`` is set by Django's prefetch."""
     return [
@@ -166,10 +145,8 @@ def product_prefetches() -> list:
 
 
 def _with_output_data(queryset: QuerySet, mode: str) -> QuerySet:
-    return (
-        _review_aggregates(queryset, mode)
-        .annotate(current_price=current_price_expression())
-        .prefetch_related(*product_prefetches())
+    return queryset.annotate(current_price=current_price_expression()).prefetch_related(
+        *product_prefetches()
     )
 
 

@@ -271,12 +271,11 @@ class ProductSerializer(serializers.Serializer):
         return ProductCategorySerializer(self._categories(product), many=True).data
 
     def get_review_count(self, product) -> int:
-        return getattr(product, "approved_review_count", 0) or 0
+        return product.review_summary(context_mode(self.context))[0]
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_average_rating(self, product) -> float | None:
-        average = getattr(product, "approved_rating_avg", None)
-        return round(float(average), 1) if average is not None else None
+        return product.review_summary(context_mode(self.context))[1]
 
 
 class PrivateProductSerializer(ProductSerializer):

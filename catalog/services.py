@@ -17,11 +17,14 @@ import itertools
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.api.caching import catalog_version_bump
 from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
+from core.models import Store
 
 from . import events, signals
 from .images import image_aspect_ratio
@@ -82,9 +85,10 @@ def _locked_variants(variant_ids) -> dict[str, Variant]:
 def _write_stock(variant: Variant, after: int) -> None:
     Variant.objects.filter(pk=variant.pk).update(stock=after, updated_at=timezone.now())
     variant.stock = after
+    catalog_version_bump(variant.product.store_id)  # inStock, inventoryCount
 
 
-def _audit(
+def _audit_row(
     variant: Variant,
     before: int,
     after: int,
@@ -93,11 +97,15 @@ def _audit(
     source: str,
     reference: str = "",
     actor: str = "",
+    mode: str = "live",
 ) -> InventoryAdjustment:
-    return InventoryAdjustment.objects.create(
+    """An unsaved audit row of one stock change (test mode: before and after are test
+    availability)."""
+    return InventoryAdjustment(
         store_id=variant.product.store_id,
         product_id=variant.product_id,
         variant=variant,
+        mode=mode,
         stock_before=before,
         stock_after=after,
         reason=reason[:255],
@@ -105,6 +113,12 @@ def _audit(
         reference=reference[:64],
         actor=actor[:150],
     )
+
+
+def _audit(variant: Variant, before: int, after: int, **fields) -> InventoryAdjustment:
+    adjustment = _audit_row(variant, before, after, **fields)
+    adjustment.save()
+    return adjustment
 
 
 def _crossed_low(variant: Variant, before: int, after: int) -> bool:
@@ -187,23 +201,12 @@ def _test_reserved_write(variant: Variant, after: int) -> None:
         test_reserved=after, updated_at=timezone.now()
     )
     variant.test_reserved = after
+    catalog_version_bump(variant.product.store_id)
 
 
-def _audit_test(
-    variant: Variant, before: int, after: int, *, reason: str, source: str, reference
-) -> None:
+def _audit_test(variant: Variant, before: int, after: int, **fields) -> None:
     """The audit row of a test-mode change: before and after are test availability."""
-    InventoryAdjustment.objects.create(
-        store_id=variant.product.store_id,
-        product_id=variant.product_id,
-        variant=variant,
-        mode="test",
-        stock_before=before,
-        stock_after=after,
-        reason=reason[:255],
-        source=source,
-        reference=reference[:64],
-    )
+    _audit(variant, before, after, mode="test", **fields)
 
 
 @transaction.atomic
@@ -246,33 +249,40 @@ def stock_reserve(
                 reason=f"Only {available} left in stock.",
             )
     low: dict[str, Product] = {}
+    changed: list[Variant] = []
+    audit: list[InventoryAdjustment] = []
+    now = timezone.now()
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
         if not variant.product.track_inventory or quantity <= 0:
             continue
         before = variant.available_stock(mode)
         if mode == "test":
-            _test_reserved_write(variant, variant.test_reserved + quantity)
-            _audit_test(
+            variant.test_reserved += quantity
+        else:
+            variant.stock = before - quantity
+            if _crossed_low(variant, before, before - quantity):
+                low[variant.product_id] = variant.product
+        variant.updated_at = now
+        changed.append(variant)
+        audit.append(
+            _audit_row(
                 variant,
                 before,
                 before - quantity,
+                mode=mode,
                 reason=reason,
                 source=source,
                 reference=reference,
             )
-            continue
-        _write_stock(variant, before - quantity)
-        _audit(
-            variant,
-            before,
-            before - quantity,
-            reason=reason,
-            source=source,
-            reference=reference,
         )
-        if _crossed_low(variant, before, before - quantity):
-            low[variant.product_id] = variant.product
+    if changed:
+        # One UPDATE and one INSERT for the whole order, whatever its number of lines.
+        column = "test_reserved" if mode == "test" else "stock"
+        Variant.objects.bulk_update(changed, [column, "updated_at"])
+        InventoryAdjustment.objects.bulk_create(audit)
+        for store_id in {v.product.store_id for v in changed}:
+            catalog_version_bump(store_id)
     _low_stock_events(low, mode=mode)
 
 
@@ -324,6 +334,7 @@ def stock_release(
 def test_stock_reset(*, store) -> int:
     """Give test mode the whole stock again (``test_reserved`` back to 0 on every variant
     of the store); returns how many variants had test reservations."""
+    catalog_version_bump(store.pk)
     return Variant.objects.filter(product__store=store, test_reserved__gt=0).update(
         test_reserved=0, updated_at=timezone.now()
     )
@@ -1166,6 +1177,75 @@ def review_moderate(*, review: Review, status: str) -> Review:
     return review
 
 
+def review_totals_columns(review_model=Review) -> dict:
+    """``Product.reviews_*`` as SQL over the product's approved reviews (also used by the
+    migration that fills them, with its historical ``Review``)."""
+    approved = (
+        review_model.objects.filter(product=OuterRef("pk"), status="approved")
+        .order_by()
+        .values("product")
+    )
+
+    def total(mode: str, aggregate) -> Coalesce:
+        rows = approved.filter(mode=mode).annotate(v=aggregate).values("v")[:1]
+        return Coalesce(Subquery(rows), Value(0))
+
+    return {
+        "reviews_live_count": total("live", Count("pk")),
+        "reviews_live_rating_sum": total("live", Sum("rating")),
+        "reviews_test_count": total("test", Count("pk")),
+        "reviews_test_rating_sum": total("test", Sum("rating")),
+    }
+
+
+@transaction.atomic
+def product_review_totals_refresh(*, products: QuerySet) -> None:
+    """Recount the approved-review totals of ``products`` from their reviews.
+
+    The rows are locked first, so that a concurrent review write waits and then recounts
+    with this one committed (a recount, not an increment: always right, whatever changed)."""
+    locked = products.select_for_update().order_by("pk").values_list("store_id")
+    stores = {store_id for (store_id,) in locked}
+    products.update(**review_totals_columns())
+    for store_id in stores:  # reviewCount and averageRating are on the public pages
+        catalog_version_bump(store_id)
+
+
+def review_totals_on_change(*, instance: Review, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a review, wherever it is written (services, the
+    dashboard's change form and delete, a product's cascade)."""
+    product_review_totals_refresh(
+        products=Product.objects.filter(pk=instance.product_id)
+    )
+
+
+def _store_id_of(instance) -> str | None:
+    """The store of a catalogue row, from the rows already loaded with it when it can."""
+    if isinstance(instance, Store):
+        return instance.pk
+    if getattr(instance, "store_id", None):
+        return instance.store_id
+    cached = instance._state.fields_cache
+    if isinstance(instance, ProductOptionValue):
+        if "option" in cached and "product" in cached["option"]._state.fields_cache:
+            return instance.option.product.store_id
+        product = Product.objects.filter(options=instance.option_id)
+    elif "product" in cached:
+        return instance.product.store_id
+    else:
+        product = Product.objects.filter(pk=instance.product_id)
+    return product.values_list("store_id", flat=True).first()
+
+
+def catalog_changed(*, instance, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of every catalogue row (and of the store, whose
+    currency and tax settings the payloads show): the store's cached public pages are stale
+    once this commits. Writes by ``update()`` bump the version themselves (stock)."""
+    store_id = _store_id_of(instance)
+    if store_id:
+        catalog_version_bump(store_id)
+
+
 # -- store currency ---------------------------------------------------------------------
 
 _PRODUCT_AMOUNTS = (
@@ -1210,6 +1290,7 @@ def convert_amount_columns(queryset, fields: tuple[str, ...], convert) -> None:
 def store_amounts_convert(*, store, convert, **kwargs) -> None:
     """``core.signals.store_currency_convert``: product and variant prices, sale prices,
     costs and fixed shipping rates, converted with ``convert``."""
+    catalog_version_bump(store.pk)
     convert_amount_columns(
         Product.objects.filter(store=store).order_by("pk"), _PRODUCT_AMOUNTS, convert
     )

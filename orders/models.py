@@ -156,7 +156,11 @@ class Order(StoreOwnedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["store", "mode", "type", "-created_at"]),
+            # The private order list: newest first, ``id`` breaking ties like its ORDER BY.
+            models.Index(
+                fields=["store", "mode", "type", "-created_at", "-id"],
+                name="orders_store_mode_type_new",
+            ),
             models.Index(fields=["store", "type", "updated_at"]),
         ]
 

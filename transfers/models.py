@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from django.db import models
 
-from core.storage import private_storage
-
 from core.ids import PrefixedIdField
 from core.models import BaseModel, Mode, StoreOwnedModel
+from core.storage import private_storage
 
 
 class Import(StoreOwnedModel):

@@ -51,6 +51,7 @@ PRODUCT_LIST_PARAMS = [
 
 
 class ProductListApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
@@ -72,6 +73,7 @@ class ProductListApi(PublicApi):
 
 
 class ProductDetailApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
@@ -88,6 +90,7 @@ class ProductDetailApi(PublicApi):
 
 
 class ProductReviewsApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m", "POST": "5/m"}
     uses_cart_token = True
     cart_token_required = False
@@ -139,6 +142,7 @@ class ProductReviewsApi(PublicApi):
 
 
 class CategoryTreeApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(
@@ -153,6 +157,7 @@ class CategoryTreeApi(PublicApi):
 
 
 class CategoryDetailApi(PublicApi):
+    cached_read = True
     rate_limits = {"GET": "120/m"}
 
     @extend_schema(

@@ -211,6 +211,10 @@ def bulk_catalogue(
             for p in products
         ]
     )
+    # bulk_create sends no post_save: recount as the review services' signal would.
+    services.product_review_totals_refresh(
+        products=Product.objects.filter(pk__in=[p.pk for p in products])
+    )
     return products
 
 

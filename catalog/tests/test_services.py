@@ -227,3 +227,53 @@ def test_search_uses_the_gin_index_on_postgres(shop):
         finally:
             cursor.execute("SET enable_seqscan = on")
     assert "catalog_product_search" in plan, plan
+
+
+# -- review totals kept on the product -------------------------------------------------
+
+
+def _totals(product) -> tuple[tuple[int, float | None], tuple[int, float | None]]:
+    product.refresh_from_db()
+    return product.review_summary("live"), product.review_summary("test")
+
+
+def test_review_totals_follow_every_review_write(shop):
+    product = make_product(shop.store)
+    live = services.review_create(
+        product=product, rating=5, body="Great", author_email="a@x.test", mode="live"
+    )
+    test = services.review_create(
+        product=product, rating=2, body="Meh", author_email="b@x.test", mode="test"
+    )
+    assert _totals(product) == ((0, None), (0, None))  # pending reviews are not shown
+
+    services.review_moderate(review=live, status="approved")
+    services.review_moderate(review=test, status="approved")
+    assert _totals(product) == ((1, 5.0), (2, 3.5))  # test mode adds its own
+
+    test.rating = 3  # the dashboard's change form saves the row itself
+    test.save()
+    assert _totals(product) == ((1, 5.0), (2, 4.0))
+
+    services.review_moderate(review=live, status="rejected")
+    assert _totals(product) == ((0, None), (1, 3.0))
+
+    test.delete()
+    assert _totals(product) == ((0, None), (0, None))
+
+
+def test_review_totals_match_the_reviews_they_summarise(shop):
+    """The product's columns give what the reviews endpoint's stats compute from the rows."""
+    from catalog.tests.factories import make_review
+
+    product = make_product(shop.store)
+    for rating, mode in [(5, "live"), (4, "live"), (4, "live"), (1, "test")]:
+        make_review(product, rating=rating, mode=mode)
+    make_review(product, rating=1, status="pending_moderation", mode="live")
+    for mode in ("live", "test"):
+        stats = selectors.review_stats(product=product, mode=mode)
+        product.refresh_from_db()
+        assert product.review_summary(mode) == (
+            stats["rating_count"],
+            stats["average_rating"],
+        )

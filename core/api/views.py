@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from core.exceptions import NotFound, ValidationFailed
 from core.money import locale_from_accept_language
 
-from . import idempotency
+from . import caching, idempotency
 from .authentication import PublishableKeyAuthentication, SecretKeyAuthentication
 from .casing import query_to_snake
 from .pagination import PageParamsSerializer, paginate
@@ -34,8 +34,12 @@ class ApiView(APIView):
     idempotent_methods: frozenset[str] = frozenset()
     #: Extra error statuses to document for this view (e.g. ``(409,)``).
     error_statuses: tuple[int, ...] = ()
+    #: GET answers depend only on the catalogue: ETag, 304 and the shared page cache
+    #: (see :mod:`core.api.caching`; the catalogue's writes bump its version).
+    cached_read = False
 
     _idempotency_record = None
+    _page_key = None
 
     # -- request lifecycle ---------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
@@ -46,14 +50,21 @@ class ApiView(APIView):
             self._idempotency_record = idempotency.begin(
                 request, store=request.store, mode=request.mode
             )
+        if self.cached_read and request.method == "GET":
+            self._page_key = caching.cached_answer(request)
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.IdempotentReplay):
             return exc.response()
+        if isinstance(exc, caching.CachedPage):
+            return exc.response
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if self._page_key is not None and response.status_code == http.HTTP_200_OK:
+            response = caching.cache_store(self._page_key, response)
+        self._page_key = None
         for name, value in ratelimit_headers(request).items():
             response[name] = value
         if self._idempotency_record is not None:

@@ -1,0 +1,136 @@
+"""HTTP caching of public reads that change only when the store's catalogue does.
+
+Every such page is keyed by the store's **catalogue version**, a token in the shared cache
+(Redis in production) that every catalogue write replaces when its transaction commits
+(:func:`catalog_version_bump`). A view opts in with ``cached_read = True``; then a GET:
+
+1. answers ``304 Not Modified`` when ``If-None-Match`` holds the page's ETag, before any
+   payload is built (the key lookup is the only query);
+2. else answers the rendered page from the shared cache when it is there;
+3. else builds it, stores the rendered bytes, and answers them with the ETag.
+
+The ETag and the cache key cover everything a page varies by: store, key mode, path and
+query (the key is in the path), ``Accept-Language``, the negotiated renderer and host, and a
+one-minute bucket of time, so that a sale that starts or ends without a write shows within a
+minute. ``Cache-Control: public, no-cache`` lets browsers and CDNs keep the page but ask
+again each time (a 304 is cheap). The cache is an optimisation: when it is unreachable the
+page is built as if uncached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a page's key stays the same without a write (sale windows show this late at most).
+BUCKET_SECONDS = 60
+#: Seconds a rendered page stays in the shared cache.
+PAGE_TTL = 2 * BUCKET_SECONDS
+CACHE_CONTROL = "public, no-cache"
+VARY = ("Accept", "Accept-Language")
+
+
+def _version_key(store_id: str) -> str:
+    return f"catalog-version:{store_id}"
+
+
+def catalog_version(store_id: str) -> str:
+    """The store's current catalogue version (created on first use)."""
+    key = _version_key(store_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def catalog_version_bump(store_id: str) -> None:
+    """Give the store a new catalogue version now and again once the current transaction
+    commits: a page built meanwhile from the rows before the commit is cached under the
+    in-between version, which the second bump retires. A random token, not a counter: a
+    version evicted from the cache never comes back."""
+
+    def bump():
+        try:
+            cache.set(_version_key(store_id), uuid.uuid4().hex, timeout=None)
+        except Exception:  # a cache outage must not fail the write
+            logger.warning("catalog version of %s not bumped", store_id, exc_info=True)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+class CachedPage(Exception):
+    """Raised from ``initial`` with the answer (a 304 or the cached page)."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def page_key(request) -> str:
+    """The cache key (and, hashed, the ETag) of the page ``request`` asks for."""
+    store = request.store
+    parts = (
+        store.pk,
+        catalog_version(store.pk),
+        request.mode,
+        request.get_host(),
+        request.get_full_path(),
+        request.headers.get("Accept-Language", ""),
+        getattr(request, "accepted_media_type", ""),
+        str(int(time.time() // BUCKET_SECONDS)),
+    )
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"public-page:{digest}"
+
+
+def _etag(key: str) -> str:
+    return f'"{key.rsplit(":", 1)[1][:32]}"'
+
+
+def _decorate(response, etag: str):
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    patch_vary_headers(response, VARY)
+    return response
+
+
+def cached_answer(request) -> str | None:
+    """The page's key; raises :class:`CachedPage` when the answer is known without building
+    the page (None: the cache is unreachable, build and do not store)."""
+    try:
+        key = page_key(request)
+        etag = _etag(key)
+        if etag in request.headers.get("If-None-Match", ""):
+            raise CachedPage(_decorate(HttpResponseNotModified(), etag))
+        hit = cache.get(key)
+    except CachedPage:
+        raise
+    except Exception:
+        logger.warning("public page cache unreachable", exc_info=True)
+        return None
+    if hit is not None:
+        content_type, content = hit
+        raise CachedPage(
+            _decorate(HttpResponse(content, content_type=content_type), etag)
+        )
+    return key
+
+
+def cache_store(key: str, response):
+    """Render a fresh 200 answer, keep it under ``key`` and add its validators."""
+    response.render()
+    try:
+        cache.set(key, (response["Content-Type"], response.content), timeout=PAGE_TTL)
+    except Exception:
+        logger.warning("public page not cached", exc_info=True)
+    return _decorate(response, _etag(key))
