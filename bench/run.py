@@ -186,7 +186,7 @@ def configure_environment(args) -> None:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "RATELIMIT_ENABLE": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CACHE_KEY_PREFIX": "bench",
+            "CACHE_KEY_PREFIX": CACHE_PREFIX,
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -1252,10 +1252,20 @@ def record(text: str) -> None:
         results.write("\n" + text)
 
 
-def redis_flush(url: str) -> None:
+#: The bench servers' cache key prefix: the only Redis keys the bench ever deletes.
+CACHE_PREFIX = "bench"
+
+
+def redis_flush(url: str) -> int:
+    """Delete the bench's own cache keys (``bench:*``), never the whole database: the Redis
+    server is shared (tests, other runs). Returns how many keys went."""
     import redis
 
-    redis.Redis.from_url(url).flushdb()
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{CACHE_PREFIX}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])
+    return len(keys)
 
 
 # -- main -----------------------------------------------------------------------------------------
