@@ -175,6 +175,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+#: The bench servers' cache key prefix: the only Redis keys the bench ever deletes.
+CACHE_PREFIX = "bench"
+
+
 def configure_environment(args) -> None:
     """The environment gunicorn and this process run Django with: production settings."""
     os.environ.update(
@@ -1250,10 +1254,6 @@ def record(text: str) -> None:
         RESULTS.write_text(RESULTS_HEADER)
     with RESULTS.open("a") as results:
         results.write("\n" + text)
-
-
-#: The bench servers' cache key prefix: the only Redis keys the bench ever deletes.
-CACHE_PREFIX = "bench"
 
 
 def redis_flush(url: str) -> int:
