@@ -210,6 +210,11 @@
     return PAYMENT_STATUS_TEXT[status] || String(status || "");
   }
 
+  /** A payment that ended without taking money (declined, 3-D Secure refused, expired). */
+  function isPaymentFailed(status) {
+    return status === "failed" || status === "canceled" || status === "cancelled";
+  }
+
   function isPaymentSettled(status) {
     return SETTLED_PAYMENT_STATUSES.indexOf(status) !== -1;
   }
@@ -826,7 +831,10 @@
 
     // ---- checkout ----
 
-    async showCheckout() {
+    /** The checkout: step 1 (details), or with `options.payment` the payment step, headed by
+     *  `options.notice` (paying again after a failed payment). */
+    async showCheckout(options) {
+      const opts = options || {};
       this.openPanel("checkout", "Checkout", this.loadingNode());
       try {
         const [countries, methods, saved] = await Promise.all([
@@ -836,7 +844,13 @@
         ]);
         this.countries = countries;
         this.paymentMethods = methods;
-        if (this.panelView === "checkout") this.panelBody.replaceChildren(this.detailsForm(saved || {}));
+        if (this.panelView !== "checkout") return;
+        if (opts.payment) {
+          const step = await this.paymentStep();
+          this.panelBody.replaceChildren(opts.notice ? this.noticeNode(opts.notice, "warning") : "", step);
+        } else {
+          this.panelBody.replaceChildren(this.detailsForm(saved || {}));
+        }
       } catch (error) {
         this.panelBody.replaceChildren(this.errorNode(error.message));
       }
@@ -1047,28 +1061,50 @@
     async showConfirmation(orderId) {
       this.openPanel("confirmation", "Your order", this.loadingNode());
       try {
-        const [status, order] = await Promise.all([
-          this.client.get("/orders/" + seg(orderId) + "/status"),
-          this.client.get("/orders/" + seg(orderId)),
-        ]);
+        const status = await this.client.get("/orders/" + seg(orderId) + "/status");
+        if (isPaymentFailed(status.paymentStatus)) {
+          // 3-D Secure refused (or the payment expired): the cart comes back to pay again.
+          if (await this.payAgain(orderId, "The card payment did not go through. Your cart is kept: " +
+            "choose another way to pay.")) return;
+        }
+        const order = await this.client.get("/orders/" + seg(orderId));
         const statusLine = this.h("p", { class: "sr-status" });
         const heading = this.h("h3");
-        const retry = this.h("button", { type: "button", class: "sr-button sr-secondary sr-block",
-          text: "Back to the shop", hidden: true, onClick: () => this.closePanel() });
+        const errors = this.h("div");
+        const again = this.h("button", { type: "button", class: "sr-button sr-block sr-pay-again",
+          text: "Pay another way", hidden: true, onClick: (event) => this.busy(event.currentTarget, errors,
+            () => this.payAgain(orderId, "The payment was cancelled. Your cart is kept: choose how to pay.",
+              true)) });
         const show = (paymentStatus) => {
-          const failed = paymentStatus === "failed" || paymentStatus === "canceled";
+          const failed = isPaymentFailed(paymentStatus);
           heading.textContent = failed ? "The payment did not go through" : "Thank you for your order";
           statusLine.textContent = paymentStatusText(paymentStatus);
           statusLine.className = "sr-status" + (failed ? " sr-status-failed" : "");
-          retry.hidden = !failed;
+          // Failed, or left at the 3-D Secure step: the shopper may pay again another way.
+          again.hidden = !(failed || paymentStatus === "requires_action");
         };
         show(status.paymentStatus);
         this.panelBody.replaceChildren(this.h("div", { class: "sr-confirmation" }, heading, statusLine,
-          this.orderNode(order), retry));
+          this.orderNode(order), errors, again));
         this.pollStatus(orderId, status.paymentStatus, show);
       } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
         this.panelBody.replaceChildren(this.errorNode(error.message));
       }
+    }
+
+    /** POST /cart/reopen: the order's cart comes back (an abandoned payment is cancelled) and
+     *  the payment step opens with `notice`. Returns false when the cart could not be reopened
+     *  (`raise`: the error is thrown to the caller instead). */
+    async payAgain(orderId, notice, raise) {
+      try {
+        this.setCart(await this.client.post("/cart/reopen", { orderId: orderId }));
+      } catch (error) {
+        if (raise || !(error instanceof ApiError)) throw error;
+        return false;
+      }
+      await this.showCheckout({ payment: true, notice: notice });
+      return true;
     }
 
     /** Re-read the payment status while it can still change on its own (3-D Secure). */

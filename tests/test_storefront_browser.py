@@ -1,0 +1,88 @@
+"""The storefront widget as a shopper uses it, in headless Chromium (``tests/browser.py``).
+
+Lean on purpose: each test walks one path end to end through the real page, the real API
+and the offline gateway's 3-D Secure page, and fails on any JavaScript error."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from carts.tests.factories import make_discount, make_product, make_shipping_method
+from catalog.models import Variant
+from orders.models import Order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def storefront(page, live_server, shop, settings):
+    """The store's page, with a candle, a £3.95 GB shipping method and SPRING20 (20% off)."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    store = shop.store
+    candle = make_product(store, name="Beeswax Candle", price=1250, stock=5)
+    make_shipping_method(store, countries=["GB"])
+    make_discount(store, code="SPRING20", value=20)
+    page.goto(f"{live_server.url}/storefront/{shop.pk}/")
+    page.locator(".sr-card", has_text="Beeswax Candle").wait_for()
+    return candle
+
+
+def stock(product) -> int:
+    return Variant.objects.get(product=product).available_stock("test")
+
+
+def add_to_cart_with_discount(page, name: str) -> None:
+    page.locator(".sr-card", has_text=name).get_by_role(
+        "button", name="Add to cart"
+    ).click()
+    panel = page.locator(".sr-panel")
+    panel.get_by_label("Discount code").fill("SPRING20")
+    panel.get_by_role("button", name="Apply").click()
+    panel.locator(".sr-discount", has_text="SPRING20").wait_for()
+
+
+def fill_details(page) -> None:
+    panel = page.locator(".sr-panel")
+    panel.get_by_role("button", name="Checkout").click()
+    panel.get_by_label("Email").fill("sam@example.test")
+    panel.get_by_label("First name").fill("Sam")
+    panel.get_by_label("Last name").fill("Buyer")
+    panel.get_by_label("Address", exact=True).fill("221B Baker Street")
+    panel.get_by_label("City").fill("London")
+    panel.get_by_label("Country").select_option("GB")
+    panel.get_by_label("Postcode").fill("NW1 6XE")
+    panel.get_by_role("button", name="Continue to shipping").click()
+    panel.get_by_role("radio", name=re.compile("Royal Mail")).check()
+
+
+def pay_with(page, card: str) -> None:
+    panel = page.locator(".sr-panel")
+    panel.get_by_label("Card PaymentMethod id").fill(card)
+    panel.get_by_role("button", name="Place order").click()
+
+
+def test_a_failed_3ds_payment_lets_the_shopper_pay_again_with_the_cart_kept(
+    page, page_errors, storefront
+):
+    add_to_cart_with_discount(page, "Beeswax Candle")
+    fill_details(page)
+    pay_with(page, "pm_card_authenticationRequired")
+
+    # The offline gateway's 3-D Secure page: the shopper's bank refuses.
+    page.get_by_role("button", name=re.compile("Fail", re.I)).click()
+
+    panel = page.locator(".sr-panel")
+    panel.get_by_text("did not go through").wait_for()
+    assert "ord_" not in panel.inner_text()
+    assert "SPRING20" not in page.url and "order=" not in page.url
+    cart = Order.objects.get(type="cart")
+    assert cart.discount_code == "SPRING20" and stock(storefront) == 5
+
+    pay_with(page, "pm_card_visa")
+    panel.get_by_text("Thank you for your order").wait_for()
+    order = Order.objects.get(pk=cart.pk)
+    assert order.payment_status == "paid" and order.order_number is not None
+    assert stock(storefront) == 4
+    assert page_errors == []
