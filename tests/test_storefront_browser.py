@@ -29,6 +29,12 @@ def storefront(page, live_server, shop, settings):
     return candle
 
 
+def settle(page) -> None:
+    """Let the page's requests finish before the test reads the database (SQLite's shared
+    in-memory database locks a table while the live server writes it)."""
+    page.wait_for_load_state("networkidle")
+
+
 def stock(product) -> int:
     return Variant.objects.get(product=product).available_stock("test")
 
@@ -75,14 +81,59 @@ def test_a_failed_3ds_payment_lets_the_shopper_pay_again_with_the_cart_kept(
 
     panel = page.locator(".sr-panel")
     panel.get_by_text("did not go through").wait_for()
-    assert "ord_" not in panel.inner_text()
-    assert "SPRING20" not in page.url and "order=" not in page.url
+    assert "ord_" not in panel.inner_text() and "order=" not in page.url
+    panel.locator(".sr-totals", has_text="Discount").wait_for()
+    settle(page)
     cart = Order.objects.get(type="cart")
     assert cart.discount_code == "SPRING20" and stock(storefront) == 5
 
     pay_with(page, "pm_card_visa")
     panel.get_by_text("Thank you for your order").wait_for()
+    settle(page)
     order = Order.objects.get(pk=cart.pk)
     assert order.payment_status == "paid" and order.order_number is not None
     assert stock(storefront) == 4
+    assert page_errors == []
+
+
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8cfc0f01f0005000201a5d6e1f40000000049454e44ae426082"
+)
+
+
+def test_the_selected_variant_sets_price_and_image_and_markdown_is_rendered(
+    page, page_errors, live_server, shop
+):
+    from catalog.models import Media
+    from catalog.tests.factories import make_variant_product
+
+    page.route(
+        "**/media/**",
+        lambda route: route.fulfill(status=200, content_type="image/png", body=PIXEL),
+    )
+    shirt = make_variant_product(
+        shop.store,
+        "Linen shirt",
+        description="Woven **soft** linen.\n\n<script>alert(1)</script>",
+    )
+    Media.objects.create(product=shirt, file="uploads/red.png", alt="Red", position=0)
+    blue = Media.objects.create(
+        product=shirt, file="uploads/blue.png", alt="Blue", position=1
+    )
+    Variant.objects.filter(product=shirt, sku__endswith="-B").update(media=blue)
+
+    page.goto(f"{live_server.url}/storefront/{shop.pk}/?product={shirt.slug}")
+    detail = page.locator(".sr-detail")
+    detail.locator(".sr-description strong", has_text="soft").wait_for()
+    assert "<script" not in detail.locator(".sr-description").inner_html()
+    image = detail.locator("img.sr-detail-image")
+    assert image.get_attribute("src").endswith("uploads/red.png")
+    assert detail.locator(".sr-headline-price").inner_text().startswith("£24.00")
+
+    detail.get_by_label("Size").select_option("M")
+    detail.get_by_label("Colour").select_option("Blue")
+    assert detail.locator(".sr-headline-price").inner_text().startswith("£30.00")
+    assert image.get_attribute("src").endswith("uploads/blue.png")
+    assert image.get_attribute("alt") == "Blue"
     assert page_errors == []

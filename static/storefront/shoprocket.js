@@ -229,6 +229,45 @@
     );
   }
 
+  const SAFE_TAGS = ["P", "BR", "HR", "STRONG", "EM", "B", "I", "DEL", "CODE", "PRE", "BLOCKQUOTE", "UL",
+    "OL", "LI", "H2", "H3", "H4", "H5", "H6", "A", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD"];
+
+  /**
+   * Sanitised HTML from the API as nodes of `doc`: parsed by DOMParser (inert: nothing runs or
+   * loads), then only SAFE_TAGS kept (others leave their text), only href/title/align
+   * attributes, and links only to http(s) or mailto. A second fence behind the server's nh3.
+   */
+  function safeFragment(doc, html) {
+    const parsed = new root.DOMParser().parseFromString(String(html || ""), "text/html");
+    const clean = (node) => {
+      const out = [];
+      for (const child of Array.from(node.childNodes)) {
+        if (child.nodeType === 3) {
+          out.push(doc.createTextNode(child.nodeValue));
+        } else if (child.nodeType === 1 && SAFE_TAGS.indexOf(child.tagName) !== -1) {
+          const element = doc.createElement(child.tagName.toLowerCase());
+          for (const name of ["title", "align"]) {
+            if (child.hasAttribute(name)) element.setAttribute(name, child.getAttribute(name));
+          }
+          if (child.tagName === "A") {
+            const href = child.getAttribute("href") || "";
+            if (/^(https?:|mailto:)/i.test(href)) element.setAttribute("href", href);
+            element.setAttribute("rel", "noopener noreferrer nofollow");
+            element.setAttribute("target", "_blank");
+          }
+          element.append(...clean(child));
+          out.push(element);
+        } else if (child.nodeType === 1 && ["SCRIPT", "STYLE", "TEMPLATE"].indexOf(child.tagName) === -1) {
+          out.push(...clean(child));
+        }
+      }
+      return out;
+    };
+    const fragment = doc.createDocumentFragment();
+    fragment.append(...clean(parsed.body));
+    return fragment;
+  }
+
   /** The number of units in a cart. */
   function cartCount(cart) {
     return ((cart && cart.items) || []).reduce((sum, item) => sum + (item.quantity || 0), 0);
@@ -654,6 +693,14 @@
         name: "quantity", class: "sr-quantity" });
       if (product.maxOrderQuantity) quantity.setAttribute("max", String(product.maxOrderQuantity));
       const addButton = h("button", { type: "submit", class: "sr-button", text: "Add to cart" });
+      const headlinePrice = h("div", { class: "sr-headline-price" }, this.priceNode(product.price));
+      const images = (product.media || []).filter((item) => !item.isVideo);
+      const main = this.productImage(images, product.name, "sr-detail-image");
+      const showImage = (item) => {
+        if (!item || main.tagName !== "IMG") return;
+        main.src = mediaUrl(this.config.mediaBase, item.path);
+        main.alt = item.alt || product.name;
+      };
 
       // Pick a variant: one select per option; the matching variant gives price and stock.
       const selects = (product.options || []).map((option) => {
@@ -674,6 +721,9 @@
         }
         const variant = selectVariant(product, selection);
         addButton.disabled = !variant || variant.inStock === false;
+        // The headline follows the variant: its price, and its own image when it has one.
+        headlinePrice.replaceChildren(this.priceNode((variant && variant.price) || product.price) || "");
+        if (variant && variant.mediaId) showImage(images.find((item) => item.id === variant.mediaId));
         if (!variant) {
           variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
         } else {
@@ -690,14 +740,10 @@
         this.busy(addButton, errors, () => this.addToCart(product.id, variant ? variant.id : null, count));
       } }, selects, variantInfo, this.field("Quantity", quantity), addButton, errors);
 
-      const images = (product.media || []).filter((item) => !item.isVideo);
-      const main = this.productImage(images, product.name, "sr-detail-image");
       const thumbs = images.length > 1 ? h("div", { class: "sr-thumbs" }, images.map((item) =>
         h("button", { type: "button", class: "sr-thumb", "aria-label": item.alt || product.name,
-          onClick: () => {
-          main.src = mediaUrl(this.config.mediaBase, item.path);
-          main.alt = item.alt || product.name;
-        } }, h("img", { src: mediaUrl(this.config.mediaBase, item.path), alt: "" })))) : null;
+          onClick: () => showImage(item) },
+        h("img", { src: mediaUrl(this.config.mediaBase, item.path), alt: "" })))) : null;
 
       return h("article", { class: "sr-detail" },
         this.backLink(),
@@ -705,13 +751,22 @@
           h("div", null, main, thumbs),
           h("div", null,
             h("h2", { class: "sr-detail-title", text: product.name }),
-            this.priceNode(product.price),
+            headlinePrice,
             product.price && product.price.note
               ? h("p", { class: "sr-muted", text: product.price.note })
               : null,
             product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
             form,
-            product.description ? h("div", { class: "sr-description", text: product.description }) : null)));
+            this.descriptionNode(product))));
+    }
+
+    /** The description: the API's sanitised HTML (descriptionHtml), parsed with DOMParser (never
+     *  innerHTML) and filtered again here; the plain Markdown text when there is none. */
+    descriptionNode(product) {
+      if (product.descriptionHtml) {
+        return this.h("div", { class: "sr-description" }, safeFragment(this.doc, product.descriptionHtml));
+      }
+      return product.description ? this.h("div", { class: "sr-description", text: product.description }) : null;
     }
 
     // ---- cart ----
@@ -1441,7 +1496,8 @@
     helpers: {
       generateToken, isValidCartToken, cartTokenKey, loadCartToken, apiUrl, seg, errorMessage,
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
-      selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, addressLines, cartCount,
+      selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
+      cartCount, safeFragment,
       makeBuilder, createClient,
     },
   };
