@@ -73,6 +73,13 @@ def test_a_failed_3ds_payment_lets_the_shopper_pay_again_with_the_cart_kept(
     page, page_errors, storefront
 ):
     add_to_cart_with_discount(page, "Beeswax Candle")
+    # The estimate for the visitor's country before any address: £3.95 to GB, 20% off shown
+    # with a minus.
+    totals = page.locator(".sr-panel .sr-estimate .sr-totals")
+    totals.get_by_text("Shipping (estimate)").wait_for()
+    text = totals.inner_text()
+    assert "£3.95" in text and "\u2212£2.50" in text, text
+    assert page.locator(".sr-estimate-country").input_value() == "GB"
     fill_details(page)
     pay_with(page, "pm_card_authenticationRequired")
 

@@ -268,6 +268,12 @@
     return fragment;
   }
 
+  /** A discount as money taken off: "−£4.80" (the API gives it as a positive amount). */
+  function discountText(money) {
+    const text = moneyText(money);
+    return /^[-\u2212]/.test(text) ? text : "\u2212" + text;
+  }
+
   /** The number of units in a cart. */
   function cartCount(cart) {
     return ((cart && cart.items) || []).reduce((sum, item) => sum + (item.quantity || 0), 0);
@@ -841,9 +847,48 @@
       return h("div", { class: "sr-cart" }, messages, errors,
         h("ul", { class: "sr-lines" }, lines),
         this.discountForm(errors),
-        this.totalsNode(cart.totals, cart.taxInclusive),
+        this.cartTotals(cart),
         h("button", { type: "button", class: "sr-button sr-block", text: "Checkout",
           onClick: () => this.showCheckout() }));
+    }
+
+    /** The cart's totals. Before a shipping option is chosen, shipping and tax are estimated
+     *  (POST /cart/estimate) for the visitor's country, which the shopper can change. */
+    cartTotals(cart) {
+      const h = this.h;
+      const box = h("div", { class: "sr-cart-totals" }, this.totalsNode(cart.totals, cart.taxInclusive));
+      if (cart.requiresShipping === false || cart.shippingOption) return box;
+      const country = h("select", { name: "estimateCountry", class: "sr-estimate-country",
+        "aria-label": "Estimate shipping to" });
+      const note = h("p", { class: "sr-muted sr-estimate-note" });
+      const estimate = async () => {
+        const code = country.value || this.estimateCountry || cart.visitorCountry;
+        if (!code) return;
+        this.estimateCountry = code;
+        try {
+          const result = await this.client.post("/cart/estimate", { countryCode: code });
+          box.replaceChildren(this.totalsNode(result.totals, cart.taxInclusive, true));
+          note.textContent = result.shippingOptionsCount ? "Estimate: the cheapest shipping to this country."
+            : "We do not ship to this country yet.";
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          note.textContent = error.message;
+        }
+      };
+      country.addEventListener("change", estimate);
+      const fill = async () => {
+        try {
+          this.countries = this.countries || (await this.client.get("/countries"));
+        } catch (error) {
+          this.countries = null;
+        }
+        const chosen = this.estimateCountry || cart.visitorCountry;
+        country.replaceChildren(...(this.countries || []).map((c) =>
+          h("option", { value: c.code, text: c.name, selected: c.code === chosen })));
+        await estimate();
+      };
+      fill();
+      return h("div", { class: "sr-estimate" }, this.field("Shipping to", country), box, note);
     }
 
     discountForm(errors) {
@@ -871,17 +916,20 @@
       } }, code, button);
     }
 
-    totalsNode(totals, taxInclusive) {
+    /** Subtotal, discount (with a minus), shipping, tax and total; `estimated` labels the
+     *  shipping and total rows as estimates. */
+    totalsNode(totals, taxInclusive, estimated) {
       const h = this.h;
       if (!totals) return null;
-      const row = (label, money, strong) => money ? [h("dt", { text: label }),
-        h("dd", { class: strong ? "sr-strong" : null, text: moneyText(money) })] : null;
+      const row = (label, money, strong, text) => money ? [h("dt", { text: label }),
+        h("dd", { class: strong ? "sr-strong" : null, text: text || moneyText(money) })] : null;
+      const discount = totals.discount && totals.discount.amount ? totals.discount : null;
       return h("dl", { class: "sr-totals" },
         row("Subtotal", totals.subtotal),
-        totals.discount && totals.discount.amount ? row("Discount", totals.discount) : null,
-        row("Shipping", totals.shipping),
+        discount ? row("Discount", discount, false, discountText(discount)) : null,
+        row(estimated ? "Shipping (estimate)" : "Shipping", totals.shipping),
         row(taxInclusive ? "Tax (included)" : "Tax", totals.tax),
-        row("Total", totals.total, true));
+        row(estimated ? "Estimated total" : "Total", totals.total, true));
     }
 
     // ---- checkout ----
@@ -1497,7 +1545,7 @@
       generateToken, isValidCartToken, cartTokenKey, loadCartToken, apiUrl, seg, errorMessage,
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
-      cartCount, safeFragment,
+      cartCount, safeFragment, discountText,
       makeBuilder, createClient,
     },
   };
