@@ -96,6 +96,25 @@ def test_a_failed_3ds_payment_lets_the_shopper_pay_again_with_the_cart_kept(
 
     pay_with(page, "pm_card_visa")
     panel.get_by_text("Thank you for your order").wait_for()
+    # The full confirmation: line, every total (the discount with a minus), the address with
+    # its country's name, and the next steps.
+    confirmation = panel.locator(".sr-confirmation").inner_text()
+    for expected in (
+        "Beeswax Candle",
+        "£12.50 each",
+        "Subtotal",
+        "\u2212£2.50",
+        "Shipping",
+        "£3.95",
+        "Tax",
+        "Total",
+        "United Kingdom",
+        "221B Baker Street",
+        "Royal Mail",
+        "We have emailed a confirmation to sam@example.test",
+    ):
+        assert expected in confirmation, expected
+    assert "ord_" not in confirmation
     settle(page)
     order = Order.objects.get(pk=cart.pk)
     assert order.payment_status == "paid" and order.order_number is not None

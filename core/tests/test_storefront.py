@@ -169,6 +169,9 @@ def test_widget_never_parses_html():
         "eval(",
     ):
         assert sink not in source
+    # The one HTML the widget reads (descriptionHtml, sanitised by the API) is parsed inert by
+    # DOMParser in safeFragment, which rebuilds allowed elements one by one.
+    assert source.count("parseFromString") == 1
     assert (
         "formatted" in source
         and "toFixed" not in source

@@ -219,12 +219,14 @@
     return SETTLED_PAYMENT_STATUSES.indexOf(status) !== -1;
   }
 
-  /** An Address object as display lines (empty parts left out). */
-  function addressLines(address) {
+  /** An Address object as display lines (empty parts left out); `countryName` turns the code
+   *  into a name. */
+  function addressLines(address, countryName) {
     if (!address) return [];
     const name = [address.firstName, address.lastName].filter(Boolean).join(" ");
     const place = [address.city, address.state, address.postcode].filter(Boolean).join(" ");
-    return [name, address.company, address.line1, address.line2, place, address.countryCode].filter(
+    const country = address.countryCode && countryName ? countryName(address.countryCode) : address.countryCode;
+    return [name, address.company, address.line1, address.line2, place, country].filter(
       (line) => typeof line === "string" && line.trim() !== ""
     );
   }
@@ -766,8 +768,8 @@
             this.descriptionNode(product))));
     }
 
-    /** The description: the API's sanitised HTML (descriptionHtml), parsed with DOMParser (never
-     *  innerHTML) and filtered again here; the plain Markdown text when there is none. */
+    /** The description: the API's sanitised HTML (descriptionHtml), rebuilt node by node by
+     *  safeFragment; the plain Markdown text when there is none. */
     descriptionNode(product) {
       if (product.descriptionHtml) {
         return this.h("div", { class: "sr-description" }, safeFragment(this.doc, product.descriptionHtml));
@@ -1228,20 +1230,57 @@
       this.win.setTimeout(tick, STATUS_POLL_MS);
     }
 
-    /** An order (public or account view): number, lines, total, shipping address. */
+    /** An order (public or account view): number, lines, every total, the address with its
+     *  country's name, and what happens next (for a bank transfer: how to pay it). */
     orderNode(order) {
       const h = this.h;
-      const lines = addressLines(order.shippingAddress);
+      const lines = addressLines(order.shippingAddress, this.regionName.bind(this));
+      const number = order.orderNumber ? "#" + order.orderNumber : null;
       return h("div", { class: "sr-order" },
-        h("p", null, "Order ", h("strong", { text: order.orderNumber ? "#" + order.orderNumber : order.id })),
+        number ? h("p", null, "Order ", h("strong", { text: number })) : null,
         h("ul", { class: "sr-lines" }, (order.items || []).map((item) => h("li", { class: "sr-line" },
           h("span", { class: "sr-line-main" }, h("span", { text: item.productName }),
-            item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null),
+            item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
+            item.price ? h("span", { class: "sr-muted", text: moneyText(item.price) + " each" }) : null),
           h("span", { text: "× " + item.quantity }),
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
+        order.discountCode ? h("p", { class: "sr-muted", text: "Discount code " + order.discountCode }) : null,
         this.totalsNode(order.totals),
         lines.length ? h("div", null, h("h4", { text: "Shipping to" }),
-          h("address", null, lines.map((line) => h("div", { text: line })))) : null);
+          h("address", null, lines.map((line) => h("div", { text: line }))),
+          order.shippingOptionName ? h("p", { class: "sr-muted", text: order.shippingOptionName }) : null)
+          : null,
+        this.nextStepsNode(order));
+    }
+
+    /** What the shopper does or gets next. */
+    nextStepsNode(order) {
+      const h = this.h;
+      const bank = order.bankTransfer;
+      if (bank) {
+        return h("div", { class: "sr-next-steps sr-bank-transfer" },
+          h("h4", { text: "Pay by bank transfer" }),
+          h("p", { text: "Send " + moneyText(bank.amount) + " to:" }),
+          bank.details
+            ? h("address", null, bank.details.split("\n").map((line) => h("div", { text: line })))
+            : h("p", { class: "sr-muted", text: "The shop will email you its bank details." }),
+          h("p", null, "Payment reference: ", h("strong", { class: "sr-reference", text: bank.reference })),
+          h("p", { class: "sr-muted", text: "We send your order once the payment has arrived." }));
+      }
+      if (order.paymentStatus !== "paid") return null;
+      const email = order.email ? "We have emailed a confirmation to " + order.email + ". " : "";
+      return h("div", { class: "sr-next-steps" }, h("h4", { text: "What happens next" }),
+        h("p", { text: email + "We will email you again when your order ships." }));
+    }
+
+    /** A country's name in the page's language ("GB" -> "United Kingdom"), else the code. */
+    regionName(code) {
+      try {
+        const names = new this.win.Intl.DisplayNames([this.doc.documentElement.lang || "en"], { type: "region" });
+        return names.of(code) || code;
+      } catch (error) {
+        return code;
+      }
     }
 
     // ---- account (passwordless login) ----
