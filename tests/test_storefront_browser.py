@@ -163,3 +163,69 @@ def test_the_selected_variant_sets_price_and_image_and_markdown_is_rendered(
     assert image.get_attribute("src").endswith("uploads/blue.png")
     assert image.get_attribute("alt") == "Blue"
     assert page_errors == []
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    return tuple(int(n) for n in re.findall(r"\d+", css)[:3])
+
+
+def _contrast(a, b) -> float:
+    def lum(rgb):
+        parts = []
+        for c in rgb:
+            v = c / 255
+            parts.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * parts[0] + 0.7152 * parts[1] + 0.0722 * parts[2]
+
+    x, y = sorted([lum(a), lum(b)], reverse=True)
+    return (x + 0.05) / (y + 0.05)
+
+
+def test_keyboard_stays_in_the_drawer_and_esc_goes_back_to_the_cart_button(
+    page, page_errors, storefront
+):
+    # The default orange: text on it, and it as text on white, both pass AA.
+    button = page.locator(".sr-card .sr-button").first
+    colours = button.evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+    )
+    assert _contrast(_rgb(colours[0]), _rgb(colours[1])) >= 4.5, colours
+
+    # Added from the card: the drawer opens; Esc gives focus to the cart button.
+    button.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator(".sr-panel")
+    panel.locator(".sr-line").wait_for()
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert page.evaluate("document.activeElement.textContent") == "Cart 1"
+
+    page.locator(".sr-cart-button").focus()
+    page.keyboard.press("Enter")
+    panel.locator(".sr-estimate .sr-totals").wait_for()
+    inside = (
+        "() => document.querySelector('.sr-panel').contains(document.activeElement)"
+    )
+    seen = set()
+    for _ in range(14):
+        page.keyboard.press("Tab")
+        assert page.evaluate(inside)
+        seen.add(page.evaluate("document.activeElement.outerHTML.slice(0, 60)"))
+    assert len(seen) >= 5  # it went round the drawer's controls, not stuck on one
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        assert page.evaluate(inside)
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(inside)
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('sr-cart-button')")
+
+    # The chat: Esc closes it and focus returns to its button.
+    page.locator(".sr-chat-bubble").click()
+    chat = page.locator(".sr-chat")
+    chat.wait_for()
+    page.keyboard.press("Escape")
+    assert chat.is_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('sr-chat-bubble')")
+    assert page_errors == []

@@ -48,10 +48,64 @@
   const STATUS_POLL_MS = 2000;
   const STATUS_POLL_ATTEMPTS = 15;
   const CHAT_POLL_MS = 8000;
+  /** What Tab can reach inside the drawer. */
+  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
+  /** WCAG 2.1 AA contrast for body text. */
+  const AA_CONTRAST = 4.5;
   /** DOM properties `h` sets directly instead of as attributes (booleans are attributes). */
   const DOM_PROPERTIES = ["value"];
 
   // -- pure helpers (no DOM; exported for tests) ----------------------------------------
+
+  // -- colour contrast (WCAG 2.1) -------------------------------------------------------
+
+  /** "#f50" or "#ff5500" (alpha ignored) as [r, g, b] 0-255, or null. */
+  function parseHexColour(colour) {
+    const match = /^#([0-9a-f]{3,8})$/i.exec(String(colour || "").trim());
+    if (!match) return null;
+    let hex = match[1];
+    if (hex.length === 3 || hex.length === 4) hex = hex.slice(0, 3).replace(/./g, "$&$&");
+    if (hex.length !== 6 && hex.length !== 8) return null;
+    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  }
+
+  function toHex(rgb) {
+    return "#" + rgb.map((c) => Math.round(c).toString(16).padStart(2, "0")).join("");
+  }
+
+  function relativeLuminance(rgb) {
+    const [r, g, b] = rgb.map((c) => {
+      const v = c / 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+
+  /** The contrast ratio of two colours, 1 to 21. */
+  function contrastRatio(a, b) {
+    const [x, y] = [relativeLuminance(a), relativeLuminance(b)].sort((m, n) => n - m);
+    return (x + 0.05) / (y + 0.05);
+  }
+
+  /** Text colour for the brand colour as a background: white or black, the more
+   *  readable (one of them always reaches AA's 4.5:1). */
+  function readableOn(colour) {
+    const rgb = parseHexColour(colour);
+    if (!rgb) return "#ffffff";
+    return contrastRatio(rgb, [255, 255, 255]) >= contrastRatio(rgb, [0, 0, 0]) ? "#ffffff" : "#000000";
+  }
+
+  /** The brand colour darkened just enough to be read as text on `background` (AA 4.5:1). */
+  function inkOn(colour, background) {
+    let rgb = parseHexColour(colour);
+    const bg = parseHexColour(background || "#ffffff");
+    if (!rgb || !bg) return colour;
+    for (let step = 0; step < 40 && contrastRatio(rgb, bg) < AA_CONTRAST; step++) {
+      rgb = rgb.map((c) => c * 0.92);
+    }
+    return toHex(rgb);
+  }
+
 
   /** A new random cart token: "crt_" and 32 hex characters from a CSPRNG. */
   function generateToken(cryptoObj) {
@@ -446,11 +500,16 @@
       }
     }
 
+    /** The store's colour, with the text colours computed to stay readable (AA): text on the
+     *  colour (buttons) and the colour as text on white (links, secondary buttons). */
     applyBranding(branding) {
       const colour = branding.primaryColor;
-      if (typeof colour === "string" && /^#[0-9a-fA-F]{3,8}$/.test(colour)) {
+      if (typeof colour === "string" && parseHexColour(colour)) {
         // CSSOM, not a style attribute: allowed under a strict Content-Security-Policy.
-        this.doc.documentElement.style.setProperty("--sr-primary", colour);
+        const style = this.doc.documentElement.style;
+        style.setProperty("--sr-primary", colour);
+        style.setProperty("--sr-on-primary", readableOn(colour));
+        style.setProperty("--sr-primary-ink", inkOn(colour, "#ffffff"));
       }
     }
 
@@ -516,9 +575,39 @@
         this.panelBody);
       this.overlay = h("div", { class: "sr-overlay", hidden: true, onClick: () => this.closePanel() });
       this.doc.body.append(this.overlay, this.panel);
-      this.doc.addEventListener("keydown", (event) => {
-        if (event.key === "Escape" && !this.panel.hidden) this.closePanel();
-      });
+      this.doc.addEventListener("keydown", (event) => this.onKeydown(event));
+    }
+
+    /** Esc closes the chat (when focus is in it or the drawer is shut), else the drawer; Tab
+     *  stays inside the open drawer (it is modal). */
+    onKeydown(event) {
+      const chatOpen = this.chatBox && !this.chatBox.hidden;
+      if (event.key === "Escape") {
+        if (chatOpen && (this.panel.hidden || this.chatBox.contains(this.doc.activeElement))) {
+          this.toggleChat(false);
+          this.chatBubble.focus();
+        } else if (!this.panel.hidden) {
+          this.closePanel();
+        }
+        return;
+      }
+      if (event.key !== "Tab" || this.panel.hidden) return;
+      const focusable = Array.from(this.panel.querySelectorAll(FOCUSABLE)).filter(
+        (node) => !node.disabled && node.getClientRects().length > 0);
+      if (!focusable.length) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const active = this.doc.activeElement;
+      if (!this.panel.contains(active)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      } else if (event.shiftKey && active === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && active === last) {
+        event.preventDefault();
+        first.focus();
+      }
     }
 
     openPanel(view, title, content) {
@@ -528,13 +617,24 @@
       const wasHidden = this.panel.hidden;
       this.panel.hidden = false;
       this.overlay.hidden = false;
-      if (wasHidden) this.panelClose.focus();
+      if (wasHidden) {
+        const active = this.doc.activeElement;
+        this.panelOpener = active && active !== this.doc.body && !this.panel.contains(active) ? active : null;
+        this.panelClose.focus();
+      }
     }
 
+    /** Close the drawer; focus goes back to what opened it, else to the cart button. */
     closePanel() {
       this.panel.hidden = true;
       this.overlay.hidden = true;
       this.panelView = null;
+      const opener = this.panelOpener;
+      this.panelOpener = null;
+      const target = opener && opener.isConnected && opener.getClientRects().length > 0
+        ? opener
+        : this.doc.querySelector(".sr-cart-button");
+      if (target) target.focus();
     }
 
     loadingNode() {
@@ -1415,6 +1515,7 @@
       this.chatErrors = h("div");
       const text = h("textarea", { name: "body", rows: "2", maxlength: "4000", placeholder: "Write a message",
         "aria-label": "Message" });
+      this.chatText = text;
       const send = h("button", { type: "submit", class: "sr-button", text: "Send" });
       const form = h("form", { class: "sr-chat-form", onSubmit: (event) => {
         event.preventDefault();
@@ -1430,18 +1531,33 @@
           h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close chat", text: "×",
             onClick: () => this.toggleChat(false) })),
         this.chatList, this.chatErrors, form);
-      const bubble = h("button", { type: "button", class: "sr-chat-bubble",
-        "aria-label": "Chat with the shop", text: "Chat",
+      this.chatBubble = h("button", { type: "button", class: "sr-chat-bubble",
+        "aria-label": "Chat with the shop", text: "Chat", "aria-expanded": "false",
         onClick: () => this.toggleChat(this.chatBox.hidden) });
-      this.doc.body.append(this.chatBox, bubble);
+      this.doc.body.append(this.chatBox, this.chatBubble);
+    }
+
+    /** Whether this visitor started a chat with this store (remembered in localStorage). */
+    chatStarted(set) {
+      const storage = this.config.storage;
+      const key = STORAGE_PREFIX.replace("cart-token", "chat") + this.config.publishableKey;
+      try {
+        if (set && storage) storage.setItem(key, "1");
+        return !storage || storage.getItem(key) === "1";
+      } catch (error) {
+        return true;
+      }
     }
 
     async toggleChat(open) {
       this.chatBox.hidden = !open;
       this.chat.open = open;
+      this.chatBubble.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) this.chatText.focus();
       this.win.clearTimeout(this.chat.timer);
       if (!open) return;
-      if (!this.chat.conversation) {
+      // Only a visitor who started a chat has one to fetch (no 404 for everyone else).
+      if (!this.chat.conversation && this.chatStarted()) {
         try {
           this.chat.conversation = await this.client.get("/conversations/current");
         } catch (error) {
@@ -1489,6 +1605,7 @@
     async sendChatMessage(body) {
       if (!this.chat.conversation) {
         this.chat.conversation = await this.client.post("/conversations", { initialMessage: body });
+        this.chatStarted(true);
         await this.pollChat();
         return;
       }
@@ -1542,6 +1659,7 @@
       perPage: Math.min(100, Math.max(1, parseInt(opts.perPage, 10) || 12)),
       chat: opts.chat || "on",
       cartToken: loadCartToken(storage, opts.publishableKey, win.crypto),
+      storage: storage,
       fetch: opts.fetch || win.fetch.bind(win),
     };
     const widget = new Storefront(config, { window: win });
@@ -1585,6 +1703,7 @@
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
       cartCount, safeFragment, discountText,
+      parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },
   };

@@ -336,3 +336,35 @@ test("the API client sends the key and cart token and reports the envelope's mes
   assert.deepEqual(await offline.raw("GET", "/cart"), { status: 0, body: null });
   await assert.rejects(offline.get("/cart"), /Could not reach the store/);
 });
+
+test("colours: readable text on the brand colour and the colour as text on white (AA)", () => {
+  const white = [255, 255, 255];
+  const orange = h.parseHexColour("#ff5c00");
+  assert.deepEqual(orange, [255, 92, 0]);
+  assert.deepEqual(h.parseHexColour("#f50"), [255, 85, 0]);
+  assert.equal(h.parseHexColour("orange"), null);
+  // White on the default orange is 3.1:1, below AA: the widget picks dark text instead.
+  assert.ok(h.contrastRatio(orange, white) < 4.5);
+  assert.equal(h.readableOn("#ff5c00"), "#000000");
+  assert.equal(h.readableOn("#1a3a8a"), "#ffffff");
+  for (const colour of ["#ff5c00", "#ffeb3b", "#00c853", "#1a3a8a", "#777777"]) {
+    const text = h.parseHexColour(h.readableOn(colour));
+    assert.ok(h.contrastRatio(text, h.parseHexColour(colour)) >= 4.5, colour);
+    const ink = h.parseHexColour(h.inkOn(colour, "#ffffff"));
+    assert.ok(h.contrastRatio(ink, white) >= 4.5, colour);
+  }
+  // A colour already dark enough is kept.
+  assert.equal(h.inkOn("#1a3a8a", "#ffffff"), "#1a3a8a");
+});
+
+test("confirmation helpers: discount with a minus, failed payments, country names", () => {
+  assert.equal(h.discountText({ amount: 250, formatted: "£2.50" }), "\u2212£2.50");
+  assert.equal(h.discountText({ amount: -250, formatted: "-£2.50" }), "-£2.50");
+  assert.ok(h.isPaymentFailed("failed") && h.isPaymentFailed("canceled"));
+  assert.ok(!h.isPaymentFailed("requires_action") && !h.isPaymentFailed("succeeded"));
+  assert.deepEqual(
+    h.addressLines({ firstName: "Sam", line1: "1 Rue X", city: "Paris", countryCode: "FR" },
+      (code) => ({ FR: "France" })[code]),
+    ["Sam", "1 Rue X", "Paris", "France"]
+  );
+});
