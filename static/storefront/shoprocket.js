@@ -48,6 +48,8 @@
   const STATUS_POLL_MS = 2000;
   const STATUS_POLL_ATTEMPTS = 15;
   const CHAT_POLL_MS = 8000;
+  /** The catalogue's state in the page URL (names chosen not to clash with the host page's). */
+  const URL_PARAMS = { q: "sr_q", category: "sr_category", page: "sr_page" };
   /** What Tab can reach inside the drawer. */
   const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
   /** WCAG 2.1 AA contrast for body text. */
@@ -328,6 +330,21 @@
   function discountText(money) {
     const text = moneyText(money);
     return /^[-\u2212]/.test(text) ? text : "\u2212" + text;
+  }
+
+  /** Loosely an email address (the API checks it for real). */
+  function isEmail(value) {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(value || "").trim());
+  }
+
+  /** An API field message for a person: "The firstName field is required." -> "Required."
+   *  (the message sits under the field's own label). */
+  function humanFieldMessage(message) {
+    const text = String(message || "");
+    if (/^The \S+ field is required\.$/.test(text) || /^The \S+ field may not be (null|blank)\.$/.test(text)) {
+      return "Required.";
+    }
+    return text.replace(/^The \S+ field /, "This field ");
   }
 
   /** The number of units in a cart. */
@@ -657,11 +674,32 @@
       await this.routeCatalog();
     }
 
-    /** Show the product named in ?product=, else the product list. */
+    /** Show the product named in ?product=, else the product list for ?q=, ?category= and
+     *  ?page= (so a reload or the back button keeps the search). */
     async routeCatalog() {
-      const product = new URL(this.win.location.href).searchParams.get("product");
+      const params = new URL(this.win.location.href).searchParams;
+      const product = params.get("product");
+      Object.assign(this.catalog.query, {
+        q: params.get(URL_PARAMS.q) || "",
+        category: params.get(URL_PARAMS.category) || "",
+        page: Math.max(1, parseInt(params.get(URL_PARAMS.page), 10) || 1),
+      });
       if (product) await this.showProduct(product, false);
       else await this.loadProducts();
+    }
+
+    /** Put the list's search, category and page in the address bar (a history entry). */
+    pushCatalogUrl() {
+      if (!(this.win.history && this.win.history.pushState)) return;
+      const url = new URL(this.win.location.href);
+      const query = this.catalog.query;
+      for (const [key, param] of Object.entries(URL_PARAMS)) {
+        const value = key === "page" ? (query.page > 1 ? String(query.page) : "") : query[key];
+        if (value) url.searchParams.set(param, value);
+        else url.searchParams.delete(param);
+      }
+      url.searchParams.delete("product");
+      if (url.href !== this.win.location.href) this.win.history.pushState(null, "", url.href);
     }
 
     /** Show `content` in the catalog mount (the first one: a page has one catalog). */
@@ -694,6 +732,7 @@
       const toolbar = h("form", { class: "sr-toolbar", role: "search", onSubmit: (event) => {
         event.preventDefault();
         Object.assign(query, { q: search.value.trim(), category: category.value, page: 1 });
+        this.pushCatalogUrl();
         this.loadProducts();
       } }, category, search, h("button", { type: "submit", class: "sr-button", text: "Search" }));
       category.addEventListener("change", () => toolbar.requestSubmit());
@@ -714,6 +753,7 @@
       const last = meta.lastPage || 1;
       const go = (target) => {
         this.catalog.query.page = target;
+        this.pushCatalogUrl();
         this.loadProducts();
       };
       return h("div", null,
@@ -929,16 +969,26 @@
       const lines = items.map((item) => {
         const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
           class: "sr-quantity", "aria-label": "Quantity of " + item.productName });
-        quantity.addEventListener("change", () => this.busy(quantity, errors, async () => {
-          const count = Math.max(0, parseInt(quantity.value, 10) || 0);
-          this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: count }));
-        }));
+        const setQuantity = (count) => this.busy(quantity, errors, async () => {
+          const active = this.doc.activeElement;
+          const focusKey = active && active.getAttribute ? active.getAttribute("data-focus-key") : null;
+          this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: Math.max(0, count) }));
+          // The cart was drawn again: keep keyboard focus on the same control.
+          const again = focusKey && this.panel.querySelector('[data-focus-key="' + focusKey + '"]');
+          if (again) again.focus();
+        });
+        quantity.addEventListener("change", () => setQuantity(parseInt(quantity.value, 10) || 0));
+        const step = (delta, sign, label) => h("button", { type: "button", class: "sr-step", text: sign,
+          "aria-label": label + " " + item.productName, "data-focus-key": sign + item.id,
+          onClick: () => setQuantity(item.quantity + delta) });
+        const stepper = h("span", { class: "sr-stepper" }, step(-1, "\u2212", "One fewer"), quantity,
+          step(1, "+", "One more"));
         return h("li", { class: "sr-line" },
           h("div", { class: "sr-line-main" },
             h("strong", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
             h("span", { class: "sr-muted", text: moneyText(item.price) + " each" })),
-          quantity,
+          stepper,
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
           h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
@@ -1116,12 +1166,22 @@
         const body = { email: email.value.trim() };
         body[addressKey] = values;
         if (shipping) body.sameAsShipping = true;
+        clearFieldErrors(form);
+        if (!isEmail(body.email)) {
+          const problem = body.email ? "Enter a valid email address." : "Enter your email address.";
+          showFieldErrors(form, { email: [problem] }, this.h);
+          errors.replaceChildren(this.errorNode(problem));
+          email.focus();
+          return;
+        }
         this.busy(submit, errors, async () => {
-          clearFieldErrors(form);
           try {
             await this.client.put("/cart/checkout-data", body);
           } catch (error) {
-            if (error instanceof ApiError) showFieldErrors(form, error.fields, this.h);
+            if (error instanceof ApiError) {
+              const labels = showFieldErrors(form, error.fields, this.h);
+              if (labels.length) error.message = "Check " + labels.join(", ") + ".";
+            }
             throw error;
           }
           await this.refreshCart();
@@ -1438,17 +1498,16 @@
       const form = h("form", { class: "sr-form", onSubmit: (event) => {
         event.preventDefault();
         const address = email.value.trim();
+        if (!isEmail(address)) {
+          errors.replaceChildren(this.errorNode("Enter your email address."));
+          return;
+        }
         this.busy(submit, errors, async () => {
-          const check = await this.client.post("/cart/check-customer", { email: address });
-          if (!check.canSendAuthLink) {
-            errors.replaceChildren(this.noticeNode("There is no account for this email in this shop yet. " +
-              "One is created when you place an order.", "warning"));
-            return;
-          }
+          // The same answer whether or not the email has an account: it reveals nothing.
           const sent = await this.client.post("/cart/send-auth", { email: address });
           const minutes = Math.round((sent.expiresIn || 900) / 60);
-          form.replaceChildren(this.noticeNode("Check your inbox: we sent a sign-in link to " + address +
-            ". It works once, for " + minutes + " minutes.", "success"));
+          form.replaceChildren(this.noticeNode("If " + address + " has an account in this shop, a sign-in " +
+            "link is on its way. It works once, for " + minutes + " minutes.", "success"));
         });
       } },
         h("p", { class: "sr-muted", text: "No password needed: we email you a link that signs you in." }),
@@ -1623,13 +1682,19 @@
 
   /** Put each field message under the control whose data-field names it. */
   function showFieldErrors(form, fields, h) {
+    const labels = [];
     for (const [name, messages] of Object.entries(fields || {})) {
       const control = Array.from(form.querySelectorAll("[data-field]"))
         .find((node) => node.getAttribute("data-field") === name);
       if (!control) continue;
+      const labelNode = control.parentNode.querySelector(".sr-label");
+      const label = labelNode ? labelNode.textContent.replace(/\s*\(optional\)$/, "") : "";
+      if (label) labels.push(label);
       control.setAttribute("aria-invalid", "true");
-      control.parentNode.appendChild(h("small", { class: "sr-field-error", text: messages.join(" ") }));
+      control.parentNode.appendChild(h("small", { class: "sr-field-error",
+        text: messages.map(humanFieldMessage).join(" ") }));
     }
+    return labels;
   }
 
   // -- start-up --------------------------------------------------------------------------
@@ -1702,7 +1767,7 @@
       generateToken, isValidCartToken, cartTokenKey, loadCartToken, apiUrl, seg, errorMessage,
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
-      cartCount, safeFragment, discountText,
+      cartCount, safeFragment, discountText, isEmail, humanFieldMessage,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },

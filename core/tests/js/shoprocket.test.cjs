@@ -368,3 +368,12 @@ test("confirmation helpers: discount with a minus, failed payments, country name
     ["Sam", "1 Rue X", "Paris", "France"]
   );
 });
+
+test("forms: an email is checked before sending, API field names never reach the shopper", () => {
+  assert.ok(h.isEmail("sam@example.test") && h.isEmail("  sam@example.test "));
+  assert.ok(!h.isEmail("") && !h.isEmail("sam") && !h.isEmail("sam@example"));
+  assert.equal(h.humanFieldMessage("The firstName field may not be null."), "Required.");
+  assert.equal(h.humanFieldMessage("The line1 field is required."), "Required.");
+  assert.equal(h.humanFieldMessage("The postcode field is not valid."), "This field is not valid.");
+  assert.equal(h.humanFieldMessage("Enter a valid UK postcode."), "Enter a valid UK postcode.");
+});
