@@ -10,7 +10,7 @@ import re
 import pytest
 
 from carts.tests.factories import make_discount, make_product, make_shipping_method
-from catalog.models import Variant
+from catalog.models import Review, Variant
 from orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -149,6 +149,15 @@ def test_the_selected_variant_sets_price_and_image_and_markdown_is_rendered(
         product=shirt, file="uploads/blue.png", alt="Blue", position=1
     )
     Variant.objects.filter(product=shirt, sku__endswith="-B").update(media=blue)
+    Review.objects.create(
+        store=shop.store,
+        mode="live",
+        product=shirt,
+        rating=4,
+        body="Lovely weave.",
+        author_name="Grace",
+        status="approved",
+    )
 
     page.goto(f"{live_server.url}/storefront/{shop.pk}/?product={shirt.slug}")
     detail = page.locator(".sr-detail")
@@ -163,6 +172,22 @@ def test_the_selected_variant_sets_price_and_image_and_markdown_is_rendered(
     assert detail.locator(".sr-headline-price").inner_text().startswith("£30.00")
     assert image.get_attribute("src").endswith("uploads/blue.png")
     assert image.get_attribute("alt") == "Blue"
+
+    # Reviews: the approved one is shown; a shopper writes one, which waits for moderation.
+    reviews = page.locator(".sr-reviews-section")
+    reviews.get_by_text("Lovely weave").wait_for()
+    assert "\u2605\u2605\u2605\u2605\u2606" in reviews.inner_text()
+    reviews.get_by_label("Rating").select_option("5")
+    reviews.get_by_label("Review").fill("Soft and cool in summer.")
+    reviews.get_by_label("Name (optional)").fill("Ada")
+    reviews.get_by_role("button", name="Send review").click()
+    reviews.get_by_text("Enter your email address.").wait_for()
+    reviews.get_by_label("Email").fill("ada@example.test")
+    reviews.get_by_role("button", name="Send review").click()
+    reviews.get_by_text("once the shop has approved it").wait_for()
+    settle(page)
+    written = Review.objects.get(body="Soft and cool in summer.")
+    assert written.status == "pending_moderation" and written.rating == 5
     assert page_errors == []
 
 

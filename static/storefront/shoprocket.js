@@ -332,6 +332,12 @@
     return /^[-\u2212]/.test(text) ? text : "\u2212" + text;
   }
 
+  /** A rating as five stars, filled to the nearest whole one: "★★★★☆". */
+  function starsText(rating) {
+    const full = Math.max(0, Math.min(5, Math.round(Number(rating) || 0)));
+    return "\u2605".repeat(full) + "\u2606".repeat(5 - full);
+  }
+
   /** Loosely an email address (the API checks it for real). */
   function isEmail(value) {
     return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(value || "").trim());
@@ -569,6 +575,15 @@
       } finally {
         if (button) button.disabled = false;
       }
+    }
+
+    /** An API refusal of `form`: each field's message under its control, and the summary
+     *  naming the fields by their labels instead of the API's names. Returns the error. */
+    formProblem(form, error) {
+      if (!(error instanceof ApiError)) return error;
+      const labels = showFieldErrors(form, error.fields, this.h);
+      if (labels.length) error.message = "Check " + labels.join(", ") + ".";
+      return error;
     }
 
     field(label, control, hint) {
@@ -905,7 +920,91 @@
               : null,
             product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
             form,
-            this.descriptionNode(product))));
+            this.descriptionNode(product))),
+        this.reviewsNode(product));
+    }
+
+    /** Approved reviews (GET /products/{id}/reviews) and a form to write one (it is moderated). */
+    reviewsNode(product) {
+      const h = this.h;
+      const features = (this.store && this.store.features) || {};
+      if (features.reviews === false) return null;
+      const list = h("div", { class: "sr-review-list" }, this.loadingNode());
+      const summary = product.reviewCount
+        ? h("p", { class: "sr-muted", text: starsText(product.averageRating) + " " +
+          Number(product.averageRating || 0).toFixed(1) + " out of 5 · " + product.reviewCount +
+          (product.reviewCount === 1 ? " review" : " reviews") })
+        : null;
+      (async () => {
+        try {
+          const reviews = await this.client.get("/products/" + seg(product.id) + "/reviews", { perPage: 10 });
+          list.replaceChildren(reviews.length
+            ? h("ul", { class: "sr-reviews" }, reviews.map((review) => this.reviewItem(review)))
+            : h("p", { class: "sr-muted", text: "No reviews yet: be the first." }));
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          list.replaceChildren(this.errorNode(error.message));
+        }
+      })();
+      return h("section", { class: "sr-reviews-section", "aria-labelledby": "sr-reviews-title" },
+        h("h3", { id: "sr-reviews-title", text: "Reviews" }), summary, list, this.reviewForm(product));
+    }
+
+    reviewItem(review) {
+      const h = this.h;
+      return h("li", { class: "sr-review" },
+        h("p", { class: "sr-review-stars", role: "img", "aria-label": review.rating + " out of 5",
+          text: starsText(review.rating) }),
+        review.title ? h("strong", { text: review.title }) : null,
+        h("p", { class: "sr-review-body", text: review.body }),
+        h("p", { class: "sr-muted", text: review.authorName +
+          (review.verifiedPurchase ? " · Verified purchase" : "") + " · " + String(review.createdAt || "").slice(0, 10) }));
+    }
+
+    reviewForm(product) {
+      const h = this.h;
+      const errors = h("div");
+      const rating = h("select", { name: "rating", required: true, "data-field": "rating" },
+        h("option", { value: "", text: "Choose" }),
+        [5, 4, 3, 2, 1].map((n) => h("option", { value: String(n), text: starsText(n) + " (" + n + ")" })));
+      const title = h("input", { type: "text", name: "title", maxlength: "200", "data-field": "title" });
+      const body = h("textarea", { name: "body", rows: "4", maxlength: "5000", required: true, "data-field": "body" });
+      const name = h("input", { type: "text", name: "authorName", maxlength: "100", "data-field": "authorName",
+        autocomplete: "name" });
+      const email = h("input", { type: "email", name: "authorEmail", "data-field": "authorEmail",
+        autocomplete: "email", value: (this.auth.customer && this.auth.customer.email) || "" });
+      const submit = h("button", { type: "submit", class: "sr-button", text: "Send review" });
+      const form = h("form", { class: "sr-form sr-review-form", novalidate: true, onSubmit: (event) => {
+        event.preventDefault();
+        clearFieldErrors(form);
+        const missing = {};
+        if (!rating.value) missing.rating = ["Choose a rating."];
+        if (!body.value.trim()) missing.body = ["Write your review."];
+        if (!isEmail(email.value) && !this.auth.authenticated) missing.authorEmail = ["Enter your email address."];
+        if (Object.keys(missing).length) {
+          showFieldErrors(form, missing, h);
+          return;
+        }
+        const payload = { rating: parseInt(rating.value, 10), body: body.value.trim() };
+        if (title.value.trim()) payload.title = title.value.trim();
+        if (name.value.trim()) payload.authorName = name.value.trim();
+        if (email.value.trim()) payload.authorEmail = email.value.trim();
+        this.busy(submit, errors, async () => {
+          try {
+            await this.client.post("/products/" + seg(product.id) + "/reviews", payload);
+          } catch (error) {
+            throw this.formProblem(form, error);
+          }
+          form.replaceChildren(this.noticeNode("Thank you! Your review will appear once the shop has " +
+            "approved it.", "success"));
+        });
+      } },
+        h("h4", { text: "Write a review" }),
+        this.field("Rating", rating), this.field("Title (optional)", title), this.field("Review", body),
+        h("div", { class: "sr-row" }, this.field("Name (optional)", name),
+          this.field("Email", email, "Not shown: it lets the shop check you bought it.")),
+        errors, submit);
+      return form;
     }
 
     /** The description: the API's sanitised HTML (descriptionHtml), rebuilt node by node by
@@ -1178,11 +1277,7 @@
           try {
             await this.client.put("/cart/checkout-data", body);
           } catch (error) {
-            if (error instanceof ApiError) {
-              const labels = showFieldErrors(form, error.fields, this.h);
-              if (labels.length) error.message = "Check " + labels.join(", ") + ".";
-            }
-            throw error;
+            throw this.formProblem(form, error);
           }
           await this.refreshCart();
           this.panelBody.replaceChildren(await this.paymentStep());
@@ -1767,7 +1862,7 @@
       generateToken, isValidCartToken, cartTokenKey, loadCartToken, apiUrl, seg, errorMessage,
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
-      cartCount, safeFragment, discountText, isEmail, humanFieldMessage,
+      cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },
