@@ -16,10 +16,12 @@ from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from .links import request_base_url, server_base_url
 from .models import ApiKey, Mode, Store
+from .money import locale_from_accept_language
 from .selectors import api_key_get_active
 
 #: Directives of the page's Content-Security-Policy; ``{api}`` is the API's origin.
@@ -87,6 +89,19 @@ def _not_found(request):
     return response
 
 
+def page_locale(request, store: Store) -> str:
+    """The page's language (``<html lang>``, which the widget follows): the shopper's
+    ``Accept-Language`` when the store supports that language, else its default locale."""
+    chosen = locale_from_accept_language(
+        request.headers.get("Accept-Language"), store.locale
+    )
+    language = chosen.replace("-", "_").split("_")[0].lower()
+    for tag in [*(store.supported_locales or []), store.locale]:
+        if tag.replace("-", "_").split("_")[0].lower() == language:
+            return tag
+    return store.locale
+
+
 @require_safe
 def storefront_page(request, publishable_key: str):
     """The store's page, or a 404 page for anything but an active publishable key."""
@@ -98,12 +113,14 @@ def storefront_page(request, publishable_key: str):
     api_base = request_base_url(request)
     context = {
         "store_name": key.store.name,
+        "page_locale": page_locale(request, key.store),
         "publishable_key": publishable_key,
         "api_base": api_base,
         "test_mode": key.mode == Mode.TEST,
     }
     response = render(request, "storefront/index.html", context)
     response["Content-Security-Policy"] = PAGE_CSP.format(api=_origin(api_base))
+    patch_vary_headers(response, ["Accept-Language"])
     # A revoked key must stop serving the page at once.
     response["Cache-Control"] = "no-cache"
     return response

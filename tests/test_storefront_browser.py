@@ -6,6 +6,9 @@ and the offline gateway's 3-D Secure page, and fails on any JavaScript error."""
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -34,6 +37,34 @@ def settle(page) -> None:
     """Let the page's requests finish before the test reads the database (SQLite's shared
     in-memory database locks a table while the live server writes it)."""
     page.wait_for_load_state("networkidle")
+
+
+@contextmanager
+def host_page(html: str):
+    """Another website on this machine (127.0.0.1, its own port) serving ``html``: a page on
+    another origin than the live server's. Chromium refuses a public origin access to
+    loopback, so the stand-in must itself be local."""
+    body = html.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/bougies"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def stock(product) -> int:
@@ -299,3 +330,60 @@ def test_small_things_search_in_the_url_steppers_email_first_and_human_errors(
     assert "no account" not in panel.inner_text()
     # The one refused request (422 on the incomplete address) is logged by Chromium itself.
     assert [e for e in page_errors if "status of 422" not in e] == []
+
+
+def test_buy_buttons_on_a_french_page_of_another_origin(
+    page, page_errors, live_server, shop, storefront
+):
+    """The widget embedded on another site (another origin: a second local server): a buy
+    button adds to the cart, the texts follow the page's French, money as the API formats
+    it for French, and the checkout completes across origins (CORS)."""
+    store = shop.store
+    store.supported_locales = ["en", "fr", "de"]
+    store.branding = {**(store.branding or {}), "primary_color": "#1a3a8a"}
+    store.save(update_fields=["supported_locales", "branding"])
+    html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
+      <div data-shoprocket="cart"></div>
+      <p><button data-shoprocket-add="{storefront.pk}">Acheter la bougie</button></p>
+      <script src="{live_server.url}/static/storefront/shoprocket.js"
+              data-publishable-key="{shop.pk}" data-api-base="{live_server.url}"></script>
+    </body></html>"""
+    with host_page(html) as url:
+        page.goto(url)
+        page.get_by_role("button", name="Panier").wait_for()
+        _buy_in_french(page, page_errors)
+
+
+def _buy_in_french(page, page_errors) -> None:
+    page.get_by_role("button", name="Acheter la bougie").click()
+    panel = page.locator(".sr-panel")
+    panel.get_by_role("heading", name="Votre panier").wait_for()
+    panel.locator(".sr-line", has_text="Beeswax Candle").wait_for()
+    assert "12,50" in panel.locator(".sr-line").inner_text()  # the API's French format
+    assert panel.get_by_role("button", name="Commander").is_visible()
+    # The store's dark blue: white text on it.
+    colour = page.get_by_role("button", name="Commander").evaluate(
+        "b => getComputedStyle(b).color"
+    )
+    assert _rgb(colour) == (255, 255, 255)
+
+    # Checkout across origins, in French.
+    panel.get_by_role("button", name="Commander").click()
+    form = panel.locator("form.sr-form")
+    form.locator("[name=email]").fill("sam@example.test")
+    for name, value in (
+        ("firstName", "Sam"),
+        ("lastName", "Buyer"),
+        ("line1", "221B Baker Street"),
+        ("city", "London"),
+        ("postcode", "NW1 6XE"),
+    ):
+        form.locator(f"input[name={name}]").fill(value)
+    form.locator("select[name=countryCode]").select_option("GB")
+    panel.get_by_role("button", name="Continuer vers la livraison").click()
+    panel.get_by_role("radio", name=re.compile("Royal Mail")).check()
+    panel.locator("input[name=cardPaymentMethod]").fill("pm_card_visa")
+    panel.get_by_role("button", name="Passer la commande").click()
+    panel.get_by_text("Merci pour votre commande").wait_for()
+    assert "Royaume-Uni" in panel.inner_text()
+    assert page_errors == []

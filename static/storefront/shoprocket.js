@@ -59,6 +59,198 @@
 
   // -- pure helpers (no DOM; exported for tests) ----------------------------------------
 
+  /** The widget's own texts in French and German, by their English text (English is the
+   *  source: a text without a translation shows in English). Money is formatted by the API. */
+  const MESSAGES = {
+    fr: {
+      "Add to cart": "Ajouter au panier",
+      "Added to your cart.": "Ajouté à votre panier.",
+      "Address": "Adresse",
+      "All categories": "Toutes les catégories",
+      "Apply": "Appliquer",
+      "Ask us anything: we usually reply within a day.": "Posez-nous vos questions : nous répondons en général sous un jour.",
+      "Category": "Catégorie",
+      "Chat": "Discuter",
+      "Chat with the shop": "Discuter avec la boutique",
+      "Checkout": "Commander",
+      "Choose": "Choisir",
+      "Choose a country": "Choisissez un pays",
+      "Close": "Fermer",
+      "Close chat": "Fermer la discussion",
+      "Contact": "Contact",
+      "Country": "Pays",
+      "Discount code": "Code de réduction",
+      "Email": "E-mail",
+      "Email me a sign-in link": "M'envoyer un lien de connexion",
+      "Enter your email address.": "Saisissez votre adresse e-mail.",
+      "Estimate shipping to": "Estimer la livraison vers",
+      "Loading…": "Chargement…",
+      "Message": "Message",
+      "Name": "Nom",
+      "Name (optional)": "Nom (facultatif)",
+      "Next": "Suivant",
+      "No orders yet.": "Aucune commande pour l'instant.",
+      "No products found.": "Aucun produit trouvé.",
+      "No reviews yet: be the first.": "Aucun avis : soyez le premier.",
+      "Out of stock": "Épuisé",
+      "Pay another way": "Payer autrement",
+      "Pay by bank transfer": "Payer par virement",
+      "Payment": "Paiement",
+      "Phone (optional)": "Téléphone (facultatif)",
+      "Place order": "Passer la commande",
+      "Previous": "Précédent",
+      "Quantity": "Quantité",
+      "Rating": "Note",
+      "Remove": "Retirer",
+      "Review": "Avis",
+      "Reviews": "Avis",
+      "Search": "Rechercher",
+      "Search products": "Rechercher des produits",
+      "Send": "Envoyer",
+      "Send review": "Envoyer l'avis",
+      "Shipping": "Livraison",
+      "Shipping to": "Livraison à",
+      "Shipping (estimate)": "Livraison (estimation)",
+      "Estimated total": "Total estimé",
+      "Subtotal": "Sous-total",
+      "Discount": "Réduction",
+      "Tax": "TVA",
+      "Tax (included)": "TVA (incluse)",
+      "Total": "Total",
+      "Sign in": "Se connecter",
+      "Sign out": "Se déconnecter",
+      "Account": "Compte",
+      "Your account": "Votre compte",
+      "State / region": "État / région",
+      "Title (optional)": "Titre (facultatif)",
+      "View": "Voir",
+      "What happens next": "Et ensuite",
+      "Write a message": "Écrivez un message",
+      "Write a review": "Écrire un avis",
+      "Your cart is empty.": "Votre panier est vide.",
+      "Your orders": "Vos commandes",
+      "Your cart": "Votre panier",
+      "Your order": "Votre commande",
+      "Cart": "Panier",
+      "← All products": "← Tous les produits",
+      "← Edit details": "← Modifier les coordonnées",
+      "Continue to shipping": "Continuer vers la livraison",
+      "Continue to payment": "Continuer vers le paiement",
+      "Shipping address": "Adresse de livraison",
+      "Billing address": "Adresse de facturation",
+      "First name": "Prénom",
+      "Last name": "Nom",
+      "City": "Ville",
+      "Postcode": "Code postal",
+      "Company (optional)": "Société (facultatif)",
+      "Apartment, suite (optional)": "Appartement, étage (facultatif)",
+      "Thank you for your order": "Merci pour votre commande",
+      "The payment did not go through": "Le paiement n'a pas abouti",
+      "Paid": "Payée",
+      "Awaiting payment": "En attente de paiement",
+      "Payment failed": "Paiement échoué",
+      "Waiting for card authentication": "En attente de l'authentification de la carte",
+      "We do not ship to this country yet.": "Nous ne livrons pas encore ce pays.",
+      "Estimate: the cheapest shipping to this country.": "Estimation : la livraison la moins chère vers ce pays.",
+      "This store takes no payments online.": "Cette boutique n'accepte pas de paiement en ligne.",
+      "No shipping options reach this address.": "Aucune livraison possible vers cette adresse.",
+    },
+    de: {
+      "Add to cart": "In den Warenkorb",
+      "Added to your cart.": "Zum Warenkorb hinzugefügt.",
+      "Address": "Adresse",
+      "All categories": "Alle Kategorien",
+      "Apply": "Anwenden",
+      "Ask us anything: we usually reply within a day.": "Fragen Sie uns: Wir antworten meist innerhalb eines Tages.",
+      "Category": "Kategorie",
+      "Chat": "Chat",
+      "Chat with the shop": "Mit dem Shop chatten",
+      "Checkout": "Zur Kasse",
+      "Choose": "Wählen",
+      "Choose a country": "Land wählen",
+      "Close": "Schließen",
+      "Close chat": "Chat schließen",
+      "Contact": "Kontakt",
+      "Country": "Land",
+      "Discount code": "Rabattcode",
+      "Email": "E-Mail",
+      "Email me a sign-in link": "Anmeldelink senden",
+      "Enter your email address.": "Geben Sie Ihre E-Mail-Adresse ein.",
+      "Estimate shipping to": "Versand schätzen nach",
+      "Loading…": "Wird geladen…",
+      "Message": "Nachricht",
+      "Name": "Name",
+      "Name (optional)": "Name (optional)",
+      "Next": "Weiter",
+      "No orders yet.": "Noch keine Bestellungen.",
+      "No products found.": "Keine Produkte gefunden.",
+      "No reviews yet: be the first.": "Noch keine Bewertungen: Schreiben Sie die erste.",
+      "Out of stock": "Ausverkauft",
+      "Pay another way": "Anders bezahlen",
+      "Pay by bank transfer": "Per Überweisung bezahlen",
+      "Payment": "Zahlung",
+      "Phone (optional)": "Telefon (optional)",
+      "Place order": "Bestellung aufgeben",
+      "Previous": "Zurück",
+      "Quantity": "Menge",
+      "Rating": "Bewertung",
+      "Remove": "Entfernen",
+      "Review": "Bewertung",
+      "Reviews": "Bewertungen",
+      "Search": "Suchen",
+      "Search products": "Produkte suchen",
+      "Send": "Senden",
+      "Send review": "Bewertung senden",
+      "Shipping": "Versand",
+      "Shipping to": "Lieferung nach",
+      "Shipping (estimate)": "Versand (geschätzt)",
+      "Estimated total": "Geschätzte Summe",
+      "Subtotal": "Zwischensumme",
+      "Discount": "Rabatt",
+      "Tax": "MwSt.",
+      "Tax (included)": "MwSt. (enthalten)",
+      "Total": "Summe",
+      "Sign in": "Anmelden",
+      "Sign out": "Abmelden",
+      "Account": "Konto",
+      "Your account": "Ihr Konto",
+      "State / region": "Bundesland / Region",
+      "Title (optional)": "Titel (optional)",
+      "View": "Ansehen",
+      "What happens next": "Wie es weitergeht",
+      "Write a message": "Nachricht schreiben",
+      "Write a review": "Bewertung schreiben",
+      "Your cart is empty.": "Ihr Warenkorb ist leer.",
+      "Your orders": "Ihre Bestellungen",
+      "Your cart": "Ihr Warenkorb",
+      "Your order": "Ihre Bestellung",
+      "Cart": "Warenkorb",
+      "← All products": "← Alle Produkte",
+      "← Edit details": "← Angaben ändern",
+      "Continue to shipping": "Weiter zum Versand",
+      "Continue to payment": "Weiter zur Zahlung",
+      "Shipping address": "Lieferadresse",
+      "Billing address": "Rechnungsadresse",
+      "First name": "Vorname",
+      "Last name": "Nachname",
+      "City": "Stadt",
+      "Postcode": "Postleitzahl",
+      "Company (optional)": "Firma (optional)",
+      "Apartment, suite (optional)": "Wohnung, Etage (optional)",
+      "Thank you for your order": "Vielen Dank für Ihre Bestellung",
+      "The payment did not go through": "Die Zahlung ist nicht durchgegangen",
+      "Paid": "Bezahlt",
+      "Awaiting payment": "Zahlung ausstehend",
+      "Payment failed": "Zahlung fehlgeschlagen",
+      "Waiting for card authentication": "Warten auf Kartenbestätigung",
+      "We do not ship to this country yet.": "Wir liefern noch nicht in dieses Land.",
+      "Estimate: the cheapest shipping to this country.": "Schätzung: der günstigste Versand in dieses Land.",
+      "This store takes no payments online.": "Dieser Shop nimmt keine Online-Zahlungen an.",
+      "No shipping options reach this address.": "Keine Versandart für diese Adresse.",
+    },
+  };
+
+
   // -- colour contrast (WCAG 2.1) -------------------------------------------------------
 
   /** "#f50" or "#ff5500" (alpha ignored) as [r, g, b] 0-255, or null. */
@@ -332,6 +524,28 @@
     return /^[-\u2212]/.test(text) ? text : "\u2212" + text;
   }
 
+  /** The widget's language: the first of `wanted` (data-locale, the page's lang, the browser's
+   *  languages) the store supports, matched on the full tag or the language alone; else the
+   *  store's default locale. */
+  function chooseLocale(wanted, supported, fallback) {
+    const known = (supported || []).map((tag) => String(tag));
+    for (const tag of wanted || []) {
+      if (!tag) continue;
+      const exact = known.find((k) => k.toLowerCase() === String(tag).toLowerCase());
+      if (exact) return exact;
+      const language = String(tag).split(/[-_]/)[0].toLowerCase();
+      const loose = known.find((k) => k.split(/[-_]/)[0].toLowerCase() === language);
+      if (loose) return loose;
+    }
+    return fallback || known[0] || "en";
+  }
+
+  /** `text` in `locale`'s language when the widget has it, else `text`. */
+  function translate(locale, text) {
+    const table = MESSAGES[String(locale || "").split(/[-_]/)[0].toLowerCase()];
+    return (table && table[text]) || text;
+  }
+
   /** A rating as five stars, filled to the nearest whole one: "★★★★☆". */
   function starsText(rating) {
     const full = Math.max(0, Math.min(5, Math.round(Number(rating) || 0)));
@@ -420,6 +634,7 @@
         Authorization: "Bearer " + config.publishableKey,
         "X-Cart-Token": config.cartToken,
       };
+      if (config.acceptLanguage) headers["Accept-Language"] = config.acceptLanguage;
       Object.assign(headers, opts.headers || {});
       const init = { method: method, headers: headers };
       if (opts.body !== undefined) {
@@ -497,6 +712,12 @@
         }
         return;
       }
+      const supported = (this.store.supportedLocales || []).concat(this.store.defaultLocale || []);
+      const browser = (this.win.navigator && (this.win.navigator.languages || [this.win.navigator.language])) || [];
+      this.locale = chooseLocale([this.config.locale, this.doc.documentElement.lang].concat(browser),
+        supported, this.store.defaultLocale || "en");
+      // The API formats money and writes its messages for the same language.
+      this.config.acceptLanguage = this.locale;
       this.applyBranding(this.store.branding || {});
       this.renderCartButtons();
       this.renderAccountButtons();
@@ -504,8 +725,24 @@
         this.buildChat();
       }
       this.win.addEventListener("popstate", () => this.routeCatalog());
+      // Buy buttons anywhere on the page: <button data-shoprocket-add="prod_..." data-variant="var_...">
+      this.doc.addEventListener("click", (event) => this.onBuyButton(event));
       await Promise.all([this.refreshCart(), this.refreshAuth(), this.startCatalog()]);
       await this.handleReturnParams();
+    }
+
+    /** A click on (or in) an element with data-shoprocket-add adds that product (data-variant,
+     *  data-quantity) to the cart and opens the drawer. */
+    onBuyButton(event) {
+      const target = event.target && event.target.closest ? event.target.closest("[data-shoprocket-add]") : null;
+      if (!target) return;
+      event.preventDefault();
+      const productId = target.getAttribute("data-shoprocket-add");
+      const variantId = target.getAttribute("data-variant") || null;
+      const quantity = Math.max(1, parseInt(target.getAttribute("data-quantity"), 10) || 1);
+      if (!productId) return;
+      this.busy(target.tagName === "BUTTON" ? target : null, null,
+        () => this.addToCart(productId, variantId, quantity));
     }
 
     /** ?login_token= (emailed link) and ?order= (after checkout or 3-D Secure). */
@@ -534,6 +771,11 @@
         style.setProperty("--sr-on-primary", readableOn(colour));
         style.setProperty("--sr-primary-ink", inkOn(colour, "#ffffff"));
       }
+      const logo = safeHttpUrl(branding.logoUrl);
+      if (logo) {
+        this.panelLogo = this.h("img", { class: "sr-logo", src: logo, alt: this.store.name });
+        this.panelTitle.before(this.panelLogo);
+      }
     }
 
     replaceUrl(href) {
@@ -541,6 +783,11 @@
     }
 
     // ---- small UI helpers ----
+
+    /** The widget's own text `text` in the shopper's language. */
+    t(text) {
+      return translate(this.locale, text);
+    }
 
     errorNode(message) {
       return this.h("p", { class: "sr-notice sr-notice-error", role: "alert", text: message });
@@ -588,9 +835,9 @@
 
     field(label, control, hint) {
       return this.h("label", { class: "sr-field" },
-        this.h("span", { class: "sr-label", text: label }),
+        this.h("span", { class: "sr-label", text: this.t(label) }),
         control,
-        hint ? this.h("small", { class: "sr-hint", text: hint }) : null);
+        hint ? this.h("small", { class: "sr-hint", text: this.t(hint) }) : null);
     }
 
     // ---- panel (drawer) ----
@@ -598,8 +845,8 @@
     buildPanel() {
       const h = this.h;
       this.panelTitle = h("h2", { class: "sr-panel-title", id: "sr-panel-title" });
-      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close",
-        text: "×", onClick: () => this.closePanel() });
+      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": this.t("Close"),
+        text: this.t("×"), onClick: () => this.closePanel() });
       this.panelBody = h("div", { class: "sr-panel-body" });
       this.panel = h("aside", { class: "sr-panel", role: "dialog", "aria-modal": "true",
         "aria-labelledby": "sr-panel-title", hidden: true },
@@ -670,7 +917,7 @@
     }
 
     loadingNode() {
-      return this.h("p", { class: "sr-muted", text: "Loading…" });
+      return this.h("p", { class: "sr-muted", text: this.t("Loading…") });
     }
 
     // ---- catalog ----
@@ -738,10 +985,10 @@
     renderCatalogList(state) {
       const h = this.h;
       const query = this.catalog.query;
-      const search = h("input", { type: "search", name: "q", value: query.q, placeholder: "Search products",
-        "aria-label": "Search products" });
-      const category = h("select", { name: "category", "aria-label": "Category" },
-        h("option", { value: "", text: "All categories" }),
+      const search = h("input", { type: "search", name: "q", value: query.q, placeholder: this.t("Search products"),
+        "aria-label": this.t("Search products") });
+      const category = h("select", { name: "category", "aria-label": this.t("Category") },
+        h("option", { value: "", text: this.t("All categories") }),
         this.catalog.categories.map((c) => h("option", { value: c.slug, selected: c.slug === query.category,
           text: "\u2014 ".repeat(c.depth) + c.name })));
       const toolbar = h("form", { class: "sr-toolbar", role: "search", onSubmit: (event) => {
@@ -749,7 +996,7 @@
         Object.assign(query, { q: search.value.trim(), category: category.value, page: 1 });
         this.pushCatalogUrl();
         this.loadProducts();
-      } }, category, search, h("button", { type: "submit", class: "sr-button", text: "Search" }));
+      } }, category, search, h("button", { type: "submit", class: "sr-button", text: this.t("Search") }));
       category.addEventListener("change", () => toolbar.requestSubmit());
 
       let body;
@@ -762,7 +1009,7 @@
     productGrid(list) {
       const h = this.h;
       const products = list.data || [];
-      if (!products.length) return h("p", { class: "sr-muted", text: "No products found." });
+      if (!products.length) return h("p", { class: "sr-muted", text: this.t("No products found.") });
       const meta = list.meta || {};
       const page = meta.currentPage || 1;
       const last = meta.lastPage || 1;
@@ -773,11 +1020,11 @@
       };
       return h("div", null,
         h("div", { class: "sr-grid" }, products.map((product) => this.productCard(product))),
-        last > 1 ? h("nav", { class: "sr-pager", "aria-label": "Pages" },
-          h("button", { type: "button", class: "sr-button sr-secondary", text: "Previous",
+        last > 1 ? h("nav", { class: "sr-pager", "aria-label": this.t("Pages") },
+          h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Previous"),
             disabled: page <= 1, onClick: () => go(page - 1) }),
-          h("span", { text: "Page " + page + " of " + last }),
-          h("button", { type: "button", class: "sr-button sr-secondary", text: "Next", disabled: page >= last,
+          h("span", { text: this.t("Page ") + page + " of " + last }),
+          h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Next"), disabled: page >= last,
             onClick: () => go(page + 1) })) : null);
     }
 
@@ -810,11 +1057,11 @@
           this.productImage(product.media, product.name, "sr-card-image"),
           h("h3", { class: "sr-card-title", text: product.name })),
         this.priceNode(product.price),
-        product.inStock === false ? h("p", { class: "sr-badge-out", text: "Out of stock" }) : null,
-        product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: "Add to cart",
+        product.inStock === false ? h("p", { class: "sr-badge-out", text: this.t("Out of stock") }) : null,
+        product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: this.t("Add to cart"),
           onClick: (event) =>
             this.busy(event.currentTarget, null, () => this.addToCart(product.id, null, 1)) })
-          : h("button", { type: "button", class: "sr-button sr-secondary", text: "View", onClick: open }));
+          : h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("View"), onClick: open }));
     }
 
     /** The product page, in the catalog mount (or the panel when the page has none). */
@@ -838,7 +1085,7 @@
 
     backLink() {
       if (!this.mounts.catalog.length) return null;
-      return this.h("button", { type: "button", class: "sr-link", text: "← All products", onClick: () => {
+      return this.h("button", { type: "button", class: "sr-link", text: this.t("← All products"), onClick: () => {
         if (this.win.history && this.win.history.pushState) {
           this.win.history.pushState(null, "", withoutParams(this.win.location.href, ["product"]));
         }
@@ -855,7 +1102,7 @@
       const quantity = h("input", { type: "number", min: String(minQuantity), value: String(minQuantity),
         name: "quantity", class: "sr-quantity" });
       if (product.maxOrderQuantity) quantity.setAttribute("max", String(product.maxOrderQuantity));
-      const addButton = h("button", { type: "submit", class: "sr-button", text: "Add to cart" });
+      const addButton = h("button", { type: "submit", class: "sr-button", text: this.t("Add to cart") });
       const headlinePrice = h("div", { class: "sr-headline-price" }, this.priceNode(product.price));
       const images = (product.media || []).filter((item) => !item.isVideo);
       const main = this.productImage(images, product.name, "sr-detail-image");
@@ -868,7 +1115,7 @@
       // Pick a variant: one select per option; the matching variant gives price and stock.
       const selects = (product.options || []).map((option) => {
         const select = h("select", { name: option.name, required: true },
-          h("option", { value: "", text: "Choose " + option.name }),
+          h("option", { value: "", text: this.t("Choose ") + option.name }),
           (option.values || []).map((value) => h("option", { value: value, text: value })));
         select.addEventListener("change", () => {
           selection[option.name] = select.value;
@@ -932,7 +1179,7 @@
       const list = h("div", { class: "sr-review-list" }, this.loadingNode());
       const summary = product.reviewCount
         ? h("p", { class: "sr-muted", text: starsText(product.averageRating) + " " +
-          Number(product.averageRating || 0).toFixed(1) + " out of 5 · " + product.reviewCount +
+          String(Math.round(Number(product.averageRating || 0) * 10) / 10) + " / 5 · " + product.reviewCount +
           (product.reviewCount === 1 ? " review" : " reviews") })
         : null;
       (async () => {
@@ -940,14 +1187,14 @@
           const reviews = await this.client.get("/products/" + seg(product.id) + "/reviews", { perPage: 10 });
           list.replaceChildren(reviews.length
             ? h("ul", { class: "sr-reviews" }, reviews.map((review) => this.reviewItem(review)))
-            : h("p", { class: "sr-muted", text: "No reviews yet: be the first." }));
+            : h("p", { class: "sr-muted", text: this.t("No reviews yet: be the first.") }));
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           list.replaceChildren(this.errorNode(error.message));
         }
       })();
       return h("section", { class: "sr-reviews-section", "aria-labelledby": "sr-reviews-title" },
-        h("h3", { id: "sr-reviews-title", text: "Reviews" }), summary, list, this.reviewForm(product));
+        h("h3", { id: "sr-reviews-title", text: this.t("Reviews") }), summary, list, this.reviewForm(product));
     }
 
     reviewItem(review) {
@@ -965,7 +1212,7 @@
       const h = this.h;
       const errors = h("div");
       const rating = h("select", { name: "rating", required: true, "data-field": "rating" },
-        h("option", { value: "", text: "Choose" }),
+        h("option", { value: "", text: this.t("Choose") }),
         [5, 4, 3, 2, 1].map((n) => h("option", { value: String(n), text: starsText(n) + " (" + n + ")" })));
       const title = h("input", { type: "text", name: "title", maxlength: "200", "data-field": "title" });
       const body = h("textarea", { name: "body", rows: "4", maxlength: "5000", required: true, "data-field": "body" });
@@ -973,7 +1220,7 @@
         autocomplete: "name" });
       const email = h("input", { type: "email", name: "authorEmail", "data-field": "authorEmail",
         autocomplete: "email", value: (this.auth.customer && this.auth.customer.email) || "" });
-      const submit = h("button", { type: "submit", class: "sr-button", text: "Send review" });
+      const submit = h("button", { type: "submit", class: "sr-button", text: this.t("Send review") });
       const form = h("form", { class: "sr-form sr-review-form", novalidate: true, onSubmit: (event) => {
         event.preventDefault();
         clearFieldErrors(form);
@@ -995,11 +1242,11 @@
           } catch (error) {
             throw this.formProblem(form, error);
           }
-          form.replaceChildren(this.noticeNode("Thank you! Your review will appear once the shop has " +
+          form.replaceChildren(this.noticeNode(this.t("Thank you! Your review will appear once the shop has ") +
             "approved it.", "success"));
         });
       } },
-        h("h4", { text: "Write a review" }),
+        h("h4", { text: this.t("Write a review") }),
         this.field("Rating", rating), this.field("Title (optional)", title), this.field("Review", body),
         h("div", { class: "sr-row" }, this.field("Name (optional)", name),
           this.field("Email", email, "Not shown: it lets the shop check you bought it.")),
@@ -1021,10 +1268,10 @@
     renderCartButtons() {
       for (const node of this.mounts.cart) {
         this.cartBadge = this.cartBadge || [];
-        const badge = this.h("span", { class: "sr-count", text: "0" });
+        const badge = this.h("span", { class: "sr-count", text: this.t("0") });
         this.cartBadge.push(badge);
         node.replaceChildren(this.h("button", { type: "button", class: "sr-button sr-cart-button",
-          onClick: () => this.openCart() }, "Cart ", badge));
+          onClick: () => this.openCart() }, this.t("Cart") + " ", badge));
       }
     }
 
@@ -1047,11 +1294,11 @@
       if (variantId) body.variantId = variantId;
       this.setCart(await this.client.post("/cart/items", body));
       this.openCart();
-      this.toast("Added to your cart.", "success");
+      this.toast(this.t("Added to your cart."), "success");
     }
 
     openCart() {
-      this.openPanel("cart", "Your cart", this.cart ? this.cartView() : this.loadingNode());
+      this.openPanel("cart", this.t("Your cart"), this.cart ? this.cartView() : this.loadingNode());
     }
 
     cartView() {
@@ -1062,12 +1309,12 @@
       const messages = (cart.messages || []).map((m) =>
         this.noticeNode(m.message, m.level === "warning" ? "warning" : "info"));
       if (!items.length) {
-        return h("div", null, messages, h("p", { class: "sr-muted", text: "Your cart is empty." }));
+        return h("div", null, messages, h("p", { class: "sr-muted", text: this.t("Your cart is empty.") }));
       }
 
       const lines = items.map((item) => {
         const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
-          class: "sr-quantity", "aria-label": "Quantity of " + item.productName });
+          class: "sr-quantity", "aria-label": this.t("Quantity of ") + item.productName });
         const setQuantity = (count) => this.busy(quantity, errors, async () => {
           const active = this.doc.activeElement;
           const focusKey = active && active.getAttribute ? active.getAttribute("data-focus-key") : null;
@@ -1089,7 +1336,7 @@
             h("span", { class: "sr-muted", text: moneyText(item.price) + " each" })),
           stepper,
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
-          h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
+          h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
               this.setCart(await this.client.del("/cart/items/" + seg(item.id)));
             }) }));
@@ -1099,7 +1346,7 @@
         h("ul", { class: "sr-lines" }, lines),
         this.discountForm(errors),
         this.cartTotals(cart),
-        h("button", { type: "button", class: "sr-button sr-block", text: "Checkout",
+        h("button", { type: "button", class: "sr-button sr-block", text: this.t("Checkout"),
           onClick: () => this.showCheckout() }));
     }
 
@@ -1110,7 +1357,7 @@
       const box = h("div", { class: "sr-cart-totals" }, this.totalsNode(cart.totals, cart.taxInclusive));
       if (cart.requiresShipping === false || cart.shippingOption) return box;
       const country = h("select", { name: "estimateCountry", class: "sr-estimate-country",
-        "aria-label": "Estimate shipping to" });
+        "aria-label": this.t("Estimate shipping to") });
       const note = h("p", { class: "sr-muted sr-estimate-note" });
       const estimate = async () => {
         const code = country.value || this.estimateCountry || cart.visitorCountry;
@@ -1119,8 +1366,8 @@
         try {
           const result = await this.client.post("/cart/estimate", { countryCode: code });
           box.replaceChildren(this.totalsNode(result.totals, cart.taxInclusive, true));
-          note.textContent = result.shippingOptionsCount ? "Estimate: the cheapest shipping to this country."
-            : "We do not ship to this country yet.";
+          note.textContent = result.shippingOptionsCount ? this.t("Estimate: the cheapest shipping to this country.")
+            : this.t("We do not ship to this country yet.");
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           note.textContent = error.message;
@@ -1149,15 +1396,15 @@
       if (features.discounts === false) return null;
       if (cart.discountCode) {
         return h("div", { class: "sr-discount" },
-          h("span", { text: "Discount code " }), h("strong", { text: cart.discountCode }),
-          h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
+          h("span", { text: this.t("Discount code ") }), h("strong", { text: cart.discountCode }),
+          h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
               this.setCart(await this.client.del("/cart/discount"));
             }) }));
       }
-      const code = h("input", { type: "text", name: "code", placeholder: "Discount code",
-        "aria-label": "Discount code" });
-      const button = h("button", { type: "submit", class: "sr-button sr-secondary", text: "Apply" });
+      const code = h("input", { type: "text", name: "code", placeholder: this.t("Discount code"),
+        "aria-label": this.t("Discount code") });
+      const button = h("button", { type: "submit", class: "sr-button sr-secondary", text: this.t("Apply") });
       return h("form", { class: "sr-discount", onSubmit: (event) => {
         event.preventDefault();
         if (!code.value.trim()) return;
@@ -1172,7 +1419,7 @@
     totalsNode(totals, taxInclusive, estimated) {
       const h = this.h;
       if (!totals) return null;
-      const row = (label, money, strong, text) => money ? [h("dt", { text: label }),
+      const row = (label, money, strong, text) => money ? [h("dt", { text: this.t(label) }),
         h("dd", { class: strong ? "sr-strong" : null, text: text || moneyText(money) })] : null;
       const discount = totals.discount && totals.discount.amount ? totals.discount : null;
       return h("dl", { class: "sr-totals" },
@@ -1189,7 +1436,7 @@
      *  `options.notice` (paying again after a failed payment). */
     async showCheckout(options) {
       const opts = options || {};
-      this.openPanel("checkout", "Checkout", this.loadingNode());
+      this.openPanel("checkout", this.t("Checkout"), this.loadingNode());
       try {
         const [countries, methods, saved] = await Promise.all([
           this.countries || this.client.get("/countries"),
@@ -1229,7 +1476,7 @@
         value: saved.email || customer.email || "", autocomplete: "email" });
       const country = h("select", { name: "countryCode", required: true,
         "data-field": addressKey + ".countryCode" },
-        h("option", { value: "", text: "Choose a country" }),
+        h("option", { value: "", text: this.t("Choose a country") }),
         (this.countries || []).map((c) => h("option", { value: c.code, text: c.name,
           selected: c.code === (address.countryCode || (this.cart.visitorCountry || "")) })));
       const state = h("select", { name: "state", "data-field": addressKey + ".state" });
@@ -1246,7 +1493,7 @@
           const states = this.states[info.code]
             || (await this.client.get("/countries/" + seg(info.code) + "/states"));
           this.states[info.code] = states;
-          state.replaceChildren(h("option", { value: "", text: "Choose" }),
+          state.replaceChildren(h("option", { value: "", text: this.t("Choose") }),
             ...states.map((s) =>
               h("option", { value: s.code, text: s.name, selected: s.code === address.state })));
         } catch (error) {
@@ -1257,7 +1504,7 @@
       updateCountry();
 
       const submit = h("button", { type: "submit", class: "sr-button sr-block",
-        text: shipping ? "Continue to shipping" : "Continue to payment" });
+        text: this.t(shipping ? "Continue to shipping" : "Continue to payment") });
       const form = h("form", { class: "sr-form", novalidate: true, onSubmit: (event) => {
         event.preventDefault();
         const values = { countryCode: country.value, state: stateField.hidden ? null : state.value || null };
@@ -1283,8 +1530,8 @@
           this.panelBody.replaceChildren(await this.paymentStep());
         });
       } },
-        h("h3", { text: "Contact" }), this.field("Email", email),
-        h("h3", { text: shipping ? "Shipping address" : "Billing address" }),
+        h("h3", { text: this.t("Contact") }), this.field("Email", email),
+        h("h3", { text: this.t(shipping ? "Shipping address" : "Billing address") }),
         h("div", { class: "sr-row" },
           input("firstName", "First name", address.firstName || customer.firstName,
             { autocomplete: "given-name" }),
@@ -1296,7 +1543,7 @@
         input("city", "City", address.city, { autocomplete: "address-level2" }),
         this.field("Country", country), stateField, postcodeField,
         input("phone", "Phone (optional)", address.phone,
-          { type: "tel", autocomplete: "tel", placeholder: "+447700900123" }),
+          { type: "tel", autocomplete: "tel", placeholder: this.t("+447700900123") }),
         errors, submit);
       return form;
     }
@@ -1319,10 +1566,10 @@
           errors.replaceChildren(this.errorNode(error.message));
         }
         const chosen = this.cart.shippingOption ? this.cart.shippingOption.id : null;
-        shippingSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Shipping" }),
+        shippingSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: this.t("Shipping") }),
           options.length
             ? null
-            : h("p", { class: "sr-muted", text: "No shipping options reach this address." }),
+            : h("p", { class: "sr-muted", text: this.t("No shipping options reach this address.") }),
           options.map((option) => {
             const radio = h("input", { type: "radio", name: "shippingOption", value: option.id,
               checked: option.id === chosen });
@@ -1342,8 +1589,8 @@
 
       // Payment methods in the store's order. Card: a Stripe test PaymentMethod id (no Elements).
       const cardId = h("input", { type: "text", name: "cardPaymentMethod", value: "pm_card_visa",
-        placeholder: "pm_card_visa", autocomplete: "off", spellcheck: "false" });
-      const testCards = h("select", { "aria-label": "Stripe test cards" },
+        placeholder: this.t("pm_card_visa"), autocomplete: "off", spellcheck: "false" });
+      const testCards = h("select", { "aria-label": this.t("Stripe test cards") },
         TEST_PAYMENT_METHODS.map((card) => h("option", { value: card.id, text: card.label })));
       testCards.addEventListener("change", () => { cardId.value = testCards.value; });
       const cardBox = h("div", { class: "sr-card-box", hidden: true },
@@ -1352,8 +1599,8 @@
         this.field("Test cards", testCards));
       const methods = this.paymentMethods || [];
       let method = methods.length ? methods[0].id : null;
-      const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Payment" }),
-        methods.length ? null : h("p", { class: "sr-muted", text: "This store takes no payments online." }),
+      const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: this.t("Payment") }),
+        methods.length ? null : h("p", { class: "sr-muted", text: this.t("This store takes no payments online.") }),
         methods.map((m, index) => {
           const radio = h("input", { type: "radio", name: "paymentMethod", value: m.id,
             checked: index === 0 });
@@ -1366,7 +1613,7 @@
         cardBox);
       cardBox.hidden = method !== "card";
 
-      const submit = h("button", { type: "submit", class: "sr-button sr-block", text: "Place order" });
+      const submit = h("button", { type: "submit", class: "sr-button sr-block", text: this.t("Place order") });
       return h("form", { class: "sr-form", onSubmit: (event) => {
         event.preventDefault();
         const paymentMethod = method === "card" ? cardId.value.trim() : method;
@@ -1377,7 +1624,7 @@
         }
         this.placeOrder(paymentMethod, submit, errors);
       } },
-        h("button", { type: "button", class: "sr-link", text: "← Edit details",
+        h("button", { type: "button", class: "sr-link", text: this.t("← Edit details"),
           onClick: () => this.showCheckout() }),
         shippingSection, paymentSection, totals, errors, submit);
     }
@@ -1419,7 +1666,7 @@
     // ---- order confirmation ----
 
     async showConfirmation(orderId) {
-      this.openPanel("confirmation", "Your order", this.loadingNode());
+      this.openPanel("confirmation", this.t("Your order"), this.loadingNode());
       try {
         const status = await this.client.get("/orders/" + seg(orderId) + "/status");
         if (isPaymentFailed(status.paymentStatus)) {
@@ -1432,13 +1679,13 @@
         const heading = this.h("h3");
         const errors = this.h("div");
         const again = this.h("button", { type: "button", class: "sr-button sr-block sr-pay-again",
-          text: "Pay another way", hidden: true, onClick: (event) => this.busy(event.currentTarget, errors,
+          text: this.t("Pay another way"), hidden: true, onClick: (event) => this.busy(event.currentTarget, errors,
             () => this.payAgain(orderId, "The payment was cancelled. Your cart is kept: choose how to pay.",
               true)) });
         const show = (paymentStatus) => {
           const failed = isPaymentFailed(paymentStatus);
-          heading.textContent = failed ? "The payment did not go through" : "Thank you for your order";
-          statusLine.textContent = paymentStatusText(paymentStatus);
+          heading.textContent = this.t(failed ? "The payment did not go through" : "Thank you for your order");
+          statusLine.textContent = this.t(paymentStatusText(paymentStatus));
           statusLine.className = "sr-status" + (failed ? " sr-status-failed" : "");
           // Failed, or left at the 3-D Secure step: the shopper may pay again another way.
           again.hidden = !(failed || paymentStatus === "requires_action");
@@ -1497,11 +1744,11 @@
           h("span", { class: "sr-line-main" }, h("span", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
             item.price ? h("span", { class: "sr-muted", text: moneyText(item.price) + " each" }) : null),
-          h("span", { text: "× " + item.quantity }),
+          h("span", { text: this.t("× ") + item.quantity }),
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
-        order.discountCode ? h("p", { class: "sr-muted", text: "Discount code " + order.discountCode }) : null,
+        order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code ") + order.discountCode }) : null,
         this.totalsNode(order.totals),
-        lines.length ? h("div", null, h("h4", { text: "Shipping to" }),
+        lines.length ? h("div", null, h("h4", { text: this.t("Shipping to") }),
           h("address", null, lines.map((line) => h("div", { text: line }))),
           order.shippingOptionName ? h("p", { class: "sr-muted", text: order.shippingOptionName }) : null)
           : null,
@@ -1514,17 +1761,17 @@
       const bank = order.bankTransfer;
       if (bank) {
         return h("div", { class: "sr-next-steps sr-bank-transfer" },
-          h("h4", { text: "Pay by bank transfer" }),
-          h("p", { text: "Send " + moneyText(bank.amount) + " to:" }),
+          h("h4", { text: this.t("Pay by bank transfer") }),
+          h("p", { text: this.t("Send ") + moneyText(bank.amount) + " to:" }),
           bank.details
             ? h("address", null, bank.details.split("\n").map((line) => h("div", { text: line })))
-            : h("p", { class: "sr-muted", text: "The shop will email you its bank details." }),
+            : h("p", { class: "sr-muted", text: this.t("The shop will email you its bank details.") }),
           h("p", null, "Payment reference: ", h("strong", { class: "sr-reference", text: bank.reference })),
-          h("p", { class: "sr-muted", text: "We send your order once the payment has arrived." }));
+          h("p", { class: "sr-muted", text: this.t("We send your order once the payment has arrived.") }));
       }
       if (order.paymentStatus !== "paid") return null;
       const email = order.email ? "We have emailed a confirmation to " + order.email + ". " : "";
-      return h("div", { class: "sr-next-steps" }, h("h4", { text: "What happens next" }),
+      return h("div", { class: "sr-next-steps" }, h("h4", { text: this.t("What happens next") }),
         h("p", { text: email + "We will email you again when your order ships." }));
     }
 
@@ -1542,7 +1789,7 @@
 
     renderAccountButtons() {
       this.accountButtons = this.mounts.account.map((node) => {
-        const button = this.h("button", { type: "button", class: "sr-button sr-secondary", text: "Sign in",
+        const button = this.h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Sign in"),
           onClick: () => this.showAccount() });
         node.replaceChildren(button);
         return button;
@@ -1553,7 +1800,7 @@
       const authenticated = !!(auth && auth.authenticated);
       this.auth = { authenticated: authenticated, customer: (auth && auth.customer) || null };
       for (const button of this.accountButtons || []) {
-        button.textContent = authenticated ? "Account" : "Sign in";
+        button.textContent = this.t(authenticated ? "Account" : "Sign in");
       }
     }
 
@@ -1577,7 +1824,7 @@
     }
 
     async showAccount(problem) {
-      this.openPanel("account", this.auth.authenticated ? "Your account" : "Sign in", this.loadingNode());
+      this.openPanel("account", this.t(this.auth.authenticated ? "Your account" : "Sign in"), this.loadingNode());
       const content = this.auth.authenticated ? await this.accountView() : this.loginForm();
       if (this.panelView === "account") {
         this.panelBody.replaceChildren(problem ? this.errorNode(problem) : "", content);
@@ -1589,23 +1836,23 @@
       const errors = h("div");
       const email = h("input", { type: "email", name: "email", required: true, autocomplete: "email" });
       const submit = h("button", { type: "submit", class: "sr-button sr-block",
-        text: "Email me a sign-in link" });
+        text: this.t("Email me a sign-in link") });
       const form = h("form", { class: "sr-form", onSubmit: (event) => {
         event.preventDefault();
         const address = email.value.trim();
         if (!isEmail(address)) {
-          errors.replaceChildren(this.errorNode("Enter your email address."));
+          errors.replaceChildren(this.errorNode(this.t("Enter your email address.")));
           return;
         }
         this.busy(submit, errors, async () => {
           // The same answer whether or not the email has an account: it reveals nothing.
           const sent = await this.client.post("/cart/send-auth", { email: address });
           const minutes = Math.round((sent.expiresIn || 900) / 60);
-          form.replaceChildren(this.noticeNode("If " + address + " has an account in this shop, a sign-in " +
+          form.replaceChildren(this.noticeNode(this.t("If ") + address + " has an account in this shop, a sign-in " +
             "link is on its way. It works once, for " + minutes + " minutes.", "success"));
         });
       } },
-        h("p", { class: "sr-muted", text: "No password needed: we email you a link that signs you in." }),
+        h("p", { class: "sr-muted", text: this.t("No password needed: we email you a link that signs you in.") }),
         this.field("Email", email), errors, submit);
       return form;
     }
@@ -1641,18 +1888,18 @@
         h("span", { class: "sr-line-total", text: moneyText(order.totals && order.totals.total) })));
       return h("div", { class: "sr-account" },
         h("dl", { class: "sr-profile" },
-          name ? [h("dt", { text: "Name" }), h("dd", { text: name })] : null,
-          h("dt", { text: "Email" }), h("dd", { text: profile.email }),
-          profile.phone ? [h("dt", { text: "Phone" }), h("dd", { text: profile.phone })] : null,
+          name ? [h("dt", { text: this.t("Name") }), h("dd", { text: name })] : null,
+          h("dt", { text: this.t("Email") }), h("dd", { text: profile.email }),
+          profile.phone ? [h("dt", { text: this.t("Phone") }), h("dd", { text: profile.phone })] : null,
           address.length
-            ? [h("dt", { text: "Address" }), h("dd", null, address.map((l) => h("div", { text: l })))]
+            ? [h("dt", { text: this.t("Address") }), h("dd", null, address.map((l) => h("div", { text: l })))]
             : null),
-        h("h3", { text: "Your orders" }),
+        h("h3", { text: this.t("Your orders") }),
         rows.length
           ? h("ul", { class: "sr-lines" }, rows)
-          : h("p", { class: "sr-muted", text: "No orders yet." }),
+          : h("p", { class: "sr-muted", text: this.t("No orders yet.") }),
         detail, errors,
-        h("button", { type: "button", class: "sr-button sr-secondary sr-block", text: "Sign out",
+        h("button", { type: "button", class: "sr-button sr-secondary sr-block", text: this.t("Sign out"),
           onClick: (event) => this.busy(event.currentTarget, errors, async () => {
             await this.client.post("/account/logout");
             this.setAuth(null);
@@ -1667,10 +1914,10 @@
       const h = this.h;
       this.chatList = h("ol", { class: "sr-chat-messages", "aria-live": "polite" });
       this.chatErrors = h("div");
-      const text = h("textarea", { name: "body", rows: "2", maxlength: "4000", placeholder: "Write a message",
-        "aria-label": "Message" });
+      const text = h("textarea", { name: "body", rows: "2", maxlength: "4000", placeholder: this.t("Write a message"),
+        "aria-label": this.t("Message") });
       this.chatText = text;
-      const send = h("button", { type: "submit", class: "sr-button", text: "Send" });
+      const send = h("button", { type: "submit", class: "sr-button", text: this.t("Send") });
       const form = h("form", { class: "sr-chat-form", onSubmit: (event) => {
         event.preventDefault();
         const body = text.value.trim();
@@ -1680,13 +1927,13 @@
           text.value = "";
         });
       } }, text, send);
-      this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": "Chat with the shop" },
-        h("div", { class: "sr-panel-head" }, h("strong", { text: "Message " + this.store.name }),
-          h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close chat", text: "×",
+      this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": this.t("Chat with the shop") },
+        h("div", { class: "sr-panel-head" }, h("strong", { text: this.t("Message ") + this.store.name }),
+          h("button", { type: "button", class: "sr-icon-button", "aria-label": this.t("Close chat"), text: this.t("×"),
             onClick: () => this.toggleChat(false) })),
         this.chatList, this.chatErrors, form);
       this.chatBubble = h("button", { type: "button", class: "sr-chat-bubble",
-        "aria-label": "Chat with the shop", text: "Chat", "aria-expanded": "false",
+        "aria-label": this.t("Chat with the shop"), text: this.t("Chat"), "aria-expanded": "false",
         onClick: () => this.toggleChat(this.chatBox.hidden) });
       this.doc.body.append(this.chatBox, this.chatBubble);
     }
@@ -1736,7 +1983,7 @@
         }
       } else if (!this.chat.messages.length) {
         this.chatList.replaceChildren(
-          this.h("li", { class: "sr-muted", text: "Ask us anything: we usually reply within a day." }));
+          this.h("li", { class: "sr-muted", text: this.t("Ask us anything: we usually reply within a day.") }));
       }
       this.win.clearTimeout(this.chat.timer);
       this.chat.timer = this.win.setTimeout(() => this.pollChat(), CHAT_POLL_MS);
@@ -1818,6 +2065,7 @@
       mediaBase: opts.mediaBase || apiBase + "/media/",
       perPage: Math.min(100, Math.max(1, parseInt(opts.perPage, 10) || 12)),
       chat: opts.chat || "on",
+      locale: opts.locale || "",
       cartToken: loadCartToken(storage, opts.publishableKey, win.crypto),
       storage: storage,
       fetch: opts.fetch || win.fetch.bind(win),
@@ -1850,6 +2098,7 @@
       mediaBase: script.getAttribute("data-media-base"),
       perPage: script.getAttribute("data-per-page"),
       chat: script.getAttribute("data-chat"),
+      locale: script.getAttribute("data-locale"),
     });
   }
 
@@ -1863,6 +2112,7 @@
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
       cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
+      chooseLocale, translate,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },

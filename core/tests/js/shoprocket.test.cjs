@@ -377,3 +377,16 @@ test("forms: an email is checked before sending, API field names never reach the
   assert.equal(h.humanFieldMessage("The postcode field is not valid."), "This field is not valid.");
   assert.equal(h.humanFieldMessage("Enter a valid UK postcode."), "Enter a valid UK postcode.");
 });
+
+test("language: the page's or the shopper's, among the store's locales; texts in en/fr/de", () => {
+  assert.equal(h.chooseLocale(["", "fr-FR", "en-GB"], ["en", "fr", "de"], "en"), "fr");
+  assert.equal(h.chooseLocale(["de_AT"], ["en", "fr", "de"], "en"), "de");
+  assert.equal(h.chooseLocale(["es", "it"], ["en", "fr"], "en"), "en");
+  assert.equal(h.chooseLocale(["fr"], ["en"], "en"), "en");
+  assert.equal(h.translate("fr", "Add to cart"), "Ajouter au panier");
+  assert.equal(h.translate("de-CH", "Your cart"), "Ihr Warenkorb");
+  assert.equal(h.translate("es", "Add to cart"), "Add to cart");
+  assert.equal(h.translate("fr", "Beeswax Candle"), "Beeswax Candle");
+  assert.equal(h.starsText(4), "\u2605\u2605\u2605\u2605\u2606");
+  assert.equal(h.starsText(4.6), "\u2605\u2605\u2605\u2605\u2605");
+});
