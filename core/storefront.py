@@ -26,10 +26,24 @@ from .selectors import api_key_get_active
 
 #: Directives of the page's Content-Security-Policy; ``{api}`` is the API's origin.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' {api} https: data:; "
-    "connect-src 'self' {api}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "default-src 'self'; script-src 'self'{stripe}; style-src 'self'; "
+    "img-src 'self' {api} https: data:; connect-src 'self' {api}{stripe_api}; "
+    "frame-src 'self'{stripe}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
     "object-src 'none'"
 )
+#: Where Stripe Elements talks to and frames from, besides Stripe.js's own origin.
+STRIPE_API_ORIGINS = ("https://api.stripe.com", "https://hooks.stripe.com")
+
+
+def page_csp(*, api_base: str) -> str:
+    """The page's Content-Security-Policy: this server, the API, and, when the widget uses
+    Stripe Elements (``STRIPE_PUBLISHABLE_KEY``), Stripe.js's origin and Stripe's."""
+    stripe = stripe_api = ""
+    if settings.STRIPE_PUBLISHABLE_KEY:
+        script = _origin(settings.STRIPE_JS_URL)
+        stripe = f" {script} https://hooks.stripe.com" if script else ""
+        stripe_api = " " + " ".join(STRIPE_API_ORIGINS)
+    return PAGE_CSP.format(api=_origin(api_base), stripe=stripe, stripe_api=stripe_api)
 
 
 def publishable_key_for_mode(*, store: Store, mode: str) -> str | None:
@@ -119,7 +133,7 @@ def storefront_page(request, publishable_key: str):
         "test_mode": key.mode == Mode.TEST,
     }
     response = render(request, "storefront/index.html", context)
-    response["Content-Security-Policy"] = PAGE_CSP.format(api=_origin(api_base))
+    response["Content-Security-Policy"] = page_csp(api_base=api_base)
     patch_vary_headers(response, ["Accept-Language"])
     # A revoked key must stop serving the page at once.
     response["Cache-Control"] = "no-cache"

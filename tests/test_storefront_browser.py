@@ -9,6 +9,7 @@ import re
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -386,4 +387,46 @@ def _buy_in_french(page, page_errors) -> None:
     panel.get_by_role("button", name="Passer la commande").click()
     panel.get_by_text("Merci pour votre commande").wait_for()
     assert "Royaume-Uni" in panel.inner_text()
+    assert page_errors == []
+
+
+STRIPE_STANDIN = Path(__file__).with_name("stripe_standin.js")
+
+
+def test_with_a_stripe_key_the_card_is_collected_with_stripe_elements(
+    page, page_errors, live_server, shop, settings, storefront
+):
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
+    settings.STRIPE_JS_URL = f"{live_server.url}/stripe-standin/v3/"
+    page.route(
+        f"{live_server.url}/stripe-standin/**",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/javascript",
+            body=STRIPE_STANDIN.read_text(),
+        ),
+    )
+    page.reload()
+    page.locator(".sr-card", has_text="Beeswax Candle").get_by_role(
+        "button", name="Add to cart"
+    ).click()
+    fill_details(page)
+    panel = page.locator(".sr-panel")
+    number = panel.get_by_label("Card number")
+    number.wait_for()
+    assert panel.locator("select[aria-label='Stripe test cards']").count() == 0
+
+    number.fill("4000 0000 0000 0002")
+    panel.get_by_role("button", name="Place order").click()
+    panel.get_by_text("Your card was declined.").wait_for()
+
+    number.fill("4242 4242 4242 4242")
+    panel.get_by_role("button", name="Place order").click()
+    panel.get_by_text("Thank you for your order").wait_for()
+    record = page.evaluate("() => window.__stripeStandIn")
+    assert record["key"] == "pk_test_standin" and record["mounted"] == 1
+    assert [c["number"] for c in record["created"]] == [
+        "4000000000000002",
+        "4242424242424242",
+    ]
     assert page_errors == []

@@ -1599,6 +1599,10 @@
         this.field("Test cards", testCards));
       const methods = this.paymentMethods || [];
       let method = methods.length ? methods[0].id : null;
+      // With the store's Stripe key the card is entered in Stripe Elements instead.
+      const stripeMethod = methods.find((m) => m.id === "card" && m.stripePublishableKey);
+      const stripeCard = stripeMethod ? this.stripeCardBox(stripeMethod, errors) : null;
+      if (stripeCard) cardBox.replaceChildren(stripeCard.node);
       const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: this.t("Payment") }),
         methods.length ? null : h("p", { class: "sr-muted", text: this.t("This store takes no payments online.") }),
         methods.map((m, index) => {
@@ -1614,8 +1618,20 @@
       cardBox.hidden = method !== "card";
 
       const submit = h("button", { type: "submit", class: "sr-button sr-block", text: this.t("Place order") });
-      return h("form", { class: "sr-form", onSubmit: (event) => {
+      return h("form", { class: "sr-form", onSubmit: async (event) => {
         event.preventDefault();
+        if (method === "card" && stripeCard) {
+          errors.replaceChildren();
+          submit.disabled = true;
+          const created = await stripeCard.paymentMethod();
+          submit.disabled = false;
+          if (created.error) {
+            errors.replaceChildren(this.errorNode(created.error));
+            return;
+          }
+          this.placeOrder(created.id, submit, errors);
+          return;
+        }
         const paymentMethod = method === "card" ? cardId.value.trim() : method;
         if (!paymentMethod) {
           const problem = method ? "Enter a card PaymentMethod id." : "Choose a payment method.";
@@ -1627,6 +1643,55 @@
         h("button", { type: "button", class: "sr-link", text: this.t("← Edit details"),
           onClick: () => this.showCheckout() }),
         shippingSection, paymentSection, totals, errors, submit);
+    }
+
+    /** The card step with Stripe Elements: Stripe.js from `method.stripeJsUrl` (once), a card
+     *  Element mounted in the returned node, and `paymentMethod()` resolving to the created
+     *  PaymentMethod's `{id}` or `{error}`. 3-D Secure then follows checkout's nextActionUrl. */
+    stripeCardBox(method, errors) {
+      const h = this.h;
+      const mount = h("div", { class: "sr-stripe-element" });
+      const node = h("div", null, h("span", { class: "sr-label", text: this.t("Card") }), mount);
+      const ready = this.loadStripe(method.stripeJsUrl).then(() => {
+        const stripe = this.win.Stripe(method.stripePublishableKey, { locale: this.locale || "auto" });
+        const element = stripe.elements().create("card");
+        element.mount(mount);
+        return { stripe: stripe, element: element };
+      });
+      ready.catch((error) => errors.replaceChildren(this.errorNode(String(error.message || error))));
+      return {
+        node: node,
+        paymentMethod: async () => {
+          try {
+            const { stripe, element } = await ready;
+            const result = await stripe.createPaymentMethod({ type: "card", card: element });
+            if (result.error) return { error: result.error.message || this.t("Check your card details.") };
+            return { id: result.paymentMethod.id };
+          } catch (error) {
+            return { error: String((error && error.message) || error) };
+          }
+        },
+      };
+    }
+
+    /** Load Stripe.js from `url` (http(s) only), once per page. */
+    loadStripe(url) {
+      if (this.win.Stripe) return Promise.resolve();
+      const src = safeHttpUrl(url);
+      if (!src) return Promise.reject(new Error("Card payments are not available."));
+      if (!this.stripeLoading) {
+        this.stripeLoading = new Promise((resolve, reject) => {
+          const script = this.doc.createElement("script");
+          script.src = src;
+          script.addEventListener("load", () => resolve());
+          script.addEventListener("error", () => {
+            this.stripeLoading = null;
+            reject(new Error("Card payments could not be loaded. Try again."));
+          });
+          this.doc.head.appendChild(script);
+        });
+      }
+      return this.stripeLoading;
     }
 
     /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline.
