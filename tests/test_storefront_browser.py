@@ -430,3 +430,54 @@ def test_with_a_stripe_key_the_card_is_collected_with_stripe_elements(
         "4242424242424242",
     ]
     assert page_errors == []
+
+
+def test_sign_in_by_the_emailed_link_shows_the_order_on_a_phone(
+    page, page_errors, live_server, shop, public, storefront
+):
+    from django.core import mail
+
+    token = "crt_" + "a" * 32
+    body = {"productId": storefront.pk, "quantity": 1}
+    assert public.post("/cart/items", body, cart=token).status_code == 200
+    address = {
+        "firstName": "Sam",
+        "lastName": "Buyer",
+        "line1": "221B Baker Street",
+        "city": "London",
+        "postcode": "NW1 6XE",
+        "countryCode": "GB",
+    }
+    public.put(
+        "/cart/checkout-data",
+        {
+            "email": "sam@example.test",
+            "shippingAddress": address,
+            "sameAsShipping": True,
+        },
+        cart=token,
+    )
+    option = public.get("/cart/shipping-options", cart=token).json()["data"][0]
+    public.post("/cart/shipping-option", {"shippingOptionId": option["id"]}, cart=token)
+    paid = public.post("/cart/checkout", {"paymentMethod": "pm_card_visa"}, cart=token)
+    number = paid.json()["data"]["orderNumber"]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    mail.outbox.clear()
+    page.get_by_role("button", name="Sign in").click()
+    panel = page.locator(".sr-panel")
+    panel.get_by_label("Email").fill("sam@example.test")
+    panel.get_by_role("button", name="Email me a sign-in link").click()
+    panel.get_by_text("a sign-in link is on its way").wait_for()
+    (message,) = mail.outbox
+    link = next(w for w in message.body.split() if "login_token=" in w)
+    assert link.startswith(live_server.url)
+
+    page.goto(link)
+    panel.get_by_role("heading", name="Your account").wait_for()
+    panel.get_by_role("button", name=f"#{number}").click()
+    panel.get_by_text("Beeswax Candle").first.wait_for()
+    assert "login_token" not in page.url
+    # Nothing sticks out of a 390 px screen.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page_errors == []
