@@ -102,9 +102,12 @@ class Store(BaseModel):
     storefront_url = models.URLField(
         blank=True, default="", help_text="Where login links and order pages point."
     )
+    # db_default: rows written by code that predates the column (a rolling deploy, the
+    # migration tests' historical models) still get "".
     bank_transfer_details = models.TextField(
         blank=True,
         default="",
+        db_default="",
         help_text="What a shopper paying by bank transfer needs: account name, sort code "
         "and account number or IBAN, bank.",
     )
@@ -112,6 +115,7 @@ class Store(BaseModel):
         max_length=60,
         blank=True,
         default="",
+        db_default="",
         help_text="The payment reference shoppers quote, with {number} for the order "
         'number ("ACME-{number}"); empty: the order number.',
     )
