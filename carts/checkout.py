@@ -948,3 +948,69 @@ def cart_checkout(
     if attempt is None:
         return _result_for(order, return_url=return_url)
     return _pay(order, attempt, choice.gateway, return_url=return_url)
+
+
+# -- paying again -------------------------------------------------------------------------
+
+
+def _reopen_refusal(message: str, code: str) -> Conflict:
+    return Conflict(message, code=code, fields={"order_id": [message]})
+
+
+def cart_reopen(*, store, mode: str, cart_token: str, order_id: str) -> Order:
+    """Give the visitor back, as their cart, an order whose card payment failed (3-D Secure
+    refused, the reservation expired) or was abandoned (the shopper came back from the
+    3-D Secure page without finishing it), so that they can pay again another way.
+
+    An abandoned payment is cancelled at the gateway first and recorded like any outcome
+    (``order_payment_record``): its stock and discount use are released by the same path
+    as a decline; a payment that succeeded meanwhile is recorded as paid and refused here
+    (409 ``order_paid``). The row then becomes the cart again (:func:`_cart_restore`): same
+    id, lines, checkout data and discount code, which the next checkout redeems afresh.
+
+    Only the token that placed the order may reopen it (others get a 404, as for
+    ``GET /orders/{id}``). Reopening an order that is already the cart again answers with
+    it (a double click). Refused with a 409: a paid or numbered order (bank transfers), a
+    checkout still in flight, or a token that has meanwhile filled another cart.
+    """
+    order = Order.objects.filter(
+        pk=order_id, store=store, mode=mode, cart_token=cart_token
+    ).first()
+    if order is None:
+        raise NotFound("No order with this id for this cart.", code="order_not_found")
+    if order.type == Order.Type.CART:
+        return order
+    if (
+        order.payment_status == Order.PaymentStatus.PENDING
+        and order.payment_intent_id
+        and order.payment_intent_status == PaymentStatus.REQUIRES_ACTION
+    ):
+        # Abandoned at the 3-D Secure step: that payment must never complete now.
+        gateway = get_gateway_by_name(order.payment_gateway)
+        result = gateway.payment_cancel(intent_id=order.payment_intent_id)
+        order = order_services.order_payment_record(order=order, result=result)
+    with transaction.atomic():
+        order = _lock(order)
+        if order.type == Order.Type.CART:
+            return order
+        if order.payment_status in Order.PAID_STATES:
+            raise _reopen_refusal("This order is paid already.", "order_paid")
+        if order.payment_status == Order.PaymentStatus.PENDING:
+            if order.payment_gateway == MANUAL_GATEWAY or order.order_number:
+                raise _reopen_refusal(
+                    "This order is placed and waits for your payment.",
+                    "order_placed",
+                )
+            raise _reopen_refusal(
+                "The payment for this order is still being processed; retry in a moment.",
+                "checkout_in_progress",
+            )
+        if order.payment_status != Order.PaymentStatus.FAILED or order.order_number:
+            raise _reopen_refusal("This order cannot be reopened.", "order_closed")
+        if not _cart_restore(order):
+            raise _reopen_refusal(
+                "Your cart has other items now: check them out instead.",
+                "cart_in_use",
+            )
+    logger.info("Order %s reopened as the visitor's cart", order.id)
+    return order

@@ -417,6 +417,14 @@ class PaymentMethodSerializer(serializers.Serializer):
     id = serializers.CharField()
     label = serializers.CharField()
     icon_url = serializers.CharField()
+    stripe_publishable_key = serializers.CharField(
+        allow_null=True,
+        help_text="card: the Stripe publishable key to collect the card with Stripe "
+        "Elements; null without Stripe (send a test PaymentMethod id instead).",
+    )
+    stripe_js_url = serializers.CharField(
+        allow_null=True, help_text="card with Stripe: where to load Stripe.js from."
+    )
 
     class Meta:
         ref_name = "PaymentMethod"

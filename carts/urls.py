@@ -9,6 +9,7 @@ public_urlpatterns = [
     path("cart/discount", public.CartDiscountApi.as_view(), name="cart-discount"),
     path("cart/estimate", public.CartEstimateApi.as_view(), name="cart-estimate"),
     path("cart/checkout", checkout.CartCheckoutApi.as_view(), name="cart-checkout"),
+    path("cart/reopen", checkout.CartReopenApi.as_view(), name="cart-reopen"),
     path(
         "cart/shipping-options",
         public.CartShippingOptionListApi.as_view(),

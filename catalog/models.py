@@ -264,6 +264,10 @@ class Variant(BaseModel):
     option_values = models.ManyToManyField(
         ProductOptionValue, blank=True, related_name="variants"
     )
+    # The product image showing this variant (one of the product's media), if any.
+    media = models.ForeignKey(
+        "Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     store_lookup = "product__store"
 

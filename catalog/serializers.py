@@ -24,6 +24,7 @@ from core.api.fields import (
     money_dict,
 )
 from core.api.schema import PageMetaSerializer
+from core.markdown import markdown_html
 from core.money import Money
 
 from .derived import (
@@ -128,6 +129,10 @@ class VariantSerializer(serializers.Serializer):
         help_text='{"Size": "M", "Colour": "Red"}'
     )
     position = serializers.IntegerField()
+    media_id = serializers.CharField(
+        allow_null=True,
+        help_text="The media item (of the product's media) showing this variant, or null.",
+    )
 
     class Meta:
         ref_name = "ProductVariant"
@@ -171,6 +176,10 @@ class ProductSerializer(serializers.Serializer):
     name = serializers.CharField()
     summary = serializers.CharField()
     description = serializers.CharField(help_text="Markdown.")
+    description_html = serializers.SerializerMethodField(
+        help_text="The description rendered from Markdown as sanitised HTML (no script, "
+        "no event handlers)."
+    )
     status = serializers.ChoiceField(choices=Product.Status.choices, read_only=True)
     product_type = serializers.ChoiceField(
         choices=Product.ProductType.choices, read_only=True
@@ -253,6 +262,9 @@ class ProductSerializer(serializers.Serializer):
     def get_default_variant_id(self, product) -> str | None:
         default = product_facts(product).default_variant
         return default.pk if default else None
+
+    def get_description_html(self, product) -> str:
+        return markdown_html(product.description)
 
     def get_primary_media_id(self, product) -> str | None:
         media = product.media.all()
@@ -489,6 +501,12 @@ class VariantInputSerializer(serializers.Serializer):
     stock = StrictIntegerField(required=False, min_value=0, max_value=10**9)
     weight_grams = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=10**7
+    )
+    media_id = StrictCharField(
+        required=False,
+        allow_null=True,
+        max_length=40,
+        help_text="One of the product's media (med_...) showing this variant; null for none.",
     )
 
     class Meta:

@@ -732,12 +732,21 @@ def _make_variant_based(
             default, actor=actor, source=source, reason="Product now has variants"
         )
     through = Variant.option_values.through
+    media_ids = set(product.media.values_list("id", flat=True))
     kept: set[str] = set()
     final: list[tuple[Variant, list[ProductOptionValue]]] = []
     for position, (data, option_values) in enumerate(zip(variants, rows, strict=True)):
         key = _combination_key({v.option.name: v.value for v in option_values})
         variant = old.get(key)
-        fields = {k: data[k] for k in ("sku", "barcode", "weight_grams") if k in data}
+        fields = {
+            k: data[k]
+            for k in ("sku", "barcode", "weight_grams", "media_id")
+            if k in data
+        }
+        if fields.get("media_id") and fields["media_id"] not in media_ids:
+            raise field_error(
+                ("variants", position, "media_id"), "Not one of this product's media."
+            )
         if "price" in data:
             fields["price_amount"] = data["price"]
         if variant is None:

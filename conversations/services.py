@@ -42,7 +42,8 @@ def conversation_start(
     initial_message: str | None = None,
     customer=None,
 ) -> Conversation:
-    """Open a conversation for a visitor, posting ``initial_message`` if given."""
+    """Open a conversation for a visitor, posting ``initial_message`` if given. A signed-in
+    customer's email is attached at once, so the seller's replies reach them."""
     with transaction.atomic():
         conversation = Conversation(
             store=store,
@@ -50,6 +51,7 @@ def conversation_start(
             visitor_token=visitor_token,
             subject=(subject or "").strip(),
             customer=customer,
+            email=getattr(customer, "email", "") or "",
         )
         conversation.full_clean()
         conversation.save()

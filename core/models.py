@@ -71,6 +71,10 @@ def default_payment_methods():
     return ["card", "bank_transfer"]
 
 
+#: Where the order number goes in ``Store.bank_transfer_reference``.
+BANK_REFERENCE_NUMBER = "{number}"
+
+
 class Store(BaseModel):
     id = PrefixedIdField("str")
     name = models.CharField(max_length=200)
@@ -98,6 +102,23 @@ class Store(BaseModel):
     storefront_url = models.URLField(
         blank=True, default="", help_text="Where login links and order pages point."
     )
+    # db_default: rows written by code that predates the column (a rolling deploy, the
+    # migration tests' historical models) still get "".
+    bank_transfer_details = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What a shopper paying by bank transfer needs: account name, sort code "
+        "and account number or IBAN, bank.",
+    )
+    bank_transfer_reference = models.CharField(
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The payment reference shoppers quote, with {number} for the order "
+        'number ("ACME-{number}"); empty: the order number.',
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="StoreMembership",
@@ -117,6 +138,11 @@ class Store(BaseModel):
     @property
     def locale(self) -> str:
         return self.default_locale or "en"
+
+    def payment_reference(self, order_number) -> str:
+        """The reference a bank transfer for order ``order_number`` should quote."""
+        template = self.bank_transfer_reference or BANK_REFERENCE_NUMBER
+        return template.replace(BANK_REFERENCE_NUMBER, str(order_number))
 
     def feature(self, name: str) -> bool:
         return bool((self.features or {}).get(name, DEFAULT_FEATURES.get(name, False)))

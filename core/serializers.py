@@ -4,7 +4,7 @@ from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from .api.fields import StrictBooleanField, StrictCharField, TimestampField
-from .models import PAYMENT_METHODS, Store
+from .models import BANK_REFERENCE_NUMBER, PAYMENT_METHODS, Store
 from .services import MAX_EXCHANGE_RATE, MIN_EXCHANGE_RATE
 from .validators import (
     validate_country,
@@ -60,6 +60,8 @@ class PrivateStoreSerializer(PublicStoreSerializer):
     payment_methods = serializers.ListField(child=serializers.CharField())
     notification_email = serializers.CharField(allow_blank=True)
     storefront_url = serializers.CharField(allow_blank=True)
+    bank_transfer_details = serializers.CharField(allow_blank=True)
+    bank_transfer_reference = serializers.CharField(allow_blank=True)
     created_at = TimestampField()
     updated_at = TimestampField()
 
@@ -128,6 +130,20 @@ class StoreUpdateSerializer(serializers.Serializer):
         max_length=200,
         validators=[URLValidator(schemes=["http", "https"])],
     )
+    bank_transfer_details = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Shown to shoppers who pay by bank transfer: account name, sort code and "
+        "account number or IBAN.",
+    )
+    bank_transfer_reference = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text='The payment reference, with {number} for the order number ("ACME-'
+        '{number}"); empty for the order number alone.',
+    )
     convert_prices = StrictBooleanField(
         required=False,
         help_text="With a new currency: convert every stored price, discount amount and "
@@ -168,6 +184,14 @@ class StoreUpdateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"currency": ["convertPrices needs a new currency."]}
             )
+
+    def validate_bank_transfer_reference(self, value: str) -> str:
+        value = value.strip()
+        if value and BANK_REFERENCE_NUMBER not in value:
+            raise serializers.ValidationError(
+                "Put {number} where the order number goes, e.g. ACME-{number}."
+            )
+        return value
 
     def validate_payment_methods(self, value):
         if len(set(value)) != len(value):

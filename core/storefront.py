@@ -16,21 +16,41 @@ from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from .links import request_base_url, server_base_url
 from .models import ApiKey, Mode, Store
+from .money import locale_from_accept_language
 from .selectors import api_key_get_active
 from .storage import public_media_base
 
 #: Directives of the page's Content-Security-Policy; ``{api}`` is the API's origin,
 #: ``{media}`` the origin of public media.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' {api} {media} https: data:; "
-    "connect-src 'self' {api}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "default-src 'self'; script-src 'self'{stripe}; style-src 'self'; "
+    "img-src 'self' {api} {media} https: data:; connect-src 'self' {api}{stripe_api}; "
+    "frame-src 'self'{stripe}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
     "object-src 'none'"
 )
+#: Where Stripe Elements talks to and frames from, besides Stripe.js's own origin.
+STRIPE_API_ORIGINS = ("https://api.stripe.com", "https://hooks.stripe.com")
+
+
+def page_csp(*, api_base: str, media_base: str) -> str:
+    """The page's Content-Security-Policy: this server, the API, public media, and, when the
+    widget uses Stripe Elements (``STRIPE_PUBLISHABLE_KEY``), Stripe.js's origin and Stripe's."""
+    stripe = stripe_api = ""
+    if settings.STRIPE_PUBLISHABLE_KEY:
+        script = _origin(settings.STRIPE_JS_URL)
+        stripe = f" {script} https://hooks.stripe.com" if script else ""
+        stripe_api = " " + " ".join(STRIPE_API_ORIGINS)
+    return PAGE_CSP.format(
+        api=_origin(api_base),
+        media=_origin(media_base),
+        stripe=stripe,
+        stripe_api=stripe_api,
+    )
 
 
 def publishable_key_for_mode(*, store: Store, mode: str) -> str | None:
@@ -90,6 +110,19 @@ def _not_found(request):
     return response
 
 
+def page_locale(request, store: Store) -> str:
+    """The page's language (``<html lang>``, which the widget follows): the shopper's
+    ``Accept-Language`` when the store supports that language, else its default locale."""
+    chosen = locale_from_accept_language(
+        request.headers.get("Accept-Language"), store.locale
+    )
+    language = chosen.replace("-", "_").split("_")[0].lower()
+    for tag in [*(store.supported_locales or []), store.locale]:
+        if tag.replace("-", "_").split("_")[0].lower() == language:
+            return tag
+    return store.locale
+
+
 @require_safe
 def storefront_page(request, publishable_key: str):
     """The store's page, or a 404 page for anything but an active publishable key."""
@@ -103,15 +136,17 @@ def storefront_page(request, publishable_key: str):
     media_base = public_media_base(request)
     context = {
         "store_name": key.store.name,
+        "page_locale": page_locale(request, key.store),
         "publishable_key": publishable_key,
         "api_base": api_base,
         "media_base": media_base,
         "test_mode": key.mode == Mode.TEST,
     }
     response = render(request, "storefront/index.html", context)
-    response["Content-Security-Policy"] = PAGE_CSP.format(
-        api=_origin(api_base), media=_origin(media_base)
+    response["Content-Security-Policy"] = page_csp(
+        api_base=api_base, media_base=media_base
     )
+    patch_vary_headers(response, ["Accept-Language"])
     # A revoked key must stop serving the page at once.
     response["Cache-Control"] = "no-cache"
     return response

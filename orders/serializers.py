@@ -151,6 +151,7 @@ class PublicOrderItemSerializer(serializers.Serializer):
     product_name = serializers.CharField()
     variant_name = BlankAsNullCharField()
     quantity = serializers.IntegerField()
+    price = OrderMoneyField("unit_price_amount")
     subtotal = OrderMoneyField("subtotal_amount")
 
     class Meta:
@@ -188,21 +189,66 @@ class OrderCustomerSerializer(serializers.Serializer):
         }
 
 
+class BankTransferSerializer(serializers.Serializer):
+    """How to pay a bank-transfer order: the store's bank details and the reference."""
+
+    details = serializers.CharField(
+        help_text="The store's bank details, as it wrote them."
+    )
+    reference = serializers.CharField(help_text="The payment reference to quote.")
+    amount = OrderMoneyField("total_amount")
+
+    class Meta:
+        ref_name = "OrderBankTransfer"
+
+    def to_representation(self, order):
+        return {
+            "details": order.store.bank_transfer_details,
+            "reference": order.store.payment_reference(order.order_number or order.id),
+            "amount": self.fields["amount"].to_representation(order),
+        }
+
+
 class PublicOrderSerializer(serializers.Serializer):
-    """``GET /orders/{order}``: the reduced Order object, no internal fields."""
+    """``GET /orders/{order}``: the reduced Order object, no internal fields. The reference's
+    fields, and (added for the confirmation page) every total, the unit price of each line,
+    the discount code, the shipping option's name, the payment method and, for a bank
+    transfer not yet paid, how to pay it."""
 
     id = serializers.CharField()
     order_number = serializers.CharField(allow_null=True)
     payment_status = OrderPaymentStatusField()
     fulfillment_status = OrderFulfillmentStatusField()
     currency = serializers.CharField()
-    totals = OrderTotalOnlySerializer(source="*")
+    totals = OrderTotalsSerializer(source="*")
     items = PublicOrderItemSerializer(many=True)
     shipping_address = AddressSerializer(allow_null=True)
+    discount_code = BlankAsNullCharField()
+    shipping_option_name = serializers.SerializerMethodField()
+    payment_method = serializers.SerializerMethodField(
+        help_text="card, bank_transfer, apple_pay or google_pay."
+    )
+    bank_transfer = serializers.SerializerMethodField()
+    email = BlankAsNullCharField()
     created_at = TimestampField()
 
     class Meta:
         ref_name = "PublicOrder"
+
+    def get_shipping_option_name(self, order) -> str | None:
+        return (order.shipping_option or {}).get("name") or None
+
+    def get_payment_method(self, order) -> str | None:
+        method = order.payment_method or ""
+        if method.startswith("pm_"):
+            return "card"
+        return method or None
+
+    @extend_schema_field(BankTransferSerializer(allow_null=True))
+    def get_bank_transfer(self, order):
+        if order.payment_method != "bank_transfer" or order.payment_status != "pending":
+            return None
+        return BankTransferSerializer(order, context=self.context).data
 
 
 class OrderSerializer(serializers.Serializer):

@@ -267,6 +267,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Payments -----------------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# The storefront widget collects cards with Stripe Elements when this is set (pk_test_... for
+# test-mode keys, pk_live_... for live); Stripe.js is loaded from STRIPE_JS_URL.
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 STRIPE_API_BASE = os.environ.get(
     "STRIPE_API_BASE", ""
 )  # a local Stripe double in tests

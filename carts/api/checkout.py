@@ -11,7 +11,8 @@ from core.api.fields import StrictBooleanField, StrictCharField
 from core.api.schema import envelope
 from core.api.views import PublicApi
 
-from .. import checkout
+from .. import checkout, services
+from ..serializers import CartSerializer
 
 
 class CheckoutInput(serializers.Serializer):
@@ -134,3 +135,50 @@ class CartCheckoutApi(PublicApi):
             request_key=request.headers.get("Idempotency-Key"),
         )
         return self.respond(self.serialize(CheckoutResultSerializer, result))
+
+
+class CartReopenInput(serializers.Serializer):
+    order_id = StrictCharField(
+        max_length=40,
+        help_text="The ord_ id checkout answered, whose payment failed or was abandoned.",
+    )
+
+    class Meta:
+        ref_name = "CartReopenInput"
+
+
+class CartReopenApi(PublicApi):
+    """Pay again: an order whose card payment failed (3-D Secure refused) or was abandoned
+    at the 3-D Secure step becomes the visitor's cart again, lines, checkout data and
+    discount code intact; an abandoned payment is cancelled first. Answers the cart, as
+    ``GET /cart``.
+
+    404 when the order is not this cart token's; 409 when it is paid, placed (bank
+    transfer), still being paid, or the token has filled another cart meanwhile.
+    """
+
+    uses_cart_token = True
+    rate_limits = {"POST": "30/m"}
+    error_statuses = (409,)
+
+    @extend_schema(
+        operation_id="cart_reopen",
+        summary="Reopen a failed checkout as the cart",
+        request=CartReopenInput,
+        responses=envelope(CartSerializer),
+    )
+    def post(self, request, **kwargs):
+        data = self.validate(CartReopenInput)
+        checkout.cart_reopen(
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            order_id=data["order_id"],
+        )
+        priced = services.cart_fetch(
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            locale=self.locale,
+        )
+        return self.respond(self.serialize(CartSerializer, priced))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema
 
@@ -339,6 +340,13 @@ class TaxCalculateApi(PublicApi):
         return self.respond(self.serialize(TaxCalculationSerializer, result))
 
 
+def stripe_publishable_key(*, mode: str) -> str | None:
+    """``STRIPE_PUBLISHABLE_KEY`` when it belongs to ``mode`` (pk_test_ for test-mode keys,
+    pk_live_ for live): the widget then collects cards with Stripe Elements."""
+    key = settings.STRIPE_PUBLISHABLE_KEY
+    return key if key and key.startswith(f"pk_{mode}_") else None
+
+
 class PaymentMethodListApi(PublicApi):
     """Payment methods enabled on the store, in display order."""
 
@@ -350,6 +358,7 @@ class PaymentMethodListApi(PublicApi):
         responses=envelope(PaymentMethodSerializer, many=True),
     )
     def get(self, request, **kwargs):
+        stripe_key = stripe_publishable_key(mode=self.mode)
         methods = [
             {
                 "id": method,
@@ -357,6 +366,10 @@ class PaymentMethodListApi(PublicApi):
                 "icon_url": request.build_absolute_uri(
                     static(PAYMENT_METHOD_ICONS[method])
                 ),
+                "stripe_publishable_key": stripe_key if method == "card" else None,
+                "stripe_js_url": settings.STRIPE_JS_URL
+                if method == "card" and stripe_key
+                else None,
             }
             for method in (self.store.payment_methods or [])
             if method in PAYMENT_METHODS and method in PAYMENT_METHOD_ICONS

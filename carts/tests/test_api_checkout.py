@@ -639,3 +639,24 @@ def test_payment_method_icons_exist():
     for path in PAYMENT_METHOD_ICONS.values():
         icon = Path(settings.BASE_DIR, "static", path)
         assert icon.read_text().startswith("<svg")
+
+
+def test_the_card_method_carries_the_stripe_publishable_key_of_its_mode(
+    public, shop, settings
+):
+    settings.STRIPE_PUBLISHABLE_KEY = ""
+    card = next(m for m in data(public.get("/payment-methods")) if m["id"] == "card")
+    assert card["stripePublishableKey"] is None and card["stripeJsUrl"] is None
+
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_51Stand1n"
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    methods = data(public.get("/payment-methods"))
+    card = next(m for m in methods if m["id"] == "card")
+    assert card["stripePublishableKey"] == "pk_test_51Stand1n"
+    assert card["stripeJsUrl"] == "https://js.stripe.com/v3/"
+    assert all(m["stripePublishableKey"] is None for m in methods if m["id"] != "card")
+
+    # A live Stripe key is never offered to a test-mode storefront.
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_live_51Stand1n"
+    card = next(m for m in data(public.get("/payment-methods")) if m["id"] == "card")
+    assert card["stripePublishableKey"] is None

@@ -23,6 +23,7 @@ PUBLIC_PRODUCT_FIELDS = {
     "name",
     "summary",
     "description",
+    "descriptionHtml",
     "status",
     "productType",
     "featured",
@@ -159,6 +160,7 @@ def test_variant_product_shape(public, shirt):
         "inventoryCount",
         "optionValues",
         "position",
+        "mediaId",
     }
     assert first["optionValues"] == {"Size": "S", "Colour": "Red"}
     assert first["name"] == "S / Red"

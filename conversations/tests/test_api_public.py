@@ -76,9 +76,12 @@ def test_start_ties_the_authenticated_customer(public, shop):
     )
     data = start(public)
     assert Conversation.objects.get(pk=data["id"]).customer == customer
+    # The seller's replies reach the signed-in customer without asking for an email.
+    assert data["email"] == "ada@example.com"
     # Another visitor token is anonymous.
     other = start(public, token="someone-else")
     assert Conversation.objects.get(pk=other["id"]).customer is None
+    assert other["email"] is None
 
 
 def test_current_conversation(public, private):

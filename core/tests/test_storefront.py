@@ -169,6 +169,9 @@ def test_widget_never_parses_html():
         "eval(",
     ):
         assert sink not in source
+    # The one HTML the widget reads (descriptionHtml, sanitised by the API) is parsed inert by
+    # DOMParser in safeFragment, which rebuilds allowed elements one by one.
+    assert source.count("parseFromString") == 1
     assert (
         "formatted" in source
         and "toFixed" not in source
@@ -334,3 +337,15 @@ def test_feed_product_links_lead_to_the_storefront_page(shop, public, settings):
         Client().get(f"/storefront/{shop.sk}/products/hand-poured-candle").status_code
         == 404
     )
+
+
+def test_page_language_follows_the_shopper_among_the_store_locales(shop, client):
+    store = shop.store
+    store.supported_locales = ["en", "fr", "de"]
+    store.save(update_fields=["supported_locales"])
+    url = f"/storefront/{shop.pk}/"
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9,en;q=0.5")
+    assert '<html lang="fr">' in french.content.decode()
+    assert "Accept-Language" in french["Vary"]
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es-ES")
+    assert f'<html lang="{store.locale}">' in spanish.content.decode()

@@ -38,12 +38,19 @@ def test_the_order_page_shows_the_reduced_order_to_its_cart_token(public, paid_o
         "paymentStatus": "paid",
         "fulfillmentStatus": "unfulfilled",
         "currency": "GBP",
-        "totals": {"total": {"amount": 6155, "currency": "GBP", "formatted": "£61.55"}},
+        "totals": {
+            "subtotal": {"amount": 4800, "currency": "GBP", "formatted": "£48.00"},
+            "tax": {"amount": 960, "currency": "GBP", "formatted": "£9.60"},
+            "shipping": {"amount": 395, "currency": "GBP", "formatted": "£3.95"},
+            "discount": {"amount": 0, "currency": "GBP", "formatted": "£0.00"},
+            "total": {"amount": 6155, "currency": "GBP", "formatted": "£61.55"},
+        },
         "items": [
             {
                 "productName": "Hand-poured candle",
                 "variantName": None,
                 "quantity": 2,
+                "price": {"amount": 2400, "currency": "GBP", "formatted": "£24.00"},
                 "subtotal": {"amount": 4800, "currency": "GBP", "formatted": "£48.00"},
             }
         ],
@@ -59,6 +66,11 @@ def test_the_order_page_shows_the_reduced_order_to_its_cart_token(public, paid_o
             "countryCode": "GB",
             "phone": None,
         },
+        "discountCode": None,
+        "shippingOptionName": None,
+        "paymentMethod": None,
+        "bankTransfer": None,
+        "email": paid_order.email or None,
         "createdAt": paid_order.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 

@@ -48,10 +48,258 @@
   const STATUS_POLL_MS = 2000;
   const STATUS_POLL_ATTEMPTS = 15;
   const CHAT_POLL_MS = 8000;
+  /** The catalogue's state in the page URL (names chosen not to clash with the host page's). */
+  const URL_PARAMS = { q: "sr_q", category: "sr_category", page: "sr_page" };
+  /** What Tab can reach inside the drawer. */
+  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
+  /** WCAG 2.1 AA contrast for body text. */
+  const AA_CONTRAST = 4.5;
   /** DOM properties `h` sets directly instead of as attributes (booleans are attributes). */
   const DOM_PROPERTIES = ["value"];
 
   // -- pure helpers (no DOM; exported for tests) ----------------------------------------
+
+  /** The widget's own texts in French and German, by their English text (English is the
+   *  source: a text without a translation shows in English). Money is formatted by the API. */
+  const MESSAGES = {
+    fr: {
+      "Add to cart": "Ajouter au panier",
+      "Added to your cart.": "Ajouté à votre panier.",
+      "Address": "Adresse",
+      "All categories": "Toutes les catégories",
+      "Apply": "Appliquer",
+      "Ask us anything: we usually reply within a day.": "Posez-nous vos questions : nous répondons en général sous un jour.",
+      "Category": "Catégorie",
+      "Chat": "Discuter",
+      "Chat with the shop": "Discuter avec la boutique",
+      "Checkout": "Commander",
+      "Choose": "Choisir",
+      "Choose a country": "Choisissez un pays",
+      "Close": "Fermer",
+      "Close chat": "Fermer la discussion",
+      "Contact": "Contact",
+      "Country": "Pays",
+      "Discount code": "Code de réduction",
+      "Email": "E-mail",
+      "Email me a sign-in link": "M'envoyer un lien de connexion",
+      "Enter your email address.": "Saisissez votre adresse e-mail.",
+      "Estimate shipping to": "Estimer la livraison vers",
+      "Loading…": "Chargement…",
+      "Message": "Message",
+      "Name": "Nom",
+      "Name (optional)": "Nom (facultatif)",
+      "Next": "Suivant",
+      "No orders yet.": "Aucune commande pour l'instant.",
+      "No products found.": "Aucun produit trouvé.",
+      "No reviews yet: be the first.": "Aucun avis : soyez le premier.",
+      "Out of stock": "Épuisé",
+      "Pay another way": "Payer autrement",
+      "Pay by bank transfer": "Payer par virement",
+      "Payment": "Paiement",
+      "Phone (optional)": "Téléphone (facultatif)",
+      "Place order": "Passer la commande",
+      "Previous": "Précédent",
+      "Quantity": "Quantité",
+      "Rating": "Note",
+      "Remove": "Retirer",
+      "Review": "Avis",
+      "Reviews": "Avis",
+      "Search": "Rechercher",
+      "Search products": "Rechercher des produits",
+      "Send": "Envoyer",
+      "Send review": "Envoyer l'avis",
+      "Shipping": "Livraison",
+      "Shipping to": "Livraison à",
+      "Shipping (estimate)": "Livraison (estimation)",
+      "Estimated total": "Total estimé",
+      "Subtotal": "Sous-total",
+      "Discount": "Réduction",
+      "Tax": "TVA",
+      "Tax (included)": "TVA (incluse)",
+      "Total": "Total",
+      "Sign in": "Se connecter",
+      "Sign out": "Se déconnecter",
+      "Account": "Compte",
+      "Your account": "Votre compte",
+      "State / region": "État / région",
+      "Title (optional)": "Titre (facultatif)",
+      "View": "Voir",
+      "What happens next": "Et ensuite",
+      "Write a message": "Écrivez un message",
+      "Write a review": "Écrire un avis",
+      "Your cart is empty.": "Votre panier est vide.",
+      "Your orders": "Vos commandes",
+      "Your cart": "Votre panier",
+      "Your order": "Votre commande",
+      "Cart": "Panier",
+      "← All products": "← Tous les produits",
+      "← Edit details": "← Modifier les coordonnées",
+      "Continue to shipping": "Continuer vers la livraison",
+      "Continue to payment": "Continuer vers le paiement",
+      "Shipping address": "Adresse de livraison",
+      "Billing address": "Adresse de facturation",
+      "First name": "Prénom",
+      "Last name": "Nom",
+      "City": "Ville",
+      "Postcode": "Code postal",
+      "Company (optional)": "Société (facultatif)",
+      "Apartment, suite (optional)": "Appartement, étage (facultatif)",
+      "Thank you for your order": "Merci pour votre commande",
+      "The payment did not go through": "Le paiement n'a pas abouti",
+      "Paid": "Payée",
+      "Awaiting payment": "En attente de paiement",
+      "Payment failed": "Paiement échoué",
+      "Waiting for card authentication": "En attente de l'authentification de la carte",
+      "We do not ship to this country yet.": "Nous ne livrons pas encore ce pays.",
+      "Estimate: the cheapest shipping to this country.": "Estimation : la livraison la moins chère vers ce pays.",
+      "This store takes no payments online.": "Cette boutique n'accepte pas de paiement en ligne.",
+      "No shipping options reach this address.": "Aucune livraison possible vers cette adresse.",
+    },
+    de: {
+      "Add to cart": "In den Warenkorb",
+      "Added to your cart.": "Zum Warenkorb hinzugefügt.",
+      "Address": "Adresse",
+      "All categories": "Alle Kategorien",
+      "Apply": "Anwenden",
+      "Ask us anything: we usually reply within a day.": "Fragen Sie uns: Wir antworten meist innerhalb eines Tages.",
+      "Category": "Kategorie",
+      "Chat": "Chat",
+      "Chat with the shop": "Mit dem Shop chatten",
+      "Checkout": "Zur Kasse",
+      "Choose": "Wählen",
+      "Choose a country": "Land wählen",
+      "Close": "Schließen",
+      "Close chat": "Chat schließen",
+      "Contact": "Kontakt",
+      "Country": "Land",
+      "Discount code": "Rabattcode",
+      "Email": "E-Mail",
+      "Email me a sign-in link": "Anmeldelink senden",
+      "Enter your email address.": "Geben Sie Ihre E-Mail-Adresse ein.",
+      "Estimate shipping to": "Versand schätzen nach",
+      "Loading…": "Wird geladen…",
+      "Message": "Nachricht",
+      "Name": "Name",
+      "Name (optional)": "Name (optional)",
+      "Next": "Weiter",
+      "No orders yet.": "Noch keine Bestellungen.",
+      "No products found.": "Keine Produkte gefunden.",
+      "No reviews yet: be the first.": "Noch keine Bewertungen: Schreiben Sie die erste.",
+      "Out of stock": "Ausverkauft",
+      "Pay another way": "Anders bezahlen",
+      "Pay by bank transfer": "Per Überweisung bezahlen",
+      "Payment": "Zahlung",
+      "Phone (optional)": "Telefon (optional)",
+      "Place order": "Bestellung aufgeben",
+      "Previous": "Zurück",
+      "Quantity": "Menge",
+      "Rating": "Bewertung",
+      "Remove": "Entfernen",
+      "Review": "Bewertung",
+      "Reviews": "Bewertungen",
+      "Search": "Suchen",
+      "Search products": "Produkte suchen",
+      "Send": "Senden",
+      "Send review": "Bewertung senden",
+      "Shipping": "Versand",
+      "Shipping to": "Lieferung nach",
+      "Shipping (estimate)": "Versand (geschätzt)",
+      "Estimated total": "Geschätzte Summe",
+      "Subtotal": "Zwischensumme",
+      "Discount": "Rabatt",
+      "Tax": "MwSt.",
+      "Tax (included)": "MwSt. (enthalten)",
+      "Total": "Summe",
+      "Sign in": "Anmelden",
+      "Sign out": "Abmelden",
+      "Account": "Konto",
+      "Your account": "Ihr Konto",
+      "State / region": "Bundesland / Region",
+      "Title (optional)": "Titel (optional)",
+      "View": "Ansehen",
+      "What happens next": "Wie es weitergeht",
+      "Write a message": "Nachricht schreiben",
+      "Write a review": "Bewertung schreiben",
+      "Your cart is empty.": "Ihr Warenkorb ist leer.",
+      "Your orders": "Ihre Bestellungen",
+      "Your cart": "Ihr Warenkorb",
+      "Your order": "Ihre Bestellung",
+      "Cart": "Warenkorb",
+      "← All products": "← Alle Produkte",
+      "← Edit details": "← Angaben ändern",
+      "Continue to shipping": "Weiter zum Versand",
+      "Continue to payment": "Weiter zur Zahlung",
+      "Shipping address": "Lieferadresse",
+      "Billing address": "Rechnungsadresse",
+      "First name": "Vorname",
+      "Last name": "Nachname",
+      "City": "Stadt",
+      "Postcode": "Postleitzahl",
+      "Company (optional)": "Firma (optional)",
+      "Apartment, suite (optional)": "Wohnung, Etage (optional)",
+      "Thank you for your order": "Vielen Dank für Ihre Bestellung",
+      "The payment did not go through": "Die Zahlung ist nicht durchgegangen",
+      "Paid": "Bezahlt",
+      "Awaiting payment": "Zahlung ausstehend",
+      "Payment failed": "Zahlung fehlgeschlagen",
+      "Waiting for card authentication": "Warten auf Kartenbestätigung",
+      "We do not ship to this country yet.": "Wir liefern noch nicht in dieses Land.",
+      "Estimate: the cheapest shipping to this country.": "Schätzung: der günstigste Versand in dieses Land.",
+      "This store takes no payments online.": "Dieser Shop nimmt keine Online-Zahlungen an.",
+      "No shipping options reach this address.": "Keine Versandart für diese Adresse.",
+    },
+  };
+
+
+  // -- colour contrast (WCAG 2.1) -------------------------------------------------------
+
+  /** "#f50" or "#ff5500" (alpha ignored) as [r, g, b] 0-255, or null. */
+  function parseHexColour(colour) {
+    const match = /^#([0-9a-f]{3,8})$/i.exec(String(colour || "").trim());
+    if (!match) return null;
+    let hex = match[1];
+    if (hex.length === 3 || hex.length === 4) hex = hex.slice(0, 3).replace(/./g, "$&$&");
+    if (hex.length !== 6 && hex.length !== 8) return null;
+    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  }
+
+  function toHex(rgb) {
+    return "#" + rgb.map((c) => Math.round(c).toString(16).padStart(2, "0")).join("");
+  }
+
+  function relativeLuminance(rgb) {
+    const [r, g, b] = rgb.map((c) => {
+      const v = c / 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+
+  /** The contrast ratio of two colours, 1 to 21. */
+  function contrastRatio(a, b) {
+    const [x, y] = [relativeLuminance(a), relativeLuminance(b)].sort((m, n) => n - m);
+    return (x + 0.05) / (y + 0.05);
+  }
+
+  /** Text colour for the brand colour as a background: white or black, the more
+   *  readable (one of them always reaches AA's 4.5:1). */
+  function readableOn(colour) {
+    const rgb = parseHexColour(colour);
+    if (!rgb) return "#ffffff";
+    return contrastRatio(rgb, [255, 255, 255]) >= contrastRatio(rgb, [0, 0, 0]) ? "#ffffff" : "#000000";
+  }
+
+  /** The brand colour darkened just enough to be read as text on `background` (AA 4.5:1). */
+  function inkOn(colour, background) {
+    let rgb = parseHexColour(colour);
+    const bg = parseHexColour(background || "#ffffff");
+    if (!rgb || !bg) return colour;
+    for (let step = 0; step < 40 && contrastRatio(rgb, bg) < AA_CONTRAST; step++) {
+      rgb = rgb.map((c) => c * 0.92);
+    }
+    return toHex(rgb);
+  }
+
 
   /** A new random cart token: "crt_" and 32 hex characters from a CSPRNG. */
   function generateToken(cryptoObj) {
@@ -210,18 +458,113 @@
     return PAYMENT_STATUS_TEXT[status] || String(status || "");
   }
 
+  /** A payment that ended without taking money (declined, 3-D Secure refused, expired). */
+  function isPaymentFailed(status) {
+    return status === "failed" || status === "canceled" || status === "cancelled";
+  }
+
   function isPaymentSettled(status) {
     return SETTLED_PAYMENT_STATUSES.indexOf(status) !== -1;
   }
 
-  /** An Address object as display lines (empty parts left out). */
-  function addressLines(address) {
+  /** An Address object as display lines (empty parts left out); `countryName` turns the code
+   *  into a name. */
+  function addressLines(address, countryName) {
     if (!address) return [];
     const name = [address.firstName, address.lastName].filter(Boolean).join(" ");
     const place = [address.city, address.state, address.postcode].filter(Boolean).join(" ");
-    return [name, address.company, address.line1, address.line2, place, address.countryCode].filter(
+    const country = address.countryCode && countryName ? countryName(address.countryCode) : address.countryCode;
+    return [name, address.company, address.line1, address.line2, place, country].filter(
       (line) => typeof line === "string" && line.trim() !== ""
     );
+  }
+
+  const SAFE_TAGS = ["P", "BR", "HR", "STRONG", "EM", "B", "I", "DEL", "CODE", "PRE", "BLOCKQUOTE", "UL",
+    "OL", "LI", "H2", "H3", "H4", "H5", "H6", "A", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD"];
+
+  /**
+   * Sanitised HTML from the API as nodes of `doc`: parsed by DOMParser (inert: nothing runs or
+   * loads), then only SAFE_TAGS kept (others leave their text), only href/title/align
+   * attributes, and links only to http(s) or mailto. A second fence behind the server's nh3.
+   */
+  function safeFragment(doc, html) {
+    const parsed = new root.DOMParser().parseFromString(String(html || ""), "text/html");
+    const clean = (node) => {
+      const out = [];
+      for (const child of Array.from(node.childNodes)) {
+        if (child.nodeType === 3) {
+          out.push(doc.createTextNode(child.nodeValue));
+        } else if (child.nodeType === 1 && SAFE_TAGS.indexOf(child.tagName) !== -1) {
+          const element = doc.createElement(child.tagName.toLowerCase());
+          for (const name of ["title", "align"]) {
+            if (child.hasAttribute(name)) element.setAttribute(name, child.getAttribute(name));
+          }
+          if (child.tagName === "A") {
+            const href = child.getAttribute("href") || "";
+            if (/^(https?:|mailto:)/i.test(href)) element.setAttribute("href", href);
+            element.setAttribute("rel", "noopener noreferrer nofollow");
+            element.setAttribute("target", "_blank");
+          }
+          element.append(...clean(child));
+          out.push(element);
+        } else if (child.nodeType === 1 && ["SCRIPT", "STYLE", "TEMPLATE"].indexOf(child.tagName) === -1) {
+          out.push(...clean(child));
+        }
+      }
+      return out;
+    };
+    const fragment = doc.createDocumentFragment();
+    fragment.append(...clean(parsed.body));
+    return fragment;
+  }
+
+  /** A discount as money taken off: "−£4.80" (the API gives it as a positive amount). */
+  function discountText(money) {
+    const text = moneyText(money);
+    return /^[-\u2212]/.test(text) ? text : "\u2212" + text;
+  }
+
+  /** The widget's language: the first of `wanted` (data-locale, the page's lang, the browser's
+   *  languages) the store supports, matched on the full tag or the language alone; else the
+   *  store's default locale. */
+  function chooseLocale(wanted, supported, fallback) {
+    const known = (supported || []).map((tag) => String(tag));
+    for (const tag of wanted || []) {
+      if (!tag) continue;
+      const exact = known.find((k) => k.toLowerCase() === String(tag).toLowerCase());
+      if (exact) return exact;
+      const language = String(tag).split(/[-_]/)[0].toLowerCase();
+      const loose = known.find((k) => k.split(/[-_]/)[0].toLowerCase() === language);
+      if (loose) return loose;
+    }
+    return fallback || known[0] || "en";
+  }
+
+  /** `text` in `locale`'s language when the widget has it, else `text`. */
+  function translate(locale, text) {
+    const table = MESSAGES[String(locale || "").split(/[-_]/)[0].toLowerCase()];
+    return (table && table[text]) || text;
+  }
+
+  /** A rating as five stars, filled to the nearest whole one: "★★★★☆". */
+  function starsText(rating) {
+    const full = Math.max(0, Math.min(5, Math.round(Number(rating) || 0)));
+    return "\u2605".repeat(full) + "\u2606".repeat(5 - full);
+  }
+
+  /** Loosely an email address (the API checks it for real). */
+  function isEmail(value) {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(value || "").trim());
+  }
+
+  /** An API field message for a person: "The firstName field is required." -> "Required."
+   *  (the message sits under the field's own label). */
+  function humanFieldMessage(message) {
+    const text = String(message || "");
+    if (/^The \S+ field is required\.$/.test(text) || /^The \S+ field may not be (null|blank)\.$/.test(text)) {
+      return "Required.";
+    }
+    return text.replace(/^The \S+ field /, "This field ");
   }
 
   /** The number of units in a cart. */
@@ -291,6 +634,7 @@
         Authorization: "Bearer " + config.publishableKey,
         "X-Cart-Token": config.cartToken,
       };
+      if (config.acceptLanguage) headers["Accept-Language"] = config.acceptLanguage;
       Object.assign(headers, opts.headers || {});
       const init = { method: method, headers: headers };
       if (opts.body !== undefined) {
@@ -368,6 +712,12 @@
         }
         return;
       }
+      const supported = (this.store.supportedLocales || []).concat(this.store.defaultLocale || []);
+      const browser = (this.win.navigator && (this.win.navigator.languages || [this.win.navigator.language])) || [];
+      this.locale = chooseLocale([this.config.locale, this.doc.documentElement.lang].concat(browser),
+        supported, this.store.defaultLocale || "en");
+      // The API formats money and writes its messages for the same language.
+      this.config.acceptLanguage = this.locale;
       this.applyBranding(this.store.branding || {});
       this.renderCartButtons();
       this.renderAccountButtons();
@@ -375,8 +725,24 @@
         this.buildChat();
       }
       this.win.addEventListener("popstate", () => this.routeCatalog());
+      // Buy buttons anywhere on the page: <button data-shoprocket-add="prod_..." data-variant="var_...">
+      this.doc.addEventListener("click", (event) => this.onBuyButton(event));
       await Promise.all([this.refreshCart(), this.refreshAuth(), this.startCatalog()]);
       await this.handleReturnParams();
+    }
+
+    /** A click on (or in) an element with data-shoprocket-add adds that product (data-variant,
+     *  data-quantity) to the cart and opens the drawer. */
+    onBuyButton(event) {
+      const target = event.target && event.target.closest ? event.target.closest("[data-shoprocket-add]") : null;
+      if (!target) return;
+      event.preventDefault();
+      const productId = target.getAttribute("data-shoprocket-add");
+      const variantId = target.getAttribute("data-variant") || null;
+      const quantity = Math.max(1, parseInt(target.getAttribute("data-quantity"), 10) || 1);
+      if (!productId) return;
+      this.busy(target.tagName === "BUTTON" ? target : null, null,
+        () => this.addToCart(productId, variantId, quantity));
     }
 
     /** ?login_token= (emailed link) and ?order= (after checkout or 3-D Secure). */
@@ -394,11 +760,21 @@
       }
     }
 
+    /** The store's colour, with the text colours computed to stay readable (AA): text on the
+     *  colour (buttons) and the colour as text on white (links, secondary buttons). */
     applyBranding(branding) {
       const colour = branding.primaryColor;
-      if (typeof colour === "string" && /^#[0-9a-fA-F]{3,8}$/.test(colour)) {
+      if (typeof colour === "string" && parseHexColour(colour)) {
         // CSSOM, not a style attribute: allowed under a strict Content-Security-Policy.
-        this.doc.documentElement.style.setProperty("--sr-primary", colour);
+        const style = this.doc.documentElement.style;
+        style.setProperty("--sr-primary", colour);
+        style.setProperty("--sr-on-primary", readableOn(colour));
+        style.setProperty("--sr-primary-ink", inkOn(colour, "#ffffff"));
+      }
+      const logo = safeHttpUrl(branding.logoUrl);
+      if (logo) {
+        this.panelLogo = this.h("img", { class: "sr-logo", src: logo, alt: this.store.name });
+        this.panelTitle.before(this.panelLogo);
       }
     }
 
@@ -407,6 +783,11 @@
     }
 
     // ---- small UI helpers ----
+
+    /** The widget's own text `text` in the shopper's language. */
+    t(text) {
+      return translate(this.locale, text);
+    }
 
     errorNode(message) {
       return this.h("p", { class: "sr-notice sr-notice-error", role: "alert", text: message });
@@ -443,11 +824,20 @@
       }
     }
 
+    /** An API refusal of `form`: each field's message under its control, and the summary
+     *  naming the fields by their labels instead of the API's names. Returns the error. */
+    formProblem(form, error) {
+      if (!(error instanceof ApiError)) return error;
+      const labels = showFieldErrors(form, error.fields, this.h);
+      if (labels.length) error.message = "Check " + labels.join(", ") + ".";
+      return error;
+    }
+
     field(label, control, hint) {
       return this.h("label", { class: "sr-field" },
-        this.h("span", { class: "sr-label", text: label }),
+        this.h("span", { class: "sr-label", text: this.t(label) }),
         control,
-        hint ? this.h("small", { class: "sr-hint", text: hint }) : null);
+        hint ? this.h("small", { class: "sr-hint", text: this.t(hint) }) : null);
     }
 
     // ---- panel (drawer) ----
@@ -455,8 +845,8 @@
     buildPanel() {
       const h = this.h;
       this.panelTitle = h("h2", { class: "sr-panel-title", id: "sr-panel-title" });
-      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close",
-        text: "×", onClick: () => this.closePanel() });
+      this.panelClose = h("button", { type: "button", class: "sr-icon-button", "aria-label": this.t("Close"),
+        text: this.t("×"), onClick: () => this.closePanel() });
       this.panelBody = h("div", { class: "sr-panel-body" });
       this.panel = h("aside", { class: "sr-panel", role: "dialog", "aria-modal": "true",
         "aria-labelledby": "sr-panel-title", hidden: true },
@@ -464,9 +854,39 @@
         this.panelBody);
       this.overlay = h("div", { class: "sr-overlay", hidden: true, onClick: () => this.closePanel() });
       this.doc.body.append(this.overlay, this.panel);
-      this.doc.addEventListener("keydown", (event) => {
-        if (event.key === "Escape" && !this.panel.hidden) this.closePanel();
-      });
+      this.doc.addEventListener("keydown", (event) => this.onKeydown(event));
+    }
+
+    /** Esc closes the chat (when focus is in it or the drawer is shut), else the drawer; Tab
+     *  stays inside the open drawer (it is modal). */
+    onKeydown(event) {
+      const chatOpen = this.chatBox && !this.chatBox.hidden;
+      if (event.key === "Escape") {
+        if (chatOpen && (this.panel.hidden || this.chatBox.contains(this.doc.activeElement))) {
+          this.toggleChat(false);
+          this.chatBubble.focus();
+        } else if (!this.panel.hidden) {
+          this.closePanel();
+        }
+        return;
+      }
+      if (event.key !== "Tab" || this.panel.hidden) return;
+      const focusable = Array.from(this.panel.querySelectorAll(FOCUSABLE)).filter(
+        (node) => !node.disabled && node.getClientRects().length > 0);
+      if (!focusable.length) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const active = this.doc.activeElement;
+      if (!this.panel.contains(active)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      } else if (event.shiftKey && active === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && active === last) {
+        event.preventDefault();
+        first.focus();
+      }
     }
 
     openPanel(view, title, content) {
@@ -476,17 +896,28 @@
       const wasHidden = this.panel.hidden;
       this.panel.hidden = false;
       this.overlay.hidden = false;
-      if (wasHidden) this.panelClose.focus();
+      if (wasHidden) {
+        const active = this.doc.activeElement;
+        this.panelOpener = active && active !== this.doc.body && !this.panel.contains(active) ? active : null;
+        this.panelClose.focus();
+      }
     }
 
+    /** Close the drawer; focus goes back to what opened it, else to the cart button. */
     closePanel() {
       this.panel.hidden = true;
       this.overlay.hidden = true;
       this.panelView = null;
+      const opener = this.panelOpener;
+      this.panelOpener = null;
+      const target = opener && opener.isConnected && opener.getClientRects().length > 0
+        ? opener
+        : this.doc.querySelector(".sr-cart-button");
+      if (target) target.focus();
     }
 
     loadingNode() {
-      return this.h("p", { class: "sr-muted", text: "Loading…" });
+      return this.h("p", { class: "sr-muted", text: this.t("Loading…") });
     }
 
     // ---- catalog ----
@@ -505,11 +936,32 @@
       await this.routeCatalog();
     }
 
-    /** Show the product named in ?product=, else the product list. */
+    /** Show the product named in ?product=, else the product list for ?q=, ?category= and
+     *  ?page= (so a reload or the back button keeps the search). */
     async routeCatalog() {
-      const product = new URL(this.win.location.href).searchParams.get("product");
+      const params = new URL(this.win.location.href).searchParams;
+      const product = params.get("product");
+      Object.assign(this.catalog.query, {
+        q: params.get(URL_PARAMS.q) || "",
+        category: params.get(URL_PARAMS.category) || "",
+        page: Math.max(1, parseInt(params.get(URL_PARAMS.page), 10) || 1),
+      });
       if (product) await this.showProduct(product, false);
       else await this.loadProducts();
+    }
+
+    /** Put the list's search, category and page in the address bar (a history entry). */
+    pushCatalogUrl() {
+      if (!(this.win.history && this.win.history.pushState)) return;
+      const url = new URL(this.win.location.href);
+      const query = this.catalog.query;
+      for (const [key, param] of Object.entries(URL_PARAMS)) {
+        const value = key === "page" ? (query.page > 1 ? String(query.page) : "") : query[key];
+        if (value) url.searchParams.set(param, value);
+        else url.searchParams.delete(param);
+      }
+      url.searchParams.delete("product");
+      if (url.href !== this.win.location.href) this.win.history.pushState(null, "", url.href);
     }
 
     /** Show `content` in the catalog mount (the first one: a page has one catalog). */
@@ -533,17 +985,18 @@
     renderCatalogList(state) {
       const h = this.h;
       const query = this.catalog.query;
-      const search = h("input", { type: "search", name: "q", value: query.q, placeholder: "Search products",
-        "aria-label": "Search products" });
-      const category = h("select", { name: "category", "aria-label": "Category" },
-        h("option", { value: "", text: "All categories" }),
+      const search = h("input", { type: "search", name: "q", value: query.q, placeholder: this.t("Search products"),
+        "aria-label": this.t("Search products") });
+      const category = h("select", { name: "category", "aria-label": this.t("Category") },
+        h("option", { value: "", text: this.t("All categories") }),
         this.catalog.categories.map((c) => h("option", { value: c.slug, selected: c.slug === query.category,
           text: "\u2014 ".repeat(c.depth) + c.name })));
       const toolbar = h("form", { class: "sr-toolbar", role: "search", onSubmit: (event) => {
         event.preventDefault();
         Object.assign(query, { q: search.value.trim(), category: category.value, page: 1 });
+        this.pushCatalogUrl();
         this.loadProducts();
-      } }, category, search, h("button", { type: "submit", class: "sr-button", text: "Search" }));
+      } }, category, search, h("button", { type: "submit", class: "sr-button", text: this.t("Search") }));
       category.addEventListener("change", () => toolbar.requestSubmit());
 
       let body;
@@ -556,21 +1009,22 @@
     productGrid(list) {
       const h = this.h;
       const products = list.data || [];
-      if (!products.length) return h("p", { class: "sr-muted", text: "No products found." });
+      if (!products.length) return h("p", { class: "sr-muted", text: this.t("No products found.") });
       const meta = list.meta || {};
       const page = meta.currentPage || 1;
       const last = meta.lastPage || 1;
       const go = (target) => {
         this.catalog.query.page = target;
+        this.pushCatalogUrl();
         this.loadProducts();
       };
       return h("div", null,
         h("div", { class: "sr-grid" }, products.map((product) => this.productCard(product))),
-        last > 1 ? h("nav", { class: "sr-pager", "aria-label": "Pages" },
-          h("button", { type: "button", class: "sr-button sr-secondary", text: "Previous",
+        last > 1 ? h("nav", { class: "sr-pager", "aria-label": this.t("Pages") },
+          h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Previous"),
             disabled: page <= 1, onClick: () => go(page - 1) }),
-          h("span", { text: "Page " + page + " of " + last }),
-          h("button", { type: "button", class: "sr-button sr-secondary", text: "Next", disabled: page >= last,
+          h("span", { text: this.t("Page ") + page + " of " + last }),
+          h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Next"), disabled: page >= last,
             onClick: () => go(page + 1) })) : null);
     }
 
@@ -603,11 +1057,11 @@
           this.productImage(product.media, product.name, "sr-card-image"),
           h("h3", { class: "sr-card-title", text: product.name })),
         this.priceNode(product.price),
-        product.inStock === false ? h("p", { class: "sr-badge-out", text: "Out of stock" }) : null,
-        product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: "Add to cart",
+        product.inStock === false ? h("p", { class: "sr-badge-out", text: this.t("Out of stock") }) : null,
+        product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: this.t("Add to cart"),
           onClick: (event) =>
             this.busy(event.currentTarget, null, () => this.addToCart(product.id, null, 1)) })
-          : h("button", { type: "button", class: "sr-button sr-secondary", text: "View", onClick: open }));
+          : h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("View"), onClick: open }));
     }
 
     /** The product page, in the catalog mount (or the panel when the page has none). */
@@ -631,7 +1085,7 @@
 
     backLink() {
       if (!this.mounts.catalog.length) return null;
-      return this.h("button", { type: "button", class: "sr-link", text: "← All products", onClick: () => {
+      return this.h("button", { type: "button", class: "sr-link", text: this.t("← All products"), onClick: () => {
         if (this.win.history && this.win.history.pushState) {
           this.win.history.pushState(null, "", withoutParams(this.win.location.href, ["product"]));
         }
@@ -648,12 +1102,20 @@
       const quantity = h("input", { type: "number", min: String(minQuantity), value: String(minQuantity),
         name: "quantity", class: "sr-quantity" });
       if (product.maxOrderQuantity) quantity.setAttribute("max", String(product.maxOrderQuantity));
-      const addButton = h("button", { type: "submit", class: "sr-button", text: "Add to cart" });
+      const addButton = h("button", { type: "submit", class: "sr-button", text: this.t("Add to cart") });
+      const headlinePrice = h("div", { class: "sr-headline-price" }, this.priceNode(product.price));
+      const images = (product.media || []).filter((item) => !item.isVideo);
+      const main = this.productImage(images, product.name, "sr-detail-image");
+      const showImage = (item) => {
+        if (!item || main.tagName !== "IMG") return;
+        main.src = mediaUrl(this.config.mediaBase, item.path);
+        main.alt = item.alt || product.name;
+      };
 
       // Pick a variant: one select per option; the matching variant gives price and stock.
       const selects = (product.options || []).map((option) => {
         const select = h("select", { name: option.name, required: true },
-          h("option", { value: "", text: "Choose " + option.name }),
+          h("option", { value: "", text: this.t("Choose ") + option.name }),
           (option.values || []).map((value) => h("option", { value: value, text: value })));
         select.addEventListener("change", () => {
           selection[option.name] = select.value;
@@ -669,6 +1131,9 @@
         }
         const variant = selectVariant(product, selection);
         addButton.disabled = !variant || variant.inStock === false;
+        // The headline follows the variant: its price, and its own image when it has one.
+        headlinePrice.replaceChildren(this.priceNode((variant && variant.price) || product.price) || "");
+        if (variant && variant.mediaId) showImage(images.find((item) => item.id === variant.mediaId));
         if (!variant) {
           variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
         } else {
@@ -685,14 +1150,10 @@
         this.busy(addButton, errors, () => this.addToCart(product.id, variant ? variant.id : null, count));
       } }, selects, variantInfo, this.field("Quantity", quantity), addButton, errors);
 
-      const images = (product.media || []).filter((item) => !item.isVideo);
-      const main = this.productImage(images, product.name, "sr-detail-image");
       const thumbs = images.length > 1 ? h("div", { class: "sr-thumbs" }, images.map((item) =>
         h("button", { type: "button", class: "sr-thumb", "aria-label": item.alt || product.name,
-          onClick: () => {
-          main.src = mediaUrl(this.config.mediaBase, item.path);
-          main.alt = item.alt || product.name;
-        } }, h("img", { src: mediaUrl(this.config.mediaBase, item.path), alt: "" })))) : null;
+          onClick: () => showImage(item) },
+        h("img", { src: mediaUrl(this.config.mediaBase, item.path), alt: "" })))) : null;
 
       return h("article", { class: "sr-detail" },
         this.backLink(),
@@ -700,13 +1161,106 @@
           h("div", null, main, thumbs),
           h("div", null,
             h("h2", { class: "sr-detail-title", text: product.name }),
-            this.priceNode(product.price),
+            headlinePrice,
             product.price && product.price.note
               ? h("p", { class: "sr-muted", text: product.price.note })
               : null,
             product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
             form,
-            product.description ? h("div", { class: "sr-description", text: product.description }) : null)));
+            this.descriptionNode(product))),
+        this.reviewsNode(product));
+    }
+
+    /** Approved reviews (GET /products/{id}/reviews) and a form to write one (it is moderated). */
+    reviewsNode(product) {
+      const h = this.h;
+      const features = (this.store && this.store.features) || {};
+      if (features.reviews === false) return null;
+      const list = h("div", { class: "sr-review-list" }, this.loadingNode());
+      const summary = product.reviewCount
+        ? h("p", { class: "sr-muted", text: starsText(product.averageRating) + " " +
+          String(Math.round(Number(product.averageRating || 0) * 10) / 10) + " / 5 · " + product.reviewCount +
+          (product.reviewCount === 1 ? " review" : " reviews") })
+        : null;
+      (async () => {
+        try {
+          const reviews = await this.client.get("/products/" + seg(product.id) + "/reviews", { perPage: 10 });
+          list.replaceChildren(reviews.length
+            ? h("ul", { class: "sr-reviews" }, reviews.map((review) => this.reviewItem(review)))
+            : h("p", { class: "sr-muted", text: this.t("No reviews yet: be the first.") }));
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          list.replaceChildren(this.errorNode(error.message));
+        }
+      })();
+      return h("section", { class: "sr-reviews-section", "aria-labelledby": "sr-reviews-title" },
+        h("h3", { id: "sr-reviews-title", text: this.t("Reviews") }), summary, list, this.reviewForm(product));
+    }
+
+    reviewItem(review) {
+      const h = this.h;
+      return h("li", { class: "sr-review" },
+        h("p", { class: "sr-review-stars", role: "img", "aria-label": review.rating + " out of 5",
+          text: starsText(review.rating) }),
+        review.title ? h("strong", { text: review.title }) : null,
+        h("p", { class: "sr-review-body", text: review.body }),
+        h("p", { class: "sr-muted", text: review.authorName +
+          (review.verifiedPurchase ? " · Verified purchase" : "") + " · " + String(review.createdAt || "").slice(0, 10) }));
+    }
+
+    reviewForm(product) {
+      const h = this.h;
+      const errors = h("div");
+      const rating = h("select", { name: "rating", required: true, "data-field": "rating" },
+        h("option", { value: "", text: this.t("Choose") }),
+        [5, 4, 3, 2, 1].map((n) => h("option", { value: String(n), text: starsText(n) + " (" + n + ")" })));
+      const title = h("input", { type: "text", name: "title", maxlength: "200", "data-field": "title" });
+      const body = h("textarea", { name: "body", rows: "4", maxlength: "5000", required: true, "data-field": "body" });
+      const name = h("input", { type: "text", name: "authorName", maxlength: "100", "data-field": "authorName",
+        autocomplete: "name" });
+      const email = h("input", { type: "email", name: "authorEmail", "data-field": "authorEmail",
+        autocomplete: "email", value: (this.auth.customer && this.auth.customer.email) || "" });
+      const submit = h("button", { type: "submit", class: "sr-button", text: this.t("Send review") });
+      const form = h("form", { class: "sr-form sr-review-form", novalidate: true, onSubmit: (event) => {
+        event.preventDefault();
+        clearFieldErrors(form);
+        const missing = {};
+        if (!rating.value) missing.rating = ["Choose a rating."];
+        if (!body.value.trim()) missing.body = ["Write your review."];
+        if (!isEmail(email.value) && !this.auth.authenticated) missing.authorEmail = ["Enter your email address."];
+        if (Object.keys(missing).length) {
+          showFieldErrors(form, missing, h);
+          return;
+        }
+        const payload = { rating: parseInt(rating.value, 10), body: body.value.trim() };
+        if (title.value.trim()) payload.title = title.value.trim();
+        if (name.value.trim()) payload.authorName = name.value.trim();
+        if (email.value.trim()) payload.authorEmail = email.value.trim();
+        this.busy(submit, errors, async () => {
+          try {
+            await this.client.post("/products/" + seg(product.id) + "/reviews", payload);
+          } catch (error) {
+            throw this.formProblem(form, error);
+          }
+          form.replaceChildren(this.noticeNode(this.t("Thank you! Your review will appear once the shop has ") +
+            "approved it.", "success"));
+        });
+      } },
+        h("h4", { text: this.t("Write a review") }),
+        this.field("Rating", rating), this.field("Title (optional)", title), this.field("Review", body),
+        h("div", { class: "sr-row" }, this.field("Name (optional)", name),
+          this.field("Email", email, "Not shown: it lets the shop check you bought it.")),
+        errors, submit);
+      return form;
+    }
+
+    /** The description: the API's sanitised HTML (descriptionHtml), rebuilt node by node by
+     *  safeFragment; the plain Markdown text when there is none. */
+    descriptionNode(product) {
+      if (product.descriptionHtml) {
+        return this.h("div", { class: "sr-description" }, safeFragment(this.doc, product.descriptionHtml));
+      }
+      return product.description ? this.h("div", { class: "sr-description", text: product.description }) : null;
     }
 
     // ---- cart ----
@@ -714,10 +1268,10 @@
     renderCartButtons() {
       for (const node of this.mounts.cart) {
         this.cartBadge = this.cartBadge || [];
-        const badge = this.h("span", { class: "sr-count", text: "0" });
+        const badge = this.h("span", { class: "sr-count", text: this.t("0") });
         this.cartBadge.push(badge);
         node.replaceChildren(this.h("button", { type: "button", class: "sr-button sr-cart-button",
-          onClick: () => this.openCart() }, "Cart ", badge));
+          onClick: () => this.openCart() }, this.t("Cart") + " ", badge));
       }
     }
 
@@ -740,11 +1294,11 @@
       if (variantId) body.variantId = variantId;
       this.setCart(await this.client.post("/cart/items", body));
       this.openCart();
-      this.toast("Added to your cart.", "success");
+      this.toast(this.t("Added to your cart."), "success");
     }
 
     openCart() {
-      this.openPanel("cart", "Your cart", this.cart ? this.cartView() : this.loadingNode());
+      this.openPanel("cart", this.t("Your cart"), this.cart ? this.cartView() : this.loadingNode());
     }
 
     cartView() {
@@ -755,24 +1309,34 @@
       const messages = (cart.messages || []).map((m) =>
         this.noticeNode(m.message, m.level === "warning" ? "warning" : "info"));
       if (!items.length) {
-        return h("div", null, messages, h("p", { class: "sr-muted", text: "Your cart is empty." }));
+        return h("div", null, messages, h("p", { class: "sr-muted", text: this.t("Your cart is empty.") }));
       }
 
       const lines = items.map((item) => {
         const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
-          class: "sr-quantity", "aria-label": "Quantity of " + item.productName });
-        quantity.addEventListener("change", () => this.busy(quantity, errors, async () => {
-          const count = Math.max(0, parseInt(quantity.value, 10) || 0);
-          this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: count }));
-        }));
+          class: "sr-quantity", "aria-label": this.t("Quantity of ") + item.productName });
+        const setQuantity = (count) => this.busy(quantity, errors, async () => {
+          const active = this.doc.activeElement;
+          const focusKey = active && active.getAttribute ? active.getAttribute("data-focus-key") : null;
+          this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: Math.max(0, count) }));
+          // The cart was drawn again: keep keyboard focus on the same control.
+          const again = focusKey && this.panel.querySelector('[data-focus-key="' + focusKey + '"]');
+          if (again) again.focus();
+        });
+        quantity.addEventListener("change", () => setQuantity(parseInt(quantity.value, 10) || 0));
+        const step = (delta, sign, label) => h("button", { type: "button", class: "sr-step", text: sign,
+          "aria-label": label + " " + item.productName, "data-focus-key": sign + item.id,
+          onClick: () => setQuantity(item.quantity + delta) });
+        const stepper = h("span", { class: "sr-stepper" }, step(-1, "\u2212", "One fewer"), quantity,
+          step(1, "+", "One more"));
         return h("li", { class: "sr-line" },
           h("div", { class: "sr-line-main" },
             h("strong", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
             h("span", { class: "sr-muted", text: moneyText(item.price) + " each" })),
-          quantity,
+          stepper,
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
-          h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
+          h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
               this.setCart(await this.client.del("/cart/items/" + seg(item.id)));
             }) }));
@@ -781,9 +1345,48 @@
       return h("div", { class: "sr-cart" }, messages, errors,
         h("ul", { class: "sr-lines" }, lines),
         this.discountForm(errors),
-        this.totalsNode(cart.totals, cart.taxInclusive),
-        h("button", { type: "button", class: "sr-button sr-block", text: "Checkout",
+        this.cartTotals(cart),
+        h("button", { type: "button", class: "sr-button sr-block", text: this.t("Checkout"),
           onClick: () => this.showCheckout() }));
+    }
+
+    /** The cart's totals. Before a shipping option is chosen, shipping and tax are estimated
+     *  (POST /cart/estimate) for the visitor's country, which the shopper can change. */
+    cartTotals(cart) {
+      const h = this.h;
+      const box = h("div", { class: "sr-cart-totals" }, this.totalsNode(cart.totals, cart.taxInclusive));
+      if (cart.requiresShipping === false || cart.shippingOption) return box;
+      const country = h("select", { name: "estimateCountry", class: "sr-estimate-country",
+        "aria-label": this.t("Estimate shipping to") });
+      const note = h("p", { class: "sr-muted sr-estimate-note" });
+      const estimate = async () => {
+        const code = country.value || this.estimateCountry || cart.visitorCountry;
+        if (!code) return;
+        this.estimateCountry = code;
+        try {
+          const result = await this.client.post("/cart/estimate", { countryCode: code });
+          box.replaceChildren(this.totalsNode(result.totals, cart.taxInclusive, true));
+          note.textContent = result.shippingOptionsCount ? this.t("Estimate: the cheapest shipping to this country.")
+            : this.t("We do not ship to this country yet.");
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          note.textContent = error.message;
+        }
+      };
+      country.addEventListener("change", estimate);
+      const fill = async () => {
+        try {
+          this.countries = this.countries || (await this.client.get("/countries"));
+        } catch (error) {
+          this.countries = null;
+        }
+        const chosen = this.estimateCountry || cart.visitorCountry;
+        country.replaceChildren(...(this.countries || []).map((c) =>
+          h("option", { value: c.code, text: c.name, selected: c.code === chosen })));
+        await estimate();
+      };
+      fill();
+      return h("div", { class: "sr-estimate" }, this.field("Shipping to", country), box, note);
     }
 
     discountForm(errors) {
@@ -793,15 +1396,15 @@
       if (features.discounts === false) return null;
       if (cart.discountCode) {
         return h("div", { class: "sr-discount" },
-          h("span", { text: "Discount code " }), h("strong", { text: cart.discountCode }),
-          h("button", { type: "button", class: "sr-link", text: "Remove", onClick: (event) =>
+          h("span", { text: this.t("Discount code ") }), h("strong", { text: cart.discountCode }),
+          h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
               this.setCart(await this.client.del("/cart/discount"));
             }) }));
       }
-      const code = h("input", { type: "text", name: "code", placeholder: "Discount code",
-        "aria-label": "Discount code" });
-      const button = h("button", { type: "submit", class: "sr-button sr-secondary", text: "Apply" });
+      const code = h("input", { type: "text", name: "code", placeholder: this.t("Discount code"),
+        "aria-label": this.t("Discount code") });
+      const button = h("button", { type: "submit", class: "sr-button sr-secondary", text: this.t("Apply") });
       return h("form", { class: "sr-discount", onSubmit: (event) => {
         event.preventDefault();
         if (!code.value.trim()) return;
@@ -811,23 +1414,29 @@
       } }, code, button);
     }
 
-    totalsNode(totals, taxInclusive) {
+    /** Subtotal, discount (with a minus), shipping, tax and total; `estimated` labels the
+     *  shipping and total rows as estimates. */
+    totalsNode(totals, taxInclusive, estimated) {
       const h = this.h;
       if (!totals) return null;
-      const row = (label, money, strong) => money ? [h("dt", { text: label }),
-        h("dd", { class: strong ? "sr-strong" : null, text: moneyText(money) })] : null;
+      const row = (label, money, strong, text) => money ? [h("dt", { text: this.t(label) }),
+        h("dd", { class: strong ? "sr-strong" : null, text: text || moneyText(money) })] : null;
+      const discount = totals.discount && totals.discount.amount ? totals.discount : null;
       return h("dl", { class: "sr-totals" },
         row("Subtotal", totals.subtotal),
-        totals.discount && totals.discount.amount ? row("Discount", totals.discount) : null,
-        row("Shipping", totals.shipping),
+        discount ? row("Discount", discount, false, discountText(discount)) : null,
+        row(estimated ? "Shipping (estimate)" : "Shipping", totals.shipping),
         row(taxInclusive ? "Tax (included)" : "Tax", totals.tax),
-        row("Total", totals.total, true));
+        row(estimated ? "Estimated total" : "Total", totals.total, true));
     }
 
     // ---- checkout ----
 
-    async showCheckout() {
-      this.openPanel("checkout", "Checkout", this.loadingNode());
+    /** The checkout: step 1 (details), or with `options.payment` the payment step, headed by
+     *  `options.notice` (paying again after a failed payment). */
+    async showCheckout(options) {
+      const opts = options || {};
+      this.openPanel("checkout", this.t("Checkout"), this.loadingNode());
       try {
         const [countries, methods, saved] = await Promise.all([
           this.countries || this.client.get("/countries"),
@@ -836,7 +1445,13 @@
         ]);
         this.countries = countries;
         this.paymentMethods = methods;
-        if (this.panelView === "checkout") this.panelBody.replaceChildren(this.detailsForm(saved || {}));
+        if (this.panelView !== "checkout") return;
+        if (opts.payment) {
+          const step = await this.paymentStep();
+          this.panelBody.replaceChildren(opts.notice ? this.noticeNode(opts.notice, "warning") : "", step);
+        } else {
+          this.panelBody.replaceChildren(this.detailsForm(saved || {}));
+        }
       } catch (error) {
         this.panelBody.replaceChildren(this.errorNode(error.message));
       }
@@ -861,7 +1476,7 @@
         value: saved.email || customer.email || "", autocomplete: "email" });
       const country = h("select", { name: "countryCode", required: true,
         "data-field": addressKey + ".countryCode" },
-        h("option", { value: "", text: "Choose a country" }),
+        h("option", { value: "", text: this.t("Choose a country") }),
         (this.countries || []).map((c) => h("option", { value: c.code, text: c.name,
           selected: c.code === (address.countryCode || (this.cart.visitorCountry || "")) })));
       const state = h("select", { name: "state", "data-field": addressKey + ".state" });
@@ -878,7 +1493,7 @@
           const states = this.states[info.code]
             || (await this.client.get("/countries/" + seg(info.code) + "/states"));
           this.states[info.code] = states;
-          state.replaceChildren(h("option", { value: "", text: "Choose" }),
+          state.replaceChildren(h("option", { value: "", text: this.t("Choose") }),
             ...states.map((s) =>
               h("option", { value: s.code, text: s.name, selected: s.code === address.state })));
         } catch (error) {
@@ -889,7 +1504,7 @@
       updateCountry();
 
       const submit = h("button", { type: "submit", class: "sr-button sr-block",
-        text: shipping ? "Continue to shipping" : "Continue to payment" });
+        text: this.t(shipping ? "Continue to shipping" : "Continue to payment") });
       const form = h("form", { class: "sr-form", novalidate: true, onSubmit: (event) => {
         event.preventDefault();
         const values = { countryCode: country.value, state: stateField.hidden ? null : state.value || null };
@@ -897,20 +1512,26 @@
         const body = { email: email.value.trim() };
         body[addressKey] = values;
         if (shipping) body.sameAsShipping = true;
+        clearFieldErrors(form);
+        if (!isEmail(body.email)) {
+          const problem = body.email ? "Enter a valid email address." : "Enter your email address.";
+          showFieldErrors(form, { email: [problem] }, this.h);
+          errors.replaceChildren(this.errorNode(problem));
+          email.focus();
+          return;
+        }
         this.busy(submit, errors, async () => {
-          clearFieldErrors(form);
           try {
             await this.client.put("/cart/checkout-data", body);
           } catch (error) {
-            if (error instanceof ApiError) showFieldErrors(form, error.fields, this.h);
-            throw error;
+            throw this.formProblem(form, error);
           }
           await this.refreshCart();
           this.panelBody.replaceChildren(await this.paymentStep());
         });
       } },
-        h("h3", { text: "Contact" }), this.field("Email", email),
-        h("h3", { text: shipping ? "Shipping address" : "Billing address" }),
+        h("h3", { text: this.t("Contact") }), this.field("Email", email),
+        h("h3", { text: this.t(shipping ? "Shipping address" : "Billing address") }),
         h("div", { class: "sr-row" },
           input("firstName", "First name", address.firstName || customer.firstName,
             { autocomplete: "given-name" }),
@@ -922,7 +1543,7 @@
         input("city", "City", address.city, { autocomplete: "address-level2" }),
         this.field("Country", country), stateField, postcodeField,
         input("phone", "Phone (optional)", address.phone,
-          { type: "tel", autocomplete: "tel", placeholder: "+447700900123" }),
+          { type: "tel", autocomplete: "tel", placeholder: this.t("+447700900123") }),
         errors, submit);
       return form;
     }
@@ -945,10 +1566,10 @@
           errors.replaceChildren(this.errorNode(error.message));
         }
         const chosen = this.cart.shippingOption ? this.cart.shippingOption.id : null;
-        shippingSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Shipping" }),
+        shippingSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: this.t("Shipping") }),
           options.length
             ? null
-            : h("p", { class: "sr-muted", text: "No shipping options reach this address." }),
+            : h("p", { class: "sr-muted", text: this.t("No shipping options reach this address.") }),
           options.map((option) => {
             const radio = h("input", { type: "radio", name: "shippingOption", value: option.id,
               checked: option.id === chosen });
@@ -968,8 +1589,8 @@
 
       // Payment methods in the store's order. Card: a Stripe test PaymentMethod id (no Elements).
       const cardId = h("input", { type: "text", name: "cardPaymentMethod", value: "pm_card_visa",
-        placeholder: "pm_card_visa", autocomplete: "off", spellcheck: "false" });
-      const testCards = h("select", { "aria-label": "Stripe test cards" },
+        placeholder: this.t("pm_card_visa"), autocomplete: "off", spellcheck: "false" });
+      const testCards = h("select", { "aria-label": this.t("Stripe test cards") },
         TEST_PAYMENT_METHODS.map((card) => h("option", { value: card.id, text: card.label })));
       testCards.addEventListener("change", () => { cardId.value = testCards.value; });
       const cardBox = h("div", { class: "sr-card-box", hidden: true },
@@ -978,8 +1599,12 @@
         this.field("Test cards", testCards));
       const methods = this.paymentMethods || [];
       let method = methods.length ? methods[0].id : null;
-      const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: "Payment" }),
-        methods.length ? null : h("p", { class: "sr-muted", text: "This store takes no payments online." }),
+      // With the store's Stripe key the card is entered in Stripe Elements instead.
+      const stripeMethod = methods.find((m) => m.id === "card" && m.stripePublishableKey);
+      const stripeCard = stripeMethod ? this.stripeCardBox(stripeMethod, errors) : null;
+      if (stripeCard) cardBox.replaceChildren(stripeCard.node);
+      const paymentSection = h("fieldset", { class: "sr-choices" }, h("legend", { text: this.t("Payment") }),
+        methods.length ? null : h("p", { class: "sr-muted", text: this.t("This store takes no payments online.") }),
         methods.map((m, index) => {
           const radio = h("input", { type: "radio", name: "paymentMethod", value: m.id,
             checked: index === 0 });
@@ -992,9 +1617,21 @@
         cardBox);
       cardBox.hidden = method !== "card";
 
-      const submit = h("button", { type: "submit", class: "sr-button sr-block", text: "Place order" });
-      return h("form", { class: "sr-form", onSubmit: (event) => {
+      const submit = h("button", { type: "submit", class: "sr-button sr-block", text: this.t("Place order") });
+      return h("form", { class: "sr-form", onSubmit: async (event) => {
         event.preventDefault();
+        if (method === "card" && stripeCard) {
+          errors.replaceChildren();
+          submit.disabled = true;
+          const created = await stripeCard.paymentMethod();
+          submit.disabled = false;
+          if (created.error) {
+            errors.replaceChildren(this.errorNode(created.error));
+            return;
+          }
+          this.placeOrder(created.id, submit, errors);
+          return;
+        }
         const paymentMethod = method === "card" ? cardId.value.trim() : method;
         if (!paymentMethod) {
           const problem = method ? "Enter a card PaymentMethod id." : "Choose a payment method.";
@@ -1003,9 +1640,58 @@
         }
         this.placeOrder(paymentMethod, submit, errors);
       } },
-        h("button", { type: "button", class: "sr-link", text: "← Edit details",
+        h("button", { type: "button", class: "sr-link", text: this.t("← Edit details"),
           onClick: () => this.showCheckout() }),
         shippingSection, paymentSection, totals, errors, submit);
+    }
+
+    /** The card step with Stripe Elements: Stripe.js from `method.stripeJsUrl` (once), a card
+     *  Element mounted in the returned node, and `paymentMethod()` resolving to the created
+     *  PaymentMethod's `{id}` or `{error}`. 3-D Secure then follows checkout's nextActionUrl. */
+    stripeCardBox(method, errors) {
+      const h = this.h;
+      const mount = h("div", { class: "sr-stripe-element" });
+      const node = h("div", null, h("span", { class: "sr-label", text: this.t("Card") }), mount);
+      const ready = this.loadStripe(method.stripeJsUrl).then(() => {
+        const stripe = this.win.Stripe(method.stripePublishableKey, { locale: this.locale || "auto" });
+        const element = stripe.elements().create("card");
+        element.mount(mount);
+        return { stripe: stripe, element: element };
+      });
+      ready.catch((error) => errors.replaceChildren(this.errorNode(String(error.message || error))));
+      return {
+        node: node,
+        paymentMethod: async () => {
+          try {
+            const { stripe, element } = await ready;
+            const result = await stripe.createPaymentMethod({ type: "card", card: element });
+            if (result.error) return { error: result.error.message || this.t("Check your card details.") };
+            return { id: result.paymentMethod.id };
+          } catch (error) {
+            return { error: String((error && error.message) || error) };
+          }
+        },
+      };
+    }
+
+    /** Load Stripe.js from `url` (http(s) only), once per page. */
+    loadStripe(url) {
+      if (this.win.Stripe) return Promise.resolve();
+      const src = safeHttpUrl(url);
+      if (!src) return Promise.reject(new Error("Card payments are not available."));
+      if (!this.stripeLoading) {
+        this.stripeLoading = new Promise((resolve, reject) => {
+          const script = this.doc.createElement("script");
+          script.src = src;
+          script.addEventListener("load", () => resolve());
+          script.addEventListener("error", () => {
+            this.stripeLoading = null;
+            reject(new Error("Card payments could not be loaded. Try again."));
+          });
+          this.doc.head.appendChild(script);
+        });
+      }
+      return this.stripeLoading;
     }
 
     /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline.
@@ -1045,30 +1731,52 @@
     // ---- order confirmation ----
 
     async showConfirmation(orderId) {
-      this.openPanel("confirmation", "Your order", this.loadingNode());
+      this.openPanel("confirmation", this.t("Your order"), this.loadingNode());
       try {
-        const [status, order] = await Promise.all([
-          this.client.get("/orders/" + seg(orderId) + "/status"),
-          this.client.get("/orders/" + seg(orderId)),
-        ]);
+        const status = await this.client.get("/orders/" + seg(orderId) + "/status");
+        if (isPaymentFailed(status.paymentStatus)) {
+          // 3-D Secure refused (or the payment expired): the cart comes back to pay again.
+          if (await this.payAgain(orderId, "The card payment did not go through. Your cart is kept: " +
+            "choose another way to pay.")) return;
+        }
+        const order = await this.client.get("/orders/" + seg(orderId));
         const statusLine = this.h("p", { class: "sr-status" });
         const heading = this.h("h3");
-        const retry = this.h("button", { type: "button", class: "sr-button sr-secondary sr-block",
-          text: "Back to the shop", hidden: true, onClick: () => this.closePanel() });
+        const errors = this.h("div");
+        const again = this.h("button", { type: "button", class: "sr-button sr-block sr-pay-again",
+          text: this.t("Pay another way"), hidden: true, onClick: (event) => this.busy(event.currentTarget, errors,
+            () => this.payAgain(orderId, "The payment was cancelled. Your cart is kept: choose how to pay.",
+              true)) });
         const show = (paymentStatus) => {
-          const failed = paymentStatus === "failed" || paymentStatus === "canceled";
-          heading.textContent = failed ? "The payment did not go through" : "Thank you for your order";
-          statusLine.textContent = paymentStatusText(paymentStatus);
+          const failed = isPaymentFailed(paymentStatus);
+          heading.textContent = this.t(failed ? "The payment did not go through" : "Thank you for your order");
+          statusLine.textContent = this.t(paymentStatusText(paymentStatus));
           statusLine.className = "sr-status" + (failed ? " sr-status-failed" : "");
-          retry.hidden = !failed;
+          // Failed, or left at the 3-D Secure step: the shopper may pay again another way.
+          again.hidden = !(failed || paymentStatus === "requires_action");
         };
         show(status.paymentStatus);
         this.panelBody.replaceChildren(this.h("div", { class: "sr-confirmation" }, heading, statusLine,
-          this.orderNode(order), retry));
+          this.orderNode(order), errors, again));
         this.pollStatus(orderId, status.paymentStatus, show);
       } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
         this.panelBody.replaceChildren(this.errorNode(error.message));
       }
+    }
+
+    /** POST /cart/reopen: the order's cart comes back (an abandoned payment is cancelled) and
+     *  the payment step opens with `notice`. Returns false when the cart could not be reopened
+     *  (`raise`: the error is thrown to the caller instead). */
+    async payAgain(orderId, notice, raise) {
+      try {
+        this.setCart(await this.client.post("/cart/reopen", { orderId: orderId }));
+      } catch (error) {
+        if (raise || !(error instanceof ApiError)) throw error;
+        return false;
+      }
+      await this.showCheckout({ payment: true, notice: notice });
+      return true;
     }
 
     /** Re-read the payment status while it can still change on its own (3-D Secure). */
@@ -1089,27 +1797,64 @@
       this.win.setTimeout(tick, STATUS_POLL_MS);
     }
 
-    /** An order (public or account view): number, lines, total, shipping address. */
+    /** An order (public or account view): number, lines, every total, the address with its
+     *  country's name, and what happens next (for a bank transfer: how to pay it). */
     orderNode(order) {
       const h = this.h;
-      const lines = addressLines(order.shippingAddress);
+      const lines = addressLines(order.shippingAddress, this.regionName.bind(this));
+      const number = order.orderNumber ? "#" + order.orderNumber : null;
       return h("div", { class: "sr-order" },
-        h("p", null, "Order ", h("strong", { text: order.orderNumber ? "#" + order.orderNumber : order.id })),
+        number ? h("p", null, "Order ", h("strong", { text: number })) : null,
         h("ul", { class: "sr-lines" }, (order.items || []).map((item) => h("li", { class: "sr-line" },
           h("span", { class: "sr-line-main" }, h("span", { text: item.productName }),
-            item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null),
-          h("span", { text: "× " + item.quantity }),
+            item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
+            item.price ? h("span", { class: "sr-muted", text: moneyText(item.price) + " each" }) : null),
+          h("span", { text: this.t("× ") + item.quantity }),
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
+        order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code ") + order.discountCode }) : null,
         this.totalsNode(order.totals),
-        lines.length ? h("div", null, h("h4", { text: "Shipping to" }),
-          h("address", null, lines.map((line) => h("div", { text: line })))) : null);
+        lines.length ? h("div", null, h("h4", { text: this.t("Shipping to") }),
+          h("address", null, lines.map((line) => h("div", { text: line }))),
+          order.shippingOptionName ? h("p", { class: "sr-muted", text: order.shippingOptionName }) : null)
+          : null,
+        this.nextStepsNode(order));
+    }
+
+    /** What the shopper does or gets next. */
+    nextStepsNode(order) {
+      const h = this.h;
+      const bank = order.bankTransfer;
+      if (bank) {
+        return h("div", { class: "sr-next-steps sr-bank-transfer" },
+          h("h4", { text: this.t("Pay by bank transfer") }),
+          h("p", { text: this.t("Send ") + moneyText(bank.amount) + " to:" }),
+          bank.details
+            ? h("address", null, bank.details.split("\n").map((line) => h("div", { text: line })))
+            : h("p", { class: "sr-muted", text: this.t("The shop will email you its bank details.") }),
+          h("p", null, "Payment reference: ", h("strong", { class: "sr-reference", text: bank.reference })),
+          h("p", { class: "sr-muted", text: this.t("We send your order once the payment has arrived.") }));
+      }
+      if (order.paymentStatus !== "paid") return null;
+      const email = order.email ? "We have emailed a confirmation to " + order.email + ". " : "";
+      return h("div", { class: "sr-next-steps" }, h("h4", { text: this.t("What happens next") }),
+        h("p", { text: email + "We will email you again when your order ships." }));
+    }
+
+    /** A country's name in the page's language ("GB" -> "United Kingdom"), else the code. */
+    regionName(code) {
+      try {
+        const names = new this.win.Intl.DisplayNames([this.doc.documentElement.lang || "en"], { type: "region" });
+        return names.of(code) || code;
+      } catch (error) {
+        return code;
+      }
     }
 
     // ---- account (passwordless login) ----
 
     renderAccountButtons() {
       this.accountButtons = this.mounts.account.map((node) => {
-        const button = this.h("button", { type: "button", class: "sr-button sr-secondary", text: "Sign in",
+        const button = this.h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Sign in"),
           onClick: () => this.showAccount() });
         node.replaceChildren(button);
         return button;
@@ -1120,7 +1865,7 @@
       const authenticated = !!(auth && auth.authenticated);
       this.auth = { authenticated: authenticated, customer: (auth && auth.customer) || null };
       for (const button of this.accountButtons || []) {
-        button.textContent = authenticated ? "Account" : "Sign in";
+        button.textContent = this.t(authenticated ? "Account" : "Sign in");
       }
     }
 
@@ -1144,7 +1889,7 @@
     }
 
     async showAccount(problem) {
-      this.openPanel("account", this.auth.authenticated ? "Your account" : "Sign in", this.loadingNode());
+      this.openPanel("account", this.t(this.auth.authenticated ? "Your account" : "Sign in"), this.loadingNode());
       const content = this.auth.authenticated ? await this.accountView() : this.loginForm();
       if (this.panelView === "account") {
         this.panelBody.replaceChildren(problem ? this.errorNode(problem) : "", content);
@@ -1156,24 +1901,23 @@
       const errors = h("div");
       const email = h("input", { type: "email", name: "email", required: true, autocomplete: "email" });
       const submit = h("button", { type: "submit", class: "sr-button sr-block",
-        text: "Email me a sign-in link" });
+        text: this.t("Email me a sign-in link") });
       const form = h("form", { class: "sr-form", onSubmit: (event) => {
         event.preventDefault();
         const address = email.value.trim();
+        if (!isEmail(address)) {
+          errors.replaceChildren(this.errorNode(this.t("Enter your email address.")));
+          return;
+        }
         this.busy(submit, errors, async () => {
-          const check = await this.client.post("/cart/check-customer", { email: address });
-          if (!check.canSendAuthLink) {
-            errors.replaceChildren(this.noticeNode("There is no account for this email in this shop yet. " +
-              "One is created when you place an order.", "warning"));
-            return;
-          }
+          // The same answer whether or not the email has an account: it reveals nothing.
           const sent = await this.client.post("/cart/send-auth", { email: address });
           const minutes = Math.round((sent.expiresIn || 900) / 60);
-          form.replaceChildren(this.noticeNode("Check your inbox: we sent a sign-in link to " + address +
-            ". It works once, for " + minutes + " minutes.", "success"));
+          form.replaceChildren(this.noticeNode(this.t("If ") + address + " has an account in this shop, a sign-in " +
+            "link is on its way. It works once, for " + minutes + " minutes.", "success"));
         });
       } },
-        h("p", { class: "sr-muted", text: "No password needed: we email you a link that signs you in." }),
+        h("p", { class: "sr-muted", text: this.t("No password needed: we email you a link that signs you in.") }),
         this.field("Email", email), errors, submit);
       return form;
     }
@@ -1209,18 +1953,18 @@
         h("span", { class: "sr-line-total", text: moneyText(order.totals && order.totals.total) })));
       return h("div", { class: "sr-account" },
         h("dl", { class: "sr-profile" },
-          name ? [h("dt", { text: "Name" }), h("dd", { text: name })] : null,
-          h("dt", { text: "Email" }), h("dd", { text: profile.email }),
-          profile.phone ? [h("dt", { text: "Phone" }), h("dd", { text: profile.phone })] : null,
+          name ? [h("dt", { text: this.t("Name") }), h("dd", { text: name })] : null,
+          h("dt", { text: this.t("Email") }), h("dd", { text: profile.email }),
+          profile.phone ? [h("dt", { text: this.t("Phone") }), h("dd", { text: profile.phone })] : null,
           address.length
-            ? [h("dt", { text: "Address" }), h("dd", null, address.map((l) => h("div", { text: l })))]
+            ? [h("dt", { text: this.t("Address") }), h("dd", null, address.map((l) => h("div", { text: l })))]
             : null),
-        h("h3", { text: "Your orders" }),
+        h("h3", { text: this.t("Your orders") }),
         rows.length
           ? h("ul", { class: "sr-lines" }, rows)
-          : h("p", { class: "sr-muted", text: "No orders yet." }),
+          : h("p", { class: "sr-muted", text: this.t("No orders yet.") }),
         detail, errors,
-        h("button", { type: "button", class: "sr-button sr-secondary sr-block", text: "Sign out",
+        h("button", { type: "button", class: "sr-button sr-secondary sr-block", text: this.t("Sign out"),
           onClick: (event) => this.busy(event.currentTarget, errors, async () => {
             await this.client.post("/account/logout");
             this.setAuth(null);
@@ -1235,9 +1979,10 @@
       const h = this.h;
       this.chatList = h("ol", { class: "sr-chat-messages", "aria-live": "polite" });
       this.chatErrors = h("div");
-      const text = h("textarea", { name: "body", rows: "2", maxlength: "4000", placeholder: "Write a message",
-        "aria-label": "Message" });
-      const send = h("button", { type: "submit", class: "sr-button", text: "Send" });
+      const text = h("textarea", { name: "body", rows: "2", maxlength: "4000", placeholder: this.t("Write a message"),
+        "aria-label": this.t("Message") });
+      this.chatText = text;
+      const send = h("button", { type: "submit", class: "sr-button", text: this.t("Send") });
       const form = h("form", { class: "sr-chat-form", onSubmit: (event) => {
         event.preventDefault();
         const body = text.value.trim();
@@ -1247,23 +1992,38 @@
           text.value = "";
         });
       } }, text, send);
-      this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": "Chat with the shop" },
-        h("div", { class: "sr-panel-head" }, h("strong", { text: "Message " + this.store.name }),
-          h("button", { type: "button", class: "sr-icon-button", "aria-label": "Close chat", text: "×",
+      this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": this.t("Chat with the shop") },
+        h("div", { class: "sr-panel-head" }, h("strong", { text: this.t("Message ") + this.store.name }),
+          h("button", { type: "button", class: "sr-icon-button", "aria-label": this.t("Close chat"), text: this.t("×"),
             onClick: () => this.toggleChat(false) })),
         this.chatList, this.chatErrors, form);
-      const bubble = h("button", { type: "button", class: "sr-chat-bubble",
-        "aria-label": "Chat with the shop", text: "Chat",
+      this.chatBubble = h("button", { type: "button", class: "sr-chat-bubble",
+        "aria-label": this.t("Chat with the shop"), text: this.t("Chat"), "aria-expanded": "false",
         onClick: () => this.toggleChat(this.chatBox.hidden) });
-      this.doc.body.append(this.chatBox, bubble);
+      this.doc.body.append(this.chatBox, this.chatBubble);
+    }
+
+    /** Whether this visitor started a chat with this store (remembered in localStorage). */
+    chatStarted(set) {
+      const storage = this.config.storage;
+      const key = STORAGE_PREFIX.replace("cart-token", "chat") + this.config.publishableKey;
+      try {
+        if (set && storage) storage.setItem(key, "1");
+        return !storage || storage.getItem(key) === "1";
+      } catch (error) {
+        return true;
+      }
     }
 
     async toggleChat(open) {
       this.chatBox.hidden = !open;
       this.chat.open = open;
+      this.chatBubble.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) this.chatText.focus();
       this.win.clearTimeout(this.chat.timer);
       if (!open) return;
-      if (!this.chat.conversation) {
+      // Only a visitor who started a chat has one to fetch (no 404 for everyone else).
+      if (!this.chat.conversation && this.chatStarted()) {
         try {
           this.chat.conversation = await this.client.get("/conversations/current");
         } catch (error) {
@@ -1288,7 +2048,7 @@
         }
       } else if (!this.chat.messages.length) {
         this.chatList.replaceChildren(
-          this.h("li", { class: "sr-muted", text: "Ask us anything: we usually reply within a day." }));
+          this.h("li", { class: "sr-muted", text: this.t("Ask us anything: we usually reply within a day.") }));
       }
       this.win.clearTimeout(this.chat.timer);
       this.chat.timer = this.win.setTimeout(() => this.pollChat(), CHAT_POLL_MS);
@@ -1311,6 +2071,7 @@
     async sendChatMessage(body) {
       if (!this.chat.conversation) {
         this.chat.conversation = await this.client.post("/conversations", { initialMessage: body });
+        this.chatStarted(true);
         await this.pollChat();
         return;
       }
@@ -1328,13 +2089,19 @@
 
   /** Put each field message under the control whose data-field names it. */
   function showFieldErrors(form, fields, h) {
+    const labels = [];
     for (const [name, messages] of Object.entries(fields || {})) {
       const control = Array.from(form.querySelectorAll("[data-field]"))
         .find((node) => node.getAttribute("data-field") === name);
       if (!control) continue;
+      const labelNode = control.parentNode.querySelector(".sr-label");
+      const label = labelNode ? labelNode.textContent.replace(/\s*\(optional\)$/, "") : "";
+      if (label) labels.push(label);
       control.setAttribute("aria-invalid", "true");
-      control.parentNode.appendChild(h("small", { class: "sr-field-error", text: messages.join(" ") }));
+      control.parentNode.appendChild(h("small", { class: "sr-field-error",
+        text: messages.map(humanFieldMessage).join(" ") }));
     }
+    return labels;
   }
 
   // -- start-up --------------------------------------------------------------------------
@@ -1363,7 +2130,9 @@
       mediaBase: opts.mediaBase || apiBase + "/media/",
       perPage: Math.min(100, Math.max(1, parseInt(opts.perPage, 10) || 12)),
       chat: opts.chat || "on",
+      locale: opts.locale || "",
       cartToken: loadCartToken(storage, opts.publishableKey, win.crypto),
+      storage: storage,
       fetch: opts.fetch || win.fetch.bind(win),
     };
     const widget = new Storefront(config, { window: win });
@@ -1394,6 +2163,7 @@
       mediaBase: script.getAttribute("data-media-base"),
       perPage: script.getAttribute("data-per-page"),
       chat: script.getAttribute("data-chat"),
+      locale: script.getAttribute("data-locale"),
     });
   }
 
@@ -1405,7 +2175,10 @@
     helpers: {
       generateToken, isValidCartToken, cartTokenKey, loadCartToken, apiUrl, seg, errorMessage,
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
-      selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, addressLines, cartCount,
+      selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
+      cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
+      chooseLocale, translate,
+      parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },
   };

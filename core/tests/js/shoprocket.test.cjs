@@ -336,3 +336,57 @@ test("the API client sends the key and cart token and reports the envelope's mes
   assert.deepEqual(await offline.raw("GET", "/cart"), { status: 0, body: null });
   await assert.rejects(offline.get("/cart"), /Could not reach the store/);
 });
+
+test("colours: readable text on the brand colour and the colour as text on white (AA)", () => {
+  const white = [255, 255, 255];
+  const orange = h.parseHexColour("#ff5c00");
+  assert.deepEqual(orange, [255, 92, 0]);
+  assert.deepEqual(h.parseHexColour("#f50"), [255, 85, 0]);
+  assert.equal(h.parseHexColour("orange"), null);
+  // White on the default orange is 3.1:1, below AA: the widget picks dark text instead.
+  assert.ok(h.contrastRatio(orange, white) < 4.5);
+  assert.equal(h.readableOn("#ff5c00"), "#000000");
+  assert.equal(h.readableOn("#1a3a8a"), "#ffffff");
+  for (const colour of ["#ff5c00", "#ffeb3b", "#00c853", "#1a3a8a", "#777777"]) {
+    const text = h.parseHexColour(h.readableOn(colour));
+    assert.ok(h.contrastRatio(text, h.parseHexColour(colour)) >= 4.5, colour);
+    const ink = h.parseHexColour(h.inkOn(colour, "#ffffff"));
+    assert.ok(h.contrastRatio(ink, white) >= 4.5, colour);
+  }
+  // A colour already dark enough is kept.
+  assert.equal(h.inkOn("#1a3a8a", "#ffffff"), "#1a3a8a");
+});
+
+test("confirmation helpers: discount with a minus, failed payments, country names", () => {
+  assert.equal(h.discountText({ amount: 250, formatted: "£2.50" }), "\u2212£2.50");
+  assert.equal(h.discountText({ amount: -250, formatted: "-£2.50" }), "-£2.50");
+  assert.ok(h.isPaymentFailed("failed") && h.isPaymentFailed("canceled"));
+  assert.ok(!h.isPaymentFailed("requires_action") && !h.isPaymentFailed("succeeded"));
+  assert.deepEqual(
+    h.addressLines({ firstName: "Sam", line1: "1 Rue X", city: "Paris", countryCode: "FR" },
+      (code) => ({ FR: "France" })[code]),
+    ["Sam", "1 Rue X", "Paris", "France"]
+  );
+});
+
+test("forms: an email is checked before sending, API field names never reach the shopper", () => {
+  assert.ok(h.isEmail("sam@example.test") && h.isEmail("  sam@example.test "));
+  assert.ok(!h.isEmail("") && !h.isEmail("sam") && !h.isEmail("sam@example"));
+  assert.equal(h.humanFieldMessage("The firstName field may not be null."), "Required.");
+  assert.equal(h.humanFieldMessage("The line1 field is required."), "Required.");
+  assert.equal(h.humanFieldMessage("The postcode field is not valid."), "This field is not valid.");
+  assert.equal(h.humanFieldMessage("Enter a valid UK postcode."), "Enter a valid UK postcode.");
+});
+
+test("language: the page's or the shopper's, among the store's locales; texts in en/fr/de", () => {
+  assert.equal(h.chooseLocale(["", "fr-FR", "en-GB"], ["en", "fr", "de"], "en"), "fr");
+  assert.equal(h.chooseLocale(["de_AT"], ["en", "fr", "de"], "en"), "de");
+  assert.equal(h.chooseLocale(["es", "it"], ["en", "fr"], "en"), "en");
+  assert.equal(h.chooseLocale(["fr"], ["en"], "en"), "en");
+  assert.equal(h.translate("fr", "Add to cart"), "Ajouter au panier");
+  assert.equal(h.translate("de-CH", "Your cart"), "Ihr Warenkorb");
+  assert.equal(h.translate("es", "Add to cart"), "Add to cart");
+  assert.equal(h.translate("fr", "Beeswax Candle"), "Beeswax Candle");
+  assert.equal(h.starsText(4), "\u2605\u2605\u2605\u2605\u2606");
+  assert.equal(h.starsText(4.6), "\u2605\u2605\u2605\u2605\u2605");
+});
