@@ -154,13 +154,38 @@ class OptionInline(StoreScopedTabularInline):
         return super().get_queryset(request).prefetch_related("values")
 
 
+class VariantForm(forms.ModelForm):
+    """A variant's image is one of its product's own images (as the API requires)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "media" in self.fields:
+            field = self.fields["media"]
+            field.queryset = Media.objects.filter(
+                product_id=self.instance.product_id, is_video=False
+            ).order_by("position", "created_at")
+            field.label_from_instance = lambda media: (
+                media.alt or media.file.name.rsplit("/", 1)[-1]
+            )
+            field.help_text = "Shown when a shopper picks this variant."
+
+
 class VariantInline(StoreScopedTabularInline):
     """Variants of a variant-based product: one per option combination (edit the options to
     add or remove them); stock changes through "Adjust stock" so each one is audited."""
 
     model = Variant
+    form = VariantForm
     extra = 0
-    fields = ("combination", "sku", "barcode", "price_amount", "weight_grams", "stock")
+    fields = (
+        "combination",
+        "sku",
+        "barcode",
+        "price_amount",
+        "weight_grams",
+        "media",
+        "stock",
+    )
     readonly_fields = ("combination", "stock")
     can_delete = False
     verbose_name = "variant"

@@ -48,7 +48,7 @@ from .admin_fields import (
 )
 from .exceptions import DomainError
 from .ids import PrefixedIdField, is_well_formed
-from .models import ApiKey, Mode, Store, StoreMembership
+from .models import ApiKey, Mode, Store, StoreMembership, bank_reference_problem
 from .selectors import store_ids_for_user
 
 #: The key mode of what merchants do in the dashboard: live business (the catalogue and the
@@ -480,6 +480,13 @@ class StoreForm(forms.ModelForm):
         model = Store
         fields = "__all__"
 
+    def clean_bank_transfer_reference(self):
+        value = (self.cleaned_data.get("bank_transfer_reference") or "").strip()
+        problem = bank_reference_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
     def clean(self):
         cleaned = super().clean()
         currency = cleaned.get("currency")
@@ -526,6 +533,14 @@ class StoreAdmin(StoreScopedAdmin):
             },
         ),
         ("Checkout", {"fields": ("shipping_countries", "payment_methods")}),
+        (
+            "Bank transfer",
+            {
+                "fields": ("bank_transfer_details", "bank_transfer_reference"),
+                "description": "Shown on the order confirmation and in the email to "
+                "shoppers who pay by bank transfer.",
+            },
+        ),
         ("Widget", {"fields": ("features", "branding")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )

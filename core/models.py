@@ -75,6 +75,13 @@ def default_payment_methods():
 BANK_REFERENCE_NUMBER = "{number}"
 
 
+def bank_reference_problem(template: str) -> str | None:
+    """Why a bank-transfer reference template cannot be used (API and dashboard), or None."""
+    if template and BANK_REFERENCE_NUMBER not in template:
+        return "Put {number} where the order number goes, e.g. ACME-{number}."
+    return None
+
+
 class Store(BaseModel):
     id = PrefixedIdField("str")
     name = models.CharField(max_length=200)

@@ -4,7 +4,7 @@ from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from .api.fields import StrictBooleanField, StrictCharField, TimestampField
-from .models import BANK_REFERENCE_NUMBER, PAYMENT_METHODS, Store
+from .models import PAYMENT_METHODS, Store, bank_reference_problem
 from .services import MAX_EXCHANGE_RATE, MIN_EXCHANGE_RATE
 from .validators import (
     validate_country,
@@ -187,10 +187,9 @@ class StoreUpdateSerializer(serializers.Serializer):
 
     def validate_bank_transfer_reference(self, value: str) -> str:
         value = value.strip()
-        if value and BANK_REFERENCE_NUMBER not in value:
-            raise serializers.ValidationError(
-                "Put {number} where the order number goes, e.g. ACME-{number}."
-            )
+        problem = bank_reference_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
     def validate_payment_methods(self, value):

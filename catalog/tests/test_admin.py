@@ -19,6 +19,7 @@ from catalog.models import (
 from catalog.tests.factories import (
     default_variant,
     make_category,
+    make_media,
     make_product,
     make_review,
     png_bytes,
@@ -317,6 +318,29 @@ def test_change_page_shows_options_variants_and_stock(merchant, shirt):
     assert 'value="S, M"' in content  # option values, comma-separated
     assert "Size: S / Colour: Red" in content  # variant inline
     assert "S / Red (stock 3)" in content and "Adjust stock" in content
+
+
+def test_a_variant_image_is_one_of_its_products_images(merchant, shirt, candle):
+    from django import forms
+
+    from catalog.admin import VariantForm
+
+    own = make_media(shirt, alt="Shirt in red")
+    other = make_media(candle, alt="Candle")
+    content = merchant.get(
+        reverse("admin:catalog_product_change", args=[shirt.pk])
+    ).content.decode()
+    assert "Shirt in red" in content and ">Candle<" not in content
+
+    variant = shirt.variants.filter(is_default=False).first()
+    form_class = forms.modelform_factory(Variant, form=VariantForm, fields=["media"])
+    refused = form_class({"media": other.pk}, instance=variant)
+    assert not refused.is_valid() and "media" in refused.errors
+    chosen = form_class({"media": own.pk}, instance=variant)
+    assert chosen.is_valid(), chosen.errors
+    chosen.save()
+    variant.refresh_from_db()
+    assert variant.media_id == own.pk
 
 
 def test_deleting_every_option_makes_the_product_simple_again(merchant, shop, shirt):

@@ -207,3 +207,31 @@ def test_the_dashboard_refuses_it_too_and_converts_with_a_rate(shop):
     store = Store.objects.get(pk=shop.store.pk)
     assert store.currency == "JPY" and "JPY" in store.supported_currencies
     assert Product.objects.get(pk=candle.pk).price_amount == 4566
+
+
+def test_the_dashboard_sets_bank_transfer_details_by_the_api_rule(shop):
+    merchant = _merchant(shop)
+    url = f"/admin/core/store/{shop.store.pk}/change/"
+    page = merchant.get(url).content.decode()
+    assert "Bank transfer" in page and "id_bank_transfer_reference" in page
+
+    refused = merchant.post(
+        url, _store_form(shop.store, bank_transfer_reference="ACME-REF")
+    )
+    assert refused.status_code == 200
+    assert "Put {number} where the order number goes" in refused.content.decode()
+    assert Store.objects.get(pk=shop.store.pk).bank_transfer_reference == ""
+
+    done = merchant.post(
+        url,
+        _store_form(
+            shop.store,
+            bank_transfer_details="Acme Ltd, sort code 12-34-56, account 12345678",
+            bank_transfer_reference=" ACME-{number} ",
+        ),
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    store = Store.objects.get(pk=shop.store.pk)
+    assert store.bank_transfer_reference == "ACME-{number}"
+    assert store.payment_reference(1042) == "ACME-1042"
+    assert "sort code 12-34-56" in store.bank_transfer_details
