@@ -102,9 +102,26 @@ def pay_with(page, card: str) -> None:
     panel.get_by_role("button", name="Place order").click()
 
 
+#: The shop answers a shipping choice slowly (800 ms), as a busy one may: the shopper's
+#: "Place order" right after choosing must still check out with that option.
+SLOW_SHIPPING_CHOICE = """
+const realFetch = window.fetch;
+window.fetch = function (input, init) {
+  const url = String((input && input.url) || input);
+  if (url.includes("/cart/shipping-option") && init && init.method === "POST") {
+    return new Promise((resolve) => setTimeout(resolve, 800))
+      .then(() => realFetch.call(window, input, init));
+  }
+  return realFetch.call(window, input, init);
+};
+"""
+
+
 def test_a_failed_3ds_payment_lets_the_shopper_pay_again_with_the_cart_kept(
     page, page_errors, storefront
 ):
+    page.add_init_script(SLOW_SHIPPING_CHOICE)
+    page.reload()
     add_to_cart_with_discount(page, "Beeswax Candle")
     # The estimate for the visitor's country before any address: £3.95 to GB, 20% off shown
     # with a minus.

@@ -1558,6 +1558,9 @@
       showTotals();
 
       let shippingSection = null;
+      // The shipping choice being saved: "Place order" waits for it, so a quick click never
+      // checks out the cart before its shipping option is set.
+      let shippingSaving = Promise.resolve();
       if (this.cart.requiresShipping !== false) {
         let options = [];
         try {
@@ -1573,10 +1576,12 @@
           options.map((option) => {
             const radio = h("input", { type: "radio", name: "shippingOption", value: option.id,
               checked: option.id === chosen });
-            radio.addEventListener("change", () => this.busy(null, errors, async () => {
-              this.setCart(await this.client.post("/cart/shipping-option", { shippingOptionId: option.id }));
-              showTotals();
-            }));
+            radio.addEventListener("change", () => {
+              shippingSaving = this.busy(null, errors, async () => {
+                this.setCart(await this.client.post("/cart/shipping-option", { shippingOptionId: option.id }));
+                showTotals();
+              });
+            });
             // The method's description, else its delivery estimate.
             const days = option.estimatedMinDays != null && option.estimatedMaxDays != null
               ? option.estimatedMinDays + "–" + option.estimatedMaxDays + " days" : "";
@@ -1620,6 +1625,9 @@
       const submit = h("button", { type: "submit", class: "sr-button sr-block", text: this.t("Place order") });
       return h("form", { class: "sr-form", onSubmit: async (event) => {
         event.preventDefault();
+        submit.disabled = true;
+        await shippingSaving;
+        submit.disabled = false;
         if (method === "card" && stripeCard) {
           errors.replaceChildren();
           submit.disabled = true;
