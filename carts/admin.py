@@ -14,6 +14,7 @@ from core.admin_fields import (
     MoneyField,
     MoneyFormMixin,
     StateField,
+    StatePickerMixin,
     major_to_minor,
     money_text,
 )
@@ -286,7 +287,7 @@ class ShippingMethodAdmin(StoreScopedAdmin):
         )
 
 
-class TaxRateForm(forms.ModelForm):
+class TaxRateForm(StatePickerMixin, forms.ModelForm):
     """Validated by the API's ``TaxRateInput``: country and state codes normalised the same
     way (``ie`` is ``IE``, ``us-ca`` is ``CA``), so a rate saved here applies at checkout."""
 
@@ -298,13 +299,6 @@ class TaxRateForm(forms.ModelForm):
     class Meta:
         model = TaxRate
         fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["state"] = StateField.initial_for(
-                self.instance.country_code, self.instance.state
-            )
 
     def clean(self):
         cleaned = super().clean()

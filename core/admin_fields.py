@@ -420,3 +420,15 @@ class StateField(forms.ChoiceField):
     @staticmethod
     def initial_for(country_code: str, state: str) -> str:
         return f"{country_code}-{state}" if country_code and state else ""
+
+
+class StatePickerMixin:
+    """For a model form with ``country_code`` and a :class:`StateField` ``state``: the stored
+    state shows selected in its country's group."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["state"] = StateField.initial_for(
+                self.instance.country_code, self.instance.state
+            )

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from core.addresses import address_place_check
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
-from core.admin_fields import CountryField, StateField
+from core.admin_fields import CountryField, StateField, StatePickerMixin
 from core.countries import country_get
 from core.exceptions import DomainError
 from core.money import format_minor
@@ -144,7 +144,7 @@ class AddressFormSet(BaseInlineFormSet):
             raise ValidationError("Only one saved address can be the default.")
 
 
-class AddressForm(forms.ModelForm):
+class AddressForm(StatePickerMixin, forms.ModelForm):
     """A saved address: country and state picked from lists; when the place changes, the
     state and postcode are judged and normalised by the API's rules (``core.addresses``)."""
 
@@ -154,13 +154,6 @@ class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["state"] = StateField.initial_for(
-                self.instance.country_code, self.instance.state
-            )
 
     def clean(self):
         cleaned = super().clean()
