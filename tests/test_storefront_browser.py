@@ -420,15 +420,39 @@ def test_with_a_stripe_key_the_card_is_collected_with_stripe_elements(
     panel.get_by_role("button", name="Place order").click()
     panel.get_by_text("Your card was declined.").wait_for()
 
-    number.fill("4242 4242 4242 4242")
+    # 3-D Secure in the page (stripe.handleNextAction with checkout's clientSecret): the
+    # shopper's bank refuses, and the cart comes back to pay again.
+    threeds = "4000 0027 6000 3184"
+    number.fill(threeds)
     panel.get_by_role("button", name="Place order").click()
+    dialog = page.get_by_role("dialog", name="3D Secure test authentication")
+    dialog.get_by_role("button", name="Fail authentication").click()
+    panel.get_by_text("Your cart is kept").wait_for()
+    assert "order=" not in page.url  # never left the page
+    settle(page)
+    failed = Order.objects.get(type="cart")
+    assert failed.payment_intent_id == "" and stock(storefront) == 5
+
+    # Approved this time: the confirmation, the order paid.
+    number = panel.get_by_label("Card number")
+    number.fill(threeds)
+    panel.get_by_role("button", name="Place order").click()
+    dialog.get_by_role("button", name="Complete authentication").click()
     panel.get_by_text("Thank you for your order").wait_for()
+    panel.get_by_text("Paid", exact=True).wait_for()
+    settle(page)
+    order = Order.objects.get(pk=failed.pk)
+    assert order.payment_status == "paid" and order.order_number is not None
+    assert stock(storefront) == 4
     record = page.evaluate("() => window.__stripeStandIn")
-    assert record["key"] == "pk_test_standin" and record["mounted"] == 1
+    assert record["key"] == "pk_test_standin"
     assert [c["number"] for c in record["created"]] == [
         "4000000000000002",
-        "4242424242424242",
+        "4000002760003184",
+        "4000002760003184",
     ]
+    (first, second) = record["nextActions"]
+    assert first.startswith("pi_test_") and "_secret_" in first and second != first
     assert page_errors == []
 
 

@@ -445,11 +445,16 @@
     const data = (body && body.data) || {};
     if (data.requiresAction) {
       const url = safeHttpUrl(data.nextActionUrl, pageHref);
-      if (!url) {
+      const next = data.nextAction || {};
+      const clientSecret = typeof next.clientSecret === "string" && next.clientSecret ? next.clientSecret : null;
+      if (!url && !clientSecret) {
         const message = "The payment needs a confirmation step we cannot open.";
         return { kind: "error", message: message, fields: {} };
       }
-      return { kind: "action", url: url, orderId: data.orderId };
+      const outcome = { kind: "action", url: url, orderId: data.orderId };
+      // With Stripe.js in the page, 3-D Secure is finished there (stripe.handleNextAction).
+      if (clientSecret) outcome.clientSecret = clientSecret;
+      return outcome;
     }
     return { kind: "placed", orderId: data.orderId, paymentStatus: data.paymentStatus };
   }
@@ -1629,7 +1634,7 @@
             errors.replaceChildren(this.errorNode(created.error));
             return;
           }
-          this.placeOrder(created.id, submit, errors);
+          this.placeOrder(created.id, submit, errors, stripeCard);
           return;
         }
         const paymentMethod = method === "card" ? cardId.value.trim() : method;
@@ -1646,8 +1651,9 @@
     }
 
     /** The card step with Stripe Elements: Stripe.js from `method.stripeJsUrl` (once), a card
-     *  Element mounted in the returned node, and `paymentMethod()` resolving to the created
-     *  PaymentMethod's `{id}` or `{error}`. 3-D Secure then follows checkout's nextActionUrl. */
+     *  Element mounted in the returned node, `paymentMethod()` resolving to the created
+     *  PaymentMethod's `{id}` or `{error}`, and `nextAction(clientSecret)` finishing 3-D Secure
+     *  in the page with `stripe.handleNextAction` (`{paymentIntent}` or `{error}`). */
     stripeCardBox(method, errors) {
       const h = this.h;
       const mount = h("div", { class: "sr-stripe-element" });
@@ -1667,6 +1673,16 @@
             const result = await stripe.createPaymentMethod({ type: "card", card: element });
             if (result.error) return { error: result.error.message || this.t("Check your card details.") };
             return { id: result.paymentMethod.id };
+          } catch (error) {
+            return { error: String((error && error.message) || error) };
+          }
+        },
+        nextAction: async (clientSecret) => {
+          try {
+            const { stripe } = await ready;
+            const result = await stripe.handleNextAction({ clientSecret: clientSecret });
+            if (result.error) return { error: result.error.message || this.t("Check your card details.") };
+            return { paymentIntent: result.paymentIntent };
           } catch (error) {
             return { error: String((error && error.message) || error) };
           }
@@ -1696,8 +1712,9 @@
 
     /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline.
      *  Each submission carries an Idempotency-Key; resubmitting the same body after a network
-     *  failure reuses it, so a request the server did receive can never place a second order. */
-    async placeOrder(paymentMethod, button, errors) {
+     *  failure reuses it, so a request the server did receive can never place a second order.
+     *  With Stripe Elements (`stripeCard`), 3-D Secure is finished in the page. */
+    async placeOrder(paymentMethod, button, errors, stripeCard) {
       button.disabled = true;
       errors.replaceChildren();
       const body = { paymentMethod: paymentMethod, returnUrl: returnUrlFor(this.win.location.href) };
@@ -1712,9 +1729,17 @@
       });
       this.checkoutAttempt = { body: sent, key: key, lost: answer.status === 0 };
       const outcome = checkoutOutcome(answer.status, answer.body, this.win.location.href);
-      if (outcome.kind === "action") {
-        this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
+      if (outcome.kind === "action" && outcome.clientSecret && stripeCard) {
+        await this.finishInPage(outcome, stripeCard);
+        button.disabled = false;
         return;
+      }
+      if (outcome.kind === "action") {
+        if (outcome.url) {
+          this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
+          return;
+        }
+        outcome.message = this.t("The payment needs a confirmation step we cannot open.");
       }
       button.disabled = false;
       if (outcome.kind === "placed") {
@@ -1726,6 +1751,20 @@
       const messages = Object.values(outcome.fields || {}).flat().filter((m) => m !== outcome.message);
       errors.replaceChildren(this.errorNode(outcome.message), ...messages.map((m) => this.errorNode(m)));
       await this.refreshCart();
+    }
+
+    /** 3-D Secure with Stripe.js (`stripe.handleNextAction`), then the API as after the
+     *  redirect: approved, the confirmation (polling the status until the payment is
+     *  recorded); refused, the cart comes back to pay another way. */
+    async finishInPage(outcome, stripeCard) {
+      this.openPanel("confirmation", this.t("Your order"), this.loadingNode());
+      const handled = await stripeCard.nextAction(outcome.clientSecret);
+      if (handled.error) {
+        const notice = "The card payment did not go through. Your cart is kept: choose another way to pay.";
+        if (await this.payAgain(outcome.orderId, notice)) return;
+      }
+      await this.refreshCart();
+      await this.showConfirmation(outcome.orderId);
     }
 
     // ---- order confirmation ----
@@ -1775,7 +1814,7 @@
         if (raise || !(error instanceof ApiError)) throw error;
         return false;
       }
-      await this.showCheckout({ payment: true, notice: notice });
+      await this.showCheckout({ payment: true, notice: this.t(notice) });
       return true;
     }
 

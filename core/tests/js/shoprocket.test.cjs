@@ -233,6 +233,13 @@ test("checkout outcomes: paid, 3-D Secure, declined, refused", () => {
       nextActionUrl: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1" } }, page),
     { kind: "action", url: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1", orderId: "ord_2" }
   );
+  // With nextAction (Stripe.js finishes it in the page), the client secret comes along; it
+  // alone is enough when there is no URL to go to.
+  assert.deepEqual(
+    h.checkoutOutcome(200, { data: { orderId: "ord_3", requiresAction: true, nextActionUrl: null,
+      nextAction: { type: "use_stripe_sdk", clientSecret: "pi_3_secret_abc" } } }, page),
+    { kind: "action", url: null, orderId: "ord_3", clientSecret: "pi_3_secret_abc" }
+  );
   const script = { data: { requiresAction: true, nextActionUrl: "javascript:alert(1)" } };
   assert.equal(h.checkoutOutcome(200, script, page).kind, "error");
   assert.deepEqual(
