@@ -154,6 +154,43 @@
       "Estimate: the cheapest shipping to this country.": "Estimation : la livraison la moins chère vers ce pays.",
       "This store takes no payments online.": "Cette boutique n'accepte pas de paiement en ligne.",
       "No shipping options reach this address.": "Aucune livraison possible vers cette adresse.",
+      "Check {fields}.": "Vérifiez : {fields}.",
+      "Page {page} of {last}": "Page {page} sur {last}",
+      "Choose {option}": "Choisir : {option}",
+      "Choose {options}.": "Choisissez : {options}.",
+      "{rating} / 5 · {count} review": "{rating} / 5 · {count} avis",
+      "{rating} / 5 · {count} reviews": "{rating} / 5 · {count} avis",
+      "{rating} out of 5": "{rating} sur 5",
+      "Verified purchase": "Achat vérifié",
+      "Thank you! Your review will appear once the shop has approved it.": "Merci ! Votre avis apparaîtra une fois approuvé par la boutique.",
+      "Quantity of {product}": "Quantité de {product}",
+      "One fewer {product}": "Un {product} de moins",
+      "One more {product}": "Un {product} de plus",
+      "{price} each": "{price} l'unité",
+      "{min}–{max} days": "{min} à {max} jours",
+      "Card": "Carte",
+      "Test cards": "Cartes de test",
+      "Stripe test cards": "Cartes de test Stripe",
+      "Card PaymentMethod id": "Identifiant PaymentMethod de la carte",
+      "Check your card details.": "Vérifiez les informations de votre carte.",
+      "The payment needs a confirmation step we cannot open.": "Le paiement demande une étape de confirmation que nous ne pouvons pas ouvrir.",
+      "Order": "Commande",
+      "Send {amount} to:": "Virez {amount} à :",
+      "The shop will email you its bank details.": "La boutique vous enverra ses coordonnées bancaires par e-mail.",
+      "Payment reference:": "Référence du paiement :",
+      "We send your order once the payment has arrived.": "Nous expédions votre commande dès réception du paiement.",
+      "We have emailed a confirmation to {email}.": "Nous avons envoyé une confirmation à {email}.",
+      "We will email you again when your order ships.": "Nous vous écrirons à nouveau à l'expédition de votre commande.",
+      "If {email} has an account in this shop, a sign-in link is on its way. It works once, for {minutes} minutes.": "Si {email} a un compte dans cette boutique, un lien de connexion est en route. Il fonctionne une fois, pendant {minutes} minutes.",
+      "No password needed: we email you a link that signs you in.": "Pas de mot de passe : nous vous envoyons un lien de connexion par e-mail.",
+      "Phone": "Téléphone",
+      "Message {shop}": "Écrire à {shop}",
+      "The card payment did not go through. Your cart is kept: choose another way to pay.": "Le paiement par carte n'a pas abouti. Votre panier est conservé : choisissez un autre moyen de paiement.",
+      "The payment was cancelled. Your cart is kept: choose how to pay.": "Le paiement a été annulé. Votre panier est conservé : choisissez comment payer.",
+      "Payment processing": "Paiement en cours",
+      "Payment cancelled": "Paiement annulé",
+      "Refunded": "Remboursée",
+      "Partially refunded": "Partiellement remboursée",
     },
     de: {
       "Add to cart": "In den Warenkorb",
@@ -247,6 +284,43 @@
       "Estimate: the cheapest shipping to this country.": "Schätzung: der günstigste Versand in dieses Land.",
       "This store takes no payments online.": "Dieser Shop nimmt keine Online-Zahlungen an.",
       "No shipping options reach this address.": "Keine Versandart für diese Adresse.",
+      "Check {fields}.": "Prüfen Sie: {fields}.",
+      "Page {page} of {last}": "Seite {page} von {last}",
+      "Choose {option}": "{option} wählen",
+      "Choose {options}.": "Wählen Sie {options}.",
+      "{rating} / 5 · {count} review": "{rating} / 5 · {count} Bewertung",
+      "{rating} / 5 · {count} reviews": "{rating} / 5 · {count} Bewertungen",
+      "{rating} out of 5": "{rating} von 5",
+      "Verified purchase": "Verifizierter Kauf",
+      "Thank you! Your review will appear once the shop has approved it.": "Danke! Ihre Bewertung erscheint, sobald der Shop sie freigegeben hat.",
+      "Quantity of {product}": "Menge von {product}",
+      "One fewer {product}": "Ein {product} weniger",
+      "One more {product}": "Ein {product} mehr",
+      "{price} each": "je {price}",
+      "{min}–{max} days": "{min}–{max} Tage",
+      "Card": "Karte",
+      "Test cards": "Testkarten",
+      "Stripe test cards": "Stripe-Testkarten",
+      "Card PaymentMethod id": "PaymentMethod-ID der Karte",
+      "Check your card details.": "Prüfen Sie Ihre Kartendaten.",
+      "The payment needs a confirmation step we cannot open.": "Die Zahlung braucht einen Bestätigungsschritt, den wir nicht öffnen können.",
+      "Order": "Bestellung",
+      "Send {amount} to:": "Überweisen Sie {amount} an:",
+      "The shop will email you its bank details.": "Der Shop schickt Ihnen seine Bankverbindung per E-Mail.",
+      "Payment reference:": "Verwendungszweck:",
+      "We send your order once the payment has arrived.": "Wir versenden Ihre Bestellung, sobald die Zahlung eingegangen ist.",
+      "We have emailed a confirmation to {email}.": "Wir haben eine Bestätigung an {email} gesendet.",
+      "We will email you again when your order ships.": "Wir schreiben Ihnen wieder, wenn Ihre Bestellung versendet wird.",
+      "If {email} has an account in this shop, a sign-in link is on its way. It works once, for {minutes} minutes.": "Wenn {email} ein Konto in diesem Shop hat, ist ein Anmeldelink unterwegs. Er funktioniert einmal, {minutes} Minuten lang.",
+      "No password needed: we email you a link that signs you in.": "Kein Passwort nötig: Wir senden Ihnen einen Anmeldelink per E-Mail.",
+      "Phone": "Telefon",
+      "Message {shop}": "Nachricht an {shop}",
+      "The card payment did not go through. Your cart is kept: choose another way to pay.": "Die Kartenzahlung ist nicht durchgegangen. Ihr Warenkorb bleibt erhalten: Wählen Sie eine andere Zahlungsart.",
+      "The payment was cancelled. Your cart is kept: choose how to pay.": "Die Zahlung wurde abgebrochen. Ihr Warenkorb bleibt erhalten: Wählen Sie, wie Sie bezahlen.",
+      "Payment processing": "Zahlung in Bearbeitung",
+      "Payment cancelled": "Zahlung abgebrochen",
+      "Refunded": "Erstattet",
+      "Partially refunded": "Teilweise erstattet",
     },
   };
 
@@ -545,10 +619,24 @@
     return fallback || known[0] || "en";
   }
 
-  /** `text` in `locale`'s language when the widget has it, else `text`. */
-  function translate(locale, text) {
+  /** `text` in `locale`'s language when the widget has it, else `text`; its `{name}`
+   *  placeholders then filled from `params` (values are not scanned again). A sentence is
+   *  translated whole, never built from translated pieces. */
+  function translate(locale, text, params) {
     const table = MESSAGES[String(locale || "").split(/[-_]/)[0].toLowerCase()];
-    return (table && table[text]) || text;
+    const template = (table && table[text]) || text;
+    if (!params) return template;
+    return template.replace(/\{(\w+)\}/g, (whole, name) =>
+      Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);
+  }
+
+  /** `items` as one list in `locale`'s words ("Size and Colour", "Taille et Couleur"). */
+  function listText(locale, items) {
+    try {
+      return new Intl.ListFormat(locale || "en", { type: "conjunction" }).format(items);
+    } catch (error) {
+      return items.join(", ");
+    }
   }
 
   /** A rating as five stars, filled to the nearest whole one: "★★★★☆". */
@@ -789,9 +877,10 @@
 
     // ---- small UI helpers ----
 
-    /** The widget's own text `text` in the shopper's language. */
-    t(text) {
-      return translate(this.locale, text);
+    /** The widget's own text `text` in the shopper's language, `{name}` placeholders filled
+     *  from `params`. */
+    t(text, params) {
+      return translate(this.locale, text, params);
     }
 
     errorNode(message) {
@@ -834,7 +923,7 @@
     formProblem(form, error) {
       if (!(error instanceof ApiError)) return error;
       const labels = showFieldErrors(form, error.fields, this.h);
-      if (labels.length) error.message = "Check " + labels.join(", ") + ".";
+      if (labels.length) error.message = this.t("Check {fields}.", { fields: listText(this.locale, labels) });
       return error;
     }
 
@@ -1028,7 +1117,7 @@
         last > 1 ? h("nav", { class: "sr-pager", "aria-label": this.t("Pages") },
           h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Previous"),
             disabled: page <= 1, onClick: () => go(page - 1) }),
-          h("span", { text: this.t("Page ") + page + " of " + last }),
+          h("span", { text: this.t("Page {page} of {last}", { page: page, last: last }) }),
           h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Next"), disabled: page >= last,
             onClick: () => go(page + 1) })) : null);
     }
@@ -1120,7 +1209,7 @@
       // Pick a variant: one select per option; the matching variant gives price and stock.
       const selects = (product.options || []).map((option) => {
         const select = h("select", { name: option.name, required: true },
-          h("option", { value: "", text: this.t("Choose ") + option.name }),
+          h("option", { value: "", text: this.t("Choose {option}", { option: option.name }) }),
           (option.values || []).map((value) => h("option", { value: value, text: value })));
         select.addEventListener("change", () => {
           selection[option.name] = select.value;
@@ -1140,9 +1229,10 @@
         headlinePrice.replaceChildren(this.priceNode((variant && variant.price) || product.price) || "");
         if (variant && variant.mediaId) showImage(images.find((item) => item.id === variant.mediaId));
         if (!variant) {
-          variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
+          variantInfo.textContent = this.t("Choose {options}.",
+            { options: listText(this.locale, product.options.map((o) => o.name)) });
         } else {
-          const stock = variant.inStock === false ? " · Out of stock" : "";
+          const stock = variant.inStock === false ? " · " + this.t("Out of stock") : "";
           variantInfo.textContent = moneyText(variant.price) + stock;
         }
       };
@@ -1184,8 +1274,8 @@
       const list = h("div", { class: "sr-review-list" }, this.loadingNode());
       const summary = product.reviewCount
         ? h("p", { class: "sr-muted", text: starsText(product.averageRating) + " " +
-          String(Math.round(Number(product.averageRating || 0) * 10) / 10) + " / 5 · " + product.reviewCount +
-          (product.reviewCount === 1 ? " review" : " reviews") })
+          this.t(product.reviewCount === 1 ? "{rating} / 5 · {count} review" : "{rating} / 5 · {count} reviews",
+            { rating: String(Math.round(Number(product.averageRating || 0) * 10) / 10), count: product.reviewCount }) })
         : null;
       (async () => {
         try {
@@ -1205,12 +1295,12 @@
     reviewItem(review) {
       const h = this.h;
       return h("li", { class: "sr-review" },
-        h("p", { class: "sr-review-stars", role: "img", "aria-label": review.rating + " out of 5",
+        h("p", { class: "sr-review-stars", role: "img", "aria-label": this.t("{rating} out of 5", { rating: review.rating }),
           text: starsText(review.rating) }),
         review.title ? h("strong", { text: review.title }) : null,
         h("p", { class: "sr-review-body", text: review.body }),
         h("p", { class: "sr-muted", text: review.authorName +
-          (review.verifiedPurchase ? " · Verified purchase" : "") + " · " + String(review.createdAt || "").slice(0, 10) }));
+          (review.verifiedPurchase ? " · " + this.t("Verified purchase") : "") + " · " + String(review.createdAt || "").slice(0, 10) }));
     }
 
     reviewForm(product) {
@@ -1247,8 +1337,8 @@
           } catch (error) {
             throw this.formProblem(form, error);
           }
-          form.replaceChildren(this.noticeNode(this.t("Thank you! Your review will appear once the shop has ") +
-            "approved it.", "success"));
+          form.replaceChildren(this.noticeNode(
+            this.t("Thank you! Your review will appear once the shop has approved it."), "success"));
         });
       } },
         h("h4", { text: this.t("Write a review") }),
@@ -1319,7 +1409,7 @@
 
       const lines = items.map((item) => {
         const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
-          class: "sr-quantity", "aria-label": this.t("Quantity of ") + item.productName });
+          class: "sr-quantity", "aria-label": this.t("Quantity of {product}", { product: item.productName }) });
         const setQuantity = (count) => this.busy(quantity, errors, async () => {
           const active = this.doc.activeElement;
           const focusKey = active && active.getAttribute ? active.getAttribute("data-focus-key") : null;
@@ -1330,15 +1420,15 @@
         });
         quantity.addEventListener("change", () => setQuantity(parseInt(quantity.value, 10) || 0));
         const step = (delta, sign, label) => h("button", { type: "button", class: "sr-step", text: sign,
-          "aria-label": label + " " + item.productName, "data-focus-key": sign + item.id,
+          "aria-label": this.t(label, { product: item.productName }), "data-focus-key": sign + item.id,
           onClick: () => setQuantity(item.quantity + delta) });
-        const stepper = h("span", { class: "sr-stepper" }, step(-1, "\u2212", "One fewer"), quantity,
-          step(1, "+", "One more"));
+        const stepper = h("span", { class: "sr-stepper" }, step(-1, "\u2212", "One fewer {product}"), quantity,
+          step(1, "+", "One more {product}"));
         return h("li", { class: "sr-line" },
           h("div", { class: "sr-line-main" },
             h("strong", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
-            h("span", { class: "sr-muted", text: moneyText(item.price) + " each" })),
+            h("span", { class: "sr-muted", text: this.t("{price} each", { price: moneyText(item.price) }) })),
           stepper,
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
           h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
@@ -1401,7 +1491,7 @@
       if (features.discounts === false) return null;
       if (cart.discountCode) {
         return h("div", { class: "sr-discount" },
-          h("span", { text: this.t("Discount code ") }), h("strong", { text: cart.discountCode }),
+          h("span", { text: this.t("Discount code") + " " }), h("strong", { text: cart.discountCode }),
           h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
               this.setCart(await this.client.del("/cart/discount"));
@@ -1584,7 +1674,7 @@
             }));
             // The method's description, else its delivery estimate.
             const days = option.estimatedMinDays != null && option.estimatedMaxDays != null
-              ? option.estimatedMinDays + "–" + option.estimatedMaxDays + " days" : "";
+              ? this.t("{min}–{max} days", { min: option.estimatedMinDays, max: option.estimatedMaxDays }) : "";
             return h("label", { class: "sr-choice" }, radio,
               h("span", { class: "sr-choice-main" }, h("strong", { text: option.name }),
                 h("span", { class: "sr-muted", text: option.description || days })),
@@ -1843,14 +1933,15 @@
       const lines = addressLines(order.shippingAddress, this.regionName.bind(this));
       const number = order.orderNumber ? "#" + order.orderNumber : null;
       return h("div", { class: "sr-order" },
-        number ? h("p", null, "Order ", h("strong", { text: number })) : null,
+        number ? h("p", null, this.t("Order") + " ", h("strong", { text: number })) : null,
         h("ul", { class: "sr-lines" }, (order.items || []).map((item) => h("li", { class: "sr-line" },
           h("span", { class: "sr-line-main" }, h("span", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
-            item.price ? h("span", { class: "sr-muted", text: moneyText(item.price) + " each" }) : null),
+            item.price ? h("span", { class: "sr-muted", text: this.t("{price} each", { price: moneyText(item.price) }) })
+              : null),
           h("span", { text: this.t("× ") + item.quantity }),
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
-        order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code ") + order.discountCode }) : null,
+        order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code") + " " + order.discountCode }) : null,
         this.totalsNode(order.totals),
         lines.length ? h("div", null, h("h4", { text: this.t("Shipping to") }),
           h("address", null, lines.map((line) => h("div", { text: line }))),
@@ -1866,17 +1957,17 @@
       if (bank) {
         return h("div", { class: "sr-next-steps sr-bank-transfer" },
           h("h4", { text: this.t("Pay by bank transfer") }),
-          h("p", { text: this.t("Send ") + moneyText(bank.amount) + " to:" }),
+          h("p", { text: this.t("Send {amount} to:", { amount: moneyText(bank.amount) }) }),
           bank.details
             ? h("address", null, bank.details.split("\n").map((line) => h("div", { text: line })))
             : h("p", { class: "sr-muted", text: this.t("The shop will email you its bank details.") }),
-          h("p", null, "Payment reference: ", h("strong", { class: "sr-reference", text: bank.reference })),
+          h("p", null, this.t("Payment reference:") + " ", h("strong", { class: "sr-reference", text: bank.reference })),
           h("p", { class: "sr-muted", text: this.t("We send your order once the payment has arrived.") }));
       }
       if (order.paymentStatus !== "paid") return null;
-      const email = order.email ? "We have emailed a confirmation to " + order.email + ". " : "";
+      const email = order.email ? this.t("We have emailed a confirmation to {email}.", { email: order.email }) + " " : "";
       return h("div", { class: "sr-next-steps" }, h("h4", { text: this.t("What happens next") }),
-        h("p", { text: email + "We will email you again when your order ships." }));
+        h("p", { text: email + this.t("We will email you again when your order ships.") }));
     }
 
     /** A country's name in the page's language ("GB" -> "United Kingdom"), else the code. */
@@ -1952,8 +2043,8 @@
           // The same answer whether or not the email has an account: it reveals nothing.
           const sent = await this.client.post("/cart/send-auth", { email: address });
           const minutes = Math.round((sent.expiresIn || 900) / 60);
-          form.replaceChildren(this.noticeNode(this.t("If ") + address + " has an account in this shop, a sign-in " +
-            "link is on its way. It works once, for " + minutes + " minutes.", "success"));
+          form.replaceChildren(this.noticeNode(this.t("If {email} has an account in this shop, a sign-in " +
+            "link is on its way. It works once, for {minutes} minutes.", { email: address, minutes: minutes }), "success"));
         });
       } },
         h("p", { class: "sr-muted", text: this.t("No password needed: we email you a link that signs you in.") }),
@@ -2032,7 +2123,7 @@
         });
       } }, text, send);
       this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": this.t("Chat with the shop") },
-        h("div", { class: "sr-panel-head" }, h("strong", { text: this.t("Message ") + this.store.name }),
+        h("div", { class: "sr-panel-head" }, h("strong", { text: this.t("Message {shop}", { shop: this.store.name }) }),
           h("button", { type: "button", class: "sr-icon-button", "aria-label": this.t("Close chat"), text: this.t("×"),
             onClick: () => this.toggleChat(false) })),
         this.chatList, this.chatErrors, form);
@@ -2216,7 +2307,7 @@
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
       cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
-      chooseLocale, translate,
+      chooseLocale, translate, listText, MESSAGES,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },
