@@ -495,7 +495,11 @@ def _buy_in_french(page, page_errors) -> None:
     panel.locator("input[name=cardPaymentMethod]").fill("pm_card_visa")
     panel.get_by_role("button", name="Passer la commande").click()
     panel.get_by_text("Merci pour votre commande").wait_for()
-    assert "Royaume-Uni" in panel.inner_text()
+    text = panel.inner_text()
+    assert "Royaume-Uni" in text
+    # Sentences with values are translated whole.
+    assert "Nous avons envoyé une confirmation à sam@example.test." in text
+    assert "12,50\u00a0£ l'unité" in text, text
     assert page_errors == []
 
 
