@@ -121,6 +121,9 @@ class CheckoutResult:
     payment_status: str  # succeeded | requires_action | processing | pending
     next_action_url: str | None = None
     return_url: str = ""
+    #: The PaymentIntent's client secret while the payment requires action, for Stripe.js
+    #: (``stripe.handleNextAction``) to finish it in the page.
+    client_secret: str | None = None
 
     @property
     def order_id(self) -> str:
@@ -148,6 +151,13 @@ class CheckoutResult:
         if not self.return_url:
             return None
         return url_with_params(self.return_url, order=self.order.id)
+
+    @property
+    def next_action(self) -> dict | None:
+        """For Stripe.js to finish the payment in the page (``nextAction`` in the answer)."""
+        if not (self.requires_action and self.client_secret):
+            return None
+        return {"type": "use_stripe_sdk", "client_secret": self.client_secret}
 
 
 # -- the payment method -------------------------------------------------------------------
@@ -612,8 +622,11 @@ def _cart_restore(order: Order) -> bool:
     return True
 
 
-def _result_for(order: Order, *, return_url: str) -> CheckoutResult:
-    """The answer for an order whose payment is recorded (paid, or pending at the gateway)."""
+def _result_for(
+    order: Order, *, return_url: str, client_secret: str | None = None
+) -> CheckoutResult:
+    """The answer for an order whose payment is recorded (paid, or pending at the gateway);
+    ``client_secret`` is the gateway's, kept in the answer while the payment requires action."""
     if order.payment_status == Order.PaymentStatus.PAID:
         return CheckoutResult(
             order=order, payment_status="succeeded", return_url=return_url
@@ -624,6 +637,7 @@ def _result_for(order: Order, *, return_url: str) -> CheckoutResult:
             payment_status="requires_action",
             next_action_url=order.next_action_url or None,
             return_url=return_url,
+            client_secret=client_secret,
         )
     if order.payment_intent_id:
         return CheckoutResult(
@@ -659,7 +673,7 @@ def _record(
             code=result.error_code or "card_declined",
             fields={"payment_method": [message]},
         )
-    return _result_for(order, return_url=return_url)
+    return _result_for(order, return_url=return_url, client_secret=result.client_secret)
 
 
 def _abandon(

@@ -15,6 +15,8 @@ import pytest
 
 from carts.tests.factories import make_discount, make_product, make_shipping_method
 from catalog.models import Review, Variant
+from conversations.models import Conversation, Message
+from conversations.services import message_post
 from orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -296,14 +298,121 @@ def test_keyboard_stays_in_the_drawer_and_esc_goes_back_to_the_cart_button(
     assert panel.is_hidden()
     assert page.evaluate("document.activeElement.classList.contains('sr-cart-button')")
 
-    # The chat: Esc closes it and focus returns to its button.
+    # The chat both ways: the shopper writes, the seller answers (through the conversations
+    # service, as the dashboard does) and the shopper reads it; Esc closes it and focus
+    # returns to its button.
     page.locator(".sr-chat-bubble").click()
     chat = page.locator(".sr-chat")
-    chat.wait_for()
+    chat.get_by_label("Message").fill("Do you gift-wrap?")
+    chat.get_by_role("button", name="Send").click()
+    chat.locator(".sr-chat-visitor", has_text="Do you gift-wrap?").wait_for()
+    settle(page)
+    conversation = Conversation.objects.get()
+    message_post(
+        conversation=conversation,
+        sender=Message.Sender.SELLER,
+        body="Yes, in brown paper, for free.",
+    )
     page.keyboard.press("Escape")
     assert chat.is_hidden()
     assert page.evaluate("document.activeElement.classList.contains('sr-chat-bubble')")
+    page.keyboard.press("Enter")  # open again: the reply is fetched at once
+    chat.locator(".sr-chat-seller", has_text="in brown paper").wait_for()
+    assert chat.locator(".sr-chat-message").count() == 2
     assert page_errors == []
+
+
+def tab_to(page, condition: str, limit: int = 60) -> None:
+    """Press Tab until the focused element ``el`` meets the JavaScript ``condition``."""
+    check = (
+        f"() => {{ const el = document.activeElement; return !!el && ({condition}); }}"
+    )
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(check):
+            return
+    raise AssertionError(f"Tab never reached {condition}")
+
+
+def named(text: str) -> str:
+    """A focus condition: the element's text or aria-label is ``text``."""
+    return f"(el.textContent.trim() === {text!r} || el.getAttribute('aria-label') === {text!r})"
+
+
+def tab_and_type(page, selector: str, text: str) -> None:
+    tab_to(page, f"el.matches({selector!r})")
+    page.keyboard.type(text)
+
+
+def test_keyboard_only_checkout_of_two_products_of_a_category_after_a_declined_card(
+    page, page_errors, live_server, shop, storefront
+):
+    """Tab, Enter and Space (and typing) only: filter by category, add two products, check
+    out, a declined test card from the picker, then a good one, up to the confirmation."""
+    from catalog.tests.factories import make_category
+
+    candles = make_category(shop.store, "Candles", slug="candles")
+    storefront.categories.add(candles)
+    tealight = make_product(shop.store, name="Soy Tealight", price=400, stock=5)
+    tealight.categories.add(candles)
+    make_product(shop.store, name="Gift Card", price=2000, stock=5)
+    page.reload()
+    page.locator(".sr-card", has_text="Gift Card").wait_for()
+
+    tab_and_type(page, "select[name=category]", "Candles")
+    expect(page).to_have_url(re.compile(r"sr_category=candles"))
+    expect(page.locator(".sr-card")).to_have_count(2)
+    assert page.locator(".sr-card", has_text="Gift Card").count() == 0
+
+    add = "el.classList.contains('sr-button') && el.closest('.sr-card') && "
+    tab_to(page, add + "el.closest('.sr-card').textContent.includes('Beeswax Candle')")
+    page.keyboard.press("Enter")
+    panel = page.locator(".sr-panel")
+    panel.locator(".sr-line", has_text="Beeswax Candle").wait_for()
+    page.keyboard.press("Escape")
+    tab_to(page, add + "el.closest('.sr-card').textContent.includes('Soy Tealight')")
+    page.keyboard.press("Space")
+    panel.locator(".sr-line", has_text="Soy Tealight").wait_for()
+    assert panel.locator(".sr-line").count() == 2
+
+    tab_to(page, named("Checkout"))
+    page.keyboard.press("Enter")
+    for selector, text in (
+        ("input[name=email]", "kim@example.test"),
+        ("input[name=firstName]", "Kim"),
+        ("input[name=lastName]", "Keys"),
+        ("input[name=line1]", "10 Downing Street"),
+        ("input[name=city]", "London"),
+        ("select[name=countryCode]", "United Kingdom"),
+        ("input[name=postcode]", "SW1A 2AA"),
+    ):
+        tab_and_type(page, selector, text)
+    tab_to(page, named("Continue to shipping"))
+    page.keyboard.press("Enter")
+    panel.get_by_role("radio", name=re.compile("Royal Mail")).wait_for()
+    tab_to(page, "el.type === 'radio' && el.name !== 'paymentMethod'")
+    page.keyboard.press("Space")
+    expect(panel.get_by_role("radio", name=re.compile("Royal Mail"))).to_be_checked()
+
+    tab_and_type(page, "select[aria-label='Stripe test cards']", "pm_card_c")
+    assert panel.locator("input[name=cardPaymentMethod]").input_value() == (
+        "pm_card_chargeDeclined"
+    )
+    tab_to(page, named("Place order"))
+    page.keyboard.press("Enter")
+    panel.get_by_text("Your card was declined.").first.wait_for()
+
+    tab_and_type(page, "select[aria-label='Stripe test cards']", "pm_card_v")
+    tab_to(page, named("Place order"))
+    page.keyboard.press("Enter")
+    panel.get_by_text("Thank you for your order").wait_for()
+    confirmation = panel.locator(".sr-confirmation").inner_text()
+    assert "Beeswax Candle" in confirmation and "Soy Tealight" in confirmation
+    settle(page)
+    order = Order.objects.get(email="kim@example.test")
+    assert order.payment_status == "paid" and order.items.count() == 2
+    # The one refused request (402 on the declined card) is logged by Chromium itself.
+    assert [e for e in page_errors if "status of 402" not in e] == []
 
 
 def test_small_things_search_in_the_url_steppers_email_first_and_human_errors(
@@ -403,7 +512,11 @@ def _buy_in_french(page, page_errors) -> None:
     panel.locator("input[name=cardPaymentMethod]").fill("pm_card_visa")
     panel.get_by_role("button", name="Passer la commande").click()
     panel.get_by_text("Merci pour votre commande").wait_for()
-    assert "Royaume-Uni" in panel.inner_text()
+    text = panel.inner_text()
+    assert "Royaume-Uni" in text
+    # Sentences with values are translated whole.
+    assert "Nous avons envoyé une confirmation à sam@example.test." in text
+    assert "12,50\u00a0£ l'unité" in text, text
     assert page_errors == []
 
 
@@ -437,15 +550,39 @@ def test_with_a_stripe_key_the_card_is_collected_with_stripe_elements(
     panel.get_by_role("button", name="Place order").click()
     panel.get_by_text("Your card was declined.").wait_for()
 
-    number.fill("4242 4242 4242 4242")
+    # 3-D Secure in the page (stripe.handleNextAction with checkout's clientSecret): the
+    # shopper's bank refuses, and the cart comes back to pay again.
+    threeds = "4000 0027 6000 3184"
+    number.fill(threeds)
     panel.get_by_role("button", name="Place order").click()
+    dialog = page.get_by_role("dialog", name="3D Secure test authentication")
+    dialog.get_by_role("button", name="Fail authentication").click()
+    panel.get_by_text("Your cart is kept").wait_for()
+    assert "order=" not in page.url  # never left the page
+    settle(page)
+    failed = Order.objects.get(type="cart")
+    assert failed.payment_intent_id == "" and stock(storefront) == 5
+
+    # Approved this time: the confirmation, the order paid.
+    number = panel.get_by_label("Card number")
+    number.fill(threeds)
+    panel.get_by_role("button", name="Place order").click()
+    dialog.get_by_role("button", name="Complete authentication").click()
     panel.get_by_text("Thank you for your order").wait_for()
+    panel.get_by_text("Paid", exact=True).wait_for()
+    settle(page)
+    order = Order.objects.get(pk=failed.pk)
+    assert order.payment_status == "paid" and order.order_number is not None
+    assert stock(storefront) == 4
     record = page.evaluate("() => window.__stripeStandIn")
-    assert record["key"] == "pk_test_standin" and record["mounted"] == 1
+    assert record["key"] == "pk_test_standin"
     assert [c["number"] for c in record["created"]] == [
         "4000000000000002",
-        "4242424242424242",
+        "4000002760003184",
+        "4000002760003184",
     ]
+    (first, second) = record["nextActions"]
+    assert first.startswith("pi_test_") and "_secret_" in first and second != first
     assert page_errors == []
 
 

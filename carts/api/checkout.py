@@ -58,6 +58,25 @@ CHECKOUT_STATUSES = ("paid", "pending")
 CHECKOUT_PAYMENT_STATUSES = ("succeeded", "requires_action", "processing", "pending")
 
 
+class CheckoutNextActionSerializer(serializers.Serializer):
+    """What Stripe.js needs to finish the payment in the page instead of redirecting the
+    shopper to ``nextActionUrl``: ``stripe.handleNextAction({clientSecret})``, then poll
+    ``GET /orders/{id}/status`` as after the redirect."""
+
+    type = serializers.ChoiceField(
+        choices=("use_stripe_sdk",),
+        read_only=True,
+        help_text="use_stripe_sdk: hand clientSecret to Stripe.js.",
+    )
+    client_secret = serializers.CharField(
+        help_text="The PaymentIntent's client secret (pi_..._secret_...). Give it to "
+        "Stripe.js only; do not log it or put it in a URL."
+    )
+
+    class Meta:
+        ref_name = "CheckoutNextAction"
+
+
 class CheckoutResultSerializer(serializers.Serializer):
     """The reference's two examples: a completed payment (``orderNumber``, ``redirectUrl``)
     and one waiting for the shopper (``requiresAction``, ``nextActionUrl``, no number yet)."""
@@ -86,6 +105,12 @@ class CheckoutResultSerializer(serializers.Serializer):
         help_text="returnUrl with ?order=<id>, or null without returnUrl. Absent while "
         "requiresAction is true.",
     )
+    next_action = CheckoutNextActionSerializer(
+        required=False,
+        help_text="Added to the reference's fields: present only while requiresAction is "
+        "true, to finish the payment in the page with Stripe.js (nextActionUrl stays for "
+        "a redirect).",
+    )
 
     class Meta:
         ref_name = "CheckoutResult"
@@ -95,6 +120,8 @@ class CheckoutResultSerializer(serializers.Serializer):
         if instance.requires_action:
             data.pop("order_number")
             data.pop("redirect_url")
+        if instance.next_action is None:
+            data.pop("next_action")
         return data
 
 

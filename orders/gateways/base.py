@@ -47,6 +47,9 @@ class PaymentResult:
     amount: int
     currency: str
     next_action_url: str | None = None
+    #: The PaymentIntent's client secret, which Stripe.js needs to finish a next action in
+    #: the page (``stripe.handleNextAction``); only given out to the shopper paying.
+    client_secret: str | None = None
     #: On a decline: Stripe's error code (``card_declined``), decline code (``generic_decline``,
     #: ``insufficient_funds``...) and the message to show the shopper.
     error_code: str | None = None

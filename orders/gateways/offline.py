@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from core.exceptions import ValidationFailed
 from core.models import Mode
@@ -83,6 +84,13 @@ def test_3ds_url(intent_id: str) -> str:
     return absolute_url(reverse("orders-test-3ds", args=[intent_id]))
 
 
+def offline_client_secret(intent_id: str) -> str:
+    """The intent's client secret in Stripe's shape (``<id>_secret_<...>``), derived from the
+    id and ``SECRET_KEY``: what a Stripe.js stand-in needs to act on the intent."""
+    signature = salted_hmac("orders.offline.client_secret", intent_id).hexdigest()
+    return f"{intent_id}_secret_{signature[:24]}"
+
+
 class OfflineGateway(PaymentGateway):
     name = "offline"
 
@@ -98,6 +106,7 @@ class OfflineGateway(PaymentGateway):
                 if intent.status == PaymentStatus.REQUIRES_ACTION
                 else None
             ),
+            client_secret=offline_client_secret(intent.id),
             error_code=intent.error_code or None,
             decline_code=intent.decline_code or None,
             decline_message=intent.decline_message or None,

@@ -77,6 +77,7 @@ def stripe_intent_result(intent) -> PaymentResult:
         amount=int(_get(intent, "amount", 0)),
         currency=str(_get(intent, "currency", "")).upper(),
         next_action_url=_get(redirect, "url"),
+        client_secret=_get(intent, "client_secret"),
         error_code=_get(error, "code") if declined else None,
         decline_code=_get(error, "decline_code") if declined else None,
         decline_message=_get(error, "message") if declined else None,

@@ -180,9 +180,11 @@ class StripeDouble:
                 code="resource_missing",
                 param="payment_method",
             )
+        intent_id = _id("pi")
         intent = {
-            "id": _id("pi"),
+            "id": intent_id,
             "object": "payment_intent",
+            "client_secret": f"{intent_id}_secret_{secrets.token_hex(12)}",
             "amount": int(params["amount"]),
             "currency": params["currency"],
             "payment_method": method,

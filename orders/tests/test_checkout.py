@@ -345,13 +345,17 @@ def test_authentication_required_then_approved(shopper, checkout_shop, public):
     assert response.status_code == 200
     body = data(response)
     order = Order.objects.get(pk=body["orderId"])
+    secret = body.get("nextAction", {}).get("clientSecret", "")
     assert body == {
         "orderId": order.id,
         "status": "pending",
         "paymentStatus": "requires_action",
         "requiresAction": True,
         "nextActionUrl": order.next_action_url,
+        # Added to the reference's fields: what Stripe.js needs to finish it in the page.
+        "nextAction": {"type": "use_stripe_sdk", "clientSecret": secret},
     }
+    assert secret.startswith(f"{order.payment_intent_id}_secret_") and len(secret) > 40
     assert (
         urlsplit(order.next_action_url).path
         == f"/payments/test-3ds/{order.payment_intent_id}"

@@ -121,6 +121,8 @@ def test_three_d_secure_completes_through_the_webhook(
     order = Order.objects.get(pk=body["orderId"])
     assert body["requiresAction"] is True and body["status"] == "pending"
     assert body["nextActionUrl"] == f"{stripe_double.url}/3ds/{order.payment_intent_id}"
+    secret = stripe_double.intents[order.payment_intent_id]["client_secret"]
+    assert body["nextAction"] == {"type": "use_stripe_sdk", "clientSecret": secret}
     assert "orderNumber" not in body and "redirectUrl" not in body
     assert order.payment_status == "pending" and stock(checkout_shop.candle) == 9
 

@@ -154,6 +154,43 @@
       "Estimate: the cheapest shipping to this country.": "Estimation : la livraison la moins chère vers ce pays.",
       "This store takes no payments online.": "Cette boutique n'accepte pas de paiement en ligne.",
       "No shipping options reach this address.": "Aucune livraison possible vers cette adresse.",
+      "Check {fields}.": "Vérifiez : {fields}.",
+      "Page {page} of {last}": "Page {page} sur {last}",
+      "Choose {option}": "Choisir : {option}",
+      "Choose {options}.": "Choisissez : {options}.",
+      "{rating} / 5 · {count} review": "{rating} / 5 · {count} avis",
+      "{rating} / 5 · {count} reviews": "{rating} / 5 · {count} avis",
+      "{rating} out of 5": "{rating} sur 5",
+      "Verified purchase": "Achat vérifié",
+      "Thank you! Your review will appear once the shop has approved it.": "Merci ! Votre avis apparaîtra une fois approuvé par la boutique.",
+      "Quantity of {product}": "Quantité de {product}",
+      "One fewer {product}": "Un {product} de moins",
+      "One more {product}": "Un {product} de plus",
+      "{price} each": "{price} l'unité",
+      "{min}–{max} days": "{min} à {max} jours",
+      "Card": "Carte",
+      "Test cards": "Cartes de test",
+      "Stripe test cards": "Cartes de test Stripe",
+      "Card PaymentMethod id": "Identifiant PaymentMethod de la carte",
+      "Check your card details.": "Vérifiez les informations de votre carte.",
+      "The payment needs a confirmation step we cannot open.": "Le paiement demande une étape de confirmation que nous ne pouvons pas ouvrir.",
+      "Order": "Commande",
+      "Send {amount} to:": "Virez {amount} à :",
+      "The shop will email you its bank details.": "La boutique vous enverra ses coordonnées bancaires par e-mail.",
+      "Payment reference:": "Référence du paiement :",
+      "We send your order once the payment has arrived.": "Nous expédions votre commande dès réception du paiement.",
+      "We have emailed a confirmation to {email}.": "Nous avons envoyé une confirmation à {email}.",
+      "We will email you again when your order ships.": "Nous vous écrirons à nouveau à l'expédition de votre commande.",
+      "If {email} has an account in this shop, a sign-in link is on its way. It works once, for {minutes} minutes.": "Si {email} a un compte dans cette boutique, un lien de connexion est en route. Il fonctionne une fois, pendant {minutes} minutes.",
+      "No password needed: we email you a link that signs you in.": "Pas de mot de passe : nous vous envoyons un lien de connexion par e-mail.",
+      "Phone": "Téléphone",
+      "Message {shop}": "Écrire à {shop}",
+      "The card payment did not go through. Your cart is kept: choose another way to pay.": "Le paiement par carte n'a pas abouti. Votre panier est conservé : choisissez un autre moyen de paiement.",
+      "The payment was cancelled. Your cart is kept: choose how to pay.": "Le paiement a été annulé. Votre panier est conservé : choisissez comment payer.",
+      "Payment processing": "Paiement en cours",
+      "Payment cancelled": "Paiement annulé",
+      "Refunded": "Remboursée",
+      "Partially refunded": "Partiellement remboursée",
     },
     de: {
       "Add to cart": "In den Warenkorb",
@@ -247,6 +284,43 @@
       "Estimate: the cheapest shipping to this country.": "Schätzung: der günstigste Versand in dieses Land.",
       "This store takes no payments online.": "Dieser Shop nimmt keine Online-Zahlungen an.",
       "No shipping options reach this address.": "Keine Versandart für diese Adresse.",
+      "Check {fields}.": "Prüfen Sie: {fields}.",
+      "Page {page} of {last}": "Seite {page} von {last}",
+      "Choose {option}": "{option} wählen",
+      "Choose {options}.": "Wählen Sie {options}.",
+      "{rating} / 5 · {count} review": "{rating} / 5 · {count} Bewertung",
+      "{rating} / 5 · {count} reviews": "{rating} / 5 · {count} Bewertungen",
+      "{rating} out of 5": "{rating} von 5",
+      "Verified purchase": "Verifizierter Kauf",
+      "Thank you! Your review will appear once the shop has approved it.": "Danke! Ihre Bewertung erscheint, sobald der Shop sie freigegeben hat.",
+      "Quantity of {product}": "Menge von {product}",
+      "One fewer {product}": "Ein {product} weniger",
+      "One more {product}": "Ein {product} mehr",
+      "{price} each": "je {price}",
+      "{min}–{max} days": "{min}–{max} Tage",
+      "Card": "Karte",
+      "Test cards": "Testkarten",
+      "Stripe test cards": "Stripe-Testkarten",
+      "Card PaymentMethod id": "PaymentMethod-ID der Karte",
+      "Check your card details.": "Prüfen Sie Ihre Kartendaten.",
+      "The payment needs a confirmation step we cannot open.": "Die Zahlung braucht einen Bestätigungsschritt, den wir nicht öffnen können.",
+      "Order": "Bestellung",
+      "Send {amount} to:": "Überweisen Sie {amount} an:",
+      "The shop will email you its bank details.": "Der Shop schickt Ihnen seine Bankverbindung per E-Mail.",
+      "Payment reference:": "Verwendungszweck:",
+      "We send your order once the payment has arrived.": "Wir versenden Ihre Bestellung, sobald die Zahlung eingegangen ist.",
+      "We have emailed a confirmation to {email}.": "Wir haben eine Bestätigung an {email} gesendet.",
+      "We will email you again when your order ships.": "Wir schreiben Ihnen wieder, wenn Ihre Bestellung versendet wird.",
+      "If {email} has an account in this shop, a sign-in link is on its way. It works once, for {minutes} minutes.": "Wenn {email} ein Konto in diesem Shop hat, ist ein Anmeldelink unterwegs. Er funktioniert einmal, {minutes} Minuten lang.",
+      "No password needed: we email you a link that signs you in.": "Kein Passwort nötig: Wir senden Ihnen einen Anmeldelink per E-Mail.",
+      "Phone": "Telefon",
+      "Message {shop}": "Nachricht an {shop}",
+      "The card payment did not go through. Your cart is kept: choose another way to pay.": "Die Kartenzahlung ist nicht durchgegangen. Ihr Warenkorb bleibt erhalten: Wählen Sie eine andere Zahlungsart.",
+      "The payment was cancelled. Your cart is kept: choose how to pay.": "Die Zahlung wurde abgebrochen. Ihr Warenkorb bleibt erhalten: Wählen Sie, wie Sie bezahlen.",
+      "Payment processing": "Zahlung in Bearbeitung",
+      "Payment cancelled": "Zahlung abgebrochen",
+      "Refunded": "Erstattet",
+      "Partially refunded": "Teilweise erstattet",
     },
   };
 
@@ -445,11 +519,16 @@
     const data = (body && body.data) || {};
     if (data.requiresAction) {
       const url = safeHttpUrl(data.nextActionUrl, pageHref);
-      if (!url) {
+      const next = data.nextAction || {};
+      const clientSecret = typeof next.clientSecret === "string" && next.clientSecret ? next.clientSecret : null;
+      if (!url && !clientSecret) {
         const message = "The payment needs a confirmation step we cannot open.";
         return { kind: "error", message: message, fields: {} };
       }
-      return { kind: "action", url: url, orderId: data.orderId };
+      const outcome = { kind: "action", url: url, orderId: data.orderId };
+      // With Stripe.js in the page, 3-D Secure is finished there (stripe.handleNextAction).
+      if (clientSecret) outcome.clientSecret = clientSecret;
+      return outcome;
     }
     return { kind: "placed", orderId: data.orderId, paymentStatus: data.paymentStatus };
   }
@@ -540,10 +619,24 @@
     return fallback || known[0] || "en";
   }
 
-  /** `text` in `locale`'s language when the widget has it, else `text`. */
-  function translate(locale, text) {
+  /** `text` in `locale`'s language when the widget has it, else `text`; its `{name}`
+   *  placeholders then filled from `params` (values are not scanned again). A sentence is
+   *  translated whole, never built from translated pieces. */
+  function translate(locale, text, params) {
     const table = MESSAGES[String(locale || "").split(/[-_]/)[0].toLowerCase()];
-    return (table && table[text]) || text;
+    const template = (table && table[text]) || text;
+    if (!params) return template;
+    return template.replace(/\{(\w+)\}/g, (whole, name) =>
+      Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);
+  }
+
+  /** `items` as one list in `locale`'s words ("Size and Colour", "Taille et Couleur"). */
+  function listText(locale, items) {
+    try {
+      return new Intl.ListFormat(locale || "en", { type: "conjunction" }).format(items);
+    } catch (error) {
+      return items.join(", ");
+    }
   }
 
   /** A rating as five stars, filled to the nearest whole one: "★★★★☆". */
@@ -784,9 +877,10 @@
 
     // ---- small UI helpers ----
 
-    /** The widget's own text `text` in the shopper's language. */
-    t(text) {
-      return translate(this.locale, text);
+    /** The widget's own text `text` in the shopper's language, `{name}` placeholders filled
+     *  from `params`. */
+    t(text, params) {
+      return translate(this.locale, text, params);
     }
 
     errorNode(message) {
@@ -829,7 +923,7 @@
     formProblem(form, error) {
       if (!(error instanceof ApiError)) return error;
       const labels = showFieldErrors(form, error.fields, this.h);
-      if (labels.length) error.message = "Check " + labels.join(", ") + ".";
+      if (labels.length) error.message = this.t("Check {fields}.", { fields: listText(this.locale, labels) });
       return error;
     }
 
@@ -1023,7 +1117,7 @@
         last > 1 ? h("nav", { class: "sr-pager", "aria-label": this.t("Pages") },
           h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Previous"),
             disabled: page <= 1, onClick: () => go(page - 1) }),
-          h("span", { text: this.t("Page ") + page + " of " + last }),
+          h("span", { text: this.t("Page {page} of {last}", { page: page, last: last }) }),
           h("button", { type: "button", class: "sr-button sr-secondary", text: this.t("Next"), disabled: page >= last,
             onClick: () => go(page + 1) })) : null);
     }
@@ -1115,7 +1209,7 @@
       // Pick a variant: one select per option; the matching variant gives price and stock.
       const selects = (product.options || []).map((option) => {
         const select = h("select", { name: option.name, required: true },
-          h("option", { value: "", text: this.t("Choose ") + option.name }),
+          h("option", { value: "", text: this.t("Choose {option}", { option: option.name }) }),
           (option.values || []).map((value) => h("option", { value: value, text: value })));
         select.addEventListener("change", () => {
           selection[option.name] = select.value;
@@ -1135,9 +1229,10 @@
         headlinePrice.replaceChildren(this.priceNode((variant && variant.price) || product.price) || "");
         if (variant && variant.mediaId) showImage(images.find((item) => item.id === variant.mediaId));
         if (!variant) {
-          variantInfo.textContent = "Choose " + product.options.map((o) => o.name).join(" and ") + ".";
+          variantInfo.textContent = this.t("Choose {options}.",
+            { options: listText(this.locale, product.options.map((o) => o.name)) });
         } else {
-          const stock = variant.inStock === false ? " · Out of stock" : "";
+          const stock = variant.inStock === false ? " · " + this.t("Out of stock") : "";
           variantInfo.textContent = moneyText(variant.price) + stock;
         }
       };
@@ -1179,8 +1274,8 @@
       const list = h("div", { class: "sr-review-list" }, this.loadingNode());
       const summary = product.reviewCount
         ? h("p", { class: "sr-muted", text: starsText(product.averageRating) + " " +
-          String(Math.round(Number(product.averageRating || 0) * 10) / 10) + " / 5 · " + product.reviewCount +
-          (product.reviewCount === 1 ? " review" : " reviews") })
+          this.t(product.reviewCount === 1 ? "{rating} / 5 · {count} review" : "{rating} / 5 · {count} reviews",
+            { rating: String(Math.round(Number(product.averageRating || 0) * 10) / 10), count: product.reviewCount }) })
         : null;
       (async () => {
         try {
@@ -1200,12 +1295,12 @@
     reviewItem(review) {
       const h = this.h;
       return h("li", { class: "sr-review" },
-        h("p", { class: "sr-review-stars", role: "img", "aria-label": review.rating + " out of 5",
+        h("p", { class: "sr-review-stars", role: "img", "aria-label": this.t("{rating} out of 5", { rating: review.rating }),
           text: starsText(review.rating) }),
         review.title ? h("strong", { text: review.title }) : null,
         h("p", { class: "sr-review-body", text: review.body }),
         h("p", { class: "sr-muted", text: review.authorName +
-          (review.verifiedPurchase ? " · Verified purchase" : "") + " · " + String(review.createdAt || "").slice(0, 10) }));
+          (review.verifiedPurchase ? " · " + this.t("Verified purchase") : "") + " · " + String(review.createdAt || "").slice(0, 10) }));
     }
 
     reviewForm(product) {
@@ -1242,8 +1337,8 @@
           } catch (error) {
             throw this.formProblem(form, error);
           }
-          form.replaceChildren(this.noticeNode(this.t("Thank you! Your review will appear once the shop has ") +
-            "approved it.", "success"));
+          form.replaceChildren(this.noticeNode(
+            this.t("Thank you! Your review will appear once the shop has approved it."), "success"));
         });
       } },
         h("h4", { text: this.t("Write a review") }),
@@ -1314,7 +1409,7 @@
 
       const lines = items.map((item) => {
         const quantity = h("input", { type: "number", min: "0", value: String(item.quantity),
-          class: "sr-quantity", "aria-label": this.t("Quantity of ") + item.productName });
+          class: "sr-quantity", "aria-label": this.t("Quantity of {product}", { product: item.productName }) });
         const setQuantity = (count) => this.busy(quantity, errors, async () => {
           const active = this.doc.activeElement;
           const focusKey = active && active.getAttribute ? active.getAttribute("data-focus-key") : null;
@@ -1325,15 +1420,15 @@
         });
         quantity.addEventListener("change", () => setQuantity(parseInt(quantity.value, 10) || 0));
         const step = (delta, sign, label) => h("button", { type: "button", class: "sr-step", text: sign,
-          "aria-label": label + " " + item.productName, "data-focus-key": sign + item.id,
+          "aria-label": this.t(label, { product: item.productName }), "data-focus-key": sign + item.id,
           onClick: () => setQuantity(item.quantity + delta) });
-        const stepper = h("span", { class: "sr-stepper" }, step(-1, "\u2212", "One fewer"), quantity,
-          step(1, "+", "One more"));
+        const stepper = h("span", { class: "sr-stepper" }, step(-1, "\u2212", "One fewer {product}"), quantity,
+          step(1, "+", "One more {product}"));
         return h("li", { class: "sr-line" },
           h("div", { class: "sr-line-main" },
             h("strong", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
-            h("span", { class: "sr-muted", text: moneyText(item.price) + " each" })),
+            h("span", { class: "sr-muted", text: this.t("{price} each", { price: moneyText(item.price) }) })),
           stepper,
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
           h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
@@ -1396,7 +1491,7 @@
       if (features.discounts === false) return null;
       if (cart.discountCode) {
         return h("div", { class: "sr-discount" },
-          h("span", { text: this.t("Discount code ") }), h("strong", { text: cart.discountCode }),
+          h("span", { text: this.t("Discount code") + " " }), h("strong", { text: cart.discountCode }),
           h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
               this.setCart(await this.client.del("/cart/discount"));
@@ -1584,7 +1679,7 @@
             });
             // The method's description, else its delivery estimate.
             const days = option.estimatedMinDays != null && option.estimatedMaxDays != null
-              ? option.estimatedMinDays + "–" + option.estimatedMaxDays + " days" : "";
+              ? this.t("{min}–{max} days", { min: option.estimatedMinDays, max: option.estimatedMaxDays }) : "";
             return h("label", { class: "sr-choice" }, radio,
               h("span", { class: "sr-choice-main" }, h("strong", { text: option.name }),
                 h("span", { class: "sr-muted", text: option.description || days })),
@@ -1637,7 +1732,7 @@
             errors.replaceChildren(this.errorNode(created.error));
             return;
           }
-          this.placeOrder(created.id, submit, errors);
+          this.placeOrder(created.id, submit, errors, stripeCard);
           return;
         }
         const paymentMethod = method === "card" ? cardId.value.trim() : method;
@@ -1654,8 +1749,9 @@
     }
 
     /** The card step with Stripe Elements: Stripe.js from `method.stripeJsUrl` (once), a card
-     *  Element mounted in the returned node, and `paymentMethod()` resolving to the created
-     *  PaymentMethod's `{id}` or `{error}`. 3-D Secure then follows checkout's nextActionUrl. */
+     *  Element mounted in the returned node, `paymentMethod()` resolving to the created
+     *  PaymentMethod's `{id}` or `{error}`, and `nextAction(clientSecret)` finishing 3-D Secure
+     *  in the page with `stripe.handleNextAction` (`{paymentIntent}` or `{error}`). */
     stripeCardBox(method, errors) {
       const h = this.h;
       const mount = h("div", { class: "sr-stripe-element" });
@@ -1675,6 +1771,16 @@
             const result = await stripe.createPaymentMethod({ type: "card", card: element });
             if (result.error) return { error: result.error.message || this.t("Check your card details.") };
             return { id: result.paymentMethod.id };
+          } catch (error) {
+            return { error: String((error && error.message) || error) };
+          }
+        },
+        nextAction: async (clientSecret) => {
+          try {
+            const { stripe } = await ready;
+            const result = await stripe.handleNextAction({ clientSecret: clientSecret });
+            if (result.error) return { error: result.error.message || this.t("Check your card details.") };
+            return { paymentIntent: result.paymentIntent };
           } catch (error) {
             return { error: String((error && error.message) || error) };
           }
@@ -1704,8 +1810,9 @@
 
     /** POST /cart/checkout and follow the outcome: 3-D Secure, confirmation or decline.
      *  Each submission carries an Idempotency-Key; resubmitting the same body after a network
-     *  failure reuses it, so a request the server did receive can never place a second order. */
-    async placeOrder(paymentMethod, button, errors) {
+     *  failure reuses it, so a request the server did receive can never place a second order.
+     *  With Stripe Elements (`stripeCard`), 3-D Secure is finished in the page. */
+    async placeOrder(paymentMethod, button, errors, stripeCard) {
       button.disabled = true;
       errors.replaceChildren();
       const body = { paymentMethod: paymentMethod, returnUrl: returnUrlFor(this.win.location.href) };
@@ -1720,9 +1827,17 @@
       });
       this.checkoutAttempt = { body: sent, key: key, lost: answer.status === 0 };
       const outcome = checkoutOutcome(answer.status, answer.body, this.win.location.href);
-      if (outcome.kind === "action") {
-        this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
+      if (outcome.kind === "action" && outcome.clientSecret && stripeCard) {
+        await this.finishInPage(outcome, stripeCard);
+        button.disabled = false;
         return;
+      }
+      if (outcome.kind === "action") {
+        if (outcome.url) {
+          this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
+          return;
+        }
+        outcome.message = this.t("The payment needs a confirmation step we cannot open.");
       }
       button.disabled = false;
       if (outcome.kind === "placed") {
@@ -1734,6 +1849,20 @@
       const messages = Object.values(outcome.fields || {}).flat().filter((m) => m !== outcome.message);
       errors.replaceChildren(this.errorNode(outcome.message), ...messages.map((m) => this.errorNode(m)));
       await this.refreshCart();
+    }
+
+    /** 3-D Secure with Stripe.js (`stripe.handleNextAction`), then the API as after the
+     *  redirect: approved, the confirmation (polling the status until the payment is
+     *  recorded); refused, the cart comes back to pay another way. */
+    async finishInPage(outcome, stripeCard) {
+      this.openPanel("confirmation", this.t("Your order"), this.loadingNode());
+      const handled = await stripeCard.nextAction(outcome.clientSecret);
+      if (handled.error) {
+        const notice = "The card payment did not go through. Your cart is kept: choose another way to pay.";
+        if (await this.payAgain(outcome.orderId, notice)) return;
+      }
+      await this.refreshCart();
+      await this.showConfirmation(outcome.orderId);
     }
 
     // ---- order confirmation ----
@@ -1783,7 +1912,7 @@
         if (raise || !(error instanceof ApiError)) throw error;
         return false;
       }
-      await this.showCheckout({ payment: true, notice: notice });
+      await this.showCheckout({ payment: true, notice: this.t(notice) });
       return true;
     }
 
@@ -1812,14 +1941,15 @@
       const lines = addressLines(order.shippingAddress, this.regionName.bind(this));
       const number = order.orderNumber ? "#" + order.orderNumber : null;
       return h("div", { class: "sr-order" },
-        number ? h("p", null, "Order ", h("strong", { text: number })) : null,
+        number ? h("p", null, this.t("Order") + " ", h("strong", { text: number })) : null,
         h("ul", { class: "sr-lines" }, (order.items || []).map((item) => h("li", { class: "sr-line" },
           h("span", { class: "sr-line-main" }, h("span", { text: item.productName }),
             item.variantName ? h("span", { class: "sr-muted", text: item.variantName }) : null,
-            item.price ? h("span", { class: "sr-muted", text: moneyText(item.price) + " each" }) : null),
+            item.price ? h("span", { class: "sr-muted", text: this.t("{price} each", { price: moneyText(item.price) }) })
+              : null),
           h("span", { text: this.t("× ") + item.quantity }),
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
-        order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code ") + order.discountCode }) : null,
+        order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code") + " " + order.discountCode }) : null,
         this.totalsNode(order.totals),
         lines.length ? h("div", null, h("h4", { text: this.t("Shipping to") }),
           h("address", null, lines.map((line) => h("div", { text: line }))),
@@ -1835,17 +1965,17 @@
       if (bank) {
         return h("div", { class: "sr-next-steps sr-bank-transfer" },
           h("h4", { text: this.t("Pay by bank transfer") }),
-          h("p", { text: this.t("Send ") + moneyText(bank.amount) + " to:" }),
+          h("p", { text: this.t("Send {amount} to:", { amount: moneyText(bank.amount) }) }),
           bank.details
             ? h("address", null, bank.details.split("\n").map((line) => h("div", { text: line })))
             : h("p", { class: "sr-muted", text: this.t("The shop will email you its bank details.") }),
-          h("p", null, "Payment reference: ", h("strong", { class: "sr-reference", text: bank.reference })),
+          h("p", null, this.t("Payment reference:") + " ", h("strong", { class: "sr-reference", text: bank.reference })),
           h("p", { class: "sr-muted", text: this.t("We send your order once the payment has arrived.") }));
       }
       if (order.paymentStatus !== "paid") return null;
-      const email = order.email ? "We have emailed a confirmation to " + order.email + ". " : "";
+      const email = order.email ? this.t("We have emailed a confirmation to {email}.", { email: order.email }) + " " : "";
       return h("div", { class: "sr-next-steps" }, h("h4", { text: this.t("What happens next") }),
-        h("p", { text: email + "We will email you again when your order ships." }));
+        h("p", { text: email + this.t("We will email you again when your order ships.") }));
     }
 
     /** A country's name in the page's language ("GB" -> "United Kingdom"), else the code. */
@@ -1921,8 +2051,8 @@
           // The same answer whether or not the email has an account: it reveals nothing.
           const sent = await this.client.post("/cart/send-auth", { email: address });
           const minutes = Math.round((sent.expiresIn || 900) / 60);
-          form.replaceChildren(this.noticeNode(this.t("If ") + address + " has an account in this shop, a sign-in " +
-            "link is on its way. It works once, for " + minutes + " minutes.", "success"));
+          form.replaceChildren(this.noticeNode(this.t("If {email} has an account in this shop, a sign-in " +
+            "link is on its way. It works once, for {minutes} minutes.", { email: address, minutes: minutes }), "success"));
         });
       } },
         h("p", { class: "sr-muted", text: this.t("No password needed: we email you a link that signs you in.") }),
@@ -2001,7 +2131,7 @@
         });
       } }, text, send);
       this.chatBox = h("section", { class: "sr-chat", hidden: true, "aria-label": this.t("Chat with the shop") },
-        h("div", { class: "sr-panel-head" }, h("strong", { text: this.t("Message ") + this.store.name }),
+        h("div", { class: "sr-panel-head" }, h("strong", { text: this.t("Message {shop}", { shop: this.store.name }) }),
           h("button", { type: "button", class: "sr-icon-button", "aria-label": this.t("Close chat"), text: this.t("×"),
             onClick: () => this.toggleChat(false) })),
         this.chatList, this.chatErrors, form);
@@ -2185,7 +2315,7 @@
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
       cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
-      chooseLocale, translate,
+      chooseLocale, translate, listText, MESSAGES,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },

@@ -233,6 +233,13 @@ test("checkout outcomes: paid, 3-D Secure, declined, refused", () => {
       nextActionUrl: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1" } }, page),
     { kind: "action", url: "http://127.0.0.1:8000/payments/test-3ds/pi_test_1", orderId: "ord_2" }
   );
+  // With nextAction (Stripe.js finishes it in the page), the client secret comes along; it
+  // alone is enough when there is no URL to go to.
+  assert.deepEqual(
+    h.checkoutOutcome(200, { data: { orderId: "ord_3", requiresAction: true, nextActionUrl: null,
+      nextAction: { type: "use_stripe_sdk", clientSecret: "pi_3_secret_abc" } } }, page),
+    { kind: "action", url: null, orderId: "ord_3", clientSecret: "pi_3_secret_abc" }
+  );
   const script = { data: { requiresAction: true, nextActionUrl: "javascript:alert(1)" } };
   assert.equal(h.checkoutOutcome(200, script, page).kind, "error");
   assert.deepEqual(
@@ -389,4 +396,37 @@ test("language: the page's or the shopper's, among the store's locales; texts in
   assert.equal(h.translate("fr", "Beeswax Candle"), "Beeswax Candle");
   assert.equal(h.starsText(4), "\u2605\u2605\u2605\u2605\u2606");
   assert.equal(h.starsText(4.6), "\u2605\u2605\u2605\u2605\u2605");
+});
+
+test("sentences with values are translated whole, their {placeholders} filled afterwards", () => {
+  assert.equal(h.translate("en", "Choose {option}", { option: "Size" }), "Choose Size");
+  assert.equal(h.translate("de", "Choose {option}", { option: "Größe" }), "Größe wählen");
+  assert.equal(h.translate("fr", "Send {amount} to:", { amount: "12,50 €" }), "Virez 12,50 € à :");
+  // A value is never read as a placeholder, and an unknown placeholder stays as written.
+  assert.equal(h.translate("en", "{price} each", { price: "{price}" }), "{price} each");
+  assert.equal(h.translate("en", "Message {shop}", {}), "Message {shop}");
+  assert.equal(h.listText("fr", ["Taille", "Couleur"]), "Taille et Couleur");
+  assert.equal(h.listText("en", ["Size", "Colour"]), "Size and Colour");
+
+  // Every such sentence the widget writes has a French and a German text with the same
+  // placeholders (the reopen notices pass through payAgain, which translates them).
+  // The code after the tables, with literals split over lines ("..." +\n "...") joined.
+  const all = fs.readFileSync(SOURCE, "utf8");
+  const source = all.slice(all.indexOf("// -- colour contrast")).replace(/"\s*\+\s*\n\s*"/g, "");
+  const keys = new Set();
+  for (const match of source.matchAll(/"((?:[^"\\\n]|\\.)*\{\w+\}(?:[^"\\\n]|\\.)*)"/g)) {
+    if (!/[A-Za-z]{2}/.test(match[1].replace(/\{\w+\}/g, ""))) continue; // "{min}–{max}" style
+    keys.add(JSON.parse('"' + match[1] + '"'));
+  }
+  keys.add("The card payment did not go through. Your cart is kept: choose another way to pay.");
+  keys.add("The payment was cancelled. Your cart is kept: choose how to pay.");
+  const names = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  assert.ok(keys.size >= 15, [...keys].join("\n"));
+  for (const key of keys) {
+    for (const language of ["fr", "de"]) {
+      const text = h.MESSAGES[language][key];
+      assert.ok(text, `no ${language} text for ${JSON.stringify(key)}`);
+      assert.deepEqual(names(text), names(key), `${language}: ${key}`);
+    }
+  }
 });
