@@ -16,10 +16,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
-from ..locks import order_number_counter_lock
+from ..locks import order_number_take
 from ..models import Order, OrderNumberCounter
 
 #: The first order number of a store (per key mode). The reference's examples show four
@@ -43,26 +43,28 @@ _deferred: ContextVar[_Deferred | None] = ContextVar(
 )
 
 
-def _counter_locked(*, store_id: str, mode: str) -> OrderNumberCounter:
-    counter = order_number_counter_lock(store_id=store_id, mode=mode)
-    if counter is None:
-        highest = (
-            Order.objects.filter(store_id=store_id, mode=mode).aggregate(
-                n=Max("order_number")
-            )["n"]
-            or 0
-        )
-        try:
-            with transaction.atomic():
-                OrderNumberCounter.objects.create(
-                    store_id=store_id,
-                    mode=mode,
-                    next_number=max(ORDER_NUMBER_START, highest + 1),
-                )
-        except IntegrityError:
-            pass  # created concurrently: the row is committed now, lock it below
-        counter = order_number_counter_lock(store_id=store_id, mode=mode)
-    return counter
+def _counter_next(*, store_id: str, mode: str) -> int:
+    """The next number of the store and mode, its counter locked until commit (created,
+    after the highest number the store has, the first time)."""
+    number = order_number_take(store_id=store_id, mode=mode)
+    if number is not None:
+        return number
+    highest = (
+        Order.objects.filter(store_id=store_id, mode=mode).aggregate(
+            n=Max("order_number")
+        )["n"]
+        or 0
+    )
+    try:
+        with transaction.atomic():
+            OrderNumberCounter.objects.create(
+                store_id=store_id,
+                mode=mode,
+                next_number=max(ORDER_NUMBER_START, highest + 1),
+            )
+    except IntegrityError:
+        pass  # created concurrently: the row is committed now, take from it below
+    return order_number_take(store_id=store_id, mode=mode)
 
 
 def order_number_pending(order: Order) -> bool:
@@ -150,11 +152,7 @@ def _assign(order: Order) -> int:
     if current:
         order.order_number = current
         return current
-    counter = _counter_locked(store_id=order.store_id, mode=order.mode)
-    number = counter.next_number
-    OrderNumberCounter.objects.filter(pk=counter.pk).update(
-        next_number=F("next_number") + 1
-    )
+    number = _counter_next(store_id=order.store_id, mode=order.mode)
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(order_number=number, updated_at=now)
     order.order_number = number
