@@ -411,7 +411,11 @@ def _attempt_start(
 def _placed(order: Order, *, numbered: bool) -> None:
     """What placing an order records, whatever its payment: the shipping address saved to the
     customer, the order number (``numbered``: bank transfers and paid orders; a card payment
-    still in progress gets it when paid), and ``order.created``."""
+    still in progress gets it when paid), and ``order.created``.
+
+    Callers run it inside ``order_numbers_last``: the number is taken at the end of their
+    transaction, so that the store's order-number counter is locked only for the statements
+    that write it, and concurrent checkouts of the store overlap until then."""
     if order.customer_id and order.shipping_address:
         customer_services.customer_address_save_from_order(
             customer=order.customer, address=order.shipping_address
@@ -452,16 +456,17 @@ def _place(
             priced
         )
         if problem is None:
-            return _convert(
-                priced,
-                item_ids=item_ids,
-                mode=mode,
-                choice=choice,
-                return_url=return_url,
-                marketing_opt_in=marketing_opt_in,
-                terms_accepted=terms_accepted,
-                request_key=request_key,
-            )
+            with order_services.order_numbers_last():
+                return _convert(
+                    priced,
+                    item_ids=item_ids,
+                    mode=mode,
+                    choice=choice,
+                    return_url=return_url,
+                    marketing_opt_in=marketing_opt_in,
+                    terms_accepted=terms_accepted,
+                    request_key=request_key,
+                )
     # Outside the block: the corrections are committed, like GET /cart commits them.
     raise problem
 
@@ -650,7 +655,7 @@ def _record(
     order: Order, attempt: PaymentAttempt, result: PaymentResult, *, return_url: str
 ) -> CheckoutResult:
     """Step 3: apply the gateway's answer."""
-    with transaction.atomic():
+    with transaction.atomic(), order_services.order_numbers_last():
         order = _lock(order)
         order_services.payment_attempt_update(attempt=attempt, result=result)
         if result.declined or result.canceled:
@@ -659,7 +664,8 @@ def _record(
             declined = True
         elif result.succeeded:
             declined = False
-            # order.created (with the number) before order_mark_paid's order.paid.
+            # order.created before order_mark_paid's order.paid; both get the number,
+            # taken last (order_numbers_last), in their payloads.
             _placed(order, numbered=True)
             order = order_services.order_payment_record(order=order, result=result)
         else:
@@ -682,7 +688,7 @@ def _abandon(
     """The gateway call failed (no answer, or a refusal): release the stock and the discount
     and give the cart back. If the payment meanwhile got recorded (a webhook was faster),
     answer with the order instead (returned); else None and the caller re-raises."""
-    with transaction.atomic():
+    with transaction.atomic(), order_services.order_numbers_last():
         order = _lock(order)
         attempt.status = status
         attempt.message = message[:500]

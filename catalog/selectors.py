@@ -57,6 +57,8 @@ DEFAULT_ORDER = ("sort_order", "name", "id")
 FEED_CHUNK_SIZE = 500
 
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
+#: At most this many matches of a search are ranked by relevance (``product_search``).
+SEARCH_CANDIDATES = 1000
 
 
 # -- products ---------------------------------------------------------------------------
@@ -70,8 +72,14 @@ def product_search_vector():
     return SearchVector("name", "summary", "description", config="simple")
 
 
-def product_search(queryset: QuerySet, q: str) -> QuerySet:
-    """Every word of ``q`` must match (as a prefix on PostgreSQL, a substring elsewhere)."""
+def product_search(queryset: QuerySet, q: str, *, ranked: bool = True) -> QuerySet:
+    """Every word of ``q`` must match (as a prefix on PostgreSQL, a substring elsewhere).
+
+    On PostgreSQL, ``ranked`` adds ``search_rank`` for ordering by relevance. Ranking reads
+    every row it ranks, so it ranks a bounded candidate set: the first
+    :data:`SEARCH_CANDIDATES` matches the full-text index finds (every match, in a
+    catalogue where fewer match); the rest of the matches are left out of a ranked result.
+    Without ``ranked`` (an explicit sort) every match is kept and nothing is ranked."""
     tokens = _SEARCH_TOKEN.findall(q)[:10]
     if not tokens:
         return queryset
@@ -82,10 +90,13 @@ def product_search(queryset: QuerySet, q: str) -> QuerySet:
         query = SearchQuery(
             " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
         )
-        return queryset.annotate(
-            search=product_search_vector(),
-            search_rank=SearchRank(product_search_vector(), query),
-        ).filter(search=query)
+        matches = queryset.annotate(search=product_search_vector()).filter(search=query)
+        if not ranked:
+            return matches
+        candidates = matches.values("pk")[:SEARCH_CANDIDATES]
+        return queryset.filter(pk__in=Subquery(candidates)).annotate(
+            search_rank=SearchRank(product_search_vector(), query)
+        )
     for token in tokens:
         queryset = queryset.filter(
             Q(name__icontains=token)
@@ -203,7 +214,7 @@ def product_list(
             | Q(pk__in=Subquery(changed_variants.values("product_id")))
         )
     if filters.q:
-        queryset = product_search(queryset, filters.q)
+        queryset = product_search(queryset, filters.q, ranked=not filters.sort)
     queryset = _with_output_data(queryset, mode)
     sorts = PUBLIC_SORTS if published_only else PRIVATE_SORTS
     if filters.sort:

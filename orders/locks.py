@@ -8,12 +8,14 @@ transaction, and releases them at its commit:
 2. variant rows, in id order (``catalog.services.stock_reserve`` / ``stock_release``);
 3. the customer row (``customers.services.customer_address_save_from_order``);
 4. the discount row (the conditional ``UPDATE`` of ``carts.services.discount_redeem``);
-5. the order-number counter of the store and mode (:func:`order_number_counter_lock`).
+5. the order-number counter of the store and mode (:func:`order_number_take`).
 
 A flow may skip a step, never go back to an earlier one.
 """
 
 from __future__ import annotations
+
+from django.db import connection
 
 from .models import Order, OrderNumberCounter
 
@@ -41,11 +43,16 @@ def copy_state(target: Order, source: Order) -> Order:
     return target
 
 
-def order_number_counter_lock(*, store_id: str, mode: str) -> OrderNumberCounter | None:
-    """Lock the order-number counter of a store and mode (last in the lock order); None
-    when the store has none yet."""
-    return (
-        OrderNumberCounter.objects.select_for_update()
-        .filter(store_id=store_id, mode=mode)
-        .first()
-    )
+def order_number_take(*, store_id: str, mode: str) -> int | None:
+    """Take the next order number of a store and mode: one ``UPDATE ... RETURNING`` that
+    locks the counter row (last in the lock order) until the caller's transaction ends and
+    returns the number it held; None when the store has no counter yet."""
+    table = connection.ops.quote_name(OrderNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_number = next_number + 1 "
+            "WHERE store_id = %s AND mode = %s RETURNING next_number - 1",
+            [store_id, mode],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

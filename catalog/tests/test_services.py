@@ -277,3 +277,46 @@ def test_review_totals_match_the_reviews_they_summarise(shop):
             stats["rating_count"],
             stats["average_rating"],
         )
+
+
+def _search_names(store, q: str, sort: str | None = None) -> list[str]:
+    return [
+        p.name
+        for p in selectors.product_list(
+            store=store,
+            published_only=True,
+            filters=selectors.ProductFilters(q=q, sort=sort),
+        )
+    ]
+
+
+@pytest.mark.postgres
+def test_search_ranks_a_bounded_candidate_set_unchanged_for_small_catalogues(
+    shop, monkeypatch
+):
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    make_product(shop.store, "Lavender candle", description="Lavender, lavender")
+    make_product(shop.store, "Candle", summary="Lavender scent")
+    make_product(shop.store, "Pillar candle", description="Smells of lavender")
+    make_product(shop.store, "Lavender spray")
+    make_product(shop.store, "Linen shirt")
+    # Every match ranked, as before the bound: relevance, then the default order.
+    query = SearchQuery("lavender:*", search_type="raw", config="simple")
+    vector = selectors.product_search_vector()
+    expected = [
+        p.name
+        for p in Product.objects.filter(store=shop.store)
+        .annotate(search=vector, rank=SearchRank(vector, query))
+        .filter(search=query)
+        .order_by("-rank", *selectors.DEFAULT_ORDER)
+    ]
+    assert len(expected) == 4 and expected[0] == "Lavender candle"
+    assert _search_names(shop.store, "lavender") == expected
+    # Over the bound, only that many matches are ranked; an explicit sort keeps them all.
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 2)
+    bounded = _search_names(shop.store, "lavender")
+    assert len(bounded) == 2 and set(bounded) <= set(expected)
+    assert sorted(_search_names(shop.store, "lavender", sort="name")) == sorted(
+        expected
+    )

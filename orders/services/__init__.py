@@ -15,7 +15,11 @@ orders is ``carts.checkout`` (above orders).
 from ..models import Order
 from .cancellation import order_cancel
 from .fulfilment import order_fulfill
-from .numbering import ORDER_NUMBER_START, order_number_assign
+from .numbering import (
+    ORDER_NUMBER_START,
+    order_number_assign,
+    order_numbers_last,
+)
 from .payments import (
     AUTO_REFUND_CUSTOMER_REASONS,
     EXPIRED_REASON,
@@ -40,6 +44,7 @@ __all__ = [
     "order_fulfill",
     "order_mark_paid",
     "order_number_assign",
+    "order_numbers_last",
     "order_payment_failed",
     "order_payment_record",
     "order_payment_settle",

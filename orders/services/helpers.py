@@ -8,6 +8,7 @@ from core.exceptions import Conflict, ValidationFailed
 from core.money import format_minor
 
 from ..models import Order, OrderItem
+from .numbering import NUMBER_PLACEHOLDER, order_number_pending
 
 
 def money_text(order: Order, amount: int) -> str:
@@ -15,7 +16,14 @@ def money_text(order: Order, amount: int) -> str:
 
 
 def order_label(order: Order) -> str:
-    return f"#{order.order_number}" if order.order_number else order.id
+    """``#1001``, or the order's id while it has no number. An order that gets its number
+    at the end of the transaction (``numbering.order_numbers_last``) is labelled with
+    the number's placeholder, filled in then."""
+    if order.order_number:
+        return f"#{order.order_number}"
+    if order_number_pending(order):
+        return f"#{NUMBER_PLACEHOLDER}"
+    return order.id
 
 
 def gateway_label(order: Order) -> str:

@@ -16,6 +16,7 @@ from ..locks import copy_state, order_lock
 from ..models import Order, OrderEvent
 from ..timeline import Actor, order_event_add
 from .helpers import money_text, order_label
+from .numbering import NUMBER_PLACEHOLDER, number_fill, when_numbered
 
 PLACED_BY = Actor.system("Checkout")
 
@@ -25,8 +26,9 @@ def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
     """Record that a cart has become an order: the timeline's "placed" entry and the
     ``order.created`` webhook event, once per order (a second call changes nothing).
 
-    Checkout calls it inside its transaction, once the order has its lines, totals and
-    number (``placed_at`` is set to now when missing).
+    Checkout calls it inside its transaction, once the order has its lines and totals, and
+    before its number (``numbering.order_numbers_last``): the entry and the payload name the
+    number's placeholder until then (``placed_at`` is set to now when missing).
     """
     locked = order_lock(order)
     if locked.type != Order.Type.ORDER:
@@ -39,12 +41,20 @@ def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
         locked.placed_at = timezone.now()
         locked.save(update_fields=["placed_at", "updated_at"])
     who = f" by {locked.email}" if locked.email else ""
-    order_event_add(
+    entry = order_event_add(
         order=locked,
         type=OrderEvent.Type.PLACED,
         message=f"Order {order_label(locked)} placed{who}: {money_text(locked, locked.total_amount)}",
         actor=actor or PLACED_BY,
         data={"total": locked.total_amount, "payment_method": locked.payment_method},
     )
+    if NUMBER_PLACEHOLDER in entry.message:
+        # Numbered at the end of the transaction (checkout): name it by its number then.
+        when_numbered(
+            locked,
+            lambda number: OrderEvent.objects.filter(pk=entry.pk).update(
+                message=number_fill(entry.message, number)
+            ),
+        )
     events.order_event(locked, "order.created")
     return copy_state(order, locked)

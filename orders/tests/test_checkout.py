@@ -130,6 +130,14 @@ def test_a_good_card_pays_and_the_order_is_complete(
     assert events() == ["order.created", "order.paid"]
     created = Event.objects.get(type="order.created")
     assert created.data["id"] == order.id and created.data["orderNumber"] == "1001"
+    # The number is taken last in the transaction, and filled in wherever it goes.
+    placed = "Order #1001 placed by sam@example.com"
+    assert order.timeline.get(type="placed").message.startswith(placed)
+    assert created.data["timeline"][0]["message"].startswith(placed)
+    paid = Event.objects.get(type="order.paid").data
+    assert paid["orderNumber"] == "1001" and paid["paymentStatus"] == "paid"
+    assert created.data["paymentStatus"] == "pending"
+    assert "order-number" not in str([created.data, paid])
     assert sorted(m.to[0] for m in mail.outbox) == [
         "orders@acme.example",
         "sam@example.com",

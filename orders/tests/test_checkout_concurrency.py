@@ -3,13 +3,17 @@ cart token, through the Django test client."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from carts.models import Discount, DiscountRedemption
 from carts.tests.factories import make_discount, make_product, make_shipping_method
 from catalog.models import InventoryAdjustment, Variant
 from orders.models import OfflinePaymentIntent, Order, OrderItem
 from tests.concurrency import run_threads
+from webhooks.models import Event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -191,3 +195,69 @@ def test_a_double_submit_in_parallel_makes_one_order_and_one_charge(
     assert Order.objects.filter(type="order").count() == 1
     assert OfflinePaymentIntent.objects.count() == 1
     assert available(candle, "test") == 9
+
+
+@MODES
+def test_checkouts_of_one_store_overlap_until_the_order_number(
+    make_store, api_client_for, monkeypatch, mode
+):
+    """A checkout that is still recording its order (timeline, ``order.created`` payload)
+    does not hold the store's order-number counter: another checkout of the same store
+    completes meanwhile, and the numbers stay consecutive in commit order."""
+    from orders import events as order_events
+
+    shop = make_store()
+    method = make_shipping_method(shop.store, countries=["GB"])
+    for token in ("slow", "fast"):
+        # One product each: a bank transfer holds its variant rows until it commits.
+        product = make_product(shop.store, name=f"Candle {token}", stock=10)
+        ready_cart(shop.store, token, product, method=method, mode=mode)
+    paused, release = threading.Event(), threading.Event()
+    record = order_events.order_event
+
+    def order_event(order, type):
+        if order.cart_token == "slow" and type == "order.created":
+            paused.set()
+            # Released as soon as the other checkout is done (or after 20 s, if it waits
+            # on a lock this checkout holds).
+            released_in_time.append(release.wait(timeout=20))
+        record(order, type)
+
+    monkeypatch.setattr(order_events, "order_event", order_event)
+    statuses: dict[str, int] = {}
+    released_in_time: list[bool] = []
+    key = shop.pk if mode == "test" else shop.live_pk
+
+    def checkout(token):
+        try:
+            client = api_client_for("public", key)
+            response = client.post(
+                "/cart/checkout", {"paymentMethod": PAYMENT[mode]}, cart=token
+            )
+            statuses[token] = response.status_code
+            if token == "fast":
+                release.set()
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=checkout, args=("slow",))
+    slow.start()
+    assert paused.wait(timeout=30)
+    fast = threading.Thread(target=checkout, args=("fast",))
+    fast.start()
+    fast.join(timeout=60)
+    release.set()
+    slow.join(timeout=60)
+
+    assert statuses == {"slow": 200, "fast": 200}
+    # The fast checkout released the paused one: it did not wait for its counter lock.
+    assert released_in_time == [True]
+    numbers = dict(
+        Order.objects.filter(type="order").values_list("cart_token", "order_number")
+    )
+    assert numbers == {"fast": 1001, "slow": 1002}
+    created = {
+        event.data["id"]: event.data["orderNumber"]
+        for event in Event.objects.filter(type="order.created")
+    }
+    assert sorted(created.values()) == ["1001", "1002"]

@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 
 #: The issue's targets are 10 for cart writes and 40 for checkout; these are today's counts
 #: in a test-mode checkout without Redis (tasks run in the request: webhook deliveries and
-#: emails included), kept from growing until the checkout work lowers them.
+#: emails included; 34 of checkout's are SAVEPOINT/RELEASE of nested services), kept from
+#: growing until the checkout work lowers them.
 CART_ADD_BUDGET = 19
 CART_UPDATE_BUDGET = 16
-CHECKOUT_BUDGET = 120
+CHECKOUT_BUDGET = 117
 #: key lookup, count, page.
 ORDER_LIST_BUDGET = 3
 
