@@ -37,6 +37,7 @@ from tests.processes import (
     free_port,
     gunicorn,
     manage,
+    tool_missing,
     wait_until,
     worker_ready,
 )
@@ -156,7 +157,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(django_db_setup, tmp_path_factory):
     if shutil.which("redis-server") is None:
-        pytest.skip("needs redis-server")
+        tool_missing("needs redis-server")
     log_dir = tmp_path_factory.mktemp("faults")
     emails_dir = log_dir / "emails"
     emails_dir.mkdir()

@@ -26,6 +26,7 @@ from tests.processes import (
     free_port,
     gunicorn,
     s3_available,
+    tool_missing,
     wait_until,
 )
 from tests.test_faults import ADDRESS, Http, merchant_client, private, public
@@ -46,7 +47,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def two_machines(django_db_setup, tmp_path_factory):
     if shutil.which("redis-server") is None:
-        pytest.skip("needs redis-server")
+        tool_missing("needs redis-server")
     log_dir = tmp_path_factory.mktemp("scale-out")
     redis = RedisServer(log_dir=log_dir).start()
     # Media on a local S3-compatible server when moto and django-storages are installed.
@@ -205,7 +206,7 @@ def test_product_images_are_on_the_object_store_for_every_machine(
     two_machines, shop_with_stock, settings, load_settings
 ):
     if not two_machines.media_env:
-        pytest.skip(
+        tool_missing(
             "needs moto[server] and django-storages[s3] (the dev and s3 extras)"
         )
     from django.core.files.base import ContentFile

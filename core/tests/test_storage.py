@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from core.storage import private_file_url, private_storage
-from tests.processes import MotoServer, s3_available
+from tests.processes import MotoServer, s3_available, tool_missing
 
 S3_BUCKET = "shop-media"
 S3_PRIVATE_BUCKET = "shop-private"
@@ -63,7 +63,7 @@ def test_a_private_file_on_disk_downloads_by_its_signed_link_only(
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
     if not s3_available():
-        pytest.skip(
+        tool_missing(
             "needs moto[server] and django-storages[s3] (the dev and s3 extras)"
         )
     server = MotoServer(log_dir=tmp_path_factory.mktemp("moto")).start()

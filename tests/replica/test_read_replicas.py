@@ -2,7 +2,7 @@
 with ``DATABASE_REPLICA_URLS`` set, so ``replica_1`` exists and mirrors the test database
 (TEST MIRROR: the same data over a second connection, as a replica with no lag would be).
 
-Skipped in a run without a replica alias (the settings are read once, at start-up).
+Collected only in that run (tests/conftest.py): the settings are read once, at start-up.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from django.test.utils import CaptureQueriesContext
 
 from core.db import replica_aliases, use_replica
 
+if not replica_aliases():
+    raise pytest.UsageError(
+        "tests/replica needs DATABASE_REPLICA_URLS (core/tests/test_replicas.py runs it so)"
+    )
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, databases="__all__"),
-    pytest.mark.skipif(
-        not replica_aliases(), reason="needs DATABASE_REPLICA_URLS (a replica alias)"
-    ),
 ]
 
 ADDRESS = {
