@@ -215,23 +215,8 @@ def post_json(
     max_bytes: int | None = None,
 ) -> PostResult:
     """POST ``body`` to ``url`` after re-validating its address; never raises for I/O."""
-    timeout = TIMEOUT_SECONDS if timeout is None else timeout
-    max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
-    started = time.monotonic()
-    try:
-        target = target_for(url)
-    except UnsafeUrl as exc:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return PostResult(None, elapsed, "", f"Refused: {exc}")
-
-    return _exchange(
-        target,
-        "POST",
-        body,
-        headers,
-        started=started,
-        timeout=timeout,
-        max_bytes=max_bytes,
+    return _request(
+        url, "POST", body, headers, insecure=None, timeout=timeout, max_bytes=max_bytes
     )
 
 
@@ -245,6 +230,22 @@ def get_bytes(
     """GET ``url`` through the same checks as deliveries (others reuse the guard: imported
     product images); ``insecure`` overrides ``WEBHOOKS_ALLOW_INSECURE_URLS``. The body is
     capped at ``max_bytes`` (``body``). Never raises for I/O."""
+    return _request(
+        url, "GET", None, {}, insecure=insecure, timeout=timeout, max_bytes=max_bytes
+    )
+
+
+def _request(
+    url: str,
+    method: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    *,
+    insecure: bool | None,
+    timeout: float | None,
+    max_bytes: int | None,
+) -> PostResult:
+    """Validate ``url``'s address (a refusal is a result, not an exception), then exchange."""
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
     started = time.monotonic()
@@ -255,9 +256,9 @@ def get_bytes(
         return PostResult(None, elapsed, "", f"Refused: {exc}")
     return _exchange(
         target,
-        "GET",
-        None,
-        {},
+        method,
+        body,
+        headers,
         started=started,
         timeout=timeout,
         max_bytes=max_bytes,

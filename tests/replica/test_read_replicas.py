@@ -14,6 +14,7 @@ from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.db import replica_aliases, use_replica
+from tests.test_faults import ADDRESS
 
 if not replica_aliases():
     raise pytest.UsageError(
@@ -24,15 +25,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, databases="__all__"),
 ]
-
-ADDRESS = {
-    "firstName": "Sam",
-    "lastName": "Buyer",
-    "line1": "221B Baker Street",
-    "city": "London",
-    "postcode": "NW1 6XE",
-    "countryCode": "GB",
-}
 
 
 class Queries:
