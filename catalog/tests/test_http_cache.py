@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import services
 from catalog.tests.factories import default_variant, make_category, make_product
+from core.api import caching
 from tests.fixtures import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,15 @@ def _get(client, path, **kwargs):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, **kwargs)
     return response, len(ctx.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """Pin the key's minute bucket: two requests either side of a minute boundary would
+    otherwise get different ETags (as they should; see the last test)."""
+    bucket = [caching.time_bucket()]
+    monkeypatch.setattr(caching, "time_bucket", lambda: bucket[0])
+    return bucket
 
 
 @pytest.fixture
@@ -104,3 +114,14 @@ def test_pages_are_never_shared_across_store_mode_or_locale(
         variants["other store"].json()["data"][0]["price"]["currency"]
         != variants["this store"].json()["data"][0]["price"]["currency"]
     )
+
+
+def test_a_new_minute_gives_a_new_page(public, catalogue, still_clock):
+    """A sale that starts or ends without a write shows within a minute."""
+    first, _ = _get(public, "/products/pillar-candle")
+    still_clock[0] += 1
+    again, queries = _get(
+        public, "/products/pillar-candle", headers={"If-None-Match": first["ETag"]}
+    )
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert queries > 1

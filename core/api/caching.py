@@ -76,6 +76,11 @@ class CachedPage(Exception):
         self.response = response
 
 
+def time_bucket() -> int:
+    """The current one-minute bucket of time that every page key includes."""
+    return int(time.time() // BUCKET_SECONDS)
+
+
 def page_key(request) -> str:
     """The cache key (and, hashed, the ETag) of the page ``request`` asks for."""
     store = request.store
@@ -87,7 +92,7 @@ def page_key(request) -> str:
         request.get_full_path(),
         request.headers.get("Accept-Language", ""),
         getattr(request, "accepted_media_type", ""),
-        str(int(time.time() // BUCKET_SECONDS)),
+        str(time_bucket()),
     )
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"public-page:{digest}"
