@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.models import ApiKey, hash_key
 from core.storefront import storefront_url
+from tests.processes import tool_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -179,8 +180,9 @@ def test_widget_never_parses_html():
     )
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
 def test_widget_helpers_with_node_test_runner():
+    if shutil.which("node") is None:
+        tool_missing("needs node (the widget's helpers run under node --test)")
     result = subprocess.run(
         [shutil.which("node"), "--test", str(JS_TEST)],
         capture_output=True,

@@ -818,6 +818,10 @@
         this.buildChat();
       }
       this.win.addEventListener("popstate", () => this.routeCatalog());
+      // Restored by Back from the 3-D Secure page (back/forward cache): show where it stands.
+      this.win.addEventListener("pageshow", (event) => {
+        if (event.persisted && this.awaitingAction()) this.showConfirmation(this.awaitingAction());
+      });
       // Buy buttons anywhere on the page: <button data-shoprocket-add="prod_..." data-variant="var_...">
       this.doc.addEventListener("click", (event) => this.onBuyButton(event));
       await Promise.all([this.refreshCart(), this.refreshAuth(), this.startCatalog()]);
@@ -850,6 +854,24 @@
       } else if (orderId) {
         this.replaceUrl(withoutParams(this.win.location.href, ["order"]));
         await this.showConfirmation(orderId);
+      } else if (this.awaitingAction()) {
+        // Back from the 3-D Secure page without finishing it: its order, with "Pay another way".
+        await this.showConfirmation(this.awaitingAction());
+      }
+    }
+
+    /** The order left at the 3-D Secure step, remembered (localStorage) while the shopper is
+     *  on the bank's page: `awaitingAction(id)` sets it, `awaitingAction(null)` forgets it,
+     *  `awaitingAction()` reads it. */
+    awaitingAction(orderId) {
+      const storage = this.config.storage;
+      const key = STORAGE_PREFIX.replace("cart-token", "awaiting-action") + this.config.publishableKey;
+      try {
+        if (orderId) storage.setItem(key, orderId);
+        else if (orderId === null) storage.removeItem(key);
+        return storage.getItem(key) || null;
+      } catch (error) {
+        return null;
       }
     }
 
@@ -1834,6 +1856,9 @@
       }
       if (outcome.kind === "action") {
         if (outcome.url) {
+          // Remembered in case the shopper comes back without finishing (the Back button):
+          // the page then offers to pay another way (handleReturnParams).
+          this.awaitingAction(outcome.orderId);
           this.win.location.assign(outcome.url); // the bank's (here: the test) 3-D Secure page
           return;
         }
@@ -1891,6 +1916,7 @@
           statusLine.className = "sr-status" + (failed ? " sr-status-failed" : "");
           // Failed, or left at the 3-D Secure step: the shopper may pay again another way.
           again.hidden = !(failed || paymentStatus === "requires_action");
+          if (paymentStatus !== "requires_action" && this.awaitingAction() === orderId) this.awaitingAction(null);
         };
         show(status.paymentStatus);
         this.panelBody.replaceChildren(this.h("div", { class: "sr-confirmation" }, heading, statusLine,
@@ -1898,6 +1924,7 @@
         this.pollStatus(orderId, status.paymentStatus, show);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
+        if (this.awaitingAction() === orderId) this.awaitingAction(null);
         this.panelBody.replaceChildren(this.errorNode(error.message));
       }
     }
@@ -1908,6 +1935,7 @@
     async payAgain(orderId, notice, raise) {
       try {
         this.setCart(await this.client.post("/cart/reopen", { orderId: orderId }));
+        if (this.awaitingAction() === orderId) this.awaitingAction(null);
       } catch (error) {
         if (raise || !(error instanceof ApiError)) throw error;
         return false;
