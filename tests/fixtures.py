@@ -82,6 +82,20 @@ def _closed_breakers():
 
 
 @pytest.fixture(autouse=True)
+def _still_rate_limit_window(monkeypatch):
+    """One rate-limit window per test: django-ratelimit counts in fixed windows of wall-clock
+    time, so a test that makes 31 requests across a window's edge saw its count restart and
+    no 429 (a flake in CI). The window's clock is pinned at the test's start."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    from django_ratelimit import core as ratelimit_core
+
+    now = real_time.time()
+    monkeypatch.setattr(ratelimit_core, "time", SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Dashboard tests log merchants in; PBKDF2's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
