@@ -278,7 +278,9 @@ class ProductSerializer(serializers.Serializer):
     @extend_schema_field(BundleComponentSerializer(many=True))
     def get_components(self, product):
         rows = bundles.bundle_rows(product)
-        return BundleComponentSerializer(rows, many=True, context=self.context).data
+        return list(
+            BundleComponentSerializer(rows, many=True, context=self.context).data
+        )
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_bundle_value(self, product):
