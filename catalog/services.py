@@ -1020,6 +1020,25 @@ def _bundle_apply(
 
 
 @transaction.atomic
+def product_bundle_settle(
+    *,
+    product: Product,
+    was_bundle: bool,
+    components: list[dict] | None = None,
+    mode: str,
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.DASHBOARD,
+) -> None:
+    """After a product was saved outside the API (dashboard): write a bundle's
+    ``components`` when given, and keep the bundle rules (no own stock, components only
+    on bundles) as :func:`product_update` does."""
+    data = {} if components is None else {"components": components}
+    _bundle_apply(
+        product, data, was_bundle=was_bundle, actor=actor, source=source, mode=mode
+    )
+
+
+@transaction.atomic
 def product_create(
     *,
     store,

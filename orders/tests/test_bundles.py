@@ -252,3 +252,21 @@ def test_live_reservations_move_the_components_stock(make_store):
     )
     candle.refresh_from_db()
     assert candle.stock == 5
+
+
+def test_the_dashboard_order_page_shows_the_bundle_contents(shopper, kit):
+    from django.test import Client
+    from django.urls import reverse
+
+    from core import services as core_services
+
+    result = _paid(shopper, kit, (kit.bundle, 2))
+    user, _ = core_services.merchant_add(store=kit.store, email="owner@acme.test")
+    client = Client()
+    client.force_login(user)
+    page = client.get(
+        reverse("admin:orders_order_change", args=[result["orderId"]])
+    ).content.decode()
+    assert "Bundle contents" in page
+    assert "2 × Hand-poured candle (4 in all)" in page
+    assert "1 × Holder (2 in all)" in page
