@@ -270,3 +270,16 @@ def test_the_dashboard_order_page_shows_the_bundle_contents(shopper, kit):
     assert "Bundle contents" in page
     assert "2 × Hand-poured candle (4 in all)" in page
     assert "1 × Holder (2 in all)" in page
+
+
+def test_the_emails_say_what_a_bundle_includes(shopper, kit):
+    from django.core import mail
+
+    _paid(shopper, kit, (kit.bundle, 2), (kit.candle, 1))
+    [confirmation] = [m for m in mail.outbox if m.to == ["sam@example.com"]]
+    [new_order] = [m for m in mail.outbox if m.to == ["orders@acme.example"]]
+    for message in (confirmation, new_order):
+        assert "  Includes: 2 x Hand-poured candle, 1 x Holder\n" in message.body
+        assert message.body.count("Includes:") == 1  # the candle line has none
+    html = confirmation.alternatives[0][0]
+    assert "Includes: 2 x Hand-poured candle, 1 x Holder" in html
