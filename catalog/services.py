@@ -2,8 +2,9 @@
 
 Stock changes go through :func:`stock_adjust`, :func:`stock_reserve` and :func:`stock_release`,
 which lock variant rows (only the variant rows, in id order, so concurrent multi-line
-reservations cannot deadlock; a bundle line's components are among them), write an :class:`~catalog.models.InventoryAdjustment` for every
-change and record ``inventory.low`` when a tracked variant falls to its product's threshold.
+reservations cannot deadlock; a bundle line's components are among them), write an
+:class:`~catalog.models.InventoryAdjustment` for every change and record ``inventory.low``
+when a tracked variant falls to its product's threshold.
 
 Product writes keep the catalogue's invariant: a simple product has exactly one default
 variant (no option values) carrying its sku, barcode, weight and stock, and inheriting its
