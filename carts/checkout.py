@@ -49,6 +49,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog import bundles as catalog_bundles
 from catalog import services as catalog_services
 from catalog.services import StockLine
 from core.exceptions import (
@@ -311,7 +312,10 @@ def _stock_reserve(priced: PricedCart, item_ids: list[str]) -> None:
     (``items[i].quantity``)."""
     lines = [
         StockLine(
-            variant_id=line.variant.pk, quantity=line.quantity, label=_line_label(line)
+            variant_id=line.variant.pk,
+            quantity=line.quantity,
+            label=_line_label(line),
+            components=catalog_bundles.stock_components(line.variant),
         )
         for line in priced.lines
     ]

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from catalog import bundles as catalog_bundles
 from catalog.models import Category, Product, Variant
 from catalog.selectors import product_get_purchasable
 from catalog.services import convert_amount_columns
@@ -832,6 +833,7 @@ def cart_snapshot(*, priced: PricedCart) -> None:
         item.subtotal_amount = line.result.subtotal.amount
         item.discount_amount = line.result.discount.amount
         item.tax_amount = line.result.tax.amount
+        item.bundle_components = catalog_bundles.components_snapshot(line.variant)
         items.append(item)
     if items:
         OrderItem.objects.bulk_update(
@@ -847,6 +849,7 @@ def cart_snapshot(*, priced: PricedCart) -> None:
                 "subtotal_amount",
                 "discount_amount",
                 "tax_amount",
+                "bundle_components",
             ],
         )
 
@@ -1020,11 +1023,7 @@ def cart_item_add(
         current = item.quantity if item else 0
         wanted = current + quantity
         _check_quantity_limits(product, wanted)
-        stock = (
-            Variant.objects.only("stock", "test_reserved")
-            .get(pk=variant.pk)
-            .available_stock(cart.mode)
-        )
+        stock = catalog_bundles.variant_available_now(variant=variant, mode=cart.mode)
         if product.track_inventory and wanted > stock:
             available = max(stock - current, 0)
             message = (
@@ -1070,6 +1069,8 @@ def cart_item_update(
         variant = (
             Variant.objects.select_related("product").filter(pk=item.variant_id).first()
         )
+        if variant is not None:
+            catalog_bundles.variants_attach([variant])
         product = variant.product if variant else None
         if product is None or product.status != Product.Status.PUBLISHED:
             raise ValidationFailed(

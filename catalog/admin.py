@@ -33,11 +33,12 @@ from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 from core.money import format_minor
 
-from . import services
+from . import bundles, services
 from .derived import variant_name
 from .images import image_aspect_ratio
 from .models import (
     DEFAULT_LOW_STOCK_THRESHOLD,
+    BundleComponent,
     Category,
     InventoryAdjustment,
     Media,
@@ -93,6 +94,20 @@ class ProductAdminForm(forms.ModelForm):
             services.product_check_rules(candidate)
         except DomainError as exc:
             _form_error(self, exc)
+        if cleaned.get("product_type") == Product.ProductType.BUNDLE:
+            # A bundle's stock is always counted, through its components.
+            cleaned["track_inventory"] = True
+            if self.instance.pk and self.instance.options.exists():
+                self.add_error(
+                    "product_type",
+                    "A product with options cannot become a bundle: remove its options.",
+                )
+            elif self.instance.pk and bundles.bundles_containing(self.instance):
+                self.add_error(
+                    "product_type",
+                    "This product is a component of another bundle: a bundle cannot "
+                    "contain another bundle.",
+                )
         store = cleaned.get("store") or getattr(self.instance, "store", None)
         categories = cleaned.get("categories")
         if (
@@ -209,6 +224,71 @@ class VariantInline(StoreScopedTabularInline):
         return " / ".join(f"{v.option.name}: {v.value}" for v in values) or "-"
 
 
+class BundleComponentFormSet(forms.BaseInlineFormSet):
+    """A bundle's components, checked by the API's rules (``catalog.bundles``) and saved
+    by ``ProductAdmin.save_formset`` through ``product_bundle_settle``."""
+
+    def clean(self):
+        super().clean()
+        self.bundle_components = None
+        if any(self.errors) or self.instance.product_type != Product.ProductType.BUNDLE:
+            return
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data.get("component"):
+                continue
+            rows.append(
+                (
+                    data.get("position") or 0,
+                    len(rows),
+                    {"variant_id": data["component"].pk, "quantity": data["quantity"]},
+                )
+            )
+        components = [c for _, _, c in sorted(rows, key=lambda t: (t[0], t[1]))]
+        try:
+            bundles.components_check(product=self.instance, components=components)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        self.bundle_components = components
+
+
+class BundleComponentInline(StoreScopedTabularInline):
+    """What one bundle contains (bundles only): variants of the store's other products."""
+
+    model = BundleComponent
+    fk_name = "bundle"
+    formset = BundleComponentFormSet
+    extra = 1
+    fields = ("component", "quantity", "position")
+    verbose_name = "bundle component"
+    verbose_name_plural = "bundle components (bundles only: what one bundle contains)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("component")
+        if field is not None:
+            variants = (
+                Variant.objects.exclude(
+                    product__product_type=Product.ProductType.BUNDLE
+                )
+                .select_related("product")
+                .prefetch_related("option_values__option")
+                .order_by("product__name", "position", "id")
+            )
+            if obj is not None:
+                variants = variants.filter(product__store_id=obj.store_id).exclude(
+                    product=obj
+                )
+            else:
+                ids = self.allowed_store_ids(request)
+                if ids is not None:
+                    variants = variants.filter(product__store_id__in=ids)
+            field.queryset = variants
+            field.label_from_instance = variant_title
+        return formset
+
+
 class MediaForm(forms.ModelForm):
     class Meta:
         model = Media
@@ -311,7 +391,7 @@ class ProductAdmin(StoreScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("categories",)
     readonly_fields = ("id", "stock_panel", "created_at", "updated_at")
-    inlines = (OptionInline, VariantInline, MediaInline)
+    inlines = (OptionInline, VariantInline, BundleComponentInline, MediaInline)
     actions = ("publish", "make_draft", "archive")
     save_on_top = True
     fieldsets = (
@@ -390,6 +470,14 @@ class ProductAdmin(StoreScopedAdmin):
                 n_variants=Count("variants", distinct=True),
             )
         )
+
+    def get_inline_instances(self, request, obj=None):
+        """The components inline on a saved bundle's page only (save a product as a
+        bundle, then list what it contains)."""
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None or obj.product_type != Product.ProductType.BUNDLE:
+            inlines = [i for i in inlines if not isinstance(i, BundleComponentInline)]
+        return inlines
 
     def get_urls(self):
         return [
@@ -505,6 +593,14 @@ class ProductAdmin(StoreScopedAdmin):
 
     @admin.display(description="Stock")
     def stock_panel(self, product):
+        if product.pk and product.product_type == Product.ProductType.BUNDLE:
+            rows = bundles.bundle_rows(product)
+            live = Variant(product=product)
+            live._bundle_rows = rows
+            return format_html(
+                "Sold from its components' stock (below): {} whole bundle(s) available.",
+                live.available_stock("live") if rows else 0,
+            )
         if not product.pk:
             return "Save the product, then set its stock with Adjust stock."
         variants = product.variants.prefetch_related("option_values__option")
@@ -521,6 +617,10 @@ class ProductAdmin(StoreScopedAdmin):
     # -- saving -------------------------------------------------------------------------
     def save_related(self, request, form, formsets, change):
         form.save_m2m()
+        # On the form, not on this (shared) admin: one request's state.
+        form.was_bundle = change and (
+            form.initial.get("product_type") == Product.ProductType.BUNDLE
+        )
         # Variant edits first: the options formset may then add or remove variants.
         for formset in sorted(formsets, key=lambda fs: fs.model is ProductOption):
             self.save_formset(request, form, formset, change=change)
@@ -529,6 +629,13 @@ class ProductAdmin(StoreScopedAdmin):
                 mode=DASHBOARD_MODE,
                 product=form.instance,
                 options=[],
+                actor=_actor(request),
+            )
+        if not any(fs.model is BundleComponent for fs in formsets):
+            services.product_bundle_settle(
+                product=form.instance,
+                was_bundle=form.was_bundle,
+                mode=DASHBOARD_MODE,
                 actor=_actor(request),
             )
         services.product_notify_saved(
@@ -568,6 +675,20 @@ class ProductAdmin(StoreScopedAdmin):
                 )
             except DomainError as exc:
                 messages.error(request, f"Options not saved: {exc.message}")
+            return
+        if formset.model is BundleComponent:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+                [],
+                [],
+                [],
+            )
+            services.product_bundle_settle(
+                product=product,
+                was_bundle=getattr(form, "was_bundle", False),
+                components=formset.bundle_components if formset.has_changed() else None,
+                mode=DASHBOARD_MODE,
+                actor=_actor(request),
+            )
             return
         if formset.model is Media:
             for media in formset.save(commit=False):
@@ -614,6 +735,15 @@ class ProductAdmin(StoreScopedAdmin):
             raise Http404
         if not self.has_change_permission(request, product):
             raise PermissionDenied
+        if product.product_type == Product.ProductType.BUNDLE:
+            self.message_user(
+                request,
+                "A bundle has no stock of its own: adjust the stock of its components.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:catalog_product_change", args=[product.pk])
+            )
         variants = list(product.variants.prefetch_related("option_values__option"))
         form = StockAdjustForm(request.POST or None, variants=variants)
         if (

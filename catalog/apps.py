@@ -12,6 +12,7 @@ class CatalogConfig(AppConfig):
 
         from . import services
         from .models import (
+            BundleComponent,
             Category,
             Media,
             Product,
@@ -36,6 +37,7 @@ class CatalogConfig(AppConfig):
                 Variant,
                 Media,
                 Review,
+                BundleComponent,
             ):
                 signal.connect(
                     services.catalog_changed,

@@ -1,5 +1,6 @@
 """Demo catalogue: a few categories (one nested), eight products (one with Size/Colour
-variants, one on sale, one digital, one bundle), generated images and approved reviews.
+variants, one on sale, one digital, one bundle of two others), generated images and
+approved reviews.
 
 Idempotent: categories and products are found by slug; only what is missing is created.
 """
@@ -126,10 +127,11 @@ PRODUCTS = [
     {
         "slug": "candle-care-kit",
         "name": "Candle care kit",
-        "price": 3500,
-        "stock": 8,
+        "price": 5500,
         "product_type": "bundle",
-        "summary": "Wick trimmer, snuffer and dipper.",
+        # A bundle sells from its components' stock: (product slug, units per kit).
+        "components": [("hand-poured-candle", 2), ("lavender-linen-spray", 1)],
+        "summary": "Two hand-poured candles and a lavender linen spray.",
         "sku": "KIT-CARE",
         "categories": ["gifts"],
         "images": [("Kit", (60, 60, 70), 1.0)],
@@ -213,6 +215,16 @@ def _product(store, spec: dict, categories: dict[str, Category]) -> None:
             if (size, colour) in spec.get("variant_price", {}):
                 variant["price"] = spec["variant_price"][(size, colour)]
             data["variants"].append(variant)
+    elif "components" in spec:
+        data["components"] = [
+            {
+                "variant_id": Product.objects.get(store=store, slug=slug)
+                .variants.get(is_default=True)
+                .pk,
+                "quantity": quantity,
+            }
+            for slug, quantity in spec["components"]
+        ]
     else:
         data["stock"] = spec.get("stock", 0)
     product = services.product_create(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.money import format_minor
 
-from .models import Product, Variant
+from .models import Product, Variant, bundle_available
 
 TAX_NOTE_EXCLUSIVE = "+ tax at checkout"
 TAX_NOTE_INCLUSIVE = "incl. tax"
@@ -46,7 +46,11 @@ def variant_in_stock(variant: Variant, product: Product, mode: str = "live") -> 
 
 def product_stock(product: Product, mode: str = "live") -> tuple[bool, int]:
     """``(inStock, inventoryCount)`` as a key of ``mode`` sees them (test mode: what test
-    mode can buy), from the prefetched variants."""
+    mode can buy), from the prefetched variants. A bundle's are the whole bundles its
+    components allow (its rows attached by ``catalog.bundles.bundles_attach``)."""
+    if product.product_type == Product.ProductType.BUNDLE:
+        count = bundle_available(getattr(product, "_bundle_rows", None) or [], mode)
+        return count > 0, count
     if mode == "live":
         facts = product_facts(product)
         return facts.in_stock, facts.inventory_count

@@ -297,7 +297,14 @@ class Variant(BaseModel):
 
     def available_stock(self, mode: str = "live") -> int:
         """Units a key of ``mode`` can buy: the stock in live mode; in test mode, the stock
-        less what test-mode orders took (``test_reserved``), never below 0."""
+        less what test-mode orders took (``test_reserved``), never below 0.
+
+        The variant of a bundle holds no stock: once ``catalog.bundles`` has attached the
+        bundle's components to it (``_bundle_rows``), this is the number of whole bundles
+        they allow (:func:`bundle_available`); without them, its own stock (0)."""
+        rows = getattr(self, "_bundle_rows", None)
+        if rows is not None:
+            return bundle_available(rows, mode)
         if mode == "test":
             return max(self.stock - self.test_reserved, 0)
         return self.stock
@@ -306,6 +313,22 @@ class Variant(BaseModel):
         return (
             not self.product.track_inventory or self.available_stock(mode) >= quantity
         )
+
+
+def bundle_available(rows, mode: str = "live") -> int:
+    """Whole bundles that ``rows`` (:class:`BundleComponent` with ``component.product``
+    loaded) allow a key of ``mode``: the least, over components whose product tracks stock,
+    of the component's available stock divided by its quantity (rounded down). A bundle
+    without components is not for sale (0); one whose components track no stock is limited
+    by nothing (:data:`MAX_STOCK`)."""
+    if not rows:
+        return 0
+    counts = [
+        row.component.available_stock(mode) // row.quantity
+        for row in rows
+        if row.component.product.track_inventory
+    ]
+    return max(min(counts), 0) if counts else MAX_STOCK
 
 
 class Media(BaseModel):
@@ -429,3 +452,41 @@ class InventoryAdjustment(StoreOwnedModel):
     @property
     def delta(self) -> int:
         return self.stock_after - self.stock_before
+
+
+class BundleComponent(BaseModel):
+    """``quantity`` units of ``component`` in one unit of the ``bundle`` product.
+
+    A bundle holds no stock of its own: it is sold from its components' stock
+    (``catalog.services.stock_reserve`` takes ``quantity`` x bundles of each), and what it
+    can sell is the number of whole bundles they allow. A component is a variant of a
+    product of the same store that is not itself a bundle. A variant that is a component
+    cannot be deleted (``RESTRICT``) until no bundle lists it; deleting the bundle (or the
+    whole store) takes its components rows with it.
+    """
+
+    id = PrefixedIdField("bcmp")
+    bundle = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="bundle_components"
+    )
+    component = models.ForeignKey(
+        Variant, on_delete=models.RESTRICT, related_name="bundle_memberships"
+    )
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    position = models.PositiveIntegerField(default=0)
+
+    store_lookup = "bundle__store"
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bundle", "component"], name="uniq_bundle_component"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="bundle_component_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.component_id}"

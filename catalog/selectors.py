@@ -29,6 +29,7 @@ from django.utils import timezone
 from core.exceptions import NotFound
 from core.ids import has_prefix
 
+from . import bundles
 from .models import (
     Category,
     Media,
@@ -295,6 +296,8 @@ def _feed_chunk(products: list[Product]) -> list[FeedEntry]:
     ):
         variant.product = by_id[variant.product_id]
         variants[variant.product_id].append(variant)
+    # A bundle is in stock when its components are (two more queries, only with bundles).
+    bundles.variants_attach(v for vs in variants.values() for v in vs)
     option_values: dict[str, list[tuple[str, str]]] = {}
     rows = (
         Variant.option_values.through.objects.filter(variant__product_id__in=ids)

@@ -27,6 +27,7 @@ from core.api.schema import PageMetaSerializer
 from core.markdown import markdown_html
 from core.money import Money
 
+from . import bundles
 from .derived import (
     price_object,
     product_facts,
@@ -166,6 +167,44 @@ class PrivateVariantSerializer(VariantSerializer):
         ref_name = "PrivateProductVariant"
 
 
+class BundleComponentSerializer(serializers.Serializer):
+    """One component of a bundle: ``quantity`` units of a variant in each bundle."""
+
+    variant_id = serializers.CharField(source="component_id")
+    product_id = serializers.CharField(source="component.product_id")
+    product_name = serializers.CharField(source="component.product.name")
+    variant_name = serializers.SerializerMethodField(
+        help_text='Option values joined ("M / Red"); null for a simple product.'
+    )
+    sku = serializers.SerializerMethodField()
+    quantity = serializers.IntegerField()
+    price = serializers.SerializerMethodField(
+        help_text="What one unit of the component costs bought on its own now."
+    )
+
+    class Meta:
+        ref_name = "BundleComponent"
+
+    def get_variant_name(self, row) -> str | None:
+        return variant_name(row.component) or None
+
+    def get_sku(self, row) -> str | None:
+        return row.component.sku or row.component.product.sku or None
+
+    @extend_schema_field(MoneySerializer)
+    def get_price(self, row):
+        return _money(self.context, row.component.current_price_amount())
+
+
+class ProductListSerializer(serializers.ListSerializer):
+    """A page of products: the bundles among them get their components in one go."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        bundles.bundles_attach(items)
+        return super().to_representation(items)
+
+
 class ProductSerializer(serializers.Serializer):
     """The public view of a product (lists and detail)."""
 
@@ -216,9 +255,47 @@ class ProductSerializer(serializers.Serializer):
     sort_order = serializers.IntegerField()
     created_at = TimestampField()
     updated_at = TimestampField()
+    # Bundles (``catalog.bundles``): empty / null for other products.
+    components = serializers.SerializerMethodField(
+        help_text="A bundle's contents (variant, names, quantity per bundle, unit price)."
+    )
+    bundle_value = serializers.SerializerMethodField(
+        help_text="A bundle's components bought separately now; null for other products."
+    )
+    bundle_saving = serializers.SerializerMethodField(
+        help_text="bundleValue less the bundle's current price (never below 0); null for "
+        "other products."
+    )
 
     class Meta:
         ref_name = "Product"
+        list_serializer_class = ProductListSerializer
+
+    def to_representation(self, instance):
+        bundles.bundles_attach([instance])  # no query unless a bundle not yet attached
+        return super().to_representation(instance)
+
+    @extend_schema_field(BundleComponentSerializer(many=True))
+    def get_components(self, product):
+        rows = bundles.bundle_rows(product)
+        return list(
+            BundleComponentSerializer(rows, many=True, context=self.context).data
+        )
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_bundle_value(self, product):
+        if product.product_type != Product.ProductType.BUNDLE:
+            return None
+        return _money(self.context, bundles.bundle_value(bundles.bundle_rows(product)))
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_bundle_saving(self, product):
+        if product.product_type != Product.ProductType.BUNDLE:
+            return None
+        value = bundles.bundle_value(bundles.bundle_rows(product))
+        return _money(
+            self.context, max(value - product_facts(product).current_price, 0)
+        )
 
     def get_digital(self, product) -> bool:
         return product.product_type == Product.ProductType.DIGITAL
@@ -311,6 +388,7 @@ class PrivateProductSerializer(ProductSerializer):
 
     class Meta:
         ref_name = "PrivateProduct"
+        list_serializer_class = ProductListSerializer
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_cost(self, product):
@@ -513,6 +591,18 @@ class VariantInputSerializer(serializers.Serializer):
         ref_name = "ProductVariantInput"
 
 
+class BundleComponentInputSerializer(serializers.Serializer):
+    variant_id = StrictCharField(
+        max_length=40, help_text="A variant (var_...) of another product of the store."
+    )
+    quantity = StrictIntegerField(
+        min_value=1, max_value=10**6, default=1, help_text="Units in one bundle."
+    )
+
+    class Meta:
+        ref_name = "BundleComponentInput"
+
+
 class ProductInputSerializer(serializers.Serializer):
     """``POST /products`` (``partial=True`` for PATCH: only sent fields change)."""
 
@@ -563,6 +653,12 @@ class ProductInputSerializer(serializers.Serializer):
     options = OptionInputSerializer(many=True, required=False, max_length=MAX_OPTIONS)
     variants = VariantInputSerializer(
         many=True, required=False, max_length=MAX_VARIANTS
+    )
+    components = BundleComponentInputSerializer(
+        many=True,
+        required=False,
+        max_length=bundles.MAX_COMPONENTS,
+        help_text="Bundles only: the variants one bundle contains; replaces the list.",
     )
 
     class Meta:

@@ -2,8 +2,9 @@
 
 Stock changes go through :func:`stock_adjust`, :func:`stock_reserve` and :func:`stock_release`,
 which lock variant rows (only the variant rows, in id order, so concurrent multi-line
-reservations cannot deadlock), write an :class:`~catalog.models.InventoryAdjustment` for every
-change and record ``inventory.low`` when a tracked variant falls to its product's threshold.
+reservations cannot deadlock; a bundle line's components are among them), write an
+:class:`~catalog.models.InventoryAdjustment` for every change and record ``inventory.low``
+when a tracked variant falls to its product's threshold.
 
 Product writes keep the catalogue's invariant: a simple product has exactly one default
 variant (no option values) carrying its sku, barcode, weight and stock, and inheriting its
@@ -26,10 +27,11 @@ from core.api.caching import catalog_version_bump
 from core.exceptions import Conflict, NotFound, ValidationFailed, field_error
 from core.models import Store
 
-from . import events, signals
+from . import bundles, events, signals
 from .images import image_aspect_ratio
 from .models import (
     MAX_STOCK,
+    BundleComponent,
     Category,
     InventoryAdjustment,
     Media,
@@ -61,11 +63,35 @@ class OutOfStock(Conflict):
 
 @dataclass(frozen=True)
 class StockLine:
-    """``quantity`` units of ``variant_id``; ``label`` names the line in error messages."""
+    """``quantity`` units of ``variant_id``; ``label`` names the line in error messages.
+
+    A bundle line gives ``components``, ``((component variant id, units per bundle), ...)``
+    (``catalog.bundles.stock_components``, or an order line's snapshot): its stock is taken
+    from, and given back to, those variants, never the bundle's own (which holds none)."""
 
     variant_id: str
     quantity: int
     label: str = ""
+    components: tuple[tuple[str, int], ...] = ()
+
+    def demand(self) -> dict[str, int]:
+        """Units of each variant this line moves."""
+        if not self.components:
+            return {self.variant_id: self.quantity}
+        units: dict[str, int] = {}
+        for variant_id, per_bundle in self.components:
+            units[variant_id] = units.get(variant_id, 0) + per_bundle * self.quantity
+        return units
+
+
+def _line_variant_ids(lines) -> set[str]:
+    """Every variant the lines name: their own and their bundles' components (locked
+    together, in id order)."""
+    ids: set[str] = set()
+    for line in lines:
+        ids.add(line.variant_id)
+        ids.update(variant_id for variant_id, _ in line.components)
+    return ids
 
 
 # -- stock ------------------------------------------------------------------------------
@@ -222,32 +248,26 @@ def stock_reserve(
     :class:`OutOfStock` naming its variant (``label`` only words the message). Untracked
     products are not counted.
 
+    A bundle line (``components``) takes its components' units, added to what the other
+    lines take of the same variants (a bundle and its candle bought together need both);
+    every variant named, components included, is locked in one statement in id order.
+    Audit rows of components taken for bundles say so in their reason.
+
     ``mode`` is the key mode of the order. Test mode is a sandbox: it never changes
     ``stock``; it takes units from what test mode can buy (``Variant.available_stock``) by
     raising ``test_reserved``, so stock checks still apply within test mode.
     """
-    variants = _locked_variants(line.variant_id for line in lines)
+    variants = _locked_variants(_line_variant_ids(lines))
+    demands = [line.demand() for line in lines]
     wanted: dict[str, int] = {}
-    for line in lines:
-        wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
-    for line in lines:
-        variant = variants.get(line.variant_id)
-        label = line.label or line.variant_id
-        if variant is None:
-            raise OutOfStock(
-                f"{label} is no longer available.",
-                variant_id=line.variant_id,
-                available=0,
-                reason="No longer available.",
-            )
-        available = variant.available_stock(mode)
-        if variant.product.track_inventory and available < wanted[line.variant_id]:
-            raise OutOfStock(
-                f"Only {available} of {label} left in stock.",
-                variant_id=line.variant_id,
-                available=available,
-                reason=f"Only {available} left in stock.",
-            )
+    bundles: dict[str, list[str]] = {}  # component -> labels of the bundles taking it
+    for line, demand in zip(lines, demands, strict=True):
+        for variant_id, units in demand.items():
+            wanted[variant_id] = wanted.get(variant_id, 0) + units
+            if line.components:
+                bundles.setdefault(variant_id, []).append(line.label or line.variant_id)
+    for line, demand in zip(lines, demands, strict=True):
+        _reserve_check(line, demand, variants, wanted, mode)
     low: dict[str, Product] = {}
     changed: list[Variant] = []
     audit: list[InventoryAdjustment] = []
@@ -271,7 +291,7 @@ def stock_reserve(
                 before,
                 before - quantity,
                 mode=mode,
-                reason=reason,
+                reason=_bundle_reason(reason, bundles.get(variant_id)),
                 source=source,
                 reference=reference,
             )
@@ -284,6 +304,63 @@ def stock_reserve(
         for store_id in {v.product.store_id for v in changed}:
             catalog_version_bump(store_id)
     _low_stock_events(low, mode=mode)
+
+
+def _bundle_reason(reason: str, labels: list[str] | None) -> str:
+    """The audit reason of a component moved for bundles: ``... (bundle: Gift set)``."""
+    if not labels:
+        return reason
+    names = ", ".join(dict.fromkeys(labels))
+    return f"{reason} (bundle: {names})" if reason else f"Bundle: {names}"
+
+
+def _reserve_check(line: StockLine, demand, variants, wanted, mode: str) -> None:
+    """Raise :class:`OutOfStock` naming ``line`` when the units it needs are gone or short
+    (what it could have is what is left after the other lines' demand)."""
+    label = line.label or line.variant_id
+    variant = variants.get(line.variant_id)
+    bundle_without = (
+        variant is not None
+        and variant.product.product_type == Product.ProductType.BUNDLE
+        and not line.components
+    )
+    if variant is None or bundle_without or any(v not in variants for v in demand):
+        raise OutOfStock(
+            f"{label} is no longer available.",
+            variant_id=line.variant_id,
+            available=0,
+            reason="No longer available.",
+        )
+
+    def left(variant_id: str) -> int:
+        # What the other lines leave of this variant.
+        others = wanted[variant_id] - demand[variant_id]
+        return variants[variant_id].available_stock(mode) - others
+
+    tracked = [v for v in demand if variants[v].product.track_inventory]
+    if not any(variants[v].available_stock(mode) < wanted[v] for v in tracked):
+        return
+    if line.components:
+        per_bundle = dict(line.components)
+        available = max(min(left(v) // per_bundle[v] for v in tracked), 0)
+    else:
+        available = max(left(line.variant_id), 0)
+    raise OutOfStock(
+        f"Only {available} of {label} left in stock.",
+        variant_id=line.variant_id,
+        available=available,
+        reason=f"Only {available} left in stock.",
+    )
+
+
+def _expand_release(lines: list[StockLine]) -> list[tuple[str, int, str]]:
+    """``(variant id, units, bundle label or "")`` of every variant the lines give back."""
+    moves = []
+    for line in lines:
+        bundle = (line.label or line.variant_id) if line.components else ""
+        for variant_id, units in line.demand().items():
+            moves.append((variant_id, units, bundle))
+    return moves
 
 
 @transaction.atomic
@@ -301,30 +378,33 @@ def stock_release(
     :data:`~catalog.models.MAX_STOCK` meanwhile: the stock then stops at that bound. In test
     mode the units go back to what test mode can buy (``test_reserved`` falls, never below
     0); live stock is untouched."""
-    variants = _locked_variants(line.variant_id for line in lines)
-    for line in lines:
-        variant = variants.get(line.variant_id)
-        if variant is None or not variant.product.track_inventory or line.quantity <= 0:
+    variants = _locked_variants(_line_variant_ids(lines))
+    for variant_id, quantity, bundle in _expand_release(lines):
+        variant = variants.get(variant_id)
+        if variant is None or not variant.product.track_inventory or quantity <= 0:
             continue
+        if variant.product.product_type == Product.ProductType.BUNDLE:
+            continue  # a bundle's own variant holds nothing to give back
+        why = _bundle_reason(reason, [bundle] if bundle else None)
         if mode == "test":
             before = variant.available_stock(mode)
-            _test_reserved_write(variant, max(variant.test_reserved - line.quantity, 0))
+            _test_reserved_write(variant, max(variant.test_reserved - quantity, 0))
             _audit_test(
                 variant,
                 before,
                 variant.available_stock(mode),
-                reason=reason,
+                reason=why,
                 source=source,
                 reference=reference,
             )
             continue
         before = variant.stock
-        _write_stock(variant, max(before, min(before + line.quantity, MAX_STOCK)))
+        _write_stock(variant, max(before, min(before + quantity, MAX_STOCK)))
         _audit(
             variant,
             before,
             variant.stock,
-            reason=reason,
+            reason=why,
             source=source,
             reference=reference,
         )
@@ -368,7 +448,13 @@ def product_inventory_adjust(
 ) -> InventoryResult:
     """Adjust the stock of a simple product (its default variant) or of one of its variants.
 
-    A variant-based product needs ``variant_id`` (422 without it)."""
+    A variant-based product needs ``variant_id`` (422 without it); a bundle has no stock
+    of its own (422: adjust its components)."""
+    if product.product_type == Product.ProductType.BUNDLE:
+        raise ValidationFailed(
+            "A bundle has no stock of its own: adjust the stock of its components.",
+            code="bundle_has_no_stock",
+        )
     if variant_id:
         variant = Variant.objects.filter(product=product, pk=variant_id).first()
         if variant is None:
@@ -528,6 +614,18 @@ def sku_check_unique(*, store, product: Product, skus: dict[str, str]) -> None:
 
 
 def _remove_variant(variant: Variant, *, actor: str, source: str, reason: str) -> None:
+    containing = list(
+        Product.objects.filter(bundle_components__component=variant)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if containing:
+        raise field_error(
+            "options",
+            f"The variant {variant.sku or variant.pk} is a component of "
+            f"{', '.join(containing)}: take it out of the bundle first.",
+            code="bundle_component",
+        )
     if variant.stock:
         _audit(variant, variant.stock, 0, reason=reason, source=source, actor=actor)
     variant.delete()
@@ -855,6 +953,92 @@ def _save_product(product: Product, *, auto_slug: bool) -> None:
             )
 
 
+def _bundle_check(product: Product, data: dict, *, creating: bool) -> None:
+    """The rules of bundles, before anything is written: a bundle is a simple product
+    (no options), holds no stock of its own (its stock is always counted, through its
+    components: ``track_inventory`` is kept on) and is no other bundle's component;
+    only bundles list ``components``."""
+    if product.product_type != Product.ProductType.BUNDLE:
+        if data.get("components"):
+            raise field_error(
+                "components", "Only bundles have components: set productType to bundle."
+            )
+        return
+    product.track_inventory = True
+    if data.get("options"):
+        raise field_error(
+            "options",
+            "A bundle has no options: list the variants it contains as its components.",
+        )
+    if not creating and data.get("options") is None and product.options.exists():
+        raise field_error(
+            "product_type",
+            "A product with options cannot become a bundle: remove its options first.",
+        )
+    if data.get("stock"):
+        raise field_error(
+            "stock",
+            "A bundle has no stock of its own: it sells as many as its components allow.",
+        )
+    if not creating:
+        containing = bundles.bundles_containing(product)
+        if containing:
+            raise field_error(
+                "product_type",
+                f"This product is a component of {', '.join(containing)}: a bundle "
+                "cannot contain another bundle.",
+            )
+
+
+def _bundle_apply(
+    product: Product,
+    data: dict,
+    *,
+    was_bundle: bool,
+    actor: str,
+    source: str,
+    mode: str,
+) -> None:
+    """Write a bundle's components (when sent), empty the stock of a product that became
+    a bundle (audited), and forget the components of one that stopped being a bundle."""
+    if product.product_type != Product.ProductType.BUNDLE:
+        if was_bundle:
+            BundleComponent.objects.filter(bundle=product).delete()
+        return
+    if "components" in data:
+        bundles.components_replace(product=product, components=data["components"])
+    if not was_bundle:
+        for variant in product.variants.filter(is_default=True, stock__gt=0):
+            stock_adjust(
+                variant=variant,
+                operation="set",
+                quantity=0,
+                reason="Now a bundle: sold from its components' stock",
+                source=source,
+                actor=actor,
+                mode=mode,
+            )
+
+
+@transaction.atomic
+def product_bundle_settle(
+    *,
+    product: Product,
+    was_bundle: bool,
+    components: list[dict] | None = None,
+    mode: str,
+    actor: str = "",
+    source: str = InventoryAdjustment.Source.DASHBOARD,
+) -> None:
+    """After a product was saved outside the API (dashboard): write a bundle's
+    ``components`` when given, and keep the bundle rules (no own stock, components only
+    on bundles) as :func:`product_update` does."""
+    data = {} if components is None else {"components": components}
+    _bundle_apply(
+        product, data, was_bundle=was_bundle, actor=actor, source=source, mode=mode
+    )
+
+
 @transaction.atomic
 def product_create(
     *,
@@ -867,6 +1051,7 @@ def product_create(
     """Create a product from validated input (see ``ProductInputSerializer``)."""
     product = Product(store=store)
     _assign(product, data)
+    _bundle_check(product, data, creating=True)
     auto_slug = not data.get("slug")
     if auto_slug:
         product.slug = unique_slug(
@@ -884,6 +1069,9 @@ def product_create(
         product.categories.set(categories)
     _apply_structure(
         product, data, creating=True, actor=actor, source=source, mode=mode
+    )
+    _bundle_apply(
+        product, data, was_bundle=False, actor=actor, source=source, mode=mode
     )
     events.product_event(product=product, type="product.created", mode=mode)
     return product
@@ -904,7 +1092,9 @@ def product_update(
         .select_related("store")
         .get(pk=product.pk)
     )
+    was_bundle = product.product_type == Product.ProductType.BUNDLE
     _assign(product, data)
+    _bundle_check(product, data, creating=False)
     if "slug" in data:
         _check_slug_free(
             model=Product, store=product.store, slug=product.slug, exclude_pk=product.pk
@@ -929,6 +1119,9 @@ def product_update(
         _apply_structure(
             product, data, creating=False, actor=actor, source=source, mode=mode
         )
+    _bundle_apply(
+        product, data, was_bundle=was_bundle, actor=actor, source=source, mode=mode
+    )
     events.product_event(product=product, type="product.updated", mode=mode)
     return product
 
@@ -1235,7 +1428,11 @@ def _store_id_of(instance) -> str | None:
     if getattr(instance, "store_id", None):
         return instance.store_id
     cached = instance._state.fields_cache
-    if isinstance(instance, ProductOptionValue):
+    if isinstance(instance, BundleComponent):
+        if "bundle" in cached:
+            return instance.bundle.store_id
+        product = Product.objects.filter(pk=instance.bundle_id)
+    elif isinstance(instance, ProductOptionValue):
         if "option" in cached and "product" in cached["option"]._state.fields_cache:
             return instance.option.product.store_id
         product = Product.objects.filter(options=instance.option_id)

@@ -25,7 +25,8 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline, dashboard_mode
 from core.admin_fields import status_badge
@@ -55,6 +56,7 @@ class OrderItemInline(StoreScopedTabularInline):
         "quantity_fulfilled",
         "quantity_refunded",
         "quantity_restocked",
+        "contents",
     )
     readonly_fields = fields
 
@@ -63,6 +65,25 @@ class OrderItemInline(StoreScopedTabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Bundle contents")
+    def contents(self, item):
+        """A bundle line's components (its snapshot), per bundle and in all."""
+        if not item.bundle_components:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} × {}{} ({} in all)",
+            (
+                (
+                    entry["quantity"],
+                    entry["product_name"],
+                    f" — {entry['variant_name']}" if entry.get("variant_name") else "",
+                    entry["quantity"] * item.quantity,
+                )
+                for entry in item.bundle_components
+            ),
+        )
 
     @admin.display(description="Price")
     def unit_price(self, item):

@@ -61,6 +61,12 @@ def order_email_context(order: Order) -> dict:
             "quantity": item.quantity,
             "price": money(item.unit_price_amount),
             "subtotal": money(item.subtotal_amount),
+            # A bundle line: what one bundle contains, "2 x Candle, 1 x Holder".
+            "includes": ", ".join(
+                f"{c['quantity']} x {c['product_name']}"
+                + (f" ({c['variant_name']})" if c.get("variant_name") else "")
+                for c in item.bundle_components or ()
+            ),
         }
         for item in order.items.all()
     ]

@@ -5,7 +5,8 @@ Every flow that locks several rows takes them in this order, each inside the cal
 transaction, and releases them at its commit:
 
 1. the cart / order row (:func:`order_lock`; carts' ``cart_lock`` is the same row);
-2. variant rows, in id order (``catalog.services.stock_reserve`` / ``stock_release``);
+2. variant rows, in id order (``catalog.services.stock_reserve`` / ``stock_release``; a
+   bundle line's component variants are among them, locked in the same statement);
 3. the customer row (``customers.services.customer_address_save_from_order``);
 4. the discount row (the conditional ``UPDATE`` of ``carts.services.discount_redeem``);
 5. the order-number counter of the store and mode (:func:`order_number_take`).

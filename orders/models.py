@@ -212,6 +212,10 @@ class OrderItem(BaseModel):
     quantity_restocked = models.PositiveIntegerField(
         default=0, help_text="Units put back in stock by refunds or the cancellation."
     )
+    # A bundle line: what one bundle contained when it was priced (``catalog.bundles.
+    # components_snapshot``): [{"variant_id", "product_id", "product_name",
+    # "variant_name", "sku", "quantity"}]. Its stock moves are these variants'.
+    bundle_components = models.JSONField(default=list, blank=True)
 
     store_lookup = "order__store"
 

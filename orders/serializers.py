@@ -132,6 +132,43 @@ class RefundReasonField(BlankAsNullCharField):
     """A refund's reason, or null when none was given."""
 
 
+class PublicOrderItemComponentSerializer(serializers.Serializer):
+    """What a bundle line contains (its snapshot, names as they were when ordered)."""
+
+    product_name = serializers.CharField()
+    variant_name = BlankAsNullCharField()
+    quantity = serializers.IntegerField(help_text="Units in one bundle.")
+    total_quantity = serializers.SerializerMethodField(
+        help_text="Units in the whole line (quantity x the line's quantity)."
+    )
+
+    class Meta:
+        ref_name = "PublicOrderItemComponent"
+
+    def get_total_quantity(self, entry) -> int:
+        return int(entry["quantity"]) * self.context.get("line_quantity", 1)
+
+
+class OrderItemComponentSerializer(PublicOrderItemComponentSerializer):
+    variant_id = serializers.CharField()
+    product_id = serializers.CharField(allow_null=True)
+    sku = BlankAsNullCharField()
+
+    class Meta:
+        ref_name = "OrderItemComponent"
+
+
+def _components(serializer_class, item, context) -> list[dict]:
+    """A bundle line's contents (``OrderItem.bundle_components``); ``[]`` otherwise."""
+    return list(
+        serializer_class(
+            item.bundle_components or [],
+            many=True,
+            context={**context, "line_quantity": item.quantity},
+        ).data
+    )
+
+
 class OrderItemSerializer(serializers.Serializer):
     id = serializers.CharField()
     product_id = serializers.CharField(allow_null=True)
@@ -142,9 +179,16 @@ class OrderItemSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     price = OrderMoneyField("unit_price_amount")
     subtotal = OrderMoneyField("subtotal_amount")
+    components = serializers.SerializerMethodField(
+        help_text="A bundle line's contents; empty for other lines."
+    )
 
     class Meta:
         ref_name = "OrderItem"
+
+    @extend_schema_field(OrderItemComponentSerializer(many=True))
+    def get_components(self, item):
+        return _components(OrderItemComponentSerializer, item, self.context)
 
 
 class PublicOrderItemSerializer(serializers.Serializer):
@@ -153,9 +197,16 @@ class PublicOrderItemSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     price = OrderMoneyField("unit_price_amount")
     subtotal = OrderMoneyField("subtotal_amount")
+    components = serializers.SerializerMethodField(
+        help_text="A bundle line's contents; empty for other lines."
+    )
 
     class Meta:
         ref_name = "PublicOrderItem"
+
+    @extend_schema_field(PublicOrderItemComponentSerializer(many=True))
+    def get_components(self, item):
+        return _components(PublicOrderItemComponentSerializer, item, self.context)
 
 
 class OrderCustomerSerializer(serializers.Serializer):

@@ -635,3 +635,41 @@ def test_sign_in_by_the_emailed_link_shows_the_order_on_a_phone(
     # Nothing sticks out of a 390 px screen.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert page_errors == []
+
+
+def test_a_bundle_shows_what_it_includes_and_saves_and_sells_its_components(
+    page, page_errors, live_server, shop
+):
+    from catalog import services as catalog_services
+    from catalog.tests.factories import default_variant
+
+    store_page = f"{live_server.url}/storefront/{shop.pk}/"
+    candle = make_product(shop.store, name="Candle", price=1500, stock=6)
+    holder = make_product(shop.store, name="Holder", price=1000, stock=5)
+    bundle = catalog_services.product_create(
+        store=shop.store,
+        data={
+            "name": "Gift set",
+            "price": 3500,
+            "product_type": "bundle",
+            "status": "published",
+            "components": [
+                {"variant_id": default_variant(candle).pk, "quantity": 2},
+                {"variant_id": default_variant(holder).pk, "quantity": 1},
+            ],
+        },
+        mode="test",
+    )
+
+    page.goto(f"{store_page}?product={bundle.slug}")
+    detail = page.locator(".sr-detail")
+    contents = detail.locator(".sr-bundle-contents")
+    contents.wait_for()
+    assert contents.inner_text() == "Includes: 2 \u00d7 Candle, 1 \u00d7 Holder"
+    # 2 x £15 + £10 = £40 separately, £35 as a set.
+    assert "Save £5.00" in detail.locator(".sr-bundle-saving").inner_text()
+
+    detail.get_by_role("button", name="Add to cart").click()
+    page.locator(".sr-panel").get_by_text("Gift set").wait_for()
+    settle(page)
+    assert page_errors == []

@@ -483,3 +483,47 @@ def test_inventory_page_lists_every_variant_and_adjusts_with_an_audit_row(
     assert response.status_code == 404
     low = merchant.get(url, {"low": "1"}).content.decode()
     assert low.count('class="inventory-row') == 5
+
+
+def test_a_bundles_components_are_edited_inline(merchant, shop, candle):
+    holder = make_product(shop.store, "Holder", sku="HOLDER", stock=3)
+    lamp = make_product(shop.store, "Lamp", sku="LAMP", stock=4)
+    url = reverse("admin:catalog_product_change", args=[lamp.pk])
+    base = _product_form(shop, name="Lamp", slug=lamp.slug, price_amount="50.00")
+    base["sku"] = "LAMP"
+    # The page of an ordinary product has no components inline; saved as a bundle it
+    # gives up its own stock (audited) ...
+    assert "bundle_components-TOTAL_FORMS" not in merchant.get(url).content.decode()
+    response = merchant.post(url, {**base, "product_type": "bundle"})
+    assert response.status_code == 302
+    assert default_variant(lamp).stock == 0
+    page = merchant.get(url).content.decode()
+    assert "bundle_components-TOTAL_FORMS" in page and "whole bundle" in page
+
+    # ... and lists its components, checked by the API's rules.
+    data = {**base, "product_type": "bundle"}
+    data.update(_inline_management("bundle_components", total=2))
+    data.update(
+        {
+            "bundle_components-0-component": default_variant(candle).pk,
+            "bundle_components-0-quantity": "2",
+            "bundle_components-0-position": "0",
+            "bundle_components-1-component": default_variant(candle).pk,
+            "bundle_components-1-quantity": "1",
+            "bundle_components-1-position": "1",
+        }
+    )
+    response = merchant.post(url, data)
+    assert response.status_code == 200
+    assert "duplicate data for component" in response.content.decode()
+    data["bundle_components-1-component"] = default_variant(holder).pk
+    response = merchant.post(url, data)
+    assert response.status_code == 302
+    assert [
+        (c.component_id, c.quantity)
+        for c in lamp.bundle_components.order_by("position")
+    ] == [(default_variant(candle).pk, 2), (default_variant(holder).pk, 1)]
+    assert "3 whole bundle(s)" in merchant.get(url).content.decode()
+    # Its stock page sends the merchant to the components.
+    stock = merchant.get(reverse("admin:catalog_product_stock", args=[lamp.pk]))
+    assert stock.status_code == 302

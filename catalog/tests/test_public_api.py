@@ -55,6 +55,8 @@ PUBLIC_PRODUCT_FIELDS = {
     "createdAt",
     "updatedAt",
 }
+# Bundles (issue 19): what a bundle contains and saves; [] / null on other products.
+PUBLIC_PRODUCT_FIELDS |= {"components", "bundleValue", "bundleSaving"}
 PRICE_FIELDS = {
     "amount",
     "originalAmount",

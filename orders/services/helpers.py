@@ -3,6 +3,7 @@ quantities (what is left to ship, what a request asks for)."""
 
 from __future__ import annotations
 
+from catalog.bundles import snapshot_stock_components
 from catalog.services import StockLine
 from core.exceptions import Conflict, ValidationFailed
 from core.money import format_minor
@@ -32,14 +33,19 @@ def gateway_label(order: Order) -> str:
     )
 
 
+def item_stock_line(item: OrderItem, quantity: int | None = None) -> StockLine:
+    """The stock ``quantity`` units (default: all) of a line move: a bundle line's are
+    its snapshot's components (what it took, whatever the bundle contains today)."""
+    return StockLine(
+        variant_id=item.variant_id,
+        quantity=item.quantity if quantity is None else quantity,
+        label=item.product_name,
+        components=snapshot_stock_components(item.bundle_components),
+    )
+
+
 def stock_lines(order: Order) -> list[StockLine]:
-    return [
-        StockLine(
-            variant_id=item.variant_id, quantity=item.quantity, label=item.product_name
-        )
-        for item in order.items.all()
-        if item.variant_id
-    ]
+    return [item_stock_line(item) for item in order.items.all() if item.variant_id]
 
 
 def unshipped(line: OrderItem) -> int:

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
-from catalog.services import StockLine
 from core.exceptions import Conflict, ValidationFailed
 from core.outbox import enqueue
 
@@ -25,6 +24,7 @@ from ..timeline import Actor, order_event_add
 from .helpers import (
     fulfillment_status_of,
     gateway_label,
+    item_stock_line,
     money_text,
     refuse_unless_paid,
     requested_units,
@@ -140,12 +140,7 @@ def restock_lines(
         quantity = min(quantity, line.quantity - line.quantity_restocked)
         if quantity > 0 and line.variant_id:
             restocked[pk] = quantity
-    stock_lines = [
-        StockLine(
-            variant_id=by_id[pk].variant_id, quantity=n, label=by_id[pk].product_name
-        )
-        for pk, n in restocked.items()
-    ]
+    stock_lines = [item_stock_line(by_id[pk], n) for pk, n in restocked.items()]
     if stock_lines:
         catalog_services.stock_release(
             lines=stock_lines,

@@ -52,6 +52,7 @@ def test_the_order_page_shows_the_reduced_order_to_its_cart_token(public, paid_o
                 "quantity": 2,
                 "price": {"amount": 2400, "currency": "GBP", "formatted": "£24.00"},
                 "subtotal": {"amount": 4800, "currency": "GBP", "formatted": "£48.00"},
+                "components": [],  # a bundle line's contents (issue 19)
             }
         ],
         "shippingAddress": {
@@ -279,6 +280,7 @@ def test_account_order_detail_is_the_full_order_object(
         "quantity": 2,
         "price": {"amount": 2400, "currency": "GBP", "formatted": "£24.00"},
         "subtotal": {"amount": 4800, "currency": "GBP", "formatted": "£48.00"},
+        "components": [],  # a bundle line's contents (issue 19)
     }
     assert data["billingAddress"]["line1"] == "221B Baker Street"
     assert data["customer"] == {

@@ -93,6 +93,8 @@
       "No products found.": "Aucun produit trouvé.",
       "No reviews yet: be the first.": "Aucun avis : soyez le premier.",
       "Out of stock": "Épuisé",
+      "Includes: {items}": "Contient : {items}",
+      "Save {amount} on buying them separately.": "{amount} d'économie par rapport à l'achat séparé.",
       "Pay another way": "Payer autrement",
       "Pay by bank transfer": "Payer par virement",
       "Payment": "Paiement",
@@ -223,6 +225,8 @@
       "No products found.": "Keine Produkte gefunden.",
       "No reviews yet: be the first.": "Noch keine Bewertungen: Schreiben Sie die erste.",
       "Out of stock": "Ausverkauft",
+      "Includes: {items}": "Enthält: {items}",
+      "Save {amount} on buying them separately.": "Sie sparen {amount} gegenüber dem Einzelkauf.",
       "Pay another way": "Anders bezahlen",
       "Pay by bank transfer": "Per Überweisung bezahlen",
       "Payment": "Zahlung",
@@ -1283,9 +1287,27 @@
               ? h("p", { class: "sr-muted", text: product.price.note })
               : null,
             product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
+            this.bundleNode(product),
             form,
             this.descriptionNode(product))),
         this.reviewsNode(product));
+    }
+
+    /** A bundle's contents ("Includes: 2 × Candle, 1 × Holder (Brass)") and what it saves
+     *  against buying them separately (the API's components and bundleSaving). */
+    bundleNode(product) {
+      const h = this.h;
+      const components = product.components || [];
+      if (product.productType !== "bundle" || !components.length) return null;
+      const items = components.map((c) =>
+        c.quantity + " \u00d7 " + c.productName + (c.variantName ? " (" + c.variantName + ")" : ""));
+      const saving = product.bundleSaving;
+      return h("div", { class: "sr-bundle" },
+        h("p", { class: "sr-bundle-contents", text: this.t("Includes: {items}", { items: items.join(", ") }) }),
+        saving && saving.amount > 0
+          ? h("p", { class: "sr-bundle-saving",
+            text: this.t("Save {amount} on buying them separately.", { amount: moneyText(saving) }) })
+          : null);
     }
 
     /** Approved reviews (GET /products/{id}/reviews) and a form to write one (it is moderated). */
