@@ -89,8 +89,9 @@ def test_queries_per_product_are_bounded_whatever_the_batch_size(
         # Each changed product goes through product_update (its own savepoint).
         assert (counts[40] - counts[5]) / 35 <= 40
     else:
-        # New and unchanged products cost a fixed number of queries a batch.
-        assert counts[40] == counts[5], counts
+        # New and unchanged products cost a fixed number of queries a batch (SQLite
+        # splits a large INSERT in two: its limit on parameters).
+        assert counts[40] - counts[5] <= 4, counts
         assert counts[5] <= 40, counts
 
 
