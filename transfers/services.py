@@ -40,6 +40,7 @@ from catalog import services as catalog_services
 from catalog.images import image_aspect_ratio
 from catalog.models import Category, InventoryAdjustment, Product, Variant
 from catalog.serializers import ProductInputSerializer
+from core.api.caching import catalog_version_bumps_deferred
 from core.exceptions import DomainError, field_error
 from core.models import Store
 from core.outbox import enqueue
@@ -404,8 +405,14 @@ def _apply(
     changed = selectors.snapshot_differs(selectors.product_snapshot(existing), valid)
     if not changed:
         return Outcome(ImportLine.Action.UNCHANGED, existing)
+    # product.updated is published for the batch (_batch_run), built by a worker.
     product = catalog_services.product_update(
-        product=existing, data=valid, mode=run.mode, actor=actor, source=_SOURCE
+        product=existing,
+        data=valid,
+        mode=run.mode,
+        actor=actor,
+        source=_SOURCE,
+        publish=False,
     )
     return Outcome(
         ImportLine.Action.UPDATED, product, [f"Changed: {', '.join(changed)}."]
@@ -762,8 +769,9 @@ def _batch_run(state: _Run, records) -> bool:
         if size >= BATCH_ROWS:
             exhausted = False
             break
-    with_images = []
-    with transaction.atomic():
+    with_images, updated = [], []
+    # One catalogue version bump for the batch, not two cache writes a row saved.
+    with transaction.atomic(), catalog_version_bumps_deferred():
         for record, outcome in zip(batch, _batch_apply(state, batch), strict=True):
             counter = _COUNTERS[outcome.action]
             setattr(run, counter, getattr(run, counter) + 1)
@@ -772,8 +780,12 @@ def _batch_run(state: _Run, records) -> bool:
             )
             if outcome.product is not None and record.images and not run.dry_run:
                 with_images.append((record, outcome.product))
+            if outcome.action == ImportLine.Action.UPDATED and not run.dry_run:
+                updated.append(outcome.product.pk)
             run.rows_done += record.size
             run.last_row = record.last_row
+        if updated:
+            enqueue(EVENTS_TASK, run.store_id, run.mode, "product.updated", updated)
         _flush(state)
     # Outside the batch's transaction: no row stays locked while an image downloads.
     for record, product in with_images:

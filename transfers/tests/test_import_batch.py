@@ -4,7 +4,7 @@ product at a time, product.created events built by a worker after the batch comm
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Category, InventoryAdjustment, Product, Variant
@@ -219,3 +219,43 @@ def test_a_dry_run_publishes_nothing(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run_import(shop.store, shopify_csv(2), dry_run=True)
     assert not Event.objects.filter(store=shop.store).exists()
+
+
+def test_an_updated_product_has_one_product_updated_event(
+    shop, django_capture_on_commit_callbacks
+):
+    run_import(shop.store, shopify_csv(3))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_import(
+            shop.store,
+            shopify_csv(1) + shopify_csv(2, start=1, price="14.00").split(b"\n", 1)[1],
+        )
+
+    assert (run.products_unchanged, run.products_updated) == (1, 2)
+    events = Event.objects.filter(store=shop.store, type="product.updated")
+    assert sorted(e.data["id"] for e in events) == sorted(
+        Product.objects.filter(slug__in=["tee-1", "tee-2"]).values_list("pk", flat=True)
+    )
+    assert {e.data["price"]["amount"] for e in events} == {1400}
+
+
+def test_the_catalogue_version_is_bumped_once_a_batch(shop, monkeypatch):
+    from core.api import caching
+
+    run_import(shop.store, shopify_csv(4))
+    bumps = []
+    real_set = caching.cache.set
+
+    def counting_set(key, *args, **kwargs):
+        if str(key).startswith("catalog-version:"):
+            bumps.append(key)
+        return real_set(key, *args, **kwargs)
+
+    monkeypatch.setattr(caching.cache, "set", counting_set)
+    # Two changed, two new products in one batch: dozens of rows saved.
+    content = shopify_csv(2, price="20.00") + shopify_csv(2, start=4).split(b"\n", 1)[1]
+    with transaction.atomic():  # the test's own transaction: on-commit bumps wait
+        run = run_import(shop.store, content)
+
+    assert (run.products_updated, run.products_created) == (2, 2)
+    assert bumps == [f"catalog-version:{shop.store.pk}"]
