@@ -19,6 +19,11 @@ def _valid(data: dict) -> dict:
     return dict(serializer.validated_data)
 
 
+def _unnumbered(sku: str) -> str:
+    """``TEE-S-2`` -> ``TEE-S``: the two sets differ by their skus' number only."""
+    return sku.rsplit("-", 1)[0] if sku else sku
+
+
 def _shape(product: Product) -> dict:
     """A product and everything under it, without ids and times."""
     skip = {"id", "created_at", "updated_at", "slug", "store"}
@@ -27,6 +32,7 @@ def _shape(product: Product) -> dict:
         for f in Product._meta.concrete_fields
         if f.name not in skip
     }
+    fields["sku"] = _unnumbered(fields["sku"])
     return {
         "fields": fields,
         "categories": sorted(c.name for c in product.categories.all()),
@@ -37,7 +43,7 @@ def _shape(product: Product) -> dict:
         "variants": [
             (
                 v.is_default,
-                v.sku,
+                _unnumbered(v.sku),
                 v.barcode,
                 v.price_amount,
                 v.stock,
@@ -128,9 +134,7 @@ def test_bulk_writes_what_product_create_writes(shop):
 
     for created, made in zip(one_by_one, built, strict=True):
         a, b = _shape(created), _shape(Product.objects.get(pk=made.product.pk))
-        b = eval(repr(b).replace("-2'", "-1'"))  # noqa: S307 - the skus' number
-        for key in a:
-            assert a[key] == b[key], key
+        assert a == b
 
 
 @pytest.mark.parametrize(
