@@ -574,11 +574,6 @@ def _pending_write(batch: _Batch) -> None:
                     "product.created",
                     [p.pk for p in products],
                 )
-            for item in new:
-                if item.record.archived:
-                    catalog_services.product_archive(
-                        product=item.built.product, mode=run.mode
-                    )
             if run.dry_run:
                 raise _DryRunRollback(Outcome(ImportLine.Action.CREATED))
     except _DryRunRollback:
@@ -625,6 +620,14 @@ def _batch_apply(state: _Run, records: list[formats.Record]) -> list[Outcome]:
             batch.outcomes[index] = Outcome(
                 ImportLine.Action.REFUSED, messages=_messages(exc)
             )
+            continue
+        if existing is None and record.archived:
+            # Created then archived by the services, so that product.created and
+            # product.deleted are recorded in that order (rare in a file).
+            _pending_write(batch)
+            outcome = batch.outcomes[index] = record_apply(state, record)
+            if outcome.product is not None:
+                batch.written(outcome.product)
             continue
         if existing is None:
             batch.outcomes[index] = _new_build(batch, index, record)

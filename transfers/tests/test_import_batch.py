@@ -259,3 +259,23 @@ def test_the_catalogue_version_is_bumped_once_a_batch(shop, monkeypatch):
 
     assert (run.products_updated, run.products_created) == (2, 2)
     assert bumps == [f"catalog-version:{shop.store.pk}"]
+
+
+def test_a_new_archived_product_is_created_then_deleted_in_that_order(
+    shop, django_capture_on_commit_callbacks
+):
+    content = (
+        b"handle,name,price,status,variant_sku\n"
+        b"a,A,1.00,published,A-1\n"
+        b"old,Old,2.00,archived,OLD-1\n"
+        b"b,B,1.00,published,B-1\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_import(shop.store, content)
+
+    assert run.products_created == 3
+    old = Product.objects.get(store=shop.store, slug="old")
+    assert old.status == "archived"
+    events = Event.objects.filter(data__id=old.pk).order_by("created_at", "id")
+    assert [e.type for e in events] == ["product.created", "product.deleted"]
+    assert Event.objects.filter(type="product.created").count() == 3
