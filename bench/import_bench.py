@@ -142,6 +142,14 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--note", default="")
     args = parser.parse_args()
+    # The code that runs is the code checked out now, not at the end of a long run.
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout.strip()
 
     os.environ["DATABASE_URL"] = ensure_database(
         args.database_url.rstrip("/"), args.database
@@ -221,13 +229,6 @@ def main() -> None:
     at_10k = max((rss for done, rss in samples if done <= 10_000), default=0.0)
     peak_rss = max(rss for _, rss in samples)
     last_rss = samples[-1][1]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
     lines = [
         "",
         f"## Import bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",

@@ -375,7 +375,7 @@ def _valid_data(
 @functools.cache
 def _validator(*, partial: bool) -> ProductInputSerializer:
     """One ``ProductInputSerializer`` per kind, reused: a new one a product deep-copies
-    its fields every time (a third of an import's time). ``run_validation`` keeps no
+    its fields every time (a fifth of an import's time). ``run_validation`` keeps no
     state on the instance (``is_valid`` would)."""
     return ProductInputSerializer(partial=partial)
 
@@ -566,7 +566,7 @@ def _pending_write(batch: _Batch) -> None:
             )
             if not run.dry_run:
                 # Payloads are built by a worker once the batch commits (one task a
-                # batch): a third of the import's time when built here.
+                # batch): about half the import's time when built here.
                 enqueue(
                     EVENTS_TASK,
                     run.store_id,
