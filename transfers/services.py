@@ -47,7 +47,7 @@ from core.outbox import enqueue
 from webhooks import net
 
 from . import formats, selectors
-from .models import Import, ImportedImage, ImportLine
+from .models import Import, ImportedImage, ImportLine, ImportSku
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,10 @@ class _Run:
     run: Import
     categories: dict[str, str] | None = None
     lines: list[ImportLine] = field(default_factory=list)
-    #: SKU -> (handle, row) of the products this run has applied.
+    #: SKU -> (handle, row) of the products this run has applied, for the SKUs of the
+    #: current batch (:meth:`skus_load`); claims of the batch not yet written.
     skus: dict[str, tuple[str, int]] = field(default_factory=dict)
+    skus_new: list[str] = field(default_factory=list)
     #: Categories the product being applied created (kept when it is saved for good).
     categories_created: dict[str, str] = field(default_factory=dict)
 
@@ -171,7 +173,33 @@ class _Run:
 
     def skus_claim(self, record: formats.Record) -> None:
         for sku in _record_skus(record):
-            self.skus.setdefault(sku, (record.handle, record.row))
+            if sku not in self.skus:
+                self.skus[sku] = (record.handle, record.row)
+                self.skus_new.append(sku)
+
+    def skus_load(self, records: list[formats.Record]) -> None:
+        """The claims of earlier batches on the SKUs of ``records`` (one query): what the
+        run keeps of the SKUs is the current batch's, however long the file."""
+        skus = {sku for record in records for sku in _record_skus(record)}
+        self.skus, self.skus_new = {}, []
+        if skus:
+            for sku, handle, row in ImportSku.objects.filter(
+                import_run=self.run, sku__in=skus
+            ).values_list("sku", "handle", "row"):
+                self.skus.setdefault(sku, (handle, row))
+
+    def skus_save(self) -> None:
+        """Write the batch's new claims (in the batch's transaction)."""
+        ImportSku.objects.bulk_create(
+            ImportSku(
+                import_run=self.run,
+                sku=sku[:100],
+                handle=self.skus[sku][0][:255],
+                row=self.skus[sku][1],
+            )
+            for sku in self.skus_new
+        )
+        self.skus_new = []
 
     def _categories_load(self) -> dict[str, str]:
         if self.categories is None:
@@ -748,7 +776,9 @@ _PROGRESS_FIELDS = [
 
 
 def _flush(state: _Run) -> None:
-    """Write the batch's report lines and the counters (the progress others read)."""
+    """Write the batch's report lines, SKU claims and counters (the progress others
+    read)."""
+    state.skus_save()
     ImportLine.objects.bulk_create(state.lines)
     state.lines = []
     state.run.save(update_fields=_PROGRESS_FIELDS)
@@ -772,6 +802,7 @@ def _batch_run(state: _Run, records) -> bool:
         if size >= BATCH_ROWS:
             exhausted = False
             break
+    state.skus_load(batch)
     with_images, updated = [], []
     # One catalogue version bump for the batch, not two cache writes a row saved.
     with transaction.atomic(), catalog_version_bumps_deferred():
@@ -835,10 +866,12 @@ def import_run(
         run.status, run.error = Import.Status.FAILED, f"Row {run.last_row + 1}: {exc}"
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        ImportSku.objects.filter(import_run=run).delete()
         return run
     run.rows_total = run.rows_done
     run.status, run.finished_at = Import.Status.DONE, timezone.now()
     run.save(update_fields=["rows_total", "status", "finished_at", "updated_at"])
+    ImportSku.objects.filter(import_run=run).delete()  # needed while it ran only
     if progress:
         progress(run)
     return run

@@ -279,3 +279,31 @@ def test_a_new_archived_product_is_created_then_deleted_in_that_order(
     events = Event.objects.filter(data__id=old.pk).order_by("created_at", "id")
     assert [e.type for e in events] == ["product.created", "product.deleted"]
     assert Event.objects.filter(type="product.created").count() == 3
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_sku_of_a_product_in_an_earlier_batch_or_slice_is_refused(
+    shop, monkeypatch, dry_run
+):
+    from transfers.models import ImportSku
+
+    monkeypatch.setattr(services, "BATCH_ROWS", 3)  # one product a batch
+    monkeypatch.setattr(services, "enqueue", lambda *args: None)
+    content = shopify_csv(3).replace(b"TEE-2-L", b"TEE-0-M")
+    run = services.import_create(
+        store=shop.store,
+        mode="live",
+        upload=_upload(content),
+        dry_run=dry_run,
+        queue=False,
+    )
+    # One slice a batch: nothing of the first batches is in the run's memory any more.
+    while services.import_run(import_id=run.pk, time_budget=0).status != "done":
+        assert ImportSku.objects.filter(import_run=run).exists()
+    run.refresh_from_db()
+
+    line = run.lines.get(handle="tee-2")
+    assert line.action == "refused"
+    assert "'TEE-0-M' belongs to tee-0 (row 2) in this file" in line.message
+    assert (run.products_created, run.products_refused) == (2, 1)
+    assert not ImportSku.objects.filter(import_run=run).exists()
