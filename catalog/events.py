@@ -39,6 +39,18 @@ def product_event(*, product: Product, type: str, mode: str) -> None:
     )
 
 
+def products_event(*, store, product_ids: list[str], type: str, mode: str) -> None:
+    """One ``type`` event per product, as :func:`product_event` records it, with the
+    payloads of all read in one prefetched query (the import publishes a batch so)."""
+    products = selectors.products_for_output(store=store, ids=product_ids)
+    # One list serializer: its child's fields are built once, not once a product.
+    payloads = PrivateProductSerializer(
+        products, many=True, context={"store": store, "locale": "en"}
+    ).data
+    for payload in payloads:
+        event_publish(store=store, mode=mode, type=type, data=dict(payload))
+
+
 def review_created(*, review: Review, mode: str) -> None:
     store = review.product.store
     event_publish(

@@ -244,6 +244,18 @@ def product_get(
     return product
 
 
+def products_for_output(*, store, ids: list[str], mode: str = "live") -> list[Product]:
+    """Products of ``store`` by id, in the order of ``ids``, with everything their API
+    shape needs (as :func:`product_get` reads one)."""
+    found = {
+        p.pk: p
+        for p in _with_output_data(
+            Product.objects.filter(store=store, pk__in=ids), mode
+        )
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
 def product_lookup(*, store, ref: str, published_only: bool = False) -> Product:
     """A product of ``store`` by id or slug, without related data (for writes, which lock the
     row themselves, and for reads of its reviews)."""

@@ -1085,8 +1085,11 @@ def product_update(
     mode: str,
     actor: str = "",
     source: str = InventoryAdjustment.Source.API,
+    publish: bool = True,
 ) -> Product:
-    """Change only the fields in ``data``; ``options``/``variants`` replace when sent."""
+    """Change only the fields in ``data``; ``options``/``variants`` replace when sent.
+    ``publish=False``: the caller publishes ``product.updated`` itself (the import, for
+    a whole batch with :func:`events.products_event`)."""
     product = (
         Product.objects.select_for_update(of=("self",))
         .select_related("store")
@@ -1122,7 +1125,8 @@ def product_update(
     _bundle_apply(
         product, data, was_bundle=was_bundle, actor=actor, source=source, mode=mode
     )
-    events.product_event(product=product, type="product.updated", mode=mode)
+    if publish:
+        events.product_event(product=product, type="product.updated", mode=mode)
     return product
 
 

@@ -116,3 +116,21 @@ class ImportedImage(BaseModel):
 
     class Meta:
         indexes = [models.Index(fields=["product", "source_url"])]
+
+
+class ImportSku(BaseModel):
+    """A SKU an import has given to a product of its file (handle, first row), so that a
+    later product of the same file naming it is refused: kept in the database rather than
+    in the run's memory (which then does not grow with the file), read a batch at a time,
+    and deleted when the import ends."""
+
+    id = models.BigAutoField(primary_key=True)
+    import_run = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="+")
+    sku = models.CharField(max_length=100)
+    handle = models.CharField(max_length=255)
+    row = models.PositiveIntegerField()
+
+    store_lookup = "import_run__store"
+
+    class Meta:
+        indexes = [models.Index(fields=["import_run", "sku"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from catalog import selectors as catalog_selectors
 from catalog.models import Product
 from core.exceptions import NotFound
 
@@ -20,18 +21,26 @@ def import_list(*, store, mode: str):
     return Import.objects.filter(store=store, mode=mode).order_by("-created_at")
 
 
+def products_for_snapshot(*, ids) -> dict[str, Product]:
+    """Products by id with what :func:`product_snapshot` reads, in a fixed number of
+    queries however many there are (the import compares a whole batch at once)."""
+    products = Product.objects.filter(pk__in=list(ids)).prefetch_related(
+        *catalog_selectors.product_prefetches(), "categories"
+    )
+    return {product.pk: product for product in products}
+
+
 def product_snapshot(product: Product) -> dict:
     """The product as the importer's validated input would describe it (the keys of
-    ``ProductInputSerializer``), to tell whether a row changes anything."""
-    variants = list(
-        product.variants.order_by("position", "created_at").prefetch_related(
-            "option_values__option"
-        )
-    )
+    ``ProductInputSerializer``), to tell whether a row changes anything. Reads the
+    relations :func:`products_for_snapshot` prefetches (a product without them is read)."""
+    if "variants" not in getattr(product, "_prefetched_objects_cache", {}):
+        product = products_for_snapshot(ids=[product.pk])[product.pk]
+    variants = list(product.variants.all())
     default = next((v for v in variants if v.is_default), None)
     options = [
         {"name": option.name, "values": [v.value for v in option.values.all()]}
-        for option in product.options.prefetch_related("values")
+        for option in product.options.all()
     ]
     snapshot = {
         "name": product.name,
@@ -47,7 +56,7 @@ def product_snapshot(product: Product) -> dict:
         "barcode": product.barcode,
         "weight_grams": product.weight_grams,
         "metadata": product.metadata,
-        "category_ids": sorted(product.categories.values_list("pk", flat=True)),
+        "category_ids": sorted(c.pk for c in product.categories.all()),
         "options": options,
         "variants": [
             {

@@ -104,3 +104,59 @@ def test_export_page_and_downloads(merchant, shop, shopify_csv):
         "gift-wrap",
         "old-candle",
     }
+
+
+def test_dashboard_exports_orders_and_customers_in_live_mode(merchant, shop):
+    from datetime import UTC, datetime
+
+    from customers.models import Customer
+    from orders.models import Order, OrderItem
+
+    from .test_exports import _order
+
+    store = shop.store
+    store.timezone = "America/New_York"
+    store.save(update_fields=["timezone"])
+    buyer = Customer.objects.create(
+        store=store, mode="live", email="yes@example.com", marketing_opt_in=True
+    )
+    Customer.objects.create(store=store, mode="live", email="no@example.com")
+    Customer.objects.create(store=store, mode="test", email="sandbox@example.com")
+    order = _order(store, "live", buyer, order_number=1001)
+    Order.objects.filter(pk=order.pk).update(
+        created_at=datetime(2026, 7, 1, 3, 30, tzinfo=UTC)
+    )
+    for sku in ("A-1", "B-2"):
+        OrderItem.objects.create(
+            order=order,
+            product_name=sku,
+            sku=sku,
+            quantity=1,
+            unit_price_amount=100,
+            subtotal_amount=100,
+        )
+    _order(store, "test")
+
+    def rows(kind, **query):
+        url = reverse("admin:transfers_export_download", args=[store.pk, kind])
+        response = merchant.get(url, query)
+        assert response.status_code == 200
+        text = b"".join(response.streaming_content).decode()
+        return list(csv.DictReader(io.StringIO(text)))
+
+    everyone = rows("customers")
+    assert {(r["email"], r["accepts_marketing"]) for r in everyone} == {
+        ("yes@example.com", "yes"),
+        ("no@example.com", "no"),
+    }
+    assert [r["email"] for r in rows("customers", audience="marketing")] == [
+        "yes@example.com"
+    ]
+    orders = rows("orders")
+    assert [(r["order_id"], r["sku"]) for r in orders] == [
+        (order.pk, "A-1"),
+        (order.pk, "B-2"),
+    ]
+    assert {r["created_at"] for r in orders} == {"2026-06-30T23:30:00-04:00"}
+    bad = reverse("admin:transfers_export_download", args=[store.pk, "customers"])
+    assert merchant.get(bad, {"audience": "spam"}).status_code == 404

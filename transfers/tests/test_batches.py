@@ -50,7 +50,20 @@ def test_a_run_stops_after_its_time_budget_and_resumes(shop, monkeypatch):
 
     assert first.status == Import.Status.RUNNING
     assert (first.rows_total, first.rows_done, first.last_row) == (10, 3, 4)
-    assert queued == [(services.IMPORT_TASK, run.pk)]
+    # The rest of the file, and the batch's product.created events (built by a worker).
+    assert [q for q in queued if q[0] == services.IMPORT_TASK] == [
+        (services.IMPORT_TASK, run.pk)
+    ]
+    created = Product.objects.filter(store=shop.store)
+    assert [q for q in queued if q[0] == services.EVENTS_TASK] == [
+        (
+            services.EVENTS_TASK,
+            shop.store.pk,
+            "live",
+            "product.created",
+            [p.pk for p in created.order_by("slug")],
+        )
+    ]
     assert Product.objects.filter(store=shop.store).count() == 3
     assert run.lines.count() == 3
 
