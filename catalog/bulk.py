@@ -46,7 +46,6 @@ from .services import (
     unique_slug,
 )
 
-
 #: Product types this module builds; a bundle's components and a subscription's terms are
 #: product_create's alone.
 SIMPLE_TYPES = (Product.ProductType.PHYSICAL, Product.ProductType.DIGITAL)

@@ -173,3 +173,11 @@ def test_a_later_product_of_the_set_clashes_with_an_earlier_one(shop):
     with pytest.raises(DomainError) as refused:
         bulk.product_build(context=context, data=items[1])
     assert "sku" in refused.value.fields
+
+
+@pytest.mark.parametrize("product_type", ["bundle", "subscription"])
+def test_bundles_and_subscriptions_are_left_to_product_create(shop, product_type):
+    data = _valid({"name": "Kit", "price": 1200, "product_type": product_type})
+    context = bulk.bulk_context(store=shop.store, items=[data])
+    with pytest.raises(bulk.Unsupported):
+        bulk.product_build(context=context, data=dict(data))
