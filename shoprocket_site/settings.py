@@ -328,7 +328,7 @@ REST_FRAMEWORK = {
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {
         "no_underscore_before_number": True,
-        "ignore_fields": ("metadata", "option_values", "optionValues"),
+        "ignore_fields": ("metadata", "option_values", "optionValues", "translations"),
         "ignore_keys": None,
     }
 }
