@@ -206,7 +206,7 @@ class TranslationsField(serializers.Field):
     are locales left empty. Stored as ``{locale: {snake_name: text}}``."""
 
     default_error_messages = {
-        "invalid": "Expected an object of locale: {field: text}.",
+        "invalid": "Expected an object of locale: {{field: text}}.",
     }
 
     def __init__(self, *, fields: dict[str, int], **kwargs):
