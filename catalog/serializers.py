@@ -544,9 +544,7 @@ class OptionTranslationsField(TranslationsField):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Expected an object of value: text.")
         if len(value) > MAX_OPTION_VALUES:
-            raise serializers.ValidationError(
-                f"At most {MAX_OPTION_VALUES} values."
-            )
+            raise serializers.ValidationError(f"At most {MAX_OPTION_VALUES} values.")
         clean = {}
         for key, text in value.items():
             if not isinstance(text, str) or len(text.strip()) > 100:

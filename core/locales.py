@@ -102,7 +102,9 @@ def content_locale(store, header: str | None) -> str:
     """The store's supported locale that best answers ``Accept-Language`` (an exact tag
     first, then the same language: ``fr-CA`` reads ``fr``, ``fr`` reads ``fr-CA``), else
     its default locale."""
-    return _negotiate((header or "")[:512], tuple(supported_locales(store)), store.locale)
+    return _negotiate(
+        (header or "")[:512], tuple(supported_locales(store)), store.locale
+    )
 
 
 def store_locale(store, locale: str | None) -> str:
@@ -122,7 +124,9 @@ def django_language(locale: str) -> str:
     return locale.replace("_", "-").lower()
 
 
-def translated(obj, field: str, locale: str | None, *, source: str | None = None) -> str:
+def translated(
+    obj, field: str, locale: str | None, *, source: str | None = None
+) -> str:
     """``obj``'s ``field`` in ``locale``: its translation when one is set and not blank,
     else the default-locale column (``source``, defaulting to ``field``)."""
     value = getattr(obj, source or field)

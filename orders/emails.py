@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from core.addresses import address_dict
 from core.emails import email_locale, email_send, money_text
 from core.locales import django_language
-from core.money import normalize_locale
 from core.models import StoreMembership
+from core.money import normalize_locale
 
 from .gateways.base import absolute_url
 from .models import Fulfillment, Order, OrderEvent, Refund

@@ -311,7 +311,9 @@ def _french_query(word):
 
 
 def test_the_page_cache_keys_on_the_negotiated_locale(shop, private, public):
-    product = make_product(shop.store, "Candle", translations={"fr": {"name": "Bougie"}})
+    product = make_product(
+        shop.store, "Candle", translations={"fr": {"name": "Bougie"}}
+    )
     first = public.get(f"/products/{product.slug}", headers=FR)
     assert first["Content-Language"] == "en"
     assert first.json()["data"]["name"] == "Candle"

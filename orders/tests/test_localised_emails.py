@@ -135,7 +135,9 @@ def test_a_german_login_link(public, shop):
 def test_an_english_login_link_is_unchanged(public, shop):
     make_customer(shop.store, email="kim@example.com", mode="test")
     public.post(
-        "/cart/send-auth", {"email": "kim@example.com"}, headers={"Accept-Language": "de"}
+        "/cart/send-auth",
+        {"email": "kim@example.com"},
+        headers={"Accept-Language": "de"},
     )
     assert LoginToken.objects.get().locale == "en"
     [message] = mail.outbox
@@ -145,11 +147,10 @@ def test_an_english_login_link_is_unchanged(public, shop):
 
 @pytest.mark.parametrize("language", ["fr", "de"])
 @pytest.mark.parametrize(
-    "template", ["order_confirmation", "order_fulfilled", "order_refunded", "login_link"]
+    "template",
+    ["order_confirmation", "order_fulfilled", "order_refunded", "login_link"],
 )
-def test_every_shipped_template_is_translated(
-    shop, make_order, language, template
-):
+def test_every_shipped_template_is_translated(shop, make_order, language, template):
     """No sentence of the English template survives in French or German."""
     shop.store.supported_locales = ["en", "fr", "de"]
     shop.store.save(update_fields=["supported_locales"])
