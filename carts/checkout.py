@@ -440,6 +440,7 @@ def _place(
     terms_accepted: bool | None,
     locale: str | None,
     request_key: str = "",
+    email_locale: str = "",
 ) -> tuple[Order, PaymentAttempt | None]:
     """Step 1. Returns the pending order and its payment attempt (None when no gateway call
     is needed: the order is then placed already)."""
@@ -470,6 +471,7 @@ def _place(
                     marketing_opt_in=marketing_opt_in,
                     terms_accepted=terms_accepted,
                     request_key=request_key,
+                    email_locale=email_locale,
                 )
     # Outside the block: the corrections are committed, like GET /cart commits them.
     raise problem
@@ -491,6 +493,7 @@ def _convert(
     marketing_opt_in: bool | None,
     terms_accepted: bool | None,
     request_key: str = "",
+    email_locale: str = "",
 ) -> tuple[Order, PaymentAttempt | None]:
     """Turn the locked, priced cart into a pending order (inside step 1's transaction)."""
     order = priced.cart
@@ -535,9 +538,12 @@ def _convert(
         order.marketing_opt_in = marketing_opt_in
     if terms_accepted is not None:
         order.terms_accepted = terms_accepted
+    if email_locale:
+        order.locale = email_locale
     order.updated_at = now
     order.save(
         update_fields=[
+            "locale",
             "type",
             "customer",
             "email",
@@ -934,8 +940,12 @@ def cart_checkout(
     terms_accepted: bool | None = None,
     locale: str | None = None,
     request_key: str | None = None,
+    email_locale: str = "",
 ) -> CheckoutResult:
     """Check out the visitor's cart and pay for it (see the module docstring).
+
+    ``email_locale``: the store locale the shopper reads (the visitor's content locale);
+    the order keeps it and the customer's emails are written in it.
 
     A token whose last checkout never learnt its payment's outcome resumes that order first
     (:func:`_unresolved_attempt`): a retried request answers with the order it placed.
@@ -968,6 +978,7 @@ def cart_checkout(
         terms_accepted=terms_accepted,
         locale=locale,
         request_key=request_key,
+        email_locale=email_locale,
     )
     if attempt is None:
         return _result_for(order, return_url=return_url)

@@ -28,9 +28,15 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import DASHBOARD_MODE, StoreScopedAdmin, StoreScopedTabularInline
+from core.admin import (
+    DASHBOARD_MODE,
+    StoreScopedAdmin,
+    StoreScopedTabularInline,
+    dashboard_store,
+)
 from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
+from core.locales import supported_locales
 from core.money import format_minor
 
 from . import bundles, services
@@ -70,6 +76,91 @@ def _form_error(form, exc: DomainError) -> None:
 
 def _actor(request) -> str:
     return f"dashboard:{request.user.get_username()}"
+
+
+# -- translations -----------------------------------------------------------------------
+
+
+def translation_locales(store) -> list[str]:
+    """The locales a store translates into: its supported locales but its default."""
+    if store is None:
+        return []
+    return [tag for tag in supported_locales(store) if tag != store.locale]
+
+
+def _translation_field(locale: str, name: str) -> str:
+    return f"translation__{locale}__{name}"
+
+
+class TranslationsAdminMixin:
+    """A collapsible section per supported locale of the object's store (the dashboard
+    store for a new object) with a field per translatable column; blank fields fall back
+    to the default text, as on the API. ``translatable``: ``(column, label, long)``."""
+
+    translatable: tuple[tuple[str, str, bool], ...] = ()
+
+    def _translation_store(self, request, obj):
+        return (
+            getattr(obj, "store", None) if obj is not None else dashboard_store(request)
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        for locale in translation_locales(self._translation_store(request, obj)):
+            fields = [
+                _translation_field(locale, name) for name, _, _ in self.translatable
+            ]
+            fieldsets.append(
+                (f"Translation: {locale}", {"classes": ("collapse",), "fields": fields})
+            )
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        locales = translation_locales(self._translation_store(request, obj))
+        declared = {}
+        for locale in locales:
+            for name, label, long in self.translatable:
+                declared[_translation_field(locale, name)] = forms.CharField(
+                    label=f"{label} ({locale})",
+                    required=False,
+                    max_length=self.model._meta.get_field(name).max_length,
+                    widget=forms.Textarea(attrs={"rows": 4}) if long else None,
+                    help_text="Empty: the default text shows.",
+                )
+        translatable = self.translatable
+
+        def __init__(form, *args, **kw):
+            super(form_class, form).__init__(*args, **kw)
+            for locale in locales:
+                texts = (form.instance.translations or {}).get(locale) or {}
+                for name, _, _ in translatable:
+                    key = _translation_field(locale, name)
+                    if key in form.fields:
+                        form.fields[key].initial = texts.get(name, "")
+
+        def clean(form):
+            cleaned = super(form_class, form).clean()
+            result = {
+                locale: texts
+                for locale, texts in (form.instance.translations or {}).items()
+                if locale not in locales
+            }
+            for locale in locales:
+                texts = {}
+                for name, _, _ in translatable:
+                    text = (cleaned.get(_translation_field(locale, name)) or "").strip()
+                    if text:
+                        texts[name] = text
+                if texts:
+                    result[locale] = texts
+            form.instance.translations = result
+            return cleaned
+
+        base = kwargs.pop("form", self.form)
+        form_class = type(
+            base.__name__, (base,), {**declared, "__init__": __init__, "clean": clean}
+        )
+        return super().get_form(request, obj, change, form=form_class, **kwargs)
 
 
 # -- products ---------------------------------------------------------------------------
@@ -133,6 +224,13 @@ class OptionForm(forms.ModelForm):
         help_text="Comma-separated, in display order (e.g. S, M, L).",
         widget=forms.TextInput(attrs={"size": 40}),
     )
+    translations_text = forms.CharField(
+        label="Translations",
+        required=False,
+        help_text="One line per locale: the name, a bar, then the values in the same "
+        "order (fr: Taille | Petit, Moyen). Empty parts show the default text.",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )
 
     class Meta:
         model = ProductOption
@@ -141,9 +239,22 @@ class OptionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["values_text"].initial = ", ".join(
-                v.value for v in self.instance.values.all()
+            values = list(self.instance.values.all())
+            self.fields["values_text"].initial = ", ".join(v.value for v in values)
+            self.fields["translations_text"].initial = option_translations_text(
+                self.instance, values
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        values = cleaned.get("values_text")
+        text = cleaned.get("translations_text") or ""
+        if values is not None:
+            try:
+                cleaned["translations"] = option_translations_parse(text, values)
+            except ValueError as exc:
+                self.add_error("translations_text", str(exc))
+        return cleaned
 
     def clean_values_text(self):
         values = [
@@ -156,13 +267,51 @@ class OptionForm(forms.ModelForm):
         return values
 
 
+def option_translations_text(option, values) -> str:
+    """``fr: Taille | Petit, M`` lines from an option's translations."""
+    locales = list(option.translations or {})
+    for value in values:
+        locales += [loc for loc in (value.translations or {}) if loc not in locales]
+    lines = []
+    for locale in dict.fromkeys(locales):
+        name = ((option.translations or {}).get(locale) or {}).get("name", "")
+        texts = [
+            ((v.translations or {}).get(locale) or {}).get("value", "") for v in values
+        ]
+        lines.append(f"{locale}: {name} | {', '.join(texts)}".rstrip(" |,"))
+    return "\n".join(lines)
+
+
+def option_translations_parse(text: str, values: list[str]) -> dict:
+    """The API's option ``translations`` from ``fr: Taille | Petit, Moyen`` lines."""
+    result = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        locale, colon, rest = line.partition(":")
+        if not colon or not locale.strip():
+            raise ValueError(f"Start each line with a locale and a colon: {line!r}.")
+        name, _, texts = rest.partition("|")
+        parts = [t.strip() for t in texts.split(",")] if texts.strip() else []
+        if len(parts) > len(values):
+            raise ValueError(f"More translated values than values: {line!r}.")
+        entry = {}
+        if name.strip():
+            entry["name"] = name.strip()
+        pairs = {v: t for v, t in zip(values, parts, strict=False) if t}
+        if pairs:
+            entry["values"] = pairs
+        result[locale.strip()] = entry
+    return result
+
+
 class OptionInline(StoreScopedTabularInline):
     """Saved by ``ProductAdmin.save_formset`` through ``product_options_replace``."""
 
     model = ProductOption
     form = OptionForm
     extra = 0
-    fields = ("name", "values_text", "position")
+    fields = ("name", "values_text", "translations_text", "position")
     verbose_name = "option"
 
     def get_queryset(self, request):
@@ -364,8 +513,13 @@ class StockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(StoreScopedAdmin):
+class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
     form = ProductAdminForm
+    translatable = (
+        ("name", "Name", False),
+        ("summary", "Summary", False),
+        ("description", "Description", True),
+    )
     list_display = (
         "name",
         "status",
@@ -652,13 +806,15 @@ class ProductAdmin(StoreScopedAdmin):
                 if option_form.cleaned_data.get("DELETE"):
                     continue
                 data = option_form.cleaned_data
-                options.append(
-                    (
-                        data.get("position") or 0,
-                        len(options),
-                        {"name": data["name"].strip(), "values": data["values_text"]},
-                    )
-                )
+                option = {"name": data["name"].strip(), "values": data["values_text"]}
+                if "translations" in data:
+                    allowed = translation_locales(product.store)
+                    option["translations"] = {
+                        locale: texts
+                        for locale, texts in data["translations"].items()
+                        if locale in allowed
+                    }
+                options.append((data.get("position") or 0, len(options), option))
             options = [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
             # The admin's change message reads these, normally set by formset.save().
             formset.new_objects, formset.changed_objects, formset.deleted_objects = (
@@ -950,8 +1106,14 @@ class TreeChangeList(ChangeList):
 
 
 @admin.register(Category)
-class CategoryAdmin(StoreScopedAdmin):
+class CategoryAdmin(TranslationsAdminMixin, StoreScopedAdmin):
     form = CategoryAdminForm
+    translatable = (
+        ("name", "Name", False),
+        ("description", "Description", True),
+        ("meta_title", "Meta title", False),
+        ("meta_description", "Meta description", False),
+    )
     list_display = ("tree_name", "slug", "published", "sort_order", "product_total")
     list_filter = ("published",)
     search_fields = ("name", "slug", "description")

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from core.locales import translated
 from core.money import format_minor
 
 from .models import Product, Variant, bundle_available
@@ -64,19 +65,24 @@ def product_stock(product: Product, mode: str = "live") -> tuple[bool, int]:
     return in_stock, sum(v.available_stock(mode) for v in variants)
 
 
-def variant_name(variant: Variant) -> str:
-    """ "M / Red" from the option values (in option order); "" for a default variant."""
+def variant_name(variant: Variant, locale: str | None = None) -> str:
+    """ "M / Red" from the option values (in option order, in ``locale`` where translated);
+    "" for a default variant."""
     values = sorted(
         variant.option_values.all(), key=lambda v: (v.option.position, v.position)
     )
-    return " / ".join(v.value for v in values)
+    return " / ".join(translated(v, "value", locale) for v in values)
 
 
-def variant_option_map(variant: Variant) -> dict[str, str]:
+def variant_option_map(variant: Variant, locale: str | None = None) -> dict[str, str]:
+    """``{"Size": "M"}`` (option names and values in ``locale`` where translated)."""
     values = sorted(
         variant.option_values.all(), key=lambda v: (v.option.position, v.position)
     )
-    return {v.option.name: v.value for v in values}
+    return {
+        translated(v.option, "name", locale): translated(v, "value", locale)
+        for v in values
+    }
 
 
 def product_facts(

@@ -36,6 +36,12 @@ class Category(StoreOwnedModel):
     meta_description = models.CharField(max_length=500, blank=True, default="")
     published = models.BooleanField(default=True)
     sort_order = models.IntegerField(default=0)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Other locales' text: {locale: {name, description, meta_title, "
+        "meta_description}} (see core.locales).",
+    )
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -108,6 +114,12 @@ class Product(StoreOwnedModel):
         f"(empty: {DEFAULT_LOW_STOCK_THRESHOLD}).",
     )
     metadata = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Other locales' text: {locale: {name, summary, description}} "
+        "(see core.locales).",
+    )
     categories = models.ManyToManyField(Category, blank=True, related_name="products")
     # Approved reviews by the mode of the key that posted them, kept by
     # ``services.product_review_totals_refresh`` on every review write, so that lists read
@@ -204,6 +216,11 @@ class ProductOption(BaseModel):
     )
     name = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Other locales' name: {locale: {name}}.",
+    )
 
     store_lookup = "product__store"
 
@@ -226,6 +243,11 @@ class ProductOptionValue(BaseModel):
     )
     value = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Other locales' text: {locale: {value}}.",
+    )
 
     store_lookup = "option__product__store"
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.exceptions import NotFound
 from core.ids import has_prefix
+from core.locales import text_search_config
 
 from . import bundles
 from .models import (
@@ -65,22 +66,48 @@ SEARCH_CANDIDATES = 1000
 # -- products ---------------------------------------------------------------------------
 
 
+#: The product columns search reads, and translates.
+SEARCH_FIELDS = ("name", "summary", "description")
+#: Locales whose translated vector has a GIN index (``catalog/migrations/0006``); search in
+#: another locale scans the store's rows for the translated part.
+INDEXED_SEARCH_LOCALES = ("fr", "de", "es", "it")
+
+
 def product_search_vector():
     """The full-text vector over name, summary and description ('simple' config: no stemming,
     works for every store language). ``catalog/migrations/0002`` indexes this exact expression."""
     from django.contrib.postgres.search import SearchVector
 
-    return SearchVector("name", "summary", "description", config="simple")
+    return SearchVector(*SEARCH_FIELDS, config="simple")
 
 
-def product_search(queryset: QuerySet, q: str, *, ranked: bool = True) -> QuerySet:
-    """Every word of ``q`` must match (as a prefix on PostgreSQL, a substring elsewhere).
+def product_translated_search_vector(locale: str):
+    """The full-text vector over the ``locale`` translations of name, summary and
+    description, with the language's text-search configuration (``french``, ``german``, ...;
+    ``simple`` for a language PostgreSQL does not stem). ``catalog/migrations/0006`` indexes
+    this exact expression for :data:`INDEXED_SEARCH_LOCALES`."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models.fields.json import KT
+
+    return SearchVector(
+        *(KT(f"translations__{locale}__{field}") for field in SEARCH_FIELDS),
+        config=text_search_config(locale),
+    )
+
+
+def product_search(
+    queryset: QuerySet, q: str, *, ranked: bool = True, locale: str | None = None
+) -> QuerySet:
+    """Every word of ``q`` must match (as a prefix on PostgreSQL, a substring elsewhere),
+    in the default text or, with ``locale``, in that locale's translations.
 
     On PostgreSQL, ``ranked`` adds ``search_rank`` for ordering by relevance. Ranking reads
     every row it ranks, so it ranks a bounded candidate set: the first
     :data:`SEARCH_CANDIDATES` matches the full-text index finds (every match, in a
     catalogue where fewer match); the rest of the matches are left out of a ranked result.
-    Without ``ranked`` (an explicit sort) every match is kept and nothing is ranked."""
+    Without ``ranked`` (an explicit sort) every match is kept and nothing is ranked.
+    The translated text is searched with the locale's language configuration (stemmed:
+    "bougies" finds "Bougie parfumée")."""
     tokens = _SEARCH_TOKEN.findall(q)[:10]
     if not tokens:
         return queryset
@@ -88,22 +115,35 @@ def product_search(queryset: QuerySet, q: str, *, ranked: bool = True) -> QueryS
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         # Tokens are \w+ only, so the raw tsquery cannot be malformed.
-        query = SearchQuery(
-            " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
-        )
-        matches = queryset.annotate(search=product_search_vector()).filter(search=query)
+        raw = " & ".join(f"{t}:*" for t in tokens)
+        query = SearchQuery(raw, search_type="raw", config="simple")
+        vectors = {"search": product_search_vector()}
+        condition = Q(search=query)
+        translated_query = None
+        if locale:
+            translated_query = SearchQuery(
+                raw, search_type="raw", config=text_search_config(locale)
+            )
+            vectors["search_translated"] = product_translated_search_vector(locale)
+            condition |= Q(search_translated=translated_query)
+        matches = queryset.annotate(**vectors).filter(condition)
         if not ranked:
             return matches
         candidates = matches.values("pk")[:SEARCH_CANDIDATES]
-        return queryset.filter(pk__in=Subquery(candidates)).annotate(
-            search_rank=SearchRank(product_search_vector(), query)
-        )
+        rank = SearchRank(product_search_vector(), query)
+        if translated_query is not None:
+            rank = rank + SearchRank(
+                product_translated_search_vector(locale), translated_query
+            )
+        return queryset.filter(pk__in=Subquery(candidates)).annotate(search_rank=rank)
     for token in tokens:
-        queryset = queryset.filter(
-            Q(name__icontains=token)
-            | Q(summary__icontains=token)
-            | Q(description__icontains=token)
-        )
+        condition = Q()
+        for field in SEARCH_FIELDS:
+            condition |= Q(**{f"{field}__icontains": token})
+            if locale:
+                key = f"translations__{locale}__{field}__icontains"
+                condition |= Q(**{key: token})
+        queryset = queryset.filter(condition)
     return queryset
 
 
@@ -186,6 +226,8 @@ class ProductFilters:
     sort: str | None = None
     status: str | None = None
     updated_after: datetime | None = None
+    #: The locale whose translations ``q`` also searches (the public content locale).
+    locale: str | None = None
 
 
 def product_list(
@@ -215,7 +257,9 @@ def product_list(
             | Q(pk__in=Subquery(changed_variants.values("product_id")))
         )
     if filters.q:
-        queryset = product_search(queryset, filters.q, ranked=not filters.sort)
+        queryset = product_search(
+            queryset, filters.q, ranked=not filters.sort, locale=filters.locale
+        )
     queryset = _with_output_data(queryset, mode)
     sorts = PUBLIC_SORTS if published_only else PRIVATE_SORTS
     if filters.sort:

@@ -19,11 +19,14 @@ from core.api.fields import (
     StrictCharField,
     StrictIntegerField,
     TimestampField,
+    TranslatedCharField,
+    TranslationsField,
     context_locale,
     context_mode,
     money_dict,
 )
 from core.api.schema import PageMetaSerializer
+from core.locales import translated
 from core.markdown import markdown_html
 from core.money import Money
 
@@ -42,6 +45,19 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_OPTIONS = 5
 MAX_OPTION_VALUES = 100
 MAX_VARIANTS = 250
+#: Translatable fields (snake_case) and their maximum lengths, per kind of row.
+PRODUCT_TRANSLATABLE = {"name": 255, "summary": 500, "description": 100_000}
+CATEGORY_TRANSLATABLE = {
+    "name": 200,
+    "description": 20_000,
+    "meta_title": 200,
+    "meta_description": 500,
+}
+OPTION_TRANSLATABLE = {"name": 100, "values": MAX_OPTION_VALUES}
+
+
+def _content_locale(context) -> str | None:
+    return (context or {}).get("content_locale")
 
 
 def _store(context):
@@ -95,7 +111,7 @@ class MediaSerializer(serializers.Serializer):
 
 class OptionSerializer(serializers.Serializer):
     id = serializers.CharField()
-    name = serializers.CharField()
+    name = TranslatedCharField()
     position = serializers.IntegerField()
     values = serializers.SerializerMethodField()
 
@@ -103,12 +119,54 @@ class OptionSerializer(serializers.Serializer):
         ref_name = "ProductOption"
 
     def get_values(self, option) -> list[str]:
-        return [value.value for value in option.values.all()]
+        locale = _content_locale(self.context)
+        return [translated(value, "value", locale) for value in option.values.all()]
+
+
+def option_translations(option) -> dict:
+    """``{locale: {"name": ..., "values": {value: text}}}`` from an option and its
+    (prefetched) values."""
+    result: dict[str, dict] = {}
+    for locale, texts in (option.translations or {}).items():
+        if texts.get("name"):
+            result.setdefault(locale, {})["name"] = texts["name"]
+    for value in option.values.all():
+        for locale, texts in (value.translations or {}).items():
+            if texts.get("value"):
+                entry = result.setdefault(locale, {})
+                entry.setdefault("values", {})[value.value] = texts["value"]
+    return result
+
+
+OPTION_TRANSLATIONS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "values": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "example": {"fr": {"name": "Taille", "values": {"S": "Petit"}}},
+}
+
+
+class PrivateOptionSerializer(OptionSerializer):
+    translations = serializers.SerializerMethodField(
+        help_text='{"fr": {"name": "Taille", "values": {"S": "Petit"}}}'
+    )
+
+    class Meta:
+        ref_name = "PrivateProductOption"
+
+    @extend_schema_field(OPTION_TRANSLATIONS_SCHEMA)
+    def get_translations(self, option):
+        return option_translations(option)
 
 
 class ProductCategorySerializer(serializers.Serializer):
     id = serializers.CharField()
-    name = serializers.CharField()
+    name = TranslatedCharField()
     slug = serializers.CharField()
 
     class Meta:
@@ -139,7 +197,7 @@ class VariantSerializer(serializers.Serializer):
         ref_name = "ProductVariant"
 
     def get_name(self, variant) -> str:
-        return variant_name(variant)
+        return variant_name(variant, _content_locale(self.context))
 
     @extend_schema_field(MoneySerializer)
     def get_price(self, variant):
@@ -153,7 +211,7 @@ class VariantSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_option_values(self, variant):
-        return variant_option_map(variant)
+        return variant_option_map(variant, _content_locale(self.context))
 
 
 class PrivateVariantSerializer(VariantSerializer):
@@ -212,9 +270,11 @@ class ProductSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     slug = serializers.CharField()
-    name = serializers.CharField()
-    summary = serializers.CharField()
-    description = serializers.CharField(help_text="Markdown.")
+    name = TranslatedCharField(
+        help_text="In the content locale (Content-Language) on the public API."
+    )
+    summary = TranslatedCharField()
+    description = TranslatedCharField(help_text="Markdown.")
     description_html = serializers.SerializerMethodField(
         help_text="The description rendered from Markdown as sanitised HTML (no script, "
         "no event handlers)."
@@ -341,7 +401,9 @@ class ProductSerializer(serializers.Serializer):
         return default.pk if default else None
 
     def get_description_html(self, product) -> str:
-        return markdown_html(product.description)
+        return markdown_html(
+            translated(product, "description", _content_locale(self.context))
+        )
 
     def get_primary_media_id(self, product) -> str | None:
         media = product.media.all()
@@ -357,7 +419,9 @@ class ProductSerializer(serializers.Serializer):
 
     @extend_schema_field(ProductCategorySerializer(many=True))
     def get_categories(self, product):
-        return ProductCategorySerializer(self._categories(product), many=True).data
+        return ProductCategorySerializer(
+            self._categories(product), many=True, context=self.context
+        ).data
 
     def get_review_count(self, product) -> int:
         return product.review_summary(context_mode(self.context))[0]
@@ -372,6 +436,12 @@ class PrivateProductSerializer(ProductSerializer):
 
     variant_serializer = PrivateVariantSerializer
 
+    options = PrivateOptionSerializer(many=True, source="options.all")
+    translations = TranslationsField(
+        fields=PRODUCT_TRANSLATABLE,
+        read_only=True,
+        help_text="Name, summary and description per supported locale.",
+    )
     cost = serializers.SerializerMethodField()
     sku = serializers.CharField()
     barcode = serializers.CharField()
@@ -487,8 +557,8 @@ class CategorySummarySerializer(serializers.Serializer):
 
     id = serializers.CharField()
     slug = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField()
+    name = TranslatedCharField()
+    description = TranslatedCharField()
     image_url = serializers.SerializerMethodField()
     parent_id = serializers.CharField(allow_null=True)
     product_count = serializers.IntegerField()
@@ -513,14 +583,15 @@ class CategoryNodeSerializer(CategorySummarySerializer):
 
 
 class CategorySerializer(CategorySummarySerializer):
-    meta_title = serializers.CharField()
-    meta_description = serializers.CharField()
+    meta_title = TranslatedCharField()
+    meta_description = TranslatedCharField()
 
     class Meta:
         ref_name = "Category"
 
 
 class PrivateCategorySerializer(CategorySerializer):
+    translations = TranslationsField(fields=CATEGORY_TRANSLATABLE, read_only=True)
     published = serializers.BooleanField()
     sort_order = serializers.IntegerField()
     created_at = TimestampField()
@@ -541,12 +612,40 @@ def validate_slug(value: str) -> str:
     return value
 
 
+class OptionTranslationsField(TranslationsField):
+    """An option's translations: ``{"fr": {"name": "Taille", "values": {"S": "Petit"}}}``
+    (``values`` maps the option's own values to their translation)."""
+
+    def clean_text(self, locale, name, value):
+        if name != "values":
+            return super().clean_text(locale, name, value)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Expected an object of value: text.")
+        if len(value) > MAX_OPTION_VALUES:
+            raise serializers.ValidationError(f"At most {MAX_OPTION_VALUES} values.")
+        clean = {}
+        for key, text in value.items():
+            if not isinstance(text, str) or len(text.strip()) > 100:
+                raise serializers.ValidationError(
+                    f"{key}: a string of at most 100 characters."
+                )
+            if text.strip():
+                clean[key.strip()] = text.strip()
+        return clean
+
+
 class OptionInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     values = serializers.ListField(
         child=StrictCharField(max_length=100),
         min_length=1,
         max_length=MAX_OPTION_VALUES,
+    )
+    translations = OptionTranslationsField(
+        fields=OPTION_TRANSLATABLE,
+        required=False,
+        help_text='{"fr": {"name": "Taille", "values": {"S": "Petit"}}}; omitted: the '
+        "option keeps the translations it had.",
     )
 
     class Meta:
@@ -562,6 +661,24 @@ class OptionInputSerializer(serializers.Serializer):
         if len({v.lower() for v in value}) != len(value):
             raise serializers.ValidationError("Each value may appear once.")
         return value
+
+    def validate(self, attrs):
+        known = {v.lower() for v in attrs.get("values", [])}
+        for locale, texts in (attrs.get("translations") or {}).items():
+            unknown = [v for v in texts.get("values", {}) if v.lower() not in known]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        "translations": {
+                            locale: {
+                                "values": [
+                                    f"Not a value of this option: {', '.join(unknown)}."
+                                ]
+                            }
+                        }
+                    }
+                )
+        return attrs
 
 
 class VariantInputSerializer(serializers.Serializer):
@@ -651,6 +768,12 @@ class ProductInputSerializer(serializers.Serializer):
         child=StrictCharField(max_length=40), required=False, max_length=100
     )
     options = OptionInputSerializer(many=True, required=False, max_length=MAX_OPTIONS)
+    translations = TranslationsField(
+        fields=PRODUCT_TRANSLATABLE,
+        required=False,
+        help_text='{"fr": {"name": "...", "summary": "...", "description": "..."}} for the '
+        "store's supportedLocales; replaces the product's translations when sent.",
+    )
     variants = VariantInputSerializer(
         many=True, required=False, max_length=MAX_VARIANTS
     )
@@ -768,6 +891,12 @@ class CategoryInputSerializer(serializers.Serializer):
     meta_description = StrictCharField(required=False, allow_blank=True, max_length=500)
     published = StrictBooleanField(required=False)
     sort_order = StrictIntegerField(required=False, min_value=-(10**6), max_value=10**6)
+    translations = TranslationsField(
+        fields=CATEGORY_TRANSLATABLE,
+        required=False,
+        help_text='{"fr": {"name": "...", "description": "...", "metaTitle": "...", '
+        '"metaDescription": "..."}}; replaces the category\'s translations when sent.',
+    )
 
     class Meta:
         ref_name = "CategoryInput"

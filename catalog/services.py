@@ -554,6 +554,7 @@ PRODUCT_FIELDS = {
     "sort_order": "sort_order",
     "metadata": "metadata",
     "slug": "slug",
+    "translations": "translations",
 }
 
 
@@ -657,6 +658,26 @@ def _set_stock(
         )
 
 
+def _option_name_translations(texts: dict) -> dict:
+    """``{locale: {"name": ...}}`` of an option's input translations."""
+    return {
+        locale: {"name": entry["name"]}
+        for locale, entry in texts.items()
+        if entry.get("name")
+    }
+
+
+def _option_value_translations(texts: dict, value: str) -> dict:
+    """``{locale: {"value": ...}}`` of one value in an option's input translations
+    (matched without regard to case)."""
+    result = {}
+    for locale, entry in texts.items():
+        for key, text in (entry.get("values") or {}).items():
+            if key.lower() == value.lower():
+                result[locale] = {"value": text}
+    return result
+
+
 def _sync_options(
     product: Product, options: list[dict]
 ) -> dict[str, dict[str, ProductOptionValue]]:
@@ -670,15 +691,27 @@ def _sync_options(
     result: dict[str, dict[str, ProductOptionValue]] = {}
     for position, data in enumerate(options):
         option = existing.get(data["name"].lower())
+        # Sent translations replace the option's; without them it keeps what it had.
+        texts = data.get("translations")
+        names = None if texts is None else _option_name_translations(texts)
         if option is None:
             option = ProductOption.objects.create(
-                product=product, name=data["name"], position=position
+                product=product,
+                name=data["name"],
+                position=position,
+                translations=names or {},
             )
             current = {}
         else:
+            changed = []
             if option.name != data["name"] or option.position != position:
                 option.name, option.position = data["name"], position
-                option.save(update_fields=["name", "position", "updated_at"])
+                changed += ["name", "position"]
+            if names is not None and option.translations != names:
+                option.translations = names
+                changed.append("translations")
+            if changed:
+                option.save(update_fields=[*changed, "updated_at"])
             current = {v.value.lower(): v for v in option.values.all()}
         keep = {v.lower() for v in data["values"]}
         for key, value in current.items():
@@ -687,13 +720,26 @@ def _sync_options(
         values = {}
         for vpos, text in enumerate(data["values"]):
             value = current.get(text.lower())
+            value_texts = (
+                None if texts is None else _option_value_translations(texts, text)
+            )
             if value is None:
                 value = ProductOptionValue.objects.create(
-                    option=option, value=text, position=vpos
+                    option=option,
+                    value=text,
+                    position=vpos,
+                    translations=value_texts or {},
                 )
-            elif value.value != text or value.position != vpos:
-                value.value, value.position = text, vpos
-                value.save(update_fields=["value", "position", "updated_at"])
+            else:
+                changed = []
+                if value.value != text or value.position != vpos:
+                    value.value, value.position = text, vpos
+                    changed += ["value", "position"]
+                if value_texts is not None and value.translations != value_texts:
+                    value.translations = value_texts
+                    changed.append("translations")
+                if changed:
+                    value.save(update_fields=[*changed, "updated_at"])
             values[text] = value
         result[data["name"]] = values
     return result
@@ -1224,6 +1270,7 @@ CATEGORY_FIELDS = (
     "meta_description",
     "published",
     "sort_order",
+    "translations",
 )
 
 

@@ -196,6 +196,13 @@ class LoginToken(StoreOwnedModel):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    locale = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The store locale the shopper asked in: the email is written in it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -390,8 +390,11 @@ def login_link_url(*, store, mode: str, raw_token: str) -> str:
 
 
 @transaction.atomic
-def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
-    """Issue a login token for the store's customer with this email and email the link.
+def login_link_request(
+    *, store, mode: str, email: str, locale: str = ""
+) -> LoginToken | None:
+    """Issue a login token for the store's customer with this email and email the link
+    (in ``locale``, the store locale the shopper reads, when the store supports it).
 
     An email with no customer in this store and key mode gets nothing: no row, no email
     (the API answer is the same either way). Guests (unclaimed customers) get a link too: using it claims
@@ -419,6 +422,7 @@ def login_link_request(*, store, mode: str, email: str) -> LoginToken | None:
         token_hash=login_token_digest(raw),
         created_at=now,
         expires_at=now + LOGIN_TOKEN_TTL,
+        locale=locale,
     )
     # The raw token waits in the outbox only until the email leaves (the row is then deleted).
     enqueue("customers.tasks.login_link_email_send", token.pk, raw)
@@ -444,6 +448,7 @@ def login_link_email_send(*, token_id: str, raw_token: str) -> int:
         store=token.store,
         to=token.customer.email,
         template="login_link",
+        locale=token.locale,
         context={
             "customer": token.customer,
             "link_url": login_link_url(

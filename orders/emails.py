@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.addresses import address_dict
-from core.emails import email_send, money_text
+from core.emails import email_locale, email_send, money_text
+from core.locales import django_language
 from core.models import StoreMembership
+from core.money import normalize_locale
 
 from .gateways.base import absolute_url
 from .models import Fulfillment, Order, OrderEvent, Refund
@@ -46,12 +50,20 @@ def address_lines(value, *, locale: str = "en") -> list[str]:
     return [line for line in lines if line]
 
 
-def order_email_context(order: Order) -> dict:
-    """Lines, totals and addresses, money formatted in the store's default locale."""
+def order_email_context(order: Order, *, locale: str | None = None) -> dict:
+    """Lines, totals and addresses, in ``locale`` (the order's, for the customer's emails)
+    when the store supports it, else the store's default locale."""
+    language = email_locale(order.store, locale)
+    with translation.override(django_language(language)):
+        return _order_email_context(order, language)
+
+
+def _order_email_context(order: Order, language: str) -> dict:
     store = order.store
+    babel_locale = normalize_locale(language) or store.locale
 
     def money(amount: int) -> str:
-        return money_text(amount, order.currency, store)
+        return money_text(amount, order.currency, store, babel_locale)
 
     lines = [
         {
@@ -70,18 +82,23 @@ def order_email_context(order: Order) -> dict:
         }
         for item in order.items.all()
     ]
-    totals = [("Subtotal", money(order.subtotal_amount))]
+    totals = [(_("Subtotal"), money(order.subtotal_amount))]
     if order.discount_amount:
         label = (
-            f"Discount ({order.discount_code})" if order.discount_code else "Discount"
+            _("Discount (%(code)s)") % {"code": order.discount_code}
+            if order.discount_code
+            else _("Discount")
         )
         totals.append((label, f"-{money(order.discount_amount)}"))
-    totals.append(("Shipping", money(order.shipping_amount)))
+    totals.append((_("Shipping"), money(order.shipping_amount)))
     totals.append(
-        ("Tax (included)" if order.tax_inclusive else "Tax", money(order.tax_amount))
+        (
+            _("Tax (included)") if order.tax_inclusive else _("Tax"),
+            money(order.tax_amount),
+        )
     )
-    shipping = address_lines(order.shipping_address, locale=store.locale)
-    billing = address_lines(order.billing_address, locale=store.locale)
+    shipping = address_lines(order.shipping_address, locale=babel_locale)
+    billing = address_lines(order.billing_address, locale=babel_locale)
     return {
         "order": order,
         "order_number": order.order_number or order.id,
@@ -123,7 +140,8 @@ def order_confirmation_send(*, order_id: str) -> int:
         store=order.store,
         to=order.email,
         template="order_confirmation",
-        context=order_email_context(order),
+        context=order_email_context(order, locale=order.locale),
+        locale=order.locale,
     )
 
 
@@ -158,7 +176,7 @@ def fulfillment_send(*, fulfillment_id: str) -> int:
     if not order.email:
         return 0
     store = order.store
-    context = order_email_context(order)
+    context = order_email_context(order, locale=order.locale)
     context.update(
         shipped=[
             {
@@ -174,7 +192,11 @@ def fulfillment_send(*, fulfillment_id: str) -> int:
         complete=order.fulfillment_status == Order.FulfillmentStatus.FULFILLED,
     )
     return email_send(
-        store=store, to=order.email, template="order_fulfilled", context=context
+        store=store,
+        to=order.email,
+        template="order_fulfilled",
+        context=context,
+        locale=order.locale,
     )
 
 
@@ -190,10 +212,13 @@ def refund_send(*, refund_id: str) -> int:
     if not order.email:
         return 0
     store = order.store
-    context = order_email_context(order)
+    context = order_email_context(order, locale=order.locale)
+    money_locale = normalize_locale(email_locale(store, order.locale))
     context.update(
-        refund_amount=money_text(refund.amount, refund.currency, store),
-        refunded_total=money_text(order.refunded_amount, order.currency, store),
+        refund_amount=money_text(refund.amount, refund.currency, store, money_locale),
+        refunded_total=money_text(
+            order.refunded_amount, order.currency, store, money_locale
+        ),
         fully_refunded=order.refunded_amount >= order.total_amount,
         refunded_lines=[
             {
@@ -205,7 +230,11 @@ def refund_send(*, refund_id: str) -> int:
         ],
     )
     return email_send(
-        store=store, to=order.email, template="order_refunded", context=context
+        store=store,
+        to=order.email,
+        template="order_refunded",
+        context=context,
+        locale=order.locale,
     )
 
 

@@ -70,6 +70,15 @@ class Order(StoreOwnedModel):
     billing_address = models.JSONField(null=True, blank=True)
     same_as_shipping = models.BooleanField(default=True)
     notes = models.TextField(blank=True, default="")
+    # db_default: rows written by code that predates the column still get "".
+    locale = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The store locale the shopper used at checkout: the customer's emails "
+        "are written in it (empty: the store's default).",
+    )
     marketing_opt_in = models.BooleanField(default=False)
     terms_accepted = models.BooleanField(default=False)
 

@@ -328,7 +328,7 @@ REST_FRAMEWORK = {
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {
         "no_underscore_before_number": True,
-        "ignore_fields": ("metadata", "option_values", "optionValues"),
+        "ignore_fields": ("metadata", "option_values", "optionValues", "translations"),
         "ignore_keys": None,
     }
 }
@@ -424,6 +424,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The shoppers' emails in English, French and German (core.emails; compilemessages after
+# editing a .po file: the .mo files are committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -160,6 +160,7 @@ class CartCheckoutApi(PublicApi):
             terms_accepted=data.get("terms_accepted"),
             locale=self.locale,
             request_key=request.headers.get("Idempotency-Key"),
+            email_locale=self.visitor.content_locale,
         )
         return self.respond(self.serialize(CheckoutResultSerializer, result))
 

@@ -38,7 +38,8 @@ PRODUCT_LIST_PARAMS = [
     OpenApiParameter(
         "q",
         OpenApiTypes.STR,
-        description="Free-text search across name and description.",
+        description="Free-text search across name and description (and their "
+        "translations in the content locale).",
     ),
     OpenApiParameter(
         "sort",
@@ -63,9 +64,13 @@ class ProductListApi(PublicApi):
     @use_replica
     def get(self, request, **kwargs):
         query = self.validate_query(ProductListQuerySerializer)
+        # ``q`` also searches the translations of the locale the visitor reads.
+        locale = self.content_locale
         queryset = selectors.product_list(
             store=self.store,
-            filters=selectors.ProductFilters(**query),
+            filters=selectors.ProductFilters(
+                **query, locale=locale if locale != self.store.locale else None
+            ),
             published_only=True,
             mode=self.mode,
         )

@@ -48,6 +48,7 @@ def test_create_category(private, shop):
         "metaDescription",
         "published",
         "sortOrder",
+        "translations",
         "createdAt",
         "updatedAt",
     }

@@ -10,7 +10,8 @@ Every such page is keyed by the store's **catalogue version**, a token in the sh
 3. else builds it, stores the rendered bytes, and answers them with the ETag.
 
 The ETag and the cache key cover everything a page varies by: store, key mode, path and
-query (the key is in the path), ``Accept-Language``, the negotiated renderer and host, and a
+query (the key is in the path), ``Accept-Language`` and the content locale negotiated from
+it (``core.locales``), the negotiated renderer and host, and a
 one-minute bucket of time, so that a sale that starts or ends without a write shows within a
 minute. ``Cache-Control: public, no-cache`` lets browsers and CDNs keep the page but ask
 again each time (a 304 is cheap). The cache is an optimisation: when it is unreachable the
@@ -118,6 +119,8 @@ def page_key(request) -> str:
         request.get_host(),
         request.get_full_path(),
         request.headers.get("Accept-Language", ""),
+        # The negotiated locale too: it also depends on the store's supported locales.
+        getattr(request, "content_locale", None) or "",
         getattr(request, "accepted_media_type", ""),
         str(time_bucket()),
     )

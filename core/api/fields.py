@@ -8,7 +8,10 @@ from datetime import UTC
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.locales import supported_locales, translated
 from core.money import DEFAULT_LOCALE, Money
+
+from .casing import to_camel, to_snake
 
 
 class MoneySerializer(serializers.Serializer):
@@ -169,3 +172,103 @@ class MetadataField(serializers.JSONField):
                 f"Metadata may be at most {MAX_METADATA_BYTES} bytes of JSON."
             )
         return value
+
+
+# -- translations (core.locales) ---------------------------------------------------------
+
+
+class TranslatedCharField(serializers.CharField):
+    """Read-only text in the answer's content locale (``context["content_locale"]``), each
+    field falling back to the default-locale column (:func:`core.locales.translated`)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        locale = (self.context or {}).get("content_locale")
+        return translated(instance, self.source, locale)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "object", "additionalProperties": True},
+        "example": {"fr": {"name": "Bougie parfumée"}},
+    }
+)
+class TranslationsField(serializers.Field):
+    """``{"fr": {"name": "...", "description": "..."}}``: text per locale, for the store's
+    supported locales only (another is a 422 naming ``translations.<locale>``).
+
+    ``fields`` maps each translatable (snake_case) field to its maximum length; on the wire
+    the field names are camelCase. Blank texts are dropped (the default text shows), and so
+    are locales left empty. Stored as ``{locale: {snake_name: text}}``."""
+
+    default_error_messages = {
+        "invalid": "Expected an object of locale: {{field: text}}.",
+    }
+
+    def __init__(self, *, fields: dict[str, int], **kwargs):
+        self.translatable = dict(fields)
+        super().__init__(**kwargs)
+
+    def clean_text(self, locale: str, name: str, value):
+        """One field's translation, or raise ``ValidationError``."""
+        if not isinstance(value, str):
+            raise serializers.ValidationError("Must be a string.")
+        value = value.strip()
+        if "\x00" in value:
+            raise serializers.ValidationError("May not contain NUL characters.")
+        limit = self.translatable[name]
+        if len(value) > limit:
+            raise serializers.ValidationError(
+                f"Ensure this field has no more than {limit} characters."
+            )
+        return value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        store = (self.context or {}).get("store")
+        allowed = supported_locales(store) if store is not None else []
+        result, errors = {}, {}
+        for locale, texts in data.items():
+            if locale not in allowed:
+                errors[locale] = [
+                    f"'{locale}' is not one of the store's supported locales "
+                    f"({', '.join(allowed)})."
+                ]
+                continue
+            if texts is None:
+                continue
+            if not isinstance(texts, dict):
+                errors[locale] = ["Expected an object of field: text."]
+                continue
+            clean, problems = {}, {}
+            for wire, value in texts.items():
+                name = to_snake(wire) if isinstance(wire, str) else ""
+                if name not in self.translatable:
+                    known = ", ".join(to_camel(n) for n in self.translatable)
+                    problems[wire] = [f"Not translatable here. Use: {known}."]
+                    continue
+                try:
+                    value = self.clean_text(locale, name, value)
+                except serializers.ValidationError as exc:
+                    problems[wire] = exc.detail
+                    continue
+                if value:
+                    clean[name] = value
+            if problems:
+                errors[locale] = problems
+            elif clean:
+                result[locale] = clean
+        if errors:
+            raise serializers.ValidationError(errors)
+        return result
+
+    def to_representation(self, value):
+        return {
+            locale: {to_camel(name): text for name, text in (texts or {}).items()}
+            for locale, texts in (value or {}).items()
+        }

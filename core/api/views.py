@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import NotFound, ValidationFailed
+from core.locales import content_language, content_locale
 from core.money import locale_from_accept_language
 
 from . import caching, idempotency
@@ -89,6 +90,15 @@ class ApiView(APIView):
             self.request.headers.get("Accept-Language"), default
         )
 
+    @property
+    def content_locale(self) -> str | None:
+        """The store's supported locale the answer's text is in (``core.locales``); None
+        before the store is known."""
+        store = getattr(self.request, "store", None)
+        if store is None:
+            return None
+        return content_locale(store, self.request.headers.get("Accept-Language"))
+
     def get_serializer_context(self) -> dict:
         return {
             "request": self.request,
@@ -96,6 +106,7 @@ class ApiView(APIView):
             "store": getattr(self.request, "store", None),
             "mode": getattr(self.request, "mode", None),
             "locale": self.locale,
+            "content_locale": self.content_locale if self.surface == "public" else None,
         }
 
     def validate(
@@ -169,6 +180,19 @@ class PublicApi(ApiView):
     uses_cart_token = False
     cart_token_required = True
 
+    def initial(self, request, *args, **kwargs):
+        # Before the page cache looks: the negotiated locale is part of a page's key.
+        self.perform_authentication(request)
+        request.content_locale = self.content_locale
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        locale = getattr(request, "content_locale", None)
+        if locale:
+            response["Content-Language"] = content_language(locale)
+        return response
+
     @cached_property
     def visitor(self) -> Visitor:
         """Who is calling: store, key mode, locale, cart token and the customer signed in
@@ -177,6 +201,7 @@ class PublicApi(ApiView):
             store=self.store,
             mode=self.mode,
             locale=self.locale,
+            content_locale=self.content_locale or "",
             cart_token_header=self.request.headers.get(CART_TOKEN_HEADER, ""),
         )
 

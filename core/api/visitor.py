@@ -44,6 +44,8 @@ class Visitor:
     store: object
     mode: str
     locale: str
+    #: The store's supported locale the visitor reads (``core.locales.content_locale``).
+    content_locale: str = ""
     #: The raw ``X-Cart-Token`` header (validated when read through the properties).
     cart_token_header: str = ""
     _session: object = field(default=_UNSET, repr=False)

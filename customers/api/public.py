@@ -64,7 +64,10 @@ class SendAuthApi(PublicApi):
     def post(self, request, **kwargs):
         data = self.validate(EmailInputSerializer)
         services.login_link_request(
-            store=self.store, mode=self.mode, email=data["email"]
+            store=self.store,
+            mode=self.mode,
+            email=data["email"],
+            locale=self.visitor.content_locale,
         )
         expires_in = int(services.LOGIN_TOKEN_TTL.total_seconds())
         return self.respond({"sent": True, "expires_in": expires_in})

@@ -81,8 +81,11 @@ def test_emails_use_the_store_branding_and_locale(private, paid_order):
     store.save()
     private.post(f"/orders/{paid_order.pk}/refund", {"amount": 2400})
     [message] = mail.outbox
-    assert message.subject == "Acme Candles has refunded 24,00 £ on order #1001"
-    assert "We have refunded 24,00\u00a0£ on your order #1001." in message.body
+    # A store whose default locale is French writes its emails in French (issue 18).
+    assert message.subject == "Acme Candles a remboursé 24,00 £ sur la commande n° 1001"
+    assert (
+        "Nous avons remboursé 24,00\u00a0£ sur votre commande n° 1001." in message.body
+    )
     html = message.alternatives[0][0]
     assert "#123456" in html and "https://cdn.example/logo.png" in html
     assert '<html lang="fr">' in html
