@@ -749,6 +749,8 @@ def _make_variant_based(
             )
         if "price" in data:
             fields["price_amount"] = data["price"]
+        if "prices" in data:
+            fields["currency_prices"] = data["prices"]
         if variant is None:
             variant = _create_variant(
                 product=product,
@@ -823,6 +825,23 @@ def _apply_structure(
         )
 
 
+def _currency_prices_apply(product: Product, data: dict) -> None:
+    """A simple product's explicit prices in other currencies (``prices``) go on its
+    default variant; a variant-based product takes them per variant."""
+    if "prices" not in data:
+        return
+    default = product.variants.filter(is_default=True).first()
+    if default is None:
+        if data["prices"]:
+            raise field_error(
+                "prices", "Set prices on each variant of a variant-based product."
+            )
+        return
+    if default.currency_prices != data["prices"]:
+        default.currency_prices = data["prices"]
+        default.save(update_fields=["currency_prices", "updated_at"])
+
+
 def _assign(product: Product, data: dict) -> None:
     for key, field in PRODUCT_FIELDS.items():
         if key in data:
@@ -885,6 +904,7 @@ def product_create(
     _apply_structure(
         product, data, creating=True, actor=actor, source=source, mode=mode
     )
+    _currency_prices_apply(product, data)
     events.product_event(product=product, type="product.created", mode=mode)
     return product
 
@@ -929,6 +949,7 @@ def product_update(
         _apply_structure(
             product, data, creating=False, actor=actor, source=source, mode=mode
         )
+    _currency_prices_apply(product, data)
     events.product_event(product=product, type="product.updated", mode=mode)
     return product
 
