@@ -361,3 +361,60 @@ def test_orders_keep_their_rate_when_the_store_changes_it(
     order = Order.objects.get(pk=order_id)
     assert (order.exchange_rate, order.total_amount) == (Decimal("1.17"), 6591)
     assert data(private.get(f"/orders/{order_id}"))["totals"]["total"]["amount"] == 6591
+
+
+def test_reports_convert_to_the_base_with_each_orders_rate(
+    euro_shop, public, private, stripe_double
+):
+    _eur_cart(public, euro_shop)
+    order_id = data(
+        public.post(
+            "/cart/checkout", {"paymentMethod": "pm_card_visa"}, cart=TOKEN, headers=EUR
+        )
+    )["orderId"]
+    order = Order.objects.get(pk=order_id)
+    data(private.patch("/store", {"exchangeRates": {"EUR": "2", "USD": "1.27"}}))
+    customer = data(private.get(f"/customers/{order.customer_id}"))
+    # €65.91 at the order's 1.17 is £56.33 (5633.33), whatever today's rate.
+    assert customer["totalSpend"]["amount"] == 5633
+    assert customer["totalSpend"]["currency"] == "GBP"
+    refund = private.post(f"/orders/{order.pk}/refund", {"amount": 1170})
+    assert refund.status_code == 200, refund.json()
+    customer = data(private.get(f"/customers/{order.customer_id}"))
+    assert customer["totalSpend"]["amount"] == 4633  # €54.21 / 1.17
+
+
+def test_the_dashboard_home_converts_each_order_at_its_rate(euro_shop):
+    from django.test import Client
+    from django.utils import timezone
+
+    from core import services as core_services
+
+    store = euro_shop.store
+
+    def order(currency, total, rate=None, refunded=0):
+        return Order.objects.create(
+            store=store,
+            mode="live",
+            type=Order.Type.ORDER,
+            currency=currency,
+            exchange_rate=rate,
+            email="sam@example.com",
+            total_amount=total,
+            refunded_amount=refunded,
+            payment_status="paid",
+            placed_at=timezone.now(),
+        )
+
+    order("GBP", 1000)
+    order("EUR", 2340, rate=Decimal("1.17"))  # £20.00
+    order("EUR", 1500, rate=Decimal("1.5"), refunded=300)  # £10.00, £2.00 refunded
+    user, _ = core_services.merchant_add(store=store, email="owner@euro.test")
+    client = Client()
+    client.force_login(user)
+    home = client.get("/admin/")
+    cards = {card.key: card for card in home.context["home"]["cards"]}
+    assert cards["revenue_today"].value == "£38.00"
+    assert "converted to GBP at each order's rate" in cards["revenue_today"].detail
+    chart = home.context["home"]["chart"]
+    assert chart.revenue[-1] == 38.0
