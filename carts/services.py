@@ -1706,6 +1706,7 @@ DISCOUNT_FIELDS = (
     "usage_limit",
     "usage_limit_per_customer",
     "minimum_subtotal_amount",
+    "currency_amounts",
 )
 
 
@@ -1791,6 +1792,7 @@ SHIPPING_FIELDS = (
     "max_weight_grams",
     "active",
     "sort_order",
+    "currency_amounts",
 )
 
 

@@ -24,6 +24,7 @@ from core.api.fields import (
     money_dict,
 )
 from core.api.schema import PageMetaSerializer
+from core.currencies import other_currency_problem
 from core.markdown import markdown_html
 from core.money import Money
 
@@ -85,15 +86,9 @@ class CurrencyPriceInputSerializer(serializers.Serializer):
         ref_name = "CurrencyPriceInput"
 
     def validate_currency(self, value):
-        store = _store(self.context)
-        if value == store.currency:
-            raise serializers.ValidationError(
-                f"{value} is the store currency: set price instead."
-            )
-        if value not in (store.supported_currencies or []):
-            raise serializers.ValidationError(
-                f"{value} is not one of the store's supportedCurrencies."
-            )
+        problem = other_currency_problem(_store(self.context), value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 

@@ -122,6 +122,16 @@ def to_base(
     )
 
 
+def other_currency_problem(store, code: str) -> str | None:
+    """Why ``code`` cannot carry an explicit amount (a price, a shipping rate, a discount
+    amount) beside the store currency, or None: it must be another supported currency."""
+    if code == store.currency:
+        return f"{code} is the store currency: set the amount itself instead."
+    if code not in (store.supported_currencies or []):
+        return f"{code} is not one of the store's supportedCurrencies."
+    return None
+
+
 def store_rates(store) -> dict[str, Decimal]:
     return {
         code: Decimal(str(rate)) for code, rate in (store.exchange_rates or {}).items()

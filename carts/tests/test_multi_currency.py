@@ -239,7 +239,7 @@ def test_variant_prices_read_and_write(euro_shop, private, public):
     assert (shown["priceMin"], shown["priceMax"]) == (1999, 2340)
 
 
-def _eur_cart(public, shop):
+def _eur_cart(public, shop, *, code="FIVER"):
     data(
         public.post(
             "/cart/items",
@@ -264,9 +264,9 @@ def _eur_cart(public, shop):
             headers=EUR,
         )
     )
-    return data(
-        public.post("/cart/discount", {"code": "FIVER"}, cart=TOKEN, headers=EUR)
-    )
+    if code is None:
+        return data(public.get("/cart", cart=TOKEN, headers=EUR))
+    return data(public.post("/cart/discount", {"code": code}, cart=TOKEN, headers=EUR))
 
 
 # 2 x €28.08 = 56.16; £5 off = €5.85; shipping £3.95 = €4.62 (4.6215);
@@ -418,3 +418,88 @@ def test_the_dashboard_home_converts_each_order_at_its_rate(euro_shop):
     assert "converted to GBP at each order's rate" in cards["revenue_today"].detail
     chart = home.context["home"]["chart"]
     assert chart.revenue[-1] == 38.0
+
+
+def test_shipping_and_discounts_carry_explicit_amounts(euro_shop, private, public):
+    method = data(
+        private.patch(
+            f"/shipping-methods/{euro_shop.method.pk}",
+            {"amounts": [{"currency": "EUR", "price": 499, "freeAbove": 9000}]},
+        )
+    )
+    assert method["amounts"] == [{"currency": "EUR", "price": 499, "freeAbove": 9000}]
+    discount = data(
+        private.patch(
+            f"/discounts/{euro_shop.fiver.pk}",
+            {"amounts": [{"currency": "EUR", "value": 600}]},
+        )
+    )
+    assert discount["amounts"] == [{"currency": "EUR", "value": 600}]
+    cart = _eur_cart(public, euro_shop)
+    totals = {k: v["amount"] for k, v in cart["totals"].items()}
+    assert (totals["discount"], totals["shipping"]) == (600, 499)
+    # 5616 - 600 = 5016 is below the explicit €90.00 free-above; at 2 more candles it is not.
+    assert totals["tax"] == round(5016 * 0.2) + round(499 * 0.2)
+    items = cart["items"]
+    more = data(
+        public.put(
+            f"/cart/items/{items[0]['id']}", {"quantity": 4}, cart=TOKEN, headers=EUR
+        )
+    )
+    assert more["totals"]["shipping"]["amount"] == 0
+
+
+def test_free_above_converts_without_price_rounding(euro_shop, private, public):
+    data(private.patch("/store", {"currencyRounding": {"EUR": "0.99"}}))
+    # £49.50 -> €57.92 (57.915) as a threshold; rounded like a price it would be €57.99.
+    euro_shop.method.free_above_amount = 4950
+    euro_shop.method.save()
+    cart = _eur_cart(public, euro_shop, code=None)
+    # Two candles at €28.99 (rounded prices): 5798 reaches 5792, so shipping is free.
+    assert cart["totals"]["subtotal"]["amount"] == 5798
+    assert cart["totals"]["shipping"]["amount"] == 0
+    one = data(
+        public.put(
+            f"/cart/items/{cart['items'][0]['id']}",
+            {"quantity": 1},
+            cart=TOKEN,
+            headers=EUR,
+        )
+    )
+    assert one["totals"]["shipping"]["amount"] == 499  # €4.62 rounded up to .99
+
+
+def test_explicit_amounts_are_validated(euro_shop, private):
+    for path, body in (
+        (
+            f"/shipping-methods/{euro_shop.method.pk}",
+            {"amounts": [{"currency": "JPY", "price": 500}]},
+        ),
+        (
+            f"/discounts/{euro_shop.fiver.pk}",
+            {"amounts": [{"currency": "GBP", "value": 600}]},
+        ),
+        (
+            f"/discounts/{euro_shop.fiver.pk}",
+            {"amounts": [{"currency": "EUR", "value": -1}]},
+        ),
+    ):
+        response = private.patch(path, body)
+        assert response.status_code == 422, (path, body)
+        assert any(k.startswith("amounts") for k in response.json()["error"]["fields"])
+    euro_shop.method.refresh_from_db()
+    assert euro_shop.method.currency_amounts == {}
+
+
+def test_the_private_order_shows_its_rate(euro_shop, public, private, stripe_double):
+    _eur_cart(public, euro_shop)
+    order_id = data(
+        public.post(
+            "/cart/checkout", {"paymentMethod": "pm_card_visa"}, cart=TOKEN, headers=EUR
+        )
+    )["orderId"]
+    shown = data(private.get(f"/orders/{order_id}"))
+    assert (shown["currency"], shown["exchangeRate"]) == ("EUR", "1.17")
+    listed = data(private.get("/orders"))
+    assert listed[0]["currency"] == "EUR"
+    assert listed[0]["totals"]["total"]["currency"] == "EUR"
