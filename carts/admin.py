@@ -243,6 +243,8 @@ class ShippingMethodForm(forms.ModelForm):
     class Meta:
         model = ShippingMethod
         fields = "__all__"
+        # Explicit amounts in other currencies are set through the private API.
+        exclude = ("currency_amounts",)
 
     def clean_countries(self):
         # The API's rule (ISO codes, upper case, each once).
