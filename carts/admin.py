@@ -243,8 +243,6 @@ class ShippingMethodForm(forms.ModelForm):
     class Meta:
         model = ShippingMethod
         fields = "__all__"
-        # Explicit amounts in other currencies are set through the private API.
-        exclude = ("currency_amounts",)
 
     def clean_countries(self):
         # The API's rule (ISO codes, upper case, each once).
@@ -259,6 +257,8 @@ class ShippingMethodForm(forms.ModelForm):
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(StoreScopedAdmin):
     form = ShippingMethodForm
+    # Explicit amounts in other currencies are set through the private API.
+    exclude = ("currency_amounts",)
     list_display = (
         "name",
         "price_amount",
