@@ -257,6 +257,8 @@ class ShippingMethodForm(forms.ModelForm):
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(StoreScopedAdmin):
     form = ShippingMethodForm
+    # Explicit amounts in other currencies are set through the private API.
+    exclude = ("currency_amounts",)
     list_display = (
         "name",
         "price_amount",

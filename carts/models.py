@@ -40,6 +40,9 @@ class Discount(StoreOwnedModel):
         "live code, and its limits apply within test mode.",
     )
     minimum_subtotal_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    #: Explicit amounts in other currencies, which win over the exchange rate:
+    #: ``{"EUR": {"value": 500, "minimum_subtotal": 2000}}`` (fixed value, minimum).
+    currency_amounts = models.JSONField(default=dict, blank=True, db_default={})
     products = models.ManyToManyField(
         "catalog.Product", blank=True, related_name="discounts"
     )
@@ -115,6 +118,10 @@ class ShippingMethod(StoreOwnedModel):
     max_weight_grams = models.PositiveIntegerField(null=True, blank=True)
     active = models.BooleanField(default=True)
     sort_order = models.IntegerField(default=0)
+
+    #: Explicit amounts in other currencies, which win over the exchange rate:
+    #: ``{"EUR": {"price": 500, "free_above": 5000}}``.
+    currency_amounts = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["sort_order", "price_amount", "name"]

@@ -31,6 +31,7 @@ from core.countries import (
     postcode_key,
     states_for,
 )
+from core.currencies import other_currency_problem
 from core.money import Money
 
 from .models import Discount
@@ -433,6 +434,59 @@ class PaymentMethodSerializer(serializers.Serializer):
 # -- private configuration ---------------------------------------------------------------------
 
 
+class _OtherCurrencyInput(serializers.Serializer):
+    currency = StrictCharField(max_length=3)
+
+    def validate_currency(self, value):
+        problem = other_currency_problem(self.context["store"], value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class DiscountAmountsInput(_OtherCurrencyInput):
+    """A discount's explicit amounts in another currency (each optional)."""
+
+    value = MinorUnitsField(required=False, help_text="Fixed discounts: minor units.")
+    minimum_subtotal = MinorUnitsField(required=False)
+
+    class Meta:
+        ref_name = "DiscountAmountsInput"
+
+
+class ShippingAmountsInput(_OtherCurrencyInput):
+    """A shipping method's explicit amounts in another currency (each optional)."""
+
+    price = MinorUnitsField(required=False)
+    free_above = MinorUnitsField(required=False)
+
+    class Meta:
+        ref_name = "ShippingAmountsInput"
+
+
+def _amounts_in(value: list[dict]) -> dict:
+    """``[{"currency": "EUR", "price": 500}]`` as ``{"EUR": {"price": 500}}``."""
+    codes = [entry["currency"] for entry in value]
+    if len(set(codes)) != len(codes):
+        raise serializers.ValidationError("Each currency may appear once.")
+    return {
+        entry["currency"]: {k: v for k, v in entry.items() if k != "currency"}
+        for entry in value
+    }
+
+
+def _amounts_out(amounts: dict | None) -> list[dict]:
+    return [
+        {"currency": code, **values} for code, values in sorted((amounts or {}).items())
+    ]
+
+
+_AMOUNTS_SCHEMA = {
+    "type": "array",
+    "items": {"type": "object", "additionalProperties": True},
+}
+
+
 class DiscountSerializer(serializers.Serializer):
     id = serializers.CharField()
     code = serializers.CharField()
@@ -449,6 +503,10 @@ class DiscountSerializer(serializers.Serializer):
         help_text="Uses in the key's mode: test and live count apart."
     )
     minimum_subtotal = NullableAmountField(source="minimum_subtotal_amount")
+    amounts = serializers.SerializerMethodField(
+        help_text='Explicit amounts in other currencies: [{"currency": "EUR", "value": '
+        '500, "minimumSubtotal": 2000}] (minor units); others convert at the rate.'
+    )
     product_ids = serializers.SerializerMethodField()
     category_ids = serializers.SerializerMethodField()
     created_at = TimestampField()
@@ -456,6 +514,10 @@ class DiscountSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Discount"
+
+    @extend_schema_field(_AMOUNTS_SCHEMA)
+    def get_amounts(self, obj):
+        return _amounts_out(obj.currency_amounts)
 
     def get_usage_count(self, obj) -> int:
         return obj.used(context_mode(self.context))
@@ -496,6 +558,13 @@ class DiscountInput(serializers.Serializer):
     minimum_subtotal = MinorUnitsField(
         source="minimum_subtotal_amount", required=False, allow_null=True
     )
+    amounts = DiscountAmountsInput(
+        many=True,
+        required=False,
+        source="currency_amounts",
+        max_length=50,
+        help_text="Explicit amounts in other currencies; replaces them.",
+    )
     product_ids = serializers.ListField(
         child=StrictCharField(max_length=40), required=False, max_length=1000
     )
@@ -505,6 +574,9 @@ class DiscountInput(serializers.Serializer):
 
     class Meta:
         ref_name = "DiscountInput"
+
+    def validate_amounts(self, value):
+        return _amounts_in(value)
 
 
 class DiscountListQuery(serializers.Serializer):
@@ -522,6 +594,10 @@ class ShippingMethodSerializer(serializers.Serializer):
     estimated_min_days = serializers.IntegerField(allow_null=True)
     estimated_max_days = serializers.IntegerField(allow_null=True)
     free_above = NullableAmountField(source="free_above_amount")
+    amounts = serializers.SerializerMethodField(
+        help_text='Explicit amounts in other currencies: [{"currency": "EUR", "price": 500, '
+        '"freeAbove": 5000}] (minor units); others convert at the rate.'
+    )
     min_weight_grams = serializers.IntegerField(allow_null=True)
     max_weight_grams = serializers.IntegerField(allow_null=True)
     active = serializers.BooleanField()
@@ -531,6 +607,10 @@ class ShippingMethodSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "ShippingMethod"
+
+    @extend_schema_field(_AMOUNTS_SCHEMA)
+    def get_amounts(self, obj):
+        return _amounts_out(obj.currency_amounts)
 
 
 class ShippingMethodInput(serializers.Serializer):
@@ -554,6 +634,13 @@ class ShippingMethodInput(serializers.Serializer):
     free_above = MinorUnitsField(
         source="free_above_amount", required=False, allow_null=True
     )
+    amounts = ShippingAmountsInput(
+        many=True,
+        required=False,
+        source="currency_amounts",
+        max_length=50,
+        help_text="Explicit amounts in other currencies; replaces them.",
+    )
     min_weight_grams = StrictIntegerField(
         min_value=0, max_value=MAX_INT, required=False, allow_null=True
     )
@@ -567,6 +654,9 @@ class ShippingMethodInput(serializers.Serializer):
 
     class Meta:
         ref_name = "ShippingMethodInput"
+
+    def validate_amounts(self, value):
+        return _amounts_in(value)
 
     def validate_countries(self, value):
         codes = []

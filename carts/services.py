@@ -31,6 +31,12 @@ from catalog.selectors import product_get_purchasable
 from catalog.services import convert_amount_columns
 from core.addresses import store_shipping_countries
 from core.countries import country_get, normalize_state
+from core.currencies import (
+    CurrencyContext,
+    UnsupportedCurrency,
+    base_context,
+    currency_context,
+)
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.money import Money
 from customers.models import Customer
@@ -188,6 +194,8 @@ class PricedCart:
     customer: Customer | None = None
     shipping_options: list[ShippingOption] | None = None
     messages: list[Message] = field(default_factory=list)
+    #: The store's conversion into the cart's currency (the rate the order keeps).
+    conversion: CurrencyContext | None = None
 
     # Facts the Cart object shows.
     @property
@@ -239,6 +247,8 @@ class PricedCart:
     def discount_value(self) -> int | None:
         if self.discount is None or self.discount.type == Discount.Type.FREE_SHIPPING:
             return None
+        if self.discount.type == Discount.Type.FIXED and self.conversion is not None:
+            return _discount_amounts(self.discount, self.conversion)[0]
         return self.discount.value
 
     @property
@@ -287,12 +297,46 @@ class CheckoutDataView:
 # -- small helpers -----------------------------------------------------------------------------
 
 
-def _settings(store, locale: str | None = None) -> pricing.StoreSettings:
+def _settings(
+    store, locale: str | None = None, conversion: CurrencyContext | None = None
+) -> pricing.StoreSettings:
     return pricing.StoreSettings(
-        currency=store.currency,
+        currency=conversion.currency if conversion is not None else store.currency,
         tax_inclusive=store.tax_inclusive,
         locale=locale or store.locale,
     )
+
+
+def cart_conversion(cart: Order) -> CurrencyContext:
+    """The store's conversion into the cart's currency; a currency the store no longer
+    offers (multi-currency turned off, the rate removed) falls back to the store's own."""
+    try:
+        return currency_context(cart.store, cart.currency)
+    except UnsupportedCurrency:
+        return base_context(cart.store)
+
+
+def _discount_amounts(
+    discount: Discount, conversion: CurrencyContext
+) -> tuple[int, int | None]:
+    """A discount's ``(value, minimum subtotal)`` in the conversion's currency: its explicit
+    amounts there, else converted plainly (no price rounding). Percentages stay."""
+    explicit = (discount.currency_amounts or {}).get(conversion.currency) or {}
+    if conversion.is_base:
+        explicit = {}
+    value = discount.value
+    if discount.type == Discount.Type.FIXED:
+        value = (
+            int(explicit["value"])
+            if "value" in explicit
+            else conversion.convert(value, price=False)
+        )
+    minimum = (
+        int(explicit["minimum_subtotal"])
+        if "minimum_subtotal" in explicit
+        else conversion.convert(discount.minimum_subtotal_amount, price=False)
+    )
+    return value, minimum
 
 
 def _tax_rule(rate: TaxRate) -> pricing.TaxRule:
@@ -307,16 +351,29 @@ def _tax_rule(rate: TaxRate) -> pricing.TaxRule:
     )
 
 
-def _shipping_rule(method: ShippingMethod) -> pricing.ShippingRule:
+def _shipping_rule(
+    method: ShippingMethod, conversion: CurrencyContext | None = None
+) -> pricing.ShippingRule:
+    price, free_above = method.price_amount, method.free_above_amount
+    if conversion is not None and not conversion.is_base:
+        explicit = (method.currency_amounts or {}).get(conversion.currency) or {}
+        price = (
+            int(explicit["price"]) if "price" in explicit else conversion.convert(price)
+        )
+        free_above = (
+            int(explicit["free_above"])
+            if "free_above" in explicit
+            else conversion.convert(free_above, price=False)
+        )
     return pricing.ShippingRule(
         id=method.pk,
         name=method.name,
-        price=method.price_amount,
+        price=price,
         description=method.description,
         countries=tuple(method.countries or ()),
         estimated_min_days=method.estimated_min_days,
         estimated_max_days=method.estimated_max_days,
-        free_above=method.free_above_amount,
+        free_above=free_above,
         min_weight_grams=method.min_weight_grams,
         max_weight_grams=method.max_weight_grams,
     )
@@ -419,14 +476,17 @@ def _refusal_error(refusal: _Refusal) -> ValidationFailed:
     )
 
 
-def _discount_rule(discount: Discount, *, store) -> pricing.DiscountRule:
+def _discount_rule(
+    discount: Discount, *, store, conversion: CurrencyContext | None = None
+) -> pricing.DiscountRule:
     product_ids = frozenset(discount.products.values_list("id", flat=True))
     category_ids = frozenset(discount.categories.values_list("id", flat=True))
+    value, minimum = _discount_amounts(discount, conversion or base_context(store))
     return pricing.DiscountRule(
         code=discount.code,
         type=discount.type,
-        value=discount.value,
-        minimum_subtotal=discount.minimum_subtotal_amount,
+        value=value,
+        minimum_subtotal=minimum,
         product_ids=product_ids,
         category_ids=selectors.category_ids_with_descendants(
             store=store, category_ids=category_ids
@@ -435,11 +495,16 @@ def _discount_rule(discount: Discount, *, store) -> pricing.DiscountRule:
 
 
 def _discount_for_lines(
-    discount: Discount, lines: list[CartLine], *, store, settings: pricing.StoreSettings
+    discount: Discount,
+    lines: list[CartLine],
+    *,
+    store,
+    settings: pricing.StoreSettings,
+    conversion: CurrencyContext | None = None,
 ):
     """The engine's rule for ``discount`` (lines get their category ids when it needs them),
     and the engine's rejection (minimum subtotal, nothing qualifying) or None."""
-    rule = _discount_rule(discount, store=store)
+    rule = _discount_rule(discount, store=store, conversion=conversion)
     if rule.category_ids:
         categories = selectors.product_category_ids(
             product_ids=[line.product.pk for line in lines]
@@ -500,7 +565,12 @@ def _expire_personal_data(cart: Order, *, now: datetime, persist: bool) -> None:
 
 
 def _load_lines(
-    cart: Order, *, now: datetime, persist: bool, messages: list[Message]
+    cart: Order,
+    *,
+    now: datetime,
+    persist: bool,
+    messages: list[Message],
+    conversion: CurrencyContext | None = None,
 ) -> list[CartLine]:
     """The cart's lines, after removing unavailable ones and capping quantities to stock and
     to the product's maximum (each change with a message)."""
@@ -565,7 +635,9 @@ def _load_lines(
                 item=item,
                 variant=variant,
                 product=product,
-                unit_price=variant.current_price_amount(now),
+                unit_price=(conversion or base_context(store)).pick(
+                    variant.currency_prices, variant.current_price_amount(now)
+                ),
                 mode=cart.mode,
             )
         )
@@ -584,6 +656,7 @@ def _load_lines(
 def _available_shipping(
     store, methods, *, country_code: str, weight: int
 ) -> list[ShippingMethod]:
+    # Availability does not depend on prices: the base rule answers it.
     countries = store_shipping_countries(store)
     return [
         m
@@ -617,11 +690,20 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
     """
     now = now or timezone.now()
     store = cart.store
-    settings = _settings(store, locale)
+    conversion = cart_conversion(cart)
+    if conversion.currency != cart.currency:
+        cart.currency = conversion.currency
+        if persist:
+            Order.objects.filter(pk=cart.pk, type=Order.Type.CART).update(
+                currency=cart.currency
+            )
+    settings = _settings(store, locale, conversion)
     messages: list[Message] = []
 
     _expire_personal_data(cart, now=now, persist=persist)
-    lines = _load_lines(cart, now=now, persist=persist, messages=messages)
+    lines = _load_lines(
+        cart, now=now, persist=persist, messages=messages, conversion=conversion
+    )
     customer = session_customer_get(
         store=store, mode=cart.mode, cart_token=cart.cart_token
     )
@@ -643,7 +725,7 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
             discount, drop_discount = None, True
         else:
             rule, rejection = _discount_for_lines(
-                discount, lines, store=store, settings=settings
+                discount, lines, store=store, settings=settings, conversion=conversion
             )
             if rejection is not None:
                 messages.append(
@@ -707,7 +789,9 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
             method = min(
                 options,
                 key=lambda m: pricing.shipping_price(
-                    _shipping_rule(m), discount=rule, discounted_subtotal=discounted
+                    _shipping_rule(m, conversion),
+                    discount=rule,
+                    discounted_subtotal=discounted,
                 ),
                 default=None,
             )
@@ -717,7 +801,7 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
         destination=destination,
         settings=settings,
         discount=rule,
-        shipping=_shipping_rule(method) if method is not None else None,
+        shipping=_shipping_rule(method, conversion) if method is not None else None,
         tax_rates=_tax_rules(store, destination),
     )
     for line in lines:
@@ -747,10 +831,13 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
         shipping_options = [
             ShippingOption(
                 method=m,
-                price=store.money(
+                price=Money(
                     pricing.shipping_price(
-                        _shipping_rule(m), discount=rule, discounted_subtotal=discounted
-                    )
+                        _shipping_rule(m, conversion),
+                        discount=rule,
+                        discounted_subtotal=discounted,
+                    ),
+                    conversion.currency,
                 ),
             )
             for m in options
@@ -765,6 +852,7 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
         customer=customer,
         shipping_options=shipping_options,
         messages=messages,
+        conversion=conversion,
     )
 
 
@@ -780,6 +868,9 @@ def cart_snapshot(*, priced: PricedCart) -> None:
     cart, result = priced.cart, priced.result
     discount = priced.discount
     cart.currency = result.currency
+    cart.exchange_rate = (
+        priced.conversion.stored_rate if priced.conversion is not None else None
+    )
     cart.subtotal_amount = result.subtotal.amount
     cart.discount_amount = result.discount.amount
     cart.shipping_amount = result.shipping.amount
@@ -798,7 +889,11 @@ def cart_snapshot(*, priced: PricedCart) -> None:
     cart.discount = discount
     cart.discount_code = discount.code if discount else ""
     cart.discount_type = discount.type if discount else ""
-    cart.discount_value = discount.value if discount else None
+    cart.discount_value = (
+        _discount_amounts(discount, priced.conversion or base_context(cart.store))[0]
+        if discount
+        else None
+    )
     method = priced.shipping_method
     cart.shipping_option = (
         {"id": method.pk, "name": method.name, "price": result.shipping.amount}
@@ -807,6 +902,7 @@ def cart_snapshot(*, priced: PricedCart) -> None:
     )
     Order.objects.filter(pk=cart.pk).update(
         currency=cart.currency,
+        exchange_rate=cart.exchange_rate,
         subtotal_amount=cart.subtotal_amount,
         discount_amount=cart.discount_amount,
         shipping_amount=cart.shipping_amount,
@@ -857,17 +953,48 @@ def cart_snapshot(*, priced: PricedCart) -> None:
 # -- the cart's lifecycle ----------------------------------------------------------------------
 
 
+def cart_currency_switch(cart: Order, currency: str | None) -> Order:
+    """Re-price an open cart in ``currency`` (an ``X-Currency`` the store offers): the
+    cart's amounts are computed from the catalogue on every read, so the switch is its
+    currency alone. None or the same currency: nothing changes."""
+    if currency and currency != cart.currency and cart.is_cart:
+        Order.objects.filter(pk=cart.pk, type=Order.Type.CART).update(currency=currency)
+        cart.currency = currency
+    return cart
+
+
+def cart_currency_set(
+    *, store, mode: str, cart_token: str, currency: str | None
+) -> None:
+    """Re-price the visitor's open cart (if any) in ``currency`` (checkout with
+    ``X-Currency``)."""
+    if not currency:
+        return
+    cart = selectors.cart_find(store=store, mode=mode, cart_token=cart_token)
+    if cart is not None:
+        cart_currency_switch(cart, currency)
+
+
 def cart_get_or_create(
-    *, store, mode: str, cart_token: str, visitor_country: str = ""
+    *,
+    store,
+    mode: str,
+    cart_token: str,
+    visitor_country: str = "",
+    currency: str | None = None,
 ) -> Order:
     """The open cart of this visitor token, created empty when there is none.
+
+    ``currency`` (the request's ``X-Currency``, already known to be offered) is a new
+    cart's currency and re-prices an existing one in it; without it a new cart is in the
+    store currency.
 
     Two concurrent first requests create one cart: the loser of the insert race (the partial
     unique constraint ``one_open_cart_per_token``) reads the winner's row.
     """
     cart = selectors.cart_find(store=store, mode=mode, cart_token=cart_token)
     if cart is not None:
-        return cart
+        return cart_currency_switch(cart, currency)
     country = visitor_country if country_get(visitor_country or "") else store.country
     try:
         with transaction.atomic():
@@ -876,7 +1003,7 @@ def cart_get_or_create(
                 mode=mode,
                 type=Order.Type.CART,
                 cart_token=cart_token,
-                currency=store.currency,
+                currency=currency or store.currency,
                 visitor_country=country,
                 tax_inclusive=store.tax_inclusive,
             )
@@ -884,6 +1011,7 @@ def cart_get_or_create(
         cart = selectors.cart_find(store=store, mode=mode, cart_token=cart_token)
         if cart is None:
             raise
+        cart_currency_switch(cart, currency)
     cart.store = store
     return cart
 
@@ -895,10 +1023,15 @@ def cart_fetch(
     cart_token: str,
     visitor_country: str = "",
     locale: str | None = None,
+    currency: str | None = None,
 ) -> PricedCart:
     """``GET /cart``: the visitor's open cart (created when new), corrected and priced."""
     cart = cart_get_or_create(
-        store=store, mode=mode, cart_token=cart_token, visitor_country=visitor_country
+        store=store,
+        mode=mode,
+        cart_token=cart_token,
+        visitor_country=visitor_country,
+        currency=currency,
     )
     return cart_price(cart=cart, locale=locale)
 
@@ -1143,7 +1276,11 @@ def cart_discount_apply(
         if refusal is not None:
             raise _refusal_error(refusal)
         _, rejection = _discount_for_lines(
-            discount, priced.lines, store=store, settings=_settings(store, locale)
+            discount,
+            priced.lines,
+            store=store,
+            settings=_settings(store, locale, priced.conversion),
+            conversion=priced.conversion,
         )
         if rejection is not None:
             raise ValidationFailed(
@@ -1255,17 +1392,23 @@ def cart_shipping_options(
         country_code=address.get("country_code") or "",
         weight=priced.result.weight_grams,
     )
+    conversion = priced.conversion or base_context(cart.store)
     rule = (
-        _discount_rule(priced.discount, store=cart.store) if priced.discount else None
+        _discount_rule(priced.discount, store=cart.store, conversion=conversion)
+        if priced.discount
+        else None
     )
     discounted = priced.result.subtotal.amount - priced.result.discount.amount
     return [
         ShippingOption(
             method=m,
-            price=cart.store.money(
+            price=Money(
                 pricing.shipping_price(
-                    _shipping_rule(m), discount=rule, discounted_subtotal=discounted
-                )
+                    _shipping_rule(m, conversion),
+                    discount=rule,
+                    discounted_subtotal=discounted,
+                ),
+                conversion.currency,
             ),
         )
         for m in methods
@@ -1321,8 +1464,10 @@ def cart_estimate(
     cart_token: str,
     destination: Destination,
     locale: str | None = None,
+    currency: str | None = None,
 ) -> PricedCart:
-    """Price the visitor's cart for ``destination`` without saving anything."""
+    """Price the visitor's cart for ``destination`` without saving anything (in
+    ``currency`` when given)."""
     cart = selectors.cart_find(store=store, mode=mode, cart_token=cart_token)
     if cart is None:
         cart = Order(
@@ -1333,13 +1478,20 @@ def cart_estimate(
             currency=store.currency,
             visitor_country=store.country,
         )
+    if currency:
+        cart.currency = currency
     return cart_price(
         cart=cart, persist=False, destination=destination, estimate=True, locale=locale
     )
 
 
 def tax_calculate(
-    *, store, items: list[dict], destination: Destination, locale: str | None = None
+    *,
+    store,
+    items: list[dict],
+    destination: Destination,
+    locale: str | None = None,
+    currency: str | None = None,
 ) -> PricingResult:
     """Price an arbitrary basket for ``destination`` (no cart, no discount, no shipping).
 
@@ -1347,6 +1499,7 @@ def tax_calculate(
     An unknown or unpublished product is a 422 naming the item.
     """
     now = timezone.now()
+    conversion = currency_context(store, currency)
     lines = []
     for index, entry in enumerate(items):
         try:
@@ -1365,7 +1518,9 @@ def tax_calculate(
             pricing.PriceLine(
                 key=str(index),
                 product_id=product.pk,
-                unit_price=variant.current_price_amount(now),
+                unit_price=conversion.pick(
+                    variant.currency_prices, variant.current_price_amount(now)
+                ),
                 quantity=entry["quantity"],
                 requires_shipping=product.requires_shipping,
                 weight_grams=variant.weight_grams or product.weight_grams or 0,
@@ -1374,7 +1529,7 @@ def tax_calculate(
     return pricing.price(
         lines=lines,
         destination=destination,
-        settings=_settings(store, locale),
+        settings=_settings(store, locale, conversion),
         tax_rates=_tax_rules(store, destination),
     )
 
@@ -1552,6 +1707,7 @@ DISCOUNT_FIELDS = (
     "usage_limit",
     "usage_limit_per_customer",
     "minimum_subtotal_amount",
+    "currency_amounts",
 )
 
 
@@ -1637,6 +1793,7 @@ SHIPPING_FIELDS = (
     "max_weight_grams",
     "active",
     "sort_order",
+    "currency_amounts",
 )
 
 

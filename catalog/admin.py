@@ -34,6 +34,7 @@ from core.admin import (
     StoreScopedTabularInline,
     dashboard_store,
 )
+from core.admin_fields import CurrencyPricesField
 from core.admin_home import HomeCard, home_cards
 from core.exceptions import DomainError
 from core.locales import supported_locales
@@ -167,12 +168,31 @@ class TranslationsAdminMixin:
 
 
 class ProductAdminForm(forms.ModelForm):
+    other_prices = CurrencyPricesField(
+        label="Other currencies",
+        help_text=CurrencyPricesField.default_help
+        + " A simple product's; each variant of a variant-based product has its own.",
+    )
+
     class Meta:
         model = Product
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "other_prices" in self.fields:
+            default = self.instance.variants.filter(is_default=True).first()
+            if default is not None:
+                self.initial["other_prices"] = default.currency_prices or {}
+
     def clean(self):
         cleaned = super().clean()
+        _currency_prices_check(
+            self,
+            "other_prices",
+            cleaned.get("other_prices") or {},
+            cleaned.get("store") or getattr(self.instance, "store", None),
+        )
         candidate = Product(
             price_amount=cleaned.get("price_amount") or 0,
             sale_price_amount=cleaned.get("sale_price_amount"),
@@ -318,8 +338,35 @@ class OptionInline(StoreScopedTabularInline):
         return super().get_queryset(request).prefetch_related("values")
 
 
+def _currency_prices_check(form, field: str, prices: dict, store) -> None:
+    """Explicit prices only for the store's other supported currencies."""
+    if store is None:
+        return
+    for code in prices:
+        if code == store.currency:
+            form.add_error(
+                field, f"{code} is the store currency: set the price instead."
+            )
+        elif code not in (store.supported_currencies or []):
+            form.add_error(field, f"{code} is not one of the store's currencies.")
+
+
 class VariantForm(forms.ModelForm):
-    """A variant's image is one of its product's own images (as the API requires)."""
+    """A variant's image is one of its product's own images (as the API requires); its
+    explicit prices in other currencies are typed in major units."""
+
+    currency_prices = CurrencyPricesField(label="Other currencies")
+
+    def clean(self):
+        cleaned = super().clean()
+        product = getattr(self.instance, "product", None)
+        _currency_prices_check(
+            self,
+            "currency_prices",
+            cleaned.get("currency_prices") or {},
+            getattr(product, "store", None),
+        )
+        return cleaned
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -346,6 +393,7 @@ class VariantInline(StoreScopedTabularInline):
         "sku",
         "barcode",
         "price_amount",
+        "currency_prices",
         "weight_grams",
         "media",
         "stock",
@@ -577,6 +625,7 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
                     "sale_starts_at",
                     "sale_ends_at",
                     "cost_amount",
+                    "other_prices",
                 )
             },
         ),
@@ -791,6 +840,10 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
                 was_bundle=form.was_bundle,
                 mode=DASHBOARD_MODE,
                 actor=_actor(request),
+            )
+        if "other_prices" in form.changed_data:
+            services.product_currency_prices_set(
+                product=form.instance, prices=form.cleaned_data["other_prices"] or {}
             )
         services.product_notify_saved(
             mode=DASHBOARD_MODE, product=form.instance, created=not change

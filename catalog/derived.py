@@ -120,28 +120,74 @@ def product_facts(
 
 
 def price_object(
-    product: Product, *, currency: str, tax_inclusive: bool, locale: str
+    product: Product,
+    *,
+    currency: str,
+    tax_inclusive: bool,
+    locale: str,
+    conversion=None,
 ) -> dict:
-    """The reference's rich ``price`` object (amounts in minor units, strings localised)."""
+    """The reference's rich ``price`` object (amounts in minor units, strings localised).
+
+    ``conversion`` (a ``core.currencies.CurrencyContext``) shows it in another currency: a
+    simple product's explicit price there wins (no sale shown), else every amount converts.
+    """
     facts = product_facts(product)
     original = product.price_amount
     sale = product.sale_price_amount if facts.on_sale else None
+    current = facts.current_price
+    if conversion is not None and not conversion.is_base:
+        currency = conversion.currency
+        default = facts.default_variant
+        explicit = (default.currency_prices or {}) if default is not None else {}
+        if currency in explicit:
+            current = original = int(explicit[currency])
+            sale = None
+        else:
+            current = conversion.convert(current)
+            original = conversion.convert(original)
+            sale = conversion.convert(sale)
+    on_sale = sale is not None
     discount = None
     if sale is not None and original > 0:
         discount = round((original - sale) * 100 / original)
     return {
-        "amount": facts.current_price,
+        "amount": current,
         "original_amount": original,
         "currency": currency,
-        "formatted": format_minor(facts.current_price, currency, locale),
+        "formatted": format_minor(current, currency, locale),
         "original_formatted": format_minor(original, currency, locale),
         "inclusive": tax_inclusive,
         "note": TAX_NOTE_INCLUSIVE if tax_inclusive else TAX_NOTE_EXCLUSIVE,
-        "is_on_sale": facts.on_sale,
+        "is_on_sale": on_sale,
         "sale_price": sale,
         "sale_price_formatted": format_minor(sale, currency, locale)
         if sale is not None
         else None,
         "discount_percentage": discount,
-        "sale_name": (product.sale_name or None) if facts.on_sale else None,
+        "sale_name": (product.sale_name or None) if on_sale else None,
     }
+
+
+def variant_price(variant: Variant, conversion=None) -> int:
+    """A variant's current price, in ``conversion``'s currency when given (its explicit
+    price there, else the base price converted)."""
+    amount = variant.current_price_amount()
+    if conversion is None:
+        return amount
+    return conversion.pick(variant.currency_prices, amount)
+
+
+def price_range(product: Product, conversion) -> tuple[int, int]:
+    """``(priceMin, priceMax)`` in ``conversion``'s currency."""
+    facts = product_facts(product)
+    if conversion is None or conversion.is_base:
+        return facts.price_min, facts.price_max
+    prices = [
+        conversion.pick(
+            v.currency_prices,
+            v.price_amount if v.price_amount is not None else facts.current_price,
+        )
+        for v in facts.variants
+    ] or [conversion.convert(facts.current_price)]
+    return min(prices), max(prices)

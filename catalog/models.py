@@ -275,6 +275,9 @@ class Variant(BaseModel):
     barcode = models.CharField(max_length=64, blank=True, default="")
     # None: the product's price (and sale price) apply.
     price_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    #: Explicit prices in other currencies, ``{"EUR": 2900}`` (minor units): they win over
+    #: the store's exchange rate (and over sales) in that currency.
+    currency_prices = models.JSONField(default=dict, blank=True, db_default={})
     stock = models.IntegerField(default=0)
     test_reserved = models.PositiveIntegerField(
         default=0,

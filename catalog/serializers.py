@@ -26,6 +26,7 @@ from core.api.fields import (
     money_dict,
 )
 from core.api.schema import PageMetaSerializer
+from core.currencies import other_currency_problem
 from core.locales import translated
 from core.markdown import markdown_html
 from core.money import Money
@@ -33,11 +34,13 @@ from core.money import Money
 from . import bundles
 from .derived import (
     price_object,
+    price_range,
     product_facts,
     product_stock,
     variant_in_stock,
     variant_name,
     variant_option_map,
+    variant_price,
 )
 from .models import Product, Review
 
@@ -68,6 +71,50 @@ def _money(context, amount: int | None) -> dict | None:
     if amount is None:
         return None
     return money_dict(Money(int(amount), _store(context).currency), context)
+
+
+def _conversion(context):
+    """The public request's currency (``X-Currency``), or None (the store currency)."""
+    return context.get("currency")
+
+
+def _shown(context, amount: int) -> dict:
+    """An amount already in the request's currency, as a Money object."""
+    conversion = _conversion(context)
+    currency = conversion.currency if conversion else _store(context).currency
+    return money_dict(Money(int(amount), currency), context)
+
+
+def currency_prices_out(prices: dict | None, context) -> list[dict]:
+    """``{"EUR": 2900}`` as ``[Money]``, currencies in order."""
+    return [
+        money_dict(Money(int(amount), code), context)
+        for code, amount in sorted((prices or {}).items())
+    ]
+
+
+class CurrencyPriceInputSerializer(serializers.Serializer):
+    """An explicit price in another currency: ``{"currency": "EUR", "amount": 2900}``."""
+
+    currency = StrictCharField(max_length=3)
+    amount = MinorUnitsField(help_text="Minor units of that currency.")
+
+    class Meta:
+        ref_name = "CurrencyPriceInput"
+
+    def validate_currency(self, value):
+        problem = other_currency_problem(_store(self.context), value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+def currency_prices_in(value: list[dict]) -> dict:
+    """Validated ``prices`` as ``{"EUR": 2900}``; a currency twice is refused."""
+    codes = [entry["currency"] for entry in value]
+    if len(set(codes)) != len(codes):
+        raise serializers.ValidationError("Each currency may appear once.")
+    return {entry["currency"]: entry["amount"] for entry in value}
 
 
 # -- output -----------------------------------------------------------------------------
@@ -201,7 +248,7 @@ class VariantSerializer(serializers.Serializer):
 
     @extend_schema_field(MoneySerializer)
     def get_price(self, variant):
-        return _money(self.context, variant.current_price_amount())
+        return _shown(self.context, variant_price(variant, _conversion(self.context)))
 
     def get_in_stock(self, variant) -> bool:
         return variant_in_stock(variant, variant.product, context_mode(self.context))
@@ -216,6 +263,9 @@ class VariantSerializer(serializers.Serializer):
 
 class PrivateVariantSerializer(VariantSerializer):
     stock = serializers.IntegerField()
+    prices = serializers.SerializerMethodField(
+        help_text="Explicit prices in other currencies (win over the exchange rate)."
+    )
     barcode = serializers.CharField()
     weight_grams = serializers.IntegerField(allow_null=True)
     created_at = TimestampField()
@@ -223,6 +273,10 @@ class PrivateVariantSerializer(VariantSerializer):
 
     class Meta:
         ref_name = "PrivateProductVariant"
+
+    @extend_schema_field(MoneySerializer(many=True))
+    def get_prices(self, variant):
+        return currency_prices_out(variant.currency_prices, self.context)
 
 
 class BundleComponentSerializer(serializers.Serializer):
@@ -374,13 +428,14 @@ class ProductSerializer(serializers.Serializer):
             currency=store.currency,
             tax_inclusive=store.tax_inclusive,
             locale=context_locale(self.context),
+            conversion=_conversion(self.context),
         )
 
     def get_price_min(self, product) -> int:
-        return product_facts(product).price_min
+        return price_range(product, _conversion(self.context))[0]
 
     def get_price_max(self, product) -> int:
-        return product_facts(product).price_max
+        return price_range(product, _conversion(self.context))[1]
 
     def get_has_variants(self, product) -> bool:
         return bool(product_facts(product).option_variants)
@@ -455,10 +510,21 @@ class PrivateProductSerializer(ProductSerializer):
     sale_ends_at = TimestampField(allow_null=True)
     low_stock_threshold = serializers.SerializerMethodField()
     metadata = serializers.JSONField()
+    prices = serializers.SerializerMethodField(
+        help_text="A simple product's explicit prices in other currencies (each variant "
+        "of a variant-based product has its own)."
+    )
 
     class Meta:
         ref_name = "PrivateProduct"
         list_serializer_class = ProductListSerializer
+
+    @extend_schema_field(MoneySerializer(many=True))
+    def get_prices(self, product):
+        default = product_facts(product).default_variant
+        return currency_prices_out(
+            default.currency_prices if default is not None else {}, self.context
+        )
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_cost(self, product):
@@ -693,6 +759,12 @@ class VariantInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Own price; omit or null for the product's.",
     )
+    prices = CurrencyPriceInputSerializer(
+        many=True,
+        required=False,
+        max_length=50,
+        help_text='Explicit prices in other currencies: [{"currency": "EUR", "amount": 2900}].',
+    )
     stock = StrictIntegerField(required=False, min_value=0, max_value=10**9)
     weight_grams = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=10**7
@@ -706,6 +778,9 @@ class VariantInputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "ProductVariantInput"
+
+    def validate_prices(self, value):
+        return currency_prices_in(value)
 
 
 class BundleComponentInputSerializer(serializers.Serializer):
@@ -733,6 +808,13 @@ class ProductInputSerializer(serializers.Serializer):
     )
     price = MinorUnitsField(help_text="Minor units of the store currency.")
     sale_price = MinorUnitsField(required=False, allow_null=True)
+    prices = CurrencyPriceInputSerializer(
+        many=True,
+        required=False,
+        max_length=50,
+        help_text="A simple product's explicit prices in other currencies, which win over "
+        'the exchange rate: [{"currency": "EUR", "amount": 2900}]. Replaces them.',
+    )
     sale_name = StrictCharField(max_length=100, required=False, allow_blank=True)
     sale_starts_at = TimestampField(required=False, allow_null=True)
     sale_ends_at = TimestampField(required=False, allow_null=True)
@@ -797,6 +879,9 @@ class ProductInputSerializer(serializers.Serializer):
         if not self.partial and value == Product.Status.ARCHIVED:
             raise serializers.ValidationError("A new product is draft or published.")
         return value
+
+    def validate_prices(self, value):
+        return currency_prices_in(value)
 
     def validate_options(self, value):
         names = [option["name"].lower() for option in value]

@@ -893,6 +893,8 @@ def _make_variant_based(
             )
         if "price" in data:
             fields["price_amount"] = data["price"]
+        if "prices" in data:
+            fields["currency_prices"] = data["prices"]
         if variant is None:
             variant = _create_variant(
                 product=product,
@@ -965,6 +967,31 @@ def _apply_structure(
             source=source,
             mode=mode,
         )
+
+
+def product_currency_prices_set(*, product: Product, prices: dict) -> None:
+    """A simple product's explicit prices in other currencies (the dashboard's field);
+    ignored for a variant-based product, whose variants carry their own."""
+    _currency_prices_apply(product, {"prices": prices}, strict=False)
+
+
+def _currency_prices_apply(
+    product: Product, data: dict, *, strict: bool = True
+) -> None:
+    """A simple product's explicit prices in other currencies (``prices``) go on its
+    default variant; a variant-based product takes them per variant."""
+    if "prices" not in data:
+        return
+    default = product.variants.filter(is_default=True).first()
+    if default is None:
+        if data["prices"] and strict:
+            raise field_error(
+                "prices", "Set prices on each variant of a variant-based product."
+            )
+        return
+    if default.currency_prices != data["prices"]:
+        default.currency_prices = data["prices"]
+        default.save(update_fields=["currency_prices", "updated_at"])
 
 
 def _assign(product: Product, data: dict) -> None:
@@ -1119,6 +1146,7 @@ def product_create(
     _bundle_apply(
         product, data, was_bundle=False, actor=actor, source=source, mode=mode
     )
+    _currency_prices_apply(product, data)
     events.product_event(product=product, type="product.created", mode=mode)
     return product
 
@@ -1171,6 +1199,7 @@ def product_update(
     _bundle_apply(
         product, data, was_bundle=was_bundle, actor=actor, source=source, mode=mode
     )
+    _currency_prices_apply(product, data)
     if publish:
         events.product_event(product=product, type="product.updated", mode=mode)
     return product

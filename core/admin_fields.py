@@ -432,3 +432,59 @@ class StatePickerMixin:
             self.initial["state"] = StateField.initial_for(
                 self.instance.country_code, self.instance.state
             )
+
+
+class CurrencyPricesField(forms.CharField):
+    """Explicit prices in other currencies, typed in major units: ``EUR 29.00, USD 34.99``
+    (commas, semicolons or new lines between them), kept as ``{"EUR": 2900, "USD": 3499}``.
+    Each amount is exact for its currency's exponent (``JPY 1500``, ``BHD 9.250``)."""
+
+    default_help = (
+        "Explicit prices in other currencies, which win over the exchange rate: "
+        '"EUR 29.00, USD 34.99". Empty: converted at the rate.'
+    )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", self.default_help)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 24}))
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.pop("max_length", None)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return ", ".join(
+                f"{code} {minor_to_major(int(amount), code)}"
+                for code, amount in sorted(value.items())
+            )
+        return value
+
+    def to_python(self, value):
+        from .money import is_known_currency
+
+        if isinstance(value, dict):
+            return value
+        text = (value or "").strip()
+        prices: dict[str, int] = {}
+        for part in filter(
+            None,
+            (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")),
+        ):
+            code, _, amount = part.partition(" ")
+            code = code.strip().upper()
+            if not is_known_currency(code) or not amount.strip():
+                raise forms.ValidationError(
+                    f'"{part}" is not a currency and an amount such as EUR 29.00.'
+                )
+            if code in prices:
+                raise forms.ValidationError(f"{code} appears twice.")
+            try:
+                value = parse_major(amount)
+                if value < 0:
+                    raise ValueError(f"{code}: enter an amount of 0 or more.")
+                prices[code] = major_to_minor(value, code)
+            except ValueError as exc:
+                raise forms.ValidationError(f"{code}: {exc}") from None
+        return prices

@@ -96,6 +96,11 @@ class Store(BaseModel):
     )
     plan = models.CharField(max_length=32, default="self_hosted")
     supported_currencies = models.JSONField(default=list, blank=True)
+    #: ``{"EUR": "1.17"}``: units of that currency per unit of ``currency`` (decimal
+    #: strings); with ``features.multi_currency`` shoppers may pick those currencies.
+    exchange_rates = models.JSONField(default=dict, blank=True, db_default={})
+    #: ``{"EUR": "0.99"}``: how converted prices round ("none", "whole" or a price ending).
+    currency_rounding = models.JSONField(default=dict, blank=True, db_default={})
     supported_locales = models.JSONField(default=list, blank=True)
     default_locale = models.CharField(
         max_length=16, default="en", validators=[validate_locale]

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from .api.fields import StrictBooleanField, StrictCharField, TimestampField
+from .currencies import MAX_RATE, MIN_RATE, rounding_problem, shopper_currencies
 from .models import PAYMENT_METHODS, Store, bank_reference_problem
+from .money import is_known_currency
 from .services import MAX_EXCHANGE_RATE, MIN_EXCHANGE_RATE
 from .validators import (
     validate_country,
@@ -44,9 +48,15 @@ class PublicStoreSerializer(serializers.Serializer):
     default_locale = serializers.CharField()
     features = FeaturesSerializer()
     branding = BrandingSerializer()
+    currencies = serializers.SerializerMethodField(
+        help_text="The currencies a shopper can pick (X-Currency), the store's own first."
+    )
 
     class Meta:
         ref_name = "PublicStore"
+
+    def get_currencies(self, store) -> list[str]:
+        return shopper_currencies(store)
 
 
 class PrivateStoreSerializer(PublicStoreSerializer):
@@ -62,6 +72,15 @@ class PrivateStoreSerializer(PublicStoreSerializer):
     storefront_url = serializers.CharField(allow_blank=True)
     bank_transfer_details = serializers.CharField(allow_blank=True)
     bank_transfer_reference = serializers.CharField(allow_blank=True)
+    exchange_rates = serializers.DictField(
+        child=serializers.CharField(),
+        help_text='{"EUR": "1.17"}: units of that currency per unit of the store currency.',
+    )
+    currency_rounding = serializers.DictField(
+        child=serializers.CharField(),
+        help_text='{"EUR": "0.99"}: converted prices round up to this ending ("none", '
+        '"whole" or a price ending such as "0.99").',
+    )
     created_at = TimestampField()
     updated_at = TimestampField()
 
@@ -160,8 +179,63 @@ class StoreUpdateSerializer(serializers.Serializer):
         '"190.25" from GBP to JPY). Required with convertPrices.',
     )
 
+    exchange_rates = serializers.DictField(
+        child=StrictCharField(max_length=30),
+        required=False,
+        help_text='Replaces the rates: {"EUR": "1.17"}, units of that currency per unit of '
+        "the store currency, for supported currencies.",
+    )
+    currency_rounding = serializers.DictField(
+        child=StrictCharField(max_length=10),
+        required=False,
+        help_text='Replaces the rules: {"EUR": "0.99"}; "none", "whole" or a price ending.',
+    )
+
     class Meta:
         ref_name = "StoreUpdate"
+
+    def _currency_keys_check(self, name: str, value: dict, attrs, store) -> None:
+        base = attrs.get("currency", store.currency)
+        supported = attrs.get("supported_currencies", store.supported_currencies or [])
+        errors = []
+        for code in value:
+            if code == base:
+                errors.append(f"{code} is the store currency; it needs no {name}.")
+            elif code not in supported:
+                errors.append(f"{code} is not one of supportedCurrencies.")
+        if errors:
+            raise serializers.ValidationError({name: errors})
+
+    def validate_exchange_rates(self, value: dict) -> dict:
+        rates, errors = {}, []
+        for code, text in value.items():
+            try:
+                rate = Decimal(str(text).strip())
+            except InvalidOperation:
+                rate = None
+            if rate is None or not rate.is_finite() or rate.as_tuple().exponent < -6:
+                errors.append(f'{code}: {text!r} is not a rate such as "1.17".')
+            elif not MIN_RATE <= rate <= MAX_RATE:
+                errors.append(f"{code}: the rate must be positive (up to {MAX_RATE}).")
+            else:
+                rates[code] = format(rate.normalize(), "f")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return rates
+
+    def validate_currency_rounding(self, value: dict) -> dict:
+        errors = []
+        for code, rule in value.items():
+            problem = (
+                rounding_problem(rule, code)
+                if is_known_currency(code)
+                else f"{code!r} is not an ISO 4217 currency code."
+            )
+            if problem:
+                errors.append(f"{code}: {problem}")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return dict(value)
 
     def _conversion_validate(self, attrs, store: Store) -> None:
         """Keep ``exchange_rate`` in ``attrs`` only when a conversion is asked for."""
@@ -200,6 +274,9 @@ class StoreUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         store: Store = self.context["store"]
         self._conversion_validate(attrs, store)
+        for name in ("exchange_rates", "currency_rounding"):
+            if name in attrs:
+                self._currency_keys_check(name, attrs[name], attrs, store)
         for key in ("supported_currencies", "supported_locales", "shipping_countries"):
             if key in attrs:
                 attrs[key] = list(dict.fromkeys(attrs[key]))

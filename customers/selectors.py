@@ -25,6 +25,7 @@ from core.addresses import ADDRESS_FIELDS
 from core.exceptions import NotFound
 from core.ids import has_prefix
 from orders.models import Order
+from orders.selectors import in_store_currency
 
 from .models import Address, Customer, CustomerSession, address_identity, address_values
 
@@ -128,9 +129,10 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
 
     Both count the customer's orders of ``mode`` that were paid, net of refunds: an order whose
     refunds cover its whole total (``refunded`` status, or refunded_amount >= total) counts
-    in neither. Spend sums ``total_amount - refunded_amount`` over orders in the store
-    currency only (there is no exchange rate for the others); totalOrders counts every
-    currency. Two correlated subqueries, so a page costs the same number of queries at any size.
+    in neither. Spend sums ``total_amount - refunded_amount`` in the store currency: orders
+    placed in another currency (multi-currency) are converted with the exchange rate each
+    order stored; orders in another currency without one (from before a change of the
+    store currency) are left out; totalOrders counts every currency. Two correlated subqueries, so a page costs the same number of queries at any size.
     """
     counted = (
         _paid_orders(mode=mode)
@@ -139,9 +141,13 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
     )
     count = counted.values("customer").annotate(n=Count("pk")).values("n")
     spend = (
-        counted.filter(currency=store.currency)
+        counted.filter(Q(currency=store.currency) | Q(exchange_rate__isnull=False))
         .values("customer")
-        .annotate(s=Sum(F("total_amount") - F("refunded_amount")))
+        .annotate(
+            s=Sum(
+                in_store_currency(F("total_amount") - F("refunded_amount"), store=store)
+            )
+        )
         .values("s")
     )
     return queryset.annotate(

@@ -115,7 +115,8 @@ class CustomerListItemSerializer(serializers.Serializer):
         help_text="Paid orders, not counting fully refunded ones."
     )
     total_spend = TotalSpendField(
-        help_text="Paid totals minus refunds, in the store currency."
+        help_text="Paid totals minus refunds, in the store currency (orders in other "
+        "currencies converted at the exchange rate each order stored)."
     )
     phone = BlankAsNullCharField()
     authenticated = serializers.BooleanField(

@@ -37,7 +37,12 @@ from core.money import currency_exponent, format_minor
 
 from . import admin_forms, exports, services
 from .models import Fulfillment, Order, OrderEvent, OrderItem, PaymentAttempt, Refund
-from .selectors import ORDER_LIST_STATUSES, order_status_bucket, order_status_q
+from .selectors import (
+    ORDER_LIST_STATUSES,
+    in_store_currency,
+    order_status_bucket,
+    order_status_q,
+)
 from .serializers import payment_status_word
 from .timeline import Actor
 
@@ -841,9 +846,15 @@ def order_home_cards(*, request, store, mode) -> list[HomeCard]:
         placed = Q(placed_at__gte=start)
         return {
             f"{prefix}_count": Count("id", filter=placed),
-            f"{prefix}_paid": Sum("total_amount", filter=paid & placed, default=0),
+            f"{prefix}_paid": Sum(
+                in_store_currency("total_amount", store=store),
+                filter=paid & placed,
+                default=0,
+            ),
             f"{prefix}_refunded": Sum(
-                "refunded_amount", filter=paid & placed, default=0
+                in_store_currency("refunded_amount", store=store),
+                filter=paid & placed,
+                default=0,
             ),
         }
 
@@ -858,6 +869,12 @@ def order_home_cards(*, request, store, mode) -> list[HomeCard]:
     )
     orders_url = reverse("admin:orders_order_changelist")
     money = lambda amount: format_minor(amount, store.currency, store.locale)  # noqa: E731
+    # Orders in other currencies count in the store currency at each order's own rate.
+    converted = (
+        f"; orders in other currencies converted to {store.currency} at each order's rate"
+        if store.exchange_rates
+        else ""
+    )
     return [
         HomeCard(
             "revenue_today",
@@ -865,7 +882,7 @@ def order_home_cards(*, request, store, mode) -> list[HomeCard]:
             money(figures["today_paid"] - figures["today_refunded"]),
             f"{orders_url}?mode__exact={mode}",
             f"{figures['today_count']} order(s) placed today; refunds of "
-            f"{money(figures['today_refunded'])} deducted",
+            f"{money(figures['today_refunded'])} deducted{converted}",
         ),
         HomeCard(
             "revenue_month",
@@ -873,7 +890,7 @@ def order_home_cards(*, request, store, mode) -> list[HomeCard]:
             money(figures["month_paid"] - figures["month_refunded"]),
             f"{orders_url}?mode__exact={mode}",
             f"{figures['month_count']} order(s); refunds of "
-            f"{money(figures['month_refunded'])} deducted",
+            f"{money(figures['month_refunded'])} deducted{converted}",
         ),
         HomeCard(
             "to_fulfil",
@@ -902,7 +919,9 @@ def order_home_chart(*, request, store, mode, days) -> HomeChart:
         .annotate(
             count=Count("id"),
             revenue=Sum(
-                F("total_amount") - F("refunded_amount"),
+                in_store_currency(
+                    F("total_amount") - F("refunded_amount"), store=store
+                ),
                 filter=Q(payment_status__in=Order.PAID_STATES),
                 default=0,
             ),

@@ -55,6 +55,12 @@ class Order(StoreOwnedModel):
     )
     cart_token = models.CharField(max_length=128, db_index=True)
     currency = models.CharField(max_length=3)
+    #: Units of ``currency`` per unit of the store currency when the order was priced in
+    #: another currency (null: the store currency). Kept for ever: reports turn the order's
+    #: amounts back into the store currency with it.
+    exchange_rate = models.DecimalField(
+        max_digits=16, decimal_places=6, null=True, blank=True
+    )
     visitor_country = models.CharField(max_length=2, blank=True, default="")
 
     # Who and where.

@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Round
 
 from core.exceptions import NotFound
 from core.ids import has_prefix
+from core.money import currency_exponent
 
 from .models import Order
+
+
+def in_store_currency(amount, *, store):
+    """SQL: an order amount (an expression of minor units of the order's currency) in minor
+    units of the store currency, at the ``exchange_rate`` the order stored, rounded half up
+    per order (``core.currencies.to_base`` in SQL). Orders without a rate count as they are
+    (orders in the store currency)."""
+    if isinstance(amount, str):
+        amount = F(amount)
+    base = currency_exponent(store.currency)
+    codes = set(store.supported_currencies or []) | set(store.exchange_rates or {})
+    by_exponent: dict[int, list[str]] = {}
+    for code in sorted(codes - {store.currency}):
+        by_exponent.setdefault(currency_exponent(code), []).append(code)
+
+    def converted(scale: int):
+        return Cast(
+            Round(
+                ExpressionWrapper(
+                    amount * Value(Decimal(10) ** scale) / F("exchange_rate"),
+                    output_field=DecimalField(max_digits=30, decimal_places=6),
+                )
+            ),
+            BigIntegerField(),
+        )
+
+    whens = [When(exchange_rate__isnull=True, then=amount)]
+    whens += [
+        When(currency__in=group, then=converted(base - exponent))
+        for exponent, group in sorted(by_exponent.items())
+        if exponent != base
+    ]
+    return Case(*whens, default=converted(0), output_field=BigIntegerField())
 
 
 def _orders(*, store, mode: str) -> QuerySet[Order]:

@@ -345,12 +345,20 @@ class PrivateOrderSerializer(OrderSerializer):
 
     payment = OrderPaymentSerializer(source="*")
     refunded = OrderMoneyField("refunded_amount")
+    exchange_rate = serializers.SerializerMethodField(
+        help_text="Units of the order's currency per unit of the store currency when it "
+        "was placed in another currency (kept for ever; reports convert with it), else null."
+    )
     internal_notes = BlankAsNullCharField()
     metadata = serializers.DictField()
     updated_at = TimestampField()
 
     class Meta:
         ref_name = "PrivateOrder"
+
+    def get_exchange_rate(self, order) -> str | None:
+        rate = order.exchange_rate
+        return None if rate is None else format(rate.normalize(), "f")
 
 
 class AccountOrderListItemSerializer(serializers.Serializer):

@@ -328,7 +328,17 @@ REST_FRAMEWORK = {
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {
         "no_underscore_before_number": True,
-        "ignore_fields": ("metadata", "option_values", "optionValues", "translations"),
+        "ignore_fields": (
+            "metadata",
+            "option_values",
+            "optionValues",
+            "translations",
+            # Keyed by currency code ("EUR"), which must not become "eur".
+            "exchange_rates",
+            "exchangeRates",
+            "currency_rounding",
+            "currencyRounding",
+        ),
         "ignore_keys": None,
     }
 }

@@ -150,6 +150,12 @@ class CartCheckoutApi(PublicApi):
     )
     def post(self, request, **kwargs):
         data = self.validate(CheckoutInput)
+        services.cart_currency_set(
+            store=self.store,
+            mode=self.mode,
+            cart_token=self.cart_token,
+            currency=self.visitor.requested_currency,
+        )
         result = checkout.cart_checkout(
             store=self.store,
             mode=self.mode,

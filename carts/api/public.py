@@ -59,6 +59,7 @@ class PublicCartApi(PublicApi):
             visitor_country=self.request.headers.get(VISITOR_COUNTRY_HEADER, "")
             .strip()
             .upper(),
+            currency=self.visitor.requested_currency,
         )
 
     def respond_cart(self, priced):
@@ -92,6 +93,7 @@ class CartApi(PublicCartApi):
             visitor_country=request.headers.get(VISITOR_COUNTRY_HEADER, "")
             .strip()
             .upper(),
+            currency=self.visitor.requested_currency,
         )
         return self.respond_cart(priced)
 
@@ -204,6 +206,7 @@ class CartEstimateApi(PublicCartApi):
             cart_token=self.cart_token,
             destination=_destination(data),
             locale=self.locale,
+            currency=self.visitor.requested_currency,
         )
         return self.respond(self.serialize(EstimateSerializer, priced))
 
@@ -336,6 +339,7 @@ class TaxCalculateApi(PublicApi):
             items=data["items"],
             destination=_destination(data),
             locale=self.locale,
+            currency=self.visitor.requested_currency,
         )
         return self.respond(self.serialize(TaxCalculationSerializer, result))
 

@@ -11,7 +11,7 @@ Every such page is keyed by the store's **catalogue version**, a token in the sh
 
 The ETag and the cache key cover everything a page varies by: store, key mode, path and
 query (the key is in the path), ``Accept-Language`` and the content locale negotiated from
-it (``core.locales``), the negotiated renderer and host, and a
+it (``core.locales``), ``X-Currency``, the negotiated renderer and host, and a
 one-minute bucket of time, so that a sale that starts or ends without a write shows within a
 minute. ``Cache-Control: public, no-cache`` lets browsers and CDNs keep the page but ask
 again each time (a 304 is cheap). The cache is an optimisation: when it is unreachable the
@@ -40,7 +40,7 @@ BUCKET_SECONDS = 60
 #: Seconds a rendered page stays in the shared cache.
 PAGE_TTL = 2 * BUCKET_SECONDS
 CACHE_CONTROL = "public, no-cache"
-VARY = ("Accept", "Accept-Language")
+VARY = ("Accept", "Accept-Language", "X-Currency")
 
 
 def _version_key(store_id: str) -> str:
@@ -121,6 +121,7 @@ def page_key(request) -> str:
         request.headers.get("Accept-Language", ""),
         # The negotiated locale too: it also depends on the store's supported locales.
         getattr(request, "content_locale", None) or "",
+        request.headers.get("X-Currency", "").strip().upper(),
         getattr(request, "accepted_media_type", ""),
         str(time_bucket()),
     )

@@ -144,6 +144,18 @@ class ApiAutoSchema(AutoSchema):
                     description="Visitor cart identifier (any string up to 128 characters).",
                 )
             )
+        if getattr(view, "surface", "") == "public":
+            params.append(
+                OpenApiParameter(
+                    "X-Currency",
+                    {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description="The currency to answer in (one of GET /'s currencies; "
+                    "422 unsupported_currency otherwise). A cart takes it and is re-priced "
+                    "in it.",
+                )
+            )
         if self.method in getattr(view, "idempotent_methods", ()):
             params.append(
                 OpenApiParameter(

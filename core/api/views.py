@@ -12,6 +12,7 @@ from rest_framework import status as http
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.currencies import CURRENCY_HEADER
 from core.exceptions import NotFound, ValidationFailed
 from core.locales import content_language, content_locale
 from core.money import locale_from_accept_language
@@ -45,6 +46,7 @@ class ApiView(APIView):
     # -- request lifecycle ---------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        self.check_headers(request)
         if request.method in self.idempotent_methods and hasattr(
             self, request.method.lower()
         ):
@@ -72,6 +74,10 @@ class ApiView(APIView):
             idempotency.complete(self._idempotency_record, response)
             self._idempotency_record = None
         return response
+
+    def check_headers(self, request) -> None:
+        """Validate request headers every endpoint of the surface honours (before any
+        cached answer or idempotent replay)."""
 
     # -- helpers for handlers ------------------------------------------------------------
     @property
@@ -195,15 +201,26 @@ class PublicApi(ApiView):
 
     @cached_property
     def visitor(self) -> Visitor:
-        """Who is calling: store, key mode, locale, cart token and the customer signed in
-        on it (looked up once, when first asked for)."""
+        """Who is calling: store, key mode, locale, currency, cart token and the customer
+        signed in on it (looked up once, when first asked for)."""
         return Visitor(
             store=self.store,
             mode=self.mode,
             locale=self.locale,
             content_locale=self.content_locale or "",
             cart_token_header=self.request.headers.get(CART_TOKEN_HEADER, ""),
+            currency_header=self.request.headers.get(CURRENCY_HEADER, ""),
         )
+
+    def check_headers(self, request) -> None:
+        # Every public endpoint answers a currency the store does not offer with a 422.
+        self.visitor.currency  # noqa: B018 (validates X-Currency)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if getattr(self.request, "store", None) is not None:
+            context["currency"] = self.visitor.currency
+        return context
 
     @property
     def cart_token(self) -> str:

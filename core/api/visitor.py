@@ -19,6 +19,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from core.currencies import CurrencyContext, currency_context, parse_currency_header
 from core.exceptions import ValidationFailed
 
 CART_TOKEN_HEADER = "X-Cart-Token"
@@ -48,7 +49,26 @@ class Visitor:
     content_locale: str = ""
     #: The raw ``X-Cart-Token`` header (validated when read through the properties).
     cart_token_header: str = ""
+    #: The raw ``X-Currency`` header (validated when read through :attr:`currency`).
+    currency_header: str = ""
     _session: object = field(default=_UNSET, repr=False)
+    _currency: object = field(default=_UNSET, repr=False)
+
+    @property
+    def requested_currency(self) -> str | None:
+        """The currency the request names (``X-Currency``), or None without the header."""
+        return self.currency.currency if self.currency_header.strip() else None
+
+    @property
+    def currency(self) -> CurrencyContext:
+        """The store's conversion into the currency the visitor asked for (the store's own
+        without ``X-Currency``); one the store does not offer is a 422
+        ``unsupported_currency``."""
+        if self._currency is _UNSET:
+            self._currency = currency_context(
+                self.store, parse_currency_header(self.currency_header)
+            )
+        return self._currency
 
     @property
     def optional_cart_token(self) -> str | None:

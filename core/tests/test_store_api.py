@@ -20,8 +20,11 @@ def test_public_metadata_has_exactly_the_reference_shape(public, shop):
         "defaultLocale",
         "features",
         "branding",
+        # Issue 18: the currencies a shopper can pick (X-Currency), the store's own first.
+        "currencies",
     }
     assert data["id"].startswith("str_") and data["currency"] == "GBP"
+    assert data["currencies"] == ["GBP"]
     assert {"reviews", "discounts", "multiCurrency"} <= set(data["features"])
     assert set(data["branding"]) == {"primaryColor", "logoUrl"}
 

@@ -45,6 +45,8 @@
     partially_refunded: "Partially refunded",
   };
   const STORAGE_PREFIX = "shoprocket:cart-token:";
+  /** The localStorage key prefix of the shopper's chosen currency (per publishable key). */
+  const CURRENCY_PREFIX = "shoprocket:currency:";
   const STATUS_POLL_MS = 2000;
   const STATUS_POLL_ATTEMPTS = 15;
   const CHAT_POLL_MS = 8000;
@@ -67,6 +69,7 @@
       "Added to your cart.": "Ajouté à votre panier.",
       "Address": "Adresse",
       "All categories": "Toutes les catégories",
+      "Currency": "Devise",
       "Apply": "Appliquer",
       "Ask us anything: we usually reply within a day.": "Posez-nous vos questions : nous répondons en général sous un jour.",
       "Category": "Catégorie",
@@ -199,6 +202,7 @@
       "Added to your cart.": "Zum Warenkorb hinzugefügt.",
       "Address": "Adresse",
       "All categories": "Alle Kategorien",
+      "Currency": "Währung",
       "Apply": "Anwenden",
       "Ask us anything: we usually reply within a day.": "Fragen Sie uns: Wir antworten meist innerhalb eines Tages.",
       "Category": "Kategorie",
@@ -386,6 +390,13 @@
     }
     const bytes = cryptoObj.getRandomValues(new Uint8Array(16));
     return "crt_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** The currency to ask the API for: `saved` when the store still offers it (GET /'s
+   *  `currencies`, the store's own first), else "" (no X-Currency: the store's own). */
+  function chooseCurrency(saved, currencies) {
+    const offered = currencies || [];
+    return saved && offered.indexOf(saved) > 0 ? saved : "";
   }
 
   /** What the API accepts as X-Cart-Token: 1 to 128 printable ASCII characters. */
@@ -732,6 +743,7 @@
         "X-Cart-Token": config.cartToken,
       };
       if (config.acceptLanguage) headers["Accept-Language"] = config.acceptLanguage;
+      if (config.currency) headers["X-Currency"] = config.currency;
       Object.assign(headers, opts.headers || {});
       const init = { method: method, headers: headers };
       if (opts.body !== undefined) {
@@ -815,6 +827,15 @@
         supported, this.store.defaultLocale || "en");
       // The API formats money and writes its messages for the same language.
       this.config.acceptLanguage = this.locale;
+      // Prices in the currency the shopper picked before, while the store still offers it.
+      let savedCurrency = null;
+      try {
+        const storage = this.config.storage;
+        savedCurrency = storage ? storage.getItem(CURRENCY_PREFIX + this.config.publishableKey) : null;
+      } catch (e) {
+        savedCurrency = null;
+      }
+      this.config.currency = chooseCurrency(savedCurrency, this.store.currencies);
       this.applyBranding(this.store.branding || {});
       this.renderCartButtons();
       this.renderAccountButtons();
@@ -1089,6 +1110,20 @@
       this.mounts.catalog[0].replaceChildren(content);
     }
 
+    /** Show prices in `code` (one of the store's currencies): remembered, and the catalogue
+     *  and the cart (which the API re-prices) are fetched again. */
+    async setCurrency(code) {
+      const currencies = (this.store && this.store.currencies) || [];
+      this.config.currency = chooseCurrency(code, currencies);
+      try {
+        const storage = this.config.storage;
+        if (storage) storage.setItem(CURRENCY_PREFIX + this.config.publishableKey, this.config.currency);
+      } catch (e) {
+        /* not remembered: this page view only */
+      }
+      await Promise.all([this.routeCatalog(), this.refreshCart()]);
+    }
+
     async loadProducts() {
       const query = this.catalog.query;
       this.renderCatalogList({ loading: true });
@@ -1118,6 +1153,14 @@
         this.loadProducts();
       } }, category, search, h("button", { type: "submit", class: "sr-button", text: this.t("Search") }));
       category.addEventListener("change", () => toolbar.requestSubmit());
+      const currencies = (this.store && this.store.currencies) || [];
+      if (currencies.length > 1) {
+        const chosen = this.config.currency || currencies[0];
+        const picker = h("select", { name: "currency", class: "sr-currency", "aria-label": this.t("Currency") },
+          currencies.map((code) => h("option", { value: code, selected: code === chosen, text: code })));
+        picker.addEventListener("change", () => this.setCurrency(picker.value));
+        toolbar.append(picker);
+      }
 
       let body;
       if (state.loading) body = this.loadingNode();
@@ -2365,7 +2408,7 @@
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
       cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
-      chooseLocale, translate, listText, MESSAGES,
+      chooseLocale, translate, listText, MESSAGES, chooseCurrency,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },

@@ -430,3 +430,24 @@ test("sentences with values are translated whole, their {placeholders} filled af
     }
   }
 });
+
+test("the currency picker asks for an offered currency only, with X-Currency", async () => {
+  assert.equal(h.chooseCurrency("EUR", ["GBP", "EUR", "USD"]), "EUR");
+  assert.equal(h.chooseCurrency("GBP", ["GBP", "EUR"]), ""); // the store's own: no header
+  assert.equal(h.chooseCurrency("JPY", ["GBP", "EUR"]), ""); // no longer offered
+  assert.equal(h.chooseCurrency(null, ["GBP"]), "");
+  assert.equal(h.chooseCurrency("EUR", undefined), "");
+
+  const calls = [];
+  const fetch = async (url, init) => {
+    calls.push(init);
+    return { status: 200, json: async () => ({ data: {} }) };
+  };
+  const config = { apiBase: "", publishableKey: "pk_test_1", cartToken: "t", fetch };
+  const client = h.createClient(config);
+  await client.get("/products");
+  assert.equal(calls[0].headers["X-Currency"], undefined);
+  config.currency = "EUR";
+  await client.get("/cart");
+  assert.equal(calls[1].headers["X-Currency"], "EUR");
+});
