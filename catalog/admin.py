@@ -53,6 +53,7 @@ WIRE_TO_FORM = {
     "saleEndsAt": "sale_ends_at",
     "sku": "sku",
     "parentId": "parent",
+    ("subscription", "interval"): "subscription_interval",
 }
 
 
@@ -88,6 +89,8 @@ class ProductAdminForm(forms.ModelForm):
             sale_ends_at=cleaned.get("sale_ends_at"),
             min_order_quantity=cleaned.get("min_order_quantity") or 1,
             max_order_quantity=cleaned.get("max_order_quantity"),
+            product_type=cleaned.get("product_type") or Product.ProductType.PHYSICAL,
+            subscription_interval=cleaned.get("subscription_interval") or "",
         )
         try:
             services.product_check_rules(candidate)
@@ -344,6 +347,18 @@ class ProductAdmin(StoreScopedAdmin):
                     "sale_ends_at",
                     "cost_amount",
                 )
+            },
+        ),
+        (
+            "Subscription",
+            {
+                "description": "Subscription products only: charged every interval "
+                "at the price, after the free trial days.",
+                "fields": (
+                    "subscription_interval",
+                    "subscription_interval_count",
+                    "subscription_trial_days",
+                ),
             },
         ),
         (

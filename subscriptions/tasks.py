@@ -1,0 +1,27 @@
+"""Subscription background work: the renewal run (beat) and the shopper's emails.
+
+Thin tasks that take ids and call a service; services queue the emails by name
+(``core.outbox.enqueue("subscriptions.tasks.subscription_cancelled_email", id)``).
+"""
+
+from celery import shared_task
+
+from core.emails import EMAIL_TASK_OPTIONS
+
+from . import emails, services
+
+
+@shared_task
+def subscriptions_renew_due() -> int:
+    """Charge every subscription whose next charge has come (every 5 minutes)."""
+    return services.subscriptions_renew_due()
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def subscription_payment_failed_email(subscription_id: str, message: str = "") -> int:
+    return emails.payment_failed_send(subscription_id=subscription_id, message=message)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def subscription_cancelled_email(subscription_id: str) -> int:
+    return emails.cancelled_send(subscription_id=subscription_id)
