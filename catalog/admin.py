@@ -80,6 +80,34 @@ class ProductAdminForm(forms.ModelForm):
         model = Product
         fields = "__all__"
 
+    #: Subscription fields a form may leave out or empty (products of other types).
+    SUBSCRIPTION_DEFAULTS = {
+        "subscription_interval_count": 1,
+        "subscription_trial_days": 0,
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.SUBSCRIPTION_DEFAULTS:
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_subscription_interval_count(self):
+        value = self.cleaned_data.get("subscription_interval_count")
+        return (
+            self.SUBSCRIPTION_DEFAULTS["subscription_interval_count"]
+            if value is None
+            else value
+        )
+
+    def clean_subscription_trial_days(self):
+        value = self.cleaned_data.get("subscription_trial_days")
+        return (
+            self.SUBSCRIPTION_DEFAULTS["subscription_trial_days"]
+            if value is None
+            else value
+        )
+
     def clean(self):
         cleaned = super().clean()
         candidate = Product(

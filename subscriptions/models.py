@@ -126,6 +126,11 @@ class Subscription(StoreOwnedModel):
         return Money(int(amount), self.currency)
 
     @property
+    def billed_by_stripe(self) -> bool:
+        """Stripe Billing charges it (checkout paid through Stripe); else the renewal task."""
+        return self.payment_gateway == "stripe"
+
+    @property
     def price(self) -> Money:
         return self.money(self.price_amount * self.quantity)
 

@@ -37,7 +37,14 @@ from carts.models import ShippingMethod
 from catalog.models import Product
 from core.exceptions import Conflict, DomainError, PaymentDeclined, ValidationFailed
 from core.outbox import enqueue
-from orders.gateways import PaymentGatewayError
+from orders.gateways import (
+    PaymentGateway,
+    PaymentGatewayError,
+    PaymentResult,
+    PaymentStatus,
+    StripeBilling,
+    StripeGateway,
+)
 from orders.models import Order, OrderItem
 
 from . import events
@@ -148,6 +155,8 @@ def _start(*, order: Order, item: OrderItem, now: datetime) -> Subscription:
         # The same order.paid heard twice at once: the first one started it.
         return Subscription.objects.get(origin_order=order, variant=variant)
     logger.info("Subscription %s started by order %s", subscription.pk, order.pk)
+    if subscription.billed_by_stripe:
+        enqueue("subscriptions.tasks.subscription_billing_sync", subscription.pk)
     return subscription
 
 
@@ -160,6 +169,8 @@ def subscriptions_due(*, now: datetime | None = None, limit: int = RENEW_BATCH):
         Subscription.objects.filter(
             status__in=Subscription.BILLABLE_STATES, next_charge_at__lte=now
         )
+        # Stripe Billing charges those itself; its invoices' webhooks record them.
+        .exclude(payment_gateway=StripeGateway.name)
         .order_by("next_charge_at", "id")
         .values_list("id", flat=True)[:limit]
     )
@@ -186,16 +197,18 @@ def _lock(subscription_id: str) -> Subscription:
     )
 
 
-def _claim(subscription_id: str) -> SubscriptionRenewal | None:
+def _claim(subscription_id: str, *, due: bool = True) -> SubscriptionRenewal | None:
     """Step 1: the renewal of the due period, or None when there is nothing to do here
-    (not due, or another run is on it)."""
+    (not due, or another run is on it). ``due=False``: Stripe said it charged (or failed
+    to charge) the period, whatever our clock says."""
     now = timezone.now()
     with transaction.atomic():
         subscription = _lock(subscription_id)
-        if (
-            subscription.status not in Subscription.BILLABLE_STATES
-            or subscription.next_charge_at is None
-            or subscription.next_charge_at > now
+        if subscription.status not in Subscription.BILLABLE_STATES or (
+            due
+            and (
+                subscription.next_charge_at is None or subscription.next_charge_at > now
+            )
         ):
             return None
         renewal, created = SubscriptionRenewal.objects.get_or_create(
@@ -318,7 +331,11 @@ def _renewal_cart(subscription: Subscription, renewal: SubscriptionRenewal) -> O
 
 
 def _record(
-    renewal: SubscriptionRenewal, *, order: Order | None = None, failure: str = ""
+    renewal: SubscriptionRenewal,
+    *,
+    order: Order | None = None,
+    failure: str = "",
+    paid_without_order: str = "",
 ) -> SubscriptionRenewal:
     """Step 3: the period paid, or the decline and what follows it."""
     now = timezone.now()
@@ -327,13 +344,16 @@ def _record(
         renewal = SubscriptionRenewal.objects.select_for_update().get(pk=renewal.pk)
         if renewal.status != SubscriptionRenewal.Status.PROCESSING:
             return renewal  # recorded by a resumed run meanwhile
-        if order is not None:
+        if order is not None or paid_without_order:
             renewal.status = SubscriptionRenewal.Status.SUCCEEDED
             renewal.order = order
-            renewal.save(update_fields=["status", "order", "updated_at"])
+            renewal.message = paid_without_order[:500]
+            renewal.save(update_fields=["status", "order", "message", "updated_at"])
             _advance(subscription, period_start=renewal.period_start)
             events.subscription_event(
-                subscription, "subscription.renewed", order_id=order.pk
+                subscription,
+                "subscription.renewed",
+                order_id=order.pk if order is not None else None,
             )
             return renewal
         renewal.status = SubscriptionRenewal.Status.FAILED
@@ -397,6 +417,14 @@ def _cancel(subscription: Subscription, *, reason: str, now: datetime) -> None:
     subscription.save()
     events.subscription_event(subscription, "subscription.cancelled")
     enqueue("subscriptions.tasks.subscription_cancelled_email", subscription.pk)
+    if reason != "gateway":
+        _billing_sync_later(subscription)
+
+
+def _billing_sync_later(subscription: Subscription) -> None:
+    """Tell Stripe Billing (after commit) what became of a subscription it bills."""
+    if subscription.billed_by_stripe and subscription.gateway_subscription_id:
+        enqueue("subscriptions.tasks.subscription_billing_sync", subscription.pk)
 
 
 def subscription_cancel(*, subscription: Subscription, reason: str) -> Subscription:
@@ -426,6 +454,7 @@ def subscription_pause(*, subscription: Subscription) -> Subscription:
         subscription.paused_at = timezone.now()
         subscription.next_charge_at = None
         subscription.save()
+        _billing_sync_later(subscription)
     return subscription
 
 
@@ -450,7 +479,163 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
         subscription.paused_at = None
         subscription.next_charge_at = subscription.current_period_end
         subscription.save()
+        _billing_sync_later(subscription)
     return subscription
+
+
+# -- Stripe Billing ----------------------------------------------------------------------------
+
+
+def subscription_billing_sync(*, subscription_id: str) -> None:
+    """Make Stripe Billing match a subscription it bills (a task, after commit): create its
+    Customer, Price and Subscription (first invoice at our next charge: checkout paid the
+    period, or the trial runs, until then), then pause, resume or cancel it as ours is.
+    Idempotent: creates carry keys derived from our id."""
+    subscription = Subscription.objects.select_related("store").get(pk=subscription_id)
+    if not subscription.billed_by_stripe:
+        return
+    billing = StripeBilling()
+    if not subscription.gateway_subscription_id:
+        if subscription.status == Subscription.Status.CANCELLED:
+            return
+        charge_at = subscription.next_charge_at or subscription.current_period_end
+        customer_id, stripe_id = billing.subscription_create(
+            key=f"subscription-{subscription.pk}",
+            email=subscription.email,
+            payment_method=subscription.payment_method,
+            name=subscription.product_name,
+            amount=subscription.price_amount,
+            currency=subscription.currency,
+            interval=subscription.interval,
+            interval_count=subscription.interval_count,
+            quantity=subscription.quantity,
+            trial_end=int(charge_at.timestamp()),
+            metadata={
+                "subscription_id": subscription.pk,
+                "store_id": subscription.store_id,
+                "mode": subscription.mode,
+            },
+        )
+        Subscription.objects.filter(
+            pk=subscription.pk, gateway_subscription_id=""
+        ).update(gateway_customer_id=customer_id, gateway_subscription_id=stripe_id)
+        subscription.refresh_from_db()
+    stripe_id = subscription.gateway_subscription_id
+    if subscription.status == Subscription.Status.CANCELLED:
+        billing.subscription_cancel(subscription_id=stripe_id)
+    elif subscription.status == Subscription.Status.PAUSED:
+        billing.subscription_pause(subscription_id=stripe_id, paused=True)
+    elif subscription.paused_at is None and subscription.failed_attempts == 0:
+        billing.subscription_pause(subscription_id=stripe_id, paused=False)
+
+
+class PaidInvoice(PaymentGateway):
+    """A Stripe Billing invoice that is paid already, as the gateway of its renewal order:
+    checkout places and records the order as usual, and this "charges" nothing."""
+
+    name = StripeGateway.name
+
+    def __init__(self, *, intent_id: str, amount: int, currency: str):
+        self.result = PaymentResult(
+            gateway=self.name,
+            intent_id=intent_id,
+            status=PaymentStatus.SUCCEEDED,
+            amount=amount,
+            currency=currency,
+        )
+
+    def payment_prepare(self, **kwargs) -> PaymentResult:
+        return self.result
+
+    def payment_confirm(self, **kwargs) -> PaymentResult:
+        return self.result
+
+    def payment_retrieve(self, **kwargs) -> PaymentResult:
+        return self.result
+
+    def payment_cancel(self, **kwargs) -> PaymentResult:
+        return self.result
+
+    def refund_create(self, **kwargs):
+        raise PaymentGatewayError("Refund the order through Stripe, not its invoice.")
+
+
+def _field(obj, name, default=None):
+    try:
+        value = obj[name]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def _invoice_subscription_id(invoice) -> str:
+    """The Subscription an invoice bills (``subscription``, or, in newer API versions,
+    ``parent.subscription_details.subscription``)."""
+    direct = _field(invoice, "subscription")
+    if isinstance(direct, str) and direct:
+        return direct
+    details = _field(_field(invoice, "parent"), "subscription_details")
+    return _field(details, "subscription", "") or ""
+
+
+def stripe_billing_event_heard(*, event, **kwargs):
+    """``orders.signals.stripe_billing_event`` receiver: Stripe's invoices and deletions of
+    the subscriptions it bills, into the same renewal and failure paths as the task.
+    Returns ``(order or None, outcome)``, or None when the event is not ours."""
+    obj = event["data"]["object"]
+    kind = event["type"]
+    stripe_id = (
+        _field(obj, "id", "")
+        if kind == "customer.subscription.deleted"
+        else _invoice_subscription_id(obj)
+    )
+    subscription = (
+        Subscription.objects.filter(gateway_subscription_id=stripe_id).first()
+        if stripe_id
+        else None
+    )
+    if subscription is None:
+        return None
+    if kind == "customer.subscription.deleted":
+        with transaction.atomic():
+            locked = _lock(subscription.pk)
+            if locked.status == Subscription.Status.CANCELLED:
+                return None, "unchanged"
+            _cancel(locked, reason="gateway", now=timezone.now())
+        return None, "subscription cancelled"
+    if _field(obj, "billing_reason") == "subscription_create":
+        return None, "ignored: the first invoice (checkout paid the first period)"
+    renewal = _claim(subscription.pk, due=False)
+    if renewal is None:
+        return None, "unchanged"
+    if kind == "invoice.payment_failed":
+        error = _field(_field(obj, "last_finalization_error"), "message")
+        _record(renewal, failure=error or "Stripe could not charge the subscription.")
+        return None, "subscription payment failed"
+    intent_id = _field(obj, "payment_intent", "")
+    paid = PaidInvoice(
+        intent_id=intent_id if isinstance(intent_id, str) else "",
+        amount=int(_field(obj, "amount_paid", 0)),
+        currency=str(_field(obj, "currency", subscription.currency)).upper(),
+    )
+    try:
+        _renewal_cart(renewal.subscription, renewal)
+        result = cart_checkout_module.cart_checkout(
+            store=renewal.subscription.store,
+            mode=renewal.subscription.mode,
+            cart_token=renewal.cart_token,
+            payment_method=subscription.payment_method,
+            request_key=renewal.id,
+            gateway=paid,
+        )
+    except DomainError as exc:
+        # Stripe took the money but the order cannot be placed (the product is gone or
+        # out of stock): the period is paid; the merchant sees why there is no order.
+        logger.warning("Renewal %s paid by Stripe, no order: %s", renewal.pk, exc)
+        _record(renewal, paid_without_order=exc.message)
+        return None, f"subscription renewed without an order: {exc.message}"[:255]
+    _record(renewal, order=result.order)
+    return result.order, "subscription renewed"
 
 
 # -- test mode -------------------------------------------------------------------------------

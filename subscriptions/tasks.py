@@ -7,6 +7,7 @@ Thin tasks that take ids and call a service; services queue the emails by name
 from celery import shared_task
 
 from core.emails import EMAIL_TASK_OPTIONS
+from core.outbox import OutboxTask
 
 from . import emails, services
 
@@ -25,3 +26,9 @@ def subscription_payment_failed_email(subscription_id: str, message: str = "") -
 @shared_task(**EMAIL_TASK_OPTIONS)
 def subscription_cancelled_email(subscription_id: str) -> int:
     return emails.cancelled_send(subscription_id=subscription_id)
+
+
+@shared_task(base=OutboxTask, soft_time_limit=60, time_limit=90)
+def subscription_billing_sync(subscription_id: str) -> None:
+    """Create, pause, resume or cancel the Stripe Billing side (retried by the outbox)."""
+    services.subscription_billing_sync(subscription_id=subscription_id)

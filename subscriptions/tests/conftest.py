@@ -84,3 +84,7 @@ def sub_shop(shop, clock):
 @pytest.fixture
 def shopper(public):
     return Shopper(public, token="subscriber-token")
+
+
+# The Stripe double (orders/tests/stripe_double.py), for Stripe Billing.
+from orders.tests.conftest import stripe_double  # noqa: E402, F401
