@@ -69,30 +69,42 @@ CANCEL_REASONS = ("customer", "merchant", "payment_failed", "gateway")
 
 
 def order_paid_heard(*, store, mode: str, type: str, data: dict, **kwargs) -> None:
-    """``core.events.event_published`` receiver: a paid order starts its subscriptions."""
+    """``core.events.event_published`` receiver: a paid order starts its subscriptions.
+
+    One query for any paid order (its subscription lines, usually none), so checkout's
+    query budget grows by one, whatever the cart's size."""
     if type != "order.paid" or not data.get("id"):
         return
-    order = (
-        Order.objects.select_related("store", "customer")
-        .filter(pk=data["id"], store=store, mode=mode, type=Order.Type.ORDER)
-        .first()
+    items = list(
+        OrderItem.objects.filter(
+            order_id=data["id"],
+            order__store=store,
+            order__mode=mode,
+            order__type=Order.Type.ORDER,
+            product__product_type=Product.ProductType.SUBSCRIPTION,
+            variant__isnull=False,
+        ).select_related("order__store", "order__customer", "product", "variant")
     )
-    if order is None or (order.metadata or {}).get(cart_services.RENEWAL_METADATA_KEY):
+    if not items:
+        return
+    order = items[0].order
+    if (order.metadata or {}).get(cart_services.RENEWAL_METADATA_KEY):
         return  # a renewal's own order pays an existing subscription
-    subscriptions_start(order=order)
+    subscriptions_start(order=order, items=items)
 
 
-def subscriptions_start(*, order: Order) -> list[Subscription]:
+def subscriptions_start(
+    *, order: Order, items: list[OrderItem] | None = None
+) -> list[Subscription]:
     """Start a subscription for each subscription line of the paid ``order`` (once)."""
-    items = [
-        item
-        for item in OrderItem.objects.filter(order=order).select_related(
-            "product", "variant"
+    if items is None:
+        items = list(
+            OrderItem.objects.filter(
+                order=order,
+                product__product_type=Product.ProductType.SUBSCRIPTION,
+                variant__isnull=False,
+            ).select_related("product", "variant")
         )
-        if item.product is not None
-        and item.variant is not None
-        and item.product.product_type == Product.ProductType.SUBSCRIPTION
-    ]
     started = []
     now = order.paid_at or timezone.now()
     for item in items:
