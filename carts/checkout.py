@@ -941,11 +941,15 @@ def cart_checkout(
     locale: str | None = None,
     request_key: str | None = None,
     email_locale: str = "",
+    gateway: PaymentGateway | None = None,
 ) -> CheckoutResult:
     """Check out the visitor's cart and pay for it (see the module docstring).
 
     ``email_locale``: the store locale the shopper reads (the visitor's content locale);
     the order keeps it and the customer's emails are written in it.
+
+    ``gateway`` pays through that gateway instead of the payment method's (the
+    subscriptions app records a Stripe Billing invoice, paid already, as its renewal order).
 
     A token whose last checkout never learnt its payment's outcome resumes that order first
     (:func:`_unresolved_attempt`): a retried request answers with the order it placed.
@@ -960,6 +964,10 @@ def cart_checkout(
     choice = payment_method_resolve(
         store=store, mode=mode, payment_method=payment_method
     )
+    if gateway is not None:
+        choice = PaymentChoice(
+            method=choice.method, charge_with=choice.charge_with, gateway=gateway
+        )
     request_key = (request_key or "")[:255]
     unresolved = _unresolved_attempt(
         store=store, mode=mode, cart_token=cart_token, request_key=request_key

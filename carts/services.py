@@ -564,6 +564,26 @@ def _expire_personal_data(cart: Order, *, now: datetime, persist: bool) -> None:
         Order.objects.filter(pk=cart.pk, updated_at=idle_since).update(**cleared)
 
 
+#: ``Order.metadata`` key of a subscription's renewal cart (the ``subscriptions`` app).
+RENEWAL_METADATA_KEY = "subscription_id"
+
+
+def _unit_price(
+    cart: Order, product: Product, variant, now: datetime, conversion: CurrencyContext
+) -> int:
+    """What a line costs per unit in the cart's currency (the variant's explicit price in
+    it, else its price converted). A subscription with a free trial costs nothing at
+    checkout: its first charge is made at the trial's end, by a renewal cart (marked with
+    ``metadata.subscription_id``), which pays the price."""
+    if (
+        product.is_subscription
+        and product.subscription_trial_days
+        and not (cart.metadata or {}).get(RENEWAL_METADATA_KEY)
+    ):
+        return 0
+    return conversion.pick(variant.currency_prices, variant.current_price_amount(now))
+
+
 def _load_lines(
     cart: Order,
     *,
@@ -635,8 +655,8 @@ def _load_lines(
                 item=item,
                 variant=variant,
                 product=product,
-                unit_price=(conversion or base_context(store)).pick(
-                    variant.currency_prices, variant.current_price_amount(now)
+                unit_price=_unit_price(
+                    cart, product, variant, now, conversion or base_context(store)
                 ),
                 mode=cart.mode,
             )

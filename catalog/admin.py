@@ -61,6 +61,7 @@ WIRE_TO_FORM = {
     "saleEndsAt": "sale_ends_at",
     "sku": "sku",
     "parentId": "parent",
+    ("subscription", "interval"): "subscription_interval",
 }
 
 
@@ -178,12 +179,37 @@ class ProductAdminForm(forms.ModelForm):
         model = Product
         fields = "__all__"
 
+    #: Subscription fields a form may leave out or empty (products of other types).
+    SUBSCRIPTION_DEFAULTS = {
+        "subscription_interval_count": 1,
+        "subscription_trial_days": 0,
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.SUBSCRIPTION_DEFAULTS:
+            if name in self.fields:
+                self.fields[name].required = False
         if self.instance.pk and "other_prices" in self.fields:
             default = self.instance.variants.filter(is_default=True).first()
             if default is not None:
                 self.initial["other_prices"] = default.currency_prices or {}
+
+    def clean_subscription_interval_count(self):
+        value = self.cleaned_data.get("subscription_interval_count")
+        return (
+            self.SUBSCRIPTION_DEFAULTS["subscription_interval_count"]
+            if value is None
+            else value
+        )
+
+    def clean_subscription_trial_days(self):
+        value = self.cleaned_data.get("subscription_trial_days")
+        return (
+            self.SUBSCRIPTION_DEFAULTS["subscription_trial_days"]
+            if value is None
+            else value
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -200,6 +226,8 @@ class ProductAdminForm(forms.ModelForm):
             sale_ends_at=cleaned.get("sale_ends_at"),
             min_order_quantity=cleaned.get("min_order_quantity") or 1,
             max_order_quantity=cleaned.get("max_order_quantity"),
+            product_type=cleaned.get("product_type") or Product.ProductType.PHYSICAL,
+            subscription_interval=cleaned.get("subscription_interval") or "",
         )
         try:
             services.product_check_rules(candidate)
@@ -627,6 +655,18 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
                     "cost_amount",
                     "other_prices",
                 )
+            },
+        ),
+        (
+            "Subscription",
+            {
+                "description": "Subscription products only: charged every interval "
+                "at the price, after the free trial days.",
+                "fields": (
+                    "subscription_interval",
+                    "subscription_interval_count",
+                    "subscription_trial_days",
+                ),
             },
         ),
         (

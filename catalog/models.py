@@ -68,6 +68,14 @@ class Product(StoreOwnedModel):
         BUNDLE = "bundle", "Bundle"
         SUBSCRIPTION = "subscription", "Subscription"
 
+    class Interval(models.TextChoices):
+        """A subscription product's billing interval (``subscription.interval``)."""
+
+        DAY = "day", "Day"
+        WEEK = "week", "Week"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
     class ShippingType(models.TextChoices):
         REQUIRED = "required", "Required"
         OPTIONAL = "optional", "Optional"
@@ -119,6 +127,20 @@ class Product(StoreOwnedModel):
         blank=True,
         help_text="Other locales' text: {locale: {name, summary, description}} "
         "(see core.locales).",
+    )
+    # Subscription products (``product_type`` subscription) only: charged every
+    # ``interval_count`` ``interval``s at the variant price, after ``trial_days`` free days
+    # (the ``subscriptions`` app bills them).
+    subscription_interval = models.CharField(
+        max_length=8, choices=Interval.choices, blank=True, default="", db_default=""
+    )
+    subscription_interval_count = models.PositiveSmallIntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    subscription_trial_days = models.PositiveSmallIntegerField(
+        default=0, db_default=0, validators=[MaxValueValidator(730)]
     )
     categories = models.ManyToManyField(Category, blank=True, related_name="products")
     # Approved reviews by the mode of the key that posted them, kept by
@@ -192,6 +214,20 @@ class Product(StoreOwnedModel):
             count += self.reviews_test_count
             total += self.reviews_test_rating_sum
         return count, (round(total / count, 1) if count else None)
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.product_type == self.ProductType.SUBSCRIPTION
+
+    def subscription_terms(self) -> dict | None:
+        """``{interval, interval_count, trial_days}`` of a subscription product, else None."""
+        if not self.is_subscription:
+            return None
+        return {
+            "interval": self.subscription_interval or self.Interval.MONTH,
+            "interval_count": self.subscription_interval_count,
+            "trial_days": self.subscription_trial_days,
+        }
 
     @property
     def requires_shipping(self) -> bool:

@@ -317,6 +317,18 @@ class ProductListSerializer(serializers.ListSerializer):
         return super().to_representation(items)
 
 
+class SubscriptionTermsSerializer(serializers.Serializer):
+    """A subscription product's billing: every ``intervalCount`` ``interval``s at the
+    product's (or variant's) price, after ``trialDays`` free days."""
+
+    interval = serializers.ChoiceField(choices=Product.Interval.choices)
+    interval_count = serializers.IntegerField()
+    trial_days = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "SubscriptionTerms"
+
+
 class ProductSerializer(serializers.Serializer):
     """The public view of a product (lists and detail)."""
 
@@ -339,6 +351,9 @@ class ProductSerializer(serializers.Serializer):
     )
     featured = serializers.BooleanField()
     digital = serializers.SerializerMethodField()
+    subscription = serializers.SerializerMethodField(
+        help_text="Subscription products only (else null): how often they are charged."
+    )
     track_inventory = serializers.BooleanField()
     in_stock = serializers.SerializerMethodField()
     inventory_count = serializers.SerializerMethodField()
@@ -413,6 +428,10 @@ class ProductSerializer(serializers.Serializer):
 
     def get_digital(self, product) -> bool:
         return product.product_type == Product.ProductType.DIGITAL
+
+    @extend_schema_field(SubscriptionTermsSerializer(allow_null=True))
+    def get_subscription(self, product):
+        return product.subscription_terms()
 
     def get_in_stock(self, product) -> bool:
         return product_stock(product, context_mode(self.context))[0]
@@ -795,6 +814,15 @@ class BundleComponentInputSerializer(serializers.Serializer):
         ref_name = "BundleComponentInput"
 
 
+class SubscriptionTermsInputSerializer(serializers.Serializer):
+    interval = serializers.ChoiceField(choices=Product.Interval.choices)
+    interval_count = StrictIntegerField(required=False, min_value=1, max_value=365)
+    trial_days = StrictIntegerField(required=False, min_value=0, max_value=730)
+
+    class Meta:
+        ref_name = "SubscriptionTermsInput"
+
+
 class ProductInputSerializer(serializers.Serializer):
     """``POST /products`` (``partial=True`` for PATCH: only sent fields change)."""
 
@@ -807,6 +835,11 @@ class ProductInputSerializer(serializers.Serializer):
         choices=Product.ProductType.choices, required=False
     )
     price = MinorUnitsField(help_text="Minor units of the store currency.")
+    subscription = SubscriptionTermsInputSerializer(
+        required=False,
+        help_text="Subscription products: the billing interval, its count (default 1) and "
+        "free trial days (default 0).",
+    )
     sale_price = MinorUnitsField(required=False, allow_null=True)
     prices = CurrencyPriceInputSerializer(
         many=True,

@@ -560,6 +560,11 @@ PRODUCT_FIELDS = {
 
 def product_check_rules(product: Product) -> None:
     """Cross-field rules; a break is a 422 naming the (wire) field."""
+    if product.is_subscription and not product.subscription_interval:
+        raise field_error(
+            ("subscription", "interval"),
+            "A subscription product needs a billing interval (day, week, month or year).",
+        )
     if (
         product.sale_price_amount is not None
         and product.sale_price_amount >= product.price_amount
@@ -994,7 +999,20 @@ def _currency_prices_apply(
         default.save(update_fields=["currency_prices", "updated_at"])
 
 
+#: ``subscription`` input key -> model field.
+SUBSCRIPTION_FIELDS = {
+    "interval": "subscription_interval",
+    "interval_count": "subscription_interval_count",
+    "trial_days": "subscription_trial_days",
+}
+
+
 def _assign(product: Product, data: dict) -> None:
+    terms = data.get("subscription")
+    if terms is not None:
+        for key, field in SUBSCRIPTION_FIELDS.items():
+            if key in terms:
+                setattr(product, field, terms[key])
     for key, field in PRODUCT_FIELDS.items():
         if key in data:
             value = data[key]

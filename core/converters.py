@@ -33,6 +33,7 @@ ID_PREFIXES = {
     "dlv_id": "dlv",
     "pi_test_id": "pi_test",
     "imp_id": "imp",
+    "sub_id": "sub",
 }
 
 

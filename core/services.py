@@ -25,6 +25,7 @@ MERCHANT_APPS = (
     "customers",
     "conversations",
     "webhooks",
+    "subscriptions",
     "transfers",
 )
 

@@ -4,8 +4,13 @@
   a placed order gives up what it held: its payment failed or expired, or it was cancelled.
   Orders puts the stock back itself (catalog is below it); receivers give back what they
   counted for the order (carts: the discount use, ``carts.services.discount_release``).
+- :data:`stripe_billing_event`: ``send(sender=type, event=event)`` inside the transaction
+  that records a Stripe Billing webhook event (``invoice.paid``, ``invoice.payment_failed``,
+  ``customer.subscription.deleted``); a receiver that handled it returns
+  ``(order or None, outcome)`` (subscriptions: renewals and cancellations).
 """
 
 from django.dispatch import Signal
 
 order_released = Signal()
+stripe_billing_event = Signal()

@@ -7,7 +7,9 @@ changes nothing. A succeeded payment always ends as a paid order or a refund (a 
 refunded when the stock is gone); when that refund cannot be made, the event is not recorded
 and Stripe retries it. Handled: ``payment_intent.succeeded``, ``payment_intent.payment_failed``
 (through :func:`orders.services.order_payment_record`, like the 3-D Secure test page) and
-``charge.refunded`` (:func:`orders.services.order_refunds_sync`). Other types are recorded and
+``charge.refunded`` (:func:`orders.services.order_refunds_sync`); Stripe Billing's
+``invoice.paid``, ``invoice.payment_failed`` and ``customer.subscription.deleted`` go to the
+subscriptions app (:data:`orders.signals.stripe_billing_event`). Other types are recorded and
 ignored.
 """
 
@@ -25,6 +27,7 @@ from . import selectors, services
 from .gateways import PaymentGatewayError
 from .gateways.stripe_gateway import _get, stripe_intent_result
 from .models import Order, OrderEvent, StripeEvent
+from .signals import stripe_billing_event
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +86,24 @@ def _charge_refunded(event) -> tuple[Order | None, str]:
     )
 
 
+def _billing_event(event) -> tuple[Order | None, str]:
+    """Stripe Billing's events belong to the subscriptions app, above orders: asked through
+    :data:`orders.signals.stripe_billing_event`."""
+    for _receiver, answer in stripe_billing_event.send(
+        sender=event["type"], event=event
+    ):
+        if answer is not None:
+            return answer
+    return None, "ignored: no subscription for this event"
+
+
 HANDLERS = {
     "payment_intent.succeeded": _payment_intent_event,
     "payment_intent.payment_failed": _payment_intent_event,
     "charge.refunded": _charge_refunded,
+    "invoice.paid": _billing_event,
+    "invoice.payment_failed": _billing_event,
+    "customer.subscription.deleted": _billing_event,
 }
 
 

@@ -22,6 +22,7 @@ APPS_WITH_SCHEDULES = (
     "customers",
     "conversations",
     "webhooks",
+    "subscriptions",
 )
 
 

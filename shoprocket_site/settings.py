@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "carts",
     "conversations",
     "webhooks",
+    "subscriptions",
     "transfers",
 ]
 
@@ -223,6 +224,7 @@ CELERY_TASK_QUEUES = tuple(
 )
 CELERY_TASK_ROUTES = {
     "orders.tasks.order_*_email": {"queue": "emails"},
+    "subscriptions.tasks.subscription_*_email": {"queue": "emails"},
     "customers.tasks.login_link_email_send": {"queue": "emails"},
     "conversations.tasks.message_notify": {"queue": "emails"},
     "webhooks.tasks.webhook_disabled_notify": {"queue": "emails"},

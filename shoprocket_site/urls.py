@@ -14,6 +14,7 @@ import conversations.urls
 import core.urls
 import customers.urls
 import orders.urls
+import subscriptions.urls
 import transfers.urls
 import webhooks.urls
 from core.api.public import StoreMetadataApi
@@ -26,6 +27,7 @@ _apps = (
     customers.urls,
     conversations.urls,
     webhooks.urls,
+    subscriptions.urls,
     transfers.urls,
 )
 public_urlpatterns = [p for app in _apps for p in app.public_urlpatterns]

@@ -53,6 +53,9 @@ EVENT_TYPES = (
     "customer.updated",
     "review.created",
     "conversation.message_created",
+    "subscription.renewed",
+    "subscription.payment_failed",
+    "subscription.cancelled",
 )
 
 #: Failed deliveries are retried for this long after their first attempt; an endpoint that

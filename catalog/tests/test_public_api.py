@@ -28,6 +28,8 @@ PUBLIC_PRODUCT_FIELDS = {
     "productType",
     "featured",
     "digital",
+    # Issue 19: subscription products' billing ({interval, intervalCount, trialDays}), else null.
+    "subscription",
     "trackInventory",
     "inStock",
     "inventoryCount",
@@ -117,6 +119,7 @@ def test_simple_product_has_every_reference_field(
     assert data["variantCount"] == 1 and data["hasVariants"] is False
     assert data["hasRequiredOptions"] is False and data["quickAddEligible"] is True
     assert data["priceMin"] == data["priceMax"] == 2400
+    assert data["subscription"] is None
     assert data["inStock"] is True and data["inventoryCount"] == 10
     assert data["media"][0] == {
         "id": media.pk,

@@ -27,7 +27,7 @@ from .base import (
     url_with_params,
 )
 from .offline import TEST_PAYMENT_METHODS, OfflineGateway
-from .stripe_gateway import StripeGateway
+from .stripe_gateway import StripeBilling, StripeGateway
 
 __all__ = [
     "REFUND_REASONS",
@@ -38,6 +38,7 @@ __all__ = [
     "PaymentResult",
     "PaymentStatus",
     "RefundResult",
+    "StripeBilling",
     "StripeGateway",
     "confirm_idempotency_key",
     "gateway_for_order",

@@ -241,3 +241,92 @@ class StripeGateway(PaymentGateway):
             amount=int(_get(refund, "amount", amount)),
             currency=str(_get(refund, "currency", "")).upper(),
         )
+
+
+# -- Stripe Billing (the subscriptions app) ----------------------------------------------------
+
+
+class StripeBilling:
+    """Stripe Billing for subscriptions: a Customer holding the PaymentMethod, a Price per
+    subscription and a Subscription charging it every period (its invoices' webhooks,
+    ``invoice.paid`` / ``invoice.payment_failed`` / ``customer.subscription.deleted``, drive
+    our renewals). Every create has an idempotency key derived from our subscription id."""
+
+    def __init__(self, gateway: StripeGateway | None = None):
+        self.client = (gateway or StripeGateway()).client
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except stripe.StripeError as exc:
+            raise StripeGateway._gateway_error(exc) from exc
+
+    def subscription_create(
+        self,
+        *,
+        key: str,
+        email: str,
+        payment_method: str,
+        name: str,
+        amount: int,
+        currency: str,
+        interval: str,
+        interval_count: int,
+        quantity: int,
+        trial_end: int,
+        metadata: dict,
+    ) -> tuple[str, str]:
+        """Create the Customer, the Price and the Subscription (billing first at
+        ``trial_end``, a Unix time: the period checkout paid, or the trial, runs until
+        then). Returns ``(customer id, subscription id)``."""
+        v1 = self.client.v1
+        customer = self._call(
+            v1.customers.create,
+            params={
+                "email": email,
+                "payment_method": payment_method,
+                "invoice_settings": {"default_payment_method": payment_method},
+                "metadata": metadata,
+            },
+            options={"idempotency_key": f"{key}-customer"},
+        )
+        price = self._call(
+            v1.prices.create,
+            params={
+                "unit_amount": amount,
+                "currency": currency.lower(),
+                "recurring": {"interval": interval, "interval_count": interval_count},
+                "product_data": {"name": name[:250] or "Subscription"},
+                "metadata": metadata,
+            },
+            options={"idempotency_key": f"{key}-price"},
+        )
+        subscription = self._call(
+            v1.subscriptions.create,
+            params={
+                "customer": customer.id,
+                "items": [{"price": price.id, "quantity": quantity}],
+                "trial_end": trial_end,
+                "default_payment_method": payment_method,
+                "metadata": metadata,
+            },
+            options={"idempotency_key": f"{key}-subscription"},
+        )
+        return customer.id, subscription.id
+
+    def subscription_cancel(self, *, subscription_id: str) -> None:
+        try:
+            self.client.v1.subscriptions.cancel(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "resource_missing":
+                raise StripeGateway._gateway_error(exc) from exc
+        except stripe.StripeError as exc:
+            raise StripeGateway._gateway_error(exc) from exc
+
+    def subscription_pause(self, *, subscription_id: str, paused: bool) -> None:
+        """Pause (void the invoices while paused) or resume collection."""
+        self._call(
+            self.client.v1.subscriptions.update,
+            subscription_id,
+            params={"pause_collection": {"behavior": "void"} if paused else ""},
+        )

@@ -7,7 +7,10 @@ responses, Stripe's error objects) so the real ``stripe`` library can be pointed
 - ``POST /v1/payment_intents`` (``confirm=false``, or ``true`` to charge at once) and
   ``POST /v1/payment_intents/{id}/confirm``, with Stripe's test PaymentMethod ids;
 - ``GET /v1/payment_intents/{id}``, ``POST /v1/payment_intents/{id}/cancel``;
-- ``POST /v1/refunds``.
+- ``POST /v1/refunds``;
+- Stripe Billing: ``POST /v1/customers``, ``POST /v1/prices``, ``POST /v1/subscriptions``,
+  ``POST /v1/subscriptions/{id}`` (``pause_collection``), ``DELETE /v1/subscriptions/{id}``;
+  ``invoice_event(...)`` builds the invoice webhook Stripe would send for a period.
 
 ``Idempotency-Key`` works like Stripe's: the first response to a key is stored before it is
 sent, and a request with the same key gets that response again (a different body under the
@@ -68,6 +71,9 @@ class StripeDouble:
         self.lock = threading.Lock()
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.customers: dict[str, dict] = {}
+        self.prices: dict[str, dict] = {}
+        self.subscriptions: dict[str, dict] = {}
         self.charges: list[dict] = []  # every successful charge
         self.confirmations: list[dict] = []  # every confirmation: intent, return_url
         self.requests: list[dict] = []  # method, path, idempotency_key, params
@@ -167,9 +173,99 @@ class StripeDouble:
             return self._intent_confirm(parts[2], params)
         if method == "POST" and path == "/v1/refunds":
             return self._refund_create(params)
+        if method == "POST" and path == "/v1/customers":
+            return self._billing_create(self.customers, "cus", "customer", params)
+        if method == "POST" and path == "/v1/prices":
+            return self._billing_create(self.prices, "price", "price", params)
+        if method == "POST" and path == "/v1/subscriptions":
+            return self._subscription_create(params)
+        if len(parts) == 3 and parts[:2] == ["v1", "subscriptions"]:
+            return self._subscription_change(method, parts[2], params)
         return 404, _error(
             "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
         )
+
+    # -- Stripe Billing ------------------------------------------------------------------
+    def _billing_create(self, store: dict, prefix: str, kind: str, params: dict):
+        obj = {"id": _id(prefix), "object": kind, "livemode": False, **params}
+        store[obj["id"]] = obj
+        return 200, obj
+
+    def _subscription_create(self, params: dict) -> tuple[int, dict]:
+        if params.get("customer") not in self.customers:
+            return 400, _error(
+                "invalid_request_error",
+                f"No such customer: '{params.get('customer')}'",
+                code="resource_missing",
+                param="customer",
+            )
+        items: dict[str, dict] = {}
+        for key, value in (params.get("items") or {}).items():
+            index, _, field = key.partition("][")  # items[0][price] -> "0", "price"
+            items.setdefault(index, {})[field.rstrip("]")] = value
+        for item in items.values():
+            if item.get("price") not in self.prices:
+                return 400, _error("invalid_request_error", "No such price")
+        obj = {
+            "id": _id("sub"),
+            "object": "subscription",
+            "status": "trialing",
+            "customer": params["customer"],
+            "items": {"data": list(items.values())},
+            "trial_end": int(params.get("trial_end") or 0),
+            "metadata": params.get("metadata", {}),
+            "pause_collection": None,
+            "default_payment_method": params.get("default_payment_method"),
+        }
+        self.subscriptions[obj["id"]] = obj
+        return 200, obj
+
+    def _subscription_change(self, method: str, sub_id: str, params: dict):
+        subscription = self.subscriptions.get(sub_id)
+        if subscription is None:
+            return 404, _error(
+                "invalid_request_error",
+                f"No such subscription: '{sub_id}'",
+                code="resource_missing",
+            )
+        if method == "DELETE":
+            subscription["status"] = "canceled"
+        elif method == "POST" and "pause_collection" in params:
+            subscription["pause_collection"] = params["pause_collection"] or None
+        return 200, dict(subscription)
+
+    def invoice_event(
+        self, subscription_id: str, *, paid: bool, event_id: str, amount: int = 0
+    ) -> dict:
+        """The ``invoice.paid`` / ``invoice.payment_failed`` event of a renewal period."""
+        subscription = self.subscriptions[subscription_id]
+        item = subscription["items"]["data"][0]
+        price = self.prices[item["price"]]
+        amount = amount or int(price["unit_amount"]) * int(item.get("quantity") or 1)
+        invoice = {
+            "id": _id("in"),
+            "object": "invoice",
+            "subscription": subscription_id,
+            "customer": subscription["customer"],
+            "billing_reason": "subscription_cycle",
+            "currency": price["currency"],
+            "amount_due": amount,
+            "amount_paid": amount if paid else 0,
+            "payment_intent": _id("pi"),
+            "status": "paid" if paid else "open",
+            "last_finalization_error": None
+            if paid
+            else {"message": "Your card was declined."},
+        }
+        return {
+            "id": event_id,
+            "object": "event",
+            "api_version": "2025-01-27.acacia",
+            "created": int(time.time()),
+            "livemode": False,
+            "type": "invoice.paid" if paid else "invoice.payment_failed",
+            "data": {"object": invoice},
+        }
 
     def _intent_create(self, params: dict) -> tuple[int, dict]:
         method = params.get("payment_method", "")
@@ -402,3 +498,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self._answer("POST")
+
+    def do_DELETE(self):
+        self._answer("DELETE")

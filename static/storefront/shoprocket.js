@@ -172,6 +172,15 @@
       "One fewer {product}": "Un {product} de moins",
       "One more {product}": "Un {product} de plus",
       "{price} each": "{price} l'unité",
+      "{price} / day": "{price} / jour",
+      "{price} / week": "{price} / semaine",
+      "{price} / month": "{price} / mois",
+      "{price} / year": "{price} / an",
+      "{price} every {count} days": "{price} tous les {count} jours",
+      "{price} every {count} weeks": "{price} toutes les {count} semaines",
+      "{price} every {count} months": "{price} tous les {count} mois",
+      "{price} every {count} years": "{price} tous les {count} ans",
+      "{days}-day free trial": "Essai gratuit de {days} jours",
       "{min}–{max} days": "{min} à {max} jours",
       "Card": "Carte",
       "Test cards": "Cartes de test",
@@ -305,6 +314,15 @@
       "One fewer {product}": "Ein {product} weniger",
       "One more {product}": "Ein {product} mehr",
       "{price} each": "je {price}",
+      "{price} / day": "{price} / Tag",
+      "{price} / week": "{price} / Woche",
+      "{price} / month": "{price} / Monat",
+      "{price} / year": "{price} / Jahr",
+      "{price} every {count} days": "{price} alle {count} Tage",
+      "{price} every {count} weeks": "{price} alle {count} Wochen",
+      "{price} every {count} months": "{price} alle {count} Monate",
+      "{price} every {count} years": "{price} alle {count} Jahre",
+      "{days}-day free trial": "{days} Tage kostenlos testen",
       "{min}–{max} days": "{min}–{max} Tage",
       "Card": "Karte",
       "Test cards": "Testkarten",
@@ -643,6 +661,23 @@
     if (!params) return template;
     return template.replace(/\{(\w+)\}/g, (whole, name) =>
       Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);
+  }
+
+  /** A subscription's whole sentences per interval: once, and every {count} of them. */
+  const INTERVAL_SENTENCES = {
+    day: ["{price} / day", "{price} every {count} days"],
+    week: ["{price} / week", "{price} every {count} weeks"],
+    month: ["{price} / month", "{price} every {count} months"],
+    year: ["{price} / year", "{price} every {count} years"],
+  };
+
+  /** A subscription product's price per interval in `locale`: "£9.00 / month",
+   *  "£12.00 every 2 weeks" (`subscription` is the product's {interval, intervalCount}). */
+  function subscriptionPriceText(locale, priceText, subscription) {
+    const sentences = INTERVAL_SENTENCES[subscription && subscription.interval];
+    if (!sentences) return priceText;
+    const count = Number(subscription.intervalCount) || 1;
+    return translate(locale, sentences[count === 1 ? 0 : 1], { price: priceText, count: count });
   }
 
   /** `items` as one list in `locale`'s words ("Size and Colour", "Taille et Couleur"). */
@@ -1199,13 +1234,19 @@
       return this.h("img", { class: className, src: src, alt: alt, loading: "lazy" });
     }
 
-    priceNode(price) {
+    priceNode(price, subscription) {
       const h = this.h;
       if (!price) return null;
+      const text = subscription
+        ? subscriptionPriceText(this.locale, moneyText(price), subscription)
+        : moneyText(price);
       return h("p", { class: "sr-price" },
-        h("span", { text: moneyText(price) }),
+        h("span", { text: text }),
         price.isOnSale && price.originalFormatted
           ? h("s", { class: "sr-muted", text: price.originalFormatted })
+          : null,
+        subscription && subscription.trialDays
+          ? h("span", { class: "sr-badge-trial", text: this.t("{days}-day free trial", { days: subscription.trialDays }) })
           : null);
     }
 
@@ -1219,7 +1260,7 @@
         h("a", { href: "?product=" + seg(product.slug || product.id), class: "sr-card-link", onClick: open },
           this.productImage(product.media, product.name, "sr-card-image"),
           h("h3", { class: "sr-card-title", text: product.name })),
-        this.priceNode(product.price),
+        this.priceNode(product.price, product.subscription),
         product.inStock === false ? h("p", { class: "sr-badge-out", text: this.t("Out of stock") }) : null,
         product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: this.t("Add to cart"),
           onClick: (event) =>
@@ -1266,7 +1307,7 @@
         name: "quantity", class: "sr-quantity" });
       if (product.maxOrderQuantity) quantity.setAttribute("max", String(product.maxOrderQuantity));
       const addButton = h("button", { type: "submit", class: "sr-button", text: this.t("Add to cart") });
-      const headlinePrice = h("div", { class: "sr-headline-price" }, this.priceNode(product.price));
+      const headlinePrice = h("div", { class: "sr-headline-price" }, this.priceNode(product.price, product.subscription));
       const images = (product.media || []).filter((item) => !item.isVideo);
       const main = this.productImage(images, product.name, "sr-detail-image");
       const showImage = (item) => {
@@ -1295,7 +1336,8 @@
         const variant = selectVariant(product, selection);
         addButton.disabled = !variant || variant.inStock === false;
         // The headline follows the variant: its price, and its own image when it has one.
-        headlinePrice.replaceChildren(this.priceNode((variant && variant.price) || product.price) || "");
+        headlinePrice.replaceChildren(
+          this.priceNode((variant && variant.price) || product.price, product.subscription) || "");
         if (variant && variant.mediaId) showImage(images.find((item) => item.id === variant.mediaId));
         if (!variant) {
           variantInfo.textContent = this.t("Choose {options}.",
@@ -2408,7 +2450,7 @@
       fieldErrors, moneyText, safeHttpUrl, withoutParams, returnUrlFor, mediaUrl, flattenCategories,
       selectVariant, checkoutOutcome, paymentStatusText, isPaymentSettled, isPaymentFailed, addressLines,
       cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
-      chooseLocale, translate, listText, MESSAGES, chooseCurrency,
+      chooseLocale, translate, listText, subscriptionPriceText, MESSAGES, chooseCurrency,
       parseHexColour, contrastRatio, readableOn, inkOn,
       makeBuilder, createClient,
     },

@@ -83,8 +83,13 @@ def test_every_catalogue_type_is_accepted(private, insecure, receiver):
         "/webhooks", {"url": receiver.url, "events": list(services.EVENT_TYPES)}
     )
     assert response.status_code == 201
-    assert len(services.EVENT_TYPES) == 14
+    assert len(services.EVENT_TYPES) == 17
     assert "conversation.message_created" in services.EVENT_TYPES
+    assert {
+        "subscription.renewed",
+        "subscription.payment_failed",
+        "subscription.cancelled",
+    } <= set(services.EVENT_TYPES)
 
 
 def test_update_and_delete(private, created, receiver):

@@ -398,6 +398,17 @@ test("language: the page's or the shopper's, among the store's locales; texts in
   assert.equal(h.starsText(4.6), "\u2605\u2605\u2605\u2605\u2605");
 });
 
+test("a subscription's price reads per interval, in whole translated sentences", () => {
+  const monthly = { interval: "month", intervalCount: 1, trialDays: 0 };
+  assert.equal(h.subscriptionPriceText("en", "£9.00", monthly), "£9.00 / month");
+  assert.equal(h.subscriptionPriceText("fr", "9,00 £", monthly), "9,00 £ / mois");
+  const fortnightly = { interval: "week", intervalCount: 2 };
+  assert.equal(h.subscriptionPriceText("en", "£12.00", fortnightly), "£12.00 every 2 weeks");
+  assert.equal(h.subscriptionPriceText("de", "12,00 £", fortnightly), "12,00 £ alle 2 Wochen");
+  assert.equal(h.subscriptionPriceText("en", "£9.00", null), "£9.00");
+  assert.equal(h.subscriptionPriceText("en", "£9.00", { interval: "hour" }), "£9.00");
+});
+
 test("sentences with values are translated whole, their {placeholders} filled afterwards", () => {
   assert.equal(h.translate("en", "Choose {option}", { option: "Size" }), "Choose Size");
   assert.equal(h.translate("de", "Choose {option}", { option: "Größe" }), "Größe wählen");
