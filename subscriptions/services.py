@@ -309,7 +309,15 @@ def _renewal_cart(subscription: Subscription, renewal: SubscriptionRenewal) -> O
     store = subscription.store
     with transaction.atomic():
         cart = cart_services.cart_get_or_create(
-            store=store, mode=subscription.mode, cart_token=renewal.cart_token
+            store=store,
+            mode=subscription.mode,
+            cart_token=renewal.cart_token,
+            # Renewed in the currency the shopper subscribed in (issue 18).
+            currency=(
+                subscription.currency
+                if subscription.currency != store.currency
+                else None
+            ),
         )
         if subscription.variant_id is None or subscription.product_id is None:
             raise ValidationFailed(

@@ -495,3 +495,30 @@ def test_the_renewal_is_claimed_once_per_period_and_attempt(sub_shop, shopper, c
 )
 def test_periods_follow_the_calendar(start, interval, count, end):
     assert period_add(start, interval=interval, count=count) == end
+
+
+def test_a_renewal_is_charged_in_the_currency_subscribed_in(
+    sub_shop, shopper, clock, private, public
+):
+    response = private.patch(
+        "/store",
+        {
+            "features": {"multiCurrency": True},
+            "supportedCurrencies": ["GBP", "EUR"],
+            "exchangeRates": {"EUR": "1.17"},
+        },
+    )
+    assert response.status_code == 200, response.json()
+    euro = public.get("/cart", cart="subscriber-token", headers={"X-Currency": "EUR"})
+    assert euro.status_code == 200, euro.json()
+    first = Order.objects.get(
+        pk=subscribe(shopper, sub_shop, sub_shop.monthly)["orderId"]
+    )
+    assert first.currency == "EUR"
+    assert Subscription.objects.get().currency == "EUR"
+
+    clock.to(datetime(2026, 2, 28, 9, 5, tzinfo=UTC))
+    assert renew() == 1
+    renewal = SubscriptionRenewal.objects.get().order
+    assert renewal.currency == "EUR"
+    assert renewal.total_amount == first.total_amount  # same line, rate and shipping
