@@ -34,6 +34,7 @@ from core.api.fields import (
     TimestampField,
 )
 
+from . import signals
 from .gateways import REFUND_REASONS, PaymentStatus
 from .models import Order, OrderEvent, Refund
 from .selectors import ORDER_LIST_STATUSES
@@ -209,7 +210,51 @@ class BankTransferSerializer(serializers.Serializer):
         }
 
 
-class PublicOrderSerializer(serializers.Serializer):
+class OrderDownloadSerializer(serializers.Serializer):
+    """A download link of a paid order (digital products; answered by the downloads app
+    through ``orders.signals.order_downloads``)."""
+
+    id = serializers.CharField()
+    item_id = serializers.CharField()
+    product_name = serializers.CharField()
+    file_name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    url = serializers.CharField(
+        allow_null=True, help_text="Signed link; null once it no longer works."
+    )
+    downloads_used = serializers.IntegerField()
+    download_limit = serializers.IntegerField()
+    expires_at = TimestampField()
+    available = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "OrderDownload"
+
+
+def order_downloads(order) -> list[dict]:
+    """The order's download links, from whichever app answers ``order_downloads``."""
+    found = []
+    for _receiver, answer in signals.order_downloads.send(sender=Order, order=order):
+        found.extend(answer or [])
+    return found
+
+
+def downloads_field():
+    return serializers.SerializerMethodField(
+        help_text="Download links of the order's digital products, once it is paid."
+    )
+
+
+class OrderDownloadsMixin:
+    """``get_downloads`` for a serializer declaring ``downloads = downloads_field()``."""
+
+    @extend_schema_field(OrderDownloadSerializer(many=True))
+    def get_downloads(self, order):
+        shape = OrderDownloadSerializer(context=self.context)
+        return [shape.to_representation(link) for link in order_downloads(order)]
+
+
+class PublicOrderSerializer(OrderDownloadsMixin, serializers.Serializer):
     """``GET /orders/{order}``: the reduced Order object, no internal fields. The reference's
     fields, and (added for the confirmation page) every total, the unit price of each line,
     the discount code, the shipping option's name, the payment method and, for a bank
@@ -231,6 +276,7 @@ class PublicOrderSerializer(serializers.Serializer):
     bank_transfer = serializers.SerializerMethodField()
     email = BlankAsNullCharField()
     created_at = TimestampField()
+    downloads = downloads_field()
 
     class Meta:
         ref_name = "PublicOrder"
@@ -251,7 +297,7 @@ class PublicOrderSerializer(serializers.Serializer):
         return BankTransferSerializer(order, context=self.context).data
 
 
-class OrderSerializer(serializers.Serializer):
+class OrderSerializer(OrderDownloadsMixin, serializers.Serializer):
     """The Order object (``GET /account/orders/{order}``)."""
 
     id = serializers.CharField()
@@ -269,6 +315,7 @@ class OrderSerializer(serializers.Serializer):
     paid_at = TimestampField(allow_null=True)
     fulfilled_at = TimestampField(allow_null=True)
     cancelled_at = TimestampField(allow_null=True)
+    downloads = downloads_field()
 
     class Meta:
         ref_name = "Order"
