@@ -13,12 +13,13 @@ from django.utils import timezone
 from carts.tests.factories import make_product
 from downloads import services
 from orders.models import Order
-from orders.tests.conftest import (  # noqa: F401  (fixtures)
-    CHECKOUT_ADDRESS,
-    Shopper,
-    checkout_shop,
-    shopper,
-)
+from orders.tests import conftest as order_fixtures
+from orders.tests.conftest import Shopper
+
+# The checkout fixtures of the orders tests (a shop with VAT, shipping and a candle; a
+# visitor driving checkout over HTTP).
+checkout_shop = order_fixtures.checkout_shop
+shopper = order_fixtures.shopper
 
 EBOOK = b"%PDF-1.7 the candle-making ebook"
 
