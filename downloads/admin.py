@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.forms.models import BaseInlineFormSet
 
 from catalog.admin import ProductAdmin
 from core.admin import StoreScopedAdmin, StoreScopedTabularInline
@@ -53,9 +55,24 @@ class ProductFileForm(forms.ModelForm):
         return super().save(commit)
 
 
+class ProductFileFormSet(BaseInlineFormSet):
+    """A product form posted without this inline's rows (a script, a page rendered before
+    this app was installed) leaves the files as they are instead of failing on the
+    missing management form."""
+
+    def __init__(self, data=None, *args, prefix=None, **kwargs):
+        prefix = prefix or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            for name in (TOTAL_FORM_COUNT, INITIAL_FORM_COUNT):
+                data[f"{prefix}-{name}"] = "0"
+        super().__init__(data, *args, prefix=prefix, **kwargs)
+
+
 class ProductFileInline(StoreScopedTabularInline):
     model = ProductFile
     form = ProductFileForm
+    formset = ProductFileFormSet
     extra = 1
     verbose_name = "downloadable file"
     verbose_name_plural = "Downloadable files (digital products: buyers get a link)"

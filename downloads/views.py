@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.urls import path
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from core.api.exceptions import domain_error_body, domain_status
@@ -45,9 +46,7 @@ def download_view(request, token: str):
             content_type=stored.content_type or None,
         )
     else:
-        disposition = FileResponse(b"", as_attachment=True, filename=stored.filename)[
-            "Content-Disposition"
-        ]
+        disposition = content_disposition_header(True, stored.filename)
         response = HttpResponseRedirect(
             storage.url(
                 stored.storage_name,

@@ -20,6 +20,8 @@ from orders.tests.conftest import Shopper
 # visitor driving checkout over HTTP).
 checkout_shop = order_fixtures.checkout_shop
 shopper = order_fixtures.shopper
+make_order = order_fixtures.make_order
+make_variant = order_fixtures.make_variant
 
 EBOOK = b"%PDF-1.7 the candle-making ebook"
 
