@@ -41,7 +41,9 @@ def grant_available(grant: DownloadGrant, now=None) -> bool:
     )
 
 
-def order_downloads_describe(sender, *, order: Order, **kwargs) -> list[dict]:
+def order_downloads_describe(
+    sender, *, order: Order, request=None, **kwargs
+) -> list[dict]:
     """``orders.signals.order_downloads`` receiver: the links of a paid order, not revoked
     (``url`` is null once a link no longer works)."""
     if order.type != Order.Type.ORDER or order.payment_status not in Order.PAID_STATES:
@@ -57,7 +59,7 @@ def order_downloads_describe(sender, *, order: Order, **kwargs) -> list[dict]:
                 "product_name": grant.item.product_name,
                 "file_name": grant.file.filename,
                 "size": grant.file.size,
-                "url": download_url(grant) if available else None,
+                "url": download_url(grant, request=request) if available else None,
                 "downloads_used": grant.download_count,
                 "download_limit": grant.download_limit,
                 "expires_at": grant.expires_at,

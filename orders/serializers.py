@@ -231,10 +231,13 @@ class OrderDownloadSerializer(serializers.Serializer):
         ref_name = "OrderDownload"
 
 
-def order_downloads(order) -> list[dict]:
-    """The order's download links, from whichever app answers ``order_downloads``."""
+def order_downloads(order, request=None) -> list[dict]:
+    """The order's download links, from whichever app answers ``order_downloads``
+    (absolute URLs on ``request``'s address when there is one)."""
     found = []
-    for _receiver, answer in signals.order_downloads.send(sender=Order, order=order):
+    for _receiver, answer in signals.order_downloads.send(
+        sender=Order, order=order, request=request
+    ):
         found.extend(answer or [])
     return found
 
@@ -251,7 +254,8 @@ class OrderDownloadsMixin:
     @extend_schema_field(OrderDownloadSerializer(many=True))
     def get_downloads(self, order):
         shape = OrderDownloadSerializer(context=self.context)
-        return [shape.to_representation(link) for link in order_downloads(order)]
+        links = order_downloads(order, request=self.context.get("request"))
+        return [shape.to_representation(link) for link in links]
 
 
 class PublicOrderSerializer(OrderDownloadsMixin, serializers.Serializer):

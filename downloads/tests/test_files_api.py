@@ -123,3 +123,17 @@ def test_a_malformed_file_id_is_a_404_without_a_query(shop, private):
     response = private.delete(f"/products/{product.pk}/files/prod_x")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_demo_gives_digital_products_a_file_once(shop, private_disk):
+    from downloads import demo
+
+    guide = make_product(shop.store, product_type="digital", name="Guide")
+    make_product(shop.store, name="Candle")
+
+    demo.seed(store=shop.store)
+    demo.seed(store=shop.store)
+
+    [record] = ProductFile.objects.all()
+    assert record.product_id == guide.pk and record.content_type == "text/plain"
+    assert b"Guide" in (private_disk / record.storage_name).read_bytes()
