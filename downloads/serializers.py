@@ -55,7 +55,7 @@ class DownloadGrantSerializer(serializers.Serializer):
         ref_name = "DownloadGrant"
 
     def get_url(self, grant) -> str:
-        return download_url(grant)
+        return download_url(grant, request=self.context.get("request"))
 
 
 class DownloadResetSerializer(serializers.Serializer):
