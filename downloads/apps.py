@@ -7,7 +7,7 @@ class DownloadsConfig(AppConfig):
     def ready(self):
         import re
 
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_save
         from django.urls import register_converter
 
         from core.converters import ULID_PATTERN, PrefixedIdConverter
@@ -26,6 +26,12 @@ class DownloadsConfig(AppConfig):
         post_delete.connect(
             services.file_storage_forget, sender=ProductFile, dispatch_uid="downloads"
         )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                services.file_products_forget,
+                sender=ProductFile,
+                dispatch_uid="downloads_file_products",
+            )
         for name, prefix in (("dfile_id", "dfile"), ("dlg_id", "dlg")):
             register_converter(
                 type(

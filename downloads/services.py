@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,8 @@ from orders.models import Order, OrderItem
 from .models import DownloadGrant, ProductFile, storage_name_for
 
 EMAIL_TASK = "downloads.tasks.download_links_email"
+FILE_PRODUCTS_CACHE_KEY = "downloads:file-products:{store}"
+FILE_PRODUCTS_CACHE_SECONDS = 300
 _TOKEN_SALT = "downloads.grant"
 
 
@@ -115,42 +118,48 @@ def storage_forget_later(name: str) -> None:
 # -- grants -------------------------------------------------------------------------------
 
 
-def _files_for(item: OrderItem) -> list[ProductFile]:
-    if not item.product_id:
-        return []
-    return list(
-        ProductFile.objects.filter(product_id=item.product_id).filter(
-            Q(variant__isnull=True) | Q(variant_id=item.variant_id)
-        )
-    )
-
-
 def grants_issue(*, order: Order, now: datetime | None = None) -> list[DownloadGrant]:
     """Give a paid order's lines their download grants (idempotent: a line keeps the
-    grants it has) and queue the links email after commit when any were new."""
+    grants it has) and queue the links email after commit when any were new.
+
+    A few queries whatever the order's size: its lines, their products' files, the grants
+    it has (only when there are files)."""
     now = now or timezone.now()
+    items = [
+        item
+        for item in OrderItem.objects.filter(order=order, product__isnull=False)
+        .only("id", "product_id", "variant_id", "quantity", "quantity_refunded")
+        .order_by("created_at", "id")
+        if item.quantity_refunded < item.quantity
+    ]
+    files = list(
+        ProductFile.objects.filter(
+            product_id__in={item.product_id for item in items}
+        ).order_by("created_at", "id")
+    )
+    if not files:
+        return []
+    have = set(
+        DownloadGrant.objects.filter(order=order).values_list("item_id", "file_id")
+    )
     expires_at = now + timedelta(days=settings.DOWNLOAD_EXPIRE_DAYS)
-    new = []
-    for item in OrderItem.objects.filter(order=order).order_by("created_at", "id"):
-        if item.quantity_refunded >= item.quantity:
-            continue
-        have = set(
-            DownloadGrant.objects.filter(item=item).values_list("file_id", flat=True)
+    new = [
+        DownloadGrant(
+            store_id=order.store_id,
+            mode=order.mode,
+            order=order,
+            item=item,
+            file=file,
+            download_limit=settings.DOWNLOAD_LIMIT,
+            expires_at=expires_at,
+            created_at=now,
         )
-        new += [
-            DownloadGrant(
-                store_id=order.store_id,
-                mode=order.mode,
-                order=order,
-                item=item,
-                file=file,
-                download_limit=settings.DOWNLOAD_LIMIT,
-                expires_at=expires_at,
-                created_at=now,
-            )
-            for file in _files_for(item)
-            if file.pk not in have
-        ]
+        for item in items
+        for file in files
+        if file.product_id == item.product_id
+        and file.variant_id in (None, item.variant_id)
+        and (item.pk, file.pk) not in have
+    ]
     if new:
         DownloadGrant.objects.bulk_create(new, ignore_conflicts=True)
         if order.email:
@@ -185,13 +194,48 @@ def grants_reset(
     )
 
 
-def order_event_heard(sender, *, type: str, data: dict, **kwargs) -> None:
+def products_with_files(store_id: str) -> frozenset[str]:
+    """Ids of the store's products that have files, from the cache when it has them (one
+    query otherwise); a file saved or deleted forgets the entry (then, again, at commit).
+    Orders without such products cost no query here: checkout's query budget holds."""
+    key = FILE_PRODUCTS_CACHE_KEY.format(store=store_id)
+    found = cache.get(key)
+    if found is None:
+        found = sorted(
+            set(
+                ProductFile.objects.filter(store_id=store_id).values_list(
+                    "product_id", flat=True
+                )
+            )
+        )
+        cache.set(key, found, FILE_PRODUCTS_CACHE_SECONDS)
+    return frozenset(found)
+
+
+def file_products_forget(sender, instance: ProductFile, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a file: the store's cached product ids go, now and
+    once the change commits (a reader in between may have cached the old list)."""
+    key = FILE_PRODUCTS_CACHE_KEY.format(store=instance.store_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def order_event_heard(sender, *, type: str, data: dict, store=None, **kwargs) -> None:
     """``core.events.event_published`` receiver: a paid order gets its grants, a refund
     revokes the links of the lines it refunded in full (all of them once the order is
-    refunded), a cancellation revokes them all."""
+    refunded), a cancellation revokes them all. Orders none of whose lines' products have
+    files are left alone without a query (the payload's lines say which products)."""
     if type not in ("order.paid", "order.refunded", "order.cancelled"):
         return
-    order = Order.objects.filter(pk=(data or {}).get("id")).first()
+    data = data or {}
+    if store is not None:
+        with_files = products_with_files(store.pk)
+        if not any(
+            (item or {}).get("product_id") in with_files
+            for item in data.get("items") or []
+        ):
+            return
+    order = Order.objects.filter(pk=data.get("id")).first()
     if order is None:
         return
     if type == "order.paid":

@@ -348,6 +348,9 @@ class PrivateOrderSerializer(OrderSerializer):
     internal_notes = BlankAsNullCharField()
     metadata = serializers.DictField()
     updated_at = TimestampField()
+    # Not in the private order (nor in webhook payloads): the merchant reads the links
+    # with their counts at GET /orders/{order}/downloads.
+    downloads = None
 
     class Meta:
         ref_name = "PrivateOrder"

@@ -15,6 +15,7 @@ from downloads import services
 from downloads.models import DownloadGrant
 from orders import services as order_services
 from orders.models import Order
+from orders.tests.conftest import Shopper
 
 from .conftest import EBOOK, buy, link_path
 
@@ -314,3 +315,21 @@ def test_a_mixed_cart_still_needs_an_address_and_a_method(
     assert "shippingAddress" in refused.json()["error"]["fields"]
     assert not Order.objects.filter(type=Order.Type.ORDER).exists()
     assert not DownloadGrant.objects.exists()
+
+
+def test_a_file_added_after_a_sale_reaches_the_next_buyer(
+    shopper, public, checkout_shop, django_capture_on_commit_callbacks
+):
+    book = make_product(
+        checkout_shop.store, name="Zine", price=500, product_type="digital"
+    )
+    first = buy(shopper, book)  # the store's products with files are now cached: none
+    assert first.payment_status == "paid" and not DownloadGrant.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.product_file_add(
+            product=book, upload=SimpleUploadedFile("zine.pdf", b"%PDF zine")
+        )
+    second = buy(Shopper(public, token="second-visitor"), book)
+
+    assert [g.order_id for g in DownloadGrant.objects.all()] == [second.pk]
