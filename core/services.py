@@ -22,6 +22,7 @@ MERCHANT_APPS = (
     "catalog",
     "carts",
     "orders",
+    "downloads",
     "customers",
     "conversations",
     "webhooks",

@@ -34,6 +34,7 @@ from core.api.fields import (
     TimestampField,
 )
 
+from . import signals
 from .gateways import REFUND_REASONS, PaymentStatus
 from .models import Order, OrderEvent, Refund
 from .selectors import ORDER_LIST_STATUSES
@@ -260,7 +261,55 @@ class BankTransferSerializer(serializers.Serializer):
         }
 
 
-class PublicOrderSerializer(serializers.Serializer):
+class OrderDownloadSerializer(serializers.Serializer):
+    """A download link of a paid order (digital products; answered by the downloads app
+    through ``orders.signals.order_downloads``)."""
+
+    id = serializers.CharField()
+    item_id = serializers.CharField()
+    product_name = serializers.CharField()
+    file_name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    url = serializers.CharField(
+        allow_null=True, help_text="Signed link; null once it no longer works."
+    )
+    downloads_used = serializers.IntegerField()
+    download_limit = serializers.IntegerField()
+    expires_at = TimestampField()
+    available = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "OrderDownload"
+
+
+def order_downloads(order, request=None) -> list[dict]:
+    """The order's download links, from whichever app answers ``order_downloads``
+    (absolute URLs on ``request``'s address when there is one)."""
+    found = []
+    for _receiver, answer in signals.order_downloads.send(
+        sender=Order, order=order, request=request
+    ):
+        found.extend(answer or [])
+    return found
+
+
+def downloads_field():
+    return serializers.SerializerMethodField(
+        help_text="Download links of the order's digital products, once it is paid."
+    )
+
+
+class OrderDownloadsMixin:
+    """``get_downloads`` for a serializer declaring ``downloads = downloads_field()``."""
+
+    @extend_schema_field(OrderDownloadSerializer(many=True))
+    def get_downloads(self, order):
+        shape = OrderDownloadSerializer(context=self.context)
+        links = order_downloads(order, request=self.context.get("request"))
+        return [shape.to_representation(link) for link in links]
+
+
+class PublicOrderSerializer(OrderDownloadsMixin, serializers.Serializer):
     """``GET /orders/{order}``: the reduced Order object, no internal fields. The reference's
     fields, and (added for the confirmation page) every total, the unit price of each line,
     the discount code, the shipping option's name, the payment method and, for a bank
@@ -282,6 +331,7 @@ class PublicOrderSerializer(serializers.Serializer):
     bank_transfer = serializers.SerializerMethodField()
     email = BlankAsNullCharField()
     created_at = TimestampField()
+    downloads = downloads_field()
 
     class Meta:
         ref_name = "PublicOrder"
@@ -302,7 +352,7 @@ class PublicOrderSerializer(serializers.Serializer):
         return BankTransferSerializer(order, context=self.context).data
 
 
-class OrderSerializer(serializers.Serializer):
+class OrderSerializer(OrderDownloadsMixin, serializers.Serializer):
     """The Order object (``GET /account/orders/{order}``)."""
 
     id = serializers.CharField()
@@ -320,6 +370,7 @@ class OrderSerializer(serializers.Serializer):
     paid_at = TimestampField(allow_null=True)
     fulfilled_at = TimestampField(allow_null=True)
     cancelled_at = TimestampField(allow_null=True)
+    downloads = downloads_field()
 
     class Meta:
         ref_name = "Order"
@@ -352,6 +403,9 @@ class PrivateOrderSerializer(OrderSerializer):
     internal_notes = BlankAsNullCharField()
     metadata = serializers.DictField()
     updated_at = TimestampField()
+    # Not in the private order (nor in webhook payloads): the merchant reads the links
+    # with their counts at GET /orders/{order}/downloads.
+    downloads = None
 
     class Meta:
         ref_name = "PrivateOrder"

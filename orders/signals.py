@@ -8,9 +8,14 @@
   that records a Stripe Billing webhook event (``invoice.paid``, ``invoice.payment_failed``,
   ``customer.subscription.deleted``); a receiver that handled it returns
   ``(order or None, outcome)`` (subscriptions: renewals and cancellations).
+- :data:`order_downloads`: ``send(sender=Order, order=order, request=request or None)`` when the public order, the
+  account order or the private order is shown; each receiver returns a list of the order's
+  download links (dicts in :class:`orders.serializers.OrderDownloadSerializer`'s shape;
+  the downloads app answers).
 """
 
 from django.dispatch import Signal
 
 order_released = Signal()
 stripe_billing_event = Signal()
+order_downloads = Signal()

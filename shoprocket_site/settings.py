@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "catalog",
     "customers",
     "orders",
+    "downloads",
     "carts",
     "conversations",
     "webhooks",
@@ -226,6 +227,7 @@ CELERY_TASK_ROUTES = {
     "orders.tasks.order_*_email": {"queue": "emails"},
     "subscriptions.tasks.subscription_*_email": {"queue": "emails"},
     "customers.tasks.login_link_email_send": {"queue": "emails"},
+    "downloads.tasks.download_links_email": {"queue": "emails"},
     "conversations.tasks.message_notify": {"queue": "emails"},
     "webhooks.tasks.webhook_disabled_notify": {"queue": "emails"},
     "webhooks.tasks.event_dispatch": {"queue": "webhooks"},
@@ -450,6 +452,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # reached only through signed, expiring URLs (core.storage.private_file_url).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 PRIVATE_URL_EXPIRE_SECONDS = int(os.environ.get("PRIVATE_URL_EXPIRE_SECONDS", "3600"))
+# Digital downloads (downloads app): a paid order's links work this many days, this many
+# times each; files uploaded to a product may be this large; on S3 a download redirects to
+# a presigned URL valid this many seconds.
+DOWNLOAD_EXPIRE_DAYS = int(os.environ.get("DOWNLOAD_EXPIRE_DAYS", "7"))
+DOWNLOAD_LIMIT = int(os.environ.get("DOWNLOAD_LIMIT", "5"))
+DOWNLOAD_MAX_FILE_BYTES = int(
+    os.environ.get("DOWNLOAD_MAX_FILE_BYTES", str(500 * 1024 * 1024))
+)
+DOWNLOAD_REDIRECT_SECONDS = int(os.environ.get("DOWNLOAD_REDIRECT_SECONDS", "60"))
 # Before `collectstatic` has run (development, tests) WhiteNoise has nothing to serve yet.
 warnings.filterwarnings("ignore", message="No directory at")
 # Media: "filesystem" (one machine: MEDIA_ROOT, PRIVATE_MEDIA_ROOT) or "s3" (several machines:

@@ -13,6 +13,7 @@ import catalog.urls
 import conversations.urls
 import core.urls
 import customers.urls
+import downloads.urls
 import orders.urls
 import subscriptions.urls
 import transfers.urls
@@ -24,6 +25,7 @@ _apps = (
     catalog.urls,
     carts.urls,
     orders.urls,
+    downloads.urls,
     customers.urls,
     conversations.urls,
     webhooks.urls,

@@ -195,6 +195,12 @@
       "We send your order once the payment has arrived.": "Nous expédions votre commande dès réception du paiement.",
       "We have emailed a confirmation to {email}.": "Nous avons envoyé une confirmation à {email}.",
       "We will email you again when your order ships.": "Nous vous écrirons à nouveau à l'expédition de votre commande.",
+      "Download after purchase": "Téléchargement après l'achat",
+      "Your downloads": "Vos téléchargements",
+      "{used} of {limit} downloads used": "{used} téléchargements sur {limit} utilisés",
+      "Available until {date}": "Disponible jusqu'au {date}",
+      "No longer available": "Plus disponible",
+      "Your download links are below and in your email.": "Vos liens de téléchargement sont ci-dessous et dans votre e-mail.",
       "If {email} has an account in this shop, a sign-in link is on its way. It works once, for {minutes} minutes.": "Si {email} a un compte dans cette boutique, un lien de connexion est en route. Il fonctionne une fois, pendant {minutes} minutes.",
       "No password needed: we email you a link that signs you in.": "Pas de mot de passe : nous vous envoyons un lien de connexion par e-mail.",
       "Phone": "Téléphone",
@@ -337,6 +343,12 @@
       "We send your order once the payment has arrived.": "Wir versenden Ihre Bestellung, sobald die Zahlung eingegangen ist.",
       "We have emailed a confirmation to {email}.": "Wir haben eine Bestätigung an {email} gesendet.",
       "We will email you again when your order ships.": "Wir schreiben Ihnen wieder, wenn Ihre Bestellung versendet wird.",
+      "Download after purchase": "Download nach dem Kauf",
+      "Your downloads": "Ihre Downloads",
+      "{used} of {limit} downloads used": "{used} von {limit} Downloads genutzt",
+      "Available until {date}": "Verfügbar bis {date}",
+      "No longer available": "Nicht mehr verfügbar",
+      "Your download links are below and in your email.": "Ihre Download-Links finden Sie unten und in Ihrer E-Mail.",
       "If {email} has an account in this shop, a sign-in link is on its way. It works once, for {minutes} minutes.": "Wenn {email} ein Konto in diesem Shop hat, ist ein Anmeldelink unterwegs. Er funktioniert einmal, {minutes} Minuten lang.",
       "No password needed: we email you a link that signs you in.": "Kein Passwort nötig: Wir senden Ihnen einen Anmeldelink per E-Mail.",
       "Phone": "Telefon",
@@ -1261,6 +1273,7 @@
           this.productImage(product.media, product.name, "sr-card-image"),
           h("h3", { class: "sr-card-title", text: product.name })),
         this.priceNode(product.price, product.subscription),
+        this.digitalNode(product),
         product.inStock === false ? h("p", { class: "sr-badge-out", text: this.t("Out of stock") }) : null,
         product.quickAddEligible ? h("button", { type: "button", class: "sr-button", text: this.t("Add to cart"),
           onClick: (event) =>
@@ -1371,6 +1384,7 @@
             product.price && product.price.note
               ? h("p", { class: "sr-muted", text: product.price.note })
               : null,
+            this.digitalNode(product),
             product.summary ? h("p", { class: "sr-summary", text: product.summary }) : null,
             this.bundleNode(product),
             form,
@@ -1393,6 +1407,12 @@
           ? h("p", { class: "sr-bundle-saving",
             text: this.t("Save {amount} on buying them separately.", { amount: moneyText(saving) }) })
           : null);
+    }
+
+    /** A digital product's note: buyers download it once they have paid. */
+    digitalNode(product) {
+      if (!product.digital && product.productType !== "digital") return null;
+      return this.h("p", { class: "sr-digital", text: this.t("Download after purchase") });
     }
 
     /** Approved reviews (GET /products/{id}/reviews) and a form to write one (it is moderated). */
@@ -2086,11 +2106,30 @@
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) })))),
         order.discountCode ? h("p", { class: "sr-muted", text: this.t("Discount code") + " " + order.discountCode }) : null,
         this.totalsNode(order.totals),
+        this.downloadsNode(order.downloads),
         lines.length ? h("div", null, h("h4", { text: this.t("Shipping to") }),
           h("address", null, lines.map((line) => h("div", { text: line }))),
           order.shippingOptionName ? h("p", { class: "sr-muted", text: order.shippingOptionName }) : null)
           : null,
         this.nextStepsNode(order));
+    }
+
+    /** A paid order's download links (digital products): each file with its uses left and
+     *  its expiry, or "No longer available" once used up or expired. */
+    downloadsNode(downloads) {
+      const h = this.h;
+      if (!downloads || !downloads.length) return null;
+      return h("div", { class: "sr-downloads" }, h("h4", { text: this.t("Your downloads") }),
+        h("ul", { class: "sr-lines" }, downloads.map((link) => h("li", { class: "sr-line sr-download" },
+          h("span", { class: "sr-line-main" },
+            link.url
+              ? h("a", { href: link.url, class: "sr-download-link", rel: "noopener", text: link.fileName })
+              : h("span", { text: link.fileName }),
+            h("span", { class: "sr-muted", text: link.productName })),
+          h("span", { class: "sr-muted", text: link.available
+            ? this.t("{used} of {limit} downloads used", { used: link.downloadsUsed, limit: link.downloadLimit }) +
+              " · " + this.t("Available until {date}", { date: String(link.expiresAt || "").slice(0, 10) })
+            : this.t("No longer available") })))));
     }
 
     /** What the shopper does or gets next. */
@@ -2109,8 +2148,10 @@
       }
       if (order.paymentStatus !== "paid") return null;
       const email = order.email ? this.t("We have emailed a confirmation to {email}.", { email: order.email }) + " " : "";
+      const ships = order.shippingAddress || !(order.downloads || []).length;
       return h("div", { class: "sr-next-steps" }, h("h4", { text: this.t("What happens next") }),
-        h("p", { text: email + this.t("We will email you again when your order ships.") }));
+        h("p", { text: email + this.t(ships ? "We will email you again when your order ships."
+          : "Your download links are below and in your email.") }));
     }
 
     /** A country's name in the page's language ("GB" -> "United Kingdom"), else the code. */
