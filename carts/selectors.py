@@ -127,18 +127,13 @@ def discount_redemption_count(
     return redemptions.count()
 
 
-def discount_list(*, store, filters: dict | None = None) -> QuerySet[Discount]:
-    filters = filters or {}
+def discount_list(*, store) -> QuerySet[Discount]:
+    """The store's discounts, newest first (the API filters them with
+    ``carts.filters.DiscountFilter``)."""
     queryset = Discount.objects.filter(store=store).prefetch_related(
         Prefetch("products", queryset=Product.objects.only("id").order_by("id")),
         Prefetch("categories", queryset=Category.objects.only("id").order_by("id")),
     )
-    if filters.get("code"):
-        queryset = queryset.filter(code__icontains=filters["code"])
-    if filters.get("active") is not None:
-        queryset = queryset.filter(active=filters["active"])
-    if filters.get("type"):
-        queryset = queryset.filter(type=filters["type"])
     return queryset.order_by("-created_at", "id")
 
 
@@ -160,13 +155,8 @@ def shipping_methods_active(*, store) -> list[ShippingMethod]:
     )
 
 
-def shipping_method_list(
-    *, store, filters: dict | None = None
-) -> QuerySet[ShippingMethod]:
-    filters = filters or {}
+def shipping_method_list(*, store) -> QuerySet[ShippingMethod]:
     queryset = ShippingMethod.objects.filter(store=store)
-    if filters.get("active") is not None:
-        queryset = queryset.filter(active=filters["active"])
     return queryset.order_by("sort_order", "price_amount", "name", "id")
 
 
@@ -181,11 +171,8 @@ def tax_rates_for_country(*, store, country_code: str) -> list[TaxRate]:
     return list(TaxRate.objects.filter(store=store, country_code=country_code))
 
 
-def tax_rate_list(*, store, filters: dict | None = None) -> QuerySet[TaxRate]:
-    filters = filters or {}
+def tax_rate_list(*, store) -> QuerySet[TaxRate]:
     queryset = TaxRate.objects.filter(store=store)
-    if filters.get("country_code"):
-        queryset = queryset.filter(country_code=filters["country_code"])
     return queryset.order_by("country_code", "state", "postcode_prefix", "name", "id")
 
 

@@ -579,12 +579,6 @@ class DiscountInput(serializers.Serializer):
         return _amounts_in(value)
 
 
-class DiscountListQuery(serializers.Serializer):
-    code = serializers.CharField(required=False, max_length=64)
-    active = serializers.BooleanField(required=False, allow_null=True, default=None)
-    type = serializers.ChoiceField(choices=Discount.Type.choices, required=False)
-
-
 class ShippingMethodSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
@@ -668,17 +662,6 @@ class ShippingMethodInput(serializers.Serializer):
                 )
             codes.append(code)
         return list(dict.fromkeys(codes))
-
-
-class ActiveQuery(serializers.Serializer):
-    active = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-class TaxRateListQuery(serializers.Serializer):
-    country_code = serializers.CharField(required=False, max_length=2, allow_blank=True)
-
-    def validate_country_code(self, value):
-        return value.strip().upper()
 
 
 class TaxRateSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from core.api.viewsets import ApiRouter
+
 from .api import checkout, private, public
 
 public_urlpatterns = [
@@ -37,25 +39,11 @@ public_urlpatterns = [
     ),
 ]
 
-private_urlpatterns = [
-    path("discounts", private.DiscountListApi.as_view(), name="discounts"),
-    path(
-        "discounts/<disc_id:discount>",
-        private.DiscountDetailApi.as_view(),
-        name="discount",
-    ),
-    path(
-        "shipping-methods",
-        private.ShippingMethodListApi.as_view(),
-        name="shipping-methods",
-    ),
-    path(
-        "shipping-methods/<shm_id:method>",
-        private.ShippingMethodDetailApi.as_view(),
-        name="shipping-method",
-    ),
-    path("tax-rates", private.TaxRateListApi.as_view(), name="tax-rates"),
-    path(
-        "tax-rates/<txr_id:rate>", private.TaxRateDetailApi.as_view(), name="tax-rate"
-    ),
-]
+router = ApiRouter()
+router.register("discounts", private.DiscountViewSet, basename="discount")
+router.register(
+    "shipping-methods", private.ShippingMethodViewSet, basename="shipping-method"
+)
+router.register("tax-rates", private.TaxRateViewSet, basename="tax-rate")
+
+private_urlpatterns = router.urls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import resolve
 
 from carts.api import private as private_views
 from carts.models import Discount, ShippingMethod, TaxRate
@@ -414,19 +415,27 @@ def test_configured_rates_drive_the_public_cart(private, public, shop):
 # -- rate limits -----------------------------------------------------------------------------------
 
 
-def test_rate_limits_of_the_configuration_endpoints():
-    for view in (
-        private_views.DiscountListApi,
-        private_views.ShippingMethodListApi,
-        private_views.TaxRateListApi,
-    ):
-        assert view.rate_limits == {"GET": "240/m", "POST": "120/m"}
-    for view in (
-        private_views.DiscountDetailApi,
-        private_views.ShippingMethodDetailApi,
-        private_views.TaxRateDetailApi,
-    ):
-        assert view.rate_limits == {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
+def route_limits(path: str) -> dict[str, str]:
+    """The limit of each method the route at ``path`` handles (its viewset's actions)."""
+    view = resolve("/v3/private" + path).func
+    methods = [m.upper() for m in view.actions if m != "head"]  # HEAD counts as GET
+    return {method: view.cls.rate_limits[method] for method in methods}
+
+
+@pytest.mark.parametrize(
+    "collection, viewset, ref",
+    [
+        ("/discounts", private_views.DiscountViewSet, "disc_"),
+        ("/shipping-methods", private_views.ShippingMethodViewSet, "shm_"),
+        ("/tax-rates", private_views.TaxRateViewSet, "txr_"),
+    ],
+)
+def test_rate_limits_of_the_configuration_endpoints(collection, viewset, ref):
+    detail = f"{collection}/{ref}01J9Z3K8Q4T6V0W2X5Y7A9BCDE"
+    assert resolve("/v3/private" + collection).func.cls is viewset
+    assert resolve("/v3/private" + detail).func.cls is viewset
+    assert route_limits(collection) == {"GET": "240/m", "POST": "120/m"}
+    assert route_limits(detail) == {"GET": "240/m", "PATCH": "120/m", "DELETE": "60/m"}
 
 
 def test_delete_is_rate_limited_at_60_per_minute(private, shop):
@@ -438,3 +447,55 @@ def test_delete_is_rate_limited_at_60_per_minute(private, shop):
             for _ in range(61)
         ]
     assert statuses[:60] == [404] * 60 and statuses[60] == 429
+
+
+# -- list filters (carts/filters.py FilterSets) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, query, field",
+    [
+        ("/discounts", {"active": "maybe"}, "active"),
+        ("/discounts", {"type": "half_off"}, "type"),
+        ("/discounts", {"code": "x" * 65}, "code"),
+        ("/shipping-methods", {"active": "2"}, "active"),
+        ("/tax-rates", {"countryCode": "GBR"}, "countryCode"),
+    ],
+)
+def test_a_bad_filter_value_is_a_422_naming_the_parameter(
+    private, shop, path, query, field
+):
+    response = private.get(path, query=query)
+    assert response.status_code == 422
+    assert list(fields(response)) == [field]
+
+
+def test_discount_filters_combine_and_empty_values_do_not_filter(private, shop):
+    make_discount(shop.store, code="SPRING", type="percentage", active=True)
+    make_discount(shop.store, code="SPRINGFREE", type="free_shipping", active=True)
+    make_discount(shop.store, code="OLDSPRING", type="percentage", active=False)
+    codes = [
+        d["code"]
+        for d in data(
+            private.get(
+                "/discounts",
+                query={"code": "spring", "type": "percentage", "active": "true"},
+            )
+        )
+    ]
+    assert codes == ["SPRING"]
+    assert len(data(private.get("/discounts", query={"active": "", "type": ""}))) == 3
+
+
+def test_list_and_detail_of_a_viewset_count_their_limits_apart(private, shop):
+    from django.test import override_settings
+
+    rate = make_tax_rate(shop.store, country_code="GB", name="VAT")
+    with override_settings(RATELIMIT_ENABLE=True):
+        listed = [private.get("/tax-rates").status_code for _ in range(240)]
+        fetched = private.get(f"/tax-rates/{rate.pk}")
+        over = private.get("/tax-rates")
+    assert listed == [200] * 240
+    assert fetched.status_code == 200
+    assert fetched["X-RateLimit-Remaining"] == "239"
+    assert over.status_code == 429

@@ -126,6 +126,18 @@ class ApiAutoSchema(AutoSchema):
                 )
         return responses
 
+    def _is_list_view(self, serializer=None) -> bool:
+        # A viewset's list answers one page envelope (an object), not an array.
+        if hasattr(self.view, "action"):
+            return False
+        return super()._is_list_view(serializer)
+
+    def get_filter_backends(self):
+        # A viewset's FilterSet documents the query parameters of its list.
+        if getattr(self.view, "action", None) == "list":
+            return list(getattr(self.view, "filter_backends", ()))
+        return super().get_filter_backends()
+
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
         view = self.view

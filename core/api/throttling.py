@@ -44,6 +44,14 @@ def client_ip(request) -> str:
     return _ip(value) or _ip(remote) or "unknown"
 
 
+def _group(view, method: str) -> str:
+    """One counter per endpoint and method: a viewset's list and detail routes (its
+    actions) count apart, as separate views would."""
+    name = f"{view.__class__.__module__}.{view.__class__.__name__}"
+    action = getattr(view, "action", None)
+    return f"{name}.{action}.{method}" if action else f"{name}.{method}"
+
+
 class EndpointRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         rate = getattr(view, "rate_limits", {}).get(request.method)
@@ -60,7 +68,7 @@ class EndpointRateThrottle(BaseThrottle):
         try:
             usage = get_usage(
                 request,
-                group=f"{view.__class__.__module__}.{view.__class__.__name__}.{request.method}",
+                group=_group(view, request.method),
                 key=lambda group, req: value,
                 rate=rate,
                 increment=True,

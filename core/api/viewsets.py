@@ -1,0 +1,118 @@
+"""Resource endpoints as viewsets on a router, with the ``PrivateApi`` conventions.
+
+:class:`PrivateViewSet` is ``PrivateApi`` (secret key, store scoping, mode, per-method rate
+limits, idempotency, the error envelope, camelCase) as a DRF viewset: ``list`` (paginated,
+filtered by the view's ``filterset_class``), ``create``, ``retrieve``, ``partial_update`` and
+``destroy``. A resource names its serializers and fills in the hooks, each one selector or
+service call; ``@extend_schema`` on the actions keeps the operationIds and summaries.
+:class:`ApiRouter` routes ``prefix`` and ``prefix/<converter:kwarg>`` without trailing slashes.
+"""
+
+from __future__ import annotations
+
+from rest_framework import status as http
+from rest_framework.routers import SimpleRouter
+from rest_framework.viewsets import ViewSetMixin
+
+from .filters import QueryFilterBackend
+from .views import PrivateApi
+
+#: The usual limits of a configuration resource (list and detail routes of one viewset).
+RESOURCE_LIMITS = {"GET": "240/m", "POST": "120/m", "PATCH": "120/m", "DELETE": "60/m"}
+
+
+class ApiRouter(SimpleRouter):
+    def __init__(self):
+        super().__init__(trailing_slash=False, use_regex_path=False)
+
+
+class PrivateViewSet(ViewSetMixin, PrivateApi):
+    rate_limits = RESOURCE_LIMITS
+    filter_backends = (QueryFilterBackend,)
+    filterset_class = None
+    #: ``Model.objects.none()``: the model for the FilterSet and the schema (never queried).
+    queryset = None
+    #: The answer's serializer and the body's (validated partially on PATCH).
+    output_serializer = None
+    input_serializer = None
+    #: The path parameter of the detail route and its converter (``core/converters.py``).
+    lookup_url_kwarg = "pk"
+    lookup_value_converter = "str"
+    #: Extra error statuses to document, by action (``{"retrieve": (409,)}``).
+    action_error_statuses: dict[str, tuple[int, ...]] = {}
+
+    @property
+    def error_statuses(self) -> tuple[int, ...]:
+        return self.action_error_statuses.get(getattr(self, "action", None), ())
+
+    # -- hooks ---------------------------------------------------------------------------
+    def get_queryset(self):
+        """The store's rows, ordered (a selector)."""
+        raise NotImplementedError
+
+    def get_object(self):
+        """The row named by the path, in the store, or NotFound (a selector)."""
+        raise NotImplementedError
+
+    def get_object_for_write(self):
+        return self.get_object()
+
+    def prepare_page(self, items) -> None:
+        """Attach per-page data (aggregates) to a page's objects."""
+
+    def present(self, instance):
+        """The object the answer serializes after a write."""
+        return instance
+
+    def update_context(self, instance) -> dict:
+        """Extra serializer context when validating a PATCH body."""
+        return {}
+
+    def perform_create(self, data):
+        raise NotImplementedError
+
+    def perform_update(self, instance, data):
+        raise NotImplementedError
+
+    def perform_destroy(self, instance) -> None:
+        raise NotImplementedError
+
+    # -- actions -------------------------------------------------------------------------
+    @property
+    def lookup(self) -> str:
+        return self.kwargs[self.lookup_url_kwarg]
+
+    def filter_queryset(self, queryset):
+        for backend in self.filter_backends:
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
+    def list(self, request, **kwargs):
+        return self.respond_page(
+            self.filter_queryset(self.get_queryset()),
+            self.output_serializer,
+            prepare=self.prepare_page,
+        )
+
+    def create(self, request, **kwargs):
+        data = self.validate(self.input_serializer)
+        created = self.present(self.perform_create(data))
+        return self.respond(
+            self.serialize(self.output_serializer, created),
+            status=http.HTTP_201_CREATED,
+        )
+
+    def retrieve(self, request, **kwargs):
+        return self.respond(self.serialize(self.output_serializer, self.get_object()))
+
+    def partial_update(self, request, **kwargs):
+        found = self.get_object_for_write()
+        data = self.validate(
+            self.input_serializer, partial=True, **self.update_context(found)
+        )
+        updated = self.present(self.perform_update(found, data))
+        return self.respond(self.serialize(self.output_serializer, updated))
+
+    def destroy(self, request, **kwargs):
+        self.perform_destroy(self.get_object_for_write())
+        return self.no_content()
