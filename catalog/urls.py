@@ -1,5 +1,7 @@
 from django.urls import path
 
+from core.api.viewsets import ApiRouter
+
 from .api import private, public
 
 public_urlpatterns = [
@@ -23,6 +25,9 @@ public_urlpatterns = [
     path("feeds/<str:platform>.xml", public.FeedApi.as_view(), name="feed"),
 ]
 
+router = ApiRouter()
+router.register("categories", private.CategoryViewSet, basename="category")
+
 private_urlpatterns = [
     path("products", private.ProductsApi.as_view(), name="products"),
     path(
@@ -33,12 +38,7 @@ private_urlpatterns = [
     path(
         "products/<product_ref:product>", private.ProductApi.as_view(), name="product"
     ),
-    path("categories", private.CategoriesApi.as_view(), name="categories"),
-    path(
-        "categories/<category_ref:category>",
-        private.CategoryApi.as_view(),
-        name="category",
-    ),
     path("reviews", private.ReviewsApi.as_view(), name="reviews"),
     path("reviews/<prev_id:review>", private.ReviewApi.as_view(), name="review"),
+    *router.urls,
 ]

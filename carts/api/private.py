@@ -8,10 +8,7 @@ DELETE 60/m.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-
-from core.api.schema import envelope, page_envelope, page_params
-from core.api.viewsets import PrivateViewSet
+from core.api.viewsets import PrivateViewSet, resource_schema
 
 from .. import selectors, services
 from ..filters import DiscountFilter, ShippingMethodFilter, TaxRateFilter
@@ -26,65 +23,10 @@ from ..serializers import (
 )
 
 
-def _schemas(
-    singular: str,
-    plural: str,
-    noun: str,
-    output,
-    input_serializer,
-    *,
-    list_description: str,
-    detail_description: str,
-):
-    """The five operations' ids, summaries and descriptions (``discount_get``, "Get a
-    discount")."""
-    article = "an" if noun[0] in "aeiou" else "a"
-    on_list = {"description": list_description}
-    on_detail = {"description": detail_description}
-    return extend_schema_view(
-        list=extend_schema(
-            **on_list,
-            operation_id=f"{plural}_list",
-            summary=f"List {noun}s",
-            parameters=page_params(),
-            responses=page_envelope(output),
-        ),
-        create=extend_schema(
-            **on_list,
-            operation_id=f"{singular}_create",
-            summary=f"Create {article} {noun}",
-            request=input_serializer,
-            responses={201: envelope(output)},
-        ),
-        retrieve=extend_schema(
-            **on_detail,
-            operation_id=f"{singular}_get",
-            summary=f"Get {article} {noun}",
-            responses=envelope(output),
-        ),
-        partial_update=extend_schema(
-            **on_detail,
-            operation_id=f"{singular}_update",
-            summary=f"Update {article} {noun}",
-            request=input_serializer(partial=True),
-            responses=envelope(output),
-        ),
-        destroy=extend_schema(
-            **on_detail,
-            operation_id=f"{singular}_delete",
-            summary=f"Delete {article} {noun}",
-            request=None,
-            responses={204: None},
-        ),
-    )
-
-
-@_schemas(
+@resource_schema(
     "discount",
     "discounts",
     "discount",
-    DiscountSerializer,
-    DiscountInput,
     list_description="List or create discount codes.",
     detail_description="Fetch, update or delete a discount code "
     "(usageCount is read-only).",
@@ -115,12 +57,10 @@ class DiscountViewSet(PrivateViewSet):
         services.discount_delete(discount=instance)
 
 
-@_schemas(
+@resource_schema(
     "shipping_method",
     "shipping_methods",
     "shipping method",
-    ShippingMethodSerializer,
-    ShippingMethodInput,
     list_description="List or create shipping methods.",
     detail_description="Fetch, update or delete a shipping method.",
 )
@@ -150,12 +90,10 @@ class ShippingMethodViewSet(PrivateViewSet):
         services.shipping_method_delete(method=instance)
 
 
-@_schemas(
+@resource_schema(
     "tax_rate",
     "tax_rates",
     "tax rate",
-    TaxRateSerializer,
-    TaxRateInput,
     list_description="List or create tax rates.",
     detail_description="Fetch, update or delete a tax rate "
     "(rate as a decimal, 0.2 for 20%).",

@@ -242,3 +242,23 @@ def test_other_stores_review_is_404(private, other_shop):
     assert private.get("/reviews").json()["data"] == []
     theirs.refresh_from_db()
     assert theirs.status == "pending_moderation"
+
+
+def test_categories_are_a_viewset_with_the_limits_of_each_route():
+    from django.urls import resolve
+
+    from catalog.api.private import CategoryViewSet
+
+    def limits(path):
+        view = resolve("/v3/private" + path).func
+        assert view.cls is CategoryViewSet
+        methods = [m.upper() for m in view.actions if m != "head"]
+        return {m: view.cls.rate_limits[m] for m in methods}
+
+    assert limits("/categories") == {"GET": "240/m", "POST": "120/m"}
+    for ref in ("shoes", "cat_01J9Z3K8Q4T6V0W2X5Y7A9BCDE"):
+        assert limits(f"/categories/{ref}") == {
+            "GET": "240/m",
+            "PATCH": "120/m",
+            "DELETE": "60/m",
+        }

@@ -10,11 +10,13 @@ service call; ``@extend_schema`` on the actions keeps the operationIds and summa
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import ViewSetMixin
 
 from .filters import QueryFilterBackend
+from .schema import envelope, page_envelope, page_params
 from .views import PrivateApi
 
 #: The usual limits of a configuration resource (list and detail routes of one viewset).
@@ -116,3 +118,62 @@ class PrivateViewSet(ViewSetMixin, PrivateApi):
     def destroy(self, request, **kwargs):
         self.perform_destroy(self.get_object_for_write())
         return self.no_content()
+
+
+def resource_schema(
+    singular: str,
+    plural: str,
+    noun: str,
+    *,
+    plural_noun: str | None = None,
+    list_description: str | None = None,
+    detail_description: str | None = None,
+):
+    """Document a :class:`PrivateViewSet`'s five operations: ids (``discounts_list``,
+    ``discount_get``...), summaries ("List discounts", "Get a discount"...), descriptions of
+    the list and detail routes, and bodies from its serializers (list filters come from
+    its FilterSet)."""
+    article = "an" if noun[0] in "aeiou" else "a"
+    on_list = {"description": list_description}
+    on_detail = {"description": detail_description}
+
+    def decorate(viewset):
+        output, body = viewset.output_serializer, viewset.input_serializer
+        return extend_schema_view(
+            list=extend_schema(
+                **on_list,
+                operation_id=f"{plural}_list",
+                summary=f"List {plural_noun or noun + 's'}",
+                parameters=page_params(),
+                responses=page_envelope(output),
+            ),
+            create=extend_schema(
+                **on_list,
+                operation_id=f"{singular}_create",
+                summary=f"Create {article} {noun}",
+                request=body,
+                responses={201: envelope(output)},
+            ),
+            retrieve=extend_schema(
+                **on_detail,
+                operation_id=f"{singular}_get",
+                summary=f"Get {article} {noun}",
+                responses=envelope(output),
+            ),
+            partial_update=extend_schema(
+                **on_detail,
+                operation_id=f"{singular}_update",
+                summary=f"Update {article} {noun}",
+                request=body(partial=True),
+                responses=envelope(output),
+            ),
+            destroy=extend_schema(
+                **on_detail,
+                operation_id=f"{singular}_delete",
+                summary=f"Delete {article} {noun}",
+                request=None,
+                responses={204: None},
+            ),
+        )(viewset)
+
+    return decorate
