@@ -1,17 +1,20 @@
 from django.urls import path
 
+from core.api.viewsets import ApiRouter
+
 from .api.private import (
     EventListApi,
     WebhookDeliveryListApi,
     WebhookDeliveryRetryApi,
-    WebhookDetailApi,
-    WebhookListApi,
+    WebhookViewSet,
 )
+
+router = ApiRouter()
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 public_urlpatterns: list = []
 private_urlpatterns = [
-    path("webhooks", WebhookListApi.as_view(), name="webhooks"),
-    path("webhooks/<whk_id:webhook>", WebhookDetailApi.as_view(), name="webhook"),
+    *router.urls,
     path(
         "webhooks/<whk_id:webhook>/deliveries",
         WebhookDeliveryListApi.as_view(),

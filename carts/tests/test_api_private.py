@@ -419,7 +419,9 @@ def route_limits(path: str) -> dict[str, str]:
     """The limit of each method the route at ``path`` handles (its viewset's actions)."""
     view = resolve("/v3/private" + path).func
     methods = [m.upper() for m in view.actions if m != "head"]  # HEAD counts as GET
-    return {method: view.cls.rate_limits[method] for method in methods}
+    return {
+        method: view.cls(**view.initkwargs).rate_limits[method] for method in methods
+    }
 
 
 @pytest.mark.parametrize(

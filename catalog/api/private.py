@@ -173,12 +173,9 @@ class ProductInventoryApi(_ProductOutput, PrivateApi):
     "categories",
     "category",
     plural_noun="categories",
-    # The description these operations have always had (PrivateApi's docstring).
-    list_description=PrivateApi.__doc__,
-    detail_description=PrivateApi.__doc__,
 )
 class CategoryViewSet(PrivateViewSet):
-    """Categories (product counts per page); deleting one with children is a 409."""
+    # Categories (product counts per page); deleting one with children is a 409.
 
     queryset = Category.objects.none()
     output_serializer = PrivateCategorySerializer

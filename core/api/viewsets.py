@@ -19,9 +19,6 @@ from .filters import QueryFilterBackend
 from .schema import envelope, page_envelope, page_params
 from .views import PrivateApi
 
-#: The usual limits of a configuration resource (list and detail routes of one viewset).
-RESOURCE_LIMITS = {"GET": "240/m", "POST": "120/m", "PATCH": "120/m", "DELETE": "60/m"}
-
 
 class ApiRouter(SimpleRouter):
     def __init__(self):
@@ -29,7 +26,19 @@ class ApiRouter(SimpleRouter):
 
 
 class PrivateViewSet(ViewSetMixin, PrivateApi):
-    rate_limits = RESOURCE_LIMITS
+    # drf-spectacular describes an operation by the first docstring up the view's classes:
+    # PrivateApi's, as for every private view. A resource documents itself in comments (or
+    # in ``resource_schema(list_description=..., detail_description=...)``).
+    __doc__ = PrivateApi.__doc__
+
+    #: Limits per method of the list route and of the detail route (``rate_limits`` is the
+    #: route's own, as a separate view's would be; each route and method counts apart).
+    list_rate_limits: dict[str, str] = {"GET": "240/m", "POST": "120/m"}
+    detail_rate_limits: dict[str, str] = {
+        "GET": "240/m",
+        "PATCH": "120/m",
+        "DELETE": "60/m",
+    }
     filter_backends = (QueryFilterBackend,)
     filterset_class = None
     #: ``Model.objects.none()``: the model for the FilterSet and the schema (never queried).
@@ -42,6 +51,10 @@ class PrivateViewSet(ViewSetMixin, PrivateApi):
     lookup_value_converter = "str"
     #: Extra error statuses to document, by action (``{"retrieve": (409,)}``).
     action_error_statuses: dict[str, tuple[int, ...]] = {}
+
+    @property
+    def rate_limits(self) -> dict[str, str]:
+        return self.detail_rate_limits if self.detail else self.list_rate_limits
 
     @property
     def error_statuses(self) -> tuple[int, ...]:

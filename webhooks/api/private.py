@@ -1,15 +1,16 @@
-"""Private API: webhook endpoints, their delivery log, and the store's event log."""
+"""Private API: webhook endpoints (a viewset on the router in ``webhooks/urls.py``), their\ndelivery log, and the store's event log."""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PrivateApi
+from core.api.viewsets import PrivateViewSet
 
 from .. import selectors, services
-from ..models import Delivery
+from ..models import Delivery, WebhookEndpoint
 from ..serializers import (
     DeliveryListQuerySerializer,
     DeliverySerializer,
@@ -23,28 +24,56 @@ from ..serializers import (
 from ..services import EVENT_TYPES
 
 
-class WebhookListApi(PrivateApi):
-    rate_limits = {"GET": "60/m", "POST": "30/m"}
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         operation_id="webhooks_list",
         summary="List webhook endpoints",
         parameters=page_params(),
         responses=page_envelope(WebhookEndpointSerializer),
-    )
-    def get(self, request, **kwargs):
-        return self.respond_page(
-            selectors.webhook_endpoint_list(store=self.store, mode=self.mode),
-            WebhookEndpointSerializer,
-        )
-
-    @extend_schema(
+    ),
+    create=extend_schema(
         operation_id="webhooks_create",
         summary="Register a webhook endpoint",
         request=WebhookCreateSerializer,
         responses={201: envelope(WebhookEndpointCreatedSerializer)},
-    )
-    def post(self, request, **kwargs):
+    ),
+    retrieve=extend_schema(
+        operation_id="webhooks_get",
+        summary="Get a webhook endpoint",
+        responses=envelope(WebhookEndpointSerializer),
+    ),
+    partial_update=extend_schema(
+        operation_id="webhooks_update",
+        summary="Update a webhook endpoint",
+        request=WebhookUpdateSerializer,
+        responses=envelope(WebhookEndpointSerializer),
+    ),
+    destroy=extend_schema(
+        operation_id="webhooks_delete",
+        summary="Delete a webhook endpoint",
+        responses={204: None},
+    ),
+)
+class WebhookViewSet(PrivateViewSet):
+    # Webhook endpoints of the key's mode (the signing secret is shown once, on create).
+
+    queryset = WebhookEndpoint.objects.none()
+    output_serializer = WebhookEndpointSerializer
+    input_serializer = WebhookCreateSerializer
+    lookup_url_kwarg = "webhook"
+    lookup_value_converter = "whk_id"
+    list_rate_limits = {"GET": "60/m", "POST": "30/m"}
+    detail_rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "30/m"}
+
+    def get_queryset(self):
+        return selectors.webhook_endpoint_list(store=self.store, mode=self.mode)
+
+    def get_object(self):
+        return selectors.webhook_endpoint_get(
+            store=self.store, mode=self.mode, endpoint_id=self.lookup
+        )
+
+    def create(self, request, **kwargs):
         data = self.validate(WebhookCreateSerializer)
         endpoint = services.webhook_endpoint_create(
             store=self.store, mode=self.mode, **data
@@ -53,45 +82,14 @@ class WebhookListApi(PrivateApi):
             self.serialize(WebhookEndpointCreatedSerializer, endpoint), status=201
         )
 
-
-class WebhookDetailApi(PrivateApi):
-    rate_limits = {"GET": "240/m", "PATCH": "120/m", "DELETE": "30/m"}
-
-    def endpoint(self, webhook: str):
-        return selectors.webhook_endpoint_get(
-            store=self.store, mode=self.mode, endpoint_id=webhook
-        )
-
-    @extend_schema(
-        operation_id="webhooks_get",
-        summary="Get a webhook endpoint",
-        responses=envelope(WebhookEndpointSerializer),
-    )
-    def get(self, request, webhook: str, **kwargs):
-        return self.respond(
-            self.serialize(WebhookEndpointSerializer, self.endpoint(webhook))
-        )
-
-    @extend_schema(
-        operation_id="webhooks_update",
-        summary="Update a webhook endpoint",
-        request=WebhookUpdateSerializer,
-        responses=envelope(WebhookEndpointSerializer),
-    )
-    def patch(self, request, webhook: str, **kwargs):
-        endpoint = self.endpoint(webhook)
+    def partial_update(self, request, **kwargs):
+        endpoint = self.get_object()
         data = self.validate(WebhookUpdateSerializer)
         endpoint = services.webhook_endpoint_update(endpoint=endpoint, data=data)
         return self.respond(self.serialize(WebhookEndpointSerializer, endpoint))
 
-    @extend_schema(
-        operation_id="webhooks_delete",
-        summary="Delete a webhook endpoint",
-        responses={204: None},
-    )
-    def delete(self, request, webhook: str, **kwargs):
-        services.webhook_endpoint_delete(endpoint=self.endpoint(webhook))
-        return self.no_content()
+    def perform_destroy(self, instance):
+        services.webhook_endpoint_delete(endpoint=instance)
 
 
 class WebhookDeliveryListApi(PrivateApi):
