@@ -501,3 +501,18 @@ def test_list_and_detail_of_a_viewset_count_their_limits_apart(private, shop):
     assert fetched.status_code == 200
     assert fetched["X-RateLimit-Remaining"] == "239"
     assert over.status_code == 429
+
+
+def test_viewset_routes_keep_idempotency_and_the_store_alias(private, shop):
+    body = {"countryCode": "FR", "rate": 0.2}
+    first = private.post("/tax-rates", body, idempotency_key="fr-vat")
+    again = private.post("/tax-rates", body, idempotency_key="fr-vat")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert TaxRate.objects.filter(store=shop.store).count() == 1
+    rate_id = first.json()["data"]["id"]
+    alias = f"/stores/{shop.store.pk}/tax-rates/{rate_id}"
+    assert data(private.get(alias))["id"] == rate_id
+    assert private.put(f"/tax-rates/{rate_id}", body).status_code == 405
+    assert private.post(f"/tax-rates/{rate_id}", body).status_code == 405
