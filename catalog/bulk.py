@@ -37,13 +37,13 @@ from .models import (
     Variant,
 )
 from .services import (
-    MAX_GENERATED_VARIANTS,
     _assign,
     _audit_row,
     _slug_base,
     _validate_variants,
     product_check_rules,
     unique_slug,
+    variant_combinations,
 )
 
 #: Product types this module builds; a bundle's components and a subscription's terms are
@@ -248,19 +248,7 @@ def _build_variants(
             by_text[text] = value
         values[data["name"]] = by_text
     if variants is None:
-        combos = list(itertools.product(*[list(v.items()) for v in values.values()]))
-        if len(combos) > MAX_GENERATED_VARIANTS:
-            raise field_error(
-                "options", f"At most {MAX_GENERATED_VARIANTS} combinations."
-            )
-        variants = [
-            {
-                "option_values": {
-                    name: text for name, (text, _) in zip(values, combo, strict=True)
-                }
-            }
-            for combo in combos
-        ]
+        variants = variant_combinations(values)
     rows = _validate_variants(variants, values)
     for position, (data, option_values) in enumerate(zip(variants, rows, strict=True)):
         if data.get("media_id"):

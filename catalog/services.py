@@ -754,6 +754,23 @@ def _combination_key(pairs: dict[str, str]) -> frozenset:
     return frozenset((k.lower(), v.lower()) for k, v in pairs.items())
 
 
+def variant_combinations(values: dict[str, dict]) -> list[dict]:
+    """One variant input per combination of the options' values (``{option name: {value
+    text: value}}``), for a product whose variants are not given; at most
+    ``MAX_GENERATED_VARIANTS``."""
+    combos = list(itertools.product(*[list(v.items()) for v in values.values()]))
+    if len(combos) > MAX_GENERATED_VARIANTS:
+        raise field_error("options", f"At most {MAX_GENERATED_VARIANTS} combinations.")
+    return [
+        {
+            "option_values": {
+                name: text for name, (text, _) in zip(values, combo, strict=True)
+            }
+        }
+        for combo in combos
+    ]
+
+
 def _validate_variants(
     variants: list[dict], options: dict[str, dict[str, ProductOptionValue]]
 ) -> list:
@@ -856,19 +873,7 @@ def _make_variant_based(
             for o in product.options.prefetch_related("values")
         }
     if variants is None:
-        combos = list(itertools.product(*[list(v.items()) for v in values.values()]))
-        if len(combos) > MAX_GENERATED_VARIANTS:
-            raise field_error(
-                "options", f"At most {MAX_GENERATED_VARIANTS} combinations."
-            )
-        variants = [
-            {
-                "option_values": {
-                    name: text for name, (text, _) in zip(values, combo, strict=True)
-                }
-            }
-            for combo in combos
-        ]
+        variants = variant_combinations(values)
     rows = _validate_variants(variants, values)
     skus = {
         ("variants", i, "sku"): v.get("sku", "")

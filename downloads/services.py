@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Variant
+from core import breakers
 from core.exceptions import Forbidden, NotFound, field_error
 from core.links import request_base_url, server_base_url
 from core.outbox import enqueue
@@ -199,7 +200,7 @@ def products_with_files(store_id: str) -> frozenset[str]:
     query otherwise); a file saved or deleted forgets the entry (then, again, at commit).
     Orders without such products cost no query here: checkout's query budget holds."""
     key = FILE_PRODUCTS_CACHE_KEY.format(store=store_id)
-    found = cache.get(key)
+    found = _cache_quietly(cache.get, key)
     if found is None:
         found = sorted(
             set(
@@ -208,16 +209,35 @@ def products_with_files(store_id: str) -> frozenset[str]:
                 )
             )
         )
-        cache.set(key, found, FILE_PRODUCTS_CACHE_SECONDS)
+        _cache_quietly(cache.set, key, found, FILE_PRODUCTS_CACHE_SECONDS)
     return frozenset(found)
+
+
+#: Redis down: the file list is read from the database (as on a miss) and not kept; one
+#: warning a minute (core.degraded), Redis skipped for 10 s after a failure.
+files_cache = breakers.CircuitBreaker("Downloads file list cache (Redis)")
+
+
+def _cache_quietly(operation, *args):
+    """A cache call that a Redis outage must not turn into a failed checkout or save
+    (None when the cache is unreachable or being skipped)."""
+    if not files_cache.allows():
+        return None
+    try:
+        result = operation(*args)
+    except breakers.cache_errors() as exc:
+        files_cache.failure(exc)
+        return None
+    files_cache.success()
+    return result
 
 
 def file_products_forget(sender, instance: ProductFile, **kwargs) -> None:
     """``post_save`` / ``post_delete`` of a file: the store's cached product ids go, now and
     once the change commits (a reader in between may have cached the old list)."""
     key = FILE_PRODUCTS_CACHE_KEY.format(store=instance.store_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    _cache_quietly(cache.delete, key)
+    transaction.on_commit(lambda: _cache_quietly(cache.delete, key))
 
 
 def order_event_heard(sender, *, type: str, data: dict, store=None, **kwargs) -> None:

@@ -5,8 +5,8 @@
   Orders puts the stock back itself (catalog is below it); receivers give back what they
   counted for the order (carts: the discount use, ``carts.services.discount_release``).
 - :data:`stripe_billing_event`: ``send(sender=type, event=event)`` inside the transaction
-  that records a Stripe Billing webhook event (``invoice.paid``, ``invoice.payment_failed``,
-  ``customer.subscription.deleted``); a receiver that handled it returns
+  that records a Stripe Billing webhook event (``invoice.created``, ``invoice.paid``,
+  ``invoice.payment_failed``, ``customer.subscription.deleted``); a receiver that handled it returns
   ``(order or None, outcome)`` (subscriptions: renewals and cancellations).
 - :data:`order_downloads`: ``send(sender=Order, order=order, request=request or None)`` when the public order, the
   account order or the private order is shown; each receiver returns a list of the order's

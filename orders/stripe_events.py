@@ -8,9 +8,9 @@ refunded when the stock is gone); when that refund cannot be made, the event is 
 and Stripe retries it. Handled: ``payment_intent.succeeded``, ``payment_intent.payment_failed``
 (through :func:`orders.services.order_payment_record`, like the 3-D Secure test page) and
 ``charge.refunded`` (:func:`orders.services.order_refunds_sync`); Stripe Billing's
-``invoice.paid``, ``invoice.payment_failed`` and ``customer.subscription.deleted`` go to the
-subscriptions app (:data:`orders.signals.stripe_billing_event`). Other types are recorded and
-ignored.
+``invoice.created``, ``invoice.paid``, ``invoice.payment_failed`` and
+``customer.subscription.deleted`` go to the subscriptions app
+(:data:`orders.signals.stripe_billing_event`). Other types are recorded and ignored.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ HANDLERS = {
     "payment_intent.succeeded": _payment_intent_event,
     "payment_intent.payment_failed": _payment_intent_event,
     "charge.refunded": _charge_refunded,
+    "invoice.created": _billing_event,
     "invoice.paid": _billing_event,
     "invoice.payment_failed": _billing_event,
     "customer.subscription.deleted": _billing_event,

@@ -180,3 +180,33 @@ class SubscriptionRenewal(BaseModel):
         """The token of the cart this renewal checks out (one per renewal, so a resumed
         renewal finds its own cart or order again)."""
         return f"subscription-renewal-{self.id}"
+
+
+class SubscriptionInvoice(BaseModel):
+    """A Stripe Billing renewal invoice we completed while it was a draft
+    (``invoice.created``): the shipping, tax and any other difference added to it as invoice
+    items so that it charges what the renewal order totals. One per Stripe invoice (its
+    unique id is what makes a redelivered ``invoice.created`` add nothing twice)."""
+
+    id = PrefixedIdField("subi")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="invoices"
+    )
+    invoice_id = models.CharField(max_length=255, unique=True)
+    currency = models.CharField(max_length=3)
+    #: What Stripe's draft charged before (the subscription's price x quantity).
+    invoice_amount = models.BigIntegerField(default=0)
+    shipping_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
+    #: Any other difference (a price changed since the subscription started, a discount).
+    adjustment_amount = models.BigIntegerField(default=0)
+    #: Our renewal order's total when priced: what the invoice charges now.
+    total_amount = models.BigIntegerField(default=0)
+
+    store_lookup = "subscription__store"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.invoice_id

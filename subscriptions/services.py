@@ -36,6 +36,7 @@ from carts import services as cart_services
 from carts.models import ShippingMethod
 from catalog.models import Product
 from core.exceptions import Conflict, DomainError, PaymentDeclined, ValidationFailed
+from core.money import Money
 from core.outbox import enqueue
 from orders.gateways import (
     PaymentGateway,
@@ -45,10 +46,11 @@ from orders.gateways import (
     StripeBilling,
     StripeGateway,
 )
-from orders.models import Order, OrderItem
+from orders.models import Order, OrderEvent, OrderItem
+from orders.timeline import order_event_add
 
 from . import events
-from .models import Subscription, SubscriptionRenewal
+from .models import Subscription, SubscriptionInvoice, SubscriptionRenewal
 from .periods import period_add
 
 logger = logging.getLogger(__name__)
@@ -306,12 +308,24 @@ def _placed_order(subscription: Subscription, renewal: SubscriptionRenewal):
 
 def _renewal_cart(subscription: Subscription, renewal: SubscriptionRenewal) -> Order:
     """The renewal's cart: the subscription's line, its addresses and shipping choice."""
+    return _subscription_cart(
+        subscription,
+        cart_token=renewal.cart_token,
+        metadata={"subscription_renewal_id": renewal.pk},
+    )
+
+
+def _subscription_cart(
+    subscription: Subscription, *, cart_token: str, metadata: dict
+) -> Order:
+    """A cart of the subscription's line, addresses and shipping choice, marked as a
+    renewal's (``metadata.subscription_id``: the line costs its price, trial or not)."""
     store = subscription.store
     with transaction.atomic():
         cart = cart_services.cart_get_or_create(
             store=store,
             mode=subscription.mode,
-            cart_token=renewal.cart_token,
+            cart_token=cart_token,
             # Renewed in the currency the shopper subscribed in (issue 18).
             currency=(
                 subscription.currency
@@ -341,13 +355,27 @@ def _renewal_cart(subscription: Subscription, renewal: SubscriptionRenewal) -> O
             billing_address=billing,
             same_as_shipping=billing is None,
             shipping_method_id=subscription.shipping_method_id,
-            metadata={
-                cart_services.RENEWAL_METADATA_KEY: subscription.pk,
-                "subscription_renewal_id": renewal.pk,
-            },
+            metadata={cart_services.RENEWAL_METADATA_KEY: subscription.pk, **metadata},
             updated_at=timezone.now(),
         )
     return cart
+
+
+def subscription_renewal_price(
+    subscription: Subscription, *, key: str
+) -> cart_services.PricedCart:
+    """What the renewal order of ``subscription`` would total now: a cart built as the
+    renewal's (:func:`_subscription_cart`) priced by the same code checkout uses
+    (``carts.services.cart_price``), then thrown away. ``key`` names the cart while it
+    lives (inside this transaction only)."""
+    with transaction.atomic():
+        cart = _subscription_cart(
+            subscription, cart_token=f"subscription-price-{key}", metadata={}
+        )
+        cart = Order.objects.select_related("store").get(pk=cart.pk)
+        priced = cart_services.cart_price(cart=cart, persist=False)
+        cart.delete()
+    return priced
 
 
 def _record(
@@ -356,6 +384,7 @@ def _record(
     order: Order | None = None,
     failure: str = "",
     paid_without_order: str = "",
+    message: str = "",
 ) -> SubscriptionRenewal:
     """Step 3: the period paid, or the decline and what follows it."""
     now = timezone.now()
@@ -367,7 +396,7 @@ def _record(
         if order is not None or paid_without_order:
             renewal.status = SubscriptionRenewal.Status.SUCCEEDED
             renewal.order = order
-            renewal.message = paid_without_order[:500]
+            renewal.message = (paid_without_order or message)[:500]
             renewal.save(update_fields=["status", "order", "message", "updated_at"])
             _advance(subscription, period_start=renewal.period_start)
             events.subscription_event(
@@ -625,6 +654,10 @@ def stripe_billing_event_heard(*, event, **kwargs):
         return None, "subscription cancelled"
     if _field(obj, "billing_reason") == "subscription_create":
         return None, "ignored: the first invoice (checkout paid the first period)"
+    if kind == "invoice.created":
+        return None, subscription_invoice_complete(
+            subscription=subscription, invoice=obj
+        )
     renewal = _claim(subscription.pk, due=False)
     if renewal is None:
         return None, "unchanged"
@@ -654,8 +687,130 @@ def stripe_billing_event_heard(*, event, **kwargs):
         logger.warning("Renewal %s paid by Stripe, no order: %s", renewal.pk, exc)
         _record(renewal, paid_without_order=exc.message)
         return None, f"subscription renewed without an order: {exc.message}"[:255]
-    _record(renewal, order=result.order)
+    note = _invoice_difference(result.order, invoice=obj, paid=paid.result)
+    _record(renewal, order=result.order, message=note)
+    if note:
+        return result.order, "subscription renewed; the invoice and the order differ"
     return result.order, "subscription renewed"
+
+
+#: The invoice items :func:`subscription_invoice_complete` adds, by kind (its idempotency
+#: keys are the invoice id and the kind).
+INVOICE_ITEM_DESCRIPTIONS = {
+    "shipping": "Shipping",
+    "tax": "Tax",
+    "adjustment": "Price adjustment",
+}
+
+
+def subscription_invoice_complete(*, subscription: Subscription, invoice) -> str:
+    """``invoice.created`` of a renewal (a draft, ``billing_reason: subscription_cycle``):
+    add to it, as invoice items, what our renewal order adds to Stripe's price x quantity
+    (shipping, tax, and any other difference such as a price changed since), so that
+    Stripe charges what the order will total. Once per invoice: a
+    :class:`SubscriptionInvoice` row claims it (a redelivered event finds it) and each item
+    carries an idempotency key derived from the invoice id. Stripe not answering raises
+    :class:`PaymentGatewayError`: the event is rolled back (row included) and redelivered.
+    Returns the outcome recorded on the event."""
+    invoice_id = _field(invoice, "id", "")
+    if (
+        not invoice_id
+        or _field(invoice, "status") != "draft"
+        or _field(invoice, "billing_reason") != "subscription_cycle"
+    ):
+        return "ignored: not the draft of a renewal invoice"
+    # Deliveries of the same invoice at once take turns (the webhook's transaction).
+    subscription = _lock(subscription.pk)
+    if subscription.status not in Subscription.BILLABLE_STATES:
+        return f"ignored: the subscription is {subscription.status}"
+    if SubscriptionInvoice.objects.filter(invoice_id=invoice_id).exists():
+        return "unchanged: the invoice was completed already"
+    currency = str(_field(invoice, "currency", subscription.currency)).upper()
+    invoice_amount = int(_field(invoice, "total", _field(invoice, "amount_due", 0)))
+    try:
+        priced = subscription_renewal_price(subscription, key=invoice_id)
+    except DomainError as exc:
+        return f"invoice left as it is: {exc.message}"[:255]
+    if not priced.lines:
+        # Gone or out of stock: invoice.paid records the period without an order.
+        return "invoice left as it is: the subscribed product is unavailable"
+    result = priced.result
+    if result.currency != currency:
+        return f"invoice left as it is: it is in {currency}, the order in {result.currency}"
+    tax = 0 if result.tax_inclusive else result.tax.amount
+    amounts = {
+        "shipping": result.shipping.amount,
+        "tax": tax,
+        "adjustment": result.total.amount
+        - invoice_amount
+        - result.shipping.amount
+        - tax,
+    }
+    _, created = SubscriptionInvoice.objects.get_or_create(
+        invoice_id=invoice_id,
+        defaults={
+            "subscription": subscription,
+            "currency": currency,
+            "invoice_amount": invoice_amount,
+            "shipping_amount": amounts["shipping"],
+            "tax_amount": amounts["tax"],
+            "adjustment_amount": amounts["adjustment"],
+            "total_amount": result.total.amount,
+        },
+    )
+    if not created:
+        return "unchanged: the invoice was completed already"
+    billing = StripeBilling()
+    added = []
+    for kind, amount in amounts.items():
+        if not amount:
+            continue
+        billing.invoice_item_add(
+            key=f"invoice-{invoice_id}-{kind}",
+            customer=_field(invoice, "customer", "")
+            or subscription.gateway_customer_id,
+            invoice=invoice_id,
+            amount=amount,
+            currency=currency,
+            description=INVOICE_ITEM_DESCRIPTIONS[kind],
+            metadata={"subscription_id": subscription.pk, "kind": kind},
+        )
+        added.append(f"{kind} {amount}")
+    if not added:
+        return "unchanged: the invoice charges the order's total"
+    return f"invoice completed to {result.total.amount}: {', '.join(added)}"[:255]
+
+
+def _invoice_difference(order: Order, *, invoice, paid: PaymentResult) -> str:
+    """A renewal order whose total is not what Stripe's invoice charged (prices changed
+    between the draft and the payment, the invoice was not completed): never silent. The
+    difference goes on the order's timeline and metadata; the message is the renewal's."""
+    invoice_id = _field(invoice, "id", "")
+    metadata = {**(order.metadata or {}), "stripe_invoice_id": invoice_id}
+    note = ""
+    if order.total_amount != paid.amount or order.currency != paid.currency:
+        charged = Money(paid.amount, paid.currency or order.currency)
+        total = Money(order.total_amount, order.currency)
+        note = (
+            f"Stripe invoice {invoice_id} charged {charged.formatted()}; "
+            f"this renewal order totals {total.formatted()}."
+        )
+        metadata["stripe_invoice_difference"] = {
+            "invoiceAmountPaid": paid.amount,
+            "orderTotal": order.total_amount,
+            "difference": paid.amount - order.total_amount,
+            "currency": paid.currency or order.currency,
+        }
+        order_event_add(
+            order=order,
+            type=OrderEvent.Type.NOTE,
+            message=note,
+            data=metadata["stripe_invoice_difference"],
+        )
+        logger.warning("Renewal order %s: %s", order.pk, note)
+    Order.objects.filter(pk=order.pk).update(metadata=metadata)
+    order.metadata = metadata
+    return note
 
 
 # -- test mode -------------------------------------------------------------------------------

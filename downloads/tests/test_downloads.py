@@ -333,3 +333,23 @@ def test_a_file_added_after_a_sale_reaches_the_next_buyer(
     second = buy(Shopper(public, token="second-visitor"), book)
 
     assert [g.order_id for g in DownloadGrant.objects.all()] == [second.pk]
+
+
+def test_an_unreachable_cache_still_grants_the_links(shopper, ebook, monkeypatch):
+    """Redis down during checkout: the file list comes from the database (issue 13's
+    promise that a cache outage never fails a sale)."""
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*args, **kwargs):
+        raise RedisDown("Redis is down")
+
+    for name in ("get", "set", "delete"):
+        monkeypatch.setattr(services.cache, name, down)
+    services.files_cache.reset()
+    try:
+        order = buy(shopper, ebook)
+        assert order.payment_status == "paid"
+        assert DownloadGrant.objects.filter(order=order).count() == 1
+        assert services.files_cache.failing
+    finally:
+        services.files_cache.reset()

@@ -15,7 +15,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from core.exceptions import ValidationFailed
+from core.exceptions import Conflict, ValidationFailed
 
 from .base import (
     PaymentGateway,
@@ -330,3 +330,41 @@ class StripeBilling:
             subscription_id,
             params={"pause_collection": {"behavior": "void"} if paused else ""},
         )
+
+    def invoice_item_add(
+        self,
+        *,
+        key: str,
+        customer: str,
+        invoice: str,
+        amount: int,
+        currency: str,
+        description: str,
+        metadata: dict,
+    ) -> str:
+        """Add a line (``amount`` in minor units, negative for a credit) to a draft
+        invoice, as Stripe documents for extra charges on subscription invoices. Returns the
+        InvoiceItem's id; ``key`` is its idempotency key. Stripe refusing it for good (the
+        invoice finalized or deleted meanwhile) is a :class:`Conflict`; not answering, a
+        :class:`PaymentGatewayError` (retry)."""
+        try:
+            item = self.client.v1.invoice_items.create(
+                params={
+                    "customer": customer,
+                    "invoice": invoice,
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "description": description,
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": key},
+            )
+        except stripe.InvalidRequestError as exc:
+            logger.warning("Stripe refused an item on invoice %s: %s", invoice, exc)
+            raise Conflict(
+                f"Stripe refused to add to invoice {invoice}: {exc.user_message or exc}",
+                code="invoice_not_editable",
+            ) from exc
+        except stripe.StripeError as exc:
+            raise StripeGateway._gateway_error(exc) from exc
+        return item.id

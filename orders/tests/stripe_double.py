@@ -10,7 +10,10 @@ responses, Stripe's error objects) so the real ``stripe`` library can be pointed
 - ``POST /v1/refunds``;
 - Stripe Billing: ``POST /v1/customers``, ``POST /v1/prices``, ``POST /v1/subscriptions``,
   ``POST /v1/subscriptions/{id}`` (``pause_collection``), ``DELETE /v1/subscriptions/{id}``;
-  ``invoice_event(...)`` builds the invoice webhook Stripe would send for a period.
+  ``POST /v1/invoiceitems`` (a line added to a draft invoice); ``invoice_created_event(...)``
+  opens a period's draft invoice and builds its ``invoice.created`` webhook, and
+  ``invoice_event(...)`` builds the ``invoice.paid`` / ``invoice.payment_failed`` webhook
+  Stripe would send for a period (of that draft, its total with the items added to it).
 
 ``Idempotency-Key`` works like Stripe's: the first response to a key is stored before it is
 sent, and a request with the same key gets that response again (a different body under the
@@ -74,6 +77,8 @@ class StripeDouble:
         self.customers: dict[str, dict] = {}
         self.prices: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
+        self.invoices: dict[str, dict] = {}
+        self.invoice_items: dict[str, dict] = {}
         self.charges: list[dict] = []  # every successful charge
         self.confirmations: list[dict] = []  # every confirmation: intent, return_url
         self.requests: list[dict] = []  # method, path, idempotency_key, params
@@ -181,6 +186,8 @@ class StripeDouble:
             return self._subscription_create(params)
         if len(parts) == 3 and parts[:2] == ["v1", "subscriptions"]:
             return self._subscription_change(method, parts[2], params)
+        if method == "POST" and path == "/v1/invoiceitems":
+            return self._invoice_item_create(params)
         return 404, _error(
             "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
         )
@@ -234,38 +241,136 @@ class StripeDouble:
             subscription["pause_collection"] = params["pause_collection"] or None
         return 200, dict(subscription)
 
-    def invoice_event(
-        self, subscription_id: str, *, paid: bool, event_id: str, amount: int = 0
-    ) -> dict:
-        """The ``invoice.paid`` / ``invoice.payment_failed`` event of a renewal period."""
+    def _invoice_item_create(self, params: dict) -> tuple[int, dict]:
+        invoice = self.invoices.get(params.get("invoice", ""))
+        if invoice is None:
+            return 400, _error(
+                "invalid_request_error",
+                f"No such invoice: '{params.get('invoice')}'",
+                code="resource_missing",
+                param="invoice",
+            )
+        if invoice["status"] != "draft":
+            return 400, _error(
+                "invalid_request_error",
+                "You can only add invoice items to draft invoices.",
+                code="invoice_not_editable",
+                param="invoice",
+            )
+        if params.get("customer") != invoice["customer"]:
+            return 400, _error(
+                "invalid_request_error",
+                "The invoice belongs to another customer.",
+                param="customer",
+            )
+        if params.get("currency") != invoice["currency"]:
+            return 400, _error(
+                "invalid_request_error",
+                "The currency must be the invoice's.",
+                param="currency",
+            )
+        item = {
+            "id": _id("ii"),
+            "object": "invoiceitem",
+            "livemode": False,
+            **params,
+            "amount": int(params["amount"]),
+        }
+        self.invoice_items[item["id"]] = item
+        invoice["items"].append(item["id"])
+        return 200, item
+
+    def invoice_total(self, invoice_id: str) -> int:
+        """A draft's total: the subscription's line plus the items added to it."""
+        invoice = self.invoices[invoice_id]
+        return invoice["subtotal"] + sum(
+            self.invoice_items[i]["amount"] for i in invoice["items"]
+        )
+
+    def _invoice_open(self, subscription_id: str) -> dict:
         subscription = self.subscriptions[subscription_id]
         item = subscription["items"]["data"][0]
         price = self.prices[item["price"]]
-        amount = amount or int(price["unit_amount"]) * int(item.get("quantity") or 1)
+        amount = int(price["unit_amount"]) * int(item.get("quantity") or 1)
         invoice = {
             "id": _id("in"),
-            "object": "invoice",
             "subscription": subscription_id,
             "customer": subscription["customer"],
-            "billing_reason": "subscription_cycle",
             "currency": price["currency"],
-            "amount_due": amount,
-            "amount_paid": amount if paid else 0,
-            "payment_intent": _id("pi"),
-            "status": "paid" if paid else "open",
+            "subtotal": amount,
+            "status": "draft",
+            "items": [],
+        }
+        self.invoices[invoice["id"]] = invoice
+        return invoice
+
+    def _invoice_object(self, invoice: dict, *, status: str, paid: bool) -> dict:
+        total = self.invoice_total(invoice["id"])
+        return {
+            "id": invoice["id"],
+            "object": "invoice",
+            "subscription": invoice["subscription"],
+            "customer": invoice["customer"],
+            "billing_reason": "subscription_cycle",
+            "currency": invoice["currency"],
+            "subtotal": invoice["subtotal"],
+            "total": total,
+            "amount_due": total,
+            "amount_paid": total if paid else 0,
+            "payment_intent": None if status == "draft" else _id("pi"),
+            "status": status,
             "last_finalization_error": None
-            if paid
+            if paid or status == "draft"
             else {"message": "Your card was declined."},
         }
+
+    @staticmethod
+    def _event(event_id: str, kind: str, obj: dict) -> dict:
         return {
             "id": event_id,
             "object": "event",
             "api_version": "2025-01-27.acacia",
             "created": int(time.time()),
             "livemode": False,
-            "type": "invoice.paid" if paid else "invoice.payment_failed",
-            "data": {"object": invoice},
+            "type": kind,
+            "data": {"object": obj},
         }
+
+    def invoice_created_event(self, subscription_id: str, *, event_id: str) -> dict:
+        """A period's renewal invoice opened as a draft, and its ``invoice.created``
+        event (items can be added to it until ``invoice_event`` finalizes it)."""
+        with self.lock:
+            invoice = self._invoice_open(subscription_id)
+            obj = self._invoice_object(invoice, status="draft", paid=False)
+        return self._event(event_id, "invoice.created", obj)
+
+    def invoice_event(
+        self,
+        subscription_id: str,
+        *,
+        paid: bool,
+        event_id: str,
+        amount: int = 0,
+        invoice_id: str | None = None,
+    ) -> dict:
+        """The ``invoice.paid`` / ``invoice.payment_failed`` event of a renewal period: of
+        the draft ``invoice_id`` (finalized now, charging its total with the items added to
+        it), else of a new invoice of the subscription's line (``amount`` overrides it)."""
+        with self.lock:
+            invoice = (
+                self.invoices[invoice_id]
+                if invoice_id
+                else self._invoice_open(subscription_id)
+            )
+            invoice["status"] = "paid" if paid else "open"
+            obj = self._invoice_object(invoice, status=invoice["status"], paid=paid)
+        if amount:
+            obj.update(
+                total=amount, amount_due=amount, amount_paid=amount if paid else 0
+            )
+        return self._event(
+            event_id, "invoice.paid" if paid else "invoice.payment_failed", obj
+        )
 
     def _intent_create(self, params: dict) -> tuple[int, dict]:
         method = params.get("payment_method", "")

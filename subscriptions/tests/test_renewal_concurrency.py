@@ -65,3 +65,33 @@ def test_concurrent_runs_record_one_decline_per_attempt(sub_shop, shopper, clock
     subscription.refresh_from_db()
     assert subscription.failed_attempts == 1
     assert subscription.status == Subscription.Status.PAST_DUE
+
+
+def test_concurrent_deliveries_of_invoice_created_add_the_items_once(
+    sub_shop, shopper, clock, stripe_double
+):
+    """Stripe delivering ``invoice.created`` of one draft several times at once (distinct
+    event ids): shipping and tax are added to the invoice once."""
+    from orders.stripe_events import stripe_event_process
+    from subscriptions.models import SubscriptionInvoice
+
+    subscription = _subscribed(shopper, sub_shop, sub_shop.monthly)
+    created = stripe_double.invoice_created_event(
+        subscription.gateway_subscription_id, event_id="evt_created"
+    )
+    invoice_id = created["data"]["object"]["id"]
+
+    run_threads(
+        3,
+        lambda i: stripe_event_process(event=dict(created, id=f"evt_created_{i}")),
+    )
+
+    invoice = stripe_double.invoices[invoice_id]
+    assert sorted(
+        stripe_double.invoice_items[i]["description"] for i in invoice["items"]
+    ) == ["Shipping", "Tax"]
+    assert stripe_double.invoice_total(invoice_id) == 1554
+    assert SubscriptionInvoice.objects.count() == 1
+    assert not Order.objects.filter(
+        cart_token__startswith="subscription-price-"
+    ).exists()
