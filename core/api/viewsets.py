@@ -10,6 +10,8 @@ service call; ``@extend_schema`` on the actions keeps the operationIds and summa
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.routers import SimpleRouter
@@ -25,7 +27,9 @@ class ApiRouter(SimpleRouter):
         super().__init__(trailing_slash=False, use_regex_path=False)
 
 
-class PrivateViewSet(ViewSetMixin, PrivateApi):
+class PrivateViewSet(ViewSetMixin, PrivateApi, metaclass=ABCMeta):
+    # The five hooks below are abstract: a resource that misses one cannot be instantiated
+    # (a TypeError naming it on the first request and in the tests), never a 500 half-way.
     # drf-spectacular describes an operation by the first docstring up the view's classes:
     # PrivateApi's, as for every private view. A resource documents itself in comments (or
     # in ``resource_schema(list_description=..., detail_description=...)``).
@@ -61,13 +65,13 @@ class PrivateViewSet(ViewSetMixin, PrivateApi):
         return self.action_error_statuses.get(getattr(self, "action", None), ())
 
     # -- hooks ---------------------------------------------------------------------------
+    @abstractmethod
     def get_queryset(self):
         """The store's rows, ordered (a selector)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def get_object(self):
         """The row named by the path, in the store, or NotFound (a selector)."""
-        raise NotImplementedError
 
     def get_object_for_write(self):
         return self.get_object()
@@ -83,14 +87,17 @@ class PrivateViewSet(ViewSetMixin, PrivateApi):
         """Extra serializer context when validating a PATCH body."""
         return {}
 
+    @abstractmethod
     def perform_create(self, data):
-        raise NotImplementedError
+        """Create the row from the validated body (a service); returns it."""
 
+    @abstractmethod
     def perform_update(self, instance, data):
-        raise NotImplementedError
+        """Change the row with the validated body (a service); returns it."""
 
+    @abstractmethod
     def perform_destroy(self, instance) -> None:
-        raise NotImplementedError
+        """Delete (or archive) the row (a service)."""
 
     # -- actions -------------------------------------------------------------------------
     @property

@@ -73,19 +73,25 @@ class WebhookViewSet(PrivateViewSet):
             store=self.store, mode=self.mode, endpoint_id=self.lookup
         )
 
-    def create(self, request, **kwargs):
-        data = self.validate(WebhookCreateSerializer)
-        endpoint = services.webhook_endpoint_create(
+    def perform_create(self, data):
+        return services.webhook_endpoint_create(
             store=self.store, mode=self.mode, **data
         )
+
+    def perform_update(self, instance, data):
+        return services.webhook_endpoint_update(endpoint=instance, data=data)
+
+    # Create answers with the signing secret (shown once), and an update validates its own
+    # body as a whole: the base actions with other serializers.
+    def create(self, request, **kwargs):
+        endpoint = self.perform_create(self.validate(WebhookCreateSerializer))
         return self.respond(
             self.serialize(WebhookEndpointCreatedSerializer, endpoint), status=201
         )
 
     def partial_update(self, request, **kwargs):
         endpoint = self.get_object()
-        data = self.validate(WebhookUpdateSerializer)
-        endpoint = services.webhook_endpoint_update(endpoint=endpoint, data=data)
+        endpoint = self.perform_update(endpoint, self.validate(WebhookUpdateSerializer))
         return self.respond(self.serialize(WebhookEndpointSerializer, endpoint))
 
     def perform_destroy(self, instance):
