@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
@@ -412,8 +413,6 @@ class OpenCartAdmin(StoreScopedAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(_item_count=Count("items"))
 
     @admin.display(description="Items", ordering="_item_count")

@@ -14,13 +14,16 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+import pycountry
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from .money import currency_exponent, format_minor, to_major_string
+from .addresses import address_dict
+from .countries import country_get, states_for
+from .money import currency_exponent, format_minor, is_known_currency, to_major_string
 
 #: Characters a merchant may type around a number: currency symbols, spaces, thousands commas.
 _NOISE = str.maketrans("", "", " ,\u00a0\u202f£$€¥")
@@ -269,9 +272,6 @@ def status_badge(value, label=None):
 
 def address_lines(value) -> list[str]:
     """An address snapshot as the lines of a label: name, company, street, town, country."""
-    from .addresses import address_dict
-    from .countries import country_get, states_for
-
     data = address_dict(value)
     if not data:
         return []
@@ -327,10 +327,6 @@ def country_choices() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _country_choices() -> tuple[tuple[str, str], ...]:
-    import pycountry
-
-    from .countries import country_get
-
     found = (country_get(c.alpha_2) for c in pycountry.countries)
     return tuple(
         (c.code, f"{c.name} ({c.code})")
@@ -376,8 +372,6 @@ def state_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 @lru_cache(maxsize=1)
 def _state_choices() -> tuple:
-    from .countries import states_for
-
     groups = []
     for code, label in _country_choices():
         states = states_for(code)
@@ -462,8 +456,6 @@ class CurrencyPricesField(forms.CharField):
         return value
 
     def to_python(self, value):
-        from .money import is_known_currency
-
         if isinstance(value, dict):
             return value
         text = (value or "").strip()

@@ -2,10 +2,13 @@
 
 import contextlib
 import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils import timezone
 
+from core.admin import dashboard_store
 from core.api.exceptions import error_json_response, too_large_body
 
 logger = logging.getLogger("core.api")
@@ -59,12 +62,6 @@ class DashboardTimezoneMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/admin/"):
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            from django.utils import timezone
-
-            from core.admin import dashboard_store
-
             store = dashboard_store(request)
             if store is not None and store.timezone:
                 with contextlib.suppress(ZoneInfoNotFoundError, ValueError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib import admin, messages
@@ -818,8 +819,6 @@ class OrderAdmin(StoreScopedAdmin):
 
 
 def _store_zone(store):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         return ZoneInfo(store.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):

@@ -1,5 +1,6 @@
 """The Celery app. Tasks live in each app's ``tasks.py``; periodic ones are listed here."""
 
+import importlib
 import os
 
 from celery import Celery
@@ -27,8 +28,6 @@ APPS_WITH_SCHEDULES = (
 
 
 def collect_beat_schedule() -> dict:
-    import importlib
-
     schedule = {}
     for name in APPS_WITH_SCHEDULES:
         try:

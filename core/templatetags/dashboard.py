@@ -2,6 +2,7 @@
 
 from django import template
 
+from core.admin import dashboard_mode
 from core.admin_home import home_context
 
 register = template.Library()
@@ -14,7 +15,5 @@ def dashboard_home(context):
 
 @register.simple_tag(takes_context=True)
 def dashboard_mode_now(context):
-    from core.admin import dashboard_mode
-
     request = context.get("request")
     return dashboard_mode(request) if request is not None else ""
