@@ -417,16 +417,17 @@ def _placed(order: Order, *, numbered: bool) -> None:
     customer, the order number (``numbered``: bank transfers and paid orders; a card payment
     still in progress gets it when paid), and ``order.created``.
 
-    Callers run it inside ``order_numbers_last``: the number is taken at the end of their
-    transaction, so that the store's order-number counter is locked only for the statements
-    that write it, and concurrent checkouts of the store overlap until then."""
+    Callers hold the order's row lock (``order`` was read or written under it) and run it
+    inside ``order_numbers_last``: the number is taken at the end of their transaction, so
+    that the store's order-number counter is locked only for the statements that write it,
+    and concurrent checkouts of the store overlap until then."""
     if order.customer_id and order.shipping_address:
         customer_services.customer_address_save_from_order(
             customer=order.customer, address=order.shipping_address
         )
     if numbered:
         order_services.order_number_assign(order=order)
-    order_services.order_placed_record(order=order)
+    order_services.order_placed_record(order=order, locked=True)
 
 
 def _place(
@@ -667,9 +668,11 @@ def _record(
     """Step 3: apply the gateway's answer."""
     with transaction.atomic(), order_services.order_numbers_last():
         order = _lock(order)
-        order_services.payment_attempt_update(attempt=attempt, result=result)
+        # The services work on this locked row (locked=True): no second lock or read of it;
+        # order_payment_record records the outcome on the attempt too.
+        record = {"result": result, "locked": True, "attempt": attempt}
         if result.declined or result.canceled:
-            order = order_services.order_payment_record(order=order, result=result)
+            order = order_services.order_payment_record(order=order, **record)
             _cart_restore(order)
             declined = True
         elif result.succeeded:
@@ -677,10 +680,10 @@ def _record(
             # order.created before order_mark_paid's order.paid; both get the number,
             # taken last (order_numbers_last), in their payloads.
             _placed(order, numbered=True)
-            order = order_services.order_payment_record(order=order, result=result)
+            order = order_services.order_payment_record(order=order, **record)
         else:
             declined = False
-            order = order_services.order_payment_record(order=order, result=result)
+            order = order_services.order_payment_record(order=order, **record)
             _placed(order, numbered=False)
     if declined:
         message = result.decline_message or "Your card was declined."
@@ -726,21 +729,22 @@ def _intent_record(order: Order, attempt: PaymentAttempt, prepared: PaymentResul
     before it is confirmed: from here on, whatever dies, the payment can be found again
     (a retried checkout, the reservation timeout, a late webhook)."""
     with transaction.atomic():
-        locked = _lock(order)
+        # One conditional UPDATE locks the order row (first in the lock order) and checks
+        # that it still waits for this payment.
+        pending = Order.objects.filter(
+            pk=order.pk,
+            type=Order.Type.ORDER,
+            payment_status=Order.PaymentStatus.PENDING,
+            payment_intent_id__in=("", prepared.intent_id),
+        ).update(
+            payment_gateway=prepared.gateway,
+            payment_intent_id=prepared.intent_id,
+            payment_intent_status=prepared.status,
+            updated_at=timezone.now(),
+        )
         attempt.intent_id = prepared.intent_id
         attempt.save(update_fields=["intent_id", "updated_at"])
-        pending = (
-            locked.type == Order.Type.ORDER
-            and locked.payment_status == Order.PaymentStatus.PENDING
-            and locked.payment_intent_id in ("", prepared.intent_id)
-        )
         if pending:
-            Order.objects.filter(pk=locked.pk).update(
-                payment_gateway=prepared.gateway,
-                payment_intent_id=prepared.intent_id,
-                payment_intent_status=prepared.status,
-                updated_at=timezone.now(),
-            )
             order.payment_intent_id = prepared.intent_id
     if not pending:
         # The order moved on meanwhile (the reservation expired): never charge this one.

@@ -3,18 +3,28 @@
 
 from __future__ import annotations
 
+import copy
+
 from core.events import event_publish
 
 from . import selectors
-from .models import Customer
+from .models import Address, Customer
 from .serializers import CustomerDetailSerializer
 
 
-def customer_payload(*, customer: Customer, mode: str) -> dict:
-    """The customer in its private API shape (webhook event data), totals for ``mode``."""
-    fresh = selectors.customer_get(
-        store=customer.store, mode=mode, customer_id=customer.pk
-    )
+def customer_payload(*, customer: Customer, mode: str, new: bool = False) -> dict:
+    """The customer in its private API shape (webhook event data), totals for ``mode``.
+
+    ``new``: ``customer`` was inserted in this transaction, so it has no orders and no
+    saved addresses yet: its payload needs no query (checkout's guests)."""
+    if new:
+        fresh = copy.copy(customer)
+        fresh.total_orders = fresh.total_spend_amount = 0
+        fresh._prefetched_objects_cache = {"addresses": Address.objects.none()}
+    else:
+        fresh = selectors.customer_get(
+            store=customer.store, mode=mode, customer_id=customer.pk
+        )
     context = {"store": customer.store, "locale": customer.store.locale}
     return dict(CustomerDetailSerializer(fresh, context=context).data)
 
@@ -25,5 +35,7 @@ def customer_event(*, customer: Customer, type: str, mode: str) -> None:
         store=customer.store,
         mode=mode,
         type=type,
-        data=customer_payload(customer=customer, mode=mode),
+        data=customer_payload(
+            customer=customer, mode=mode, new=type == "customer.created"
+        ),
     )

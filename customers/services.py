@@ -72,6 +72,18 @@ def login_token_digest(raw: str) -> str:
 # -- guests -----------------------------------------------------------------------------
 
 
+def _guest_email(email: str) -> str:
+    """The normalised email, or a 422 naming ``email``."""
+    email = email_normalize(email)
+    try:
+        validate_email(email)
+        if len(email) > 254:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise field_error("email", "Enter a valid email address.") from None
+    return email
+
+
 def _customer_get_or_create(
     *,
     store,
@@ -81,13 +93,7 @@ def _customer_get_or_create(
     marketing_opt_in: bool | None = None,
     mode: str = "test",
 ) -> tuple[Customer, bool]:
-    email = email_normalize(email)
-    try:
-        validate_email(email)
-        if len(email) > 254:
-            raise ValidationError("too long")
-    except ValidationError:
-        raise field_error("email", "Enter a valid email address.") from None
+    email = _guest_email(email)
     first_name = (first_name or "").strip()[:100]
     last_name = (last_name or "").strip()[:100]
     customer = selectors.customer_get_by_email(store=store, mode=mode, email=email)
@@ -100,7 +106,11 @@ def _customer_get_or_create(
             last_name=last_name,
             marketing_opt_in=bool(marketing_opt_in),
         )
-        customer.full_clean(validate_unique=False, validate_constraints=False)
+        # The store is the caller's (no query to check it exists); the unique index
+        # settles duplicates below.
+        customer.full_clean(
+            exclude=["store"], validate_unique=False, validate_constraints=False
+        )
         try:
             with transaction.atomic():
                 customer.save(force_insert=True)
@@ -131,7 +141,6 @@ def _customer_get_or_create(
     return customer, False
 
 
-@transaction.atomic
 def customer_get_or_create_guest(
     *,
     store,
@@ -155,14 +164,18 @@ def customer_get_or_create_guest(
     Records ``customer.created`` (or ``customer.updated`` when something changed) in the
     caller's transaction, with ``mode`` the key mode of the request. An invalid email is a 422.
     """
-    customer, _ = _customer_get_or_create(
-        store=store,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        marketing_opt_in=marketing_opt_in,
-        mode=mode,
-    )
+    email = _guest_email(email)  # refused before the transaction is touched
+    # No savepoint of its own: checkout calls it inside its transaction, and a database
+    # error here fails that transaction anyway (the insert's race has its own savepoint).
+    with transaction.atomic(savepoint=False):
+        customer, _ = _customer_get_or_create(
+            store=store,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            marketing_opt_in=marketing_opt_in,
+            mode=mode,
+        )
     return customer
 
 
@@ -195,7 +208,7 @@ def customer_create(*, store, email: str, mode: str = "live", **fields) -> Custo
 # -- saved addresses --------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def customer_address_save_from_order(
     *, customer: Customer, address: dict
 ) -> Address | None:
@@ -224,7 +237,11 @@ def customer_address_save_from_order(
     new = Address(customer=customer, **values)
     new.is_default = not any(a.is_default for a in existing)
     try:
-        new.full_clean()
+        # The fields only: the customer is locked above (no query to check it exists),
+        # and the one-default rule was decided under that lock.
+        new.full_clean(
+            exclude=["customer"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         logger.info("Order address not saved for %s: %s", customer.pk, exc.message_dict)
         return None

@@ -8,8 +8,11 @@
 - :mod:`.cancellation`: cancelling what has not shipped;
 - :mod:`.updates`: notes, metadata and addresses.
 
-Rows are locked in the order ``orders.locks`` documents. The checkout flow that places
-orders is ``carts.checkout`` (above orders).
+Rows are locked in the order ``orders.locks`` documents. A service given ``locked=True``
+(``order_payment_record``, ``order_placed_record``) works on the row its caller has locked
+and read in the same transaction (checkout's record step): it neither locks nor reads it
+again, and opens no savepoint. The checkout flow that places orders is ``carts.checkout``
+(above orders).
 """
 
 from ..models import Order

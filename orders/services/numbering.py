@@ -141,7 +141,9 @@ def order_number_assign(*, order: Order) -> int | None:
     return _assign(order)
 
 
-@transaction.atomic
+# No savepoint: called at the end of the caller's transaction (or as its own), and a
+# failure here fails that transaction anyway.
+@transaction.atomic(savepoint=False)
 def _assign(order: Order) -> int:
     current = (
         Order.objects.select_for_update()

@@ -23,7 +23,7 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import InventoryAdjustment
 from core.exceptions import Conflict, DomainError
-from core.outbox import enqueue
+from core.outbox import enqueue, enqueue_many
 
 from .. import events, signals
 from ..gateways import (
@@ -77,8 +77,12 @@ def _paid_record(locked: Order, *, at: datetime | None, actor: Actor | None) -> 
 
 
 def _emails_queue(order_id: str) -> None:
-    enqueue("orders.tasks.order_confirmation_email", order_id)
-    enqueue("orders.tasks.order_new_order_email", order_id)
+    enqueue_many(
+        [
+            ("orders.tasks.order_confirmation_email", order_id),
+            ("orders.tasks.order_new_order_email", order_id),
+        ]
+    )
 
 
 def _stock_retake(order: Order, *, note: bool = True) -> bool:
@@ -124,10 +128,24 @@ def order_mark_paid(
     ``actor`` (default: the system) is who the timeline's "paid" entry names.
     """
     locked = order_lock(order)
+    return copy_state(
+        order,
+        _mark_paid(locked, payment_intent_id=payment_intent_id, at=at, actor=actor),
+    )
+
+
+def _mark_paid(
+    locked: Order,
+    *,
+    payment_intent_id: str = "",
+    at: datetime | None = None,
+    actor: Actor | None = None,
+) -> Order:
+    """:func:`order_mark_paid` on the row the caller has locked in its transaction."""
     if locked.type != Order.Type.ORDER:
         raise Conflict("Only a placed order can be marked paid.", code="not_an_order")
     if locked.payment_status in Order.PAID_STATES:
-        return copy_state(order, locked)
+        return locked
     if locked.payment_status == Order.PaymentStatus.CANCELLED:
         raise Conflict(
             "A cancelled order cannot be marked paid.", code="order_cancelled"
@@ -142,7 +160,7 @@ def order_mark_paid(
     _paid_record(locked, at=at, actor=actor)
     events.order_event(locked, "order.paid")
     _emails_queue(locked.id)
-    return copy_state(order, locked)
+    return locked
 
 
 @transaction.atomic
@@ -213,9 +231,13 @@ def payment_attempt_update(*, attempt: PaymentAttempt, result: PaymentResult) ->
     attempt.save()
 
 
-@transaction.atomic
 def order_payment_record(
-    *, order: Order, result: PaymentResult, at: datetime | None = None
+    *,
+    order: Order,
+    result: PaymentResult,
+    at: datetime | None = None,
+    locked: bool = False,
+    attempt: PaymentAttempt | None = None,
 ) -> Order:
     """Apply a gateway outcome to the order: the single path from "the payment is now X" to
     the order's state, used by checkout, the reservation timeout, the 3-D Secure page and
@@ -232,20 +254,38 @@ def order_payment_record(
     - declined (requires_payment_method) or canceled: :func:`order_payment_failed`.
 
     Any other outcome for another intent than the order's current one (a stale attempt) is
-    ignored. The payment's attempt records the outcome too.
+    ignored. The payment's attempt records the outcome too: ``attempt`` when the caller
+    knows it (checkout), else the order's attempt for the result's intent.
+
+    ``locked``: the caller holds the order's row lock in its transaction and ``order`` was
+    read under it (checkout's record step), so it is neither locked nor read again.
     """
-    locked = order_lock(order)
-    attempt = None
-    if result.intent_id:
+    if locked:
+        return _payment_record(order, result, at=at, attempt=attempt)
+    with transaction.atomic():
+        return copy_state(
+            order, _payment_record(order_lock(order), result, at=at, attempt=attempt)
+        )
+
+
+def _payment_record(
+    locked: Order,
+    result: PaymentResult,
+    *,
+    at: datetime | None,
+    attempt: PaymentAttempt | None,
+) -> Order:
+    """:func:`order_payment_record` on the row the caller has locked."""
+    if attempt is None and result.intent_id:
         attempt = (
             PaymentAttempt.objects.filter(order=locked, intent_id=result.intent_id)
             .order_by("-number")
             .first()
         )
-        if attempt is not None:
-            payment_attempt_update(attempt=attempt, result=result)
+    if attempt is not None:
+        payment_attempt_update(attempt=attempt, result=result)
     if result.succeeded:
-        return copy_state(order, _payment_succeeded(locked, result, at=at))
+        return _payment_succeeded(locked, result, at=at)
     superseded = (
         attempt is not None
         and PaymentAttempt.objects.filter(
@@ -260,14 +300,14 @@ def order_payment_record(
         logger.info(
             "Ignoring %s for order %s: not its current payment",
             result.intent_id,
-            order.id,
+            locked.id,
         )
-        return copy_state(order, locked)
+        return locked
     if (
         locked.type != Order.Type.ORDER
         or locked.payment_status != Order.PaymentStatus.PENDING
     ):
-        return copy_state(order, locked)
+        return locked
     locked.payment_gateway = result.gateway or locked.payment_gateway
     locked.payment_intent_id = result.intent_id or locked.payment_intent_id
     if result.declined or result.canceled:
@@ -281,18 +321,15 @@ def order_payment_record(
             ]
         )
         reason = result.decline_message or result.decline_code or result.status
-        return copy_state(
-            order,
-            order_payment_failed(
-                order=locked, reason=reason, intent_status=result.status
-            ),
+        return order_payment_failed(
+            order=locked, reason=reason, intent_status=result.status
         )
     locked.payment_intent_status = result.status
     locked.next_action_url = result.next_action_url or ""
     if locked.reservation_expires_at is None:
         locked.reservation_expires_at = reservation_expires_at()
     locked.save()
-    return copy_state(order, locked)
+    return locked
 
 
 def _payment_succeeded(
@@ -320,8 +357,8 @@ def _payment_succeeded(
     locked.payment_intent_id = result.intent_id or current
     if late and not locked.stock_reserved and not _stock_retake(locked, note=False):
         return _paid_without_stock(locked, result, at=at)
-    locked.save()
-    return order_mark_paid(order=locked, at=at)
+    # The row is locked here already: marked paid in place, with one save.
+    return _mark_paid(locked, at=at)
 
 
 #: What the shopper reads when a payment is refunded automatically.

@@ -21,22 +21,33 @@ from .numbering import NUMBER_PLACEHOLDER, number_fill, when_numbered
 PLACED_BY = Actor.system("Checkout")
 
 
-@transaction.atomic
-def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
+def order_placed_record(
+    *, order: Order, actor: Actor | None = None, locked: bool = False
+) -> Order:
     """Record that a cart has become an order: the timeline's "placed" entry and the
     ``order.created`` webhook event, once per order (a second call changes nothing).
 
     Checkout calls it inside its transaction, once the order has its lines and totals, and
     before its number (``numbering.order_numbers_last``): the entry and the payload name the
     number's placeholder until then (``placed_at`` is set to now when missing).
+
+    ``locked``: the caller holds the order's row lock in its transaction and ``order`` was
+    read under it (checkout's record step), so it is neither locked nor read again.
     """
-    locked = order_lock(order)
+    if locked:
+        return _placed_record(order, actor)
+    with transaction.atomic():
+        return copy_state(order, _placed_record(order_lock(order), actor))
+
+
+def _placed_record(locked: Order, actor: Actor | None) -> Order:
+    """:func:`order_placed_record` on the row the caller has locked."""
     if locked.type != Order.Type.ORDER:
         raise Conflict(
             "Only a placed order can be recorded as placed.", code="not_an_order"
         )
     if OrderEvent.objects.filter(order=locked, type=OrderEvent.Type.PLACED).exists():
-        return copy_state(order, locked)
+        return locked
     if locked.placed_at is None:
         locked.placed_at = timezone.now()
         locked.save(update_fields=["placed_at", "updated_at"])
@@ -57,4 +68,4 @@ def order_placed_record(*, order: Order, actor: Actor | None = None) -> Order:
             ),
         )
     events.order_event(locked, "order.created")
-    return copy_state(order, locked)
+    return locked
