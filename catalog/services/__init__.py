@@ -23,12 +23,11 @@ from .categories import (
     category_parent_check,
     category_update,
 )
-from .media import media_create, media_save
+from .media import media_create, media_delete, media_save
 from .products import (
     PRODUCT_FIELDS,
     SUBSCRIPTION_FIELDS,
     product_archive,
-    product_bundle_settle,
     product_check_rules,
     product_create,
     product_notify_saved,
@@ -62,7 +61,6 @@ from .store import (
 )
 from .variants import (
     MAX_GENERATED_VARIANTS,
-    product_currency_prices_set,
     product_options_replace,
     sku_check_unique,
     variant_combinations,
@@ -84,12 +82,11 @@ __all__ = [
     "category_update",
     "convert_amount_columns",
     "media_create",
+    "media_delete",
     "media_save",
     "product_archive",
-    "product_bundle_settle",
     "product_check_rules",
     "product_create",
-    "product_currency_prices_set",
     "product_inventory_adjust",
     "product_notify_saved",
     "product_options_replace",

@@ -40,3 +40,13 @@ def media_create(
     )
     media.file.save(file.name, file, save=False)
     return media_save(media=media)
+
+
+@transaction.atomic
+def media_delete(*, media: Media) -> None:
+    """Delete a product image or video; its stored file goes once the deletion commits
+    (a rolled-back deletion keeps it). Variants showing it show none."""
+    name, storage = media.file.name, media.file.storage
+    media.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

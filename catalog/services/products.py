@@ -200,25 +200,6 @@ def _bundle_apply(
 
 
 @transaction.atomic
-def product_bundle_settle(
-    *,
-    product: Product,
-    was_bundle: bool,
-    components: list[dict] | None = None,
-    mode: str,
-    actor: str = "",
-    source: str = InventoryAdjustment.Source.DASHBOARD,
-) -> None:
-    """After a product was saved outside the API (dashboard): write a bundle's
-    ``components`` when given, and keep the bundle rules (no own stock, components only
-    on bundles) as :func:`product_update` does."""
-    data = {} if components is None else {"components": components}
-    _bundle_apply(
-        product, data, was_bundle=was_bundle, actor=actor, source=source, mode=mode
-    )
-
-
-@transaction.atomic
 def product_create(
     *,
     store,
@@ -226,8 +207,11 @@ def product_create(
     mode: str,
     actor: str = "",
     source: str = InventoryAdjustment.Source.API,
+    publish: bool = True,
 ) -> Product:
-    """Create a product from validated input (see ``ProductInputSerializer``)."""
+    """Create a product from validated input (see ``ProductInputSerializer``).
+    ``publish=False``: the caller publishes ``product.created`` itself, once it has
+    written what else belongs to the product (the dashboard, its media)."""
     product = Product(store=store)
     _assign(product, data)
     _bundle_check(product, data, creating=True)
@@ -253,7 +237,8 @@ def product_create(
         product, data, was_bundle=False, actor=actor, source=source, mode=mode
     )
     _currency_prices_apply(product, data)
-    events.product_event(product=product, type="product.created", mode=mode)
+    if publish:
+        events.product_event(product=product, type="product.created", mode=mode)
     return product
 
 
@@ -328,7 +313,8 @@ def product_archive(*, product: Product, mode: str) -> Product:
 
 
 def product_notify_saved(*, product: Product, created: bool, mode: str) -> None:
-    """Record product.created / product.updated for a change made outside the API (dashboard)."""
+    """Record ``product.created`` / ``product.updated`` for a write made with
+    ``publish=False`` once all of it is written (the dashboard: after the media)."""
     events.product_event(
         product=product,
         type="product.created" if created else "product.updated",

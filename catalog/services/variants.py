@@ -410,22 +410,14 @@ def _apply_structure(
         )
 
 
-def product_currency_prices_set(*, product: Product, prices: dict) -> None:
-    """A simple product's explicit prices in other currencies (the dashboard's field);
-    ignored for a variant-based product, whose variants carry their own."""
-    _currency_prices_apply(product, {"prices": prices}, strict=False)
-
-
-def _currency_prices_apply(
-    product: Product, data: dict, *, strict: bool = True
-) -> None:
+def _currency_prices_apply(product: Product, data: dict) -> None:
     """A simple product's explicit prices in other currencies (``prices``) go on its
     default variant; a variant-based product takes them per variant."""
     if "prices" not in data:
         return
     default = product.variants.filter(is_default=True).first()
     if default is None:
-        if data["prices"] and strict:
+        if data["prices"]:
             raise field_error(
                 "prices", "Set prices on each variant of a variant-based product."
             )
