@@ -74,17 +74,6 @@ PRODUCT_FORM_FIELDS = {
 CATEGORY_FORM_FIELDS = {"parent_id": "parent"}
 
 
-def _form_error(form, exc: DomainError, names: dict) -> None:
-    """Put a service refusal on the form field it names (or on the form)."""
-    for where, texts in (exc.fields or {}).items():
-        field = names.get(where)
-        if field in form.fields:
-            for text in texts:
-                form.add_error(field, text)
-            return
-    form.add_error(None, exc.message)
-
-
 @contextmanager
 def _refusals_named_for_form(names: dict):
     """A service refusal raised in the block names the form's fields (``sale_price`` ->
@@ -192,7 +181,40 @@ class TranslationsAdminMixin:
 # -- products ---------------------------------------------------------------------------
 
 
-class ProductAdminForm(forms.ModelForm):
+class ServiceRulesForm(forms.ModelForm):
+    """A model form whose model constraints (a slug free in the store, a sale price below
+    the price, ...) are left to the service the admin saves with, which reports them with
+    the API's messages on their fields: not checked first with Django's ("Constraint ...
+    is violated.")."""
+
+    def _post_clean(self):
+        self.instance.validate_constraints = _constraints_left_to_the_service
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.validate_constraints
+
+
+def _constraints_left_to_the_service(*args, **kwargs) -> None:
+    """A model's ``validate_constraints`` that checks nothing (``ServiceRulesForm``)."""
+
+
+def _adopt(instance, saved) -> None:
+    """Make the admin's ``instance`` the row a service saved (a new one takes its id): the
+    admin goes on with it (inlines, messages, the redirect)."""
+    instance.pk = saved.pk
+    instance._state.adding = False
+    instance.refresh_from_db()
+
+
+def _slug_optional(form, example: str) -> None:
+    """On an add form: an empty slug is made from the name, as on the API."""
+    if form.instance._state.adding and "slug" in form.fields:
+        form.fields["slug"].required = False
+        form.fields["slug"].help_text = f"Empty: made from the name ({example})."
+
+
+class ProductAdminForm(ServiceRulesForm):
     other_prices = CurrencyPricesField(
         label="Other currencies",
         help_text=CurrencyPricesField.default_help
@@ -214,11 +236,7 @@ class ProductAdminForm(forms.ModelForm):
         for name in self.SUBSCRIPTION_DEFAULTS:
             if name in self.fields:
                 self.fields[name].required = False
-        if self.instance._state.adding and "slug" in self.fields:
-            # As on the API: product_create makes one from the name.
-            slug = self.fields["slug"]
-            slug.required = False
-            slug.help_text = "Empty: made from the name (apron, apron-2)."
+        _slug_optional(self, "apron, apron-2")
         if self.instance.pk and "other_prices" in self.fields:
             default = self.instance.variants.filter(is_default=True).first()
             if default is not None:
@@ -252,21 +270,6 @@ class ProductAdminForm(forms.ModelForm):
             cleaned.get("store") or getattr(self.instance, "store", None),
         )
         return cleaned
-
-    def _post_clean(self):
-        # The model's constraints (a slug free in the store, a sale price below the
-        # price, ...) are rules of product_create / product_update, which report them with
-        # the API's messages on their fields (ProductAdmin.save_related): not checked
-        # first here with Django's ("Constraint ... is violated.").
-        self.instance.validate_constraints = _constraints_left_to_the_service
-        try:
-            super()._post_clean()
-        finally:
-            del self.instance.validate_constraints
-
-
-def _constraints_left_to_the_service(*args, **kwargs) -> None:
-    """A model's ``validate_constraints`` that checks nothing (``ProductAdminForm``)."""
 
 
 class OptionForm(forms.ModelForm):
@@ -999,10 +1002,7 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
                     source=InventoryAdjustment.Source.DASHBOARD,
                     publish=False,
                 )
-        # The admin goes on with form.instance (inlines, messages, the redirect).
-        form.instance.pk = product.pk
-        form.instance._state.adding = False
-        form.instance.refresh_from_db()
+        _adopt(form.instance, product)
         for formset in formsets:
             if formset.model in (ProductOption, Variant, BundleComponent):
                 # Written by the service; the change message reads these.
@@ -1223,25 +1223,34 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
 # -- categories -------------------------------------------------------------------------
 
 
-class CategoryAdminForm(forms.ModelForm):
+class CategoryAdminForm(ServiceRulesForm):
+    """Saved by ``category_create`` / ``category_update`` (``CategoryAdmin.save_model``),
+    which check the slug and the parent (same store, not the category or one of its
+    children)."""
+
     class Meta:
         model = Category
         fields = "__all__"
 
-    def clean(self):
-        cleaned = super().clean()
-        parent = cleaned.get("parent")
-        store = cleaned.get("store") or getattr(self.instance, "store", None)
-        if parent is not None and store is not None and parent.store_id != store.pk:
-            self.add_error("parent", "Pick a parent category of the same store.")
-        elif parent is not None and self.instance.pk:
-            try:
-                services.category_parent_check(
-                    category=self.instance, parent_id=parent.pk
-                )
-            except DomainError as exc:
-                _form_error(self, exc, CATEGORY_FORM_FIELDS)
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _slug_optional(self, "candles, candles-2")
+
+
+def category_input(form, *, creating: bool) -> dict:
+    """The category form as the input of ``category_create`` / ``category_update`` (the
+    API's, and the image): every field of a new category, the changed ones of another."""
+    cleaned = form.cleaned_data
+    sent = (set(form.fields) if creating else set(form.changed_data)) & set(cleaned)
+    data = {key: cleaned[key] for key in services.CATEGORY_FIELDS if key in sent}
+    if "parent" in sent:
+        data["parent_id"] = cleaned["parent"].pk if cleaned["parent"] else None
+    if data.get("image") is None:
+        data.pop("image", None)  # kept
+    elif data["image"] is False:
+        data["image"] = ""  # "Clear" ticked
+    data["translations"] = form.instance.translations or {}
+    return data
 
 
 def _tree_order(categories) -> dict[str, tuple[int, int]]:
@@ -1327,6 +1336,26 @@ class CategoryAdmin(TranslationsAdminMixin, StoreScopedAdmin):
 
     def get_changelist(self, request, **kwargs):
         return TreeChangeList
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A category stays in its store (its slug, parent and products are the store's).
+        return [*fields, "store"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        """``category_create`` / ``category_update``, as the API's ``POST`` / ``PATCH
+        /categories``; a refusal shows on the field it names."""
+        data = category_input(form, creating=not change)
+        with _refusals_named_for_form(CATEGORY_FORM_FIELDS):
+            if change:
+                category = services.category_update(
+                    category=Category.objects.get(pk=obj.pk), data=data
+                )
+            else:
+                category = services.category_create(
+                    store=form.cleaned_data["store"], data=data
+                )
+        _adopt(obj, category)
 
     @admin.display(description="Name", ordering="tree_position")
     def tree_name(self, category):

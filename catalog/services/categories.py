@@ -18,6 +18,7 @@ CATEGORY_FIELDS = (
     "published",
     "sort_order",
     "translations",
+    "image",  # the dashboard's upload (a file, or "" to remove it); not on the API
 )
 
 

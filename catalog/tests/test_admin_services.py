@@ -7,29 +7,20 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
-from catalog.models import InventoryAdjustment, Media, Product, Variant
+from catalog.models import Category, InventoryAdjustment, Media, Product, Variant
 from catalog.tests.factories import (
     default_variant,
+    make_category,
     make_media,
     make_product,
     png_bytes,
 )
-from core import services as core_services
 
 from .test_admin import _inline_management, _product_form
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchant(shop):
-    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _errors(response) -> dict:
@@ -261,3 +252,52 @@ def test_a_media_deleted_inline_loses_its_file_once_committed(
     assert response.status_code == 302, _errors(response)
     assert not Media.objects.filter(pk=media.pk).exists()
     assert not storage.exists(name)
+
+
+def _category_form(shop, **overrides) -> dict:
+    return {
+        "store": shop.store.pk,
+        "name": "Candles",
+        "slug": "candles",
+        "published": "on",
+        "sort_order": "0",
+        "description": "",
+        "meta_title": "",
+        "meta_description": "",
+        **overrides,
+    }
+
+
+def test_a_new_category_without_a_slug_gets_one_from_its_name(merchant, shop):
+    make_category(shop.store, "Candles")
+    response = merchant.post(
+        reverse("admin:catalog_category_add"),
+        _category_form(
+            shop,
+            slug="",
+            image=SimpleUploadedFile("c.png", png_bytes(), content_type="image/png"),
+        ),
+    )
+    assert response.status_code == 302, _errors(response)
+    category = Category.objects.get(slug="candles-2")
+    assert category.image and category.image.storage.exists(category.image.name)
+
+
+def test_a_category_refusal_is_the_apis_on_the_field(merchant, shop):
+    root = make_category(shop.store, "Root")
+    child = make_category(shop.store, "Child", parent=root)
+    taken = merchant.post(
+        reverse("admin:catalog_category_add"), _category_form(shop, slug="root")
+    )
+    assert _errors(taken)["slug"] == [
+        "The slug 'root' is already used by another category."
+    ]
+    cycle = merchant.post(
+        reverse("admin:catalog_category_change", args=[root.pk]),
+        _category_form(shop, name="Root", slug="root", parent=child.pk),
+    )
+    assert _errors(cycle)["parent"] == [
+        "A category cannot be placed under itself or its own children."
+    ]
+    assert Category.objects.get(pk=root.pk).parent_id is None
+    assert Category.objects.count() == 2
