@@ -1,11 +1,13 @@
 """The merchant dashboard for the catalogue: products (options, variants and media inline,
 stock adjustments with a reason), categories as a tree, review moderation, the stock audit.
 
-Every write goes through :mod:`catalog.services`, as the API's do: the product page is one
+Writes go through :mod:`catalog.services`, as the API's do: the product page is one
 ``product_create`` / ``product_update`` with the API's input (its options, variants and
 components inlines included), stock changes are ``product_inventory_adjust``, media
-``media_save`` / ``media_delete``, the list actions ``product_update`` / ``product_archive``.
-A refusal shows on the field it names, with the API's message.
+``media_save`` / ``media_delete``, the list actions ``product_update`` / ``product_archive``,
+the category page ``category_create`` / ``category_update``, moderation ``review_moderate``.
+A refusal shows on the field it names, with the API's message. Deleting and editing a
+review's text are Django's own (the API has neither; it archives a product instead).
 """
 
 from __future__ import annotations
@@ -1420,6 +1422,16 @@ class ReviewAdmin(StoreScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """The texts as typed (the API edits none); a new status through
+        ``review_moderate``, as ``PATCH /reviews/{id}`` (approved or rejected only)."""
+        moderated = "status" in form.changed_data
+        if moderated:
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if moderated:
+            services.review_moderate(review=obj, status=form.cleaned_data["status"])
 
     def _moderate(self, request, queryset, status):
         count = 0

@@ -9,12 +9,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog.models import Category, InventoryAdjustment, Media, Product, Variant
+from catalog.models import (
+    Category,
+    InventoryAdjustment,
+    Media,
+    Product,
+    Review,
+    Variant,
+)
 from catalog.tests.factories import (
     default_variant,
     make_category,
     make_media,
     make_product,
+    make_review,
     png_bytes,
 )
 
@@ -301,3 +309,26 @@ def test_a_category_refusal_is_the_apis_on_the_field(merchant, shop):
     ]
     assert Category.objects.get(pk=root.pk).parent_id is None
     assert Category.objects.count() == 2
+
+
+def test_a_review_status_is_moderated_as_on_the_api(merchant, candle):
+    review = make_review(candle, status=Review.Status.PENDING)
+    url = reverse("admin:catalog_review_change", args=[review.pk])
+    form = {
+        "status": "approved",
+        "rating": "4",
+        "title": "Lovely",
+        "body": "Smells of fig.",
+        "author_name": "Sam",
+    }
+    response = merchant.post(url, form)
+    assert response.status_code == 302, _errors(response)
+    review.refresh_from_db()
+    assert (review.status, review.title) == ("approved", "Lovely")
+    candle.refresh_from_db()
+    assert candle.reviews_test_count == 1  # the totals follow (a test-mode review)
+
+    response = merchant.post(url, {**form, "status": "pending_moderation"})
+    assert response.status_code == 200
+    assert _errors(response)["status"] == ["Status must be approved or rejected."]
+    assert Review.objects.get(pk=review.pk).status == "approved"
