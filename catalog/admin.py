@@ -1,10 +1,18 @@
 """The merchant dashboard for the catalogue: products (options, variants and media inline,
 stock adjustments with a reason), categories as a tree, review moderation, the stock audit.
 
-Every write that has a rule goes through :mod:`catalog.services`, as the API's do.
+Writes go through :mod:`catalog.services`, as the API's do: the product page is one
+``product_create`` / ``product_update`` with the API's input (its options, variants and
+components inlines included), stock changes are ``product_inventory_adjust``, media
+``media_save`` / ``media_delete``, the list actions ``product_update`` / ``product_archive``,
+the category page ``category_create`` / ``category_update``, moderation ``review_moderate``.
+A refusal shows on the field it names, with the API's message. Deleting and editing a
+review's text are Django's own (the API has neither; it archives a product instead).
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from django import forms
 from django.contrib import admin, messages
@@ -54,26 +62,33 @@ from .models import (
     Review,
     Variant,
 )
+from .services.variants import _combination_key
 
-WIRE_TO_FORM = {
-    "salePrice": "sale_price_amount",
-    "maxOrderQuantity": "max_order_quantity",
-    "saleEndsAt": "sale_ends_at",
-    "sku": "sku",
-    "parentId": "parent",
-    ("subscription", "interval"): "subscription_interval",
+#: The field a product refusal names (the service's input, as the API's) -> the form's.
+PRODUCT_FORM_FIELDS = {
+    **services.PRODUCT_FIELDS,
+    **{("subscription", k): f for k, f in services.SUBSCRIPTION_FIELDS.items()},
+    "category_ids": "categories",
+    "prices": "other_prices",
 }
 
+#: The same for categories.
+CATEGORY_FORM_FIELDS = {"parent_id": "parent"}
 
-def _form_error(form, exc: DomainError) -> None:
-    """Put a service refusal on the form field it names (or on the form)."""
-    for wire, messages_ in (exc.fields or {}).items():
-        field = WIRE_TO_FORM.get(wire)
-        if field in form.fields:
-            for message in messages_:
-                form.add_error(field, message)
-            return
-    form.add_error(None, exc.message)
+
+@contextmanager
+def _refusals_named_for_form(names: dict):
+    """A service refusal raised in the block names the form's fields (``sale_price`` ->
+    ``sale_price_amount``): ``StoreScopedAdmin`` then shows the page again with the
+    message on that field."""
+    try:
+        yield
+    except DomainError as exc:
+        exc.fields = {
+            names.get(where, where): texts
+            for where, texts in (exc.fields or {}).items()
+        }
+        raise
 
 
 def _actor(request) -> str:
@@ -168,7 +183,40 @@ class TranslationsAdminMixin:
 # -- products ---------------------------------------------------------------------------
 
 
-class ProductAdminForm(forms.ModelForm):
+class ServiceRulesForm(forms.ModelForm):
+    """A model form whose model constraints (a slug free in the store, a sale price below
+    the price, ...) are left to the service the admin saves with, which reports them with
+    the API's messages on their fields: not checked first with Django's ("Constraint ...
+    is violated.")."""
+
+    def _post_clean(self):
+        self.instance.validate_constraints = _constraints_left_to_the_service
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.validate_constraints
+
+
+def _constraints_left_to_the_service(*args, **kwargs) -> None:
+    """A model's ``validate_constraints`` that checks nothing (``ServiceRulesForm``)."""
+
+
+def _adopt(instance, saved) -> None:
+    """Make the admin's ``instance`` the row a service saved (a new one takes its id): the
+    admin goes on with it (inlines, messages, the redirect)."""
+    instance.pk = saved.pk
+    instance._state.adding = False
+    instance.refresh_from_db()
+
+
+def _slug_optional(form, example: str) -> None:
+    """On an add form: an empty slug is made from the name, as on the API."""
+    if form.instance._state.adding and "slug" in form.fields:
+        form.fields["slug"].required = False
+        form.fields["slug"].help_text = f"Empty: made from the name ({example})."
+
+
+class ProductAdminForm(ServiceRulesForm):
     other_prices = CurrencyPricesField(
         label="Other currencies",
         help_text=CurrencyPricesField.default_help
@@ -190,6 +238,7 @@ class ProductAdminForm(forms.ModelForm):
         for name in self.SUBSCRIPTION_DEFAULTS:
             if name in self.fields:
                 self.fields[name].required = False
+        _slug_optional(self, "apron, apron-2")
         if self.instance.pk and "other_prices" in self.fields:
             default = self.instance.variants.filter(is_default=True).first()
             if default is not None:
@@ -212,6 +261,9 @@ class ProductAdminForm(forms.ModelForm):
         )
 
     def clean(self):
+        # The product's rules (prices, sale dates, quantities, slug, sku, categories,
+        # bundles, subscriptions) are product_create's and product_update's, checked when
+        # ProductAdmin.save_related calls them.
         cleaned = super().clean()
         _currency_prices_check(
             self,
@@ -219,50 +271,6 @@ class ProductAdminForm(forms.ModelForm):
             cleaned.get("other_prices") or {},
             cleaned.get("store") or getattr(self.instance, "store", None),
         )
-        candidate = Product(
-            price_amount=cleaned.get("price_amount") or 0,
-            sale_price_amount=cleaned.get("sale_price_amount"),
-            sale_starts_at=cleaned.get("sale_starts_at"),
-            sale_ends_at=cleaned.get("sale_ends_at"),
-            min_order_quantity=cleaned.get("min_order_quantity") or 1,
-            max_order_quantity=cleaned.get("max_order_quantity"),
-            product_type=cleaned.get("product_type") or Product.ProductType.PHYSICAL,
-            subscription_interval=cleaned.get("subscription_interval") or "",
-        )
-        try:
-            services.product_check_rules(candidate)
-        except DomainError as exc:
-            _form_error(self, exc)
-        if cleaned.get("product_type") == Product.ProductType.BUNDLE:
-            # A bundle's stock is always counted, through its components.
-            cleaned["track_inventory"] = True
-            if self.instance.pk and self.instance.options.exists():
-                self.add_error(
-                    "product_type",
-                    "A product with options cannot become a bundle: remove its options.",
-                )
-            elif self.instance.pk and bundles.bundles_containing(self.instance):
-                self.add_error(
-                    "product_type",
-                    "This product is a component of another bundle: a bundle cannot "
-                    "contain another bundle.",
-                )
-        store = cleaned.get("store") or getattr(self.instance, "store", None)
-        categories = cleaned.get("categories")
-        if (
-            store is not None
-            and categories is not None
-            and any(c.store_id != store.pk for c in categories)
-        ):
-            self.add_error("categories", "Pick categories of the product's own store.")
-        if store is not None and cleaned.get("sku"):
-            self.instance.store = store
-            try:
-                services.sku_check_unique(
-                    store=store, product=self.instance, skus={"sku": cleaned["sku"]}
-                )
-            except DomainError as exc:
-                _form_error(self, exc)
         return cleaned
 
 
@@ -354,7 +362,7 @@ def option_translations_parse(text: str, values: list[str]) -> dict:
 
 
 class OptionInline(StoreScopedTabularInline):
-    """Saved by ``ProductAdmin.save_formset`` through ``product_options_replace``."""
+    """The product's ``options`` (``ProductAdmin.save_related``: ``options_input``)."""
 
     model = ProductOption
     form = OptionForm
@@ -450,8 +458,8 @@ class VariantInline(StoreScopedTabularInline):
 
 
 class BundleComponentFormSet(forms.BaseInlineFormSet):
-    """A bundle's components, checked by the API's rules (``catalog.bundles``) and saved
-    by ``ProductAdmin.save_formset`` through ``product_bundle_settle``."""
+    """A bundle's components, checked by the API's rules (``catalog.bundles``): the
+    product's ``components`` when they changed (``ProductAdmin.save_related``)."""
 
     def clean(self):
         super().clean()
@@ -548,6 +556,108 @@ class MediaInline(StoreScopedTabularInline):
         return format_html(
             '<img src="{}" style="max-height:60px;max-width:90px">', media.file.url
         )
+
+
+def product_input(form, inlines: dict, *, creating: bool) -> dict:
+    """The product page as the input of ``product_create`` / ``product_update`` (the
+    shape ``ProductInputSerializer`` gives the API): every field of a new product, the
+    changed ones of an existing one; ``options``, ``variants`` and ``components`` from
+    the inlines (``inlines``: formset by model) when they changed."""
+    cleaned = form.cleaned_data
+    sent = set(form.fields) if creating else set(form.changed_data)
+    sent &= set(cleaned)
+    data = {
+        key: cleaned[field]
+        for key, field in services.PRODUCT_FIELDS.items()
+        if field in sent
+    }
+    terms = {
+        key: cleaned[field]
+        for key, field in services.SUBSCRIPTION_FIELDS.items()
+        if field in sent
+    }
+    if terms:
+        data["subscription"] = terms
+    if "categories" in sent:
+        data["category_ids"] = [category.pk for category in cleaned["categories"]]
+    if "other_prices" in sent and (cleaned["other_prices"] or not creating):
+        data["prices"] = cleaned["other_prices"] or {}
+    data["translations"] = form.instance.translations or {}
+    options = inlines.get(ProductOption)
+    if options is not None and (creating or options.has_changed()):
+        data["options"] = options_input(options, store=form.instance.store)
+    variants = inlines.get(Variant)
+    if variants is not None and variants.has_changed() and data.get("options") != []:
+        data["variants"] = variants_input(variants, options=data.get("options"))
+    components = inlines.get(BundleComponent)
+    if (
+        components is not None
+        and components.has_changed()
+        and components.bundle_components is not None
+    ):
+        data["components"] = components.bundle_components
+    return data
+
+
+def options_input(formset, *, store) -> list[dict]:
+    """``[{"name", "values", "translations"}]`` of the options inline, in its order."""
+    allowed = translation_locales(store)
+    options = []
+    for option_form in formset.forms:
+        if not option_form.has_changed() and not option_form.instance.pk:
+            continue
+        data = option_form.cleaned_data
+        if data.get("DELETE"):
+            continue
+        option = {"name": data["name"].strip(), "values": data["values_text"]}
+        if "translations" in data:
+            option["translations"] = {
+                locale: texts
+                for locale, texts in data["translations"].items()
+                if locale in allowed
+            }
+        options.append((data.get("position") or 0, len(options), option))
+    return [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
+
+
+def variants_input(formset, *, options: list[dict] | None) -> list[dict]:
+    """``[{"option_values", "sku", "barcode", "price", "prices", "weight_grams",
+    "media_id"}]`` of the variants inline (stock is not edited here). With ``options``
+    (changed in the same save) one entry per combination of their values, carrying the
+    edits of the variant that had it."""
+    rows = []
+    for variant_form in formset.forms:
+        data = variant_form.cleaned_data
+        values = variant_form.instance.option_values.all()
+        row = {"option_values": {v.option.name: v.value for v in values}}
+        for key, field in VARIANT_INPUT_FIELDS.items():
+            if field in data:
+                row[key] = data[field]
+        if "media" in data:
+            row["media_id"] = data["media"].pk if data["media"] else None
+        if "prices" in row:
+            row["prices"] = row["prices"] or {}
+        rows.append(row)
+    if options is None:
+        return rows
+    edits = {_combination_key(row["option_values"]): row for row in rows}
+    combinations = services.variant_combinations(
+        {option["name"]: dict.fromkeys(option["values"]) for option in options}
+    )
+    return [
+        {**edits.get(_combination_key(combo["option_values"]), {}), **combo}
+        for combo in combinations
+    ]
+
+
+#: A variant's input key -> the variants inline's field.
+VARIANT_INPUT_FIELDS = {
+    "sku": "sku",
+    "barcode": "barcode",
+    "price": "price_amount",
+    "prices": "currency_prices",
+    "weight_grams": "weight_grams",
+}
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -714,6 +824,12 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
             )
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A product stays in its store, as on the API (its skus, slug and categories are
+        # the store's).
+        return [*fields, "store"] if obj is not None else fields
+
     def get_inline_instances(self, request, obj=None):
         """The components inline on a saved bundle's page only (save a product as a
         bundle, then list what it contains)."""
@@ -738,12 +854,13 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
         ]
 
     def _adjust_stock(self, request, variant, form) -> bool:
-        """Adjust ``variant``'s stock as ``form`` says, through the service (an audit row);
-        a refusal goes on the form. True when done."""
+        """Adjust ``variant``'s stock as ``form`` says, through the API's service (an audit
+        row; a bundle has none of its own); a refusal goes on the form. True when done."""
         try:
-            adjustment = services.stock_adjust(
+            adjustment = services.product_inventory_adjust(
                 mode=DASHBOARD_MODE,
-                variant=variant,
+                product=variant.product,
+                variant_id=variant.pk,
                 operation=form.cleaned_data["operation"],
                 quantity=form.cleaned_data["quantity"],
                 reason=form.cleaned_data["reason"],
@@ -764,7 +881,7 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
     # -- inventory: every variant -------------------------------------------------------
     def inventory_view(self, request):
         """Every variant of the merchant's stores with its stock and low-stock threshold,
-        and an adjust form per row (``catalog.services.stock_adjust``: an audit row each)."""
+        and an adjust form per row (``product_inventory_adjust``: an audit row each)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         variants = inventory_variants(
@@ -858,93 +975,53 @@ class ProductAdmin(TranslationsAdminMixin, StoreScopedAdmin):
         )
 
     # -- saving -------------------------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: ``save_related`` writes the product, its options, variants and
+        components with one service call once the inlines are read."""
+
     def save_related(self, request, form, formsets, change):
-        form.save_m2m()
-        # On the form, not on this (shared) admin: one request's state.
-        form.was_bundle = change and (
-            form.initial.get("product_type") == Product.ProductType.BUNDLE
-        )
-        # Variant edits first: the options formset may then add or remove variants.
-        for formset in sorted(formsets, key=lambda fs: fs.model is ProductOption):
-            self.save_formset(request, form, formset, change=change)
-        if not form.instance.variants.exists():
-            services.product_options_replace(
-                mode=DASHBOARD_MODE,
-                product=form.instance,
-                options=[],
-                actor=_actor(request),
-            )
-        if not any(fs.model is BundleComponent for fs in formsets):
-            services.product_bundle_settle(
-                product=form.instance,
-                was_bundle=form.was_bundle,
-                mode=DASHBOARD_MODE,
-                actor=_actor(request),
-            )
-        if "other_prices" in form.changed_data:
-            services.product_currency_prices_set(
-                product=form.instance, prices=form.cleaned_data["other_prices"] or {}
-            )
+        """One ``product_create`` / ``product_update``, with the input the API's ``POST`` /
+        ``PATCH /products`` would give it, then the other inlines (media, files), then
+        one ``product.created`` / ``product.updated`` with all of it."""
+        inlines = {formset.model: formset for formset in formsets}
+        data = product_input(form, inlines, creating=not change)
+        with _refusals_named_for_form(PRODUCT_FORM_FIELDS):
+            if change:
+                product = services.product_update(
+                    mode=DASHBOARD_MODE,
+                    product=form.instance,
+                    data=data,
+                    actor=_actor(request),
+                    source=InventoryAdjustment.Source.DASHBOARD,
+                    publish=False,
+                )
+            else:
+                product = services.product_create(
+                    mode=DASHBOARD_MODE,
+                    store=form.cleaned_data["store"],
+                    data=data,
+                    actor=_actor(request),
+                    source=InventoryAdjustment.Source.DASHBOARD,
+                    publish=False,
+                )
+        _adopt(form.instance, product)
+        for formset in formsets:
+            if formset.model in (ProductOption, Variant, BundleComponent):
+                # Written by the service; the change message reads these.
+                formset.new_objects, formset.changed_objects = [], []
+                formset.deleted_objects = []
+            else:
+                self.save_formset(request, form, formset, change=change)
         services.product_notify_saved(
-            mode=DASHBOARD_MODE, product=form.instance, created=not change
+            mode=DASHBOARD_MODE, product=product, created=not change
         )
 
     def save_formset(self, request, form, formset, change):
-        product = form.instance
-        if formset.model is ProductOption:
-            options = []
-            for option_form in formset.forms:
-                if not option_form.has_changed() and not option_form.instance.pk:
-                    continue
-                if option_form.cleaned_data.get("DELETE"):
-                    continue
-                data = option_form.cleaned_data
-                option = {"name": data["name"].strip(), "values": data["values_text"]}
-                if "translations" in data:
-                    allowed = translation_locales(product.store)
-                    option["translations"] = {
-                        locale: texts
-                        for locale, texts in data["translations"].items()
-                        if locale in allowed
-                    }
-                options.append((data.get("position") or 0, len(options), option))
-            options = [o for _, _, o in sorted(options, key=lambda t: (t[0], t[1]))]
-            # The admin's change message reads these, normally set by formset.save().
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
-                [],
-                [],
-                [],
-            )
-            try:
-                services.product_options_replace(
-                    mode=DASHBOARD_MODE,
-                    product=product,
-                    options=options,
-                    actor=_actor(request),
-                )
-            except DomainError as exc:
-                messages.error(request, f"Options not saved: {exc.message}")
-            return
-        if formset.model is BundleComponent:
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
-                [],
-                [],
-                [],
-            )
-            services.product_bundle_settle(
-                product=product,
-                was_bundle=getattr(form, "was_bundle", False),
-                components=formset.bundle_components if formset.has_changed() else None,
-                mode=DASHBOARD_MODE,
-                actor=_actor(request),
-            )
-            return
         if formset.model is Media:
             for media in formset.save(commit=False):
                 services.media_save(media=media)
             for media in formset.deleted_objects:
-                media.file.delete(save=False)
-                media.delete()
+                services.media_delete(media=media)
             return
         super().save_formset(request, form, formset, change)
 
@@ -1148,25 +1225,34 @@ class InventoryAdjustmentAdmin(StoreScopedAdmin):
 # -- categories -------------------------------------------------------------------------
 
 
-class CategoryAdminForm(forms.ModelForm):
+class CategoryAdminForm(ServiceRulesForm):
+    """Saved by ``category_create`` / ``category_update`` (``CategoryAdmin.save_model``),
+    which check the slug and the parent (same store, not the category or one of its
+    children)."""
+
     class Meta:
         model = Category
         fields = "__all__"
 
-    def clean(self):
-        cleaned = super().clean()
-        parent = cleaned.get("parent")
-        store = cleaned.get("store") or getattr(self.instance, "store", None)
-        if parent is not None and store is not None and parent.store_id != store.pk:
-            self.add_error("parent", "Pick a parent category of the same store.")
-        elif parent is not None and self.instance.pk:
-            try:
-                services.category_parent_check(
-                    category=self.instance, parent_id=parent.pk
-                )
-            except DomainError as exc:
-                _form_error(self, exc)
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _slug_optional(self, "candles, candles-2")
+
+
+def category_input(form, *, creating: bool) -> dict:
+    """The category form as the input of ``category_create`` / ``category_update`` (the
+    API's, and the image): every field of a new category, the changed ones of another."""
+    cleaned = form.cleaned_data
+    sent = (set(form.fields) if creating else set(form.changed_data)) & set(cleaned)
+    data = {key: cleaned[key] for key in services.CATEGORY_FIELDS if key in sent}
+    if "parent" in sent:
+        data["parent_id"] = cleaned["parent"].pk if cleaned["parent"] else None
+    if data.get("image") is None:
+        data.pop("image", None)  # kept
+    elif data["image"] is False:
+        data["image"] = ""  # "Clear" ticked
+    data["translations"] = form.instance.translations or {}
+    return data
 
 
 def _tree_order(categories) -> dict[str, tuple[int, int]]:
@@ -1253,6 +1339,26 @@ class CategoryAdmin(TranslationsAdminMixin, StoreScopedAdmin):
     def get_changelist(self, request, **kwargs):
         return TreeChangeList
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A category stays in its store (its slug, parent and products are the store's).
+        return [*fields, "store"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        """``category_create`` / ``category_update``, as the API's ``POST`` / ``PATCH
+        /categories``; a refusal shows on the field it names."""
+        data = category_input(form, creating=not change)
+        with _refusals_named_for_form(CATEGORY_FORM_FIELDS):
+            if change:
+                category = services.category_update(
+                    category=Category.objects.get(pk=obj.pk), data=data
+                )
+            else:
+                category = services.category_create(
+                    store=form.cleaned_data["store"], data=data
+                )
+        _adopt(obj, category)
+
     @admin.display(description="Name", ordering="tree_position")
     def tree_name(self, category):
         depth = getattr(self, "_tree", {}).get(category.pk, (0, 0))[1]
@@ -1316,6 +1422,16 @@ class ReviewAdmin(StoreScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """The texts as typed (the API edits none); a new status through
+        ``review_moderate``, as ``PATCH /reviews/{id}`` (approved or rejected only)."""
+        moderated = "status" in form.changed_data
+        if moderated:
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if moderated:
+            services.review_moderate(review=obj, status=form.cleaned_data["status"])
 
     def _moderate(self, request, queryset, status):
         count = 0

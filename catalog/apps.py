@@ -10,7 +10,6 @@ class CatalogConfig(AppConfig):
         from core import signals
         from core.models import Store
 
-        from . import services
         from .models import (
             BundleComponent,
             Category,
@@ -21,10 +20,17 @@ class CatalogConfig(AppConfig):
             Review,
             Variant,
         )
+        from .services.reviews import review_totals_on_change
+        from .services.store import (
+            catalog_changed,
+            store_amounts_convert,
+            store_amounts_describe,
+            store_test_mode_reset,
+        )
 
         for signal in (post_save, post_delete):
             signal.connect(
-                services.review_totals_on_change,
+                review_totals_on_change,
                 sender=Review,
                 dispatch_uid="catalog_review_totals",
             )
@@ -40,23 +46,23 @@ class CatalogConfig(AppConfig):
                 BundleComponent,
             ):
                 signal.connect(
-                    services.catalog_changed,
+                    catalog_changed,
                     sender=model,
                     dispatch_uid=f"catalog_changed_{model.__name__}",
                 )
         for through in (Product.categories.through, Variant.option_values.through):
             m2m_changed.connect(
-                services.catalog_changed,
+                catalog_changed,
                 sender=through,
                 dispatch_uid=f"catalog_changed_{through.__name__}",
             )
 
         signals.store_currency_amounts.connect(
-            services.store_amounts_describe, dispatch_uid="catalog_amounts"
+            store_amounts_describe, dispatch_uid="catalog_amounts"
         )
         signals.store_currency_convert.connect(
-            services.store_amounts_convert, dispatch_uid="catalog_amounts"
+            store_amounts_convert, dispatch_uid="catalog_amounts"
         )
         signals.store_test_mode_reset.connect(
-            services.store_test_mode_reset, dispatch_uid="catalog_test_mode"
+            store_test_mode_reset, dispatch_uid="catalog_test_mode"
         )

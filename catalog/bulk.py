@@ -36,15 +36,10 @@ from .models import (
     ProductOptionValue,
     Variant,
 )
-from .services import (
-    _assign,
-    _audit_row,
-    _slug_base,
-    _validate_variants,
-    product_check_rules,
-    unique_slug,
-    variant_combinations,
-)
+from .services.products import _assign, product_check_rules
+from .services.slugs import _slug_base, unique_slug
+from .services.stock import _audit_row
+from .services.variants import _validate_variants, variant_combinations
 
 #: Product types this module builds; a bundle's components and a subscription's terms are
 #: product_create's alone.

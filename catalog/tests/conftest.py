@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from catalog.tests.factories import make_category, make_product, make_variant_product
+from core import services as core_services
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +43,12 @@ def events():
         ]
 
     return get
+
+
+@pytest.fixture
+def merchant(shop):
+    """A client signed in to the dashboard as the owner of ``shop``'s store."""
+    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
+    client = Client()
+    client.force_login(user)
+    return client

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from catalog.models import (
@@ -24,17 +23,8 @@ from catalog.tests.factories import (
     make_review,
     png_bytes,
 )
-from core import services as core_services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchant(shop):
-    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _inline_management(prefix, total=0, initial=0):

@@ -4,23 +4,13 @@ categories, and a translations line per locale on each option."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Category, Product
 from catalog.tests.factories import make_category, make_product
 from catalog.tests.test_admin import _inline_management, _product_form
-from core import services as core_services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchant(shop):
-    user, _ = core_services.merchant_add(store=shop.store, email="owner@acme.test")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
