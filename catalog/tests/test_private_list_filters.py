@@ -51,10 +51,14 @@ def test_product_filters_combine_with_a_search_and_a_sort(private, shop):
     assert _ids(private.get("/products", query={"category": "nothing"})) == []
 
 
-def test_empty_product_filters_are_no_filter(private, shop):
+def test_empty_product_filters_are_no_filter_but_an_empty_time(private, shop):
     made = {make_product(shop.store, name).pk for name in ("One", "Two")}
-    query = {"q": "", "category": "", "updatedAfter": "", "status": "", "sort": ""}
+    query = {"q": "", "category": "", "status": "", "sort": ""}
     assert set(_ids(private.get("/products", query=query))) == made
+    # As the query serializer answered: an empty timestamp is not a timestamp.
+    response = private.get("/products", query={**query, "updatedAfter": ""})
+    assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["updatedAfter"]
 
 
 @pytest.mark.parametrize(

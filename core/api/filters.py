@@ -19,12 +19,13 @@ from .fields import TimestampField
 
 class QueryField(forms.Field):
     """A form field that reads a query value as a DRF field reads it: the same values, the
-    same error messages (as a query serializer answered). Empty means "no filter"."""
+    same error messages (as a query serializer answered). An empty value is what the DRF
+    field makes of it: "no filter" for a boolean, a 422 for a timestamp."""
 
     drf_field: serializers.Field
 
     def to_python(self, value):
-        if value in (None, ""):
+        if value is None:
             return None
         try:
             return self.drf_field.to_internal_value(value)
@@ -33,8 +34,8 @@ class QueryField(forms.Field):
 
 
 class QueryBooleanField(QueryField):
-    """``true``/``false`` (and the other spellings DRF accepts); anything else is "Must be
-    a valid boolean."."""
+    """``true``/``false`` (and the other spellings DRF accepts; empty is no filter); anything
+    else is "Must be a valid boolean."."""
 
     drf_field = serializers.BooleanField(allow_null=True)
 

@@ -32,8 +32,8 @@ class ApiRouter(SimpleRouter):
         super().__init__(trailing_slash=False, use_regex_path=False)
 
 
-# The hooks are abstract: a resource that misses one its actions call cannot be
-# instantiated (a TypeError naming it on the first request and in the tests), never a 500
+# The hooks are abstract: a resource missing a hook that one of its actions calls cannot
+# be instantiated (a TypeError naming it on the first request and in the tests), never a 500
 # half-way. Each mixin is an ABC, so that the hooks it declares count in the viewset. The
 # mixins have no docstrings: drf-spectacular would describe the operations with them.
 
@@ -165,6 +165,7 @@ class PrivateGenericViewSet(ViewSetMixin, PrivateApi, metaclass=ABCMeta):
         return self.kwargs[self.lookup_url_kwarg]
 
     def get_object_for_write(self):
+        """The row an update or delete changes (a lighter read than ``get_object``)."""
         return self.get_object()
 
     def present(self, instance):
@@ -186,7 +187,7 @@ class PrivateViewSet(
     __doc__ = PrivateApi.__doc__
 
 
-#: The documentation ``resource_schema`` gives each action (it documents those the viewset has).
+#: The actions ``resource_schema`` documents (those of them the viewset has).
 ACTIONS = ("list", "create", "retrieve", "partial_update", "destroy")
 
 
