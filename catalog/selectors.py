@@ -224,8 +224,6 @@ class ProductFilters:
     category: str | None = None
     q: str | None = None
     sort: str | None = None
-    status: str | None = None
-    updated_after: datetime | None = None
     #: The locale whose translations ``q`` also searches (the public content locale).
     locale: str | None = None
 
@@ -234,36 +232,48 @@ def product_list(
     *, store, filters: ProductFilters, published_only: bool, mode: str = "live"
 ) -> QuerySet:
     """Products of ``store`` for the list endpoints, ordered, ready to paginate (review
-    counts and ratings as a key of ``mode`` sees them)."""
+    counts and ratings as a key of ``mode`` sees them). The private list filters the
+    unfiltered list further with ``catalog.filters.ProductFilter``."""
     queryset = Product.objects.filter(store=store)
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
-    elif filters.status:
-        queryset = queryset.filter(status=filters.status)
     if filters.category:
-        category = _category_by_ref(
-            store=store, ref=filters.category, published_only=published_only
-        )
-        if category is None:
-            return queryset.none()
-        ids = category_descendant_ids(store=store, category=category)
-        through = Product.categories.through.objects.filter(category_id__in=ids)
-        queryset = queryset.filter(pk__in=Subquery(through.values("product_id")))
-    if filters.updated_after:
-        # Stock changes touch variants only, so a sync also sees products whose stock moved.
-        changed_variants = Variant.objects.filter(updated_at__gte=filters.updated_after)
-        queryset = queryset.filter(
-            Q(updated_at__gte=filters.updated_after)
-            | Q(pk__in=Subquery(changed_variants.values("product_id")))
+        queryset = products_in_category(
+            queryset, store=store, ref=filters.category, published_only=published_only
         )
     if filters.q:
         queryset = product_search(
             queryset, filters.q, ranked=not filters.sort, locale=filters.locale
         )
     queryset = _with_output_data(queryset, mode)
-    sorts = PUBLIC_SORTS if published_only else PRIVATE_SORTS
-    if filters.sort:
-        order = sorts[filters.sort]
+    return product_order(
+        queryset,
+        sort=filters.sort,
+        sorts=PUBLIC_SORTS if published_only else PRIVATE_SORTS,
+    )
+
+
+def products_in_category(
+    queryset: QuerySet, *, store, ref: str, published_only: bool
+) -> QuerySet:
+    """The products of ``queryset`` in the category ``ref`` (id or slug) or below it;
+    none when the store has no such category (or, ``published_only``, no such published
+    one)."""
+    category = _category_by_ref(store=store, ref=ref, published_only=published_only)
+    if category is None:
+        return queryset.none()
+    ids = category_descendant_ids(store=store, category=category)
+    through = Product.categories.through.objects.filter(category_id__in=ids)
+    return queryset.filter(pk__in=Subquery(through.values("product_id")))
+
+
+def product_order(
+    queryset: QuerySet, *, sort: str | None, sorts: dict = PRIVATE_SORTS
+) -> QuerySet:
+    """``queryset`` in the order ``sort`` names (a key of ``sorts``); without one, by
+    relevance when a search ranked it, else in the catalogue's order."""
+    if sort:
+        order = sorts[sort]
     elif "search_rank" in queryset.query.annotations:
         order = ("-search_rank", *DEFAULT_ORDER)
     else:
@@ -501,16 +511,14 @@ def review_stats(*, product: Product, mode: str = "live") -> dict:
     return {"average_rating": average, "rating_count": stats["n"]}
 
 
-def review_list(
-    *, store, mode: str, status: str | None = None, product_id: str | None = None
-) -> QuerySet:
-    """The reviews posted with keys of ``mode`` (what that mode's key moderates)."""
-    queryset = Review.objects.filter(store=store, mode=mode).select_related("product")
-    if status:
-        queryset = queryset.filter(status=status)
-    if product_id:
-        queryset = queryset.filter(product_id=product_id)
-    return queryset.order_by("-created_at", "-id")
+def review_list(*, store, mode: str) -> QuerySet:
+    """The reviews posted with keys of ``mode`` (what that mode's key moderates), newest
+    first (``catalog.filters.ReviewFilter`` filters them)."""
+    return (
+        Review.objects.filter(store=store, mode=mode)
+        .select_related("product")
+        .order_by("-created_at", "-id")
+    )
 
 
 def review_get(*, store, mode: str, review_id: str) -> Review:

@@ -949,24 +949,6 @@ class ProductListQuerySerializer(serializers.Serializer):
     )
 
 
-class PrivateProductListQuerySerializer(ProductListQuerySerializer):
-    status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
-    updated_after = TimestampField(required=False)
-    sort = serializers.ChoiceField(
-        choices=[
-            "name",
-            "-name",
-            "price",
-            "-price",
-            "createdAt",
-            "-createdAt",
-            "updatedAt",
-            "-updatedAt",
-        ],
-        required=False,
-    )
-
-
 class ReviewInputSerializer(serializers.Serializer):
     rating = StrictIntegerField(min_value=1, max_value=5)
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
@@ -984,11 +966,6 @@ class ReviewInputSerializer(serializers.Serializer):
         if not value:
             raise serializers.ValidationError("The body field may not be blank.")
         return value
-
-
-class ReviewListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Review.Status.choices, required=False)
-    product_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class ReviewModerateSerializer(serializers.Serializer):

@@ -26,19 +26,15 @@ public_urlpatterns = [
 ]
 
 router = ApiRouter()
+router.register("products", private.ProductViewSet, basename="product")
 router.register("categories", private.CategoryViewSet, basename="category")
+router.register("reviews", private.ReviewViewSet, basename="review")
 
 private_urlpatterns = [
-    path("products", private.ProductsApi.as_view(), name="products"),
     path(
         "products/<product_ref:product>/inventory",
         private.ProductInventoryApi.as_view(),
         name="product-inventory",
     ),
-    path(
-        "products/<product_ref:product>", private.ProductApi.as_view(), name="product"
-    ),
-    path("reviews", private.ReviewsApi.as_view(), name="reviews"),
-    path("reviews/<prev_id:review>", private.ReviewApi.as_view(), name="review"),
     *router.urls,
 ]

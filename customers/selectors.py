@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 
 from django.db import connection
 from django.db.models import (
@@ -156,22 +155,12 @@ def customer_totals_annotate(queryset: QuerySet, *, store, mode: str) -> QuerySe
     )
 
 
-def customer_list(
-    *, store, mode: str, q: str | None = None, created_after: datetime | None = None
-) -> QuerySet:
-    """The store's customers of ``mode``, newest first, with order totals; ``q`` matches
-    every word against first name, last name or email."""
-    queryset = Customer.objects.filter(store=store, mode=mode)
-    if q:
-        for word in q.split():
-            queryset = queryset.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-            )
-    if created_after is not None:
-        queryset = queryset.filter(created_at__gt=created_after)
-    queryset = customer_totals_annotate(queryset, store=store, mode=mode)
+def customer_list(*, store, mode: str) -> QuerySet:
+    """The store's customers of ``mode``, newest first, with order totals
+    (``customers.filters.CustomerFilter`` filters them)."""
+    queryset = customer_totals_annotate(
+        Customer.objects.filter(store=store, mode=mode), store=store, mode=mode
+    )
     return queryset.order_by("-created_at", "-id")
 
 

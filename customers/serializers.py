@@ -262,14 +262,6 @@ class ProfileUpdateSerializer(serializers.Serializer):
         return _e164(value)
 
 
-class CustomerListParamsSerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    created_after = TimestampField(required=False)
-
-    class Meta:
-        ref_name = "CustomerListParams"
-
-
 class CustomerPatchSerializer(serializers.Serializer):
     """``PATCH /customers/{id}``: tags and metadata replace the stored ones entirely."""
 

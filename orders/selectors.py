@@ -197,35 +197,10 @@ def order_status_bucket(order: Order) -> str:
     return str(payment)
 
 
-def order_list(
-    *,
-    store,
-    mode: str,
-    status: str | None = None,
-    customer_id: str | None = None,
-    created_after=None,
-    created_before=None,
-    q: str | None = None,
-) -> QuerySet[Order]:
-    """Placed orders of the store in ``mode``, newest first. ``q`` matches the order number
-    (``1024`` or ``#1024``), the id, or part of the email; dates are exclusive bounds."""
-    queryset = _orders(store=store, mode=mode)
-    if status:
-        queryset = queryset.filter(order_status_q(status))
-    if customer_id:
-        queryset = queryset.filter(customer_id=customer_id)
-    if created_after is not None:
-        queryset = queryset.filter(created_at__gt=created_after)
-    if created_before is not None:
-        queryset = queryset.filter(created_at__lt=created_before)
-    if q:
-        term = q.strip()
-        match = Q(email__icontains=term) | Q(pk=term)
-        number = term.lstrip("#")
-        if number.isdigit() and len(number) <= 9:
-            match |= Q(order_number=int(number))
-        queryset = queryset.filter(match)
-    return queryset.order_by("-created_at", "-id")
+def order_list(*, store, mode: str) -> QuerySet[Order]:
+    """Placed orders of the store in ``mode``, newest first (``orders.filters.OrderFilter``
+    filters them)."""
+    return _orders(store=store, mode=mode).order_by("-created_at", "-id")
 
 
 def order_get(*, store, mode: str, order_id: str) -> Order:

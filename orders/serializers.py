@@ -37,7 +37,6 @@ from core.api.fields import (
 from . import signals
 from .gateways import REFUND_REASONS, PaymentStatus
 from .models import Order, OrderEvent, Refund
-from .selectors import ORDER_LIST_STATUSES
 
 #: paymentStatus of ``GET /orders/{order}/status``: the payment's own words.
 PAYMENT_WORDS = ("succeeded", "requires_action", "processing", "failed", "canceled")
@@ -579,17 +578,6 @@ class OrderRefundResultSerializer(PrivateOrderDetailSerializer):
 
 
 # -- inputs --------------------------------------------------------------------------------
-
-
-class OrderListParamsSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ORDER_LIST_STATUSES, required=False)
-    customer_id = serializers.CharField(required=False, max_length=40)
-    created_after = TimestampField(required=False)
-    created_before = TimestampField(required=False)
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-    class Meta:
-        ref_name = "OrderListParams"
 
 
 class OrderPatchSerializer(serializers.Serializer):

@@ -97,13 +97,6 @@ class DeliverySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Delivery.Status.choices, required=False)
-    event = serializers.CharField(
-        max_length=40, required=False, help_text="An event id."
-    )
-
-
 class EventSerializer(ModelSerializer):
     data = serializers.JSONField(help_text="The object in its private API shape.")
 

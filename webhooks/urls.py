@@ -4,26 +4,20 @@ from core.api.viewsets import ApiRouter
 
 from .api.private import (
     EventListApi,
-    WebhookDeliveryListApi,
-    WebhookDeliveryRetryApi,
+    WebhookDeliveryViewSet,
     WebhookViewSet,
 )
 
 router = ApiRouter()
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register(
+    "webhooks/<whk_id:webhook>/deliveries",
+    WebhookDeliveryViewSet,
+    basename="webhook-delivery",
+)
 
 public_urlpatterns: list = []
 private_urlpatterns = [
     *router.urls,
-    path(
-        "webhooks/<whk_id:webhook>/deliveries",
-        WebhookDeliveryListApi.as_view(),
-        name="webhook-deliveries",
-    ),
-    path(
-        "webhooks/<whk_id:webhook>/deliveries/<dlv_id:delivery>/retry",
-        WebhookDeliveryRetryApi.as_view(),
-        name="webhook-delivery-retry",
-    ),
     path("events", EventListApi.as_view(), name="events"),
 ]

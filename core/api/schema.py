@@ -133,10 +133,15 @@ class ApiAutoSchema(AutoSchema):
         return super()._is_list_view(serializer)
 
     def get_filter_backends(self):
-        # A viewset's FilterSet documents the query parameters of its list.
-        if getattr(self.view, "action", None) == "list":
-            return list(getattr(self.view, "filter_backends", ()))
-        return super().get_filter_backends()
+        # A list's FilterSet documents its query parameters: a viewset's list action, or
+        # the GET of a view that names one.
+        view = self.view
+        if getattr(view, "filterset_class", None) is None:
+            return []
+        action = getattr(view, "action", None)
+        if action == "list" or (action is None and self.method == "GET"):
+            return list(view.filter_backends)
+        return []
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())

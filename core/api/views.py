@@ -20,6 +20,7 @@ from core.money import locale_from_accept_language
 from . import caching, idempotency
 from .authentication import PublishableKeyAuthentication, SecretKeyAuthentication
 from .casing import query_to_snake
+from .filters import QueryFilterBackend
 from .pagination import PageParamsSerializer, paginate
 from .throttling import EndpointRateThrottle, ratelimit_headers
 from .visitor import CART_TOKEN_HEADER, Visitor
@@ -39,6 +40,11 @@ class ApiView(APIView):
     #: GET answers depend only on the catalogue: ETag, 304 and the shared page cache
     #: (see :mod:`core.api.caching`; the catalogue's writes bump its version).
     cached_read = False
+    #: A list's django-filter ``FilterSet`` (``<app>/filters.py``): ``filter_queryset``
+    #: applies it to the query string, and the schema documents it on the list's GET. Set
+    #: ``queryset = Model.objects.none()`` with it (the FilterSet's model; never queried).
+    filterset_class = None
+    filter_backends = (QueryFilterBackend,)
 
     _idempotency_record = None
     _page_key = None
@@ -136,6 +142,13 @@ class ApiView(APIView):
         return self.validate(
             serializer_class, query_to_snake(self.request.query_params)
         )
+
+    def filter_queryset(self, queryset):
+        """``queryset`` filtered by ``filterset_class`` from the query string; a bad value
+        is a 422 naming its parameter."""
+        for backend in self.filter_backends:
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     def serialize(self, serializer_class, instance, *, many: bool = False, **context):
         return serializer_class(

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PrivateApi
 
 from .. import selectors, services
+from ..filters import CustomerFilter
+from ..models import Customer
 from ..serializers import (
     CustomerDetailSerializer,
     CustomerListItemSerializer,
-    CustomerListParamsSerializer,
     CustomerPatchSerializer,
 )
 
@@ -22,31 +22,18 @@ class CustomerListApi(PrivateApi):
 
     rate_limits = {"GET": "240/m"}
 
+    queryset = Customer.objects.none()
+    filterset_class = CustomerFilter
+
     @extend_schema(
         operation_id="customers_list",
         summary="List customers",
-        parameters=[
-            OpenApiParameter(
-                "q",
-                OpenApiTypes.STR,
-                description="Search first name, last name or email.",
-            ),
-            OpenApiParameter(
-                "createdAfter",
-                OpenApiTypes.DATETIME,
-                description="ISO 8601; created strictly after.",
-            ),
-            *page_params(),
-        ],
+        parameters=page_params(),
         responses=page_envelope(CustomerListItemSerializer),
     )
     def get(self, request, **kwargs):
-        params = self.validate_query(CustomerListParamsSerializer)
-        queryset = selectors.customer_list(
-            store=self.store,
-            mode=self.mode,
-            q=params.get("q"),
-            created_after=params.get("created_after"),
+        queryset = self.filter_queryset(
+            selectors.customer_list(store=self.store, mode=self.mode)
         )
         return self.respond_page(queryset, CustomerListItemSerializer)
 

@@ -6,17 +6,17 @@ run the services of :mod:`orders.services` as the calling API key (the timeline'
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PrivateApi
 
 from .. import selectors, services
+from ..filters import OrderFilter
+from ..models import Order
 from ..serializers import (
     OrderCancelInput,
     OrderFulfillInput,
-    OrderListParamsSerializer,
     OrderPatchSerializer,
     OrderRefundInput,
     OrderRefundResultSerializer,
@@ -46,47 +46,19 @@ class OrderListApi(PrivateOrderApi):
 
     rate_limits = {"GET": "240/m"}
 
+    queryset = Order.objects.none()
+    filterset_class = OrderFilter
+
     @extend_schema(
         operation_id="orders_list",
         summary="List orders",
-        parameters=[
-            OpenApiParameter(
-                "status",
-                OpenApiTypes.STR,
-                enum=list(selectors.ORDER_LIST_STATUSES),
-                description=(
-                    "pending: awaiting payment; paid: paid or partially refunded and not "
-                    "completely shipped; fulfilled: paid or partially refunded and completely "
-                    "shipped; refunded: fully refunded; cancelled; failed: the payment failed."
-                ),
-            ),
-            OpenApiParameter(
-                "customerId",
-                OpenApiTypes.STR,
-                description="Only this customer's orders.",
-            ),
-            OpenApiParameter(
-                "createdAfter",
-                OpenApiTypes.DATETIME,
-                description="ISO 8601; strictly after.",
-            ),
-            OpenApiParameter(
-                "createdBefore",
-                OpenApiTypes.DATETIME,
-                description="ISO 8601; strictly before.",
-            ),
-            OpenApiParameter(
-                "q",
-                OpenApiTypes.STR,
-                description="Order number (1024 or #1024), order id, or part of the email.",
-            ),
-            *page_params(),
-        ],
+        parameters=page_params(),
         responses=page_envelope(PrivateOrderListItemSerializer),
     )
     def get(self, request, **kwargs):
-        params = self.validate_query(OrderListParamsSerializer)
-        orders = selectors.order_list(store=self.store, mode=self.mode, **params)
+        orders = self.filter_queryset(
+            selectors.order_list(store=self.store, mode=self.mode)
+        )
         return self.respond_page(orders, PrivateOrderListItemSerializer)
 
 

@@ -1,18 +1,23 @@
-"""Private API: webhook endpoints (a viewset on the router in ``webhooks/urls.py``), their\ndelivery log, and the store's event log."""
+"""Private API: webhook endpoints and their delivery log (viewsets on the router in
+``webhooks/urls.py``; the log's filters in ``webhooks/filters.py``), and the store's event
+log."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.decorators import action
 
 from core.api.schema import envelope, page_envelope, page_params
 from core.api.views import PrivateApi
-from core.api.viewsets import PrivateViewSet
+from core.api.viewsets import ListMixin, PrivateGenericViewSet, PrivateViewSet
 
 from .. import selectors, services
+from ..filters import DeliveryFilter
 from ..models import Delivery, WebhookEndpoint
 from ..serializers import (
-    DeliveryListQuerySerializer,
     DeliverySerializer,
     EventListQuerySerializer,
     EventSerializer,
@@ -98,35 +103,35 @@ class WebhookViewSet(PrivateViewSet):
         services.webhook_endpoint_delete(endpoint=instance)
 
 
-class WebhookDeliveryListApi(PrivateApi):
-    rate_limits = {"GET": "240/m"}
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         operation_id="webhooks_deliveries_list",
         summary="List a webhook endpoint's deliveries",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values),
-            OpenApiParameter(
-                "event", OpenApiTypes.STR, description="Only this event's attempts."
-            ),
-            *page_params(),
-        ],
+        parameters=page_params(),
         responses=page_envelope(DeliverySerializer),
-    )
-    def get(self, request, webhook: str, **kwargs):
-        endpoint = selectors.webhook_endpoint_get(
-            store=self.store, mode=self.mode, endpoint_id=webhook
-        )
-        filters = self.validate_query(DeliveryListQuerySerializer)
-        return self.respond_page(
-            selectors.delivery_list(endpoint=endpoint, filters=filters),
-            DeliverySerializer,
+    ),
+)
+class WebhookDeliveryViewSet(ListMixin, PrivateGenericViewSet):
+    # A webhook endpoint's delivery log (filters: ``webhooks/filters.py``); a delivery is
+    # retried by POST to its ``retry`` action. Another store's or mode's endpoint is a 404.
+
+    queryset = Delivery.objects.none()
+    filterset_class = DeliveryFilter
+    output_serializer = DeliverySerializer
+    lookup_url_kwarg = "delivery"
+    lookup_value_converter = "dlv_id"
+    list_rate_limits = {"GET": "240/m"}
+    detail_rate_limits = {"POST": "120/m"}
+    action_error_statuses = {"retry": (409,)}
+
+    @cached_property
+    def endpoint(self):
+        return selectors.webhook_endpoint_get(
+            store=self.store, mode=self.mode, endpoint_id=self.kwargs["webhook"]
         )
 
-
-class WebhookDeliveryRetryApi(PrivateApi):
-    rate_limits = {"POST": "120/m"}
-    error_statuses = (409,)
+    def get_queryset(self):
+        return selectors.delivery_list(endpoint=self.endpoint)
 
     @extend_schema(
         operation_id="webhooks_deliveries_retry",
@@ -134,11 +139,11 @@ class WebhookDeliveryRetryApi(PrivateApi):
         request=None,
         responses={202: envelope(DeliverySerializer)},
     )
-    def post(self, request, webhook: str, delivery: str, **kwargs):
-        endpoint = selectors.webhook_endpoint_get(
-            store=self.store, mode=self.mode, endpoint_id=webhook
+    @action(detail=True, methods=["post"])
+    def retry(self, request, **kwargs):
+        attempt = services.delivery_retry(
+            endpoint=self.endpoint, delivery_id=self.lookup
         )
-        attempt = services.delivery_retry(endpoint=endpoint, delivery_id=delivery)
         return self.respond(self.serialize(DeliverySerializer, attempt), status=202)
 
 
