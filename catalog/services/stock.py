@@ -207,7 +207,6 @@ def _audit_test(variant: Variant, before: int, after: int, **fields) -> None:
     _audit(variant, before, after, mode="test", **fields)
 
 
-@transaction.atomic
 def stock_reserve(
     *,
     lines: list[StockLine],
@@ -229,6 +228,29 @@ def stock_reserve(
     ``stock``; it takes units from what test mode can buy (``Variant.available_stock``) by
     raising ``test_reserved``, so stock checks still apply within test mode.
     """
+    # No savepoint (checkout calls this inside its transaction): every check is made
+    # before anything is written, and a refusal is raised outside the block, so a caller
+    # that catches it (a late payment taking its stock again) goes on; any other error
+    # fails the caller's transaction anyway.
+    refusal = None
+    with transaction.atomic(savepoint=False):
+        try:
+            _stock_take(
+                lines=lines,
+                mode=mode,
+                source=source,
+                reference=reference,
+                reason=reason,
+            )
+        except OutOfStock as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
+
+
+def _stock_take(
+    *, lines: list[StockLine], mode: str, source: str, reference: str, reason: str
+) -> None:
     variants = _locked_variants(_line_variant_ids(lines))
     demands = [line.demand() for line in lines]
     wanted: dict[str, int] = {}
