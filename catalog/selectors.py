@@ -16,12 +16,17 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
+    DateTimeField,
     F,
+    FloatField,
+    JSONField,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.utils import timezone
@@ -332,11 +337,89 @@ class ProductReadOut:
     categories: list[Category]
 
 
+#: The columns of :func:`_media_and_categories`' rows, media's and categories' side by side.
+_ATTACHED_COLUMNS = (
+    *("kind", "owner_id", "row_id", "text", "label", "flag", "ratio", "texts"),
+    *("sort", "created", "tiebreak"),
+)
+
+
+def _media_and_categories(
+    ids: list[str],
+) -> tuple[dict[str, list[Media]], dict[str, list[Category]]]:
+    """The media and the categories of the products ``ids``, each in display order, in one
+    query: the two short lists side by side in a ``UNION ALL``, ordered by ``sort``,
+    ``created``, ``tiebreak``: media by position, creation and id, categories by sort
+    order and name (as the database collates them)."""
+    media_rows = Media.objects.filter(product_id__in=ids).annotate(
+        kind=Value("media", output_field=CharField()),
+        owner_id=F("product_id"),
+        row_id=F("id"),
+        text=F("file"),
+        label=F("alt"),
+        flag=F("is_video"),
+        ratio=F("aspect_ratio"),
+        texts=Value(None, output_field=JSONField()),
+        sort=F("position"),
+        created=F("created_at"),
+        tiebreak=F("id"),
+    )
+    category_rows = Product.categories.through.objects.filter(
+        product_id__in=ids
+    ).annotate(
+        kind=Value("category", output_field=CharField()),
+        owner_id=F("product_id"),
+        row_id=F("category_id"),
+        text=F("category__name"),
+        label=F("category__slug"),
+        flag=F("category__published"),
+        ratio=Value(None, output_field=FloatField()),
+        texts=F("category__translations"),
+        sort=F("category__sort_order"),
+        created=Value(None, output_field=DateTimeField()),
+        tiebreak=F("category__name"),
+    )
+    rows = (
+        media_rows.order_by()
+        .values_list(*_ATTACHED_COLUMNS)
+        .union(category_rows.order_by().values_list(*_ATTACHED_COLUMNS), all=True)
+        .order_by("sort", "created", "tiebreak")
+    )
+    media: dict[str, list[Media]] = {pk: [] for pk in ids}
+    categories: dict[str, list[Category]] = {pk: [] for pk in ids}
+    for kind, owner, pk, text, label, flag, ratio, texts, sort, created, _ in rows:
+        if kind == "media":
+            media[owner].append(
+                Media(
+                    id=pk,
+                    product_id=owner,
+                    file=text,
+                    alt=label,
+                    is_video=bool(flag),
+                    aspect_ratio=ratio,
+                    position=sort,
+                    created_at=created,
+                )
+            )
+        else:
+            categories[owner].append(
+                Category(
+                    id=pk,
+                    name=text,
+                    slug=label,
+                    published=bool(flag),
+                    sort_order=sort,
+                    translations=texts,
+                )
+            )
+    return media, categories
+
+
 def products_read_load(products: list[Product]) -> list[ProductReadOut]:
-    """What the public product shape reads for ``products``, in four queries whatever
+    """What the public product shape reads for ``products``, in three queries whatever
     their number: variants with the ids of their option values (one row per link), options
-    with their values (one row per value), media, categories (two more with bundles: their
-    component rows). The products come without prefetches (``product_list(...,
+    with their values (one row per value), media and categories together (two more with
+    bundles: their component rows). The products come without prefetches (``product_list(...,
     relations=False)``)."""
     ids = [p.pk for p in products]
     if not ids:
@@ -390,18 +473,7 @@ def products_read_load(products: list[Product]) -> list[ProductReadOut]:
             variant_values[last.pk].append(values[variant.value_id])
     for linked in variant_values.values():
         linked.sort(key=lambda v: (v.option.position, v.position))
-    media: dict[str, list[Media]] = {pk: [] for pk in ids}
-    for item in Media.objects.filter(product_id__in=ids).order_by(
-        "position", "created_at", "id"
-    ):
-        media[item.product_id].append(item)
-    categories: dict[str, list[Category]] = {pk: [] for pk in ids}
-    for link in (
-        Product.categories.through.objects.filter(product_id__in=ids)
-        .select_related("category")
-        .order_by("category__sort_order", "category__name")
-    ):
-        categories[link.product_id].append(link.category)
+    media, categories = _media_and_categories(ids)
     wanted = [p for p in products if p.product_type == Product.ProductType.BUNDLE]
     if wanted:
         rows = bundles.bundle_rows_load(p.pk for p in wanted)

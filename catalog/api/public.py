@@ -81,7 +81,9 @@ class ProductListApi(PublicApi):
             mode=self.mode,
             relations=False,
         )
-        return self.respond_page(queryset, ProductSerializer, output=_products_out)
+        return self.respond_page(
+            queryset, ProductSerializer, output=_products_out, total_inline=True
+        )
 
 
 class ProductDetailApi(PublicApi):

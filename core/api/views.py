@@ -158,6 +158,7 @@ class ApiView(APIView):
         extra_meta: dict | None = None,
         prepare=None,
         output=None,
+        total_inline: bool = False,
         **context,
     ) -> Response:
         """Paginate ``queryset`` by ``page``/``perPage`` and answer ``{"data", "meta"}``.
@@ -165,9 +166,15 @@ class ApiView(APIView):
         ``prepare(items)`` may attach per-page data (aggregates) to the page's objects.
         ``output(items, context)``, when given, builds the page's payloads instead of
         ``serializer_class`` (which still documents them): a flat read path.
+        ``total_inline`` counts in the page's query (:func:`~.pagination.paginate`).
         """
         params = self.validate_query(PageParamsSerializer)
-        page = paginate(queryset, page=params["page"], per_page=params["per_page"])
+        page = paginate(
+            queryset,
+            page=params["page"],
+            per_page=params["per_page"],
+            total_inline=total_inline,
+        )
         if prepare is not None:
             prepare(page.items)
         if output is not None:
