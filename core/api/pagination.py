@@ -48,12 +48,15 @@ def _total_expression(queryset: QuerySet) -> RawSQL:
     )
 
 
-def paginate(queryset, *, page: int, per_page: int, total_inline: bool = False) -> Page:
+def paginate(
+    queryset, *, page: int, per_page: int, total_inline: bool = False, count=None
+) -> Page:
     """Slice a queryset (or list) into one page; a page past the end is empty, not an error.
 
     ``total_inline`` (a queryset of model rows without aggregates) counts in the page's own
     query, as an uncorrelated subquery the database evaluates once: one round trip instead
-    of two. A page that comes back empty (past the end) is counted on its own."""
+    of two. A page that comes back empty (past the end) is counted on its own.
+    ``count(queryset)``, when given, answers the total instead (a cached count)."""
     offset = (page - 1) * per_page
     if total_inline and isinstance(queryset, QuerySet):
         counted = queryset.annotate(page_total=_total_expression(queryset))
@@ -66,7 +69,9 @@ def paginate(queryset, *, page: int, per_page: int, total_inline: bool = False) 
                 total=items[0].page_total,
             )
     total = (
-        queryset.count()
+        count(queryset)
+        if count is not None
+        else queryset.count()
         if hasattr(queryset, "count") and not isinstance(queryset, list)
         else len(queryset)
     )

@@ -159,6 +159,7 @@ class ApiView(APIView):
         prepare=None,
         output=None,
         total_inline: bool = False,
+        count=None,
         **context,
     ) -> Response:
         """Paginate ``queryset`` by ``page``/``perPage`` and answer ``{"data", "meta"}``.
@@ -166,7 +167,8 @@ class ApiView(APIView):
         ``prepare(items)`` may attach per-page data (aggregates) to the page's objects.
         ``output(items, context)``, when given, builds the page's payloads instead of
         ``serializer_class`` (which still documents them): a flat read path.
-        ``total_inline`` counts in the page's query (:func:`~.pagination.paginate`).
+        ``total_inline`` counts in the page's query, ``count(queryset)`` answers the total
+        (:func:`~.pagination.paginate`).
         """
         params = self.validate_query(PageParamsSerializer)
         page = paginate(
@@ -174,6 +176,7 @@ class ApiView(APIView):
             page=params["page"],
             per_page=params["per_page"],
             total_inline=total_inline,
+            count=count,
         )
         if prepare is not None:
             prepare(page.items)

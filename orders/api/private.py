@@ -6,6 +6,8 @@ run the services of :mod:`orders.services` as the calling API key (the timeline'
 
 from __future__ import annotations
 
+from functools import partial
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
@@ -24,6 +26,7 @@ from ..serializers import (
     PrivateOrderListItemSerializer,
 )
 from ..timeline import actor_from_request
+from ..totals import order_list_total
 
 
 class PrivateOrderApi(PrivateApi):
@@ -87,7 +90,13 @@ class OrderListApi(PrivateOrderApi):
     def get(self, request, **kwargs):
         params = self.validate_query(OrderListParamsSerializer)
         orders = selectors.order_list(store=self.store, mode=self.mode, **params)
-        return self.respond_page(orders, PrivateOrderListItemSerializer)
+        return self.respond_page(
+            orders,
+            PrivateOrderListItemSerializer,
+            count=partial(
+                order_list_total, store=self.store, mode=self.mode, filters=params
+            ),
+        )
 
 
 class OrderDetailApi(PrivateOrderApi):
