@@ -16,6 +16,7 @@ from core.api.views import PrivateApi
 
 from .. import selectors, services
 from ..serializers import (
+    ORDER_LIST_ITEM_FIELDS,
     OrderCancelInput,
     OrderFulfillInput,
     OrderListParamsSerializer,
@@ -24,6 +25,7 @@ from ..serializers import (
     OrderRefundResultSerializer,
     PrivateOrderDetailSerializer,
     PrivateOrderListItemSerializer,
+    order_list_items,
 )
 from ..timeline import actor_from_request
 from ..totals import order_list_total
@@ -91,8 +93,9 @@ class OrderListApi(PrivateOrderApi):
         params = self.validate_query(OrderListParamsSerializer)
         orders = selectors.order_list(store=self.store, mode=self.mode, **params)
         return self.respond_page(
-            orders,
+            orders.only(*ORDER_LIST_ITEM_FIELDS),
             PrivateOrderListItemSerializer,
+            output=order_list_items,
             count=partial(
                 order_list_total, store=self.store, mode=self.mode, filters=params
             ),

@@ -101,3 +101,34 @@ def test_without_the_cache_the_list_counts(private, shop, monkeypatch):
     monkeypatch.setattr(cache, "get_many", down)
     assert _total(private) == (0, 1)
     assert _total(private) == (0, 1)
+
+
+def test_the_flat_rows_are_what_the_serializer_gives(private, shop, make_order):
+    from core.api.renderers import CamelCaseJSONRenderer
+    from orders.serializers import (
+        ORDER_LIST_ITEM_FIELDS,
+        PrivateOrderListItemSerializer,
+        order_list_items,
+    )
+
+    make_order(shop.store, email="", order_number=1001)
+    make_order(shop.store, payment_status=Order.PaymentStatus.PAID, reserve=False)
+    euro = make_order(shop.store, reserve=False)
+    Order.objects.filter(pk=euro.pk).update(currency="EUR", total_amount=123456)
+    orders = list(Order.objects.filter(type=Order.Type.ORDER).order_by("created_at"))
+    slim = list(
+        Order.objects.filter(type=Order.Type.ORDER)
+        .order_by("created_at")
+        .only(*ORDER_LIST_ITEM_FIELDS)
+    )
+    for locale in ("en", "fr_FR"):
+        context = {"locale": locale, "store": shop.store}
+        expected = PrivateOrderListItemSerializer(
+            orders, many=True, context=context
+        ).data
+        with CaptureQueriesContext(connection) as ctx:
+            actual = order_list_items(slim, context)
+        assert len(ctx.captured_queries) == 0  # no deferred field read
+        render = CamelCaseJSONRenderer().render
+        assert render(actual) == render(expected)
+    assert _total(private) == (3, 1)
