@@ -168,3 +168,22 @@ def test_the_public_endpoints_answer_the_flat_path(catalogue, public):
     assert body["reviewCount"] == 1 and body["averageRating"] == 4.0
     listed = public.get("/products", query={"perPage": 100}).json()["data"]
     assert {p["productType"] for p in listed} >= {"bundle", "subscription", "digital"}
+
+
+def test_totals_counted_in_the_page_query(public, shop):
+    """The list's total comes with its page; a page past the end, an unknown category and
+    a search without matches still answer the right total."""
+    make_product(shop.store, "Alpha")
+    make_product(shop.store, "Beta")
+    make_product(shop.store, "Draft", status="draft")
+    cases = [
+        ({"perPage": 1}, 2, 1),
+        ({"page": 2, "perPage": 1}, 2, 1),
+        ({"page": 5}, 2, 0),
+        ({"category": "nope"}, 0, 0),
+        ({"q": "zzzz"}, 0, 0),
+        ({"q": "alpha"}, 1, 1),
+    ]
+    for query, total, rows in cases:
+        body = public.get("/products", query=query).json()
+        assert (body["meta"]["total"], len(body["data"])) == (total, rows), query

@@ -58,7 +58,11 @@ def paginate(
     of two. A page that comes back empty (past the end) is counted on its own.
     ``count(queryset)``, when given, answers the total instead (a cached count)."""
     offset = (page - 1) * per_page
-    if total_inline and isinstance(queryset, QuerySet):
+    if (
+        total_inline
+        and isinstance(queryset, QuerySet)
+        and not queryset.query.is_empty()
+    ):
         counted = queryset.annotate(page_total=_total_expression(queryset))
         items = list(counted[offset : offset + per_page])
         if items:
