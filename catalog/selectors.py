@@ -302,7 +302,12 @@ def product_get(
     queryset = Product.objects.filter(store=store, **_lookup(ref, "prod"))
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
-    product = _with_output_data(queryset, mode, relations).first()
+    if relations:
+        product = _with_output_data(queryset, mode).first()
+    else:
+        # The row alone: no annotation (``current_price`` only sorts lists) and no ORDER
+        # BY (an id or a slug finds one product of a store).
+        product = next(iter(queryset.order_by()[:1]), None)
     if product is None:
         raise NotFound("Product not found.")
     return product
