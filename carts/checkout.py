@@ -78,6 +78,7 @@ from orders.gateways import (
 )
 from orders.locks import order_lock
 from orders.models import Order, OrderItem, PaymentAttempt
+from orders.totals import orders_version_bump
 
 from . import services as cart_services
 from .services import PricedCart
@@ -628,6 +629,8 @@ def _cart_restore(order: Order) -> bool:
                 placed_at=None,
                 updated_at=timezone.now(),
             )
+            # No post_save for an UPDATE: the order list's cached totals by hand.
+            orders_version_bump(order.store_id, order.mode)
     except IntegrityError:
         # A new cart for the token was inserted this very moment: it wins.
         logger.info(

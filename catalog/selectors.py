@@ -16,12 +16,17 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
+    DateTimeField,
     F,
+    FloatField,
+    JSONField,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.utils import timezone
@@ -196,10 +201,13 @@ def product_prefetches() -> list:
     ]
 
 
-def _with_output_data(queryset: QuerySet, mode: str) -> QuerySet:
-    return queryset.annotate(current_price=current_price_expression()).prefetch_related(
-        *product_prefetches()
-    )
+def _with_output_data(
+    queryset: QuerySet, mode: str, relations: bool = True
+) -> QuerySet:
+    """The current price annotated and, with ``relations``, the serializers' prefetches
+    (without: the caller loads them with :func:`products_read_load`)."""
+    queryset = queryset.annotate(current_price=current_price_expression())
+    return queryset.prefetch_related(*product_prefetches()) if relations else queryset
 
 
 def category_descendant_ids(*, store, category: Category) -> list[str]:
@@ -229,11 +237,17 @@ class ProductFilters:
 
 
 def product_list(
-    *, store, filters: ProductFilters, published_only: bool, mode: str = "live"
+    *,
+    store,
+    filters: ProductFilters,
+    published_only: bool,
+    mode: str = "live",
+    relations: bool = True,
 ) -> QuerySet:
     """Products of ``store`` for the list endpoints, ordered, ready to paginate (review
-    counts and ratings as a key of ``mode`` sees them). The private list filters the
-    unfiltered list further with ``catalog.filters.ProductFilter``."""
+    counts and ratings as a key of ``mode`` sees them); ``relations=False`` leaves out the
+    prefetches (for :func:`products_read_load`). The private list filters the unfiltered list
+    further with ``catalog.filters.ProductFilter``."""
     queryset = Product.objects.filter(store=store)
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
@@ -245,7 +259,7 @@ def product_list(
         queryset = product_search(
             queryset, filters.q, ranked=not filters.sort, locale=filters.locale
         )
-    queryset = _with_output_data(queryset, mode)
+    queryset = _with_output_data(queryset, mode, relations)
     return product_order(
         queryset,
         sort=filters.sort,
@@ -286,13 +300,24 @@ def _lookup(ref: str, prefix: str) -> dict:
 
 
 def product_get(
-    *, store, ref: str, published_only: bool, mode: str = "live"
+    *,
+    store,
+    ref: str,
+    published_only: bool,
+    mode: str = "live",
+    relations: bool = True,
 ) -> Product:
-    """One product of ``store`` by id or slug with everything its API shape needs."""
+    """One product of ``store`` by id or slug with everything its API shape needs
+    (``relations=False``: the row only, for :func:`products_read_load`)."""
     queryset = Product.objects.filter(store=store, **_lookup(ref, "prod"))
     if published_only:
         queryset = queryset.filter(status=Product.Status.PUBLISHED)
-    product = _with_output_data(queryset, mode).first()
+    if relations:
+        product = _with_output_data(queryset, mode).first()
+    else:
+        # The row alone: no annotation (``current_price`` only sorts lists) and no ORDER
+        # BY (an id or a slug finds one product of a store).
+        product = next(iter(queryset.order_by()[:1]), None)
     if product is None:
         raise NotFound("Product not found.")
     return product
@@ -308,6 +333,180 @@ def products_for_output(*, store, ids: list[str], mode: str = "live") -> list[Pr
         )
     }
     return [found[pk] for pk in ids if pk in found]
+
+
+@dataclass
+class ProductReadOut:
+    """A product with everything its public API shape reads, loaded for a page at once
+    (:func:`products_read_load`); the input of :mod:`catalog.flat`."""
+
+    product: Product
+    #: In display order, each with ``variant.product`` set.
+    variants: list[Variant]
+    #: ``{variant id: [option value, ...]}``, each value with its ``option`` set.
+    variant_values: dict[str, list[ProductOptionValue]]
+    #: ``[(option, [its values in order])]`` in option order.
+    options: list[tuple[ProductOption, list[ProductOptionValue]]]
+    media: list[Media]
+    #: In display order (``sort_order``, ``name``), unpublished ones included.
+    categories: list[Category]
+
+
+#: The columns of :func:`_media_and_categories`' rows, media's and categories' side by side.
+_ATTACHED_COLUMNS = (
+    *("kind", "owner_id", "row_id", "text", "label", "flag", "ratio", "texts"),
+    *("sort", "created", "tiebreak"),
+)
+
+
+def _media_and_categories(
+    ids: list[str],
+) -> tuple[dict[str, list[Media]], dict[str, list[Category]]]:
+    """The media and the categories of the products ``ids``, each in display order, in one
+    query: the two short lists side by side in a ``UNION ALL``, ordered by ``sort``,
+    ``created``, ``tiebreak``: media by position, creation and id, categories by sort
+    order and name (as the database collates them)."""
+    media_rows = Media.objects.filter(product_id__in=ids).annotate(
+        kind=Value("media", output_field=CharField()),
+        owner_id=F("product_id"),
+        row_id=F("id"),
+        text=F("file"),
+        label=F("alt"),
+        flag=F("is_video"),
+        ratio=F("aspect_ratio"),
+        texts=Value(None, output_field=JSONField()),
+        sort=F("position"),
+        created=F("created_at"),
+        tiebreak=F("id"),
+    )
+    category_rows = Product.categories.through.objects.filter(
+        product_id__in=ids
+    ).annotate(
+        kind=Value("category", output_field=CharField()),
+        owner_id=F("product_id"),
+        row_id=F("category_id"),
+        text=F("category__name"),
+        label=F("category__slug"),
+        flag=F("category__published"),
+        ratio=Value(None, output_field=FloatField()),
+        texts=F("category__translations"),
+        sort=F("category__sort_order"),
+        created=Value(None, output_field=DateTimeField()),
+        tiebreak=F("category__name"),
+    )
+    rows = (
+        media_rows.order_by()
+        .values_list(*_ATTACHED_COLUMNS)
+        .union(category_rows.order_by().values_list(*_ATTACHED_COLUMNS), all=True)
+        .order_by("sort", "created", "tiebreak")
+    )
+    media: dict[str, list[Media]] = {pk: [] for pk in ids}
+    categories: dict[str, list[Category]] = {pk: [] for pk in ids}
+    for kind, owner, pk, text, label, flag, ratio, texts, sort, created, _ in rows:
+        if kind == "media":
+            media[owner].append(
+                Media(
+                    id=pk,
+                    product_id=owner,
+                    file=text,
+                    alt=label,
+                    is_video=bool(flag),
+                    aspect_ratio=ratio,
+                    position=sort,
+                    created_at=created,
+                )
+            )
+        else:
+            categories[owner].append(
+                Category(
+                    id=pk,
+                    name=text,
+                    slug=label,
+                    published=bool(flag),
+                    sort_order=sort,
+                    translations=texts,
+                )
+            )
+    return media, categories
+
+
+def products_read_load(products: list[Product]) -> list[ProductReadOut]:
+    """What the public product shape reads for ``products``, in three queries whatever
+    their number: variants with the ids of their option values (one row per link), options
+    with their values (one row per value), media and categories together (two more with
+    bundles: their component rows). The products come without prefetches (``product_list(...,
+    relations=False)``)."""
+    ids = [p.pk for p in products]
+    if not ids:
+        return []
+    by_id = {p.pk: p for p in products}
+    options: dict[str, list[tuple[ProductOption, list[ProductOptionValue]]]] = {
+        pk: [] for pk in ids
+    }
+    values: dict[str, ProductOptionValue] = {}
+    current = None
+    # LEFT JOIN: an option without values still shows.
+    for option in (
+        ProductOption.objects.filter(product_id__in=ids)
+        .annotate(
+            value_id=F("values__id"),
+            value_value=F("values__value"),
+            value_position=F("values__position"),
+            value_translations=F("values__translations"),
+            value_created_at=F("values__created_at"),
+        )
+        .order_by("position", "created_at", "id", "value_position", "value_created_at")
+    ):
+        if current is None or current[0].pk != option.pk:
+            current = (option, [])
+            options[option.product_id].append(current)
+        if option.value_id is not None:
+            value = ProductOptionValue(
+                id=option.value_id,
+                option=current[0],
+                value=option.value_value,
+                position=option.value_position,
+                translations=option.value_translations,
+                created_at=option.value_created_at,
+            )
+            values[value.pk] = value
+            current[1].append(value)
+    variants: dict[str, list[Variant]] = {pk: [] for pk in ids}
+    variant_values: dict[str, list[ProductOptionValue]] = {}
+    last = None
+    for variant in (
+        Variant.objects.filter(product_id__in=ids)
+        .annotate(value_id=F("option_values__id"))
+        .order_by("position", "created_at", "id")
+    ):
+        if last is None or last.pk != variant.pk:
+            last = variant
+            variant.product = by_id[variant.product_id]
+            variants[variant.product_id].append(variant)
+            variant_values[variant.pk] = []
+        if variant.value_id in values:
+            variant_values[last.pk].append(values[variant.value_id])
+    for linked in variant_values.values():
+        linked.sort(key=lambda v: (v.option.position, v.position))
+    media, categories = _media_and_categories(ids)
+    wanted = [p for p in products if p.product_type == Product.ProductType.BUNDLE]
+    if wanted:
+        rows = bundles.bundle_rows_load(p.pk for p in wanted)
+        for product in wanted:
+            product._bundle_rows = rows.get(product.pk, [])
+            for variant in variants[product.pk]:
+                variant._bundle_rows = product._bundle_rows
+    return [
+        ProductReadOut(
+            product=p,
+            variants=variants[p.pk],
+            variant_values=variant_values,
+            options=options[p.pk],
+            media=media[p.pk],
+            categories=categories[p.pk],
+        )
+        for p in products
+    ]
 
 
 def product_lookup(*, store, ref: str, published_only: bool = False) -> Product:

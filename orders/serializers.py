@@ -32,6 +32,7 @@ from core.api.fields import (
     StrictCharField,
     StrictIntegerField,
     TimestampField,
+    context_locale,
 )
 
 from . import signals
@@ -445,6 +446,42 @@ class PrivateOrderListItemSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "PrivateOrderListItem"
+
+
+#: The columns a row of the private order list reads (``.only()`` them).
+ORDER_LIST_ITEM_FIELDS = (
+    "id",
+    "order_number",
+    "payment_status",
+    "fulfillment_status",
+    "currency",
+    "total_amount",
+    "email",
+    "created_at",
+)
+
+
+def order_list_items(orders, context) -> list[dict]:
+    """The rows of the private ``GET /orders`` as :class:`PrivateOrderListItemSerializer`
+    gives them (which documents them), without its fields per row: the flat read path of a
+    page of orders (``orders/tests/test_list_totals.py`` compares the two)."""
+    locale = context_locale(context)
+    timestamp = TimestampField().to_representation
+    return [
+        {
+            "id": order.pk,
+            "order_number": None
+            if order.order_number is None
+            else str(order.order_number),
+            "payment_status": order.payment_status,
+            "fulfillment_status": order.fulfillment_status,
+            "currency": order.currency,
+            "totals": {"total": order.money(order.total_amount).as_dict(locale)},
+            "customer_email": order.email or None,
+            "created_at": timestamp(order.created_at),
+        }
+        for order in orders
+    ]
 
 
 class OrderStatusSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from core.storefront import storefront_url
 
 from .. import selectors, services
 from ..feeds import PLATFORMS, FeedContext, feed_render
+from ..flat import products_out
 from ..serializers import (
     CategoryNodeSerializer,
     CategorySerializer,
@@ -51,6 +52,11 @@ PRODUCT_LIST_PARAMS = [
 ]
 
 
+def _products_out(products, context) -> list[dict]:
+    """The flat read path of public products (``ProductSerializer``'s shape)."""
+    return products_out(selectors.products_read_load(products), context)
+
+
 class ProductListApi(PublicApi):
     cached_read = True
     rate_limits = {"GET": "120/m"}
@@ -73,8 +79,11 @@ class ProductListApi(PublicApi):
             ),
             published_only=True,
             mode=self.mode,
+            relations=False,
         )
-        return self.respond_page(queryset, ProductSerializer)
+        return self.respond_page(
+            queryset, ProductSerializer, output=_products_out, total_inline=True
+        )
 
 
 class ProductDetailApi(PublicApi):
@@ -89,9 +98,14 @@ class ProductDetailApi(PublicApi):
     @use_replica
     def get(self, request, product, **kwargs):
         found = selectors.product_get(
-            store=self.store, ref=product, published_only=True, mode=self.mode
+            store=self.store,
+            ref=product,
+            published_only=True,
+            mode=self.mode,
+            relations=False,
         )
-        return self.respond(self.serialize(ProductSerializer, found))
+        [data] = _products_out([found], self.get_serializer_context())
+        return self.respond(data)
 
 
 class ProductReviewsApi(PublicApi):

@@ -1,15 +1,17 @@
 """HTTP caching of public reads that change only when the store's catalogue does.
 
-Every such page is keyed by the store's **catalogue version**, a token in the shared cache
-(Redis in production) that every catalogue write replaces when its transaction commits
-(:func:`catalog_version_bump`). A view opts in with ``cached_read = True``; then a GET:
+Every such page is valid for one **catalogue version** of its store, a token in the shared
+cache (Redis in production) that every catalogue write replaces when its transaction commits
+(:func:`catalog_version_bump`): a cached page holds the version it was built at, and is
+answered only while that version is current (the version and the page are read in one round
+trip). A view opts in with ``cached_read = True``; then a GET:
 
 1. answers ``304 Not Modified`` when ``If-None-Match`` holds the page's ETag, before any
    payload is built (the key lookup is the only query);
 2. else answers the rendered page from the shared cache when it is there;
 3. else builds it, stores the rendered bytes, and answers them with the ETag.
 
-The ETag and the cache key cover everything a page varies by: store, key mode, path and
+The ETag (of the key and the version) and the key cover everything a page varies by: store, key mode, path and
 query (the key is in the path), ``Accept-Language`` and the content locale negotiated from
 it (``core.locales``), ``X-Currency``, the negotiated renderer and host, and a
 one-minute bucket of time, so that a sale that starts or ends without a write shows within a
@@ -110,11 +112,11 @@ def time_bucket() -> int:
 
 
 def page_key(request) -> str:
-    """The cache key (and, hashed, the ETag) of the page ``request`` asks for."""
+    """The cache key of the page ``request`` asks for, at any catalogue version: the entry
+    holds the version it was built at (:func:`cached_answer` compares it)."""
     store = request.store
     parts = (
         store.pk,
-        catalog_version(store.pk),
         request.mode,
         request.get_host(),
         request.get_full_path(),
@@ -129,8 +131,9 @@ def page_key(request) -> str:
     return f"public-page:{digest}"
 
 
-def _etag(key: str) -> str:
-    return f'"{key.rsplit(":", 1)[1][:32]}"'
+def _etag(key: str, version: str) -> str:
+    digest = hashlib.sha256(f"{key}\x1f{version}".encode()).hexdigest()
+    return f'"{digest[:32]}"'
 
 
 def _decorate(response, etag: str):
@@ -140,33 +143,48 @@ def _decorate(response, etag: str):
     return response
 
 
-def cached_answer(request) -> str | None:
-    """The page's key; raises :class:`CachedPage` when the answer is known without building
-    the page (None: the cache is unreachable, build and do not store)."""
+def cached_answer(request) -> tuple[str, str] | None:
+    """``(page key, catalogue version)`` of the page to build; raises :class:`CachedPage`
+    when the answer is known without building it (None: the cache is unreachable, build
+    and do not store). One cache round trip reads the version and the page together (a
+    conditional request reads the version first: a 304 needs no page)."""
     try:
         key = page_key(request)
-        etag = _etag(key)
-        if etag in request.headers.get("If-None-Match", ""):
-            raise CachedPage(_decorate(HttpResponseNotModified(), etag))
-        hit = cache.get(key)
+        version_key = _version_key(request.store.pk)
+        if request.headers.get("If-None-Match"):
+            version = catalog_version(request.store.pk)
+            etag = _etag(key, version)
+            if etag in request.headers["If-None-Match"]:
+                raise CachedPage(_decorate(HttpResponseNotModified(), etag))
+            hit = cache.get(key)
+        else:
+            found = cache.get_many([version_key, key])
+            version = found.get(version_key) or catalog_version(request.store.pk)
+            hit = found.get(key)
     except CachedPage:
         raise
     except Exception:
         logger.warning("public page cache unreachable", exc_info=True)
         return None
-    if hit is not None:
-        content_type, content = hit
+    if hit is not None and hit[0] == version:
+        _, content_type, content = hit
         raise CachedPage(
-            _decorate(HttpResponse(content, content_type=content_type), etag)
+            _decorate(
+                HttpResponse(content, content_type=content_type), _etag(key, version)
+            )
         )
-    return key
+    return key, version
 
 
-def cache_store(key: str, response):
-    """Render a fresh 200 answer, keep it under ``key`` and add its validators."""
+def cache_store(page: tuple[str, str], response):
+    """Render a fresh 200 answer, keep it with its catalogue version under the page's key
+    and add its validators."""
+    key, version = page
     response.render()
     try:
-        cache.set(key, (response["Content-Type"], response.content), timeout=PAGE_TTL)
+        cache.set(
+            key, (version, response["Content-Type"], response.content), timeout=PAGE_TTL
+        )
     except Exception:
         logger.warning("public page not cached", exc_info=True)
-    return _decorate(response, _etag(key))
+    return _decorate(response, _etag(key, version))

@@ -170,17 +170,33 @@ class ApiView(APIView):
         *,
         extra_meta: dict | None = None,
         prepare=None,
+        output=None,
+        total_inline: bool = False,
+        count=None,
         **context,
     ) -> Response:
         """Paginate ``queryset`` by ``page``/``perPage`` and answer ``{"data", "meta"}``.
 
         ``prepare(items)`` may attach per-page data (aggregates) to the page's objects.
+        ``output(items, context)``, when given, builds the page's payloads instead of
+        ``serializer_class`` (which still documents them): a flat read path.
+        ``total_inline`` counts in the page's query, ``count(queryset)`` answers the total
+        (:func:`~.pagination.paginate`).
         """
         params = self.validate_query(PageParamsSerializer)
-        page = paginate(queryset, page=params["page"], per_page=params["per_page"])
+        page = paginate(
+            queryset,
+            page=params["page"],
+            per_page=params["per_page"],
+            total_inline=total_inline,
+            count=count,
+        )
         if prepare is not None:
             prepare(page.items)
-        data = self.serialize(serializer_class, page.items, many=True, **context)
+        if output is not None:
+            data = output(page.items, {**self.get_serializer_context(), **context})
+        else:
+            data = self.serialize(serializer_class, page.items, many=True, **context)
         meta = page.meta()
         if extra_meta:
             meta.update(extra_meta)

@@ -6,6 +6,8 @@ run the services of :mod:`orders.services` as the calling API key (the timeline'
 
 from __future__ import annotations
 
+from functools import partial
+
 from drf_spectacular.utils import extend_schema
 
 from core.api.schema import envelope, page_envelope, page_params
@@ -15,6 +17,7 @@ from .. import selectors, services
 from ..filters import OrderFilter
 from ..models import Order
 from ..serializers import (
+    ORDER_LIST_ITEM_FIELDS,
     OrderCancelInput,
     OrderFulfillInput,
     OrderPatchSerializer,
@@ -22,8 +25,10 @@ from ..serializers import (
     OrderRefundResultSerializer,
     PrivateOrderDetailSerializer,
     PrivateOrderListItemSerializer,
+    order_list_items,
 )
 from ..timeline import actor_from_request
+from ..totals import order_list_total
 
 
 class PrivateOrderApi(PrivateApi):
@@ -59,7 +64,18 @@ class OrderListApi(PrivateOrderApi):
         orders = self.filter_queryset(
             selectors.order_list(store=self.store, mode=self.mode)
         )
-        return self.respond_page(orders, PrivateOrderListItemSerializer)
+        filters = {
+            name: request.query_params.get(name, "")
+            for name in OrderFilter.base_filters
+        }
+        return self.respond_page(
+            orders.only(*ORDER_LIST_ITEM_FIELDS),
+            PrivateOrderListItemSerializer,
+            output=order_list_items,
+            count=partial(
+                order_list_total, store=self.store, mode=self.mode, filters=filters
+            ),
+        )
 
 
 class OrderDetailApi(PrivateOrderApi):
