@@ -1,0 +1,197 @@
+"""Adding, changing and removing cart lines (``/cart/items``)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from catalog import bundles as catalog_bundles
+from catalog.models import Product, Variant
+from catalog.selectors import product_get_purchasable
+from core.exceptions import Conflict, ValidationFailed
+from orders.models import Order, OrderItem
+
+from .. import selectors
+from ..pricing import Message
+from .lifecycle import cart_relock, cart_touch
+from .price import PricedCart, cart_price
+from .snapshot import cart_snapshot
+
+
+def variant_resolve(
+    product: Product,
+    variant_id: str | None,
+    *,
+    prefix: tuple = (),
+) -> Variant:
+    variants = list(product.variants.all())
+    selectable = [v for v in variants if not v.is_default]
+    if selectable:
+        if not variant_id:
+            raise ValidationFailed(
+                f"Choose an option of {product.name}: the variantId field is required.",
+                code="variant_required",
+                fields={
+                    (*prefix, "variant_id"): ["This product has variants: choose one."]
+                },
+            )
+        for variant in selectable:
+            if variant.pk == variant_id:
+                return variant
+        raise ValidationFailed(
+            "The variant does not belong to this product.",
+            code="variant_mismatch",
+            fields={
+                (*prefix, "variant_id"): [
+                    "The variant does not belong to this product."
+                ]
+            },
+        )
+    default = next((v for v in variants if v.is_default), None)
+    if default is None:
+        raise ValidationFailed(
+            f"{product.name} cannot be bought right now.",
+            code="product_unavailable",
+            fields={(*prefix, "product_id"): ["Not available."]},
+        )
+    if variant_id and variant_id != default.pk:
+        raise ValidationFailed(
+            "The variant does not belong to this product.",
+            code="variant_mismatch",
+            fields={
+                (*prefix, "variant_id"): [
+                    "The variant does not belong to this product."
+                ]
+            },
+        )
+    return default
+
+
+def _check_quantity_limits(product: Product, quantity: int) -> None:
+    if quantity < product.min_order_quantity:
+        message = f"The minimum order quantity for {product.name} is {product.min_order_quantity}."
+        raise ValidationFailed(
+            message, code="below_minimum_quantity", fields={"quantity": [message]}
+        )
+    if product.max_order_quantity and quantity > product.max_order_quantity:
+        message = f"You can buy at most {product.max_order_quantity} of {product.name}."
+        raise ValidationFailed(
+            message, code="above_maximum_quantity", fields={"quantity": [message]}
+        )
+
+
+def cart_item_add(
+    *,
+    cart: Order,
+    product_ref: str,
+    variant_id: str | None = None,
+    quantity: int = 1,
+    locale: str | None = None,
+) -> PricedCart:
+    """Add ``quantity`` of a product (by id or slug) to the cart, or increment its line.
+
+    Unknown, draft or archived products are a 404; ``variant_id`` is required (422) when the
+    product has variants and refused when it is not one of them. The resulting quantity must
+    respect the product's minimum and maximum (422) and the stock (409 ``out_of_stock``).
+    """
+    product = product_get_purchasable(store=cart.store, ref=product_ref)
+    variant = variant_resolve(product, variant_id)
+    with transaction.atomic():
+        cart = cart_relock(cart)
+        item = OrderItem.objects.filter(order=cart, variant=variant).first()
+        current = item.quantity if item else 0
+        wanted = current + quantity
+        _check_quantity_limits(product, wanted)
+        stock = catalog_bundles.variant_available_now(variant=variant, mode=cart.mode)
+        if product.track_inventory and wanted > stock:
+            available = max(stock - current, 0)
+            message = (
+                f"{product.name} is out of stock."
+                if stock <= 0
+                else f"Only {stock} of {product.name} in stock"
+                + (f" ({current} already in your cart)." if current else ".")
+            )
+            raise Conflict(
+                message,
+                code="out_of_stock",
+                fields={"quantity": [f"At most {available} more can be added."]},
+            )
+        if item is None:
+            OrderItem.objects.create(
+                order=cart,
+                product=product,
+                variant=variant,
+                quantity=wanted,
+                product_name=product.name,
+                product_slug=product.slug,
+                sku=variant.sku or product.sku,
+                product_type=product.product_type,
+                requires_shipping=product.requires_shipping,
+            )
+        else:
+            OrderItem.objects.filter(pk=item.pk).update(quantity=wanted)
+        cart_touch(cart)
+        priced = cart_price(cart=cart, locale=locale)
+        cart_snapshot(priced=priced)
+    return priced
+
+
+def cart_item_update(
+    *, cart: Order, item_id: str, quantity: int, locale: str | None = None
+) -> PricedCart:
+    """Set a line's quantity (0 removes it). Above the stock it is capped, with a message."""
+    if quantity == 0:
+        return cart_item_remove(cart=cart, item_id=item_id, locale=locale)
+    with transaction.atomic():
+        cart = cart_relock(cart)
+        item = selectors.cart_item_get(cart=cart, item_id=item_id)
+        variant = (
+            Variant.objects.select_related("product").filter(pk=item.variant_id).first()
+        )
+        if variant is not None:
+            catalog_bundles.variants_attach([variant])
+        product = variant.product if variant else None
+        if product is None or product.status != Product.Status.PUBLISHED:
+            raise ValidationFailed(
+                "This item is no longer available.",
+                code="product_unavailable",
+                fields={"item": ["No longer available."]},
+            )
+        _check_quantity_limits(product, quantity)
+        notes: list[Message] = []
+        available = variant.available_stock(cart.mode)
+        if product.track_inventory and quantity > available:
+            if available < max(product.min_order_quantity, 1):
+                raise Conflict(
+                    f"{product.name} is out of stock.",
+                    code="out_of_stock",
+                    fields={"quantity": ["Out of stock."]},
+                )
+            quantity = available
+            notes.append(
+                Message(
+                    "stock_limited",
+                    f"Only {quantity} of {product.name} left in stock; the quantity was set to "
+                    f"{quantity}.",
+                    item_id=item.pk,
+                )
+            )
+        OrderItem.objects.filter(pk=item.pk).update(quantity=quantity)
+        cart_touch(cart)
+        priced = cart_price(cart=cart, locale=locale)
+        priced.messages[:0] = notes
+        cart_snapshot(priced=priced)
+    return priced
+
+
+def cart_item_remove(
+    *, cart: Order, item_id: str, locale: str | None = None
+) -> PricedCart:
+    """Remove a line of the cart (another cart's line is a 404)."""
+    with transaction.atomic():
+        cart = cart_relock(cart)
+        item = selectors.cart_item_get(cart=cart, item_id=item_id)
+        item.delete()
+        cart_touch(cart)
+        priced = cart_price(cart=cart, locale=locale)
+        cart_snapshot(priced=priced)
+    return priced
