@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from catalog import bundles
-from catalog.models import Category, Media, Product, ProductOptionValue
+from catalog.models import Category, Media, Product, ProductOptionValue, Variant
+from catalog.selectors import product_get_purchasable
 from core.exceptions import NotFound
+from core.ids import has_prefix
 from orders.models import Order, OrderItem
 
 from .models import Discount, DiscountRedemption, ShippingMethod, TaxRate
@@ -27,35 +29,69 @@ def cart_find(*, store, mode: str, cart_token: str) -> Order | None:
 
 
 def cart_items(*, cart: Order) -> list[OrderItem]:
-    """The cart's lines with their variant, product, primary media and option values.
+    """The cart's lines with their variant, product, images and option values.
 
-    A constant number of queries (3, and 2 more when a line is a bundle) whatever the
-    number of lines.
+    A constant number of queries whatever the number of lines: 3, and 2 more when a line
+    is a bundle.
     """
     if cart.pk is None or cart._state.adding:
         return []
     items = list(
         OrderItem.objects.filter(order=cart)
         .select_related("variant__product")
-        .prefetch_related(
-            Prefetch(
-                "variant__product__media",
-                queryset=Media.objects.filter(is_video=False).order_by(
-                    "position", "created_at"
-                ),
-            ),
-            Prefetch(
-                "variant__option_values",
-                queryset=ProductOptionValue.objects.select_related("option").order_by(
-                    "option__position", "option__created_at", "position"
-                ),
-            ),
-        )
         .order_by("created_at", "id")
     )
-    # A bundle's variant sells what its components allow (two queries, only with bundles).
-    bundles.variants_attach(item.variant for item in items if item.variant_id)
+    cart_line_extras([item.variant for item in items if item.variant_id])
     return items
+
+
+def cart_line_extras(variants) -> None:
+    """Load what cart lines of ``variants`` (with their product) show: the products'
+    images and the variants' option values (a query each), and the components of bundles
+    (two queries, only with bundles)."""
+    variants = [variant for variant in variants if variant is not None]
+    if not variants:
+        return
+    prefetch_related_objects(
+        [variant.product for variant in variants],
+        Prefetch(
+            "media",
+            queryset=Media.objects.filter(is_video=False).order_by(
+                "position", "created_at"
+            ),
+        ),
+    )
+    prefetch_related_objects(
+        variants,
+        Prefetch(
+            "option_values",
+            queryset=ProductOptionValue.objects.select_related("option").order_by(
+                "option__position", "option__created_at", "position"
+            ),
+        ),
+    )
+    bundles.variants_attach(variants)
+
+
+def product_variants_purchasable(*, store, ref: str) -> tuple[Product, list[Variant]]:
+    """A published product of ``store`` by id or slug and its variants, in one query
+    (anything else is a 404, as ``catalog.selectors.product_get_purchasable`` says)."""
+    lookup = "product__pk" if has_prefix(ref, "prod") else "product__slug"
+    variants = list(
+        Variant.objects.select_related("product")
+        .filter(
+            product__store=store,
+            product__status=Product.Status.PUBLISHED,
+            **{lookup: ref},
+        )
+        .order_by("position", "created_at", "id")
+    )
+    if not variants:  # unknown (a 404), or a product without variants
+        return product_get_purchasable(store=store, ref=ref), []
+    product = variants[0].product
+    for variant in variants:
+        variant.product = product
+    return product, variants
 
 
 def cart_item_get(*, cart: Order, item_id: str) -> OrderItem:

@@ -53,6 +53,7 @@ from .configuration import (
     tax_rate_delete,
     tax_rate_update,
 )
+from .corrections import Corrections, cart_correct, cart_corrections_save
 from .discounts import (
     DISCOUNT_FIELDS,
     cart_discount_apply,
@@ -68,21 +69,31 @@ from .discounts import (
 )
 from .fetch import (
     RENEWAL_METADATA_KEY,
+    CartInfo,
     CartLine,
     cart_conversion,
     cart_destination,
+    cart_info_fetch,
 )
 from .items import cart_item_add, cart_item_remove, cart_item_update
 from .lifecycle import (
-    PERSONAL_DATA_TTL,
+    CartKey,
     cart_currency_set,
     cart_currency_switch,
     cart_get_or_create,
     cart_lock,
+    cart_write_lock,
 )
-from .price import PricedCart, ShippingOption, cart_fetch, cart_price
+from .price import (
+    PricedCart,
+    ShippingOption,
+    cart_fetch,
+    cart_info_price,
+    cart_price,
+)
 from .purge import CART_TTL, carts_purge_idle
-from .snapshot import cart_snapshot
+from .rules import PERSONAL_DATA_TTL
+from .snapshot import cart_snapshot, cart_write_save
 
 __all__ = [
     "CART_TTL",
@@ -91,13 +102,18 @@ __all__ = [
     "RENEWAL_METADATA_KEY",
     "SHIPPING_FIELDS",
     "TAX_FIELDS",
+    "CartInfo",
+    "CartKey",
     "CartLine",
+    "Corrections",
     "CheckoutDataView",
     "PricedCart",
     "ShippingOption",
     "cart_checkout_data_get",
     "cart_checkout_data_save",
     "cart_conversion",
+    "cart_correct",
+    "cart_corrections_save",
     "cart_currency_set",
     "cart_currency_switch",
     "cart_destination",
@@ -106,6 +122,8 @@ __all__ = [
     "cart_estimate",
     "cart_fetch",
     "cart_get_or_create",
+    "cart_info_fetch",
+    "cart_info_price",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",
@@ -114,6 +132,8 @@ __all__ = [
     "cart_shipping_option_select",
     "cart_shipping_options",
     "cart_snapshot",
+    "cart_write_lock",
+    "cart_write_save",
     "carts_purge_idle",
     "discount_create",
     "discount_delete",

@@ -9,24 +9,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.selectors import product_get_purchasable
-from core.currencies import base_context, currency_context
+from core.currencies import currency_context
 from core.exceptions import NotFound, ValidationFailed
-from core.money import Money
 from orders.models import Order
 
 from .. import pricing, selectors
 from ..pricing import Destination, Message, PricingResult
+from .corrections import Corrections, cart_correct, cart_personal_data_forget
+from .fetch import cart_info_fetch
 from .items import variant_resolve
-from .lifecycle import cart_relock, cart_touch, expire_personal_data
-from .price import PricedCart, ShippingOption, cart_price
-from .rules import (
-    available_shipping,
-    discount_rule,
-    shipping_rule,
-    store_settings,
-    tax_rules,
+from .lifecycle import CartKey, cart_write_lock
+from .price import (
+    PricedCart,
+    ShippingOption,
+    cart_info_price,
+    cart_price,
+    shipping_options_priced,
 )
-from .snapshot import cart_snapshot
+from .rules import available_shipping, discount_rule, store_settings, tax_rule
+from .snapshot import cart_write_save
 
 
 @dataclass
@@ -50,7 +51,7 @@ class CheckoutDataView:
 
 
 def cart_checkout_data_save(
-    *, cart: Order, data: dict, locale: str | None = None
+    *, cart: Order | CartKey, data: dict, locale: str | None = None
 ) -> PricedCart:
     """Save checkout data; keys absent from ``data`` keep their value, null clears.
 
@@ -61,7 +62,7 @@ def cart_checkout_data_save(
     new address is dropped with a message.
     """
     with transaction.atomic():
-        cart = cart_relock(cart)
+        cart = cart_write_lock(cart)
         if "email" in data:
             cart.email = (data["email"] or "").strip()
         if "shipping_address" in data:
@@ -76,16 +77,10 @@ def cart_checkout_data_save(
                 cart.billing_address = None
         if "notes" in data:
             cart.notes = data["notes"] or ""
-        cart_touch(
-            cart,
-            "email",
-            "shipping_address",
-            "billing_address",
-            "same_as_shipping",
-            "notes",
-        )
-        priced = cart_price(cart=cart, locale=locale)
-        cart_snapshot(priced=priced)
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        corrections = cart_correct(info)
+        priced = cart_info_price(info, corrections, locale=locale)
+        cart_write_save(priced, corrections)
     return priced
 
 
@@ -96,7 +91,7 @@ def cart_checkout_data_get(*, store, mode: str, cart_token: str) -> CheckoutData
         return CheckoutDataView(
             cart=Order(store=store, mode=mode, cart_token=cart_token)
         )
-    expire_personal_data(cart, now=timezone.now(), persist=True)
+    cart_personal_data_forget(cart, now=timezone.now())
     return CheckoutDataView(cart=cart)
 
 
@@ -127,36 +122,25 @@ def cart_shipping_options(
         country_code=address.get("country_code") or "",
         weight=priced.result.weight_grams,
     )
-    conversion = priced.conversion or base_context(cart.store)
-    rule = (
-        discount_rule(priced.discount, store=cart.store, conversion=conversion)
-        if priced.discount
-        else None
+    facts = priced.info.discount
+    return shipping_options_priced(
+        methods,
+        discount=discount_rule(facts, priced.conversion) if facts else None,
+        discounted_subtotal=priced.result.subtotal.amount
+        - priced.result.discount.amount,
+        conversion=priced.conversion,
     )
-    discounted = priced.result.subtotal.amount - priced.result.discount.amount
-    return [
-        ShippingOption(
-            method=m,
-            price=Money(
-                pricing.shipping_price(
-                    shipping_rule(m, conversion),
-                    discount=rule,
-                    discounted_subtotal=discounted,
-                ),
-                conversion.currency,
-            ),
-        )
-        for m in methods
-    ]
 
 
 def cart_shipping_option_select(
-    *, cart: Order, shipping_method_id: str, locale: str | None = None
+    *, cart: Order | CartKey, shipping_method_id: str, locale: str | None = None
 ) -> PricedCart:
     """Choose one of the cart's shipping options; any other id is a 422."""
     with transaction.atomic():
-        cart = cart_relock(cart)
-        priced = cart_price(cart=cart, locale=locale)
+        cart = cart_write_lock(cart)
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        corrections = cart_correct(info)
+        priced = cart_info_price(info, corrections, locale=locale)
         if not priced.result.requires_shipping:
             raise ValidationFailed(
                 "Nothing in your cart needs shipping.",
@@ -186,9 +170,9 @@ def cart_shipping_option_select(
             )
         cart.shipping_method = method
         cart.shipping_option = {"id": method.pk, "name": method.name}
-        cart_touch(cart, "shipping_method", "shipping_option")
-        priced = cart_price(cart=cart, locale=locale)
-        cart_snapshot(priced=priced)
+        # The corrections made on the way are written, but the answer is about the option.
+        priced = cart_info_price(info, Corrections(), locale=locale)
+        cart_write_save(priced, corrections)
     return priced
 
 
@@ -265,5 +249,10 @@ def tax_calculate(
         lines=lines,
         destination=destination,
         settings=store_settings(store, locale, conversion),
-        tax_rates=tax_rules(store, destination),
+        tax_rates=[
+            tax_rule(rate)
+            for rate in selectors.tax_rates_for_country(
+                store=store, country_code=destination.country_code
+            )
+        ],
     )

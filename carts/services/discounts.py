@@ -12,22 +12,24 @@ from core.exceptions import ValidationFailed
 from customers.models import Customer
 from orders.models import Order
 
-from .. import selectors
+from .. import pricing, selectors
 from ..models import USAGE_COUNTER, Discount, DiscountRedemption
-from .lifecycle import cart_relock, cart_touch
-from .price import PricedCart, cart_price
+from .corrections import Corrections, cart_correct
+from .fetch import cart_info_fetch, discount_facts_fetch
+from .lifecycle import CartKey, cart_write_lock
+from .price import PricedCart, cart_info_price
 from .rules import (
     Refusal,
-    discount_for_lines,
     discount_refusal,
+    discount_rule,
     refusal_error,
     store_settings,
 )
-from .snapshot import cart_snapshot
+from .snapshot import cart_write_save
 
 
 def cart_discount_apply(
-    *, cart: Order, code: str, locale: str | None = None
+    *, cart: Order | CartKey, code: str, locale: str | None = None
 ) -> PricedCart:
     """Apply a discount code; a code that cannot be used is a 422 saying why."""
     store = cart.store
@@ -38,23 +40,25 @@ def cart_discount_apply(
             message, code="discount_invalid", fields={"code": [message]}
         )
     with transaction.atomic():
-        cart = cart_relock(cart)
-        priced = cart_price(cart=cart, locale=locale)
-        refusal = discount_refusal(
+        cart = cart_write_lock(cart)
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        corrections = cart_correct(info)
+        facts = discount_facts_fetch(
             discount,
-            now=timezone.now(),
-            mode=cart.mode,
-            customer=priced.customer,
+            cart=cart,
+            lines=info.lines,
+            customer=info.customer,
             email=cart.email,
+        )
+        refusal = discount_refusal(
+            discount, now=info.now, mode=cart.mode, customer_uses=facts.customer_uses
         )
         if refusal is not None:
             raise refusal_error(refusal)
-        _, rejection = discount_for_lines(
-            discount,
-            priced.lines,
-            store=store,
-            settings=store_settings(store, locale, priced.conversion),
-            conversion=priced.conversion,
+        rejection = pricing.discount_rejection(
+            discount_rule(facts, info.conversion),
+            [line.price_line() for line in info.lines],
+            store_settings(store, locale, info.conversion),
         )
         if rejection is not None:
             raise ValidationFailed(
@@ -66,25 +70,29 @@ def cart_discount_apply(
         cart.discount_code = discount.code
         cart.discount_type = discount.type
         cart.discount_value = discount.value
-        cart_touch(cart, "discount", "discount_code", "discount_type", "discount_value")
-        priced = cart_price(cart=cart, locale=locale)
-        cart_snapshot(priced=priced)
+        info.discount = facts
+        # The corrections made on the way are written, but the answer is about the code.
+        priced = cart_info_price(info, Corrections(), locale=locale)
+        cart_write_save(priced, corrections)
     return priced
 
 
-def cart_discount_remove(*, cart: Order, locale: str | None = None) -> PricedCart:
+def cart_discount_remove(
+    *, cart: Order | CartKey, locale: str | None = None
+) -> PricedCart:
     """Remove the cart's discount code (nothing to remove is fine)."""
     with transaction.atomic():
-        cart = cart_relock(cart)
+        cart = cart_write_lock(cart)
         cart.discount, cart.discount_code, cart.discount_type, cart.discount_value = (
             None,
             "",
             "",
             None,
         )
-        cart_touch(cart, "discount", "discount_code", "discount_type", "discount_value")
-        priced = cart_price(cart=cart, locale=locale)
-        cart_snapshot(priced=priced)
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        corrections = cart_correct(info)
+        priced = cart_info_price(info, corrections, locale=locale)
+        cart_write_save(priced, corrections)
     return priced
 
 

@@ -1,9 +1,15 @@
-"""Reading a cart: its lines with the catalog rows they price from, where its tax is
-computed and the store's conversion into its currency."""
+"""Everything a cart flow needs, loaded once (Saleor's ``checkout/fetch.py``).
+
+:func:`cart_info_fetch` reads the cart's lines with their variants, products, first image
+and option values, the customer signed in on the cart token, the discount code's facts,
+the tax rates of the destination and, for an estimate, the active shipping methods into a
+:class:`CartInfo`. Corrections (``.corrections``) and pricing (``.price``) then work on it
+without a query.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalog.models import Product, Variant
@@ -15,10 +21,32 @@ from core.currencies import (
     currency_context,
 )
 from core.money import Money
+from customers.models import Customer
+from customers.selectors import session_customer_get
 from orders.models import Order, OrderItem
 
-from .. import pricing
+from .. import pricing, selectors
+from ..models import Discount, ShippingMethod, TaxRate
 from ..pricing import Destination
+from .rules import DiscountFacts, personal_data_expired
+
+#: The line fields a snapshot writes, and ``quantity``: what :func:`item_state` compares.
+ITEM_STATE_FIELDS = (
+    "quantity",
+    "product_name",
+    "product_slug",
+    "variant_name",
+    "sku",
+    "product_type",
+    "requires_shipping",
+    "unit_price_amount",
+    "subtotal_amount",
+    "discount_amount",
+    "tax_amount",
+    "bundle_components",
+)
+
+_UNSET = object()
 
 
 @dataclass
@@ -26,13 +54,16 @@ class CartLine:
     """A cart line with the catalog rows it reads its name, price and stock from."""
 
     item: OrderItem
-    variant: Variant
-    product: Product
+    #: None (and ``product`` None) when the line's variant was deleted.
+    variant: Variant | None
+    product: Product | None
     unit_price: int
     category_ids: frozenset[str] = frozenset()
     result: pricing.LineResult | None = None
     #: The cart's key mode: test mode sees what test mode can buy.
     mode: str = "live"
+    #: The line's row as loaded (:func:`item_state`): a snapshot writes only changed lines.
+    stored: tuple = ()
 
     @property
     def id(self) -> str:
@@ -146,9 +177,172 @@ def _destination_from_address(address: dict) -> Destination:
     )
 
 
-def cart_destination(cart: Order) -> Destination:
+def cart_destination(cart: Order, *, expired: bool = False) -> Destination:
     """Where a cart's tax is computed: the saved shipping address, else the visitor's country,
-    else the store's country."""
-    if cart.shipping_address:
+    else the store's country. ``expired``: the address is gone with the cart's personal
+    data."""
+    if cart.shipping_address and not expired:
         return _destination_from_address(cart.shipping_address)
     return Destination(country_code=cart.visitor_country or cart.store.country)
+
+
+def item_state(item: OrderItem) -> tuple:
+    return tuple(getattr(item, name) for name in ITEM_STATE_FIELDS)
+
+
+@dataclass
+class CartInfo:
+    """A cart and everything its corrections and pricing read, loaded once.
+
+    ``lines`` holds every stored line (corrections drop the unavailable ones);
+    ``discount`` the facts of the cart's code (None without one, or when its row is
+    gone); ``tax_rates`` the store's rates of ``destination``'s country;
+    ``shipping_methods`` the store's active methods (loaded for an estimate only).
+    """
+
+    cart: Order
+    now: datetime
+    conversion: CurrencyContext
+    lines: list[CartLine]
+    destination: Destination
+    customer: Customer | None = None
+    discount: DiscountFacts | None = None
+    tax_rates: list[TaxRate] = field(default_factory=list)
+    shipping_methods: list[ShippingMethod] | None = None
+    #: Whether ``destination`` was given by the caller (an estimate's), not the cart's.
+    destination_given: bool = False
+
+    @property
+    def store(self):
+        return self.cart.store
+
+    @property
+    def email(self) -> str:
+        """The checkout email as pricing sees it (gone after 2 idle hours)."""
+        return "" if personal_data_expired(self.cart, self.now) else self.cart.email
+
+
+def cart_line_build(
+    cart: Order, item: OrderItem, *, now: datetime, conversion: CurrencyContext
+) -> CartLine:
+    """A :class:`CartLine` of ``item`` (loaded with its variant and product)."""
+    variant = item.variant if item.variant_id else None
+    product = variant.product if variant is not None else None
+    unit_price = 0
+    if product is not None:
+        unit_price = line_unit_price(cart, product, variant, now, conversion)
+    return CartLine(
+        item=item,
+        variant=variant,
+        product=product,
+        unit_price=unit_price,
+        mode=cart.mode,
+        stored=() if item._state.adding else item_state(item),
+    )
+
+
+def discount_facts_fetch(
+    discount: Discount,
+    *,
+    cart: Order,
+    lines: list[CartLine],
+    customer: Customer | None,
+    email: str,
+) -> DiscountFacts:
+    """A discount's restrictions (products, categories with descendants; the lines get
+    their category ids when it has categories) and the customer's uses of it."""
+    store = cart.store
+    product_ids = frozenset(discount.products.values_list("id", flat=True))
+    category_ids = selectors.category_ids_with_descendants(
+        store=store,
+        category_ids=frozenset(discount.categories.values_list("id", flat=True)),
+    )
+    if category_ids:
+        categories = selectors.product_category_ids(
+            product_ids=[line.product.pk for line in lines if line.product is not None]
+        )
+        for line in lines:
+            if line.product is not None:
+                line.category_ids = categories.get(line.product.pk, frozenset())
+    uses = 0
+    if discount.usage_limit_per_customer and (customer is not None or email):
+        uses = selectors.discount_redemption_count(
+            discount=discount, customer=customer, email=email, mode=cart.mode
+        )
+    return DiscountFacts(
+        discount=discount,
+        product_ids=product_ids,
+        category_ids=category_ids,
+        customer_uses=uses,
+    )
+
+
+def cart_info_fetch(
+    *,
+    cart: Order,
+    now: datetime,
+    destination: Destination | None = None,
+    estimate: bool = False,
+    customer=_UNSET,
+    lines: list[CartLine] | None = None,
+) -> CartInfo:
+    """Load what correcting and pricing ``cart`` needs, in a constant number of queries.
+
+    ``customer``: the visitor's, when the caller knows it already (else looked up by the
+    cart token). ``lines``: already loaded lines (a write that changed them in memory).
+    ``destination`` overrides the cart's (an estimate); ``estimate`` also loads the active
+    shipping methods. Personal data of a cart idle over 2 hours counts as gone already.
+    """
+    conversion = cart_conversion(cart)
+    if lines is None:
+        lines = [
+            cart_line_build(cart, item, now=now, conversion=conversion)
+            for item in selectors.cart_items(cart=cart)
+        ]
+    if customer is _UNSET:
+        customer = session_customer_get(
+            store=cart.store, mode=cart.mode, cart_token=cart.cart_token
+        )
+    expired = personal_data_expired(cart, now)
+    destination_given = destination is not None
+    if destination is None:
+        destination = cart_destination(cart, expired=expired)
+    info = CartInfo(
+        cart=cart,
+        now=now,
+        conversion=conversion,
+        lines=lines,
+        destination=destination,
+        customer=customer,
+        destination_given=destination_given,
+    )
+    if cart.discount_id and cart.discount is not None:
+        info.discount = discount_facts_fetch(
+            cart.discount, cart=cart, lines=lines, customer=customer, email=info.email
+        )
+    info.tax_rates = selectors.tax_rates_for_country(
+        store=cart.store, country_code=destination.country_code
+    )
+    if estimate:
+        info.shipping_methods = selectors.shipping_methods_active(store=cart.store)
+    return info
+
+
+def new_line(
+    cart: Order, *, product: Product, variant: Variant, quantity: int, now: datetime
+) -> CartLine:
+    """A line not saved yet (an add), with what its response shows (first image, option
+    values) loaded."""
+    selectors.cart_line_extras([variant])
+    item = OrderItem(
+        order=cart,
+        product=product,
+        variant=variant,
+        quantity=quantity,
+        product_name=product.name,
+        product_slug=product.slug,
+        sku=variant.sku or product.sku,
+        product_type=product.product_type,
+        requires_shipping=product.requires_shipping,
+    )
+    return cart_line_build(cart, item, now=now, conversion=cart_conversion(cart))

@@ -6,15 +6,16 @@ from django.db import transaction
 
 from catalog import bundles as catalog_bundles
 from catalog.models import Product, Variant
-from catalog.selectors import product_get_purchasable
-from core.exceptions import Conflict, ValidationFailed
-from orders.models import Order, OrderItem
+from core.exceptions import Conflict, NotFound, ValidationFailed
+from orders.models import Order
 
 from .. import selectors
 from ..pricing import Message
-from .lifecycle import cart_relock, cart_touch
-from .price import PricedCart, cart_price
-from .snapshot import cart_snapshot
+from .corrections import cart_correct
+from .fetch import CartLine, cart_info_fetch, new_line
+from .lifecycle import CartKey, cart_write_lock
+from .price import PricedCart, cart_info_price
+from .snapshot import cart_write_save
 
 
 def variant_resolve(
@@ -22,8 +23,12 @@ def variant_resolve(
     variant_id: str | None,
     *,
     prefix: tuple = (),
+    variants: list[Variant] | None = None,
 ) -> Variant:
-    variants = list(product.variants.all())
+    """The variant of ``product`` a request names (``variants``: the product's, when
+    loaded already)."""
+    if variants is None:
+        variants = list(product.variants.all())
     selectable = [v for v in variants if not v.is_default]
     if selectable:
         if not variant_id:
@@ -81,7 +86,7 @@ def _check_quantity_limits(product: Product, quantity: int) -> None:
 
 def cart_item_add(
     *,
-    cart: Order,
+    cart: Order | CartKey,
     product_ref: str,
     variant_id: str | None = None,
     quantity: int = 1,
@@ -93,15 +98,20 @@ def cart_item_add(
     product has variants and refused when it is not one of them. The resulting quantity must
     respect the product's minimum and maximum (422) and the stock (409 ``out_of_stock``).
     """
-    product = product_get_purchasable(store=cart.store, ref=product_ref)
-    variant = variant_resolve(product, variant_id)
     with transaction.atomic():
-        cart = cart_relock(cart)
-        item = OrderItem.objects.filter(order=cart, variant=variant).first()
-        current = item.quantity if item else 0
+        cart = cart_write_lock(cart)
+        # Read after the lock: the stock is as fresh as the check below needs.
+        product, variants = selectors.product_variants_purchasable(
+            store=cart.store, ref=product_ref
+        )
+        variant = variant_resolve(product, variant_id, variants=variants)
+        catalog_bundles.variants_attach([variant])
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        line = next((x for x in info.lines if x.item.variant_id == variant.pk), None)
+        current = line.item.quantity if line else 0
         wanted = current + quantity
         _check_quantity_limits(product, wanted)
-        stock = catalog_bundles.variant_available_now(variant=variant, mode=cart.mode)
+        stock = variant.available_stock(cart.mode)
         if product.track_inventory and wanted > stock:
             available = max(stock - current, 0)
             message = (
@@ -115,41 +125,43 @@ def cart_item_add(
                 code="out_of_stock",
                 fields={"quantity": [f"At most {available} more can be added."]},
             )
-        if item is None:
-            OrderItem.objects.create(
-                order=cart,
-                product=product,
-                variant=variant,
-                quantity=wanted,
-                product_name=product.name,
-                product_slug=product.slug,
-                sku=variant.sku or product.sku,
-                product_type=product.product_type,
-                requires_shipping=product.requires_shipping,
+        if line is None:
+            info.lines.append(
+                new_line(
+                    cart,
+                    product=product,
+                    variant=variant,
+                    quantity=wanted,
+                    now=info.now,
+                )
             )
         else:
-            OrderItem.objects.filter(pk=item.pk).update(quantity=wanted)
-        cart_touch(cart)
-        priced = cart_price(cart=cart, locale=locale)
-        cart_snapshot(priced=priced)
+            line.item.quantity = wanted
+        corrections = cart_correct(info)
+        priced = cart_info_price(info, corrections, locale=locale)
+        cart_write_save(priced, corrections)
     return priced
 
 
+def _line_get(info, item_id: str) -> CartLine:
+    """A line of the fetched cart by id; any other line is a 404."""
+    line = next((x for x in info.lines if x.item.pk == item_id), None)
+    if line is None:
+        raise NotFound("Cart item not found.")
+    return line
+
+
 def cart_item_update(
-    *, cart: Order, item_id: str, quantity: int, locale: str | None = None
+    *, cart: Order | CartKey, item_id: str, quantity: int, locale: str | None = None
 ) -> PricedCart:
     """Set a line's quantity (0 removes it). Above the stock it is capped, with a message."""
     if quantity == 0:
         return cart_item_remove(cart=cart, item_id=item_id, locale=locale)
     with transaction.atomic():
-        cart = cart_relock(cart)
-        item = selectors.cart_item_get(cart=cart, item_id=item_id)
-        variant = (
-            Variant.objects.select_related("product").filter(pk=item.variant_id).first()
-        )
-        if variant is not None:
-            catalog_bundles.variants_attach([variant])
-        product = variant.product if variant else None
+        cart = cart_write_lock(cart)
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        line = _line_get(info, item_id)
+        variant, product = line.variant, line.product
         if product is None or product.status != Product.Status.PUBLISHED:
             raise ValidationFailed(
                 "This item is no longer available.",
@@ -172,26 +184,28 @@ def cart_item_update(
                     "stock_limited",
                     f"Only {quantity} of {product.name} left in stock; the quantity was set to "
                     f"{quantity}.",
-                    item_id=item.pk,
+                    item_id=line.item.pk,
                 )
             )
-        OrderItem.objects.filter(pk=item.pk).update(quantity=quantity)
-        cart_touch(cart)
-        priced = cart_price(cart=cart, locale=locale)
+        line.item.quantity = quantity
+        corrections = cart_correct(info)
+        priced = cart_info_price(info, corrections, locale=locale)
         priced.messages[:0] = notes
-        cart_snapshot(priced=priced)
+        cart_write_save(priced, corrections)
     return priced
 
 
 def cart_item_remove(
-    *, cart: Order, item_id: str, locale: str | None = None
+    *, cart: Order | CartKey, item_id: str, locale: str | None = None
 ) -> PricedCart:
     """Remove a line of the cart (another cart's line is a 404)."""
     with transaction.atomic():
-        cart = cart_relock(cart)
-        item = selectors.cart_item_get(cart=cart, item_id=item_id)
-        item.delete()
-        cart_touch(cart)
-        priced = cart_price(cart=cart, locale=locale)
-        cart_snapshot(priced=priced)
+        cart = cart_write_lock(cart)
+        info = cart_info_fetch(cart=cart, now=cart.updated_at)
+        line = _line_get(info, item_id)
+        line.item.delete()
+        info.lines.remove(line)
+        corrections = cart_correct(info)
+        priced = cart_info_price(info, corrections, locale=locale)
+        cart_write_save(priced, corrections)
     return priced

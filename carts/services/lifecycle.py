@@ -1,10 +1,9 @@
 """The cart row: created on first use (one per store, key mode and X-Cart-Token), its
-currency, locked for every change, touched, and its personal data forgotten after 2 idle
-hours."""
+currency, and locked for every change (:func:`cart_write_lock`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,13 +13,7 @@ from core.exceptions import Conflict, NotFound
 from orders.models import Order
 
 from .. import selectors
-
-
-def cart_touch(cart: Order, *fields: str) -> None:
-    cart.updated_at = timezone.now()
-    Order.objects.filter(pk=cart.pk).update(
-        updated_at=cart.updated_at, **{name: getattr(cart, name) for name in fields}
-    )
+from .corrections import personal_data_expire
 
 
 def cart_currency_switch(cart: Order, currency: str | None) -> Order:
@@ -103,56 +96,61 @@ def cart_lock(*, store, mode: str, cart_token: str) -> Order:
     return cart
 
 
-def cart_relock(cart: Order) -> Order:
-    """Lock ``cart`` for a mutation and return a fresh copy of it.
+@dataclass(frozen=True)
+class CartKey:
+    """The visitor's cart as a request names it: created on first use by the write."""
 
-    Personal data of an idle cart is cleared first, so the mutation (which makes the cart
-    active again) cannot bring it back.
-    """
-    locked = (
+    store: object
+    mode: str
+    cart_token: str
+    visitor_country: str = ""
+    #: The request's ``X-Currency`` (already known to be offered), or None.
+    currency: str | None = None
+
+
+def _locked(**lookup) -> Order | None:
+    return (
         Order.objects.select_for_update(of=("self",))
         .select_related("discount", "shipping_method")
-        .filter(pk=cart.pk, type=Order.Type.CART)
+        .filter(type=Order.Type.CART, **lookup)
         .first()
     )
-    if locked is None:
-        raise Conflict("This cart has already been checked out.", code="cart_closed")
-    locked.store = cart.store
-    expire_personal_data(locked, now=timezone.now(), persist=True)
-    return locked
 
 
-#: Email, addresses, notes and the shipping choice are dropped after this much inactivity.
-PERSONAL_DATA_TTL = timedelta(hours=2)
+def cart_write_lock(cart: Order | CartKey) -> Order:
+    """Lock the cart for a change (inside ``transaction.atomic()``) and return it fresh.
 
-
-def expire_personal_data(cart: Order, *, now: datetime, persist: bool) -> None:
-    """Forget email, addresses, notes and the shipping choice of a cart idle over 2 hours.
-
-    ``updated_at`` is left alone: the cart stays as idle as it was.
+    A :class:`CartKey` names the visitor's cart, created when new (as ``GET /cart``
+    does) and switched to the request's currency; an ``Order`` is locked again (a 409
+    ``cart_closed`` when it was checked out meanwhile). In memory, personal data of a
+    cart idle over 2 hours is forgotten first, so the change (which makes the cart active
+    again, ``updated_at``) cannot bring it back; :func:`.snapshot.cart_write_save` writes
+    the row.
     """
-    if cart.updated_at is None or now - cart.updated_at <= PERSONAL_DATA_TTL:
-        return
-    if not (
-        cart.email
-        or cart.shipping_address
-        or cart.billing_address
-        or cart.notes
-        or cart.shipping_method_id
-    ):
-        return
-    cleared = {
-        "email": "",
-        "shipping_address": None,
-        "billing_address": None,
-        "same_as_shipping": True,
-        "notes": "",
-        "shipping_method": None,
-        "shipping_option": None,
-    }
-    idle_since = cart.updated_at
-    for name, value in cleared.items():
-        setattr(cart, name, value)
-    if persist:
-        # Conditional: a mutation that slipped in meanwhile makes the cart active again.
-        Order.objects.filter(pk=cart.pk, updated_at=idle_since).update(**cleared)
+    if isinstance(cart, CartKey):
+        key = cart
+        lookup = {"store": key.store, "mode": key.mode, "cart_token": key.cart_token}
+        locked = _locked(**lookup)
+        if locked is None:
+            cart_get_or_create(
+                store=key.store,
+                mode=key.mode,
+                cart_token=key.cart_token,
+                visitor_country=key.visitor_country,
+                currency=key.currency,
+            )
+            locked = _locked(**lookup)
+        if key.currency and key.currency != locked.currency:
+            locked.currency = key.currency
+        locked.store = key.store
+    else:
+        locked = _locked(pk=cart.pk)
+        if locked is None:
+            raise Conflict(
+                "This cart has already been checked out.", code="cart_closed"
+            )
+        locked.store = cart.store
+    now = timezone.now()
+    personal_data_expire(locked, now)
+    locked.updated_at = now
+    return locked

@@ -12,25 +12,21 @@ from django.utils import timezone
 from core.currencies import CurrencyContext
 from core.money import Money
 from customers.models import Customer
-from customers.selectors import session_customer_get
 from orders.models import Order
 
-from .. import pricing, selectors
+from .. import pricing
 from ..models import Discount, ShippingMethod
 from ..pricing import Destination, Message, PricingResult
-from .corrections import load_lines
-from .fetch import CartLine, cart_conversion, cart_destination
-from .lifecycle import cart_get_or_create, expire_personal_data
+from .corrections import Corrections, cart_correct, cart_corrections_save
+from .fetch import CartInfo, CartLine, cart_info_fetch
+from .lifecycle import cart_get_or_create
 from .rules import (
-    ENGINE_BECAUSE,
     available_shipping,
     discount_amounts,
-    discount_for_lines,
-    discount_refusal,
-    discount_removed_message,
+    discount_rule,
     shipping_rule,
     store_settings,
-    tax_rules,
+    tax_rule,
 )
 
 
@@ -81,6 +77,8 @@ class PricedCart:
     messages: list[Message] = field(default_factory=list)
     #: The store's conversion into the cart's currency (the rate the order keeps).
     conversion: CurrencyContext | None = None
+    #: What the price was computed from (to price the same cart again after a change).
+    info: CartInfo | None = None
 
     # Facts the Cart object shows.
     @property
@@ -159,120 +157,60 @@ class PricedCart:
         ]
 
 
-def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
+def shipping_options_priced(
+    methods: list[ShippingMethod],
     *,
-    cart: Order,
-    persist: bool = True,
-    destination: Destination | None = None,
-    estimate: bool = False,
+    discount: pricing.DiscountRule | None,
+    discounted_subtotal: int,
+    conversion: CurrencyContext,
+) -> list[ShippingOption]:
+    """``methods`` at the price a cart with this discount and subtotal would pay."""
+    return [
+        ShippingOption(
+            method=method,
+            price=Money(
+                pricing.shipping_price(
+                    shipping_rule(method, conversion),
+                    discount=discount,
+                    discounted_subtotal=discounted_subtotal,
+                ),
+                conversion.currency,
+            ),
+        )
+        for method in methods
+    ]
+
+
+def cart_info_price(
+    info: CartInfo,
+    corrections: Corrections,
+    *,
     locale: str | None = None,
-    now: datetime | None = None,
+    estimate: bool = False,
 ) -> PricedCart:
-    """Correct and price a cart: the one computation behind every cart response and checkout.
+    """Price a corrected cart with the one engine. Computes only: no query, no write.
 
-    Corrections (each with a ``messages`` entry): lines whose product is gone, unpublished or
-    out of stock are removed; quantities above stock or the product maximum are capped; a
-    discount that no longer qualifies is dropped; a shipping option that no longer applies to
-    the address (or weight) is dropped. Personal data of a cart idle over 2 hours is cleared.
-    With ``persist=False`` (the estimate) the corrections are made in memory only.
-
-    ``destination`` overrides where tax is computed (default :func:`cart_destination`).
-    ``estimate=True`` prices shipping with the selected option if it ships to the destination,
-    else the cheapest option that does, and lists ``shipping_options``.
+    ``estimate=True`` prices shipping with the chosen option if it ships to the
+    destination, else the cheapest option that does, and lists ``shipping_options``.
     """
-    now = now or timezone.now()
-    store = cart.store
-    conversion = cart_conversion(cart)
-    if conversion.currency != cart.currency:
-        cart.currency = conversion.currency
-        if persist:
-            Order.objects.filter(pk=cart.pk, type=Order.Type.CART).update(
-                currency=cart.currency
-            )
-    settings = store_settings(store, locale, conversion)
-    messages: list[Message] = []
-
-    expire_personal_data(cart, now=now, persist=persist)
-    lines = load_lines(
-        cart, now=now, persist=persist, messages=messages, conversion=conversion
-    )
-    customer = session_customer_get(
-        store=store, mode=cart.mode, cart_token=cart.cart_token
-    )
-    destination = destination or cart_destination(cart)
-
-    # Discount: availability here, minimum and qualifying lines in the engine.
-    discount = cart.discount if cart.discount_id else None
-    rule = None
-    drop_discount = False
-    if discount is None and cart.discount_code:
-        messages.append(
-            discount_removed_message(cart.discount_code, "it is no longer valid")
-        )
-        drop_discount = True
-    elif discount is not None:
-        refusal = discount_refusal(
-            discount, now=now, mode=cart.mode, customer=customer, email=cart.email
-        )
-        if refusal is not None:
-            messages.append(discount_removed_message(discount.code, refusal.because))
-            discount, drop_discount = None, True
-        else:
-            rule, rejection = discount_for_lines(
-                discount, lines, store=store, settings=settings, conversion=conversion
-            )
-            if rejection is not None:
-                messages.append(
-                    discount_removed_message(
-                        discount.code, ENGINE_BECAUSE[rejection.code]
-                    )
-                )
-                discount, rule, drop_discount = None, None, True
-
+    cart, lines, conversion = info.cart, info.lines, info.conversion
+    destination = info.destination
+    settings = store_settings(info.store, locale, conversion)
+    rule = discount_rule(info.discount, conversion) if info.discount else None
     price_lines = [line.price_line() for line in lines]
-    requires_shipping = any(line.requires_shipping for line in lines)
-    weight = sum(
-        line.weight_grams * line.quantity for line in lines if line.requires_shipping
-    )
-
-    # Shipping: the chosen method while it still applies; the estimate picks one itself.
     method = cart.shipping_method if cart.shipping_method_id else None
-    drop_shipping = False
-    options: list[ShippingMethod] | None = None
-    removed_name = None
-    if method is None and cart.shipping_option and not estimate:
-        removed_name, drop_shipping = (
-            cart.shipping_option.get("name") or "you chose",
-            True,
-        )
-    elif method is not None and not requires_shipping:
-        method, drop_shipping = None, True
-    elif method is not None and not estimate:
-        address_country = (cart.shipping_address or {}).get("country_code")
-        if (
-            not method.active
-            or not address_country
-            or not available_shipping(
-                store, [method], country_code=address_country, weight=weight
-            )
-        ):
-            removed_name, method, drop_shipping = method.name, None, True
-    if removed_name:
-        messages.append(
-            Message(
-                "shipping_option_removed",
-                f"The shipping option {removed_name} is no longer available for your cart and was "
-                "removed. Please choose another.",
-            )
-        )
+    options: list[ShippingMethod] = []
     if estimate:
-        options = []
-        if requires_shipping:
+        if any(line.requires_shipping for line in lines):
             options = available_shipping(
-                store,
-                selectors.shipping_methods_active(store=store),
+                info.store,
+                info.shipping_methods or [],
                 country_code=destination.country_code,
-                weight=weight,
+                weight=sum(
+                    line.weight_grams * line.quantity
+                    for line in lines
+                    if line.requires_shipping
+                ),
             )
         if method is None or method.pk not in {m.pk for m in options}:
             goods = pricing.price(
@@ -291,65 +229,74 @@ def cart_price(  # noqa: C901 (split by the architecture work, issue 15)
                 ),
                 default=None,
             )
-
     result = pricing.price(
         lines=price_lines,
         destination=destination,
         settings=settings,
         discount=rule,
         shipping=shipping_rule(method, conversion) if method is not None else None,
-        tax_rates=tax_rules(store, destination),
+        tax_rates=[tax_rule(rate) for rate in info.tax_rates],
     )
     for line in lines:
         line.result = result.line(line.item.pk)
-    messages.extend(m for m in result.messages if m.code != "discount_removed")
-
-    # Conditional updates: a code or option chosen meanwhile by another request stays.
-    if drop_discount:
-        old_code = cart.discount_code
-        cart.discount, cart.discount_code, cart.discount_type = None, "", ""
-        cart.discount_value = None
-        if persist:
-            Order.objects.filter(pk=cart.pk, discount_code=old_code).update(
-                discount=None, discount_code="", discount_type="", discount_value=None
-            )
-    if drop_shipping:
-        old_method_id = cart.shipping_method_id
-        cart.shipping_method, cart.shipping_option = None, None
-        if persist:
-            Order.objects.filter(pk=cart.pk, shipping_method_id=old_method_id).update(
-                shipping_method=None, shipping_option=None
-            )
-
+    messages = [
+        *corrections.messages,
+        *(m for m in result.messages if m.code != "discount_removed"),
+    ]
     shipping_options = None
     if estimate:
-        discounted = result.subtotal.amount - result.discount.amount
-        shipping_options = [
-            ShippingOption(
-                method=m,
-                price=Money(
-                    pricing.shipping_price(
-                        shipping_rule(m, conversion),
-                        discount=rule,
-                        discounted_subtotal=discounted,
-                    ),
-                    conversion.currency,
-                ),
-            )
-            for m in options
-        ]
+        shipping_options = shipping_options_priced(
+            options,
+            discount=rule,
+            discounted_subtotal=result.subtotal.amount - result.discount.amount,
+            conversion=conversion,
+        )
     return PricedCart(
         cart=cart,
         lines=lines,
         result=result,
         destination=destination,
-        discount=discount,
+        discount=info.discount.discount if info.discount else None,
         shipping_method=method,
-        customer=customer,
+        customer=info.customer,
         shipping_options=shipping_options,
         messages=messages,
         conversion=conversion,
+        info=info,
     )
+
+
+def cart_price(
+    *,
+    cart: Order,
+    persist: bool = True,
+    destination: Destination | None = None,
+    estimate: bool = False,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> PricedCart:
+    """Correct and price a cart: the one computation behind every cart response and checkout.
+
+    Fetch (:func:`~carts.services.fetch.cart_info_fetch`), correct
+    (:func:`~carts.services.corrections.cart_correct`, each correction with a
+    ``messages`` entry), write the corrections unless ``persist=False`` (the estimate, a
+    renewal's price), then price (:func:`cart_info_price`).
+
+    ``destination`` overrides where tax is computed (default: the shipping address, else
+    the visitor's country). ``estimate=True`` prices shipping with the selected option if
+    it ships to the destination, else the cheapest option that does, and lists
+    ``shipping_options``.
+    """
+    info = cart_info_fetch(
+        cart=cart,
+        now=now or timezone.now(),
+        destination=destination,
+        estimate=estimate,
+    )
+    corrections = cart_correct(info, estimate=estimate)
+    if persist:
+        cart_corrections_save(cart, corrections)
+    return cart_info_price(info, corrections, locale=locale, estimate=estimate)
 
 
 def cart_fetch(

@@ -4,16 +4,53 @@ discount rules in the cart's currency) and the rules a discount code must meet."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.addresses import store_shipping_countries
-from core.currencies import CurrencyContext, base_context
+from core.currencies import CurrencyContext
 from core.exceptions import ValidationFailed
 
-from .. import pricing, selectors
+from .. import pricing
 from ..models import Discount, ShippingMethod, TaxRate
-from ..pricing import Destination, Message
-from .fetch import CartLine
+from ..pricing import Message
+
+#: Email, addresses, notes and the shipping choice are dropped after this much inactivity.
+PERSONAL_DATA_TTL = timedelta(hours=2)
+#: What a cart idle over :data:`PERSONAL_DATA_TTL` forgets.
+PERSONAL_DATA_CLEARED = {
+    "email": "",
+    "shipping_address": None,
+    "billing_address": None,
+    "same_as_shipping": True,
+    "notes": "",
+    "shipping_method": None,
+    "shipping_option": None,
+}
+
+
+@dataclass(frozen=True)
+class DiscountFacts:
+    """What pricing needs to know of a discount code besides its row: the products and
+    the categories (with their descendants) it is restricted to, and how often the
+    cart's customer used it. Loaded by :func:`carts.services.fetch.discount_facts_fetch`."""
+
+    discount: Discount
+    product_ids: frozenset[str] = frozenset()
+    category_ids: frozenset[str] = frozenset()
+    customer_uses: int = 0
+
+
+def personal_data_expired(cart, now: datetime) -> bool:
+    """Whether the cart has been idle over 2 hours and still holds personal data."""
+    if cart.updated_at is None or now - cart.updated_at <= PERSONAL_DATA_TTL:
+        return False
+    return bool(
+        cart.email
+        or cart.shipping_address
+        or cart.billing_address
+        or cart.notes
+        or cart.shipping_method_id
+    )
 
 
 def store_settings(
@@ -89,15 +126,6 @@ def shipping_rule(
     )
 
 
-def tax_rules(store, destination: Destination) -> list[pricing.TaxRule]:
-    return [
-        tax_rule(rate)
-        for rate in selectors.tax_rates_for_country(
-            store=store, country_code=destination.country_code
-        )
-    ]
-
-
 def available_shipping(
     store, methods, *, country_code: str, weight: int
 ) -> list[ShippingMethod]:
@@ -120,15 +148,11 @@ class Refusal:
 
 
 def discount_refusal(
-    discount: Discount,
-    *,
-    now: datetime,
-    mode: str,
-    customer=None,
-    email: str = "",
+    discount: Discount, *, now: datetime, mode: str, customer_uses: int = 0
 ) -> Refusal | None:
-    """Why ``discount`` cannot be used now by this customer, or None. Lines are the engine's.
-    Usage limits count the uses of ``mode`` (test mode counts apart from live)."""
+    """Why ``discount`` cannot be used now, or None. Lines are the engine's. Usage limits
+    count the uses of ``mode`` (test mode counts apart from live); ``customer_uses`` is how
+    often this customer (by customer record or checkout email) used it in ``mode``."""
     code = discount.code
     if not discount.active:
         return Refusal(
@@ -154,16 +178,13 @@ def discount_refusal(
             f"The discount code {code} has reached its usage limit.",
             "it has reached its usage limit",
         )
-    if discount.usage_limit_per_customer and (customer is not None or email):
-        used = selectors.discount_redemption_count(
-            discount=discount, customer=customer, email=email, mode=mode
+    limit = discount.usage_limit_per_customer
+    if limit and customer_uses >= limit:
+        return Refusal(
+            "discount_already_used",
+            f"You have already used the discount code {code}.",
+            "you have already used it",
         )
-        if used >= discount.usage_limit_per_customer:
-            return Refusal(
-                "discount_already_used",
-                f"You have already used the discount code {code}.",
-                "you have already used it",
-            )
     return None
 
 
@@ -174,42 +195,17 @@ def refusal_error(refusal: Refusal) -> ValidationFailed:
 
 
 def discount_rule(
-    discount: Discount, *, store, conversion: CurrencyContext | None = None
+    facts: DiscountFacts, conversion: CurrencyContext
 ) -> pricing.DiscountRule:
-    product_ids = frozenset(discount.products.values_list("id", flat=True))
-    category_ids = frozenset(discount.categories.values_list("id", flat=True))
-    value, minimum = discount_amounts(discount, conversion or base_context(store))
+    """The engine's rule for a discount, in the conversion's currency."""
+    value, minimum = discount_amounts(facts.discount, conversion)
     return pricing.DiscountRule(
-        code=discount.code,
-        type=discount.type,
+        code=facts.discount.code,
+        type=facts.discount.type,
         value=value,
         minimum_subtotal=minimum,
-        product_ids=product_ids,
-        category_ids=selectors.category_ids_with_descendants(
-            store=store, category_ids=category_ids
-        ),
-    )
-
-
-def discount_for_lines(
-    discount: Discount,
-    lines: list[CartLine],
-    *,
-    store,
-    settings: pricing.StoreSettings,
-    conversion: CurrencyContext | None = None,
-):
-    """The engine's rule for ``discount`` (lines get their category ids when it needs them),
-    and the engine's rejection (minimum subtotal, nothing qualifying) or None."""
-    rule = discount_rule(discount, store=store, conversion=conversion)
-    if rule.category_ids:
-        categories = selectors.product_category_ids(
-            product_ids=[line.product.pk for line in lines]
-        )
-        for line in lines:
-            line.category_ids = categories.get(line.product.pk, frozenset())
-    return rule, pricing.discount_rejection(
-        rule, [line.price_line() for line in lines], settings
+        product_ids=facts.product_ids,
+        category_ids=facts.category_ids,
     )
 
 

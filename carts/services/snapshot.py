@@ -1,5 +1,7 @@
-"""Writing a priced cart's amounts, names and tax lines onto its row and lines
-(checkout, and every cart write)."""
+"""Writing a priced cart: its amounts, names and tax lines onto its row and lines
+(:func:`cart_snapshot`, checkout and every cart write), and the end of a cart write
+(:func:`cart_write_save`: the corrections, the lines and the row in as few statements as
+it takes)."""
 
 from __future__ import annotations
 
@@ -7,19 +9,43 @@ from catalog import bundles as catalog_bundles
 from core.currencies import base_context
 from orders.models import Order, OrderItem
 
+from .corrections import Corrections, cart_corrections_save
+from .fetch import ITEM_STATE_FIELDS, item_state
 from .price import PricedCart
 from .rules import discount_amounts
 
+#: The row fields a snapshot writes.
+SNAPSHOT_FIELDS = (
+    "currency",
+    "exchange_rate",
+    "subtotal_amount",
+    "discount_amount",
+    "shipping_amount",
+    "tax_amount",
+    "total_amount",
+    "tax_inclusive",
+    "tax_breakdown",
+    "discount",
+    "discount_code",
+    "discount_type",
+    "discount_value",
+    "shipping_option",
+)
+#: The row fields a cart write may change besides the snapshot's (written with it, under
+#: the cart's lock).
+WRITE_FIELDS = (
+    "updated_at",
+    "email",
+    "shipping_address",
+    "billing_address",
+    "same_as_shipping",
+    "notes",
+    "shipping_method",
+)
 
-def cart_snapshot(*, priced: PricedCart) -> None:
-    """Write a priced cart's amounts onto its row and lines (checkout calls this at placement).
 
-    Order: ``subtotal/discount/shipping/tax/total_amount``, ``tax_inclusive``,
-    ``tax_breakdown`` (``[{"name", "rate" (decimal string), "amount" (minor units),
-    "jurisdiction"}]``), the discount fields and ``shipping_option`` (``{"id", "name",
-    "price"}``, price in minor units). Lines: ``unit_price/subtotal/discount/tax_amount``,
-    product and variant names, sku, product type and ``requires_shipping``.
-    """
+def _snapshot_apply(priced: PricedCart) -> list[OrderItem]:
+    """Set the snapshot on the row and lines in memory; return the lines that changed."""
     cart, result = priced.cart, priced.result
     discount = priced.discount
     cart.currency = result.currency
@@ -55,23 +81,7 @@ def cart_snapshot(*, priced: PricedCart) -> None:
         if method
         else None
     )
-    Order.objects.filter(pk=cart.pk).update(
-        currency=cart.currency,
-        exchange_rate=cart.exchange_rate,
-        subtotal_amount=cart.subtotal_amount,
-        discount_amount=cart.discount_amount,
-        shipping_amount=cart.shipping_amount,
-        tax_amount=cart.tax_amount,
-        total_amount=cart.total_amount,
-        tax_inclusive=cart.tax_inclusive,
-        tax_breakdown=cart.tax_breakdown,
-        discount=cart.discount,
-        discount_code=cart.discount_code,
-        discount_type=cart.discount_type,
-        discount_value=cart.discount_value,
-        shipping_option=cart.shipping_option,
-    )
-    items = []
+    changed = []
     for line in priced.lines:
         item = line.item
         item.product_name = line.product.name
@@ -85,21 +95,47 @@ def cart_snapshot(*, priced: PricedCart) -> None:
         item.discount_amount = line.result.discount.amount
         item.tax_amount = line.result.tax.amount
         item.bundle_components = catalog_bundles.components_snapshot(line.variant)
-        items.append(item)
-    if items:
-        OrderItem.objects.bulk_update(
-            items,
-            [
-                "product_name",
-                "product_slug",
-                "variant_name",
-                "sku",
-                "product_type",
-                "requires_shipping",
-                "unit_price_amount",
-                "subtotal_amount",
-                "discount_amount",
-                "tax_amount",
-                "bundle_components",
-            ],
-        )
+        if item._state.adding or item_state(item) != line.stored:
+            changed.append(item)
+    return changed
+
+
+def _items_save(items: list[OrderItem]) -> None:
+    """Insert new lines and write the changed ones (one statement each at most)."""
+    new = [item for item in items if item._state.adding]
+    if new:
+        OrderItem.objects.bulk_create(new)
+    old = [item for item in items if not item._state.adding]
+    if old:
+        OrderItem.objects.bulk_update(old, list(ITEM_STATE_FIELDS))
+
+
+def cart_snapshot(*, priced: PricedCart) -> None:
+    """Write a priced cart's amounts onto its row and lines (checkout calls this at placement).
+
+    Order: ``subtotal/discount/shipping/tax/total_amount``, ``tax_inclusive``,
+    ``tax_breakdown`` (``[{"name", "rate" (decimal string), "amount" (minor units),
+    "jurisdiction"}]``), the discount fields and ``shipping_option`` (``{"id", "name",
+    "price"}``, price in minor units). Lines: ``unit_price/subtotal/discount/tax_amount``,
+    product and variant names, sku, product type and ``requires_shipping``; lines whose
+    stored values are these already are not written again.
+    """
+    cart = priced.cart
+    items = _snapshot_apply(priced)
+    Order.objects.filter(pk=cart.pk).update(
+        **{name: getattr(cart, name) for name in SNAPSHOT_FIELDS}
+    )
+    _items_save(items)
+
+
+def cart_write_save(priced: PricedCart, corrections: Corrections) -> None:
+    """The end of a cart write under the cart's lock (``.lifecycle.cart_write_lock``):
+    the corrected lines, new and changed lines, and the row (the snapshot, the fields the
+    write changed and ``updated_at``) in one UPDATE."""
+    cart = priced.cart
+    cart_corrections_save(cart, corrections, locked=True)
+    items = _snapshot_apply(priced)
+    Order.objects.filter(pk=cart.pk).update(
+        **{name: getattr(cart, name) for name in (*SNAPSHOT_FIELDS, *WRITE_FIELDS)}
+    )
+    _items_save(items)
