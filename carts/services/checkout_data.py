@@ -26,8 +26,14 @@ from .price import (
     cart_price,
     shipping_options_priced,
 )
-from .rules import available_shipping, discount_rule, store_settings, tax_rule
-from .snapshot import cart_write_save
+from .rules import (
+    available_shipping,
+    discount_rule,
+    message_dicts,
+    store_settings,
+    tax_rule,
+)
+from .snapshot import cart_write_finish, cart_write_save
 
 
 @dataclass
@@ -39,15 +45,7 @@ class CheckoutDataView:
 
     @property
     def message_dicts(self) -> list[dict]:
-        return [
-            {
-                "code": m.code,
-                "level": m.level,
-                "message": m.message,
-                "item_id": m.item_id,
-            }
-            for m in self.messages
-        ]
+        return message_dicts(self.messages)
 
 
 def cart_checkout_data_save(
@@ -78,9 +76,7 @@ def cart_checkout_data_save(
         if "notes" in data:
             cart.notes = data["notes"] or ""
         info = cart_info_fetch(cart=cart, now=cart.updated_at)
-        corrections = cart_correct(info)
-        priced = cart_info_price(info, corrections, locale=locale)
-        cart_write_save(priced, corrections)
+        priced = cart_write_finish(info, locale=locale)
     return priced
 
 

@@ -25,7 +25,7 @@ from .rules import (
     refusal_error,
     store_settings,
 )
-from .snapshot import cart_write_save
+from .snapshot import cart_write_finish, cart_write_save
 
 
 def cart_discount_apply(
@@ -90,9 +90,7 @@ def cart_discount_remove(
             None,
         )
         info = cart_info_fetch(cart=cart, now=cart.updated_at)
-        corrections = cart_correct(info)
-        priced = cart_info_price(info, corrections, locale=locale)
-        cart_write_save(priced, corrections)
+        priced = cart_write_finish(info, locale=locale)
     return priced
 
 

@@ -99,6 +99,10 @@ class CartLine:
 
     @property
     def image(self) -> dict | None:
+        """The product's first image (attached by the query that loaded the line, else
+        read from its media)."""
+        if hasattr(self.product, "cart_image"):
+            return self.product.cart_image
         media = list(self.product.media.all())
         if not media:
             return None
@@ -241,6 +245,20 @@ def cart_line_build(
     )
 
 
+def cart_customer(cart: Order) -> Customer | None:
+    """The customer signed in on the cart's token: read with the cart row when it was
+    loaded by ``carts.selectors.carts_with_customer`` and linked to that customer, else
+    looked up (one query)."""
+    if hasattr(cart, "session_customer_id"):
+        if cart.session_customer_id is None:
+            return None
+        if cart.session_customer_id == cart.customer_id:
+            return cart.customer
+    return session_customer_get(
+        store=cart.store, mode=cart.mode, cart_token=cart.cart_token
+    )
+
+
 def discount_facts_fetch(
     discount: Discount,
     *,
@@ -300,9 +318,7 @@ def cart_info_fetch(
             for item in selectors.cart_items(cart=cart)
         ]
     if customer is _UNSET:
-        customer = session_customer_get(
-            store=cart.store, mode=cart.mode, cart_token=cart.cart_token
-        )
+        customer = cart_customer(cart)
     expired = personal_data_expired(cart, now)
     destination_given = destination is not None
     if destination is None:
@@ -328,12 +344,20 @@ def cart_info_fetch(
     return info
 
 
+def cart_lines_fetch(cart: Order, *, now: datetime) -> list[CartLine]:
+    """The cart's lines without their option values and bundle components: a write that
+    adds a line loads those for every line at once (``carts.selectors.cart_line_extras``)."""
+    conversion = cart_conversion(cart)
+    return [
+        cart_line_build(cart, item, now=now, conversion=conversion)
+        for item in selectors.cart_items(cart=cart, extras=False)
+    ]
+
+
 def new_line(
     cart: Order, *, product: Product, variant: Variant, quantity: int, now: datetime
 ) -> CartLine:
-    """A line not saved yet (an add), with what its response shows (first image, option
-    values) loaded."""
-    selectors.cart_line_extras([variant])
+    """A line not saved yet (an add) of ``variant`` (loaded with its product)."""
     item = OrderItem(
         order=cart,
         product=product,

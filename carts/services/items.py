@@ -11,11 +11,17 @@ from orders.models import Order
 
 from .. import selectors
 from ..pricing import Message
-from .corrections import cart_correct
-from .fetch import CartLine, cart_info_fetch, new_line
+from .fetch import CartLine, cart_info_fetch, cart_lines_fetch, new_line
 from .lifecycle import CartKey, cart_write_lock
-from .price import PricedCart, cart_info_price
-from .snapshot import cart_write_save
+from .price import PricedCart
+from .snapshot import cart_write_finish
+
+
+def _variant_mismatch(prefix: tuple) -> ValidationFailed:
+    message = "The variant does not belong to this product."
+    return ValidationFailed(
+        message, code="variant_mismatch", fields={(*prefix, "variant_id"): [message]}
+    )
 
 
 def variant_resolve(
@@ -42,15 +48,7 @@ def variant_resolve(
         for variant in selectable:
             if variant.pk == variant_id:
                 return variant
-        raise ValidationFailed(
-            "The variant does not belong to this product.",
-            code="variant_mismatch",
-            fields={
-                (*prefix, "variant_id"): [
-                    "The variant does not belong to this product."
-                ]
-            },
-        )
+        raise _variant_mismatch(prefix)
     default = next((v for v in variants if v.is_default), None)
     if default is None:
         raise ValidationFailed(
@@ -59,15 +57,7 @@ def variant_resolve(
             fields={(*prefix, "product_id"): ["Not available."]},
         )
     if variant_id and variant_id != default.pk:
-        raise ValidationFailed(
-            "The variant does not belong to this product.",
-            code="variant_mismatch",
-            fields={
-                (*prefix, "variant_id"): [
-                    "The variant does not belong to this product."
-                ]
-            },
-        )
+        raise _variant_mismatch(prefix)
     return default
 
 
@@ -106,8 +96,8 @@ def cart_item_add(
         )
         variant = variant_resolve(product, variant_id, variants=variants)
         catalog_bundles.variants_attach([variant])
-        info = cart_info_fetch(cart=cart, now=cart.updated_at)
-        line = next((x for x in info.lines if x.item.variant_id == variant.pk), None)
+        lines = cart_lines_fetch(cart, now=cart.updated_at)
+        line = next((x for x in lines if x.item.variant_id == variant.pk), None)
         current = line.item.quantity if line else 0
         wanted = current + quantity
         _check_quantity_limits(product, wanted)
@@ -126,20 +116,21 @@ def cart_item_add(
                 fields={"quantity": [f"At most {available} more can be added."]},
             )
         if line is None:
-            info.lines.append(
+            lines.append(
                 new_line(
                     cart,
                     product=product,
                     variant=variant,
                     quantity=wanted,
-                    now=info.now,
+                    now=cart.updated_at,
                 )
             )
         else:
             line.item.quantity = wanted
-        corrections = cart_correct(info)
-        priced = cart_info_price(info, corrections, locale=locale)
-        cart_write_save(priced, corrections)
+        # Option values and bundle components of every line, the new one included.
+        selectors.cart_line_extras([x.variant for x in lines if x.variant is not None])
+        info = cart_info_fetch(cart=cart, now=cart.updated_at, lines=lines)
+        priced = cart_write_finish(info, locale=locale)
     return priced
 
 
@@ -188,10 +179,7 @@ def cart_item_update(
                 )
             )
         line.item.quantity = quantity
-        corrections = cart_correct(info)
-        priced = cart_info_price(info, corrections, locale=locale)
-        priced.messages[:0] = notes
-        cart_write_save(priced, corrections)
+        priced = cart_write_finish(info, locale=locale, notes=notes)
     return priced
 
 
@@ -205,7 +193,5 @@ def cart_item_remove(
         line = _line_get(info, item_id)
         line.item.delete()
         info.lines.remove(line)
-        corrections = cart_correct(info)
-        priced = cart_info_price(info, corrections, locale=locale)
-        cart_write_save(priced, corrections)
+        priced = cart_write_finish(info, locale=locale)
     return priced

@@ -79,17 +79,20 @@ def cart_get_or_create(
     return cart
 
 
+def _locked(**lookup) -> Order | None:
+    return (
+        selectors.carts_with_customer(Order.objects.select_for_update(of=("self",)))
+        .filter(type=Order.Type.CART, **lookup)
+        .first()
+    )
+
+
 def cart_lock(*, store, mode: str, cart_token: str) -> Order:
     """Lock and return the visitor's open cart (a 404 when there is none).
 
     Call inside ``transaction.atomic()``; the row stays locked until the transaction ends.
     """
-    cart = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("discount", "shipping_method")
-        .filter(store=store, mode=mode, cart_token=cart_token, type=Order.Type.CART)
-        .first()
-    )
+    cart = _locked(store=store, mode=mode, cart_token=cart_token)
     if cart is None:
         raise NotFound("Cart not found.")
     cart.store = store
@@ -106,15 +109,6 @@ class CartKey:
     visitor_country: str = ""
     #: The request's ``X-Currency`` (already known to be offered), or None.
     currency: str | None = None
-
-
-def _locked(**lookup) -> Order | None:
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("discount", "shipping_method")
-        .filter(type=Order.Type.CART, **lookup)
-        .first()
-    )
 
 
 def cart_write_lock(cart: Order | CartKey) -> Order:

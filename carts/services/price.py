@@ -24,6 +24,7 @@ from .rules import (
     available_shipping,
     discount_amounts,
     discount_rule,
+    message_dicts,
     shipping_rule,
     store_settings,
     tax_rule,
@@ -146,15 +147,7 @@ class PricedCart:
 
     @property
     def message_dicts(self) -> list[dict]:
-        return [
-            {
-                "code": m.code,
-                "level": m.level,
-                "message": m.message,
-                "item_id": m.item_id,
-            }
-            for m in self.messages
-        ]
+        return message_dicts(self.messages)
 
 
 def shipping_options_priced(

@@ -40,6 +40,14 @@ class DiscountFacts:
     customer_uses: int = 0
 
 
+def message_dicts(messages) -> list[dict]:
+    """Messages as the Cart object's ``messages`` shows them."""
+    return [
+        {"code": m.code, "level": m.level, "message": m.message, "item_id": m.item_id}
+        for m in messages
+    ]
+
+
 def personal_data_expired(cart, now: datetime) -> bool:
     """Whether the cart has been idle over 2 hours and still holds personal data."""
     if cart.updated_at is None or now - cart.updated_at <= PERSONAL_DATA_TTL:

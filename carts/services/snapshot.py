@@ -9,9 +9,10 @@ from catalog import bundles as catalog_bundles
 from core.currencies import base_context
 from orders.models import Order, OrderItem
 
-from .corrections import Corrections, cart_corrections_save
-from .fetch import ITEM_STATE_FIELDS, item_state
-from .price import PricedCart
+from ..pricing import Message
+from .corrections import Corrections, cart_correct, cart_corrections_save
+from .fetch import ITEM_STATE_FIELDS, CartInfo, item_state
+from .price import PricedCart, cart_info_price
 from .rules import discount_amounts
 
 #: The row fields a snapshot writes.
@@ -103,9 +104,9 @@ def _snapshot_apply(priced: PricedCart) -> list[OrderItem]:
 def _items_save(items: list[OrderItem]) -> None:
     """Insert new lines and write the changed ones (one statement each at most)."""
     new = [item for item in items if item._state.adding]
-    if new:
-        OrderItem.objects.bulk_create(new)
     old = [item for item in items if not item._state.adding]
+    if new:  # (bulk_create marks them saved: split first)
+        OrderItem.objects.bulk_create(new)
     if old:
         OrderItem.objects.bulk_update(old, list(ITEM_STATE_FIELDS))
 
@@ -139,3 +140,15 @@ def cart_write_save(priced: PricedCart, corrections: Corrections) -> None:
         **{name: getattr(cart, name) for name in (*SNAPSHOT_FIELDS, *WRITE_FIELDS)}
     )
     _items_save(items)
+
+
+def cart_write_finish(
+    info: CartInfo, *, locale: str | None = None, notes: list[Message] = ()
+) -> PricedCart:
+    """Correct, price and save a cart changed in memory under its lock; ``notes`` (what
+    the change itself reports) come first in the answer's messages."""
+    corrections = cart_correct(info)
+    priced = cart_info_price(info, corrections, locale=locale)
+    priced.messages[:0] = notes
+    cart_write_save(priced, corrections)
+    return priced
