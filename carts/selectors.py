@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from catalog import bundles
-from catalog.models import Category, Media, Product, ProductOptionValue
+from catalog.models import Category, Media, Product, ProductOptionValue, Variant
+from catalog.selectors import product_get_purchasable
 from core.exceptions import NotFound
+from core.ids import has_prefix
+from customers.models import CustomerSession
 from orders.models import Order, OrderItem
 
 from .models import Discount, DiscountRedemption, ShippingMethod, TaxRate
@@ -14,10 +24,25 @@ from .models import Discount, DiscountRedemption, ShippingMethod, TaxRate
 # -- carts ----------------------------------------------------------------------------------
 
 
+def carts_with_customer(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """Carts with what pricing reads of their row: the discount, the shipping method and
+    the customer signed in on the cart token, in the same query when the cart is linked
+    to that customer (a login links the open cart): ``session_customer_id`` is the
+    session's customer (None without a session), ``customer`` the linked one."""
+    session = CustomerSession.objects.filter(
+        store_id=OuterRef("store_id"),
+        mode=OuterRef("mode"),
+        cart_token=OuterRef("cart_token"),
+    )
+    return queryset.select_related("discount", "shipping_method", "customer").annotate(
+        session_customer_id=Subquery(session.values("customer_id")[:1])
+    )
+
+
 def cart_find(*, store, mode: str, cart_token: str) -> Order | None:
     """The open cart of a visitor token in ``store`` and key ``mode``, or None."""
     cart = (
-        Order.objects.select_related("discount", "shipping_method")
+        carts_with_customer(Order.objects.all())
         .filter(store=store, mode=mode, cart_token=cart_token, type=Order.Type.CART)
         .first()
     )
@@ -26,36 +51,96 @@ def cart_find(*, store, mode: str, cart_token: str) -> Order | None:
     return cart
 
 
-def cart_items(*, cart: Order) -> list[OrderItem]:
-    """The cart's lines with their variant, product, primary media and option values.
+def _first_image(product_ref: str) -> dict:
+    """Annotations with the id, file and alt text of the product's first image (a
+    subquery each, in the row's own query instead of a prefetch)."""
+    images = Media.objects.filter(
+        product_id=OuterRef(product_ref), is_video=False
+    ).order_by("position", "created_at")
+    return {
+        f"first_image_{name}": Subquery(images.values(name)[:1])
+        for name in ("id", "file", "alt")
+    }
 
-    A constant number of queries (3, and 2 more when a line is a bundle) whatever the
-    number of lines.
+
+def _image_attach(product: Product, row) -> None:
+    """``product.cart_image``: what a cart line shows of the first image, or None."""
+    product.cart_image = (
+        {
+            "id": row.first_image_id,
+            "path": row.first_image_file,
+            "alt": row.first_image_alt or product.name,
+        }
+        if row.first_image_id
+        else None
+    )
+
+
+def cart_items(*, cart: Order, extras: bool = True) -> list[OrderItem]:
+    """The cart's lines with their variant, product, first image and option values.
+
+    A constant number of queries whatever the number of lines: 2, and 2 more when a line
+    is a bundle. ``extras=False``: one, without the option values and bundle components
+    (the caller loads them with :func:`cart_line_extras`, for lines it adds too).
     """
     if cart.pk is None or cart._state.adding:
         return []
     items = list(
         OrderItem.objects.filter(order=cart)
         .select_related("variant__product")
-        .prefetch_related(
-            Prefetch(
-                "variant__product__media",
-                queryset=Media.objects.filter(is_video=False).order_by(
-                    "position", "created_at"
-                ),
-            ),
-            Prefetch(
-                "variant__option_values",
-                queryset=ProductOptionValue.objects.select_related("option").order_by(
-                    "option__position", "option__created_at", "position"
-                ),
-            ),
-        )
+        .annotate(**_first_image("variant__product_id"))
         .order_by("created_at", "id")
     )
-    # A bundle's variant sells what its components allow (two queries, only with bundles).
-    bundles.variants_attach(item.variant for item in items if item.variant_id)
+    for item in items:
+        if item.variant_id:
+            _image_attach(item.variant.product, item)
+    if extras:
+        cart_line_extras([item.variant for item in items if item.variant_id])
     return items
+
+
+def cart_line_extras(variants) -> None:
+    """Load what cart lines of ``variants`` (with their product, its first image
+    attached) show besides: the variants' option values (one query) and the components
+    of bundles (two queries, only with bundles)."""
+    variants = [variant for variant in variants if variant is not None]
+    if not variants:
+        return
+    prefetch_related_objects(
+        variants,
+        Prefetch(
+            "option_values",
+            queryset=ProductOptionValue.objects.select_related("option").order_by(
+                "option__position", "option__created_at", "position"
+            ),
+        ),
+    )
+    # A bundle's variant sells what its components allow (two queries, only with bundles).
+    bundles.variants_attach(variants)
+
+
+def product_variants_purchasable(*, store, ref: str) -> tuple[Product, list[Variant]]:
+    """A published product of ``store`` by id or slug and its variants, in one query
+    (anything else is a 404, as ``catalog.selectors.product_get_purchasable`` says); the
+    product's first image is attached as a cart line shows it."""
+    lookup = "product__pk" if has_prefix(ref, "prod") else "product__slug"
+    variants = list(
+        Variant.objects.select_related("product")
+        .filter(
+            product__store=store,
+            product__status=Product.Status.PUBLISHED,
+            **{lookup: ref},
+        )
+        .annotate(**_first_image("product_id"))
+        .order_by("position", "created_at", "id")
+    )
+    if not variants:  # unknown (a 404), or a product without variants
+        return product_get_purchasable(store=store, ref=ref), []
+    product = variants[0].product
+    _image_attach(product, variants[0])
+    for variant in variants:
+        variant.product = product
+    return product, variants
 
 
 def cart_item_get(*, cart: Order, item_id: str) -> OrderItem:

@@ -52,7 +52,19 @@ class PublicCartApi(PublicApi):
 
     def get_cart(self):
         """The visitor's open cart, created on first use."""
+        key = self.cart_key()
         return services.cart_get_or_create(
+            store=key.store,
+            mode=key.mode,
+            cart_token=key.cart_token,
+            visitor_country=key.visitor_country,
+            currency=key.currency,
+        )
+
+    def cart_key(self) -> services.CartKey:
+        """The visitor's cart as a write names it: the write locks it (and creates it on
+        first use) in one statement, instead of reading it first."""
+        return services.CartKey(
             store=self.store,
             mode=self.mode,
             cart_token=self.cart_token,
@@ -113,7 +125,7 @@ class CartItemListApi(PublicCartApi):
     def post(self, request, **kwargs):
         data = self.validate(CartItemCreateInput)
         priced = services.cart_item_add(
-            cart=self.get_cart(),
+            cart=self.cart_key(),
             product_ref=data["product_id"],
             variant_id=data.get("variant_id") or None,
             quantity=data["quantity"],
@@ -137,7 +149,7 @@ class CartItemApi(PublicCartApi):
     def put(self, request, item, **kwargs):
         data = self.validate(CartItemUpdateInput)
         priced = services.cart_item_update(
-            cart=self.get_cart(),
+            cart=self.cart_key(),
             item_id=item,
             quantity=data["quantity"],
             locale=self.locale,
@@ -152,7 +164,7 @@ class CartItemApi(PublicCartApi):
     )
     def delete(self, request, item, **kwargs):
         priced = services.cart_item_remove(
-            cart=self.get_cart(), item_id=item, locale=self.locale
+            cart=self.cart_key(), item_id=item, locale=self.locale
         )
         return self.respond_cart(priced)
 
@@ -172,7 +184,7 @@ class CartDiscountApi(PublicCartApi):
     def post(self, request, **kwargs):
         data = self.validate(DiscountCodeInput)
         priced = services.cart_discount_apply(
-            cart=self.get_cart(), code=data["code"], locale=self.locale
+            cart=self.cart_key(), code=data["code"], locale=self.locale
         )
         return self.respond_cart(priced)
 
@@ -183,7 +195,7 @@ class CartDiscountApi(PublicCartApi):
         responses={200: envelope(CartSerializer)},
     )
     def delete(self, request, **kwargs):
-        priced = services.cart_discount_remove(cart=self.get_cart(), locale=self.locale)
+        priced = services.cart_discount_remove(cart=self.cart_key(), locale=self.locale)
         return self.respond_cart(priced)
 
 
@@ -245,7 +257,7 @@ class CartShippingOptionApi(PublicCartApi):
     def post(self, request, **kwargs):
         data = self.validate(ShippingOptionSelectInput)
         priced = services.cart_shipping_option_select(
-            cart=self.get_cart(),
+            cart=self.cart_key(),
             shipping_method_id=data["shipping_option_id"],
             locale=self.locale,
         )
@@ -278,7 +290,7 @@ class CartCheckoutDataApi(PublicCartApi):
     def put(self, request, **kwargs):
         data = self.validate(CheckoutDataInput)
         priced = services.cart_checkout_data_save(
-            cart=self.get_cart(), data=data, locale=self.locale
+            cart=self.cart_key(), data=data, locale=self.locale
         )
         return self.respond(self.serialize(CheckoutDataSerializer, priced))
 
