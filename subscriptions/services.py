@@ -4,7 +4,7 @@ shopper's and the merchant's pause, resume and cancel.
 **Start.** When an order is paid (``order.paid``, heard through ``core.events``), each of its
 subscription lines starts a :class:`Subscription` for the order's customer, with the payment
 method checkout was given. Without a trial the checkout charge paid the first period; with
-one, checkout charged nothing for the line (``carts.services._unit_price``) and the first
+one, checkout charged nothing for the line (``carts.services.fetch.line_unit_price``) and the first
 charge is at the trial's end.
 
 **Renew.** :func:`subscriptions_renew_due` (the beat task, every few minutes) charges each
