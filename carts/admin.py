@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
-from core.admin import StoreScopedAdmin, StoreScopedTabularInline
+from core.admin import ServiceDeleteMixin, StoreScopedAdmin, StoreScopedTabularInline
 from core.admin_fields import (
     CountriesField,
     CountryField,
@@ -96,7 +96,7 @@ class DiscountForm(MoneyFormMixin, forms.ModelForm):
 
 
 @admin.register(Discount)
-class DiscountAdmin(StoreScopedAdmin):
+class DiscountAdmin(ServiceDeleteMixin, StoreScopedAdmin):
     form = DiscountForm
     list_display = (
         "code",
@@ -172,6 +172,9 @@ class DiscountAdmin(StoreScopedAdmin):
         # The products and categories were set by the service; the redemptions are read-only.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.discount_delete(discount=obj)
 
     @admin.display(description="Value", ordering="value")
     def value_shown(self, obj):
@@ -256,7 +259,7 @@ class ShippingMethodForm(forms.ModelForm):
 
 
 @admin.register(ShippingMethod)
-class ShippingMethodAdmin(StoreScopedAdmin):
+class ShippingMethodAdmin(ServiceDeleteMixin, StoreScopedAdmin):
     form = ShippingMethodForm
     # Explicit amounts in other currencies are set through the private API.
     exclude = ("currency_amounts",)
@@ -288,6 +291,9 @@ class ShippingMethodAdmin(StoreScopedAdmin):
             create=services.shipping_method_create,
             update=lambda data: services.shipping_method_update(method=obj, data=data),
         )
+
+    def delete_model(self, request, obj):
+        services.shipping_method_delete(method=obj)
 
 
 class TaxRateForm(StatePickerMixin, forms.ModelForm):
@@ -324,7 +330,7 @@ class TaxRateForm(StatePickerMixin, forms.ModelForm):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(StoreScopedAdmin):
+class TaxRateAdmin(ServiceDeleteMixin, StoreScopedAdmin):
     form = TaxRateForm
     list_display = (
         "name",
@@ -348,6 +354,9 @@ class TaxRateAdmin(StoreScopedAdmin):
             create=services.tax_rate_create,
             update=lambda data: services.tax_rate_update(rate=obj, data=data),
         )
+
+    def delete_model(self, request, obj):
+        services.tax_rate_delete(rate=obj)
 
 
 class OpenCartItemInline(StoreScopedTabularInline):

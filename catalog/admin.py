@@ -38,6 +38,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import (
     DASHBOARD_MODE,
+    ServiceDeleteMixin,
     StoreScopedAdmin,
     StoreScopedTabularInline,
     dashboard_store,
@@ -1285,7 +1286,7 @@ class TreeChangeList(ChangeList):
 
 
 @admin.register(Category)
-class CategoryAdmin(TranslationsAdminMixin, StoreScopedAdmin):
+class CategoryAdmin(TranslationsAdminMixin, ServiceDeleteMixin, StoreScopedAdmin):
     form = CategoryAdminForm
     translatable = (
         ("name", "Name", False),
@@ -1358,6 +1359,9 @@ class CategoryAdmin(TranslationsAdminMixin, StoreScopedAdmin):
                     store=form.cleaned_data["store"], data=data
                 )
         _adopt(obj, category)
+
+    def delete_model(self, request, obj):
+        services.category_delete(category=obj)
 
     @admin.display(description="Name", ordering="tree_position")
     def tree_name(self, category):

@@ -20,7 +20,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, transaction
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -189,6 +189,17 @@ def _with_money_form(form_class, currency: str | None, *, parent: bool = False):
         "__module__": form_class.__module__,
     }
     return type(form_class.__name__, bases, attrs)
+
+
+class ServiceDeleteMixin:
+    """The dashboard deletes through the app's delete service, as the API's ``DELETE`` does:
+    the admin's ``delete_model`` calls the service, and "Delete selected" calls it for each
+    row, all rows in one transaction (a refusal deletes none)."""
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 class StoreScopeMixin:

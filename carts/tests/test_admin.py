@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.test import Client
 
+from carts import services
 from carts.models import Discount, DiscountRedemption, ShippingMethod, TaxRate
 from core import services as core_services
 from orders.models import Order
@@ -251,3 +254,41 @@ def test_tax_rate_state_is_picked_from_the_country_list(merchant, shop):
     )
     assert response.status_code == 200
     assert not TaxRate.objects.filter(name="Mixed").exists()
+
+
+@pytest.mark.parametrize(
+    ("admin_path", "service", "keyword", "make", "second"),
+    [
+        ("discount", "discount_delete", "discount", make_discount, {"code": "TWO"}),
+        (
+            "shippingmethod",
+            "shipping_method_delete",
+            "method",
+            make_shipping_method,
+            {"name": "Two"},
+        ),
+        ("taxrate", "tax_rate_delete", "rate", make_tax_rate, {"name": "Two"}),
+    ],
+)
+def test_dashboard_deletes_through_the_api_service(
+    merchant, shop, admin_path, service, keyword, make, second
+):
+    """Both the object's delete page and "Delete selected" run the API's delete service."""
+    one, two = make(shop.store), make(shop.store, **second)
+    real, deleted = getattr(services, service), []
+
+    def recording(**kwargs):
+        deleted.append(kwargs[keyword].pk)  # before the delete clears the pk
+        return real(**kwargs)
+
+    with mock.patch.object(services, service, side_effect=recording):
+        page = merchant.post(
+            f"/admin/carts/{admin_path}/{one.pk}/delete/", {"post": "yes"}
+        )
+        assert page.status_code == 302 and deleted == [one.pk]
+        bulk = merchant.post(
+            f"/admin/carts/{admin_path}/",
+            {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"},
+        )
+        assert bulk.status_code == 302 and deleted == [one.pk, two.pk]
+    assert not type(one).objects.filter(pk__in=[one.pk, two.pk]).exists()

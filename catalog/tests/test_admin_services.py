@@ -5,10 +5,13 @@ the field, and records one event per save."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from catalog import services
 from catalog.models import (
     Category,
     InventoryAdjustment,
@@ -332,3 +335,25 @@ def test_a_review_status_is_moderated_as_on_the_api(merchant, candle):
     assert response.status_code == 200
     assert _errors(response)["status"] == ["Status must be approved or rejected."]
     assert Review.objects.get(pk=review.pk).status == "approved"
+
+
+def test_the_dashboard_deletes_a_category_through_category_delete(merchant, shop):
+    """Its delete page and "Delete selected" both run the API's ``category_delete``."""
+    one, two = make_category(shop.store, "One"), make_category(shop.store, "Two")
+    deleted = []
+
+    def recording(*, category):
+        deleted.append(category.pk)  # before the delete clears the pk
+        return services.categories.category_delete(category=category)
+
+    with mock.patch.object(services, "category_delete", side_effect=recording):
+        page = merchant.post(
+            reverse("admin:catalog_category_delete", args=[one.pk]), {"post": "yes"}
+        )
+        assert page.status_code == 302 and deleted == [one.pk]
+        bulk = merchant.post(
+            reverse("admin:catalog_category_changelist"),
+            {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"},
+        )
+        assert bulk.status_code == 302 and deleted == [one.pk, two.pk]
+    assert not Category.objects.filter(pk__in=[one.pk, two.pk]).exists()
