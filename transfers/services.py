@@ -17,7 +17,6 @@ resumes after the last row written.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import logging
 import os
@@ -32,14 +31,12 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError as DrfValidationError
 
 from catalog import bulk
 from catalog import events as catalog_events
 from catalog import services as catalog_services
 from catalog.images import image_aspect_ratio
 from catalog.models import Category, InventoryAdjustment, Product, Variant
-from catalog.serializers import ProductInputSerializer
 from core.api.caching import catalog_version_bumps_deferred
 from core.exceptions import DomainError, field_error
 from core.models import Store
@@ -48,6 +45,7 @@ from webhooks import net
 
 from . import formats, selectors
 from .models import Import, ImportedImage, ImportLine, ImportSku
+from .serializers import product_row_validate
 
 logger = logging.getLogger(__name__)
 
@@ -252,8 +250,6 @@ class _Run:
 
 def _messages(exc: Exception) -> list[str]:
     """Readable ``field: message`` lines from a refusal."""
-    if isinstance(exc, DrfValidationError):
-        return _flatten(exc.detail)
     if isinstance(exc, DomainError):
         if not exc.fields:
             return [exc.message]
@@ -386,7 +382,7 @@ def _match(store, record: formats.Record) -> Product | None:
 def _valid_data(
     record: formats.Record, existing: Product | None, category_ids: list[str]
 ) -> dict:
-    """The record's product as ``ProductInputSerializer`` validates it (raises)."""
+    """The record's product as the API validates it (raises ``ValidationFailed``)."""
     data = dict(record.data)
     data["category_ids"] = category_ids
     metadata = dict(existing.metadata) if existing is not None else {}
@@ -397,15 +393,7 @@ def _valid_data(
         data.pop("slug", None)
         if record.archived:
             data["status"] = Product.Status.ARCHIVED
-    return dict(_validator(partial=existing is not None).run_validation(data))
-
-
-@functools.cache
-def _validator(*, partial: bool) -> ProductInputSerializer:
-    """One ``ProductInputSerializer`` per kind, reused: a new one a product deep-copies
-    its fields every time (a fifth of an import's time). ``run_validation`` keeps no
-    state on the instance (``is_valid`` would)."""
-    return ProductInputSerializer(partial=partial)
+    return product_row_validate(data, partial=existing is not None)
 
 
 def _actor(run: Import) -> str:
@@ -477,7 +465,7 @@ def record_apply(
     return outcome
 
 
-_REFUSALS = (DomainError, DrfValidationError, DjangoValidationError)
+_REFUSALS = (DomainError, DjangoValidationError)
 
 
 # -- a batch at once --------------------------------------------------------------------
