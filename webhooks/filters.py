@@ -1,4 +1,5 @@
-"""Query filters of a webhook endpoint's delivery log (a django-filter FilterSet)."""
+"""Query filters of a webhook endpoint's delivery log and of the store's event log
+(django-filter FilterSets)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import django_filters
 
 from core.api.filters import CharFilter, ChoiceFilter
 
-from .models import Delivery
+from .models import Delivery, Event
+from .services import EVENT_TYPES
 
 
 class DeliveryFilter(django_filters.FilterSet):
@@ -17,4 +19,12 @@ class DeliveryFilter(django_filters.FilterSet):
 
     class Meta:
         model = Delivery
+        fields = []
+
+
+class EventFilter(django_filters.FilterSet):
+    type = ChoiceFilter(field_name="type", choices=[(t, t) for t in EVENT_TYPES])
+
+    class Meta:
+        model = Event
         fields = []

@@ -105,7 +105,3 @@ class EventSerializer(ModelSerializer):
         ref_name = "Event"
         fields = ("id", "type", "mode", "data", "created_at", "dispatched_at")
         read_only_fields = fields
-
-
-class EventListQuerySerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=EVENT_TYPES, required=False)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
 from core.api.schema import envelope, page_envelope, page_params
@@ -15,18 +14,16 @@ from core.api.views import PrivateApi
 from core.api.viewsets import ListMixin, PrivateGenericViewSet, PrivateViewSet
 
 from .. import selectors, services
-from ..filters import DeliveryFilter
-from ..models import Delivery, WebhookEndpoint
+from ..filters import DeliveryFilter, EventFilter
+from ..models import Delivery, Event, WebhookEndpoint
 from ..serializers import (
     DeliverySerializer,
-    EventListQuerySerializer,
     EventSerializer,
     WebhookCreateSerializer,
     WebhookEndpointCreatedSerializer,
     WebhookEndpointSerializer,
     WebhookUpdateSerializer,
 )
-from ..services import EVENT_TYPES
 
 
 @extend_schema_view(
@@ -150,18 +147,19 @@ class WebhookDeliveryViewSet(ListMixin, PrivateGenericViewSet):
 class EventListApi(PrivateApi):
     rate_limits = {"GET": "240/m"}
 
+    queryset = Event.objects.none()
+    filterset_class = EventFilter
+
     @extend_schema(
         operation_id="events_list",
         summary="List webhook events",
-        parameters=[
-            OpenApiParameter("type", OpenApiTypes.STR, enum=list(EVENT_TYPES)),
-            *page_params(),
-        ],
+        parameters=page_params(),
         responses=page_envelope(EventSerializer),
     )
     def get(self, request, **kwargs):
-        filters = self.validate_query(EventListQuerySerializer)
         return self.respond_page(
-            selectors.event_list(store=self.store, mode=self.mode, filters=filters),
+            self.filter_queryset(
+                selectors.event_list(store=self.store, mode=self.mode)
+            ),
             EventSerializer,
         )

@@ -261,6 +261,8 @@ def test_event_log(private, shop, other_shop, django_capture_on_commit_callbacks
     filtered = private.get("/events", query={"type": "product.created"}).json()["data"]
     assert [e["id"] for e in filtered] == [created.pk]
     assert private.get("/events", query={"type": "order.exploded"}).status_code == 422
+    refused = private.get("/events", query={"type": "order.exploded"}).json()["error"]
+    assert refused["fields"] == {"type": ['"order.exploded" is not a valid choice.']}
     paged = private.get("/events", query={"perPage": 1, "page": 2}).json()
     assert [e["id"] for e in paged["data"]] == [paid.pk]
     assert Event.objects.count() == 3
