@@ -29,7 +29,7 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import services
@@ -597,16 +597,43 @@ class StoreAdmin(StoreScopedAdmin):
         return HttpResponseRedirect(target)
 
     def save_model(self, request, obj, form, change):
-        if change and "currency" in form.changed_data:
-            # The same check and conversion as PATCH /store, in the dashboard's transaction.
-            services.store_currency_change(
-                store=Store.objects.select_for_update().get(pk=obj.pk),
-                currency=obj.currency,
+        """``store_create`` / ``store_update``, as the API's ``PATCH /store``: the changed
+        settings only, a new currency checked and converted by the same service."""
+        data = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name != "exchange_rate"
+        }
+        if not change:
+            store, keys = services.store_create(**data)
+            shown = format_html_join(
+                " ",
+                "{} {}: <code>{}</code>.",
+                (
+                    (mode, kind, raw)
+                    for mode, pair in keys.items()
+                    for kind, raw in pair.items()
+                ),
+            )
+            self.message_user(
+                request,
+                format_html("The store's API keys, shown this once: {}", shown),
+                messages.WARNING,
+            )
+        else:
+            supported = data.get("supported_currencies", obj.supported_currencies) or []
+            if "currency" in data and data["currency"] not in supported:
+                data["supported_currencies"] = [data["currency"], *supported]
+            store = services.store_update(
+                store=Store.objects.get(pk=obj.pk),
+                data=data,
                 exchange_rate=form.cleaned_data.get("exchange_rate"),
             )
-            if obj.currency not in (obj.supported_currencies or []):
-                obj.supported_currencies = [obj.currency, *obj.supported_currencies]
-        super().save_model(request, obj, form, change)
+        # The admin logs the change and redirects to ``obj``: let it be the saved store.
+        obj.__dict__.update(
+            {f.attname: getattr(store, f.attname) for f in Store._meta.concrete_fields}
+        )
+        obj._state.adding = False
 
     def _roll(self, request, queryset, mode):
         keys = [

@@ -1,7 +1,10 @@
 """A store's currency cannot silently reinterpret its stored amounts (PATCH /store and the
 dashboard): refused with a 422 while it holds any, unless a conversion is asked for."""
 
+from unittest import mock
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from carts.tests.factories import (
@@ -235,3 +238,38 @@ def test_the_dashboard_sets_bank_transfer_details_by_the_api_rule(shop):
     assert store.bank_transfer_reference == "ACME-{number}"
     assert store.payment_reference(1042) == "ACME-1042"
     assert "sort code 12-34-56" in store.bank_transfer_details
+
+
+def test_the_dashboard_saves_the_store_through_store_update(shop):
+    merchant = _merchant(shop)
+    url = f"/admin/core/store/{shop.store.pk}/change/"
+    with mock.patch.object(
+        services, "store_update", wraps=services.store_update
+    ) as spy:
+        done = merchant.post(url, _store_form(shop.store, name="Acme Candle Co"))
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert spy.call_count == 1
+    assert spy.call_args.kwargs["data"]["name"] == "Acme Candle Co"
+    assert "exchange_rate" not in spy.call_args.kwargs["data"]
+    assert Store.objects.get(pk=shop.store.pk).name == "Acme Candle Co"
+
+
+def test_a_store_added_in_the_dashboard_is_made_by_store_create(db):
+    admin_user = get_user_model().objects.create_superuser(
+        "root", "root@example.test", "pw-root-1"
+    )
+    client = Client()
+    client.force_login(admin_user)
+    form = _store_form(Store(name="New shop", currency="EUR", country="FR"))
+    form.update({"supported_currencies": '["EUR"]', "shipping_countries": ["FR"]})
+    done = client.post("/admin/core/store/add/", form)
+    assert done.status_code == 302, done.content.decode()[:2000]
+    store = Store.objects.get(name="New shop")
+    assert (store.currency, store.supported_currencies) == ("EUR", ["EUR"])
+    # As the API's store_create: a publishable and a secret key in each mode, the raw
+    # keys shown once.
+    shown = str(list(done.wsgi_request._messages)[0])
+    assert shown.count("<code>sk_") == 2 and shown.count("<code>pk_") == 2
+    assert sorted(store.api_keys.values_list("mode", "kind")) == sorted(
+        (mode, kind) for mode in ("live", "test") for kind in ("publishable", "secret")
+    )
