@@ -1,7 +1,7 @@
-"""Query filters of the private product and review lists (django-filter FilterSets).
+"""Query filters of the product lists (public and private) and the review list
+(django-filter FilterSets).
 
-Named as the query parameters (camelCase), so errors and the schema name them so. The public
-product list keeps its own parameters (``selectors.ProductFilters``).
+Named as the query parameters (camelCase), so errors and the schema name them so.
 """
 
 from __future__ import annotations
@@ -59,6 +59,57 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return selectors.product_order(queryset, sort=value)
+
+
+class PublicProductFilter(django_filters.FilterSet):
+    """Filters ``selectors.product_list``'s published list (ordered, with its output data)
+    for a publishable key: a search also reads the translations of the visitor's content
+    locale (``request.content_locale``) and re-orders by relevance unless ``sort`` names an
+    order."""
+
+    category = CharFilter(
+        method="filter_category",
+        max_length=200,
+        help_text="Category slug or id (descendants included).",
+    )
+    q = CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text="Free-text search across name and description (and their "
+        "translations in the content locale).",
+    )
+    sort = ChoiceFilter(
+        method="filter_sort",
+        choices=[(name, name) for name in selectors.PUBLIC_SORTS],
+        help_text="Defaults to sortOrder.",
+    )
+
+    class Meta:
+        model = Product
+        fields = []
+
+    def filter_category(self, queryset, name, value):
+        return selectors.products_in_category(
+            queryset, store=self.request.store, ref=value, published_only=True
+        )
+
+    def filter_q(self, queryset, name, value):
+        store, locale = (
+            self.request.store,
+            getattr(self.request, "content_locale", None),
+        )
+        found = selectors.product_search(
+            queryset,
+            value,
+            ranked=not self.form.cleaned_data.get("sort"),
+            locale=locale if locale != store.locale else None,
+        )
+        return selectors.product_order(found, sort=None)
+
+    def filter_sort(self, queryset, name, value):
+        return selectors.product_order(
+            queryset, sort=value, sorts=selectors.PUBLIC_SORTS
+        )
 
 
 class ReviewFilter(django_filters.FilterSet):

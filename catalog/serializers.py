@@ -940,15 +940,6 @@ class InventoryInputSerializer(serializers.Serializer):
         ref_name = "InventoryInput"
 
 
-class ProductListQuerySerializer(serializers.Serializer):
-    category = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    q = serializers.CharField(required=False, max_length=200, allow_blank=True)
-    sort = serializers.ChoiceField(
-        choices=["name", "-name", "price", "-price", "createdAt", "-createdAt"],
-        required=False,
-    )
-
-
 class ReviewInputSerializer(serializers.Serializer):
     rating = StrictIntegerField(min_value=1, max_value=5)
     title = StrictCharField(max_length=200, required=False, allow_blank=True)

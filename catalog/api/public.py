@@ -18,38 +18,18 @@ from core.storefront import storefront_url
 
 from .. import selectors, services
 from ..feeds import PLATFORMS, FeedContext, feed_render
+from ..filters import PublicProductFilter
 from ..flat import products_out
+from ..models import Product
 from ..serializers import (
     CategoryNodeSerializer,
     CategorySerializer,
-    ProductListQuerySerializer,
     ProductSerializer,
     PublicReviewSerializer,
     ReviewCreatedSerializer,
     ReviewInputSerializer,
     ReviewPageMetaSerializer,
 )
-
-PRODUCT_LIST_PARAMS = [
-    OpenApiParameter(
-        "category",
-        OpenApiTypes.STR,
-        description="Category slug or id (descendants included).",
-    ),
-    OpenApiParameter(
-        "q",
-        OpenApiTypes.STR,
-        description="Free-text search across name and description (and their "
-        "translations in the content locale).",
-    ),
-    OpenApiParameter(
-        "sort",
-        OpenApiTypes.STR,
-        enum=["name", "-name", "price", "-price", "createdAt", "-createdAt"],
-        description="Defaults to sortOrder.",
-    ),
-    *page_params(),
-]
 
 
 def _products_out(products, context) -> list[dict]:
@@ -61,25 +41,25 @@ class ProductListApi(PublicApi):
     cached_read = True
     rate_limits = {"GET": "120/m"}
 
+    queryset = Product.objects.none()
+    filterset_class = PublicProductFilter
+
     @extend_schema(
         operation_id="public_products_list",
         summary="List products",
-        parameters=PRODUCT_LIST_PARAMS,
+        parameters=page_params(),
         responses=page_envelope(ProductSerializer),
     )
     @use_replica
     def get(self, request, **kwargs):
-        query = self.validate_query(ProductListQuerySerializer)
-        # ``q`` also searches the translations of the locale the visitor reads.
-        locale = self.content_locale
-        queryset = selectors.product_list(
-            store=self.store,
-            filters=selectors.ProductFilters(
-                **query, locale=locale if locale != self.store.locale else None
-            ),
-            published_only=True,
-            mode=self.mode,
-            relations=False,
+        queryset = self.filter_queryset(
+            selectors.product_list(
+                store=self.store,
+                filters=selectors.ProductFilters(),
+                published_only=True,
+                mode=self.mode,
+                relations=False,
+            )
         )
         return self.respond_page(
             queryset, ProductSerializer, output=_products_out, total_inline=True
