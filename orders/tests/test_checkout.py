@@ -1063,3 +1063,51 @@ def test_a_payment_still_processing_leaves_a_pending_order(
     assert (order.payment_intent_id, order.payment_status) == (intent.pk, "pending")
     assert order.reservation_expires_at and stock(checkout_shop.candle) == 9
     assert events() == ["order.created"]
+
+
+def test_the_created_and_paid_payloads_are_the_order_as_read_afresh(
+    shopper, checkout_shop
+):
+    """Checkout builds ``order.created`` and ``order.paid`` reading the order's lines,
+    refunds and fulfilments once (``orders.events.order_rows_shared``): the ``order.paid``
+    payload is still exactly the order's private representation read afresh, and both
+    events list the same lines."""
+    from core.api.renderers import wire_data
+    from orders.events import order_payload
+
+    shop = checkout_shop
+    for i in range(3):
+        shopper.add(make_product(shop.store, name=f"Candle {i}", price=1000 + i))
+    shopper.ready(shop.candle, 2, method=shop.method)
+    assert shopper.checkout().status_code == 200
+    order = Order.objects.get(type="order")
+    created = Event.objects.get(type="order.created").data
+    paid = Event.objects.get(type="order.paid").data
+    assert len(paid["items"]) == 4
+    assert paid == wire_data(order_payload(order))
+    assert created["items"] == paid["items"]
+    assert created["refunds"] == paid["refunds"] == []
+    assert created["fulfillments"] == paid["fulfillments"] == []
+    assert created["timeline"] == paid["timeline"][:1] and len(paid["timeline"]) == 2
+
+
+def test_only_created_and_paid_payloads_share_rows_and_only_in_the_block(
+    checkout_shop, make_order, make_variant
+):
+    from orders.events import order_payload, order_rows_shared
+    from orders.models import OrderItem
+
+    order = make_order(checkout_shop.store)
+    with order_rows_shared(order):
+        assert len(order_payload(order, type="order.created")["items"]) == 1
+        extra = OrderItem.objects.get(order=order)
+        extra.pk, extra.variant = None, make_variant(checkout_shop.store, name="Other")
+        extra.product = extra.variant.product
+        extra.save()
+        # Other events, and payloads of no event, read the rows afresh...
+        assert len(order_payload(order, type="order.updated")["items"]) == 2
+        assert len(order_payload(order)["items"]) == 2
+        # ...order.paid shares what order.created read (the caller's guarantee).
+        assert len(order_payload(order, type="order.paid")["items"]) == 1
+    assert len(order_payload(order, type="order.paid")["items"]) == 2
+    assert not getattr(order, "_prefetched_objects_cache", {})
