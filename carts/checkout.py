@@ -63,7 +63,6 @@ from core.models import PAYMENT_METHODS
 from customers import services as customer_services
 from customers.models import Customer
 from orders import services as order_services
-from orders.events import order_rows_shared
 from orders.gateways import (
     TEST_PAYMENT_METHODS,
     OfflineGateway,
@@ -682,11 +681,9 @@ def _record(
         elif result.succeeded:
             declined = False
             # order.created before order_mark_paid's order.paid; both get the number,
-            # taken last (order_numbers_last), in their payloads, and read the order's
-            # lines, refunds and fulfilments once (neither step changes them).
-            with order_rows_shared(order):
-                _placed(order, numbered=True)
-                order = order_services.order_payment_record(order=order, **record)
+            # taken last (order_numbers_last), in their payloads.
+            _placed(order, numbered=True)
+            order = order_services.order_payment_record(order=order, **record)
         else:
             declined = False
             order = order_services.order_payment_record(order=order, **record)
