@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import (
     OuterRef,
     Prefetch,
@@ -51,9 +53,11 @@ def cart_find(*, store, mode: str, cart_token: str) -> Order | None:
     return cart
 
 
+@cache
 def _first_image(product_ref: str) -> dict:
     """Annotations with the id, file and alt text of the product's first image (a
-    subquery each, in the row's own query instead of a prefetch)."""
+    subquery each, in the row's own query instead of a prefetch). Built once: ``annotate``
+    resolves copies of them, and every cart write used to build six."""
     images = Media.objects.filter(
         product_id=OuterRef(product_ref), is_video=False
     ).order_by("position", "created_at")

@@ -224,6 +224,110 @@ class CartSerializer(serializers.Serializer):
         return data
 
 
+_rate = RateField().to_representation
+_timestamp = TimestampField().to_representation
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _money(value: Money | None, locale: str) -> dict | None:
+    return None if value is None else value.as_dict(locale)
+
+
+def cart_out(priced, context: dict) -> dict:
+    """The Cart object of ``priced`` as :class:`CartSerializer` gives it (the schema's
+    shape), built by plain code: a cart write answers it on every request, and DRF's
+    nested fields cost more to build per request than the payload itself
+    (``carts/tests/test_cart_out.py`` compares the two)."""
+    locale = context_locale(context)
+    cart, result = priced.cart, priced.result
+    items = []
+    for line in priced.lines:
+        product = line.product
+        image = line.image
+        count = line.inventory_count
+        items.append(
+            {
+                "id": str(line.id),
+                "product_id": str(product.pk),
+                "variant_id": _text(line.variant_id),
+                "product_name": str(product.name),
+                "product_slug": str(product.slug),
+                "variant_name": _text(line.variant_name),
+                "quantity": int(line.quantity),
+                "price": _money(line.price, locale),
+                "subtotal": _money(line.subtotal, locale),
+                "image": None
+                if image is None
+                else {
+                    "id": _text(image["id"]),
+                    "path": _text(image["path"]),
+                    "alt": _text(image["alt"]),
+                },
+                "track_inventory": bool(product.track_inventory),
+                "in_stock": bool(line.in_stock),
+                "inventory_count": None if count is None else int(count),
+                "product_type": str(product.product_type),
+            }
+        )
+    discount_value = priced.discount_value
+    data = {
+        "id": str(cart.id),
+        "type": str(cart.type),
+        "currency": str(result.currency),
+        "visitor_country": _text(cart.visitor_country),
+        "has_checkout_data": bool(priced.has_checkout_data),
+        "has_billing_address": bool(priced.has_billing_address),
+        "has_shipping_address": bool(priced.has_shipping_address),
+        "requires_shipping": bool(result.requires_shipping),
+        "discount_code": _text(priced.discount_code),
+        "discount_type": _text(priced.discount_type),
+        "discount_value": None if discount_value is None else int(discount_value),
+        "is_authenticated": bool(priced.is_authenticated),
+        "updated_at": None if cart.updated_at is None else _timestamp(cart.updated_at),
+        "items": items,
+        "totals": {
+            name: _money(getattr(result, name), locale)
+            for name in ("subtotal", "tax", "shipping", "discount", "total")
+        },
+        "tax_inclusive": bool(result.tax_inclusive),
+        "tax_breakdown": [
+            {
+                "name": _text(line.name),
+                "rate": None if line.rate is None else _rate(line.rate),
+                "amount": _money(line.amount, locale),
+                "jurisdiction": _text(line.jurisdiction),
+            }
+            for line in result.tax_breakdown
+        ],
+        "messages": [
+            {
+                "code": _text(message["code"]),
+                "level": message["level"],
+                "message": _text(message["message"]),
+                "item_id": _text(message["item_id"]),
+            }
+            for message in priced.message_dicts
+        ],
+    }
+    option = priced.shipping_option
+    if option is not None:
+        data["shipping_option"] = {
+            "id": _text(option["id"]),
+            "name": _text(option["name"]),
+            "price": _money(option["price"], locale),
+        }
+    customer = priced.customer_snapshot
+    if customer is not None:
+        data["customer"] = {
+            name: _text(customer[name])
+            for name in ("customer_id", "email", "first_name", "last_name")
+        }
+    return data
+
+
 # -- checkout data -----------------------------------------------------------------------------
 
 

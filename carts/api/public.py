@@ -31,6 +31,7 @@ from ..serializers import (
     StateSerializer,
     TaxCalculateInput,
     TaxCalculationSerializer,
+    cart_out,
 )
 
 #: Icons under ``static/pm/``, by payment method id.
@@ -75,7 +76,8 @@ class PublicCartApi(PublicApi):
         )
 
     def respond_cart(self, priced):
-        return self.respond(self.serialize(CartSerializer, priced))
+        # CartSerializer's shape (the schema documents it), built without DRF's fields.
+        return self.respond(cart_out(priced, self.get_serializer_context()))
 
 
 def _destination(data: dict) -> Destination:
