@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from django.db import connection, connections, router
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -359,8 +359,13 @@ _ATTACHED_COLUMNS = (
 )
 
 
-def _media_and_categories_query(ids: list[str]) -> QuerySet:
-    """The ``UNION ALL`` of :func:`_media_and_categories` for the products ``ids``."""
+def _media_and_categories(
+    ids: list[str],
+) -> tuple[dict[str, list[Media]], dict[str, list[Category]]]:
+    """The media and the categories of the products ``ids``, each in display order, in one
+    query: the two short lists side by side in a ``UNION ALL``, ordered by ``sort``,
+    ``created``, ``tiebreak``: media by position, creation and id, categories by sort
+    order and name (as the database collates them)."""
     media_rows = Media.objects.filter(product_id__in=ids).annotate(
         kind=Value("media", output_field=CharField()),
         owner_id=F("product_id"),
@@ -389,61 +394,12 @@ def _media_and_categories_query(ids: list[str]) -> QuerySet:
         created=Value(None, output_field=DateTimeField()),
         tiebreak=F("category__name"),
     )
-    return (
+    rows = (
         media_rows.order_by()
         .values_list(*_ATTACHED_COLUMNS)
         .union(category_rows.order_by().values_list(*_ATTACHED_COLUMNS), all=True)
         .order_by("sort", "created", "tiebreak")
     )
-
-
-#: ``{(connection, number of ids): (compiler, SQL, positions of the ids in its params,
-#: params)}``: :func:`_media_and_categories`' statement compiled once per shape.
-_COMPILED_ATTACHED: dict[tuple, tuple] = {}
-#: Shapes kept at most (a page size each, per connection: a handful in practice).
-_COMPILED_LIMIT = 256
-
-
-def _attached_rows(ids: list[str]):
-    """The rows of :func:`_media_and_categories_query` for ``ids``, its SQL compiled once
-    per database connection and number of ids: building and compiling the ``UNION`` of
-    eleven annotations cost about 2 ms of CPU a product page, the rows themselves a tenth
-    of that. The cached statement is the ORM's own, with the ids' parameters replaced, and
-    its rows go through the ORM's converters (the compiler's)."""
-    alias = router.db_for_read(Media)
-    wrapper = connections[alias]
-    key = (alias, id(wrapper), len(ids))
-    compiled = _COMPILED_ATTACHED.get(key)
-    if compiled is None or compiled[0].connection is not wrapper:
-        # Distinct markers stand for the ids: the IN lists keep each once, in order.
-        markers = [f"\x1fid{i}\x1f" for i in range(len(ids))]
-        compiler = _media_and_categories_query(markers).query.get_compiler(alias)
-        sql, params = compiler.as_sql()
-        slots = {marker: i for i, marker in enumerate(markers)}
-        positions = [(n, slots[p]) for n, p in enumerate(params) if p in slots]
-        if len(positions) != 2 * len(ids):  # not the expected shape: do not cache
-            return _media_and_categories_query(ids)
-        if len(_COMPILED_ATTACHED) >= _COMPILED_LIMIT:
-            _COMPILED_ATTACHED.clear()
-        compiled = _COMPILED_ATTACHED[key] = (compiler, sql, positions, list(params))
-    compiler, sql, positions, template = compiled
-    params = list(template)
-    for n, i in positions:
-        params[n] = ids[i]
-    with wrapper.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return compiler.results_iter(results=[rows], tuple_expected=True)
-
-
-def _media_and_categories(
-    ids: list[str],
-) -> tuple[dict[str, list[Media]], dict[str, list[Category]]]:
-    """The media and the categories of the products ``ids`` (distinct), each in display
-    order, in one query: the two short lists side by side in a ``UNION ALL``, ordered by
-    ``sort``, ``created``, ``tiebreak``: media by position, creation and id, categories by
-    sort order and name (as the database collates them)."""
-    rows = _attached_rows(ids)
     media: dict[str, list[Media]] = {pk: [] for pk in ids}
     categories: dict[str, list[Category]] = {pk: [] for pk in ids}
     for kind, owner, pk, text, label, flag, ratio, texts, sort, created, _ in rows:

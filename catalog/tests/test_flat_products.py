@@ -187,21 +187,3 @@ def test_totals_counted_in_the_page_query(public, shop):
     for query, total, rows in cases:
         body = public.get("/products", query=query).json()
         assert (body["meta"]["total"], len(body["data"])) == (total, rows), query
-
-
-def test_media_and_categories_from_the_compiled_statement(catalogue):
-    """The statement compiled once per number of ids answers each call for its own ids,
-    what the queryset built afresh answers (media and categories, in display order)."""
-    ids = list(
-        Product.objects.filter(store=catalogue)
-        .order_by("name")
-        .values_list("pk", flat=True)
-    )
-    assert len(ids) >= 4
-    for chosen in ([ids[0]], [ids[1]], ids[:3], ids[1:4], list(reversed(ids))):
-        expected = list(selectors._media_and_categories_query(chosen))
-        assert list(selectors._attached_rows(chosen)) == expected
-    shirt = Product.objects.get(store=catalogue, media__alt="Front")
-    media, categories = selectors._media_and_categories([shirt.pk])
-    assert [m.alt for m in media[shirt.pk]] == ["Front", "Back"]
-    assert [c.name for c in categories[shirt.pk]] == ["Hidden", "Shirts"]
