@@ -458,6 +458,24 @@
     return token;
   }
 
+  /** A sender of requests whose answers go to `apply`, except an answer that arrives after
+   * the answer of a request sent later: answers can arrive out of order (a page's first
+   * `GET /cart` racing a buy button's `POST /cart/items`), and the older one must not hide
+   * the newer. `send` is a function returning the request's promise. */
+  function latestAnswers(apply) {
+    let sent = 0;
+    let applied = 0;
+    return async function (send) {
+      const mine = ++sent;
+      const answer = await send();
+      if (mine > applied) {
+        applied = mine;
+        apply(answer);
+      }
+      return answer;
+    };
+  }
+
   /** The public API URL of `path` ("/cart", "/products"; "" for the store root). */
   function apiUrl(apiBase, publishableKey, path, query) {
     const base = String(apiBase || "").replace(/\/+$/, "");
@@ -843,6 +861,8 @@
       this.mounts = { catalog: [], cart: [], account: [], chat: [] };
       this.store = null;
       this.cart = null;
+      // Cart requests: each answer is shown unless a later request's answer was already.
+      this.cartCall = latestAnswers((cart) => this.setCart(cart));
       this.auth = { authenticated: false, customer: null };
       this.catalog = { query: { category: "", q: "", page: 1 }, categories: [], list: null };
       this.countries = null;
@@ -1527,7 +1547,7 @@
 
     async refreshCart() {
       try {
-        this.setCart(await this.client.get("/cart"));
+        await this.cartCall(() => this.client.get("/cart"));
       } catch (error) {
         this.toast(error.message, "error");
       }
@@ -1536,7 +1556,7 @@
     async addToCart(productId, variantId, quantity) {
       const body = { productId: productId, quantity: quantity };
       if (variantId) body.variantId = variantId;
-      this.setCart(await this.client.post("/cart/items", body));
+      await this.cartCall(() => this.client.post("/cart/items", body));
       this.openCart();
       this.toast(this.t("Added to your cart."), "success");
     }
@@ -1562,7 +1582,7 @@
         const setQuantity = (count) => this.busy(quantity, errors, async () => {
           const active = this.doc.activeElement;
           const focusKey = active && active.getAttribute ? active.getAttribute("data-focus-key") : null;
-          this.setCart(await this.client.put("/cart/items/" + seg(item.id), { quantity: Math.max(0, count) }));
+          await this.cartCall(() => this.client.put("/cart/items/" + seg(item.id), { quantity: Math.max(0, count) }));
           // The cart was drawn again: keep keyboard focus on the same control.
           const again = focusKey && this.panel.querySelector('[data-focus-key="' + focusKey + '"]');
           if (again) again.focus();
@@ -1582,7 +1602,7 @@
           h("span", { class: "sr-line-total", text: moneyText(item.subtotal) }),
           h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
-              this.setCart(await this.client.del("/cart/items/" + seg(item.id)));
+              await this.cartCall(() => this.client.del("/cart/items/" + seg(item.id)));
             }) }));
       });
 
@@ -1643,7 +1663,7 @@
           h("span", { text: this.t("Discount code") + " " }), h("strong", { text: cart.discountCode }),
           h("button", { type: "button", class: "sr-link", text: this.t("Remove"), onClick: (event) =>
             this.busy(event.currentTarget, errors, async () => {
-              this.setCart(await this.client.del("/cart/discount"));
+              await this.cartCall(() => this.client.del("/cart/discount"));
             }) }));
       }
       const code = h("input", { type: "text", name: "code", placeholder: this.t("Discount code"),
@@ -1653,7 +1673,7 @@
         event.preventDefault();
         if (!code.value.trim()) return;
         this.busy(button, errors, async () => {
-          this.setCart(await this.client.post("/cart/discount", { code: code.value.trim() }));
+          await this.cartCall(() => this.client.post("/cart/discount", { code: code.value.trim() }));
         });
       } }, code, button);
     }
@@ -1822,7 +1842,7 @@
               checked: option.id === chosen });
             radio.addEventListener("change", () => {
               shippingSaving = this.busy(null, errors, async () => {
-                this.setCart(await this.client.post("/cart/shipping-option", { shippingOptionId: option.id }));
+                await this.cartCall(() => this.client.post("/cart/shipping-option", { shippingOptionId: option.id }));
                 showTotals();
               });
             });
@@ -2061,7 +2081,7 @@
      *  (`raise`: the error is thrown to the caller instead). */
     async payAgain(orderId, notice, raise) {
       try {
-        this.setCart(await this.client.post("/cart/reopen", { orderId: orderId }));
+        await this.cartCall(() => this.client.post("/cart/reopen", { orderId: orderId }));
         if (this.awaitingAction() === orderId) this.awaitingAction(null);
       } catch (error) {
         if (raise || !(error instanceof ApiError)) throw error;
@@ -2493,7 +2513,7 @@
       cartCount, safeFragment, discountText, isEmail, humanFieldMessage, starsText,
       chooseLocale, translate, listText, subscriptionPriceText, MESSAGES, chooseCurrency,
       parseHexColour, contrastRatio, readableOn, inkOn,
-      makeBuilder, createClient,
+      makeBuilder, createClient, latestAnswers,
     },
   };
 });

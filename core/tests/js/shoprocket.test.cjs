@@ -462,3 +462,16 @@ test("the currency picker asks for an offered currency only, with X-Currency", a
   await client.get("/cart");
   assert.equal(calls[1].headers["X-Currency"], "EUR");
 });
+
+test("a cart answer older than one already shown is not shown", async () => {
+  const shown = [];
+  const call = h.latestAnswers((cart) => shown.push(cart));
+  let releaseFirst;
+  const first = call(() => new Promise((resolve) => { releaseFirst = () => resolve("empty cart"); }));
+  await call(() => Promise.resolve("cart with the candle"));
+  releaseFirst();
+  assert.equal(await first, "empty cart");
+  assert.deepEqual(shown, ["cart with the candle"]);
+  await call(() => Promise.resolve("next cart"));
+  assert.deepEqual(shown, ["cart with the candle", "next cart"]);
+});
